@@ -1,0 +1,22 @@
+# -*- Python -*-
+# lit configuration for dsv2c: FileCheck tests of the tools and passes.
+
+import os
+
+import lit.formats
+
+config.name = "dsv2c"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".mlir", ".test", ".json"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt",
+                   "fixtures", "unit", "README.md"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.dsv2_obj_root, "test")
+
+# Our tools first, then LLVM's FileCheck/not/count/split-file.
+config.environment["PATH"] = os.pathsep.join(
+    [config.dsv2_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+
+config.substitutions.append(("%fixtures", os.path.join(config.dsv2_src_root, "test", "fixtures")))
+config.substitutions.append(("%src_root", config.dsv2_src_root))
