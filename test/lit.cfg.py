@@ -20,3 +20,6 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 
 config.substitutions.append(("%fixtures", os.path.join(config.dsv2_src_root, "test", "fixtures")))
 config.substitutions.append(("%src_root", config.dsv2_src_root))
+
+import sys
+config.substitutions.append(("%python", sys.executable))

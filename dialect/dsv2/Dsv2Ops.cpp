@@ -139,7 +139,7 @@ LogicalResult RmsNormOp::verify() {
     return emitOpError() << "norm weight has " << weight[0]
                          << " elements but the normalized dimension is "
                          << input.back();
-  if (getEpsilon().convertToDouble() <= 0.0)
+  if (!(getEpsilon().convertToDouble() > 0.0))
     return emitOpError() << "epsilon " << getEpsilon().convertToDouble()
                          << " must be positive";
   return success();
@@ -199,9 +199,9 @@ LogicalResult MlaAttentionOp::verify() {
   if (getRope().getDim() != rope)
     return emitOpError() << "rope dim " << getRope().getDim()
                          << " differs from qk_rope_head_dim " << rope;
-  if (getSoftmaxScale().convertToDouble() <= 0.0)
+  if (!(getSoftmaxScale().convertToDouble() > 0.0))
     return emitOpError() << "softmax_scale must be positive";
-  if (getRmsNormEps().convertToDouble() <= 0.0)
+  if (!(getRmsNormEps().convertToDouble() > 0.0))
     return emitOpError() << "rms_norm_eps must be positive";
 
   ArrayRef<int64_t> input = shapeOf(getInput());
@@ -335,7 +335,7 @@ LogicalResult MoeGateOp::verify() {
     return emitOpError() << "top_k (num_experts_per_tok) " << topK
                          << " must be in [1, " << experts
                          << "] for " << experts << " routed experts";
-  if (getRoutedScalingFactor().convertToDouble() <= 0.0)
+  if (!(getRoutedScalingFactor().convertToDouble() > 0.0))
     return emitOpError() << "routed_scaling_factor must be positive";
   if (getMethod() == TopkMethod::group_limited_greedy) {
     if (nGroup < 1 || experts % nGroup != 0)

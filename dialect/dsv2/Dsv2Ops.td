@@ -18,8 +18,10 @@ include "mlir/IR/CommonAttrConstraints.td"
 
 // fp32 activations: [tokens, ...] with a dynamic token count.
 def Dsv2_Activation : RankedTensorOf<[F32]>;
-// Checkpoint tensors in their storage dtype.
-def Dsv2_WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
+// Checkpoint tensors in their storage dtype; static shapes, because config
+// sizes (experts, intermediate, q_lora_rank) are read off them.
+def Dsv2_WeightTensor : StaticShapeTensorOf<[F32, BF16, F16]>;
+def Dsv2_WeightResult : RankedTensorOf<[F32, BF16, F16]>;
 def Dsv2_TokenIds : 1DTensorOf<[I32]>;
 
 //===----------------------------------------------------------------------===//
@@ -41,7 +43,7 @@ def Dsv2_WeightOp : Dsv2_Op<"weight", [Pure]> {
     ```
   }];
   let arguments = (ins StrAttr:$name);
-  let results = (outs Dsv2_WeightTensor:$result);
+  let results = (outs Dsv2_WeightResult:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
   let hasVerifier = 1;
   let extraClassDeclaration = [{

@@ -1,0 +1,407 @@
+//===- ReferenceInterpreter.cpp - Executes dsv2 modules exactly -----------===//
+//
+// Walks the step function op by op and calls the fp32 reference kernels.
+// Activations are fresh buffers; weights are read once and shared.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/dsv2/interpreter/ReferenceInterpreter.h"
+
+#include "dialect/dsv2/Dsv2Ops.h"
+#include "dialect/dsv2/reference/Embedding.h"
+#include "dialect/dsv2/reference/Linear.h"
+#include "dialect/dsv2/reference/MlaAttention.h"
+#include "dialect/dsv2/reference/Mlp.h"
+#include "dialect/dsv2/reference/MoeExperts.h"
+#include "dialect/dsv2/reference/MoeGate.h"
+#include "dialect/dsv2/reference/RmsNorm.h"
+#include "dialect/dsv2/reference/Rope.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::dsv2;
+namespace ref = ::dsv2::reference;
+
+namespace {
+
+/// A value while the step runs: an fp32 tensor (activation or weight), an
+/// i32 tensor (token ids, expert indices), or the start index. Cache values
+/// carry nothing: the cache state lives in ReferenceKvCache.
+struct RuntimeValue {
+  llvm::SmallVector<int64_t> shape;
+  const float *floats = nullptr;
+  std::shared_ptr<std::vector<float>> ownedFloats;
+  std::vector<int32_t> ints;
+  int64_t index = 0;
+
+  int64_t numElements() const {
+    return std::accumulate(shape.begin(), shape.end(), int64_t{1},
+                           std::multiplies<int64_t>());
+  }
+  /// Rows when the last dimension is the feature dimension.
+  int64_t rows() const { return shape.empty() ? 1 : numElements() / shape.back(); }
+};
+
+RuntimeValue makeActivation(llvm::ArrayRef<int64_t> shape) {
+  RuntimeValue value;
+  value.shape.assign(shape.begin(), shape.end());
+  value.ownedFloats = std::make_shared<std::vector<float>>(value.numElements());
+  value.floats = value.ownedFloats->data();
+  return value;
+}
+
+float *mutableData(RuntimeValue &value) { return value.ownedFloats->data(); }
+
+ref::RopeParams ropeParams(RopeAttr rope) {
+  ref::RopeParams params;
+  params.dim = rope.getDim();
+  params.theta = rope.getTheta().convertToDouble();
+  if (YarnAttr yarn = rope.getYarn()) {
+    params.yarn = true;
+    params.factor = yarn.getFactor().convertToDouble();
+    params.originalMaxPosition = yarn.getOriginalMaxPosition();
+    params.betaFast = yarn.getBetaFast().convertToDouble();
+    params.betaSlow = yarn.getBetaSlow().convertToDouble();
+    params.mscale = yarn.getMscale().convertToDouble();
+    params.mscaleAllDim = yarn.getMscaleAllDim().convertToDouble();
+  }
+  return params;
+}
+
+llvm::Error interpreterError(Operation *op, const llvm::Twine &message) {
+  return llvm::createStringError(
+      llvm::inconvertibleErrorCode(),
+      llvm::Twine("reference interpreter: ") + op->getName().getStringRef() +
+          ": " + message);
+}
+
+} // namespace
+
+/// The state of one step: values by SSA value, plus access to weights/cache.
+struct ReferenceInterpreter::Impl {
+  ReferenceInterpreter &interp;
+  ReferenceKvCache &cache;
+  llvm::DenseMap<Value, RuntimeValue> values;
+
+  const RuntimeValue &get(Value v) { return values.find(v)->second; }
+
+  llvm::Error run(Operation *op) {
+    return llvm::TypeSwitch<Operation *, llvm::Error>(op)
+        .Case<WeightOp>([&](auto op) { return runWeight(op); })
+        .Case<EmbeddingOp>([&](auto op) { return runEmbedding(op); })
+        .Case<RmsNormOp>([&](auto op) { return runRmsNorm(op); })
+        .Case<AddOp>([&](auto op) { return runAdd(op); })
+        .Case<LinearOp>([&](auto op) {
+          return runLinear(op, op.getInput(), op.getWeight(), op.getResult());
+        })
+        .Case<LmHeadOp>([&](auto op) {
+          return runLinear(op, op.getInput(), op.getWeight(), op.getLogits());
+        })
+        .Case<RopeOp>([&](auto op) { return runRope(op); })
+        .Case<MlaAttentionOp>([&](auto op) { return runMla(op); })
+        .Case<MlpOp>([&](auto op) { return runMlp(op); })
+        .Case<MoeGateOp>([&](auto op) { return runMoeGate(op); })
+        .Case<MoeExpertsOp>([&](auto op) { return runMoeExperts(op); })
+        .Default([&](Operation *op) {
+          return interpreterError(op, "op is not supported by the reference "
+                                      "interpreter");
+        });
+  }
+
+  llvm::Error runWeight(WeightOp op) {
+    auto type = cast<RankedTensorType>(op.getResult().getType());
+    auto data = interp.loadWeight(op.getName(), type.getShape());
+    if (!data)
+      return data.takeError();
+    RuntimeValue value;
+    value.shape.assign(type.getShape().begin(), type.getShape().end());
+    value.floats = (*data)->data();
+    values[op.getResult()] = std::move(value);
+    return llvm::Error::success();
+  }
+
+  llvm::Error runEmbedding(EmbeddingOp op) {
+    const RuntimeValue &ids = get(op.getIds());
+    const RuntimeValue &table = get(op.getTable());
+    int64_t tokens = ids.shape[0], vocab = table.shape[0], hidden = table.shape[1];
+    RuntimeValue out = makeActivation({tokens, hidden});
+    if (!ref::embedding(ids.ints.data(), tokens, table.floats, vocab, hidden,
+                        mutableData(out))) {
+      for (auto [position, id] : llvm::enumerate(ids.ints))
+        if (id < 0 || id >= vocab)
+          return interpreterError(
+              op, llvm::formatv("token id {0} at position {1} is outside the "
+                                "vocabulary [0, {2})",
+                                id, position, vocab));
+    }
+    values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+
+  llvm::Error runRmsNorm(RmsNormOp op) {
+    const RuntimeValue &x = get(op.getInput());
+    RuntimeValue out = makeActivation(x.shape);
+    ref::rmsNorm(x.floats, get(op.getWeight()).floats, x.rows(), x.shape.back(),
+                 op.getEpsilon().convertToDouble(), mutableData(out));
+    values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+
+  llvm::Error runAdd(AddOp op) {
+    const RuntimeValue &a = get(op.getLhs());
+    const RuntimeValue &b = get(op.getRhs());
+    RuntimeValue out = makeActivation(a.shape);
+    float *dst = mutableData(out);
+    for (int64_t i = 0, e = a.numElements(); i < e; ++i)
+      dst[i] = a.floats[i] + b.floats[i];
+    values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+
+  llvm::Error runLinear(Operation *op, Value input, Value weight, Value result) {
+    const RuntimeValue &x = get(input);
+    const RuntimeValue &w = get(weight);
+    llvm::SmallVector<int64_t> shape(x.shape);
+    shape.back() = w.shape[0];
+    RuntimeValue out = makeActivation(shape);
+    ref::linear(x.floats, w.floats, x.rows(), w.shape[1], w.shape[0],
+                mutableData(out));
+    values[result] = std::move(out);
+    return llvm::Error::success();
+  }
+
+  llvm::Error runRope(RopeOp op) {
+    const RuntimeValue &x = get(op.getInput());
+    int64_t start = get(op.getStart()).index;
+    RuntimeValue out = makeActivation(x.shape);
+    std::copy(x.floats, x.floats + x.numElements(), mutableData(out));
+    std::vector<int64_t> positions(x.shape[0]);
+    std::iota(positions.begin(), positions.end(), start);
+    ref::applyRopeAdjacentPairs(mutableData(out), x.shape[0], x.shape[1],
+                                x.shape[2], positions.data(),
+                                ropeParams(op.getRope()));
+    values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+
+  const float *optionalWeight(Value v) { return v ? get(v).floats : nullptr; }
+
+  llvm::Error runMla(MlaAttentionOp op) {
+    const RuntimeValue &x = get(op.getInput());
+    int64_t tokens = x.shape[0], start = get(op.getStart()).index;
+    ref::MlaDims dims;
+    dims.hidden = x.shape[1];
+    dims.heads = op.getHeads();
+    dims.qLoraRank = op.getQAProj() ? get(op.getQAProj()).shape[0] : 0;
+    dims.kvLoraRank = op.getKvLoraRank();
+    dims.nope = op.getQkNopeHeadDim();
+    dims.rope = op.getQkRopeHeadDim();
+    dims.vHead = op.getVHeadDim();
+    dims.softmaxScale = op.getSoftmaxScale().convertToDouble();
+    dims.rmsEps = op.getRmsNormEps().convertToDouble();
+    dims.ropeParams = ropeParams(op.getRope());
+    ref::MlaWeights w;
+    w.qA = optionalWeight(op.getQAProj());
+    w.qANorm = optionalWeight(op.getQANorm());
+    w.qB = optionalWeight(op.getQBProj());
+    w.q = optionalWeight(op.getQProj());
+    w.kvA = get(op.getKvAProj()).floats;
+    w.kvANorm = get(op.getKvANorm()).floats;
+    w.kvB = get(op.getKvBProj()).floats;
+    w.o = get(op.getOProj()).floats;
+
+    RuntimeValue out = makeActivation(x.shape);
+    size_t layer = op.getLayer();
+    bool ok;
+    if (isa<KvCacheType>(op.getCache().getType()))
+      ok = ref::mlaAttentionNaive(dims, w, x.floats, tokens, start,
+                                  cache.naive[layer], mutableData(out));
+    else
+      ok = ref::mlaAttentionLatent(dims, w, x.floats, tokens, start,
+                                   cache.latent[layer], mutableData(out),
+                                   op.getAbsorbed());
+    if (!ok)
+      return interpreterError(
+          op, llvm::formatv("layer {0}: the cache does not hold the {1} "
+                            "tokens before the step's start",
+                            layer, start));
+    values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+
+  llvm::Error runMlp(MlpOp op) {
+    const RuntimeValue &x = get(op.getInput());
+    const RuntimeValue &gate = get(op.getGateProj());
+    RuntimeValue out = makeActivation(x.shape);
+    ref::mlp(x.floats, gate.floats, get(op.getUpProj()).floats,
+             get(op.getDownProj()).floats, x.rows(), x.shape.back(),
+             gate.shape[0], mutableData(out));
+    values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+
+  llvm::Error runMoeGate(MoeGateOp op) {
+    const RuntimeValue &x = get(op.getInput());
+    const RuntimeValue &gate = get(op.getGateWeight());
+    ref::MoeGateParams params;
+    params.experts = gate.shape[0];
+    params.topK = op.getTopK();
+    params.nGroup = op.getNGroup();
+    params.topkGroup = op.getTopkGroup();
+    params.method = op.getMethod() == TopkMethod::group_limited_greedy
+                        ? ref::TopkMethod::GroupLimitedGreedy
+                        : ref::TopkMethod::Greedy;
+    params.routedScalingFactor = op.getRoutedScalingFactor().convertToDouble();
+    params.normTopkProb = op.getNormTopkProb();
+    int64_t tokens = x.shape[0];
+    RuntimeValue weights = makeActivation({tokens, params.topK});
+    RuntimeValue indices;
+    indices.shape = {tokens, params.topK};
+    indices.ints.resize(tokens * params.topK);
+    ref::moeGate(x.floats, gate.floats, tokens, x.shape[1], params,
+                 mutableData(weights), indices.ints.data());
+    values[op.getWeights()] = std::move(weights);
+    values[op.getIndices()] = std::move(indices);
+    return llvm::Error::success();
+  }
+
+  llvm::Error runMoeExperts(MoeExpertsOp op) {
+    const RuntimeValue &x = get(op.getInput());
+    const RuntimeValue &gate = get(op.getGateProj());
+    const RuntimeValue &weights = get(op.getWeights());
+    const RuntimeValue &indices = get(op.getIndices());
+    int64_t experts = gate.shape[0], inter = gate.shape[1];
+    int64_t hidden = x.shape[1], tokens = x.shape[0];
+    for (int32_t index : indices.ints)
+      if (index < 0 || index >= experts)
+        return interpreterError(op, llvm::formatv("expert index {0} is outside "
+                                                  "[0, {1})",
+                                                  index, experts));
+    const float *up = get(op.getUpProj()).floats;
+    const float *down = get(op.getDownProj()).floats;
+    std::vector<ref::ExpertWeights> routed(experts);
+    for (int64_t e = 0; e < experts; ++e)
+      routed[e] = {gate.floats + e * inter * hidden, up + e * inter * hidden,
+                   down + e * hidden * inter};
+    ref::ExpertWeights shared;
+    int64_t sharedInter = 0;
+    if (op.getSharedGateProj()) {
+      shared = {get(op.getSharedGateProj()).floats,
+                get(op.getSharedUpProj()).floats,
+                get(op.getSharedDownProj()).floats};
+      sharedInter = get(op.getSharedGateProj()).shape[0];
+    }
+    RuntimeValue out = makeActivation(x.shape);
+    ref::moeExperts(x.floats, tokens, hidden, inter, weights.floats,
+                    indices.ints.data(), weights.shape[1], routed,
+                    sharedInter ? &shared : nullptr, sharedInter,
+                    mutableData(out));
+    values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+};
+
+ReferenceInterpreter::ReferenceInterpreter(func::FuncOp step,
+                                           WeightProvider &weights)
+    : step(step), weights(weights) {
+  auto logits = cast<RankedTensorType>(step.getFunctionType().getResult(0));
+  vocabSize = logits.getDimSize(1);
+}
+
+ReferenceInterpreter::~ReferenceInterpreter() = default;
+
+llvm::Expected<const std::vector<float> *>
+ReferenceInterpreter::loadWeight(llvm::StringRef name,
+                                 llvm::ArrayRef<int64_t> shape) {
+  auto it = weightCache.find(name);
+  if (it != weightCache.end())
+    return it->second.get();
+  int64_t count = std::accumulate(shape.begin(), shape.end(), int64_t{1},
+                                  std::multiplies<int64_t>());
+  auto data = std::make_unique<std::vector<float>>(count);
+  size_t stacked = name.find("{e}");
+  if (stacked == llvm::StringRef::npos) {
+    if (llvm::Error error = weights.read(name, shape, data->data()))
+      return std::move(error);
+  } else {
+    // Experts stacked along dimension 0: read each expert into its slice.
+    int64_t perExpert = count / shape[0];
+    for (int64_t e = 0; e < shape[0]; ++e) {
+      std::string expertName = (name.take_front(stacked) + llvm::Twine(e) +
+                                name.drop_front(stacked + 3))
+                                   .str();
+      if (llvm::Error error = weights.read(expertName, shape.drop_front(),
+                                           data->data() + e * perExpert))
+        return std::move(error);
+    }
+  }
+  const std::vector<float> *result = data.get();
+  weightCache[name] = std::move(data);
+  return result;
+}
+
+llvm::Expected<StepLogits>
+ReferenceInterpreter::runStep(llvm::ArrayRef<int32_t> tokens,
+                              ReferenceKvCache &cache) {
+  int64_t start = cache.length, count = tokens.size();
+  if (count == 0)
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "a step needs at least one token");
+  if (maxPositions > 0 && start + count > maxPositions)
+    return llvm::createStringError(
+        llvm::inconvertibleErrorCode(),
+        llvm::formatv("context of {0} tokens exceeds the model's maximum of "
+                      "{1} positions (max_position_embeddings)",
+                      start + count, maxPositions));
+
+  Type cacheType = step.getArgument(2).getType();
+  int64_t layers = isa<KvCacheType>(cacheType)
+                       ? cast<KvCacheType>(cacheType).getLayers()
+                       : cast<LatentKvCacheType>(cacheType).getLayers();
+  if (cache.naive.empty() && cache.latent.empty()) {
+    if (isa<KvCacheType>(cacheType))
+      cache.naive.resize(layers);
+    else
+      cache.latent.resize(layers);
+  }
+  // Snapshot so that a failing step leaves the cache as it was.
+  ReferenceKvCache before = cache;
+
+  Impl impl{*this, cache, {}};
+  RuntimeValue ids;
+  ids.shape = {count};
+  ids.ints.assign(tokens.begin(), tokens.end());
+  impl.values[step.getArgument(0)] = std::move(ids);
+  RuntimeValue startValue;
+  startValue.index = start;
+  impl.values[step.getArgument(1)] = std::move(startValue);
+  impl.values[step.getArgument(2)] = RuntimeValue();
+
+  for (Operation &op : step.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      const RuntimeValue &logits = impl.get(ret.getOperand(0));
+      StepLogits result;
+      result.tokens = logits.shape[0];
+      result.vocab = logits.shape[1];
+      result.values.assign(logits.floats, logits.floats + logits.numElements());
+      cache.length = start + count;
+      return result;
+    }
+    if (llvm::Error error = impl.run(&op)) {
+      cache = std::move(before);
+      return std::move(error);
+    }
+    // Cache results alias the cache state; give them an empty value.
+    for (Value result : op.getResults())
+      if (!impl.values.count(result))
+        impl.values[result] = RuntimeValue();
+  }
+  cache = std::move(before);
+  return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                 "step function has no return");
+}

@@ -1,0 +1,58 @@
+//===- EmitCommand.cpp - dsv2c emit ---------------------------------------===//
+//
+// Prints the model's IR at a stage. Needs no weights: `--preset deepseek-v2
+// --stage graph` prints the full 60-layer module.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/dsv2c/Commands.h"
+#include "tools/dsv2c/ModelSource.h"
+
+#include "dialect/dsv2/Dsv2Dialect.h"
+#include "models/deepseek_v2/GraphBuilder.h"
+
+#include "mlir/IR/Verifier.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+namespace dsv2::tools {
+
+llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
+  std::vector<OptionSpec> options = modelSourceOptions(/*withWeights=*/false);
+  options.push_back({"stage", "graph", "IR stage to print (default graph)"});
+  options.push_back({"o", "FILE", "write to FILE instead of stdout"});
+  CommandLine cl("dsv2c emit", "Print the model's IR at a compilation stage.",
+                 options);
+  if (llvm::Error error = cl.parse(args))
+    return error;
+  if (cl.wantsHelp()) {
+    cl.printHelp(llvm::outs());
+    return llvm::Error::success();
+  }
+  std::string stage = cl.get("stage").value_or("graph");
+  if (stage != "graph")
+    return cl.valueError("stage", "'" + stage +
+                                      "' is not available yet (available: graph)");
+  auto source = loadModelSource(cl, /*needWeights=*/false);
+  if (!source)
+    return source.takeError();
+
+  mlir::MLIRContext context;
+  mlir::Type cacheType = mlir::Builder(&context).getF32Type();
+  auto module = dsv2::model::buildStepModule(
+      context, source->config, {source->weightType(context), cacheType});
+  if (mlir::failed(mlir::verify(*module)))
+    return makeError("internal error: the built graph does not verify");
+
+  std::string error;
+  auto output = mlir::openOutputFile(cl.get("o").value_or("-"), &error);
+  if (!output)
+    return makeError("dsv2c emit: " + error);
+  module->print(output->os());
+  output->os() << "\n";
+  output->keep();
+  return llvm::Error::success();
+}
+
+} // namespace dsv2::tools

@@ -1,0 +1,127 @@
+//===- EvalCommand.cpp - dsv2c eval ---------------------------------------===//
+//
+// Runs tokens through the reference interpreter and writes the logits as
+// float32 [T, vocab] .npy. With --decode-split K the first K tokens are one
+// step and the rest one token per step; the logits of all positions are
+// dumped in order, so the file compares directly with a single prefill.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/dsv2c/Commands.h"
+#include "tools/dsv2c/ModelSource.h"
+
+#include "dialect/dsv2/interpreter/ReferenceInterpreter.h"
+#include "models/deepseek_v2/GraphBuilder.h"
+#include "runtime/io/Npy.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace dsv2::tools {
+namespace {
+
+llvm::Expected<std::vector<int32_t>> parseTokens(const CommandLine &cl) {
+  std::optional<std::string> text = cl.get("tokens");
+  if (!text || text->empty())
+    return makeError(cl.getCommand() + ": --tokens ID,ID,... is required");
+  std::vector<int32_t> tokens;
+  llvm::SmallVector<llvm::StringRef> parts;
+  llvm::StringRef(*text).split(parts, ',');
+  for (llvm::StringRef part : parts) {
+    int64_t id;
+    if (part.trim().getAsInteger(10, id) || id < 0 || id > INT32_MAX)
+      return cl.valueError("tokens", "'" + part.str() +
+                                         "' is not a token id (a non-negative "
+                                         "integer)");
+    tokens.push_back(static_cast<int32_t>(id));
+  }
+  return tokens;
+}
+
+} // namespace
+
+llvm::Error runEval(llvm::ArrayRef<const char *> args) {
+  std::vector<OptionSpec> options = modelSourceOptions(/*withWeights=*/true);
+  options.push_back({"tokens", "ID,ID,...", "token ids of the sequence"});
+  options.push_back({"dump-logits", "FILE",
+                     "write float32 [T, vocab] logits as .npy"});
+  options.push_back({"decode-split", "K",
+                     "run the first K tokens as one step, then one token per "
+                     "step"});
+  CommandLine cl("dsv2c eval",
+                 "Run a token sequence through the reference interpreter "
+                 "(fp32) from an empty KV cache.",
+                 options);
+  if (llvm::Error error = cl.parse(args))
+    return error;
+  if (cl.wantsHelp()) {
+    cl.printHelp(llvm::outs());
+    return llvm::Error::success();
+  }
+  auto tokens = parseTokens(cl);
+  if (!tokens)
+    return tokens.takeError();
+  int64_t count = tokens->size();
+  auto split = cl.getInteger("decode-split");
+  if (!split)
+    return split.takeError();
+  int64_t firstStep = split->value_or(count);
+  if (firstStep < 1 || firstStep > count)
+    return cl.valueError("decode-split",
+                         llvm::formatv("{0} must be between 1 and the {1} tokens",
+                                       firstStep, count)
+                             .str());
+  auto source = loadModelSource(cl, /*needWeights=*/true);
+  if (!source)
+    return source.takeError();
+
+  mlir::MLIRContext context;
+  mlir::Type cacheType = mlir::Builder(&context).getF32Type();
+  auto module = dsv2::model::buildStepModule(
+      context, source->config, {source->weightType(context), cacheType});
+  if (mlir::failed(mlir::verify(*module)))
+    return makeError("internal error: the built graph does not verify");
+  auto step = module->lookupSymbol<mlir::func::FuncOp>(
+      dsv2::model::kStepFunctionName);
+
+  mlir::dsv2::ReferenceInterpreter interpreter(step, *source->weights);
+  interpreter.setMaxPositions(source->config.maxPositionEmbeddings);
+  mlir::dsv2::ReferenceKvCache cache;
+  std::vector<float> logits;
+  int64_t vocab = interpreter.getVocabSize(), steps = 0;
+  for (int64_t begin = 0; begin < count; ++steps) {
+    int64_t size = begin == 0 ? firstStep : 1;
+    auto result = interpreter.runStep(
+        llvm::ArrayRef<int32_t>(*tokens).slice(begin, size), cache);
+    if (!result)
+      return result.takeError();
+    logits.insert(logits.end(), result->values.begin(), result->values.end());
+    begin += size;
+  }
+
+  std::vector<int64_t> greedy;
+  for (int64_t t = 0; t < count; ++t) {
+    const float *row = logits.data() + t * vocab;
+    greedy.push_back(std::max_element(row, row + vocab) - row);
+  }
+  if (std::optional<std::string> path = cl.get("dump-logits")) {
+    absl::Status status = dsv2::runtime::writeNpyF32(
+        *path, {count, vocab}, absl::MakeConstSpan(logits));
+    if (!status.ok())
+      return makeError(std::string(status.message()));
+  }
+  llvm::errs() << llvm::formatv("dsv2c eval: {0}, {1} tokens in {2} step(s), "
+                                "logits [{1}, {3}]{4}\n",
+                                source->description, count, steps, vocab,
+                                cl.has("dump-logits")
+                                    ? " -> " + *cl.get("dump-logits")
+                                    : std::string());
+  llvm::outs() << "greedy next tokens: ";
+  llvm::interleave(greedy, llvm::outs(), ",");
+  llvm::outs() << "\n";
+  return llvm::Error::success();
+}
+
+} // namespace dsv2::tools

@@ -1,0 +1,194 @@
+//===- ModelSource.cpp - --model DIR | --preset NAME ----------------------===//
+
+#include "tools/dsv2c/ModelSource.h"
+
+#include "models/deepseek_v2/Presets.h"
+#include "models/deepseek_v2/TensorNames.h"
+#include "runtime/safetensors/CheckpointRequirements.h"
+#include "runtime/safetensors/SafetensorsCheckpoint.h"
+#include "runtime/safetensors/TensorConversion.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace dsv2::tools {
+
+using dsv2::model::WeightStorage;
+
+namespace {
+
+llvm::Error statusError(const absl::Status &status) {
+  return makeError(std::string(status.message()));
+}
+
+/// Reads weights from a validated safetensors checkpoint.
+class CheckpointWeights : public mlir::dsv2::WeightProvider {
+public:
+  explicit CheckpointWeights(dsv2::runtime::SafetensorsCheckpoint checkpoint)
+      : checkpoint(std::move(checkpoint)) {}
+
+  llvm::Error read(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                   float *destination) override {
+    const dsv2::runtime::TensorView *tensor =
+        checkpoint.find(absl::string_view(name.data(), name.size()));
+    if (!tensor)
+      return makeError(llvm::formatv("checkpoint {0} has no tensor '{1}'",
+                                     checkpoint.source(), name));
+    if (llvm::ArrayRef<int64_t>(tensor->shape) != shape)
+      return makeError(llvm::formatv(
+          "checkpoint tensor '{0}' has shape {1}, the model needs {2}", name,
+          dsv2::runtime::formatShape(tensor->shape),
+          dsv2::runtime::formatShape(shape)));
+    dsv2::runtime::copyAsFloat32(*tensor, destination);
+    return llvm::Error::success();
+  }
+
+private:
+  dsv2::runtime::SafetensorsCheckpoint checkpoint;
+};
+
+/// Generates the deterministic random checkpoint of a seed.
+class RandomWeights : public mlir::dsv2::WeightProvider {
+public:
+  RandomWeights(uint64_t seed, WeightStorage storage)
+      : seed(seed), storage(storage) {}
+
+  llvm::Error read(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                   float *destination) override {
+    dsv2::model::fillRandomWeight(seed, std::string_view(name.data(), name.size()),
+                                  std::vector<int64_t>(shape.begin(), shape.end()),
+                                  storage, destination);
+    return llvm::Error::success();
+  }
+
+private:
+  uint64_t seed;
+  WeightStorage storage;
+};
+
+llvm::Expected<WeightStorage> parseStorage(const CommandLine &cl) {
+  std::string text = cl.get("weight-dtype").value_or("bf16");
+  if (text == "bf16")
+    return WeightStorage::BF16;
+  if (text == "f32" || text == "fp32")
+    return WeightStorage::F32;
+  if (text == "f16" || text == "fp16")
+    return WeightStorage::F16;
+  return cl.valueError("weight-dtype",
+                       "'" + text + "' is not one of bf16, f32, f16");
+}
+
+llvm::Expected<ModelSource> loadPreset(const CommandLine &cl, bool needWeights) {
+  ModelSource source;
+  std::string name = *cl.get("preset");
+  auto config = dsv2::model::presetConfig(name);
+  if (!config.ok())
+    return statusError(config.status());
+  source.config = *config;
+  source.description = "preset " + name;
+  auto storage = parseStorage(cl);
+  if (!storage)
+    return storage.takeError();
+  source.storage = *storage;
+  auto seed = cl.getInteger("random-weights");
+  if (!seed)
+    return seed.takeError();
+  if (*seed) {
+    if (**seed < 0)
+      return cl.valueError("random-weights", "the seed must be >= 0");
+    source.weights = std::make_unique<RandomWeights>(**seed, source.storage);
+  } else if (needWeights) {
+    return makeError(llvm::formatv(
+        "{0}: --preset {1} has no checkpoint; add --random-weights SEED to run "
+        "it with generated weights",
+        cl.getCommand(), name));
+  }
+  return source;
+}
+
+llvm::Expected<ModelSource> loadCheckpoint(const CommandLine &cl,
+                                           bool needWeights) {
+  ModelSource source;
+  std::string dir = *cl.get("model");
+  if (cl.has("random-weights") || cl.has("weight-dtype"))
+    return makeError(cl.getCommand() + ": --random-weights and --weight-dtype "
+                                       "apply to --preset only");
+  auto config = dsv2::model::loadModelConfig(dir);
+  if (!config.ok())
+    return statusError(config.status());
+  if (absl::Status valid = dsv2::model::validateModelConfig(*config); !valid.ok())
+    return makeError(dir + "/config.json: " + std::string(valid.message()));
+  source.config = *config;
+  source.description = "checkpoint " + dir;
+  source.storage = WeightStorage::BF16;
+
+  // The graph needs the dtype even without weights, so the checkpoint is
+  // opened (headers only, mmap) whenever one is given.
+  auto checkpoint = dsv2::runtime::SafetensorsCheckpoint::openDirectory(dir);
+  if (!checkpoint.ok())
+    return statusError(checkpoint.status());
+  std::vector<dsv2::runtime::TensorRequirement> required;
+  for (const auto &spec : dsv2::model::requiredTensors(source.config))
+    required.push_back({spec.name, spec.shape});
+  if (absl::Status status = dsv2::runtime::checkRequirements(*checkpoint, required);
+      !status.ok())
+    return statusError(status);
+  const auto *embed = checkpoint->find(
+      absl::string_view(dsv2::model::kEmbedTokensTensor.data(),
+                        dsv2::model::kEmbedTokensTensor.size()));
+  switch (embed->dtype) {
+  case dsv2::runtime::DType::F32:
+    source.storage = WeightStorage::F32;
+    break;
+  case dsv2::runtime::DType::BF16:
+    source.storage = WeightStorage::BF16;
+    break;
+  case dsv2::runtime::DType::F16:
+    source.storage = WeightStorage::F16;
+    break;
+  }
+  if (needWeights)
+    source.weights = std::make_unique<CheckpointWeights>(std::move(*checkpoint));
+  return source;
+}
+
+} // namespace
+
+std::vector<OptionSpec> modelSourceOptions(bool withWeights) {
+  std::vector<OptionSpec> options = {
+      {"model", "DIR", "Hugging Face checkpoint directory (config.json + safetensors)"},
+      {"preset", "NAME", "built-in model: deepseek-v2, deepseek-v2-lite, tiny"},
+  };
+  if (withWeights) {
+    options.push_back({"random-weights", "SEED",
+                       "with --preset: generate deterministic random weights"});
+    options.push_back({"weight-dtype", "bf16|f32|f16",
+                       "with --preset: storage dtype of the weights (default bf16)"});
+  }
+  return options;
+}
+
+mlir::Type ModelSource::weightType(mlir::MLIRContext &context) const {
+  mlir::Builder b(&context);
+  switch (storage) {
+  case WeightStorage::F32:
+    return b.getF32Type();
+  case WeightStorage::BF16:
+    return b.getBF16Type();
+  case WeightStorage::F16:
+    return b.getF16Type();
+  }
+  return b.getBF16Type();
+}
+
+llvm::Expected<ModelSource> loadModelSource(const CommandLine &cl,
+                                            bool needWeights) {
+  bool hasModel = cl.has("model"), hasPreset = cl.has("preset");
+  if (hasModel == hasPreset)
+    return makeError(cl.getCommand() +
+                     ": give exactly one of --model DIR or --preset NAME");
+  return hasModel ? loadCheckpoint(cl, needWeights)
+                  : loadPreset(cl, needWeights);
+}
+
+} // namespace dsv2::tools

@@ -1,0 +1,47 @@
+//===- ModelSource.h - --model DIR | --preset NAME --------------*- C++ -*-===//
+//
+// Resolves the model a dsv2c command works on: a Hugging Face checkpoint
+// directory (config.json + safetensors, validated against the config) or a
+// built-in preset, optionally with deterministic random weights.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TOOLS_DSV2C_MODELSOURCE_H
+#define TOOLS_DSV2C_MODELSOURCE_H
+
+#include "dialect/dsv2/interpreter/WeightProvider.h"
+#include "models/deepseek_v2/ModelConfig.h"
+#include "models/deepseek_v2/RandomWeights.h"
+#include "tools/dsv2c/CommandLine.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/Types.h"
+
+#include <memory>
+
+namespace dsv2::tools {
+
+/// The options every model-reading command accepts.
+std::vector<OptionSpec> modelSourceOptions(bool withWeights);
+
+struct ModelSource {
+  dsv2::model::ModelConfig config;
+  /// "checkpoint DIR" or "preset NAME" for messages.
+  std::string description;
+  dsv2::model::WeightStorage storage = dsv2::model::WeightStorage::BF16;
+  /// Null when the command did not ask for weights.
+  std::unique_ptr<mlir::dsv2::WeightProvider> weights;
+
+  mlir::Type weightType(mlir::MLIRContext &context) const;
+};
+
+/// Reads --model / --preset (/ --random-weights / --weight-dtype). With
+/// `needWeights`, a preset requires --random-weights and a checkpoint's
+/// tensors are checked against the config (one error listing every missing
+/// or mis-shaped tensor).
+llvm::Expected<ModelSource> loadModelSource(const CommandLine &cl,
+                                            bool needWeights);
+
+} // namespace dsv2::tools
+
+#endif // TOOLS_DSV2C_MODELSOURCE_H
