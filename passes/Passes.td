@@ -25,4 +25,58 @@ def Dsv2TestPrintWeightSummaryPass
   ];
 }
 
+def Dsv2KvLatentCompressionPass
+    : Pass<"dsv2-kv-latent-compression", "::mlir::ModuleOp"> {
+  let summary = "Cache only the normalized latent and the roped k_pe";
+  let description = [{
+    Rewrites every step function whose KV cache is the per-head
+    `!dsv2.kv_cache` to the paper's `!dsv2.latent_kv_cache`:
+    kv_lora_rank + qk_rope_head_dim values per token per layer (576 for
+    DeepSeek-V2) instead of heads * (qk_head_dim + v_head_dim). The
+    `dsv2.mla_attention` ops keep their weights and rebuild K and V from the
+    latent where the computation needs them. Fails with a diagnostic when a
+    cache value reaches an op that is not an mla_attention or a return.
+  }];
+  let dependentDialects = ["::mlir::dsv2::Dsv2Dialect"];
+}
+
+def Dsv2MlaWeightAbsorptionPass
+    : Pass<"dsv2-mla-weight-absorption", "::mlir::ModuleOp"> {
+  let summary = "Run MLA in the weight-absorbed form (MQA over the latent)";
+  let description = [{
+    Sets the `absorb` policy of every `dsv2.mla_attention` with a latent
+    cache and gives it W_UK and W_UV, derived from kv_b_proj by
+    `dsv2.split_kv_b` (weights only, so engines compute them once when
+    packing). `policy`: `decode` (default: absorb steps of one token, keep the
+    decompressed form for prefill), `always`, `never`, or `auto` (per step by
+    the cost model in docs/mla-absorption-cost-model.md). Needs the latent
+    cache: on a per-head cache it fails with a diagnostic that names the pass
+    to run first.
+  }];
+  let options = [
+    Option<"policy", "policy", "std::string", /*default=*/"\"decode\"",
+           "When to absorb: decode, always, never, auto">,
+  ];
+  let dependentDialects = ["::mlir::dsv2::Dsv2Dialect"];
+}
+
+// Op-agnostic, so a textual pass list can name it at module level.
+def Dsv2MoeRoutingDispatchFusionPass
+    : Pass<"dsv2-moe-routing-dispatch-fusion"> {
+  let summary = "Fuse the MoE gate and experts into one dispatch/combine op";
+  let description = [{
+    Replaces each `dsv2.moe_gate` whose routing results feed exactly one
+    `dsv2.moe_experts` (and nothing else) by a `dsv2.moe_fused` carrying the
+    router, the routed and shared expert weights and the dispatch
+    `block-size` kernel formation needs. A gate whose results are used
+    elsewhere is left alone.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"16",
+           "Per-expert row offsets in the dispatch buffer are padded to a "
+           "multiple of this">,
+  ];
+  let dependentDialects = ["::mlir::dsv2::Dsv2Dialect"];
+}
+
 #endif // DSV2_PASSES_TD

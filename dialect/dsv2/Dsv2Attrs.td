@@ -68,4 +68,13 @@ def Dsv2_TopkMethod : I32EnumAttr<"TopkMethod", "MoE expert selection method", [
   let cppNamespace = "::mlir::dsv2";
 }
 
+def Dsv2_Absorption : I32EnumAttr<"Absorption",
+    "when dsv2.mla_attention runs in the weight-absorbed form", [
+    I32EnumAttrCase<"never", 0>,
+    I32EnumAttrCase<"always", 1>,
+    I32EnumAttrCase<"decode", 2>,
+    I32EnumAttrCase<"auto_", 3, "auto">]> {
+  let cppNamespace = "::mlir::dsv2";
+}
+
 #endif // DSV2_ATTRS_TD

@@ -256,10 +256,27 @@ LogicalResult MlaAttentionOp::verify() {
                                {heads * vHead, "heads*v_head_dim"}})))
     return failure();
 
+  if (mayAbsorb() != static_cast<bool>(getWUk()) ||
+      mayAbsorb() != static_cast<bool>(getWUv()))
+    return emitOpError() << "absorb " << stringifyAbsorption(getAbsorb())
+                         << (mayAbsorb() ? " needs" : " takes no")
+                         << " absorbed_weights (w_uk and w_uv from "
+                            "dsv2.split_kv_b)";
+  if (mayAbsorb() &&
+      (failed(checkWeightShape(*this, "w_uk", getWUk(),
+                               {{heads, "heads"},
+                                {nope, "qk_nope_head_dim"},
+                                {kvLora, "kv_lora_rank"}})) ||
+       failed(checkWeightShape(*this, "w_uv", getWUv(),
+                               {{heads, "heads"},
+                                {vHead, "v_head_dim"},
+                                {kvLora, "kv_lora_rank"}}))))
+    return failure();
+
   Type cacheType = getCache().getType();
   int64_t layers = 0;
   if (auto naive = dyn_cast<KvCacheType>(cacheType)) {
-    if (getAbsorbed())
+    if (mayAbsorb())
       return emitOpError() << "the absorbed form reads the latent cache; it "
                               "cannot use a per-head !dsv2.kv_cache";
     if (naive.getHeads() != heads || naive.getKeyDim() != qHeadDim ||
@@ -321,34 +338,48 @@ LogicalResult MlpOp::verify() {
                        input[1]);
 }
 
-LogicalResult MoeGateOp::verify() {
-  ArrayRef<int64_t> gate = shapeOf(getGateWeight());
+/// Router rules shared by dsv2.moe_gate and dsv2.moe_fused; returns the
+/// number of routed experts through `experts`.
+static LogicalResult verifyRouter(Operation *op, Value input, Value gateWeight,
+                                  TopkMethod method, int64_t topK,
+                                  int64_t nGroup, int64_t topkGroup,
+                                  double routedScalingFactor,
+                                  int64_t &experts) {
+  ArrayRef<int64_t> gate = shapeOf(gateWeight);
   if (gate.size() != 2)
-    return emitOpError() << "gate weight must be [n_routed_experts, hidden], "
-                            "got "
-                         << formatShape(gate);
-  int64_t experts = gate[0];
-  if (failed(checkActivation(*this, "input", getInput(), gate[1], "hidden")))
+    return op->emitOpError() << "gate weight must be [n_routed_experts, "
+                                "hidden], got "
+                             << formatShape(gate);
+  experts = gate[0];
+  if (failed(checkActivation(op, "input", input, gate[1], "hidden")))
     return failure();
-  int64_t topK = getTopK(), nGroup = getNGroup(), topkGroup = getTopkGroup();
   if (topK < 1 || topK > experts)
-    return emitOpError() << "top_k (num_experts_per_tok) " << topK
-                         << " must be in [1, " << experts
-                         << "] for " << experts << " routed experts";
-  if (!(getRoutedScalingFactor().convertToDouble() > 0.0))
-    return emitOpError() << "routed_scaling_factor must be positive";
-  if (getMethod() == TopkMethod::group_limited_greedy) {
+    return op->emitOpError() << "top_k (num_experts_per_tok) " << topK
+                             << " must be in [1, " << experts << "] for "
+                             << experts << " routed experts";
+  if (!(routedScalingFactor > 0.0))
+    return op->emitOpError() << "routed_scaling_factor must be positive";
+  if (method == TopkMethod::group_limited_greedy) {
     if (nGroup < 1 || experts % nGroup != 0)
-      return emitOpError() << "n_group " << nGroup << " must divide the "
-                           << experts << " routed experts";
+      return op->emitOpError() << "n_group " << nGroup << " must divide the "
+                               << experts << " routed experts";
     if (topkGroup < 1 || topkGroup > nGroup)
-      return emitOpError() << "topk_group " << topkGroup << " must be in [1, "
-                           << nGroup << "] (n_group)";
+      return op->emitOpError() << "topk_group " << topkGroup
+                               << " must be in [1, " << nGroup << "] (n_group)";
     if (topK > topkGroup * (experts / nGroup))
-      return emitOpError() << "top_k " << topK << " exceeds the "
-                           << topkGroup * (experts / nGroup)
-                           << " experts in the topk_group best groups";
+      return op->emitOpError() << "top_k " << topK << " exceeds the "
+                               << topkGroup * (experts / nGroup)
+                               << " experts in the topk_group best groups";
   }
+  return success();
+}
+
+LogicalResult MoeGateOp::verify() {
+  int64_t experts = 0, topK = getTopK();
+  if (failed(verifyRouter(*this, getInput(), getGateWeight(), getMethod(), topK,
+                          getNGroup(), getTopkGroup(),
+                          getRoutedScalingFactor().convertToDouble(), experts)))
+    return failure();
   for (Value result : {getWeights(), getIndices()}) {
     ArrayRef<int64_t> shape = shapeOf(result);
     if (shape.size() != 2 || !dimsCompatible(shape[1], topK) ||
@@ -359,32 +390,58 @@ LogicalResult MoeGateOp::verify() {
   return success();
 }
 
-LogicalResult MoeExpertsOp::verify() {
-  ArrayRef<int64_t> input = shapeOf(getInput());
-  if (input.size() != 2 || ShapedType::isDynamic(input[1]))
-    return emitOpError() << "input must be [tokens, hidden] with a static "
-                            "hidden size, got "
-                         << formatShape(input);
-  int64_t hidden = input[1];
-  ArrayRef<int64_t> gate = shapeOf(getGateProj());
+/// Routed (stacked) and shared expert weights of dsv2.moe_experts and
+/// dsv2.moe_fused; returns the routed expert count through `experts`.
+static LogicalResult verifyExpertWeights(Operation *op, Value input,
+                                         Value gateProj, Value upProj,
+                                         Value downProj, Value sharedGate,
+                                         Value sharedUp, Value sharedDown,
+                                         int64_t &experts) {
+  ArrayRef<int64_t> inputShape = shapeOf(input);
+  if (inputShape.size() != 2 || ShapedType::isDynamic(inputShape[1]))
+    return op->emitOpError() << "input must be [tokens, hidden] with a static "
+                                "hidden size, got "
+                             << formatShape(inputShape);
+  int64_t hidden = inputShape[1];
+  ArrayRef<int64_t> gate = shapeOf(gateProj);
   if (gate.size() != 3)
-    return emitOpError() << "routed gate_proj must be stacked [experts, "
-                            "moe_intermediate, hidden], got "
-                         << formatShape(gate);
-  int64_t experts = gate[0], inter = gate[1];
-  if (failed(checkWeightShape(*this, "routed gate_proj", getGateProj(),
+    return op->emitOpError() << "routed gate_proj must be stacked [experts, "
+                                "moe_intermediate, hidden], got "
+                             << formatShape(gate);
+  experts = gate[0];
+  int64_t inter = gate[1];
+  if (failed(checkWeightShape(op, "routed gate_proj", gateProj,
                               {{experts, "experts"},
                                {inter, "moe_intermediate"},
                                {hidden, "hidden"}})) ||
-      failed(checkWeightShape(*this, "routed up_proj", getUpProj(),
+      failed(checkWeightShape(op, "routed up_proj", upProj,
                               {{experts, "experts"},
                                {inter, "moe_intermediate"},
                                {hidden, "hidden"}})) ||
-      failed(checkWeightShape(*this, "routed down_proj", getDownProj(),
+      failed(checkWeightShape(op, "routed down_proj", downProj,
                               {{experts, "experts"},
                                {hidden, "hidden"},
                                {inter, "moe_intermediate"}})))
     return failure();
+  int sharedCount = (sharedGate ? 1 : 0) + (sharedUp ? 1 : 0) +
+                    (sharedDown ? 1 : 0);
+  if (sharedCount != 0 && sharedCount != 3)
+    return op->emitOpError() << "shared experts need gate_proj, up_proj and "
+                                "down_proj together";
+  if (sharedCount == 3)
+    return checkGatedMlp(op, "shared ", sharedGate, sharedUp, sharedDown,
+                         hidden);
+  return success();
+}
+
+LogicalResult MoeExpertsOp::verify() {
+  int64_t experts = 0;
+  if (failed(verifyExpertWeights(*this, getInput(), getGateProj(), getUpProj(),
+                                 getDownProj(), getSharedGateProj(),
+                                 getSharedUpProj(), getSharedDownProj(),
+                                 experts)))
+    return failure();
+  ArrayRef<int64_t> input = shapeOf(getInput());
   ArrayRef<int64_t> weights = shapeOf(getWeights());
   ArrayRef<int64_t> indices = shapeOf(getIndices());
   if (weights.size() != 2 || indices.size() != 2 ||
@@ -399,15 +456,51 @@ LogicalResult MoeExpertsOp::verify() {
   if (!ShapedType::isDynamic(weights[1]) && weights[1] > experts)
     return emitOpError() << "top_k " << weights[1] << " exceeds the "
                          << experts << " routed experts";
+  return success();
+}
 
-  int sharedCount = (getSharedGateProj() ? 1 : 0) +
-                    (getSharedUpProj() ? 1 : 0) + (getSharedDownProj() ? 1 : 0);
-  if (sharedCount != 0 && sharedCount != 3)
-    return emitOpError() << "shared experts need gate_proj, up_proj and "
-                            "down_proj together";
-  if (sharedCount == 3)
-    return checkGatedMlp(*this, "shared ", getSharedGateProj(),
-                         getSharedUpProj(), getSharedDownProj(), hidden);
+LogicalResult MoeFusedOp::verify() {
+  int64_t routedExperts = 0, gateExperts = 0;
+  if (failed(verifyExpertWeights(*this, getInput(), getGateProj(), getUpProj(),
+                                 getDownProj(), getSharedGateProj(),
+                                 getSharedUpProj(), getSharedDownProj(),
+                                 routedExperts)) ||
+      failed(verifyRouter(*this, getInput(), getGateWeight(), getMethod(),
+                          getTopK(), getNGroup(), getTopkGroup(),
+                          getRoutedScalingFactor().convertToDouble(),
+                          gateExperts)))
+    return failure();
+  if (routedExperts != gateExperts)
+    return emitOpError() << "the router scores " << gateExperts
+                         << " experts but " << routedExperts
+                         << " routed experts are given";
+  return success();
+}
+
+LogicalResult SplitKvBOp::verify() {
+  ArrayRef<int64_t> kvB = shapeOf(getKvBProj());
+  int64_t heads = getHeads();
+  if (kvB.size() != 2)
+    return emitOpError() << "kv_b_proj must be [heads*(nope+v), kv_lora_rank], "
+                            "got "
+                         << formatShape(kvB);
+  if (heads < 1 || kvB[0] % heads != 0)
+    return emitOpError() << "heads " << heads << " must divide the "
+                         << kvB[0] << " rows of kv_b_proj";
+  ArrayRef<int64_t> uk = shapeOf(getWUk()), uv = shapeOf(getWUv());
+  if (uk.size() != 3 || uv.size() != 3 || uk[0] != heads || uv[0] != heads ||
+      uk[2] != kvB[1] || uv[2] != kvB[1] || uk[1] + uv[1] != kvB[0] / heads ||
+      uk[1] < 1 || uv[1] < 1)
+    return emitOpError() << "w_uk " << formatShape(uk) << " and w_uv "
+                         << formatShape(uv) << " must be [heads = " << heads
+                         << ", nope, " << kvB[1] << "] and [" << heads
+                         << ", v, " << kvB[1] << "] with nope + v = "
+                         << kvB[0] / heads;
+  if (getWUk().getType().getElementType() !=
+          getKvBProj().getType().getElementType() ||
+      getWUv().getType().getElementType() !=
+          getKvBProj().getType().getElementType())
+    return emitOpError() << "derived weights keep kv_b_proj's element type";
   return success();
 }
 

@@ -155,9 +155,15 @@ def Dsv2_MlaAttentionOp : Dsv2_Op<"mla_attention", [
     The cache operand holds `start` past tokens; the result cache holds
     `start + T`. With a `!dsv2.kv_cache` the cache holds per-head K and V
     (the reference); with a `!dsv2.latent_kv_cache` it holds only `c` and
-    the roped `k_pe`, and K/V are rebuilt from the latent. `absorbed`
-    selects the weight-absorbed form (MQA over `[c | k_pe]`), valid only with
-    a latent cache.
+    the roped `k_pe`, and K/V are rebuilt from the latent where needed.
+
+    `absorb` says when a step runs the weight-absorbed form (MQA over
+    `[c | k_pe]` with `q_lat = q_nope W_UK`, output through `W_UV`), which
+    needs the latent cache and the derived weights `w_uk` [heads, nope,
+    kv_lora_rank] and `w_uv` [heads, v, kv_lora_rank] (see
+    `dsv2.split_kv_b`): `never`, `always`, `decode` (steps of one token),
+    or `auto` (the cost model of docs/mla-absorption-cost-model.md, per
+    step, from the tokens in the step and the context length).
   }];
   let arguments = (ins
     Dsv2_Activation:$input, Index:$start, Dsv2_AnyKvCache:$cache,
@@ -169,6 +175,8 @@ def Dsv2_MlaAttentionOp : Dsv2_Op<"mla_attention", [
     Dsv2_WeightTensor:$kv_a_norm,
     Dsv2_WeightTensor:$kv_b_proj,
     Dsv2_WeightTensor:$o_proj,
+    Optional<Dsv2_WeightTensor>:$w_uk,
+    Optional<Dsv2_WeightTensor>:$w_uv,
     ConfinedAttr<I64Attr, [IntNonNegative]>:$layer,
     I64Attr:$heads,
     I64Attr:$kv_lora_rank,
@@ -178,10 +186,11 @@ def Dsv2_MlaAttentionOp : Dsv2_Op<"mla_attention", [
     F64Attr:$softmax_scale,
     F64Attr:$rms_norm_eps,
     Dsv2_RopeAttr:$rope,
-    UnitAttr:$absorbed);
+    DefaultValuedAttr<Dsv2_Absorption, "::mlir::dsv2::Absorption::never">:$absorb);
   let results = (outs Dsv2_Activation:$result, Dsv2_AnyKvCache:$new_cache);
   let assemblyFormat = [{
     $input `,` $cache `[` `layer` $layer `]` `at` $start
+    (`absorb` $absorb^)?
     `weights` `(`
       `kv_a_proj` `=` $kv_a_proj `:` type($kv_a_proj) `,`
       `kv_a_norm` `=` $kv_a_norm `:` type($kv_a_norm) `,`
@@ -192,13 +201,38 @@ def Dsv2_MlaAttentionOp : Dsv2_Op<"mla_attention", [
        `q_a_norm` `=` $q_a_norm `:` type($q_a_norm) `,`
        `q_b_proj` `=` $q_b_proj `:` type($q_b_proj) `)`)?
     (`q_proj` `=` $q_proj^ `:` type($q_proj))?
+    (`absorbed_weights` `(` `w_uk` `=` $w_uk^ `:` type($w_uk) `,`
+       `w_uv` `=` $w_uv `:` type($w_uv) `)`)?
     attr-dict `:` type($input) `,` type($cache)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// True for the q_lora path (q_a_proj, q_a_norm, q_b_proj).
     bool hasQueryLora() { return getQAProj() != nullptr; }
+    /// True when some step may run the absorbed form.
+    bool mayAbsorb() { return getAbsorb() != Absorption::never; }
   }];
+}
+
+def Dsv2_SplitKvBOp : Dsv2_Op<"split_kv_b", [Pure]> {
+  let summary = "Derive the absorbed MLA weights W_UK and W_UV from kv_b_proj";
+  let description = [{
+    kv_b_proj is `[heads * (nope + v), kv_lora_rank]`; head `n` owns `nope`
+    key rows then `v` value rows. The absorbed form needs them apart:
+    `w_uk[n] = kv_b[n*(nope+v) : n*(nope+v)+nope]` (`[heads, nope, C]`) and
+    `w_uv[n] = kv_b[n*(nope+v)+nope : (n+1)*(nope+v)]` (`[heads, v, C]`).
+    Operands are weights only, so engines evaluate it once when packing.
+
+    ```mlir
+    %uk, %uv = dsv2.split_kv_b %kv_b heads 128 : tensor<32768x512xbf16> -> tensor<128x128x512xbf16>, tensor<128x128x512xbf16>
+    ```
+  }];
+  let arguments = (ins Dsv2_WeightTensor:$kv_b_proj, I64Attr:$heads);
+  let results = (outs Dsv2_WeightTensor:$w_uk, Dsv2_WeightTensor:$w_uv);
+  let assemblyFormat = [{
+    $kv_b_proj `heads` $heads attr-dict `:` type($kv_b_proj) `->` type($w_uk) `,` type($w_uv)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -271,6 +305,53 @@ def Dsv2_MoeExpertsOp : Dsv2_Op<"moe_experts", [
     (`,` `shared` `(` type($shared_gate_proj)^ `,` type($shared_up_proj) `,` type($shared_down_proj) `)`)?
   }];
   let hasVerifier = 1;
+}
+
+def Dsv2_MoeFusedOp : Dsv2_Op<"moe_fused", [
+    Pure, AttrSizedOperandSegments, AllTypesMatch<["input", "result"]>]> {
+  let summary = "DeepSeekMoE as one op: route, dispatch, grouped GEMMs, combine";
+  let description = [{
+    The fused form of `dsv2.moe_gate` + `dsv2.moe_experts` that kernel
+    formation consumes:
+
+    1. gate: fp32 `x @ W_gate^T`, softmax, (group-limited) top-k, scaling;
+    2. dispatch: the T*top_k (token, expert) pairs are grouped by expert; each
+       expert's rows start at an offset padded to a multiple of
+       `block_size`, so grouped-GEMM tiles never straddle two experts
+       (at most `T*top_k + E*(block_size-1)` rows);
+    3. grouped GEMMs over the permuted rows: gate/up, `silu(gate) * up`, down;
+    4. combine: each row scaled by its routing weight and summed back into
+       token order; the shared experts run on all tokens alongside.
+
+    Numerically it equals the unfused pair (only summation order differs).
+  }];
+  let arguments = (ins Dsv2_TopkMethod:$method, Dsv2_Activation:$input,
+                       Dsv2_WeightTensor:$gate_weight,
+                       Dsv2_WeightTensor:$gate_proj, Dsv2_WeightTensor:$up_proj,
+                       Dsv2_WeightTensor:$down_proj,
+                       Optional<Dsv2_WeightTensor>:$shared_gate_proj,
+                       Optional<Dsv2_WeightTensor>:$shared_up_proj,
+                       Optional<Dsv2_WeightTensor>:$shared_down_proj,
+                       I64Attr:$top_k, I64Attr:$n_group, I64Attr:$topk_group,
+                       F64Attr:$routed_scaling_factor, BoolAttr:$norm_topk_prob,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$block_size);
+  let results = (outs Dsv2_Activation:$result);
+  let assemblyFormat = [{
+    $input `router` `(` $gate_weight `method` $method `)`
+    `experts` `(` $gate_proj `,` $up_proj `,` $down_proj `)`
+    (`shared` `(` $shared_gate_proj^ `,` $shared_up_proj `,` $shared_down_proj `)`)?
+    attr-dict `:` type($input) `,` `router` `(` type($gate_weight) `)`
+    `,` `experts` `(` type($gate_proj) `,` type($up_proj) `,` type($down_proj) `)`
+    (`,` `shared` `(` type($shared_gate_proj)^ `,` type($shared_up_proj) `,` type($shared_down_proj) `)`)?
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Rows of the padded dispatch buffer for `tokens` tokens.
+    int64_t paddedRows(int64_t tokens, int64_t experts) {
+      return tokens * static_cast<int64_t>(getTopK()) +
+             experts * (static_cast<int64_t>(getBlockSize()) - 1);
+    }
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -101,10 +101,10 @@ private:
     Value o = weight(name(sfx::kOProj), {hidden, heads * config.vHeadDim});
     auto attention = MlaAttentionOp::create(
         b, loc, normed.getType(), cache.getType(), normed, start, cache, qA,
-        qANorm, qB, q, kvA, kvANorm, kvB, o, layer, heads, kvLora,
-        config.qkNopeHeadDim, rope, config.vHeadDim,
-        APFloat(config.softmaxScale()), APFloat(config.rmsNormEps), ropeAttr(),
-        /*absorbed=*/false);
+        qANorm, qB, q, kvA, kvANorm, kvB, o, /*w_uk=*/Value(),
+        /*w_uv=*/Value(), layer, heads, kvLora, config.qkNopeHeadDim, rope,
+        config.vHeadDim, APFloat(config.softmaxScale()),
+        APFloat(config.rmsNormEps), ropeAttr(), Absorption::never);
     Value h = AddOp::create(b, loc, x, attention.getResult());
 
     Value ffnInput = rmsNorm(h, name(sfx::kPostAttentionLayernorm));

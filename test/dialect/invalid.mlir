@@ -589,7 +589,7 @@ func.func @mla_input_rank(
 func.func @mla_partial_q_lora(%x: tensor<?x64xf32>, %s: index, %c: !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = f32>, %qa: tensor<48x64xf32>,
                               %kva: tensor<40x64xf32>, %kvn: tensor<32xf32>, %kvb: tensor<128x32xf32>, %o: tensor<64x64xf32>) {
   // expected-error @+1 {{the q_lora path needs q_a_proj, q_a_norm and q_b_proj together}}
-  %y:2 = "dsv2.mla_attention"(%x, %s, %c, %qa, %kva, %kvn, %kvb, %o) <{heads = 4 : i64, kv_lora_rank = 32 : i64, layer = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1>, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, rms_norm_eps = 1.0e-06 : f64, rope = #dsv2.rope<dim = 8, theta = 1.0e+04>, softmax_scale = 0.2 : f64, v_head_dim = 16 : i64}>
+  %y:2 = "dsv2.mla_attention"(%x, %s, %c, %qa, %kva, %kvn, %kvb, %o) <{heads = 4 : i64, kv_lora_rank = 32 : i64, layer = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 0, 0>, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, rms_norm_eps = 1.0e-06 : f64, rope = #dsv2.rope<dim = 8, theta = 1.0e+04>, softmax_scale = 0.2 : f64, v_head_dim = 16 : i64}>
       : (tensor<?x64xf32>, index, !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = f32>, tensor<48x64xf32>, tensor<40x64xf32>, tensor<32xf32>, tensor<128x32xf32>, tensor<64x64xf32>) -> (tensor<?x64xf32>, !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = f32>)
   return
 }
@@ -873,13 +873,16 @@ func.func @mla_absorbed_naive(
     %kva: tensor<40x64xf32>,
     %kvn: tensor<32xf32>,
     %kvb: tensor<128x32xf32>,
-    %o: tensor<64x64xf32>) {
+    %o: tensor<64x64xf32>,
+    %uk: tensor<4x16x32xf32>,
+    %uv: tensor<4x16x32xf32>) {
   // expected-error @+1 {{the absorbed form reads the latent cache; it cannot use a per-head !dsv2.kv_cache}}
-  %y, %c2 = dsv2.mla_attention %x, %c[layer 0] at %s
+  %y, %c2 = dsv2.mla_attention %x, %c[layer 0] at %s absorb decode
       weights(kv_a_proj = %kva : tensor<40x64xf32>, kv_a_norm = %kvn : tensor<32xf32>,
               kv_b_proj = %kvb : tensor<128x32xf32>, o_proj = %o : tensor<64x64xf32>)
       q_proj = %q : tensor<96x64xf32>
-      {absorbed, heads = 4, kv_lora_rank = 32, qk_nope_head_dim = 16, qk_rope_head_dim = 8, v_head_dim = 16,
+      absorbed_weights(w_uk = %uk : tensor<4x16x32xf32>, w_uv = %uv : tensor<4x16x32xf32>)
+      {heads = 4, kv_lora_rank = 32, qk_nope_head_dim = 16, qk_rope_head_dim = 8, v_head_dim = 16,
        softmax_scale = 0.2, rms_norm_eps = 1.0e-06, rope = #dsv2.rope<dim = 8, theta = 1.0e+04>}
       : tensor<?x64xf32>, !dsv2.kv_cache<layers = 3, heads = 4, key_dim = 24, value_dim = 16, element_type = f32>
   return
@@ -1006,7 +1009,7 @@ func.func @mla_i32_weight(
 func.func @mla_tensor_cache(%x: tensor<?x64xf32>, %s: index, %c: tensor<4xf32>, %q: tensor<96x64xf32>,
                             %kva: tensor<40x64xf32>, %kvn: tensor<32xf32>, %kvb: tensor<128x32xf32>, %o: tensor<64x64xf32>) {
   // expected-error @+1 {{operand #2 must be a dsv2 KV cache}}
-  %y:2 = "dsv2.mla_attention"(%x, %s, %c, %q, %kva, %kvn, %kvb, %o) <{heads = 4 : i64, kv_lora_rank = 32 : i64, layer = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1>, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, rms_norm_eps = 1.0e-06 : f64, rope = #dsv2.rope<dim = 8, theta = 1.0e+04>, softmax_scale = 0.2 : f64, v_head_dim = 16 : i64}>
+  %y:2 = "dsv2.mla_attention"(%x, %s, %c, %q, %kva, %kvn, %kvb, %o) <{heads = 4 : i64, kv_lora_rank = 32 : i64, layer = 0 : i64, operandSegmentSizes = array<i32: 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0>, qk_nope_head_dim = 16 : i64, qk_rope_head_dim = 8 : i64, rms_norm_eps = 1.0e-06 : f64, rope = #dsv2.rope<dim = 8, theta = 1.0e+04>, softmax_scale = 0.2 : f64, v_head_dim = 16 : i64}>
       : (tensor<?x64xf32>, index, tensor<4xf32>, tensor<96x64xf32>, tensor<40x64xf32>, tensor<32xf32>, tensor<128x32xf32>, tensor<64x64xf32>) -> (tensor<?x64xf32>, tensor<4xf32>)
   return
 }
@@ -1399,5 +1402,133 @@ func.func @head_logits_width(%x: tensor<?x64xf32>, %w: tensor<512x64xf32>) {
 func.func @head_rows(%x: tensor<3x64xf32>, %w: tensor<512x64xf32>) {
   // expected-error @+1 {{logits rows must equal the input tokens}}
   %l = dsv2.lm_head %x, %w : tensor<3x64xf32>, tensor<512x64xf32> -> tensor<4x512xf32>
+  return
+}
+
+// -----
+
+// MlaAttentionOp: an absorb policy needs the derived weights.
+func.func @mla_absorb_without_weights(
+    %x: tensor<?x64xf32>, %s: index, %c: !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = f32>,
+    %q: tensor<96x64xf32>, %kva: tensor<40x64xf32>, %kvn: tensor<32xf32>,
+    %kvb: tensor<128x32xf32>, %o: tensor<64x64xf32>,
+    %uk: tensor<4x16x32xf32>, %uv: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{absorb always needs absorbed_weights (w_uk and w_uv from dsv2.split_kv_b)}}
+  %y, %c2 = dsv2.mla_attention %x, %c[layer 0] at %s absorb always
+      weights(kv_a_proj = %kva : tensor<40x64xf32>, kv_a_norm = %kvn : tensor<32xf32>,
+              kv_b_proj = %kvb : tensor<128x32xf32>, o_proj = %o : tensor<64x64xf32>)
+      q_proj = %q : tensor<96x64xf32>
+      {heads = 4, kv_lora_rank = 32, qk_nope_head_dim = 16, qk_rope_head_dim = 8, v_head_dim = 16,
+       softmax_scale = 0.2, rms_norm_eps = 1.0e-06, rope = #dsv2.rope<dim = 8, theta = 1.0e+04>}
+      : tensor<?x64xf32>, !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = f32>
+  return
+}
+
+// -----
+
+// MlaAttentionOp: derived weights without an absorb policy are rejected.
+func.func @mla_weights_without_absorb(
+    %x: tensor<?x64xf32>, %s: index, %c: !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = f32>,
+    %q: tensor<96x64xf32>, %kva: tensor<40x64xf32>, %kvn: tensor<32xf32>,
+    %kvb: tensor<128x32xf32>, %o: tensor<64x64xf32>,
+    %uk: tensor<4x16x32xf32>, %uv: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{absorb never takes no absorbed_weights}}
+  %y, %c2 = dsv2.mla_attention %x, %c[layer 0] at %s
+      weights(kv_a_proj = %kva : tensor<40x64xf32>, kv_a_norm = %kvn : tensor<32xf32>,
+              kv_b_proj = %kvb : tensor<128x32xf32>, o_proj = %o : tensor<64x64xf32>)
+      q_proj = %q : tensor<96x64xf32>
+      absorbed_weights(w_uk = %uk : tensor<4x16x32xf32>, w_uv = %uv : tensor<4x16x32xf32>)
+      {heads = 4, kv_lora_rank = 32, qk_nope_head_dim = 16, qk_rope_head_dim = 8, v_head_dim = 16,
+       softmax_scale = 0.2, rms_norm_eps = 1.0e-06, rope = #dsv2.rope<dim = 8, theta = 1.0e+04>}
+      : tensor<?x64xf32>, !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = f32>
+  return
+}
+
+// -----
+
+// MlaAttentionOp: w_uk must be [heads, nope, kv_lora_rank].
+func.func @mla_w_uk_shape(
+    %x: tensor<?x64xf32>, %s: index, %c: !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = f32>,
+    %q: tensor<96x64xf32>, %kva: tensor<40x64xf32>, %kvn: tensor<32xf32>,
+    %kvb: tensor<128x32xf32>, %o: tensor<64x64xf32>,
+    %uk: tensor<4x8x32xf32>, %uv: tensor<4x16x32xf32>) {
+  // expected-error @+1 {{w_uk weight has shape [4, 8, 32], expected [4 (heads), 16 (qk_nope_head_dim), 32 (kv_lora_rank)]}}
+  %y, %c2 = dsv2.mla_attention %x, %c[layer 0] at %s absorb auto
+      weights(kv_a_proj = %kva : tensor<40x64xf32>, kv_a_norm = %kvn : tensor<32xf32>,
+              kv_b_proj = %kvb : tensor<128x32xf32>, o_proj = %o : tensor<64x64xf32>)
+      q_proj = %q : tensor<96x64xf32>
+      absorbed_weights(w_uk = %uk : tensor<4x8x32xf32>, w_uv = %uv : tensor<4x16x32xf32>)
+      {heads = 4, kv_lora_rank = 32, qk_nope_head_dim = 16, qk_rope_head_dim = 8, v_head_dim = 16,
+       softmax_scale = 0.2, rms_norm_eps = 1.0e-06, rope = #dsv2.rope<dim = 8, theta = 1.0e+04>}
+      : tensor<?x64xf32>, !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = f32>
+  return
+}
+
+// -----
+
+// SplitKvBOp: heads must divide kv_b_proj's rows.
+func.func @split_heads(%kvb: tensor<128x32xf32>) {
+  // expected-error @+1 {{heads 3 must divide the 128 rows of kv_b_proj}}
+  %uk, %uv = dsv2.split_kv_b %kvb heads 3 : tensor<128x32xf32> -> tensor<3x16x32xf32>, tensor<3x16x32xf32>
+  return
+}
+
+// -----
+
+// SplitKvBOp: kv_b_proj must be a matrix.
+func.func @split_rank(%kvb: tensor<128xf32>) {
+  // expected-error @+1 {{kv_b_proj must be [heads*(nope+v), kv_lora_rank], got [128]}}
+  %uk, %uv = dsv2.split_kv_b %kvb heads 4 : tensor<128xf32> -> tensor<4x16x32xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
+// SplitKvBOp: result shapes must partition each head's rows.
+func.func @split_shapes(%kvb: tensor<128x32xf32>) {
+  // expected-error @+1 {{must be [heads = 4, nope, 32] and [4, v, 32] with nope + v = 32}}
+  %uk, %uv = dsv2.split_kv_b %kvb heads 4 : tensor<128x32xf32> -> tensor<4x16x32xf32>, tensor<4x8x32xf32>
+  return
+}
+
+// -----
+
+// SplitKvBOp: derived weights keep kv_b_proj's element type.
+func.func @split_dtype(%kvb: tensor<128x32xbf16>) {
+  // expected-error @+1 {{derived weights keep kv_b_proj's element type}}
+  %uk, %uv = dsv2.split_kv_b %kvb heads 4 : tensor<128x32xbf16> -> tensor<4x16x32xf32>, tensor<4x16x32xf32>
+  return
+}
+
+// -----
+
+// MoeFusedOp: router and routed experts must agree on the expert count.
+func.func @fused_expert_count(%x: tensor<?x64xf32>, %r: tensor<4x64xf32>, %g: tensor<8x32x64xf32>, %u: tensor<8x32x64xf32>, %d: tensor<8x64x32xf32>) {
+  // expected-error @+1 {{the router scores 4 experts but 8 routed experts are given}}
+  %y = dsv2.moe_fused %x router(%r method greedy) experts(%g, %u, %d)
+      {top_k = 2, n_group = 1, topk_group = 1, routed_scaling_factor = 1.0, norm_topk_prob = false, block_size = 16}
+      : tensor<?x64xf32>, router(tensor<4x64xf32>), experts(tensor<8x32x64xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>)
+  return
+}
+
+// -----
+
+// MoeFusedOp: the router rules of dsv2.moe_gate apply (top_k range).
+func.func @fused_top_k(%x: tensor<?x64xf32>, %r: tensor<8x64xf32>, %g: tensor<8x32x64xf32>, %u: tensor<8x32x64xf32>, %d: tensor<8x64x32xf32>) {
+  // expected-error @+1 {{top_k (num_experts_per_tok) 9 must be in [1, 8]}}
+  %y = dsv2.moe_fused %x router(%r method greedy) experts(%g, %u, %d)
+      {top_k = 9, n_group = 1, topk_group = 1, routed_scaling_factor = 1.0, norm_topk_prob = false, block_size = 16}
+      : tensor<?x64xf32>, router(tensor<8x64xf32>), experts(tensor<8x32x64xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>)
+  return
+}
+
+// -----
+
+// MoeFusedOp: block_size must be positive (ODS constraint).
+func.func @fused_block(%x: tensor<?x64xf32>, %r: tensor<8x64xf32>, %g: tensor<8x32x64xf32>, %u: tensor<8x32x64xf32>, %d: tensor<8x64x32xf32>) {
+  // expected-error @+2 {{block_size}}
+  %y = dsv2.moe_fused %x router(%r method greedy) experts(%g, %u, %d)
+      {top_k = 2, n_group = 1, topk_group = 1, routed_scaling_factor = 1.0, norm_topk_prob = false, block_size = 0}
+      : tensor<?x64xf32>, router(tensor<8x64xf32>), experts(tensor<8x32x64xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>)
   return
 }

@@ -59,7 +59,8 @@ func.func @mla_lora(%x: tensor<?x64xf32>, %start: index,
   return %y, %c : tensor<?x64xf32>, !dsv2.kv_cache<layers = 3, heads = 4, key_dim = 24, value_dim = 16, element_type = f32>
 }
 
-// Plain q_proj (V2-Lite), latent cache and the absorbed form.
+// Plain q_proj (V2-Lite), latent cache, and the absorbed form with the
+// weights dsv2.split_kv_b derives from kv_b_proj.
 // CHECK-LABEL: func.func @mla_plain_q_latent
 func.func @mla_plain_q_latent(%x: tensor<?x64xf32>, %start: index,
                               %cache: !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = bf16>)
@@ -69,18 +70,71 @@ func.func @mla_plain_q_latent(%x: tensor<?x64xf32>, %start: index,
   %kvn = dsv2.weight "kv_a_norm" : tensor<32xbf16>
   %kvb = dsv2.weight "kv_b" : tensor<128x32xbf16>
   %o = dsv2.weight "o" : tensor<64x64xbf16>
-  // CHECK: dsv2.mla_attention %{{.*}}, %{{.*}}[layer 0] at %{{.*}} weights(kv_a_proj = %{{.*}} : tensor<40x64xbf16>, kv_a_norm = %{{.*}} : tensor<32xbf16>, kv_b_proj = %{{.*}} : tensor<128x32xbf16>, o_proj = %{{.*}} : tensor<64x64xbf16>) q_proj = %{{.*}} : tensor<96x64xbf16>
-  // CHECK-SAME: absorbed
+  // CHECK: %[[UK:.*]], %[[UV:.*]] = dsv2.split_kv_b %{{.*}} heads 4 : tensor<128x32xbf16> -> tensor<4x16x32xbf16>, tensor<4x16x32xbf16>
+  %uk, %uv = dsv2.split_kv_b %kvb heads 4 : tensor<128x32xbf16> -> tensor<4x16x32xbf16>, tensor<4x16x32xbf16>
+  // CHECK: dsv2.mla_attention %{{.*}}, %{{.*}}[layer 0] at %{{.*}} absorb decode weights(kv_a_proj = %{{.*}} : tensor<40x64xbf16>, kv_a_norm = %{{.*}} : tensor<32xbf16>, kv_b_proj = %{{.*}} : tensor<128x32xbf16>, o_proj = %{{.*}} : tensor<64x64xbf16>) q_proj = %{{.*}} : tensor<96x64xbf16> absorbed_weights(w_uk = %[[UK]] : tensor<4x16x32xbf16>, w_uv = %[[UV]] : tensor<4x16x32xbf16>)
   // CHECK-SAME: !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = bf16>
-  %y, %c = dsv2.mla_attention %x, %cache[layer 0] at %start
+  %y, %c = dsv2.mla_attention %x, %cache[layer 0] at %start absorb decode
       weights(kv_a_proj = %kva : tensor<40x64xbf16>, kv_a_norm = %kvn : tensor<32xbf16>,
               kv_b_proj = %kvb : tensor<128x32xbf16>, o_proj = %o : tensor<64x64xbf16>)
       q_proj = %q : tensor<96x64xbf16>
-      {absorbed, heads = 4, kv_lora_rank = 32, qk_nope_head_dim = 16, qk_rope_head_dim = 8,
+      absorbed_weights(w_uk = %uk : tensor<4x16x32xbf16>, w_uv = %uv : tensor<4x16x32xbf16>)
+      {heads = 4, kv_lora_rank = 32, qk_nope_head_dim = 16, qk_rope_head_dim = 8,
        v_head_dim = 16, softmax_scale = 0.2041241452319315, rms_norm_eps = 1.0e-06,
        rope = #dsv2.rope<dim = 8, theta = 1.0e+04>}
       : tensor<?x64xf32>, !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = bf16>
-  return %c : !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = bf16>
+  // The other policies print their keyword; never is the default and is elided.
+  // CHECK: dsv2.mla_attention {{.*}} absorb always weights
+  %y2, %c2 = dsv2.mla_attention %y, %c[layer 0] at %start absorb always
+      weights(kv_a_proj = %kva : tensor<40x64xbf16>, kv_a_norm = %kvn : tensor<32xbf16>,
+              kv_b_proj = %kvb : tensor<128x32xbf16>, o_proj = %o : tensor<64x64xbf16>)
+      q_proj = %q : tensor<96x64xbf16>
+      absorbed_weights(w_uk = %uk : tensor<4x16x32xbf16>, w_uv = %uv : tensor<4x16x32xbf16>)
+      {heads = 4, kv_lora_rank = 32, qk_nope_head_dim = 16, qk_rope_head_dim = 8,
+       v_head_dim = 16, softmax_scale = 0.2041241452319315, rms_norm_eps = 1.0e-06,
+       rope = #dsv2.rope<dim = 8, theta = 1.0e+04>}
+      : tensor<?x64xf32>, !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = bf16>
+  // CHECK: dsv2.mla_attention {{.*}} absorb auto weights
+  %y3, %c3 = dsv2.mla_attention %y2, %c2[layer 0] at %start absorb auto
+      weights(kv_a_proj = %kva : tensor<40x64xbf16>, kv_a_norm = %kvn : tensor<32xbf16>,
+              kv_b_proj = %kvb : tensor<128x32xbf16>, o_proj = %o : tensor<64x64xbf16>)
+      q_proj = %q : tensor<96x64xbf16>
+      absorbed_weights(w_uk = %uk : tensor<4x16x32xbf16>, w_uv = %uv : tensor<4x16x32xbf16>)
+      {heads = 4, kv_lora_rank = 32, qk_nope_head_dim = 16, qk_rope_head_dim = 8,
+       v_head_dim = 16, softmax_scale = 0.2041241452319315, rms_norm_eps = 1.0e-06,
+       rope = #dsv2.rope<dim = 8, theta = 1.0e+04>}
+      : tensor<?x64xf32>, !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = bf16>
+  // CHECK: dsv2.mla_attention %{{.*}}, %{{.*}}[layer 0] at %{{.*}} weights(
+  %y4, %c4 = dsv2.mla_attention %y3, %c3[layer 0] at %start
+      weights(kv_a_proj = %kva : tensor<40x64xbf16>, kv_a_norm = %kvn : tensor<32xbf16>,
+              kv_b_proj = %kvb : tensor<128x32xbf16>, o_proj = %o : tensor<64x64xbf16>)
+      q_proj = %q : tensor<96x64xbf16>
+      {heads = 4, kv_lora_rank = 32, qk_nope_head_dim = 16, qk_rope_head_dim = 8,
+       v_head_dim = 16, softmax_scale = 0.2041241452319315, rms_norm_eps = 1.0e-06,
+       rope = #dsv2.rope<dim = 8, theta = 1.0e+04>}
+      : tensor<?x64xf32>, !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = bf16>
+  return %c4 : !dsv2.latent_kv_cache<layers = 1, latent_dim = 32, rope_dim = 8, element_type = bf16>
+}
+
+// CHECK-LABEL: func.func @moe_fused
+func.func @moe_fused(%x: tensor<?x64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>) {
+  %router = dsv2.weight "mlp.gate.weight" : tensor<8x64xf32>
+  %eg = dsv2.weight "experts.{e}.gate_proj.weight" : tensor<8x32x64xf32>
+  %eu = dsv2.weight "experts.{e}.up_proj.weight" : tensor<8x32x64xf32>
+  %ed = dsv2.weight "experts.{e}.down_proj.weight" : tensor<8x64x32xf32>
+  %sg = dsv2.weight "shared_experts.gate_proj.weight" : tensor<64x64xf32>
+  %su = dsv2.weight "shared_experts.up_proj.weight" : tensor<64x64xf32>
+  %sd = dsv2.weight "shared_experts.down_proj.weight" : tensor<64x64xf32>
+  // CHECK: dsv2.moe_fused %{{.*}} router(%{{.*}} method group_limited_greedy) experts(%{{.*}}, %{{.*}}, %{{.*}}) shared(%{{.*}}, %{{.*}}, %{{.*}}) {block_size = 16 : i64, n_group = 4 : i64, norm_topk_prob = false, routed_scaling_factor = 2.000000e+00 : f64, top_k = 2 : i64, topk_group = 2 : i64} : tensor<?x64xf32>, router(tensor<8x64xf32>), experts(tensor<8x32x64xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>), shared(tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>)
+  %a = dsv2.moe_fused %x router(%router method group_limited_greedy) experts(%eg, %eu, %ed) shared(%sg, %su, %sd)
+      {top_k = 2, n_group = 4, topk_group = 2, routed_scaling_factor = 2.0, norm_topk_prob = false, block_size = 16}
+      : tensor<?x64xf32>, router(tensor<8x64xf32>), experts(tensor<8x32x64xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>), shared(tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>)
+  // CHECK: dsv2.moe_fused %{{.*}} router(%{{.*}} method greedy) experts(%{{.*}}, %{{.*}}, %{{.*}}) {block_size = 1 : i64
+  // CHECK-SAME: experts(tensor<8x32x64xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>){{$}}
+  %b = dsv2.moe_fused %a router(%router method greedy) experts(%eg, %eu, %ed)
+      {top_k = 2, n_group = 1, topk_group = 1, routed_scaling_factor = 1.0, norm_topk_prob = true, block_size = 1}
+      : tensor<?x64xf32>, router(tensor<8x64xf32>), experts(tensor<8x32x64xf32>, tensor<8x32x64xf32>, tensor<8x64x32xf32>)
+  return %a, %b : tensor<?x64xf32>, tensor<?x64xf32>
 }
 
 // CHECK-LABEL: func.func @feed_forward

@@ -7,18 +7,46 @@
 
 #include "dialect/dsv2/Dsv2Dialect.h"
 #include "passes/Passes.h"
+#include "passes/Pipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/WithColor.h"
+
+/// MlirOptMain only warns about a plugin it cannot load and goes on; a typo
+/// in a plugin path should stop the run instead.
+static bool pluginPathsExist(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef arg = argv[i], path;
+    if (arg.consume_front("--load-pass-plugin=") ||
+        arg.consume_front("-load-pass-plugin="))
+      path = arg;
+    else if ((arg == "--load-pass-plugin" || arg == "-load-pass-plugin") &&
+             i + 1 < argc)
+      path = argv[i + 1];
+    else
+      continue;
+    if (!llvm::sys::fs::exists(path)) {
+      llvm::WithColor::error(llvm::errs(), "dsv2-opt")
+          << "pass plugin '" << path << "' does not exist\n";
+      return false;
+    }
+  }
+  return true;
+}
 
 int main(int argc, char **argv) {
+  if (!pluginPathsExist(argc, argv))
+    return 1;
   mlir::DialectRegistry registry;
   registry.insert<mlir::dsv2::Dsv2Dialect, mlir::func::FuncDialect>();
   // Upstream passes our pipelines use (canonicalize, cse, symbol-dce, ...).
   mlir::registerTransformsPasses();
   mlir::dsv2::registerDsv2Passes();
+  mlir::dsv2::registerDsv2Pipelines();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "dsv2 optimizer driver (DeepSeek-V2 compiler)\n", registry));
 }

@@ -6,13 +6,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/dsv2c/Commands.h"
+#include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
 
-#include "dialect/dsv2/Dsv2Dialect.h"
-#include "models/deepseek_v2/GraphBuilder.h"
-
-#include "mlir/IR/Verifier.h"
-#include "mlir/IR/Builders.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -20,7 +16,11 @@ namespace dsv2::tools {
 
 llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   std::vector<OptionSpec> options = modelSourceOptions(/*withWeights=*/false);
-  options.push_back({"stage", "graph", "IR stage to print (default graph)"});
+  options.push_back({"stage", "graph|optimized",
+                     "graph: as imported; optimized: after --pipeline "
+                     "(default graph)"});
+  for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
+    options.push_back(option);
   options.push_back({"o", "FILE", "write to FILE instead of stdout"});
   CommandLine cl("dsv2c emit", "Print the model's IR at a compilation stage.",
                  options);
@@ -31,25 +31,28 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
     return llvm::Error::success();
   }
   std::string stage = cl.get("stage").value_or("graph");
-  if (stage != "graph")
+  if (stage != "graph" && stage != "optimized")
     return cl.valueError("stage", "'" + stage +
-                                      "' is not available yet (available: graph)");
+                                      "' is not available yet (available: "
+                                      "graph, optimized)");
+  if (stage == "graph" && cl.has("pipeline"))
+    return cl.valueError("pipeline", "applies to --stage optimized; --stage "
+                                     "graph prints the imported module");
   auto source = loadModelSource(cl, /*needWeights=*/false);
   if (!source)
     return source.takeError();
 
   mlir::MLIRContext context;
-  mlir::Type cacheType = mlir::Builder(&context).getF32Type();
-  auto module = dsv2::model::buildStepModule(
-      context, source->config, {source->weightType(context), cacheType});
-  if (mlir::failed(mlir::verify(*module)))
-    return makeError("internal error: the built graph does not verify");
+  auto module = buildPipelinedModule(context, *source, cl,
+                                     stage == "graph" ? "none" : "dsv2-optimize");
+  if (!module)
+    return module.takeError();
 
   std::string error;
   auto output = mlir::openOutputFile(cl.get("o").value_or("-"), &error);
   if (!output)
     return makeError("dsv2c emit: " + error);
-  module->print(output->os());
+  (*module)->print(output->os());
   output->os() << "\n";
   output->keep();
   return llvm::Error::success();

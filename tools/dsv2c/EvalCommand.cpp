@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/dsv2c/Commands.h"
+#include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
 
 #include "dialect/dsv2/interpreter/ReferenceInterpreter.h"
@@ -50,6 +51,8 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   options.push_back({"decode-split", "K",
                      "run the first K tokens as one step, then one token per "
                      "step"});
+  for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
+    options.push_back(option);
   CommandLine cl("dsv2c eval",
                  "Run a token sequence through the reference interpreter "
                  "(fp32) from an empty KV cache.",
@@ -76,15 +79,25 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   auto source = loadModelSource(cl, /*needWeights=*/true);
   if (!source)
     return source.takeError();
+  // Checked here, before any step runs, so that the position is the one in
+  // --tokens (a decode step only sees its own token).
+  for (auto [position, id] : llvm::enumerate(*tokens))
+    if (id >= source->config.vocabSize)
+      return cl.valueError(
+          "tokens", llvm::formatv("token id {0} at position {1} is outside the "
+                                  "vocabulary [0, {2}) of {3}",
+                                  id, position, source->config.vocabSize,
+                                  source->description)
+                        .str());
 
   mlir::MLIRContext context;
-  mlir::Type cacheType = mlir::Builder(&context).getF32Type();
-  auto module = dsv2::model::buildStepModule(
-      context, source->config, {source->weightType(context), cacheType});
-  if (mlir::failed(mlir::verify(*module)))
-    return makeError("internal error: the built graph does not verify");
-  auto step = module->lookupSymbol<mlir::func::FuncOp>(
+  auto module = buildPipelinedModule(context, *source, cl, "dsv2-optimize");
+  if (!module)
+    return module.takeError();
+  auto step = (*module)->lookupSymbol<mlir::func::FuncOp>(
       dsv2::model::kStepFunctionName);
+  if (!step)
+    return makeError("the pipeline removed or renamed func.func @step");
 
   mlir::dsv2::ReferenceInterpreter interpreter(step, *source->weights);
   interpreter.setMaxPositions(source->config.maxPositionEmbeddings);

@@ -6,9 +6,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/dsv2c/Commands.h"
+#include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
 
+#include "dialect/dsv2/Dsv2Dialect.h"
+#include "models/deepseek_v2/GraphBuilder.h"
 #include "models/deepseek_v2/ParameterCount.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
@@ -23,11 +28,51 @@ static constexpr const char *kActiveDefinition =
     "num_experts_per_tok routed experts, plus lm_head; the embedding table "
     "is excluded (a token reads one row of it)";
 
+namespace {
+
+/// KV-cache bytes per token of the module's step function, at `elementBytes`
+/// per cached value; the layout says which cache the pipeline produced.
+struct CacheFootprint {
+  int64_t bytesPerToken = 0;
+  std::string layout;
+};
+
+llvm::Expected<CacheFootprint> cacheFootprint(mlir::ModuleOp module,
+                                              int64_t elementBytes) {
+  auto step = module.lookupSymbol<mlir::func::FuncOp>(
+      dsv2::model::kStepFunctionName);
+  if (!step)
+    return makeError("the pipeline removed or renamed func.func @step");
+  for (mlir::Type type : step.getArgumentTypes()) {
+    if (auto naive = mlir::dyn_cast<mlir::dsv2::KvCacheType>(type))
+      return CacheFootprint{naive.getElementsPerToken() * elementBytes,
+                            "per-head K and V (heads x (qk_head_dim + "
+                            "v_head_dim) per layer)"};
+    if (auto latent = mlir::dyn_cast<mlir::dsv2::LatentKvCacheType>(type))
+      return CacheFootprint{latent.getElementsPerToken() * elementBytes,
+                            "latent (kv_lora_rank + qk_rope_head_dim per "
+                            "layer)"};
+  }
+  return makeError("the step function has no KV-cache argument");
+}
+
+std::string humanCount(int64_t count) {
+  if (count >= 1000000000)
+    return llvm::formatv("{0:f2} B", count / 1e9).str();
+  if (count >= 1000000)
+    return llvm::formatv("{0:f2} M", count / 1e6).str();
+  return llvm::formatv("{0:f1} K", count / 1e3).str();
+}
+
+} // namespace
+
 llvm::Error runReport(llvm::ArrayRef<const char *> args) {
   std::vector<OptionSpec> options = modelSourceOptions(/*withWeights=*/false);
   options.push_back({"kv-dtype", "bf16|fp32",
                      "KV-cache element type for the byte counts (default bf16)"});
   options.push_back({"json", "", "print one JSON object"});
+  for (OptionSpec &option : pipelineOptions("none"))
+    options.push_back(option);
   CommandLine cl("dsv2c report",
                  "Parameter counts, KV-cache bytes per token and layer counts "
                  "of a model.",
@@ -51,6 +96,13 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
     return source.takeError();
   const auto &config = source->config;
   auto counts = dsv2::model::countParameters(config);
+  mlir::MLIRContext context;
+  auto module = buildPipelinedModule(context, *source, cl, "none");
+  if (!module)
+    return module.takeError();
+  auto footprint = cacheFootprint(**module, kvBytes);
+  if (!footprint)
+    return footprint.takeError();
   int64_t latentBytes =
       dsv2::model::kvCacheBytesPerToken(config, kvBytes, /*latent=*/true);
   int64_t naiveBytes =
@@ -64,9 +116,11 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
     report["params_active_definition"] = kActiveDefinition;
     report["params_embedding"] = counts.embedding;
     report["params_lm_head"] = counts.lmHead;
+    report["pipeline"] = cl.get("pipeline").value_or("none");
     report["kv_cache_dtype"] = kvDtype;
-    report["kv_cache_bytes_per_token"] = latentBytes;
-    report["kv_cache_layout"] = "latent (kv_lora_rank + qk_rope_head_dim per layer)";
+    report["kv_cache_bytes_per_token"] = footprint->bytesPerToken;
+    report["kv_cache_layout"] = footprint->layout;
+    report["kv_cache_bytes_per_token_latent"] = latentBytes;
     report["kv_cache_bytes_per_token_naive"] = naiveBytes;
     report["num_layers"] = config.numHiddenLayers;
     report["moe_layers"] = config.numMoeLayers();
@@ -76,14 +130,16 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
   }
   llvm::outs() << llvm::formatv(
       "model:                     {0}\n"
-      "parameters, total:         {1} ({2:f2} B)\n"
-      "parameters, active/token:  {3} ({4:f2} B; embedding excluded, lm_head "
+      "parameters, total:         {1} ({2})\n"
+      "parameters, active/token:  {3} ({4}; embedding excluded, lm_head "
       "included)\n"
-      "KV cache per token ({5}): {6} bytes latent, {7} bytes naive per-head "
-      "({8:f1}x)\n"
-      "layers:                    {9} ({10} MoE, {11} dense)\n",
-      source->description, counts.total, counts.total / 1e9, counts.active,
-      counts.active / 1e9, kvDtype, latentBytes, naiveBytes,
+      "KV cache per token ({5}):  {6} bytes, {7} (pipeline {8})\n"
+      "  latent form {9} bytes, naive per-head {10} bytes ({11:f1}x)\n"
+      "layers:                    {12} ({13} MoE, {14} dense)\n",
+      source->description, counts.total, humanCount(counts.total),
+      counts.active, humanCount(counts.active), kvDtype,
+      footprint->bytesPerToken, footprint->layout,
+      cl.get("pipeline").value_or("none"), latentBytes, naiveBytes,
       double(naiveBytes) / latentBytes, config.numHiddenLayers,
       config.numMoeLayers(), config.numHiddenLayers - config.numMoeLayers());
   return llvm::Error::success();

@@ -11,7 +11,9 @@
 #include "dialect/dsv2/reference/Embedding.h"
 #include "dialect/dsv2/reference/Linear.h"
 #include "dialect/dsv2/reference/MlaAttention.h"
+#include "dialect/dsv2/reference/MlaCostModel.h"
 #include "dialect/dsv2/reference/Mlp.h"
+#include "dialect/dsv2/reference/MoeDispatch.h"
 #include "dialect/dsv2/reference/MoeExperts.h"
 #include "dialect/dsv2/reference/MoeGate.h"
 #include "dialect/dsv2/reference/RmsNorm.h"
@@ -104,9 +106,11 @@ struct ReferenceInterpreter::Impl {
         })
         .Case<RopeOp>([&](auto op) { return runRope(op); })
         .Case<MlaAttentionOp>([&](auto op) { return runMla(op); })
+        .Case<SplitKvBOp>([&](auto op) { return runSplitKvB(op); })
         .Case<MlpOp>([&](auto op) { return runMlp(op); })
         .Case<MoeGateOp>([&](auto op) { return runMoeGate(op); })
         .Case<MoeExpertsOp>([&](auto op) { return runMoeExperts(op); })
+        .Case<MoeFusedOp>([&](auto op) { return runMoeFused(op); })
         .Default([&](Operation *op) {
           return interpreterError(op, "op is not supported by the reference "
                                       "interpreter");
@@ -217,6 +221,14 @@ struct ReferenceInterpreter::Impl {
 
     RuntimeValue out = makeActivation(x.shape);
     size_t layer = op.getLayer();
+    bool absorbed = absorbThisStep(op, dims, tokens, start + tokens);
+    std::vector<float> kvBFromDerived;
+    if (absorbed) {
+      // Run the absorbed form on the derived W_UK/W_UV, not on kv_b_proj:
+      // re-interleave them into kv_b's layout so a wrong split shows up.
+      kvBFromDerived = interleaveKvB(get(op.getWUk()), get(op.getWUv()));
+      w.kvB = kvBFromDerived.data();
+    }
     bool ok;
     if (isa<KvCacheType>(op.getCache().getType()))
       ok = ref::mlaAttentionNaive(dims, w, x.floats, tokens, start,
@@ -224,13 +236,66 @@ struct ReferenceInterpreter::Impl {
     else
       ok = ref::mlaAttentionLatent(dims, w, x.floats, tokens, start,
                                    cache.latent[layer], mutableData(out),
-                                   op.getAbsorbed());
+                                   absorbed);
     if (!ok)
       return interpreterError(
           op, llvm::formatv("layer {0}: the cache does not hold the {1} "
                             "tokens before the step's start",
                             layer, start));
     values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+
+  /// The absorption policy of `op` resolved for a step of `tokens` tokens
+  /// over a context of `context` positions.
+  bool absorbThisStep(MlaAttentionOp op, const ref::MlaDims &dims,
+                      int64_t tokens, int64_t context) {
+    switch (op.getAbsorb()) {
+    case Absorption::never:
+      return false;
+    case Absorption::always:
+      return true;
+    case Absorption::decode:
+      return tokens == 1;
+    case Absorption::auto_: {
+      ref::MlaCostShape shape{dims.heads, dims.kvLoraRank, dims.nope,
+                              dims.rope,  dims.vHead,      /*weightBytes=*/2,
+                              /*cacheBytes=*/2};
+      return ref::absorbedIsCheaper(shape, tokens, context);
+    }
+    }
+    return false;
+  }
+
+  /// kv_b_proj [N*(P+V), C] rebuilt from w_uk [N, P, C] and w_uv [N, V, C].
+  static std::vector<float> interleaveKvB(const RuntimeValue &uk,
+                                          const RuntimeValue &uv) {
+    int64_t heads = uk.shape[0], nope = uk.shape[1], v = uv.shape[1],
+            latent = uk.shape[2];
+    std::vector<float> kvB(heads * (nope + v) * latent);
+    for (int64_t n = 0; n < heads; ++n) {
+      float *head = kvB.data() + n * (nope + v) * latent;
+      std::copy_n(uk.floats + n * nope * latent, nope * latent, head);
+      std::copy_n(uv.floats + n * v * latent, v * latent, head + nope * latent);
+    }
+    return kvB;
+  }
+
+  llvm::Error runSplitKvB(SplitKvBOp op) {
+    const RuntimeValue &kvB = get(op.getKvBProj());
+    int64_t heads = op.getHeads(), latent = kvB.shape[1];
+    auto ukShape = cast<RankedTensorType>(op.getWUk().getType()).getShape();
+    auto uvShape = cast<RankedTensorType>(op.getWUv().getType()).getShape();
+    int64_t nope = ukShape[1], v = uvShape[1];
+    RuntimeValue uk = makeActivation(ukShape), uv = makeActivation(uvShape);
+    for (int64_t n = 0; n < heads; ++n) {
+      const float *head = kvB.floats + n * (nope + v) * latent;
+      std::copy_n(head, nope * latent, mutableData(uk) + n * nope * latent);
+      std::copy_n(head + nope * latent, v * latent,
+                  mutableData(uv) + n * v * latent);
+    }
+    values[op.getWUk()] = std::move(uk);
+    values[op.getWUv()] = std::move(uv);
     return llvm::Error::success();
   }
 
@@ -245,11 +310,11 @@ struct ReferenceInterpreter::Impl {
     return llvm::Error::success();
   }
 
-  llvm::Error runMoeGate(MoeGateOp op) {
-    const RuntimeValue &x = get(op.getInput());
-    const RuntimeValue &gate = get(op.getGateWeight());
+  /// Router parameters of dsv2.moe_gate or dsv2.moe_fused.
+  template <typename OpTy>
+  static ref::MoeGateParams gateParams(OpTy op, int64_t experts) {
     ref::MoeGateParams params;
-    params.experts = gate.shape[0];
+    params.experts = experts;
     params.topK = op.getTopK();
     params.nGroup = op.getNGroup();
     params.topkGroup = op.getTopkGroup();
@@ -258,6 +323,35 @@ struct ReferenceInterpreter::Impl {
                         : ref::TopkMethod::Greedy;
     params.routedScalingFactor = op.getRoutedScalingFactor().convertToDouble();
     params.normTopkProb = op.getNormTopkProb();
+    return params;
+  }
+
+  llvm::Error runMoeFused(MoeFusedOp op) {
+    const RuntimeValue &x = get(op.getInput());
+    const RuntimeValue &gateProj = get(op.getGateProj());
+    int64_t experts = gateProj.shape[0], inter = gateProj.shape[1];
+    ref::ExpertWeights shared;
+    int64_t sharedInter = 0;
+    if (op.getSharedGateProj()) {
+      shared = {get(op.getSharedGateProj()).floats,
+                get(op.getSharedUpProj()).floats,
+                get(op.getSharedDownProj()).floats};
+      sharedInter = get(op.getSharedGateProj()).shape[0];
+    }
+    RuntimeValue out = makeActivation(x.shape);
+    ref::moeFused(x.floats, x.shape[0], x.shape[1], inter,
+                  get(op.getGateWeight()).floats, gateParams(op, experts),
+                  gateProj.floats, get(op.getUpProj()).floats,
+                  get(op.getDownProj()).floats, sharedInter ? &shared : nullptr,
+                  sharedInter, op.getBlockSize(), mutableData(out));
+    values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+
+  llvm::Error runMoeGate(MoeGateOp op) {
+    const RuntimeValue &x = get(op.getInput());
+    const RuntimeValue &gate = get(op.getGateWeight());
+    ref::MoeGateParams params = gateParams(op, gate.shape[0]);
     int64_t tokens = x.shape[0];
     RuntimeValue weights = makeActivation({tokens, params.topK});
     RuntimeValue indices;

@@ -1,0 +1,36 @@
+//===- GraphPipeline.h - Build the step module and run passes ---*- C++ -*-===//
+//
+// Every dsv2c command that needs IR goes through here: build the graph of a
+// ModelSource, load pass plugins, run the pipeline the user chose (or the
+// command's default), verify.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TOOLS_DSV2C_GRAPHPIPELINE_H
+#define TOOLS_DSV2C_GRAPHPIPELINE_H
+
+#include "tools/dsv2c/CommandLine.h"
+#include "tools/dsv2c/ModelSource.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+namespace dsv2::tools {
+
+/// --pipeline and --pass-plugin, with the command's default in the help.
+std::vector<OptionSpec> pipelineOptions(llvm::StringRef defaultSpec);
+
+/// Registers our passes, pipelines and the upstream passes pipelines use,
+/// so textual pass lists resolve. Idempotent.
+void registerCompilerPasses();
+
+/// The step module of `source` after the pipeline given by --pipeline (or
+/// `defaultSpec`: "none", "dsv2-optimize", or a pass list). The returned
+/// module is verified.
+llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
+buildPipelinedModule(mlir::MLIRContext &context, const ModelSource &source,
+                     const CommandLine &cl, llvm::StringRef defaultSpec);
+
+} // namespace dsv2::tools
+
+#endif // TOOLS_DSV2C_GRAPHPIPELINE_H
