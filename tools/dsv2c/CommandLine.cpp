@@ -11,6 +11,12 @@ llvm::Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
+char UsageError::ID = 0;
+
+llvm::Error makeUsageError(const llvm::Twine &message) {
+  return llvm::make_error<UsageError>(message.str());
+}
+
 CommandLine::CommandLine(std::string command, std::string summary,
                          std::vector<OptionSpec> options)
     : command(std::move(command)), summary(std::move(summary)),
@@ -38,24 +44,24 @@ llvm::Error CommandLine::parse(llvm::ArrayRef<const char *> args) {
       std::tie(name, value) = arg.split('=');
       hasInlineValue = arg.contains('=');
     } else {
-      return makeError(llvm::formatv("{0}: unexpected argument '{1}' (options "
+      return makeUsageError(llvm::formatv("{0}: unexpected argument '{1}' (options "
                                      "start with --; see {0} --help)",
                                      command, arg));
     }
     const OptionSpec *spec = find(name);
     if (!spec)
-      return makeError(llvm::formatv("{0}: unknown option '{1}' (see {0} --help)",
+      return makeUsageError(llvm::formatv("{0}: unknown option '{1}' (see {0} --help)",
                                      command, args[i]));
     if (spec->valueName.empty()) {
       if (hasInlineValue)
-        return makeError(llvm::formatv("{0}: option --{1} takes no value",
+        return makeUsageError(llvm::formatv("{0}: option --{1} takes no value",
                                        command, name));
       values[name] = "";
       continue;
     }
     if (!hasInlineValue) {
       if (i + 1 >= args.size())
-        return makeError(llvm::formatv("{0}: option {1} needs a value ({2})",
+        return makeUsageError(llvm::formatv("{0}: option {1} needs a value ({2})",
                                        command, args[i], spec->valueName));
       value = args[++i];
     }
@@ -73,8 +79,8 @@ std::optional<std::string> CommandLine::get(llvm::StringRef name) const {
 
 llvm::Error CommandLine::valueError(llvm::StringRef name,
                                     const llvm::Twine &problem) const {
-  return makeError(llvm::formatv("{0}: --{1}: {2}", command, name,
-                                 problem.str()));
+  return makeUsageError(llvm::formatv("{0}: --{1}: {2}", command, name,
+                                      problem.str()));
 }
 
 llvm::Expected<std::optional<int64_t>>

@@ -61,6 +61,25 @@ private:
 /// Makes an llvm::Error from a message.
 llvm::Error makeError(const llvm::Twine &message);
 
+/// A mistake in how the command was called (unknown or malformed option,
+/// missing or conflicting options); the driver exits with 2 for these and
+/// with 1 for every other failure.
+class UsageError : public llvm::ErrorInfo<UsageError> {
+public:
+  static char ID;
+  explicit UsageError(std::string message) : message(std::move(message)) {}
+  void log(llvm::raw_ostream &os) const override { os << message; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+private:
+  std::string message;
+};
+
+/// Makes a UsageError.
+llvm::Error makeUsageError(const llvm::Twine &message);
+
 } // namespace dsv2::tools
 
 #endif // TOOLS_DSV2C_COMMANDLINE_H

@@ -26,7 +26,7 @@ namespace {
 llvm::Expected<std::vector<int32_t>> parseTokens(const CommandLine &cl) {
   std::optional<std::string> text = cl.get("tokens");
   if (!text || text->empty())
-    return makeError(cl.getCommand() + ": --tokens ID,ID,... is required");
+    return makeUsageError(cl.getCommand() + ": --tokens ID,ID,... is required");
   std::vector<int32_t> tokens;
   llvm::SmallVector<llvm::StringRef> parts;
   llvm::StringRef(*text).split(parts, ',');

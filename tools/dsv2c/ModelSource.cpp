@@ -98,7 +98,7 @@ llvm::Expected<ModelSource> loadPreset(const CommandLine &cl, bool needWeights) 
       return cl.valueError("random-weights", "the seed must be >= 0");
     source.weights = std::make_unique<RandomWeights>(**seed, source.storage);
   } else if (needWeights) {
-    return makeError(llvm::formatv(
+    return makeUsageError(llvm::formatv(
         "{0}: --preset {1} has no checkpoint; add --random-weights SEED to run "
         "it with generated weights",
         cl.getCommand(), name));
@@ -111,8 +111,9 @@ llvm::Expected<ModelSource> loadCheckpoint(const CommandLine &cl,
   ModelSource source;
   std::string dir = *cl.get("model");
   if (cl.has("random-weights") || cl.has("weight-dtype"))
-    return makeError(cl.getCommand() + ": --random-weights and --weight-dtype "
-                                       "apply to --preset only");
+    return makeUsageError(cl.getCommand() + ": --random-weights and "
+                                            "--weight-dtype apply to --preset "
+                                            "only");
   auto config = dsv2::model::loadModelConfig(dir);
   if (!config.ok())
     return statusError(config.status());
@@ -185,8 +186,8 @@ llvm::Expected<ModelSource> loadModelSource(const CommandLine &cl,
                                             bool needWeights) {
   bool hasModel = cl.has("model"), hasPreset = cl.has("preset");
   if (hasModel == hasPreset)
-    return makeError(cl.getCommand() +
-                     ": give exactly one of --model DIR or --preset NAME");
+    return makeUsageError(cl.getCommand() +
+                          ": give exactly one of --model DIR or --preset NAME");
   return hasModel ? loadCheckpoint(cl, needWeights)
                   : loadPreset(cl, needWeights);
 }

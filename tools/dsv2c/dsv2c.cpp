@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/dsv2c/Commands.h"
+#include "tools/dsv2c/CommandLine.h"
 
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/WithColor.h"
@@ -58,9 +59,10 @@ int main(int argc, char **argv) {
     llvm::Error error = command.run(llvm::ArrayRef<const char *>(argv + 2, argc - 2));
     if (!error)
       return 0;
+    int exitCode = error.isA<dsv2::tools::UsageError>() ? 2 : 1;
     llvm::WithColor::error(llvm::errs(), "dsv2c")
         << llvm::toString(std::move(error)) << "\n";
-    return 1;
+    return exitCode;
   }
   llvm::WithColor::error(llvm::errs(), "dsv2c")
       << "unknown command '" << name << "' (commands: emit, eval, report; "
