@@ -44,9 +44,11 @@ struct LatentCacheShape {
   int64_t ropeDim;   ///< qk_rope_head_dim
 };
 
-/// True when `type` is (or a function signature part holds) a per-head cache.
+/// True for the reference's per-head `!dsv2.kv_cache`.
 bool isPerHeadCache(Type type) { return isa<KvCacheType>(type); }
 
+/// True when the signature or any value in the body of `func` is a per-head
+/// cache.
 bool holdsPerHeadCache(func::FuncOp func) {
   if (llvm::any_of(func.getArgumentTypes(), isPerHeadCache) ||
       llvm::any_of(func.getResultTypes(), isPerHeadCache))
@@ -105,15 +107,14 @@ analyzeCacheChain(func::FuncOp func, FailureReporter report) {
     }
     if (mine.latentDim == shape->latentDim && mine.ropeDim == shape->ropeDim)
       return success();
-    return report(attention,
-                  "kv_lora_rank " + llvm::Twine(mine.latentDim) +
-                      " and qk_rope_head_dim " + llvm::Twine(mine.ropeDim) +
-                      " differ from kv_lora_rank " +
-                      llvm::Twine(shape->latentDim) + " and qk_rope_head_dim " +
-                      llvm::Twine(shape->ropeDim) +
-                      " of another dsv2.mla_attention on the KV cache of '" +
-                      func.getSymName() +
-                      "'; one latent cache type cannot hold both");
+    return report(
+        attention,
+        "kv_lora_rank " + llvm::Twine(mine.latentDim) +
+            " and qk_rope_head_dim " + llvm::Twine(mine.ropeDim) +
+            " differ from kv_lora_rank " + llvm::Twine(shape->latentDim) +
+            " and qk_rope_head_dim " + llvm::Twine(shape->ropeDim) +
+            " of another dsv2.mla_attention on the KV cache of '" +
+            func.getSymName() + "'; one latent cache type cannot hold both");
   };
 
   // The function's own block arguments (the entry block's are its
@@ -179,8 +180,8 @@ struct CompressKvCacheOfFunction : OpRewritePattern<func::FuncOp> {
 
   LogicalResult matchAndRewrite(func::FuncOp func,
                                 PatternRewriter &rewriter) const override {
-    FailureOr<std::optional<LatentCacheShape>> analysis = analyzeCacheChain(
-        func, [&](Operation *op, const llvm::Twine &message) {
+    FailureOr<std::optional<LatentCacheShape>> analysis =
+        analyzeCacheChain(func, [&](Operation *op, const llvm::Twine &message) {
           return rewriter.notifyMatchFailure(op, message);
         });
     if (failed(analysis))
@@ -193,8 +194,7 @@ struct CompressKvCacheOfFunction : OpRewritePattern<func::FuncOp> {
     rewriter.modifyOpInPlace(func, [&] {
       FunctionType type = func.getFunctionType();
       func.setFunctionType(FunctionType::get(
-          func.getContext(),
-          llvm::map_to_vector(type.getInputs(), convert),
+          func.getContext(), llvm::map_to_vector(type.getInputs(), convert),
           llvm::map_to_vector(type.getResults(), convert)));
       for (Block &block : func.getBody())
         for (BlockArgument argument : block.getArguments())
@@ -203,9 +203,8 @@ struct CompressKvCacheOfFunction : OpRewritePattern<func::FuncOp> {
     func.walk([&](MlaAttentionOp attention) {
       Value newCache = attention.getNewCache();
       if (isPerHeadCache(newCache.getType()))
-        rewriter.modifyOpInPlace(attention, [&] {
-          newCache.setType(convert(newCache.getType()));
-        });
+        rewriter.modifyOpInPlace(
+            attention, [&] { newCache.setType(convert(newCache.getType())); });
     });
     return success();
   }
@@ -223,8 +222,8 @@ struct Dsv2KvLatentCompressionPass
     // Retype only; leave the CFG and dead ops to the cleanup passes.
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       signalPassFailure();
   }
 };
@@ -234,8 +233,8 @@ struct Dsv2KvLatentCompressionPass
 LogicalResult checkKvLatentCompressionPreconditions(Operation *root) {
   bool ok = true;
   root->walk([&](func::FuncOp func) {
-    ok &= succeeded(analyzeCacheChain(
-        func, [](Operation *op, const llvm::Twine &message) {
+    ok &= succeeded(
+        analyzeCacheChain(func, [](Operation *op, const llvm::Twine &message) {
           return op->emitError() << DEBUG_TYPE << ": " << message;
         }));
   });

@@ -36,13 +36,13 @@ derivedWeightTypes(MlaAttentionOp attention) {
   auto heads = static_cast<int64_t>(attention.getHeads());
   auto latent = static_cast<int64_t>(attention.getKvLoraRank());
   Type element = attention.getKvBProj().getType().getElementType();
-  return {RankedTensorType::get(
-              {heads, static_cast<int64_t>(attention.getQkNopeHeadDim()),
-               latent},
-              element),
-          RankedTensorType::get(
-              {heads, static_cast<int64_t>(attention.getVHeadDim()), latent},
-              element)};
+  return {
+      RankedTensorType::get(
+          {heads, static_cast<int64_t>(attention.getQkNopeHeadDim()), latent},
+          element),
+      RankedTensorType::get(
+          {heads, static_cast<int64_t>(attention.getVHeadDim()), latent},
+          element)};
 }
 
 /// True when `split` derives exactly the weights `attention` needs from its
@@ -100,13 +100,12 @@ struct ApplyAbsorptionPolicy : OpRewritePattern<MlaAttentionOp> {
         attention.getNewCache().getType(), attention.getInput(),
         attention.getStart(), attention.getCache(), attention.getQAProj(),
         attention.getQANorm(), attention.getQBProj(), attention.getQProj(),
-        attention.getKvAProj(), attention.getKvANorm(),
-        attention.getKvBProj(), attention.getOProj(), wUk, wUv,
-        attention.getLayerAttr(), attention.getHeadsAttr(),
-        attention.getKvLoraRankAttr(), attention.getQkNopeHeadDimAttr(),
-        attention.getQkRopeHeadDimAttr(), attention.getVHeadDimAttr(),
-        attention.getSoftmaxScaleAttr(), attention.getRmsNormEpsAttr(),
-        attention.getRopeAttr(),
+        attention.getKvAProj(), attention.getKvANorm(), attention.getKvBProj(),
+        attention.getOProj(), wUk, wUv, attention.getLayerAttr(),
+        attention.getHeadsAttr(), attention.getKvLoraRankAttr(),
+        attention.getQkNopeHeadDimAttr(), attention.getQkRopeHeadDimAttr(),
+        attention.getVHeadDimAttr(), attention.getSoftmaxScaleAttr(),
+        attention.getRmsNormEpsAttr(), attention.getRopeAttr(),
         AbsorptionAttr::get(rewriter.getContext(), policy));
     rebuilt->setDiscardableAttrs(attention->getDiscardableAttrDictionary());
     rewriter.replaceOp(attention, rebuilt->getResults());
@@ -158,8 +157,8 @@ struct Dsv2MlaWeightAbsorptionPass
     populateMlaWeightAbsorptionPatterns(patterns, resolvedPolicy);
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       signalPassFailure();
   }
 

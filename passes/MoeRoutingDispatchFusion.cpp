@@ -61,11 +61,11 @@ struct FuseMoeGateIntoExperts : OpRewritePattern<MoeExpertsOp> {
     auto fused = MoeFusedOp::create(
         rewriter, loc, experts.getResult().getType(), gate.getMethodAttr(),
         experts.getInput(), gate.getGateWeight(), experts.getGateProj(),
-        experts.getUpProj(), experts.getDownProj(),
-        experts.getSharedGateProj(), experts.getSharedUpProj(),
-        experts.getSharedDownProj(), gate.getTopKAttr(), gate.getNGroupAttr(),
-        gate.getTopkGroupAttr(), gate.getRoutedScalingFactorAttr(),
-        gate.getNormTopkProbAttr(), rewriter.getI64IntegerAttr(blockSize));
+        experts.getUpProj(), experts.getDownProj(), experts.getSharedGateProj(),
+        experts.getSharedUpProj(), experts.getSharedDownProj(),
+        gate.getTopKAttr(), gate.getNGroupAttr(), gate.getTopkGroupAttr(),
+        gate.getRoutedScalingFactorAttr(), gate.getNormTopkProbAttr(),
+        rewriter.getI64IntegerAttr(blockSize));
     rewriter.replaceOp(experts, fused.getResult());
     rewriter.eraseOp(gate);
     return success();

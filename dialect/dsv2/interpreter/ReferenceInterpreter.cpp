@@ -258,9 +258,17 @@ struct ReferenceInterpreter::Impl {
     case Absorption::decode:
       return tokens == 1;
     case Absorption::auto_: {
+      // The module's own storage widths: what the engine would move.
+      auto bytesOf = [](Type type) {
+        return static_cast<int64_t>(type.getIntOrFloatBitWidth() / 8);
+      };
+      int64_t weightBytes = bytesOf(
+          cast<RankedTensorType>(op.getKvBProj().getType()).getElementType());
+      int64_t cacheBytes = bytesOf(
+          cast<LatentKvCacheType>(op.getCache().getType()).getElementType());
       ref::MlaCostShape shape{dims.heads, dims.kvLoraRank, dims.nope,
-                              dims.rope,  dims.vHead,      /*weightBytes=*/2,
-                              /*cacheBytes=*/2};
+                              dims.rope,  dims.vHead,      weightBytes,
+                              cacheBytes};
       return ref::absorbedIsCheaper(shape, tokens, context);
     }
     }

@@ -55,9 +55,9 @@ MoeDispatchPlan planMoeDispatch(const float *topWeights,
 
 void moeFused(const float *x, int64_t tokens, int64_t hidden, int64_t inter,
               const float *gateWeight, const MoeGateParams &params,
-              const float *gateProj, const float *upProj,
-              const float *downProj, const ExpertWeights *shared,
-              int64_t sharedInter, int64_t blockSize, float *out) {
+              const float *gateProj, const float *upProj, const float *downProj,
+              const ExpertWeights *shared, int64_t sharedInter,
+              int64_t blockSize, float *out) {
   const int64_t experts = params.experts, topK = params.topK;
 
   // 1. Route.

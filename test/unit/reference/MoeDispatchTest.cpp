@@ -54,9 +54,8 @@ Routing randomRouting(int64_t tokens, int64_t topK, int64_t experts,
 void checkPlan(const MoeDispatchPlan &plan, const Routing &routing,
                int64_t tokens, int64_t topK, int64_t experts,
                int64_t blockSize) {
-  SCOPED_TRACE(::testing::Message() << "T=" << tokens << " K=" << topK
-                                    << " E=" << experts
-                                    << " block=" << blockSize);
+  SCOPED_TRACE(::testing::Message() << "T=" << tokens << " K=" << topK << " E="
+                                    << experts << " block=" << blockSize);
   ASSERT_EQ(plan.blockSize, blockSize);
   ASSERT_EQ(plan.expertOffsets.size(), static_cast<size_t>(experts + 1));
   ASSERT_EQ(plan.expertRows.size(), static_cast<size_t>(experts));
@@ -140,11 +139,10 @@ TEST(MoeDispatchTest, PlanOfAKnownRouting) {
   EXPECT_EQ(plan.expertOffsets, (std::vector<int64_t>{0, 4, 4, 8, 12}));
   EXPECT_EQ(plan.expertRows, (std::vector<int64_t>{2, 0, 2, 2}));
   EXPECT_EQ(plan.paddedRows, 12);
-  EXPECT_EQ(plan.rowToken, (std::vector<int32_t>{0, 2, -1, -1, 0, 1, -1, -1,
-                                                  1, 2, -1, -1}));
-  EXPECT_EQ(plan.rowWeight,
-            (std::vector<float>{0.4f, 0.9f, 0, 0, 0.6f, 0.3f, 0, 0, 0.7f,
-                                0.1f, 0, 0}));
+  EXPECT_EQ(plan.rowToken,
+            (std::vector<int32_t>{0, 2, -1, -1, 0, 1, -1, -1, 1, 2, -1, -1}));
+  EXPECT_EQ(plan.rowWeight, (std::vector<float>{0.4f, 0.9f, 0, 0, 0.6f, 0.3f, 0,
+                                                0, 0.7f, 0.1f, 0, 0}));
 
   // Block 1: no padding at all.
   MoeDispatchPlan dense =
@@ -159,8 +157,8 @@ TEST(MoeDispatchTest, PlanWorstCasePaddingIsTheBound) {
   const int64_t experts = 6, topK = 2, tokens = 3, blockSize = 16;
   std::vector<int32_t> indices = {0, 1, 2, 3, 4, 5};
   std::vector<float> weights(6, 0.5f);
-  MoeDispatchPlan plan = planMoeDispatch(weights.data(), indices.data(),
-                                         tokens, topK, experts, blockSize);
+  MoeDispatchPlan plan = planMoeDispatch(weights.data(), indices.data(), tokens,
+                                         topK, experts, blockSize);
   EXPECT_EQ(plan.paddedRows, tokens * topK + experts * (blockSize - 1));
 }
 
@@ -256,10 +254,10 @@ TEST(MoeDispatchTest, FusedEqualsGatePlusExpertsGroupLimited) {
   // renormalizing variant.
   MoeLayer layer(/*hidden=*/32, /*inter=*/8, /*experts=*/16,
                  /*sharedInter=*/16, /*seed=*/200);
-  MoeGateParams scaled{16, 4, 4, 2, TopkMethod::GroupLimitedGreedy, 16.0,
-                       false};
-  MoeGateParams normalized{16, 4, 4, 2, TopkMethod::GroupLimitedGreedy, 1.0,
-                           true};
+  MoeGateParams scaled{16,   4,    4, 2, TopkMethod::GroupLimitedGreedy,
+                       16.0, false};
+  MoeGateParams normalized{16,  4,   4, 2, TopkMethod::GroupLimitedGreedy,
+                           1.0, true};
   uint32_t seed = 2000;
   for (const MoeGateParams &params : {scaled, normalized})
     for (int64_t tokens : {1, 5, 33})
