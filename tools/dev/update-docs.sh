@@ -8,5 +8,6 @@ build="${DSV2_BUILD_DIR:-$root/build}"
 cmake --build "$build" --target mlir-doc
 mkdir -p "$root/docs/generated"
 cp "$build/docs/dialects/Dsv2Dialect.md" "$root/docs/generated/Dsv2Dialect.md"
+cp "$build/docs/dialects/TileDialect.md" "$root/docs/generated/TileDialect.md"
 cp "$build/docs/passes/Dsv2Passes.md" "$root/docs/generated/Dsv2Passes.md"
 echo "updated docs/generated/"

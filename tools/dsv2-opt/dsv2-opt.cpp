@@ -6,10 +6,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialect/dsv2/Dsv2Dialect.h"
+#include "dialect/tile/TileDialect.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
@@ -43,6 +47,9 @@ int main(int argc, char **argv) {
     return 1;
   mlir::DialectRegistry registry;
   registry.insert<mlir::dsv2::Dsv2Dialect, mlir::func::FuncDialect>();
+  // Kernel IR: tile ops with upstream arith/math on tiles and scf loops.
+  registry.insert<mlir::tile::TileDialect, mlir::arith::ArithDialect,
+                  mlir::math::MathDialect, mlir::scf::SCFDialect>();
   // Upstream passes our pipelines use (canonicalize, cse, symbol-dce, ...).
   mlir::registerTransformsPasses();
   mlir::dsv2::registerDsv2Passes();
