@@ -19,6 +19,10 @@ using namespace mlir::dsv2;
 namespace dsv2::model {
 namespace {
 
+/// DeepSeek's reference builds q_a_layernorm and kv_a_layernorm with the
+/// RMSNorm default epsilon, not config.rms_norm_eps.
+constexpr double kLatentNormEpsilon = 1e-6;
+
 /// Emits the ops of one step function; one instance per build.
 class StepBuilder {
 public:
@@ -104,7 +108,7 @@ private:
         qANorm, qB, q, kvA, kvANorm, kvB, o, /*w_uk=*/Value(),
         /*w_uv=*/Value(), layer, heads, kvLora, config.qkNopeHeadDim, rope,
         config.vHeadDim, APFloat(config.softmaxScale()),
-        APFloat(config.rmsNormEps), ropeAttr(), Absorption::never);
+        APFloat(kLatentNormEpsilon), ropeAttr(), Absorption::never);
     Value h = AddOp::create(b, loc, x, attention.getResult());
 
     Value ffnInput = rmsNorm(h, name(sfx::kPostAttentionLayernorm));
