@@ -1,0 +1,801 @@
+//===- KernelFormation.cpp - dsv2 step -> tile kernels + launch plan -------===//
+//
+// Walks the optimized step function op by op. Each value of the step gets a
+// buffer (an f32 activation [rows, width], row stride `stride`), and each op
+// becomes one or more launches of catalog kernels. Both programs are formed:
+// prefill (any T) and decode (T == 1), which differ only in the attention
+// form the op's `absorb` policy asks for.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/kernel_formation/KernelFormation.h"
+
+#include "codegen/kernels/KernelCatalog.h"
+#include "dialect/dsv2/Dsv2Ops.h"
+#include "dialect/dsv2/reference/Rope.h"
+#include "passes/kernel_formation/TileHeuristics.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstdio>
+
+namespace mlir::dsv2 {
+namespace {
+
+namespace rt = ::dsv2::runtime;
+using rt::KernelArg;
+using rt::StepExpr;
+
+/// Rows of a step value, `stride` floats apart, the first `width` used.
+struct Activation {
+  int32_t buffer = -1;
+  StepExpr offset;
+  int64_t width = 0;
+  int64_t stride = 0;
+
+  KernelArg arg() const { return KernelArg::ofBuffer(buffer, offset); }
+  Activation columns(int64_t first, int64_t count) const {
+    Activation view = *this;
+    view.offset.constant += first;
+    view.width = count;
+    return view;
+  }
+};
+
+std::string floatText(double value) {
+  char text[64];
+  std::snprintf(text, sizeof(text), "%.9e", value);
+  return text;
+}
+
+std::string typeText(Type type) {
+  if (type.isBF16())
+    return "bf16";
+  if (type.isF16())
+    return "f16";
+  return "f32";
+}
+
+rt::ElementType elementTypeOf(Type type) {
+  if (type.isBF16())
+    return rt::ElementType::BF16;
+  if (type.isF16())
+    return rt::ElementType::F16;
+  if (type.isInteger(32))
+    return rt::ElementType::I32;
+  return rt::ElementType::F32;
+}
+
+ArrayRef<int64_t> shapeOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getShape();
+}
+
+Type elementOf(Value value) {
+  return cast<RankedTensorType>(value.getType()).getElementType();
+}
+
+/// Forms one program; the planner owns buffers shared by both programs.
+class Planner {
+public:
+  Planner(ModuleOp kernels, rt::LaunchPlan &plan,
+          const KernelFormationOptions &options)
+      : kernels(kernels), plan(plan), options(options) {}
+
+  LogicalResult formProgram(func::FuncOp step, rt::StepProgram &program,
+                            bool decode);
+  std::string error;
+
+private:
+  // --- buffers -----------------------------------------------------------
+  int32_t addBuffer(std::string name, rt::BufferRole role,
+                    rt::ElementType type, StepExpr elements,
+                    std::string source = "") {
+    rt::BufferSpec spec;
+    spec.name = std::move(name);
+    spec.role = role;
+    spec.type = type;
+    spec.elements = elements;
+    spec.source = std::move(source);
+    plan.buffers.push_back(std::move(spec));
+    return static_cast<int32_t>(plan.buffers.size() - 1);
+  }
+
+  /// A step-local [T-like rows, width] f32 (or i32) buffer.
+  Activation scratch(const std::string &name, int64_t width,
+                     StepExpr rows = StepExpr::tokens(),
+                     rt::ElementType type = rt::ElementType::F32) {
+    StepExpr elements{rows.constant * width, rows.perToken * width,
+                      rows.perPast * width, 1};
+    Activation act;
+    act.buffer = addBuffer(name + "#" + std::to_string(plan.buffers.size()),
+                           rt::BufferRole::Scratch, type, elements);
+    act.width = width;
+    act.stride = width;
+    return act;
+  }
+
+  int32_t weight(Value value);
+  int32_t derivedWeight(const std::string &recipe, ArrayRef<int64_t> shape,
+                        Type elementType);
+  int32_t ropeFrequencies(RopeAttr rope, double &cosSinScale);
+
+  // --- launches ----------------------------------------------------------
+  LogicalResult launch(rt::StepProgram &program, StringRef kind,
+                       const KernelParams &params, StepExpr gx, StepExpr gy,
+                       StepExpr gz, std::vector<KernelArg> args,
+                       Operation *origin) {
+    std::string kernelError;
+    FailureOr<func::FuncOp> kernel =
+        instantiateKernel(kernels, kind, params, kernelError);
+    if (failed(kernel)) {
+      error = kernelError;
+      return failure();
+    }
+    rt::Launch l;
+    l.kernel = kernel->getSymName().str();
+    l.grid[0] = gx;
+    l.grid[1] = gy;
+    l.grid[2] = gz;
+    l.args = std::move(args);
+    l.origin = origin ? origin->getName().getStringRef().str() : "";
+    program.launches.push_back(std::move(l));
+    return success();
+  }
+
+  /// y[m, N] = x[m, K] @ W[N, K]^T into `out` (or a new activation).
+  FailureOr<Activation> linear(rt::StepProgram &program, Activation x,
+                               Value w, StepExpr m, Operation *origin,
+                               std::optional<Activation> out = std::nullopt) {
+    ArrayRef<int64_t> shape = shapeOf(w);
+    int64_t n = shape[0], k = shape[1];
+    Activation y = out ? *out : scratch("linear", n, m);
+    GemmTiles tiles = chooseGemmTiles(n, k);
+    KernelParams params{{"W", typeText(elementOf(w))},
+                        {"N", std::to_string(n)},
+                        {"K", std::to_string(k)},
+                        {"BM", std::to_string(tiles.bm)},
+                        {"BN", std::to_string(tiles.bn)},
+                        {"BK", std::to_string(tiles.bk)}};
+    if (failed(launch(program, "linear", params, m.ceilDiv(tiles.bm),
+                      StepExpr::of((n + tiles.bn - 1) / tiles.bn),
+                      StepExpr::of(1),
+                      {x.arg(), KernelArg::ofBuffer(weight(w)), y.arg(),
+                       KernelArg::ofInt(m), KernelArg::ofInt(StepExpr::of(x.stride)),
+                       KernelArg::ofInt(StepExpr::of(y.stride))},
+                      origin)))
+      return failure();
+    return y;
+  }
+
+  LogicalResult rmsNorm(rt::StepProgram &program, Activation x, Value w,
+                        double eps, Activation out, StepExpr rows,
+                        Type outType, Operation *origin) {
+    int64_t dim = shapeOf(w)[0];
+    KernelParams params{{"W", typeText(elementOf(w))},
+                        {"OUT", typeText(outType)},
+                        {"DIM", std::to_string(dim)},
+                        {"BLOCK", std::to_string(chooseRowBlock(dim))},
+                        {"EPS", floatText(eps)}};
+    return launch(program, "rms_norm", params, rows, StepExpr::of(1),
+                  StepExpr::of(1),
+                  {x.arg(), KernelArg::ofBuffer(weight(w)), out.arg(),
+                   KernelArg::ofInt(StepExpr::of(x.stride)),
+                   KernelArg::ofInt(StepExpr::of(out.stride))},
+                  origin);
+  }
+
+  LogicalResult siluMul(rt::StepProgram &program, Activation gate,
+                        Activation up, Activation out, Operation *origin) {
+    int64_t block = chooseRowBlock(gate.width);
+    KernelParams params{{"COLS", std::to_string(gate.width)},
+                        {"BLOCK", std::to_string(block)}};
+    return launch(program, "silu_mul", params, StepExpr::tokens(),
+                  StepExpr::of((gate.width + block - 1) / block),
+                  StepExpr::of(1),
+                  {gate.arg(), up.arg(), out.arg(),
+                   KernelArg::ofInt(StepExpr::of(gate.stride)),
+                   KernelArg::ofInt(StepExpr::of(up.stride)),
+                   KernelArg::ofInt(StepExpr::of(out.stride))},
+                  origin);
+  }
+
+  FailureOr<Activation> gatedMlp(rt::StepProgram &program, Activation x,
+                                 Value gate, Value up, Value down,
+                                 Operation *origin) {
+    auto g = linear(program, x, gate, StepExpr::tokens(), origin);
+    auto u = succeeded(g) ? linear(program, x, up, StepExpr::tokens(), origin)
+                          : FailureOr<Activation>(failure());
+    if (failed(u))
+      return failure();
+    Activation a = scratch("silu_mul", g->width);
+    if (failed(siluMul(program, *g, *u, a, origin)))
+      return failure();
+    return linear(program, a, down, StepExpr::tokens(), origin);
+  }
+
+  LogicalResult formMla(rt::StepProgram &program, MlaAttentionOp op,
+                        bool decode);
+  LogicalResult formMoe(rt::StepProgram &program, MoeFusedOp op);
+  LogicalResult formOp(rt::StepProgram &program, Operation *op, bool decode);
+
+  ModuleOp kernels;
+  rt::LaunchPlan &plan;
+  const KernelFormationOptions &options;
+  llvm::DenseMap<Value, Activation> values;
+  llvm::DenseMap<Value, int32_t> weights;
+  llvm::DenseMap<Attribute, int32_t> frequencies;
+  llvm::StringMap<int32_t> derived;
+  llvm::DenseMap<int64_t, int32_t> caches;
+  llvm::DenseSet<Operation *> fused;
+  Type cacheType;
+};
+
+int32_t Planner::weight(Value value) {
+  auto it = weights.find(value);
+  if (it != weights.end())
+    return it->second;
+  auto type = cast<RankedTensorType>(value.getType());
+  std::string source;
+  if (auto op = value.getDefiningOp<WeightOp>()) {
+    source = (op.isStackedExperts() ? "stacked:" : "tensor:") + op.getName().str();
+  } else if (auto split = value.getDefiningOp<SplitKvBOp>()) {
+    auto kvB = split.getKvBProj().getDefiningOp<WeightOp>();
+    int64_t heads = split.getHeads();
+    int64_t nope = shapeOf(split.getWUk())[1], v = shapeOf(split.getWUv())[1];
+    std::string kvName = kvB ? kvB.getName().str() : "?";
+    source = llvm::formatv("{0}:{1}:{2}:{3}:{4}",
+                           value == split.getWUk() ? "w_uk_t" : "w_uv", kvName,
+                           heads, nope, v)
+                 .str();
+  } else {
+    source = "unknown";
+  }
+  int32_t buffer = addBuffer(source, rt::BufferRole::Weight,
+                             elementTypeOf(type.getElementType()),
+                             StepExpr::of(type.getNumElements()), source);
+  plan.buffers[buffer].shape.assign(type.getShape().begin(),
+                                    type.getShape().end());
+  weights[value] = buffer;
+  return buffer;
+}
+
+int32_t Planner::derivedWeight(const std::string &recipe,
+                               ArrayRef<int64_t> shape, Type elementType) {
+  auto it = derived.find(recipe);
+  if (it != derived.end())
+    return it->second;
+  int64_t count = 1;
+  for (int64_t dim : shape)
+    count *= dim;
+  int32_t buffer = addBuffer(recipe, rt::BufferRole::Weight,
+                             elementTypeOf(elementType), StepExpr::of(count),
+                             recipe);
+  plan.buffers[buffer].shape.assign(shape.begin(), shape.end());
+  derived[recipe] = buffer;
+  return buffer;
+}
+
+int32_t Planner::ropeFrequencies(RopeAttr rope, double &cosSinScale) {
+  ::dsv2::reference::RopeParams params;
+  params.dim = rope.getDim();
+  params.theta = rope.getTheta().convertToDouble();
+  if (YarnAttr yarn = rope.getYarn()) {
+    params.yarn = true;
+    params.factor = yarn.getFactor().convertToDouble();
+    params.originalMaxPosition = yarn.getOriginalMaxPosition();
+    params.betaFast = yarn.getBetaFast().convertToDouble();
+    params.betaSlow = yarn.getBetaSlow().convertToDouble();
+    params.mscale = yarn.getMscale().convertToDouble();
+    params.mscaleAllDim = yarn.getMscaleAllDim().convertToDouble();
+  }
+  cosSinScale = ::dsv2::reference::ropeCosSinScale(params);
+  auto it = frequencies.find(rope);
+  if (it != frequencies.end())
+    return it->second;
+  std::vector<double> invFreq = ::dsv2::reference::ropeInverseFrequencies(params);
+  int32_t buffer = addBuffer("rope.inv_freq", rt::BufferRole::Weight,
+                             rt::ElementType::F32,
+                             StepExpr::of(static_cast<int64_t>(invFreq.size())),
+                             "constant");
+  plan.buffers[buffer].constantData.assign(invFreq.begin(), invFreq.end());
+  frequencies[rope] = buffer;
+  return buffer;
+}
+
+LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
+                               bool decode) {
+  auto latentType = dyn_cast<LatentKvCacheType>(op.getCache().getType());
+  if (!latentType) {
+    error = "kernel formation needs the latent KV cache (run "
+            "dsv2-kv-latent-compression or dsv2-optimize first)";
+    return failure();
+  }
+  const int64_t heads = op.getHeads(), c = op.getKvLoraRank();
+  const int64_t p = op.getQkNopeHeadDim(), r = op.getQkRopeHeadDim();
+  const int64_t v = op.getVHeadDim(), qk = p + r, row = c + r;
+  const double eps = op.getRmsNormEps().convertToDouble();
+  const double scale = op.getSoftmaxScale().convertToDouble();
+  Activation x = values.lookup(op.getInput());
+  Operation *origin = op;
+  const StepExpr tokens = StepExpr::tokens();
+
+  // The layer's latent cache: maxContext rows of [c | k_pe].
+  int64_t layer = op.getLayer();
+  if (!caches.count(layer))
+    caches[layer] = addBuffer("cache.layer" + std::to_string(layer),
+                              rt::BufferRole::Cache,
+                              elementTypeOf(latentType.getElementType()),
+                              StepExpr::of(options.maxContext * row));
+  int32_t cache = caches[layer];
+  Activation cacheRows{cache, {}, row, row};
+  // The step's rows start at position P.
+  Activation cacheStep = cacheRows;
+  cacheStep.offset = StepExpr{0, 0, row, 1};
+
+  // Query: q_b(RMSNorm(q_a(x))) or q_proj(x), [T, heads, nope | rope].
+  FailureOr<Activation> q = failure();
+  if (op.getQAProj()) {
+    auto qa = linear(program, x, op.getQAProj(), tokens, origin);
+    if (failed(qa))
+      return failure();
+    Activation qaNormed = scratch("q_a_norm", qa->width);
+    if (failed(rmsNorm(program, *qa, op.getQANorm(), eps, qaNormed, tokens,
+                       Float32Type::get(op.getContext()), origin)))
+      return failure();
+    q = linear(program, qaNormed, op.getQBProj(), tokens, origin);
+  } else {
+    q = linear(program, x, op.getQProj(), tokens, origin);
+  }
+  if (failed(q))
+    return failure();
+
+  // Latent: [c | k_pe] = kv_a(x); RMSNorm(c) and roped k_pe go to the cache.
+  auto kva = linear(program, x, op.getKvAProj(), tokens, origin);
+  if (failed(kva) ||
+      failed(rmsNorm(program, *kva, op.getKvANorm(), eps, cacheStep, tokens,
+                     latentType.getElementType(), origin)))
+    return failure();
+  double cosSinScale = 1.0;
+  int32_t invFreq = ropeFrequencies(op.getRope(), cosSinScale);
+  int64_t half = r / 2;
+  auto ropeParams = [&](int64_t ropeHeads, int64_t offset) {
+    return KernelParams{{"HEADS", std::to_string(ropeHeads)},
+                        {"HALF", std::to_string(half)},
+                        {"HALF_BLOCK", std::to_string(nextPowerOfTwo(half))},
+                        {"OFFSET", std::to_string(offset)},
+                        {"SCALE", floatText(cosSinScale)}};
+  };
+  if (failed(launch(program, "rope", ropeParams(1, c), tokens, StepExpr::of(1),
+                    StepExpr::of(1),
+                    {kva->arg(), KernelArg::ofBuffer(invFreq),
+                     KernelArg::ofInt(StepExpr::of(row)),
+                     KernelArg::ofInt(StepExpr::of(0)),
+                     KernelArg::ofInt(StepExpr::past())},
+                    origin)))
+    return failure();
+  KernelParams copyPe{{"DST", typeText(latentType.getElementType())},
+                      {"COLS", std::to_string(r)},
+                      {"BLOCK", std::to_string(nextPowerOfTwo(r))}};
+  if (failed(launch(program, "copy_rows", copyPe, tokens, StepExpr::of(1),
+                    StepExpr::of(1),
+                    {kva->columns(c, r).arg(), cacheStep.columns(c, r).arg(),
+                     KernelArg::ofInt(StepExpr::of(row)),
+                     KernelArg::ofInt(StepExpr::of(row))},
+                    origin)))
+    return failure();
+  if (failed(launch(program, "rope", ropeParams(heads, p), tokens,
+                    StepExpr::of(heads), StepExpr::of(1),
+                    {q->arg(), KernelArg::ofBuffer(invFreq),
+                     KernelArg::ofInt(StepExpr::of(heads * qk)),
+                     KernelArg::ofInt(StepExpr::of(qk)),
+                     KernelArg::ofInt(StepExpr::past())},
+                    origin)))
+    return failure();
+
+  bool absorbed = op.getAbsorb() == Absorption::always ||
+                  (decode && op.getAbsorb() != Absorption::never);
+  Activation attention = scratch("attention", heads * v);
+  if (absorbed) {
+    // q_lat = q_nope @ W_UK per head, next to q_pe: [T, heads, c | r].
+    Activation qAbsorbed = scratch("q_absorbed", heads * row);
+    GemmTiles ukTiles = chooseGemmTiles(c, p);
+    KernelParams uk{{"W", typeText(elementOf(op.getWUk()))},
+                    {"N", std::to_string(c)},
+                    {"K", std::to_string(p)},
+                    {"BATCH", std::to_string(heads)},
+                    {"BM", std::to_string(ukTiles.bm)},
+                    {"BN", std::to_string(ukTiles.bn)},
+                    {"BK", std::to_string(ukTiles.bk)}};
+    if (failed(launch(program, "batched_linear", uk, tokens.ceilDiv(ukTiles.bm),
+                      StepExpr::of((c + ukTiles.bn - 1) / ukTiles.bn),
+                      StepExpr::of(heads),
+                      {q->arg(), KernelArg::ofBuffer(weight(op.getWUk())),
+                       qAbsorbed.arg(), KernelArg::ofInt(tokens),
+                       KernelArg::ofInt(StepExpr::of(heads * qk)),
+                       KernelArg::ofInt(StepExpr::of(qk)),
+                       KernelArg::ofInt(StepExpr::of(heads * row)),
+                       KernelArg::ofInt(StepExpr::of(row))},
+                      origin)))
+      return failure();
+    KernelParams copyQPe{{"DST", "f32"},
+                         {"COLS", std::to_string(r)},
+                         {"BLOCK", std::to_string(nextPowerOfTwo(r))}};
+    if (failed(launch(program, "copy_rows", copyQPe, StepExpr::tokens(heads),
+                      StepExpr::of(1), StepExpr::of(1),
+                      {q->columns(p, r).arg(), qAbsorbed.columns(c, r).arg(),
+                       KernelArg::ofInt(StepExpr::of(qk)),
+                       KernelArg::ofInt(StepExpr::of(row))},
+                      origin)))
+      return failure();
+    Activation latentOut = scratch("latent_attention", heads * c);
+    KernelParams la{{"CT", typeText(latentType.getElementType())},
+                    {"C", std::to_string(c)},
+                    {"R", std::to_string(r)},
+                    {"CB", std::to_string(nextPowerOfTwo(c))},
+                    {"RB", std::to_string(nextPowerOfTwo(r))},
+                    {"BL", std::to_string(kAttentionKeyBlock)},
+                    {"HEADS", std::to_string(heads)},
+                    {"SCALE", floatText(scale)}};
+    if (failed(launch(program, "latent_attention", la, tokens,
+                      StepExpr::of(heads), StepExpr::of(1),
+                      {qAbsorbed.arg(), cacheRows.arg(), latentOut.arg(),
+                       KernelArg::ofInt(StepExpr::past())},
+                      origin)))
+      return failure();
+    // o = o_lat @ W_UV^T per head.
+    GemmTiles uvTiles = chooseGemmTiles(v, c);
+    KernelParams uv{{"W", typeText(elementOf(op.getWUv()))},
+                    {"N", std::to_string(v)},
+                    {"K", std::to_string(c)},
+                    {"BATCH", std::to_string(heads)},
+                    {"BM", std::to_string(uvTiles.bm)},
+                    {"BN", std::to_string(uvTiles.bn)},
+                    {"BK", std::to_string(uvTiles.bk)}};
+    if (failed(launch(program, "batched_linear", uv, tokens.ceilDiv(uvTiles.bm),
+                      StepExpr::of((v + uvTiles.bn - 1) / uvTiles.bn),
+                      StepExpr::of(heads),
+                      {latentOut.arg(), KernelArg::ofBuffer(weight(op.getWUv())),
+                       attention.arg(), KernelArg::ofInt(tokens),
+                       KernelArg::ofInt(StepExpr::of(heads * c)),
+                       KernelArg::ofInt(StepExpr::of(c)),
+                       KernelArg::ofInt(StepExpr::of(heads * v)),
+                       KernelArg::ofInt(StepExpr::of(v))},
+                      origin)))
+      return failure();
+  } else {
+    // Decompressed: k_nope and v for every cached position through kv_b.
+    if (!latentType.getElementType().isF32()) {
+      error = "the decompressed attention reads the latent cache as f32; "
+              "a " + typeText(latentType.getElementType()) +
+              " cache needs the absorbed form";
+      return failure();
+    }
+    // kv_b split at packing into its key rows [heads*nope, C] and value
+    // rows [heads*v, C], so k_nope and v come out head-major and contiguous.
+    auto kvB = op.getKvBProj().getDefiningOp<WeightOp>();
+    if (!kvB) {
+      error = "kv_b_proj must be a checkpoint weight";
+      return failure();
+    }
+    std::string kvSuffix = llvm::formatv("{0}:{1}:{2}:{3}", kvB.getName(),
+                                         heads, p, v)
+                               .str();
+    Type kvType = elementOf(op.getKvBProj());
+    int32_t wk = derivedWeight("kv_b_k:" + kvSuffix, {heads * p, c}, kvType);
+    int32_t wv = derivedWeight("kv_b_v:" + kvSuffix, {heads * v, c}, kvType);
+    auto kvLinear = [&](int32_t w, int64_t n) -> FailureOr<Activation> {
+      Activation y = scratch("kv_b", n, StepExpr::context());
+      GemmTiles tiles = chooseGemmTiles(n, c);
+      KernelParams params{{"W", typeText(kvType)},
+                          {"N", std::to_string(n)},
+                          {"K", std::to_string(c)},
+                          {"BM", std::to_string(tiles.bm)},
+                          {"BN", std::to_string(tiles.bn)},
+                          {"BK", std::to_string(tiles.bk)}};
+      if (failed(launch(program, "linear", params,
+                        StepExpr::context().ceilDiv(tiles.bm),
+                        StepExpr::of((n + tiles.bn - 1) / tiles.bn),
+                        StepExpr::of(1),
+                        {cacheRows.arg(), KernelArg::ofBuffer(w), y.arg(),
+                         KernelArg::ofInt(StepExpr::context()),
+                         KernelArg::ofInt(StepExpr::of(row)),
+                         KernelArg::ofInt(StepExpr::of(n))},
+                        origin)))
+        return failure();
+      return y;
+    };
+    auto kNope = kvLinear(wk, heads * p);
+    auto vRows = succeeded(kNope) ? kvLinear(wv, heads * v)
+                                   : FailureOr<Activation>(failure());
+    if (failed(vRows))
+      return failure();
+    KernelParams ca{{"CT", typeText(latentType.getElementType())},
+                    {"HEADS", std::to_string(heads)},
+                    {"P", std::to_string(p)},
+                    {"R", std::to_string(r)},
+                    {"V", std::to_string(v)},
+                    {"C", std::to_string(c)},
+                    {"PB", std::to_string(nextPowerOfTwo(p))},
+                    {"RB", std::to_string(nextPowerOfTwo(r))},
+                    {"VB", std::to_string(nextPowerOfTwo(v))},
+                    {"BM", "8"},
+                    {"BL", std::to_string(kAttentionKeyBlock)},
+                    {"SCALE", floatText(scale)}};
+    if (failed(launch(program, "causal_attention", ca, tokens.ceilDiv(8),
+                      StepExpr::of(heads), StepExpr::of(1),
+                      {q->arg(), kNope->arg(), cacheRows.columns(c, r).arg(),
+                       vRows->arg(), attention.arg(),
+                       KernelArg::ofInt(StepExpr::past()),
+                       KernelArg::ofInt(tokens)},
+                      origin)))
+      return failure();
+  }
+  auto out = linear(program, attention, op.getOProj(), tokens, origin);
+  if (failed(out))
+    return failure();
+  values[op.getResult()] = *out;
+  return success();
+}
+
+LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op) {
+  Activation x = values.lookup(op.getInput());
+  Operation *origin = op;
+  const StepExpr tokens = StepExpr::tokens();
+  ArrayRef<int64_t> gateShape = shapeOf(op.getGateProj());
+  const int64_t experts = gateShape[0], inter = gateShape[1];
+  const int64_t hidden = x.width, topK = op.getTopK();
+  const int64_t block = kMoeBlockRows;
+  if (static_cast<int64_t>(op.getBlockSize()) != block) {
+    error = llvm::formatv("the CPU kernels group MoE rows in blocks of {0}; "
+                          "the fused op asks for {1} (run "
+                          "dsv2-moe-routing-dispatch-fusion{{block-size={0}})",
+                          block, op.getBlockSize())
+                .str();
+    return failure();
+  }
+  // Router logits in f32, then softmax + (group-limited) top-k per token.
+  auto logits = linear(program, x, op.getGateWeight(), tokens, origin);
+  if (failed(logits))
+    return failure();
+  Activation routeWeights = scratch("route_weights", topK);
+  Activation routeIndices =
+      scratch("route_indices", topK, tokens, rt::ElementType::I32);
+  KernelParams route{
+      {"E", std::to_string(experts)},
+      {"EB", std::to_string(nextPowerOfTwo(experts))},
+      {"K", std::to_string(topK)},
+      {"NG", std::to_string(op.getNGroup())},
+      {"TG", std::to_string(op.getTopkGroup())},
+      {"GREEDY", op.getMethod() == TopkMethod::greedy ? "1" : "0"},
+      {"NORM", op.getNormTopkProb() ? "1" : "0"},
+      {"SCALE", floatText(op.getRoutedScalingFactor().convertToDouble())}};
+  if (failed(launch(program, "moe_route", route, tokens, StepExpr::of(1),
+                    StepExpr::of(1),
+                    {logits->arg(), routeWeights.arg(), routeIndices.arg()},
+                    origin)))
+    return failure();
+
+  // Dispatch plan: rows grouped by expert, padded to the block.
+  StepExpr rows{experts * (block - 1), topK, 0, 1};
+  Activation offsets =
+      scratch("moe_offsets", experts + 1, StepExpr::of(1), rt::ElementType::I32);
+  Activation rowToken = scratch("moe_row_token", 1, rows, rt::ElementType::I32);
+  Activation rowWeight = scratch("moe_row_weight", 1, rows);
+  Activation tokenRow =
+      scratch("moe_token_row", topK, tokens, rt::ElementType::I32);
+  KernelParams planParams{{"E", std::to_string(experts)},
+                          {"K", std::to_string(topK)},
+                          {"BLOCK", std::to_string(block)}};
+  if (failed(launch(program, "moe_plan", planParams, StepExpr::of(1),
+                    StepExpr::of(1), StepExpr::of(1),
+                    {routeIndices.arg(), routeWeights.arg(),
+                     KernelArg::ofInt(tokens), offsets.arg(), rowToken.arg(),
+                     rowWeight.arg(), tokenRow.arg()},
+                    origin)))
+    return failure();
+
+  // Grouped GEMMs over the dispatched rows.
+  GemmTiles upTiles = chooseGemmTiles(inter, hidden);
+  Activation hiddenRows = scratch("moe_hidden", inter, rows);
+  KernelParams gateUp{{"W", typeText(elementOf(op.getGateProj()))},
+                      {"E", std::to_string(experts)},
+                      {"H", std::to_string(hidden)},
+                      {"I", std::to_string(inter)},
+                      {"BM", std::to_string(block)},
+                      {"BN", std::to_string(upTiles.bn)},
+                      {"BK", std::to_string(upTiles.bk)}};
+  if (failed(launch(program, "grouped_gate_up", gateUp, rows.ceilDiv(block),
+                    StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
+                    StepExpr::of(1),
+                    {x.arg(), rowToken.arg(), offsets.arg(),
+                     KernelArg::ofBuffer(weight(op.getGateProj())),
+                     KernelArg::ofBuffer(weight(op.getUpProj())),
+                     hiddenRows.arg(), KernelArg::ofInt(rows)},
+                    origin)))
+    return failure();
+  GemmTiles downTiles = chooseGemmTiles(hidden, inter);
+  Activation expertOut = scratch("moe_expert_out", hidden, rows);
+  KernelParams down{{"W", typeText(elementOf(op.getDownProj()))},
+                    {"E", std::to_string(experts)},
+                    {"H", std::to_string(hidden)},
+                    {"I", std::to_string(inter)},
+                    {"BM", std::to_string(block)},
+                    {"BN", std::to_string(downTiles.bn)},
+                    {"BK", std::to_string(downTiles.bk)}};
+  if (failed(launch(program, "grouped_down", down, rows.ceilDiv(block),
+                    StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
+                    StepExpr::of(1),
+                    {hiddenRows.arg(), offsets.arg(),
+                     KernelArg::ofBuffer(weight(op.getDownProj())),
+                     expertOut.arg(), KernelArg::ofInt(rows)},
+                    origin)))
+    return failure();
+
+  // Shared experts alongside, then the weighted combine.
+  Activation shared = expertOut;
+  bool hasShared = static_cast<bool>(op.getSharedGateProj());
+  if (hasShared) {
+    auto sharedOut =
+        gatedMlp(program, x, op.getSharedGateProj(), op.getSharedUpProj(),
+                 op.getSharedDownProj(), origin);
+    if (failed(sharedOut))
+      return failure();
+    shared = *sharedOut;
+  }
+  Activation out = scratch("moe_out", hidden);
+  int64_t combineBlock = chooseRowBlock(std::min<int64_t>(hidden, 1024));
+  KernelParams combine{{"H", std::to_string(hidden)},
+                       {"K", std::to_string(topK)},
+                       {"BLOCK", std::to_string(combineBlock)},
+                       {"HAS_SHARED", hasShared ? "1" : "0"}};
+  if (failed(launch(program, "moe_combine", combine, tokens,
+                    StepExpr::of((hidden + combineBlock - 1) / combineBlock),
+                    StepExpr::of(1),
+                    {expertOut.arg(), tokenRow.arg(), rowWeight.arg(),
+                     shared.arg(), out.arg()},
+                    origin)))
+    return failure();
+  values[op.getResult()] = out;
+  return success();
+}
+
+LogicalResult Planner::formOp(rt::StepProgram &program, Operation *op,
+                              bool decode) {
+  if (fused.contains(op))
+    return success();
+  const StepExpr tokens = StepExpr::tokens();
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case<WeightOp, SplitKvBOp>([](auto) { return success(); })
+      .Case<EmbeddingOp>([&](EmbeddingOp op) {
+        int64_t hidden = shapeOf(op.getTable())[1];
+        int64_t block = chooseRowBlock(std::min<int64_t>(hidden, 1024));
+        Activation out = scratch("embedding", hidden);
+        values[op.getResult()] = out;
+        KernelParams params{{"W", typeText(elementOf(op.getTable()))},
+                            {"HIDDEN", std::to_string(hidden)},
+                            {"BLOCK", std::to_string(block)}};
+        return launch(program, "embedding", params, tokens,
+                      StepExpr::of((hidden + block - 1) / block),
+                      StepExpr::of(1),
+                      {KernelArg::ofBuffer(plan.tokensBuffer),
+                       KernelArg::ofBuffer(weight(op.getTable())), out.arg()},
+                      op);
+      })
+      .Case<AddOp>([&](AddOp add) -> LogicalResult {
+        // Residual adds feed the next RMSNorm: one add_rms_norm launch.
+        RmsNormOp norm;
+        for (Operation *user : add->getUsers())
+          if (auto candidate = dyn_cast<RmsNormOp>(user))
+            norm = candidate;
+        if (!norm) {
+          error = "kernel formation fuses every dsv2.add into the RMSNorm "
+                  "that follows it; this add feeds none";
+          return failure();
+        }
+        fused.insert(norm);
+        int64_t dim = shapeOf(norm.getWeight())[0];
+        Activation sum = scratch("residual", dim);
+        Activation out = scratch("normed", dim);
+        values[add.getResult()] = sum;
+        values[norm.getResult()] = out;
+        KernelParams params{{"W", typeText(elementOf(norm.getWeight()))},
+                            {"DIM", std::to_string(dim)},
+                            {"BLOCK", std::to_string(chooseRowBlock(dim))},
+                            {"EPS", floatText(norm.getEpsilon().convertToDouble())}};
+        return launch(program, "add_rms_norm", params, tokens, StepExpr::of(1),
+                      StepExpr::of(1),
+                      {values.lookup(add.getLhs()).arg(),
+                       values.lookup(add.getRhs()).arg(),
+                       KernelArg::ofBuffer(weight(norm.getWeight())), sum.arg(),
+                       out.arg()},
+                      add);
+      })
+      .Case<RmsNormOp>([&](RmsNormOp norm) {
+        Activation x = values.lookup(norm.getInput());
+        Activation out = scratch("normed", x.width);
+        values[norm.getResult()] = out;
+        return rmsNorm(program, x, norm.getWeight(),
+                       norm.getEpsilon().convertToDouble(), out, tokens,
+                       Float32Type::get(norm.getContext()), norm);
+      })
+      .Case<MlaAttentionOp>(
+          [&](MlaAttentionOp op) { return formMla(program, op, decode); })
+      .Case<MoeFusedOp>([&](MoeFusedOp op) { return formMoe(program, op); })
+      .Case<MlpOp>([&](MlpOp op) -> LogicalResult {
+        auto out = gatedMlp(program, values.lookup(op.getInput()),
+                            op.getGateProj(), op.getUpProj(), op.getDownProj(),
+                            op);
+        if (failed(out))
+          return failure();
+        values[op.getResult()] = *out;
+        return success();
+      })
+      .Case<LmHeadOp>([&](LmHeadOp op) -> LogicalResult {
+        int64_t vocab = shapeOf(op.getWeight())[0];
+        Activation logits{plan.logitsBuffer, {}, vocab, vocab};
+        auto out = linear(program, values.lookup(op.getInput()), op.getWeight(),
+                          tokens, op, logits);
+        if (failed(out))
+          return failure();
+        values[op.getLogits()] = *out;
+        return success();
+      })
+      .Case<func::ReturnOp>([](auto) { return success(); })
+      .Default([&](Operation *other) {
+        error = "kernel formation does not handle " +
+                other->getName().getStringRef().str() +
+                " (it expects the output of dsv2-optimize)";
+        return failure();
+      });
+}
+
+LogicalResult Planner::formProgram(func::FuncOp step, rt::StepProgram &program,
+                                   bool decode) {
+  values.clear();
+  fused.clear();
+  for (Operation &op : step.getBody().front())
+    if (failed(formOp(program, &op, decode))) {
+      if (error.find("at ") == std::string::npos)
+        error = llvm::formatv("{0} (at {1})", error,
+                              op.getName().getStringRef())
+                    .str();
+      return failure();
+    }
+  return success();
+}
+
+} // namespace
+
+FailureOr<FormedKernels> formKernels(ModuleOp module,
+                                     const KernelFormationOptions &options,
+                                     std::string &error) {
+  auto step = module.lookupSymbol<func::FuncOp>("step");
+  if (!step || step.getNumArguments() != 3) {
+    error = "kernel formation needs func.func @step(tokens, start, cache)";
+    return failure();
+  }
+  auto logitsType = cast<RankedTensorType>(step.getFunctionType().getResult(0));
+  FormedKernels formed;
+  formed.kernels = ModuleOp::create(module.getLoc());
+  rt::LaunchPlan &plan = formed.plan;
+  plan.vocabSize = logitsType.getDimSize(1);
+  plan.maxContext = options.maxContext;
+
+  Planner planner(*formed.kernels, plan, options);
+  plan.tokensBuffer = static_cast<int32_t>(plan.buffers.size());
+  plan.buffers.push_back({"tokens", rt::BufferRole::Tokens, rt::ElementType::I32,
+                          StepExpr::tokens(), "", {}, {}});
+  plan.logitsBuffer = static_cast<int32_t>(plan.buffers.size());
+  plan.buffers.push_back({"logits", rt::BufferRole::Logits, rt::ElementType::F32,
+                          StepExpr::tokens(plan.vocabSize), "", {}, {}});
+  if (failed(planner.formProgram(step, plan.prefill, /*decode=*/false)) ||
+      failed(planner.formProgram(step, plan.decode, /*decode=*/true))) {
+    error = planner.error;
+    return failure();
+  }
+  return formed;
+}
+
+} // namespace mlir::dsv2

@@ -1,0 +1,43 @@
+//===- KernelFormation.h - dsv2 step -> tile kernels + launch plan -*- C++ -*-===//
+//
+// Partitions the optimized step function (latent KV cache, absorbed decode,
+// fused MoE) into tile kernels instantiated from the catalog
+// (codegen/kernels) and a launch plan (runtime/engine/LaunchPlan.h): the
+// buffers of the step and, for a prefill and for a decode step, the kernel
+// launches with grids that depend on the step's sizes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PASSES_KERNEL_FORMATION_KERNELFORMATION_H
+#define PASSES_KERNEL_FORMATION_KERNELFORMATION_H
+
+#include "runtime/engine/LaunchPlan.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+
+namespace mlir::dsv2 {
+
+struct FormedKernels {
+  /// One func.func per kernel instance, each with a tile.kernel attribute.
+  OwningOpRef<ModuleOp> kernels;
+  ::dsv2::runtime::LaunchPlan plan;
+};
+
+struct KernelFormationOptions {
+  /// Positions the KV cache holds (the engine's maximum context).
+  int64_t maxContext = 4096;
+};
+
+/// Forms kernels for `step` (the module's func.func @step after
+/// dsv2-optimize). Fails with a message naming the op that cannot be formed
+/// (e.g. a per-head cache: run dsv2-kv-latent-compression first).
+FailureOr<FormedKernels> formKernels(ModuleOp module,
+                                     const KernelFormationOptions &options,
+                                     std::string &error);
+
+} // namespace mlir::dsv2
+
+#endif // PASSES_KERNEL_FORMATION_KERNELFORMATION_H

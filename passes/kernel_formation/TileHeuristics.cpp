@@ -1,0 +1,25 @@
+//===- TileHeuristics.cpp - Tile sizes of the CPU kernels -----------------===//
+
+#include "passes/kernel_formation/TileHeuristics.h"
+
+#include <algorithm>
+
+namespace mlir::dsv2 {
+
+int64_t nextPowerOfTwo(int64_t value) {
+  int64_t power = 1;
+  while (power < value)
+    power <<= 1;
+  return power;
+}
+
+GemmTiles chooseGemmTiles(int64_t n, int64_t k) {
+  return {8, std::min<int64_t>(32, nextPowerOfTwo(n)),
+          std::min<int64_t>(16, nextPowerOfTwo(k))};
+}
+
+int64_t chooseRowBlock(int64_t width) {
+  return std::min<int64_t>(4096, nextPowerOfTwo(width));
+}
+
+} // namespace mlir::dsv2

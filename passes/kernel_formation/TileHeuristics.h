@@ -1,0 +1,45 @@
+//===- TileHeuristics.h - Tile sizes of the CPU kernels ---------*- C++ -*-===//
+//
+// The documented heuristic (docs/kernels.md#tile-sizes): row kernels cover
+// their row with one power-of-two tile; GEMMs use BM x BN x BK blocks sized
+// so the f32 accumulator (BM*BN) and the two operand tiles stay in L1/L2 of
+// a CPU core and give the vectorizer full-width rows.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef PASSES_KERNEL_FORMATION_TILEHEURISTICS_H
+#define PASSES_KERNEL_FORMATION_TILEHEURISTICS_H
+
+#include <cstdint>
+
+namespace mlir::dsv2 {
+
+/// The smallest power of two >= value (>= 1).
+int64_t nextPowerOfTwo(int64_t value);
+
+struct GemmTiles {
+  int64_t bm, bn, bk;
+};
+
+/// Tiles of `linear` / `batched_linear` for a [m x k] @ [n x k]^T product
+/// with m varying per step (tokens): 8 rows, 32 output columns, 16-deep K
+/// slices; narrow matrices shrink BN/BK to the next power of two of N/K.
+/// The block is small because the CPU lowering unrolls tile.dot into
+/// BM*BN*BK vector FMAs: 16x64x64 took 9.5 s of LLVM codegen per kernel,
+/// 8x32x16 takes 0.5 s (measured with dsv2-translate-cpu).
+GemmTiles chooseGemmTiles(int64_t n, int64_t k);
+
+/// Row kernels (norms, copies, embedding): one tile covering `width`, capped
+/// at 4096 lanes (wider rows loop over blocks).
+int64_t chooseRowBlock(int64_t width);
+
+/// Rows of a grouped-GEMM block; also the MoE dispatch padding, so a block
+/// never straddles two experts.
+inline constexpr int64_t kMoeBlockRows = 16;
+
+/// Cache rows per online-softmax step of the attention kernels.
+inline constexpr int64_t kAttentionKeyBlock = 16;
+
+} // namespace mlir::dsv2
+
+#endif // PASSES_KERNEL_FORMATION_TILEHEURISTICS_H

@@ -1,0 +1,134 @@
+//===- LaunchPlan.h - What a compiled step runs, in launch order -*- C++ -*-===//
+//
+// The contract between kernel formation (compiler) and the executors
+// (runtime): the buffers a step needs and the kernel launches of a prefill
+// step and of a decode step, with grids and scalar arguments given as
+// functions of the step's sizes. Plain C++ (the runtime never links MLIR);
+// the engine format serializes it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RUNTIME_ENGINE_LAUNCHPLAN_H
+#define RUNTIME_ENGINE_LAUNCHPLAN_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dsv2::runtime {
+
+/// A value known when a step starts: (constant + perToken*T + perPast*P),
+/// ceil-divided by `divisor`; T = tokens in the step, P = tokens cached
+/// before it (the step's first position). The context after the step is
+/// L = P + T (perToken = perPast = 1).
+struct StepExpr {
+  int64_t constant = 0;
+  int64_t perToken = 0;
+  int64_t perPast = 0;
+  int64_t divisor = 1;
+
+  static StepExpr of(int64_t value) { return {value, 0, 0, 1}; }
+  static StepExpr tokens(int64_t scale = 1) { return {0, scale, 0, 1}; }
+  static StepExpr past() { return {0, 0, 1, 1}; }
+  static StepExpr context() { return {0, 1, 1, 1}; }
+  /// ceil(this / d); only on an undivided expression.
+  StepExpr ceilDiv(int64_t d) const { return {constant, perToken, perPast, d}; }
+
+  int64_t evaluate(int64_t tokens, int64_t past) const {
+    int64_t value = constant + perToken * tokens + perPast * past;
+    return divisor == 1 ? value : (value + divisor - 1) / divisor;
+  }
+};
+
+enum class ElementType : uint8_t { F32, BF16, F16, I32 };
+
+/// Bytes per element.
+int64_t elementBytes(ElementType type);
+
+enum class BufferRole : uint8_t {
+  /// Packed weight, constant across steps; `source` names it.
+  Weight,
+  /// Step-local activation; sized per step by `elements`.
+  Scratch,
+  /// Persistent across steps (the KV cache); `elements` is its capacity.
+  Cache,
+  /// The step's token ids (I32, T elements).
+  Tokens,
+  /// The step's logits (F32, T x vocab elements).
+  Logits,
+};
+
+struct BufferSpec {
+  std::string name;
+  BufferRole role = BufferRole::Scratch;
+  ElementType type = ElementType::F32;
+  StepExpr elements;
+  /// Weights: the recipe of its values (see WeightRecipe.h): a checkpoint
+  /// tensor, stacked experts, or a tensor derived from kv_b_proj.
+  std::string source;
+  /// Weights: the logical shape (e.g. [experts, out, in]).
+  std::vector<int64_t> shape;
+  /// Small compiler-computed constants (e.g. RoPE inverse frequencies),
+  /// stored in the plan itself; F32 only.
+  std::vector<float> constantData;
+};
+
+/// One kernel argument: a buffer (its base address plus `offset` elements)
+/// or an i32/f32 scalar.
+struct KernelArg {
+  enum class Kind : uint8_t { Buffer, Int32, Float32 };
+  Kind kind = Kind::Buffer;
+  int32_t buffer = -1;
+  StepExpr offset;   ///< Buffer: element offset (e.g. the cache row of P).
+  StepExpr intValue; ///< Int32.
+  float floatValue = 0.0f;
+
+  static KernelArg ofBuffer(int32_t buffer, StepExpr offset = {}) {
+    KernelArg arg;
+    arg.buffer = buffer;
+    arg.offset = offset;
+    return arg;
+  }
+  static KernelArg ofInt(StepExpr value) {
+    KernelArg arg;
+    arg.kind = Kind::Int32;
+    arg.intValue = value;
+    return arg;
+  }
+  static KernelArg ofFloat(float value) {
+    KernelArg arg;
+    arg.kind = Kind::Float32;
+    arg.floatValue = value;
+    return arg;
+  }
+};
+
+struct Launch {
+  /// Kernel symbol; the library exports `<kernel>_grid` (see KernelAbi.h).
+  std::string kernel;
+  StepExpr grid[3] = {StepExpr::of(1), StepExpr::of(1), StepExpr::of(1)};
+  std::vector<KernelArg> args;
+  /// The dsv2 op it implements, for profiles and errors.
+  std::string origin;
+};
+
+struct StepProgram {
+  std::vector<Launch> launches;
+};
+
+struct LaunchPlan {
+  std::vector<BufferSpec> buffers;
+  /// Any number of tokens.
+  StepProgram prefill;
+  /// Steps of exactly one token; empty means "use prefill".
+  StepProgram decode;
+  int32_t tokensBuffer = -1;
+  int32_t logitsBuffer = -1;
+  int64_t vocabSize = 0;
+  /// Positions the cache buffers hold.
+  int64_t maxContext = 0;
+};
+
+} // namespace dsv2::runtime
+
+#endif // RUNTIME_ENGINE_LAUNCHPLAN_H
