@@ -5,15 +5,21 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/Passes.h"
+#include "codegen/cpu/Pipeline.h"
 #include "dialect/dsv2/Dsv2Dialect.h"
 #include "dialect/tile/TileDialect.h"
 #include "passes/Passes.h"
 #include "passes/Pipelines.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
@@ -50,10 +56,15 @@ int main(int argc, char **argv) {
   // Kernel IR: tile ops with upstream arith/math on tiles and scf loops.
   registry.insert<mlir::tile::TileDialect, mlir::arith::ArithDialect,
                   mlir::math::MathDialect, mlir::scf::SCFDialect>();
+  // CPU code generation: what tile kernels lower to.
+  registry.insert<mlir::vector::VectorDialect, mlir::LLVM::LLVMDialect,
+                  mlir::cf::ControlFlowDialect, mlir::ub::UBDialect>();
   // Upstream passes our pipelines use (canonicalize, cse, symbol-dce, ...).
   mlir::registerTransformsPasses();
   mlir::dsv2::registerDsv2Passes();
   mlir::dsv2::registerDsv2Pipelines();
+  mlir::dsv2::registerDsv2CodegenPasses();
+  mlir::dsv2::cpu::registerDsv2CpuPipelines();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "dsv2 optimizer driver (DeepSeek-V2 compiler)\n", registry));
 }

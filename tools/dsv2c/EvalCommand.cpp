@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "tools/dsv2c/Commands.h"
+#include "tools/dsv2c/CpuEngine.h"
 #include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
 
@@ -19,6 +20,8 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
+
+#include <functional>
 
 namespace dsv2::tools {
 namespace {
@@ -53,6 +56,10 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                      "step"});
   for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
     options.push_back(option);
+  options.push_back({"engine", "reference|cpu",
+                     "reference: the reference interpreter (default); cpu: "
+                     "compile the step into CPU kernels and run those"});
+  options.push_back({"threads", "N", "CPU engine worker threads (default: all)"});
   CommandLine cl("dsv2c eval",
                  "Run a token sequence through the reference interpreter "
                  "(fp32) from an empty KV cache.",
@@ -99,18 +106,57 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   if (!step)
     return makeError("the pipeline removed or renamed func.func @step");
 
-  mlir::dsv2::ReferenceInterpreter interpreter(step, *source->weights);
-  interpreter.setMaxPositions(source->config.maxPositionEmbeddings);
+  std::string engine = cl.get("engine").value_or("reference");
+  if (engine != "reference" && engine != "cpu")
+    return cl.valueError("engine", "'" + engine + "' is not one of reference, cpu");
+  auto threads = cl.getInteger("threads");
+  if (!threads)
+    return threads.takeError();
+
+  // Both engines run the same steps; only the executor differs.
+  std::function<llvm::Expected<std::vector<float>>(llvm::ArrayRef<int32_t>)>
+      runStep;
+  std::unique_ptr<mlir::dsv2::ReferenceInterpreter> interpreter;
   mlir::dsv2::ReferenceKvCache cache;
+  std::unique_ptr<dsv2::runtime::CpuExecutor> executor;
+  int64_t vocab = source->config.vocabSize;
+  if (engine == "reference") {
+    interpreter =
+        std::make_unique<mlir::dsv2::ReferenceInterpreter>(step, *source->weights);
+    interpreter->setMaxPositions(source->config.maxPositionEmbeddings);
+    runStep = [&](llvm::ArrayRef<int32_t> stepTokens)
+        -> llvm::Expected<std::vector<float>> {
+      auto result = interpreter->runStep(stepTokens, cache);
+      if (!result)
+        return result.takeError();
+      return std::move(result->values);
+    };
+  } else {
+    CpuEngineOptions engineOptions;
+    engineOptions.maxContext =
+        std::min<int64_t>(source->config.maxPositionEmbeddings, count);
+    engineOptions.threads = static_cast<int>(threads->value_or(0));
+    auto built = buildCpuEngine(**module, *source, engineOptions);
+    if (!built)
+      return built.takeError();
+    executor = std::move(*built);
+    runStep = [&](llvm::ArrayRef<int32_t> stepTokens)
+        -> llvm::Expected<std::vector<float>> {
+      auto result = executor->step(
+          absl::MakeConstSpan(stepTokens.data(), stepTokens.size()));
+      if (!result.ok())
+        return makeError(std::string(result.status().message()));
+      return std::move(*result);
+    };
+  }
   std::vector<float> logits;
-  int64_t vocab = interpreter.getVocabSize(), steps = 0;
+  int64_t steps = 0;
   for (int64_t begin = 0; begin < count; ++steps) {
     int64_t size = begin == 0 ? firstStep : 1;
-    auto result = interpreter.runStep(
-        llvm::ArrayRef<int32_t>(*tokens).slice(begin, size), cache);
+    auto result = runStep(llvm::ArrayRef<int32_t>(*tokens).slice(begin, size));
     if (!result)
       return result.takeError();
-    logits.insert(logits.end(), result->values.begin(), result->values.end());
+    logits.insert(logits.end(), result->begin(), result->end());
     begin += size;
   }
 
@@ -125,12 +171,13 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
     if (!status.ok())
       return makeError(std::string(status.message()));
   }
-  llvm::errs() << llvm::formatv("dsv2c eval: {0}, {1} tokens in {2} step(s), "
-                                "logits [{1}, {3}]{4}\n",
+  llvm::errs() << llvm::formatv("dsv2c eval: {0}, {5} engine, {1} tokens in "
+                                "{2} step(s), logits [{1}, {3}]{4}\n",
                                 source->description, count, steps, vocab,
                                 cl.has("dump-logits")
                                     ? " -> " + *cl.get("dump-logits")
-                                    : std::string());
+                                    : std::string(),
+                                engine);
   llvm::outs() << "greedy next tokens: ";
   llvm::interleave(greedy, llvm::outs(), ",");
   llvm::outs() << "\n";

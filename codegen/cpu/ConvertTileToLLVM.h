@@ -1,0 +1,70 @@
+//===- ConvertTileToLLVM.h - tile kernels to vectors on LLVM ptrs -*- C++ -*-===//
+//
+// Part of dsv2c. The pieces of dsv2-convert-tile-to-llvm, exported so other
+// lowerings (and tests) can reuse them: the type converter, the launch ABI
+// rewrite and the conversion patterns.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CODEGEN_CPU_CONVERTTILETOLLVM_H
+#define CODEGEN_CPU_CONVERTTILETOLLVM_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mlir::dsv2::cpu {
+
+class ContiguityAnalysis;
+
+/// Number of i32 launch arguments appended to every kernel:
+/// pid_x, pid_y, pid_z, nprog_x, nprog_y, nprog_z.
+inline constexpr unsigned kNumLaunchArguments = 6;
+
+/// Tiles (static-shape tensors) -> vectors of the same shape;
+/// `!tile.ptr<T>` -> `!llvm.ptr`; pointer tiles -> vectors of `!llvm.ptr`;
+/// every other type unchanged. Dynamic shapes do not convert.
+class TileToLLVMTypeConverter : public TypeConverter {
+public:
+  explicit TileToLLVMTypeConverter(MLIRContext *context);
+};
+
+/// Gives a kernel (a func.func with `tile.kernel`) the CPU launch ABI:
+/// appends the six i32 launch arguments, replaces `tile.program_id` and
+/// `tile.num_programs` by them and drops the `tile.kernel` attribute.
+/// Fails (with a diagnostic) on a kernel without a body, with results or
+/// with an argument that is not a pointer or a scalar.
+LogicalResult lowerKernelLaunchInterface(func::FuncOp kernel);
+
+/// Suffix of a kernel's grid entry point (runtime/engine/KernelAbi.h).
+inline constexpr llvm::StringLiteral kGridEntrySuffix = "_grid";
+
+/// After the conversion: adds `void @<kernel>_grid(ptr args, i32 gridX,
+/// i32 gridY, i32 gridZ, i64 first, i64 last)` next to `kernel` (whose last
+/// six arguments are the launch arguments), which runs the programs with
+/// linear ids [first, last), id = x + gridX * (y + gridY * z); `args[i]`
+/// points at the i-th kernel argument's value (for a pointer argument, at
+/// a `void *` holding it). Fails on a name clash.
+LogicalResult buildGridEntryPoint(func::FuncOp kernel);
+
+/// Reports every op under `root` that dsv2-convert-tile-to-llvm cannot
+/// lower (anything outside tile, arith, math, scf, func, vector and llvm),
+/// naming the op. Fails when there is one.
+LogicalResult checkSupportedOps(Operation *root);
+
+/// The conversion patterns of the tile ops and of arith/math ops on tiles.
+/// With `contiguity`, loads and stores it marks contiguous become per-row
+/// vector loads/stores; without, every pointer tile access is a gather or
+/// scatter.
+void populateTileToLLVMConversionPatterns(
+    const TypeConverter &typeConverter, RewritePatternSet &patterns,
+    const ContiguityAnalysis *contiguity);
+
+/// Legality of the conversion: tile illegal; arith, math, func and scf
+/// legal once their types are.
+void configureTileToLLVMConversionTarget(ConversionTarget &target,
+                                         const TypeConverter &typeConverter);
+
+} // namespace mlir::dsv2::cpu
+
+#endif // CODEGEN_CPU_CONVERTTILETOLLVM_H

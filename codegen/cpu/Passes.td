@@ -1,0 +1,127 @@
+//===- Passes.td - CPU code generation passes -------------*- tablegen -*-===//
+//
+// Part of dsv2c. The passes that take `tile` kernels to the LLVM dialect for
+// the host CPU. `dsv2-lower-tile-to-llvm` (codegen/cpu/Pipeline.h) chains
+// them with the upstream scf-to-cf and reconcile-unrealized-casts passes.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSV2_CODEGEN_CPU_PASSES_TD
+#define DSV2_CODEGEN_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def Dsv2ConvertTileToLLVMPass
+    : Pass<"dsv2-convert-tile-to-llvm", "::mlir::ModuleOp"> {
+  let summary = "Lower tile kernels to vector ops on LLVM pointers";
+  let description = [{
+    The first step of CPU code generation. Tiles (static-shape tensors)
+    become vectors of the same shape, `!tile.ptr<T>` becomes `!llvm.ptr` and
+    pointer tiles vectors of `!llvm.ptr`:
+
+    - `tile.range` -> constant vector; `tile.splat` / `tile.broadcast` ->
+      `vector.broadcast`; `tile.expand_dims` -> `vector.shape_cast`;
+    - `tile.addptr` -> `llvm.getelementptr` (on 1-D vectors of pointers);
+    - `tile.load` / `tile.store` -> `llvm.intr.masked.gather` /
+      `masked.scatter` with the mask and the `other` fill; a pointer tile
+      that is contiguous along its last dimension (found by a dataflow
+      analysis through `tile.range`, splats, broadcasts, integer adds and
+      `scf.for` iter_args) uses one `llvm.intr.masked.load` /
+      `masked.store` (or a plain vector load/store when unmasked) per row;
+    - `tile.dot` -> `arith.extf` of the inputs to f32 + `vector.contract`
+      (fp32 accumulation, in K order);
+    - `tile.reduce` along the last dimension -> `vector.multi_reduction`
+      (one horizontal reduction per row), along another dimension -> the
+      slices combined elementwise in order; argmax: max, compare, select
+      the lane index, min-reduce (the first maximum wins); bf16 and f16
+      reduce in f32;
+    - `tile.silu` -> `x / (1 + exp(-x))` in f32;
+    - upstream arith and math ops on tiles -> the same ops on vectors;
+      `scf` loops and branches with converted iter_args and results.
+
+    Kernels get the launch ABI: six trailing i32 arguments `pid_x, pid_y,
+    pid_z, nprog_x, nprog_y, nprog_z`, which replace `tile.program_id` and
+    `tile.num_programs`; the `tile.kernel` attribute is dropped. A kernel
+    that uses an op outside tile, arith, math, scf and func fails with a
+    diagnostic naming the op.
+  }];
+  let options = [
+    Option<"contiguousAccess", "contiguous-access", "bool", /*default=*/"true",
+           "Use per-row vector loads/stores for pointer tiles that are "
+           "contiguous along their last dimension (gathers/scatters "
+           "otherwise)">,
+  ];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def Dsv2CpuLowerVectorsPass
+    : Pass<"dsv2-cpu-lower-vectors", "::mlir::ModuleOp"> {
+  let summary = "Lower n-D vector ops, bf16 arithmetic and exp for the CPU";
+  let description = [{
+    Runs after dsv2-convert-tile-to-llvm:
+
+    0. masked gathers and scatters, and masked loads and stores the target
+       has no instruction for, become loops over the active lanes (through
+       stack buffers); contiguous ones take one plain vector access when all
+       lanes are on. LLVM would otherwise scalarize them into one branch per
+       lane, thousands of blocks for a 32 x 64 tile;
+    1. math ops on bf16/f16 are computed in f32; f32 `exp`, `expm1`, `log`,
+       `log1p`, `log2`, `sin`, `cos` use MLIR's polynomial approximations
+       when `approximate-math` is set (vectorizable, within a few ulp;
+       without it they become LLVM intrinsics, which the backend turns into
+       one libm call per lane). `tanh`, `erf`, `erfc`, `atan`, `atan2`,
+       `asin`, `acos` and `cbrt` have no LLVM lowering and are always
+       approximated;
+    2. arith arithmetic on bf16 is emulated in f32 (extf, op, truncf);
+    3. bf16 values become their i16 bit patterns: `arith.extf` from bf16 a
+       shift, `arith.truncf` to bf16 integer rounding (to nearest even, NaNs
+       stay quiet). The x86 backend legalizes bfloat vectors lane by lane
+       (minutes of llc for 1024 lanes) and calls `__truncsfbf2`, which
+       libgcc 12 does not have;
+    4. vector lowering: `vector.contract` -> outer products -> `vector.fma`
+       (one fused multiply-add per K step, in K order), multi-reductions ->
+       one `vector.reduction` per row, broadcasts, transposes and shape casts -> 1-D
+       vector ops.
+  }];
+  let options = [
+    Option<"approximateMath", "approximate-math", "bool", /*default=*/"true",
+           "Approximate f32 exp, log and sin/cos by polynomials instead of "
+           "libm calls per lane">,
+    Option<"nativeMaskedOps", "native-masked-ops", "bool", /*default=*/"true",
+           "Keep masked loads/stores of 32- and 64-bit elements for LLVM "
+           "(vmaskmov on AVX and later); expand them too when false">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect",
+    "::mlir::ub::UBDialect",
+  ];
+}
+
+def Dsv2CpuConvertToLLVMPass
+    : Pass<"dsv2-cpu-convert-to-llvm", "::mlir::ModuleOp"> {
+  let summary = "Convert arith, math, vector, cf, func and ub to LLVM at once";
+  let description = [{
+    One dialect conversion with one LLVMTypeConverter (index = i64) over the
+    upstream arith, math, vector, cf, func and ub to LLVM patterns. Runs
+    after dsv2-cpu-lower-vectors and convert-scf-to-cf; leaves
+    `unrealized_conversion_cast`s for reconcile-unrealized-casts. An op no
+    pattern lowers is reported as "failed to legalize operation".
+  }];
+  let options = [
+    Option<"reassociateFPReductions", "reassociate-fp-reductions", "bool",
+           /*default=*/"true",
+           "Let LLVM reorder the lane sums of tile.reduce (a tree instead of "
+           "a left-to-right chain)">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // DSV2_CODEGEN_CPU_PASSES_TD

@@ -1,0 +1,53 @@
+//===- Pipeline.h - tile kernels to the LLVM dialect ------------*- C++ -*-===//
+//
+// Part of dsv2c. `dsv2-lower-tile-to-llvm`: the whole CPU lowering of a
+// module of tile kernels to the LLVM dialect, as a pass pipeline (for
+// dsv2-opt and textual pipelines) and as one C++ call.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CODEGEN_CPU_PIPELINE_H
+#define CODEGEN_CPU_PIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::dsv2::cpu {
+
+/// The name the pipeline is registered under.
+inline constexpr llvm::StringLiteral kLowerTileToLLVMPipeline =
+    "dsv2-lower-tile-to-llvm";
+
+/// Knobs of the CPU lowering (the defaults are what dsv2c uses).
+struct CpuLoweringOptions {
+  /// Per-row vector loads/stores for contiguous pointer tiles (gathers and
+  /// scatters otherwise).
+  bool contiguousAccess = true;
+  /// Polynomial approximations of f32 exp/log/sin/cos (else libm per lane).
+  bool approximateMath = true;
+  /// Tree-ordered lane sums in tile.reduce (else a left-to-right chain).
+  bool reassociateFPReductions = true;
+  /// Masked loads/stores of 32/64-bit elements stay LLVM intrinsics (AVX
+  /// vmaskmov); false expands them into lane loops too (SSE-only targets).
+  bool nativeMaskedOps = true;
+};
+
+/// Appends the lowering to `pm` (anchored on builtin.module):
+/// dsv2-convert-tile-to-llvm, canonicalize, cse, dsv2-cpu-lower-vectors,
+/// convert-scf-to-cf, dsv2-cpu-convert-to-llvm, reconcile-unrealized-casts,
+/// canonicalize.
+void buildLowerTileToLLVMPipeline(OpPassManager &pm,
+                                  const CpuLoweringOptions &options = {});
+
+/// Lowers every kernel of `module` to the LLVM dialect in place; failures
+/// are reported as diagnostics on the module's context.
+LogicalResult lowerTileToLLVM(ModuleOp module,
+                              const CpuLoweringOptions &options = {});
+
+/// Registers `dsv2-lower-tile-to-llvm` (options: contiguous-access,
+/// approximate-math, reassociate-fp-reductions) with the pass registry.
+void registerDsv2CpuPipelines();
+
+} // namespace mlir::dsv2::cpu
+
+#endif // CODEGEN_CPU_PIPELINE_H

@@ -1,0 +1,116 @@
+//===- WeightPacking.cpp - Weights in the engine's layouts ----------------===//
+
+#include "tools/dsv2c/WeightPacking.h"
+
+#include "runtime/io/Bf16.h"
+
+#include "llvm/ADT/SmallVector.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstring>
+#include <numeric>
+
+namespace dsv2::tools {
+namespace rt = ::dsv2::runtime;
+
+namespace {
+
+absl::Status toStatus(llvm::Error error) {
+  return absl::InvalidArgumentError(llvm::toString(std::move(error)));
+}
+
+/// Reads a tensor, or the routed experts of a "{e}" name stacked along
+/// dimension 0, as f32.
+absl::Status readFloat(mlir::dsv2::WeightProvider &weights,
+                       llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                       float *out) {
+  size_t stacked = name.find("{e}");
+  if (stacked == llvm::StringRef::npos) {
+    if (llvm::Error error = weights.read(name, shape, out))
+      return toStatus(std::move(error));
+    return absl::OkStatus();
+  }
+  int64_t perExpert = std::accumulate(shape.begin() + 1, shape.end(),
+                                      int64_t{1}, std::multiplies<int64_t>());
+  for (int64_t e = 0; e < shape[0]; ++e) {
+    std::string expert =
+        (name.take_front(stacked) + llvm::Twine(e) + name.drop_front(stacked + 3))
+            .str();
+    if (llvm::Error error =
+            weights.read(expert, shape.drop_front(), out + e * perExpert))
+      return toStatus(std::move(error));
+  }
+  return absl::OkStatus();
+}
+
+void store(const std::vector<float> &values, rt::ElementType type,
+           void *destination) {
+  if (type == rt::ElementType::F32) {
+    std::memcpy(destination, values.data(), values.size() * sizeof(float));
+    return;
+  }
+  auto *out = static_cast<uint16_t *>(destination);
+  for (size_t i = 0; i < values.size(); ++i)
+    out[i] = rt::float32ToBf16(values[i]);
+}
+
+} // namespace
+
+absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
+                        const rt::BufferSpec &spec, void *destination) {
+  if (spec.type != rt::ElementType::F32 && spec.type != rt::ElementType::BF16)
+    return absl::UnimplementedError("weight " + spec.name +
+                                    ": only f32 and bf16 engines exist");
+  llvm::StringRef recipe = spec.source;
+  auto [kind, rest] = recipe.split(':');
+  int64_t count = spec.elements.evaluate(0, 0);
+  std::vector<float> values(static_cast<size_t>(count));
+  if (kind == "tensor" || kind == "stacked") {
+    if (absl::Status status = readFloat(weights, rest, spec.shape, values.data());
+        !status.ok())
+      return status;
+  } else if (kind == "w_uk_t" || kind == "w_uv" || kind == "kv_b_k" ||
+             kind == "kv_b_v") {
+    // Derived from kv_b_proj [heads*(nope+v), C]: head n owns nope key rows
+    // then v value rows.
+    llvm::SmallVector<llvm::StringRef> fields;
+    rest.split(fields, ':');
+    int64_t heads, nope, v;
+    if (fields.size() != 4 || fields[1].getAsInteger(10, heads) ||
+        fields[2].getAsInteger(10, nope) || fields[3].getAsInteger(10, v))
+      return absl::InvalidArgumentError("bad weight recipe " + spec.source);
+    bool valueRows = kind == "w_uv" || kind == "kv_b_v";
+    int64_t latent = count / (heads * (valueRows ? v : nope));
+    std::vector<float> kvB(static_cast<size_t>(heads * (nope + v) * latent));
+    if (absl::Status status =
+            readFloat(weights, fields[0], {heads * (nope + v), latent}, kvB.data());
+        !status.ok())
+      return status;
+    for (int64_t n = 0; n < heads; ++n) {
+      const float *head = kvB.data() + n * (nope + v) * latent;
+      if (valueRows) {
+        // [heads, v, C] (= [heads*v, C]): the value rows as they are.
+        std::memcpy(values.data() + n * v * latent, head + nope * latent,
+                    v * latent * sizeof(float));
+      } else if (kind == "kv_b_k") {
+        // [heads*nope, C]: the key rows as they are.
+        std::memcpy(values.data() + n * nope * latent, head,
+                    nope * latent * sizeof(float));
+      } else {
+        // [heads, C, nope]: W_UK[n]^T, so q_lat = q_nope @ W_UK is x @ W^T.
+        for (int64_t j = 0; j < nope; ++j)
+          for (int64_t c = 0; c < latent; ++c)
+            values[(n * latent + c) * nope + j] = head[j * latent + c];
+      }
+    }
+  } else {
+    return absl::InvalidArgumentError("weight " + spec.name +
+                                      " has no recipe the packer knows (" +
+                                      spec.source + ")");
+  }
+  store(values, spec.type, destination);
+  return absl::OkStatus();
+}
+
+} // namespace dsv2::tools

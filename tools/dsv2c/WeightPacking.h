@@ -1,0 +1,31 @@
+//===- WeightPacking.h - Weights in the engine's layouts --------*- C++ -*-===//
+//
+// Produces the values of a launch plan's weight buffers from a model's
+// weights: checkpoint tensors, routed experts stacked along a leading
+// dimension, and the absorbed MLA weights derived from kv_b_proj, converted
+// to the buffer's element type.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TOOLS_DSV2C_WEIGHTPACKING_H
+#define TOOLS_DSV2C_WEIGHTPACKING_H
+
+#include "dialect/dsv2/interpreter/WeightProvider.h"
+#include "runtime/engine/LaunchPlan.h"
+
+#include "absl/status/status.h"
+
+namespace dsv2::tools {
+
+/// Fills `destination` (spec.elements values of spec.type) from `weights`
+/// following the buffer's recipe (spec.source): "tensor:NAME",
+/// "stacked:NAME-with-{e}", "w_uk_t:KVB:HEADS:NOPE:V" ([heads, C, nope]),
+/// "w_uv:KVB:HEADS:NOPE:V" ([heads, V, C]), "kv_b_k:KVB:HEADS:NOPE:V"
+/// ([heads*nope, C]) and "kv_b_v:..." ([heads*V, C]).
+absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
+                        const dsv2::runtime::BufferSpec &spec,
+                        void *destination);
+
+} // namespace dsv2::tools
+
+#endif // TOOLS_DSV2C_WEIGHTPACKING_H
