@@ -79,4 +79,21 @@ def Dsv2MoeRoutingDispatchFusionPass
   let dependentDialects = ["::mlir::dsv2::Dsv2Dialect"];
 }
 
+def Dsv2TestPrintKernelPlanPass
+    : Pass<"dsv2-test-print-kernel-plan", "::mlir::ModuleOp"> {
+  let summary = "Print the kernels and launch plan kernel formation chooses";
+  let description = [{
+    Test-only. Runs kernel formation on the module's step function (the
+    output of dsv2-optimize) and prints, for the prefill and the decode
+    program, one line per launch: the kernel instance (its name carries the
+    tile sizes the heuristic chose), the grid as expressions of T (tokens in
+    the step) and P (tokens cached before it), and the op it implements;
+    then the buffer count by role. The module is not changed.
+  }];
+  let options = [
+    Option<"maxContext", "max-context", "int64_t", /*default=*/"4096",
+           "Positions the KV cache holds">,
+  ];
+}
+
 #endif // DSV2_PASSES_TD

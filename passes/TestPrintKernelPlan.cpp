@@ -1,0 +1,78 @@
+//===- TestPrintKernelPlan.cpp - Kernel formation for FileCheck -----------===//
+//
+// Prints the launch plan of the step so tests can pin kernel formation: which
+// kernels, which tile sizes (in the instance names), which grids.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+#include "passes/kernel_formation/KernelFormation.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace mlir::dsv2 {
+#define GEN_PASS_DEF_DSV2TESTPRINTKERNELPLANPASS
+#include "passes/Passes.h.inc"
+
+namespace {
+
+namespace rt = ::dsv2::runtime;
+
+std::string formatExpr(const rt::StepExpr &e) {
+  std::string text;
+  auto term = [&](int64_t coefficient, const char *symbol) {
+    if (coefficient == 0)
+      return;
+    if (!text.empty())
+      text += " + ";
+    if (coefficient != 1 || !*symbol)
+      text += std::to_string(coefficient);
+    if (coefficient != 1 && *symbol)
+      text += "*";
+    text += symbol;
+  };
+  term(e.perToken, "T");
+  term(e.perPast, "P");
+  term(e.constant, "");
+  if (text.empty())
+    text = "0";
+  if (e.divisor != 1)
+    text = "ceil((" + text + ")/" + std::to_string(e.divisor) + ")";
+  return text;
+}
+
+void printProgram(llvm::raw_ostream &os, const char *name,
+                  const rt::StepProgram &program) {
+  os << name << ": " << program.launches.size() << " launches\n";
+  for (const rt::Launch &launch : program.launches)
+    os << "  " << launch.kernel << " grid(" << formatExpr(launch.grid[0])
+       << ", " << formatExpr(launch.grid[1]) << ", "
+       << formatExpr(launch.grid[2]) << ") <- " << launch.origin << "\n";
+}
+
+struct Dsv2TestPrintKernelPlanPass
+    : impl::Dsv2TestPrintKernelPlanPassBase<Dsv2TestPrintKernelPlanPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    KernelFormationOptions options;
+    options.maxContext = maxContext;
+    std::string error;
+    auto formed = formKernels(getOperation(), options, error);
+    if (failed(formed)) {
+      getOperation().emitError() << "kernel formation: " << error;
+      return signalPassFailure();
+    }
+    llvm::raw_ostream &os = llvm::outs();
+    printProgram(os, "prefill", formed->plan.prefill);
+    printProgram(os, "decode", formed->plan.decode);
+    int64_t counts[5] = {0, 0, 0, 0, 0};
+    for (const rt::BufferSpec &spec : formed->plan.buffers)
+      ++counts[static_cast<int>(spec.role)];
+    os << "buffers: " << counts[0] << " weights, " << counts[1]
+       << " scratch, " << counts[2] << " cache\n";
+  }
+};
+
+} // namespace
+} // namespace mlir::dsv2
