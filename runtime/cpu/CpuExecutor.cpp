@@ -9,6 +9,13 @@
 
 namespace dsv2::runtime {
 
+/// Every buffer ends with this much zeroed slack. Kernels must not read past
+/// their buffers, but one known CPU-lowering bug (an unmasked load of a
+/// masked attention tile, test DISABLED_CausalAttentionStaysInItsBuffers)
+/// reads up to one tile past the end; the slack keeps such reads inside our
+/// memory.
+static constexpr size_t kBufferSlackBytes = 64 * 1024;
+
 CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
                          int threads)
     : plan(std::move(plan)), library(std::move(library)), pool(threads) {}
@@ -45,7 +52,8 @@ CpuExecutor::create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
     if (spec.role != BufferRole::Weight && spec.role != BufferRole::Cache)
       continue;
     int64_t bytes = spec.elements.evaluate(0, 0) * elementBytes(spec.type);
-    executor->storage[i].assign(static_cast<size_t>(bytes), 0);
+    executor->storage[i].assign(static_cast<size_t>(bytes) + kBufferSlackBytes,
+                                0);
     if (spec.role == BufferRole::Weight && !spec.constantData.empty()) {
       if (static_cast<int64_t>(spec.constantData.size() * sizeof(float)) != bytes)
         return absl::InvalidArgumentError(absl::StrCat(
@@ -136,8 +144,8 @@ CpuExecutor::step(absl::Span<const int32_t> tokens) {
       continue;
     size_t bytes = static_cast<size_t>(spec.elements.evaluate(count, cachedTokens) *
                                        elementBytes(spec.type));
-    if (storage[i].size() < bytes)
-      storage[i].resize(bytes);
+    if (storage[i].size() < bytes + kBufferSlackBytes)
+      storage[i].resize(bytes + kBufferSlackBytes);
   }
   std::memcpy(storage[plan.tokensBuffer].data(), tokens.data(),
               tokens.size() * sizeof(int32_t));
