@@ -21,6 +21,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <chrono>
 #include <functional>
 
 namespace dsv2::tools {
@@ -44,6 +45,30 @@ llvm::Expected<std::vector<int32_t>> parseTokens(const CommandLine &cl) {
   return tokens;
 }
 
+/// Forwards to another provider and adds up the seconds spent reading (or
+/// generating) weights, so that --timings can keep the reference
+/// interpreter's lazy first-step weight loading out of the prefill figure.
+class TimedWeights : public mlir::dsv2::WeightProvider {
+public:
+  explicit TimedWeights(std::unique_ptr<mlir::dsv2::WeightProvider> inner)
+      : inner(std::move(inner)) {}
+
+  llvm::Error read(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                   float *destination) override {
+    auto start = std::chrono::steady_clock::now();
+    llvm::Error error = inner->read(name, shape, destination);
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                             start)
+                   .count();
+    return error;
+  }
+
+  double seconds = 0;
+
+private:
+  std::unique_ptr<mlir::dsv2::WeightProvider> inner;
+};
+
 } // namespace
 
 llvm::Error runEval(llvm::ArrayRef<const char *> args) {
@@ -60,6 +85,9 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                      "reference: the reference interpreter (default); cpu: "
                      "compile the step into CPU kernels and run those"});
   options.push_back({"threads", "N", "CPU engine worker threads (default: all)"});
+  options.push_back({"timings", "",
+                     "print on stderr the engine build time, the prefill "
+                     "step's and the decode steps' seconds and tokens/s"});
   CommandLine cl("dsv2c eval",
                  "Run a token sequence through the reference interpreter "
                  "(fp32) from an empty KV cache.",
@@ -97,6 +125,18 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                                   source->description)
                         .str());
 
+  TimedWeights *timedWeights = nullptr;
+  if (cl.has("timings")) {
+    auto timed = std::make_unique<TimedWeights>(std::move(source->weights));
+    timedWeights = timed.get();
+    source->weights = std::move(timed);
+  }
+  auto weightSeconds = [&] { return timedWeights ? timedWeights->seconds : 0.0; };
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double>(to - from).count();
+  };
+  Clock::time_point pipelineStart = Clock::now();
   mlir::MLIRContext context;
   auto module = buildPipelinedModule(context, *source, cl, "dsv2-optimize");
   if (!module)
@@ -112,6 +152,10 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   auto threads = cl.getInteger("threads");
   if (!threads)
     return threads.takeError();
+
+  double pipelineSeconds = seconds(pipelineStart, Clock::now());
+  // Engine setup: interpreter construction, or kernel compilation.
+  Clock::time_point buildStart = Clock::now();
 
   // Both engines run the same steps; only the executor differs.
   std::function<llvm::Expected<std::vector<float>>(llvm::ArrayRef<int32_t>)>
@@ -149,11 +193,22 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
       return std::move(*result);
     };
   }
+  double buildSeconds = seconds(buildStart, Clock::now());
+  double buildWeightSeconds = weightSeconds();
   std::vector<float> logits;
   int64_t steps = 0;
+  double prefillSeconds = 0, decodeSeconds = 0, stepWeightsSeconds = 0;
   for (int64_t begin = 0; begin < count; ++steps) {
     int64_t size = begin == 0 ? firstStep : 1;
+    double weightsBefore = weightSeconds();
+    Clock::time_point stepStart = Clock::now();
     auto result = runStep(llvm::ArrayRef<int32_t>(*tokens).slice(begin, size));
+    // Weights read inside a step (the interpreter loads them lazily) are
+    // reported apart.
+    double stepWeightSeconds = weightSeconds() - weightsBefore;
+    stepWeightsSeconds += stepWeightSeconds;
+    double stepSeconds = seconds(stepStart, Clock::now()) - stepWeightSeconds;
+    (begin == 0 ? prefillSeconds : decodeSeconds) += stepSeconds;
     if (!result)
       return result.takeError();
     logits.insert(logits.end(), result->begin(), result->end());
@@ -178,6 +233,34 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                                     ? " -> " + *cl.get("dump-logits")
                                     : std::string(),
                                 engine);
+  if (cl.has("timings")) {
+    int64_t decodeSteps = steps - 1;
+    llvm::errs() << llvm::formatv("dsv2c eval timings ({0} engine):\n", engine);
+    llvm::errs() << llvm::formatv("  graph pipeline:  {0:f3} s\n",
+                                  pipelineSeconds);
+    llvm::errs() << llvm::formatv(
+        "  engine build:    {0:f3} s ({1}; weights {2:f3} s of it)\n",
+        buildSeconds,
+        engine == "cpu" ? "kernel compilation, weight generation/packing"
+                        : "interpreter setup",
+        buildWeightSeconds);
+    if (stepWeightsSeconds > 0)
+      llvm::errs() << llvm::formatv(
+          "  weight loading:  {0:f3} s inside the steps (lazy; excluded from "
+          "the step times below)\n",
+          stepWeightsSeconds);
+    llvm::errs() << llvm::formatv(
+        "  prefill:         {0} tokens in {1:f4} s = {2:f2} tokens/s\n",
+        firstStep, prefillSeconds, firstStep / prefillSeconds);
+    if (decodeSteps > 0)
+      llvm::errs() << llvm::formatv(
+          "  decode:          {0} steps, mean {1:f4} s/step = {2:f2} "
+          "tokens/s\n",
+          decodeSteps, decodeSeconds / decodeSteps,
+          decodeSteps / decodeSeconds);
+    else
+      llvm::errs() << "  decode:          none (no --decode-split)\n";
+  }
   llvm::outs() << "greedy next tokens: ";
   llvm::interleave(greedy, llvm::outs(), ",");
   llvm::outs() << "\n";

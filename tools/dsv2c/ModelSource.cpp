@@ -6,6 +6,7 @@
 #include "models/deepseek_v2/TensorNames.h"
 #include "runtime/safetensors/CheckpointRequirements.h"
 #include "runtime/safetensors/SafetensorsCheckpoint.h"
+#include "runtime/io/Bf16.h"
 #include "runtime/safetensors/TensorConversion.h"
 
 #include "mlir/IR/Builders.h"
@@ -47,6 +48,33 @@ private:
   dsv2::runtime::SafetensorsCheckpoint checkpoint;
 };
 
+/// Another provider's weights rounded to a storage dtype (a checkpoint
+/// converted to bf16, say).
+class RoundedWeights : public mlir::dsv2::WeightProvider {
+public:
+  RoundedWeights(std::unique_ptr<mlir::dsv2::WeightProvider> inner,
+                 WeightStorage storage)
+      : inner(std::move(inner)), storage(storage) {}
+
+  llvm::Error read(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                   float *destination) override {
+    if (llvm::Error error = inner->read(name, shape, destination))
+      return error;
+    int64_t count = 1;
+    for (int64_t dim : shape)
+      count *= dim;
+    if (storage == WeightStorage::BF16)
+      for (int64_t i = 0; i < count; ++i)
+        destination[i] = dsv2::runtime::bf16ToFloat32(
+            dsv2::runtime::float32ToBf16(destination[i]));
+    return llvm::Error::success();
+  }
+
+private:
+  std::unique_ptr<mlir::dsv2::WeightProvider> inner;
+  WeightStorage storage;
+};
+
 /// Generates the deterministic random checkpoint of a seed.
 class RandomWeights : public mlir::dsv2::WeightProvider {
 public:
@@ -86,6 +114,22 @@ llvm::Expected<ModelSource> loadPreset(const CommandLine &cl, bool needWeights) 
     return statusError(config.status());
   source.config = *config;
   source.description = "preset " + name;
+  auto layers = cl.getInteger("num-layers");
+  if (!layers)
+    return layers.takeError();
+  if (*layers) {
+    int64_t presetLayers = source.config.numHiddenLayers;
+    if (**layers < 1 || **layers > presetLayers)
+      return cl.valueError(
+          "num-layers",
+          llvm::formatv("{0} must be between 1 and the {1} layers of {2}",
+                        **layers, presetLayers, name)
+              .str());
+    source.config.numHiddenLayers = **layers;
+    source.description += llvm::formatv(" ({0} of {1} layers)", **layers,
+                                        presetLayers)
+                              .str();
+  }
   auto storage = parseStorage(cl);
   if (!storage)
     return storage.takeError();
@@ -110,10 +154,12 @@ llvm::Expected<ModelSource> loadCheckpoint(const CommandLine &cl,
                                            bool needWeights) {
   ModelSource source;
   std::string dir = *cl.get("model");
-  if (cl.has("random-weights") || cl.has("weight-dtype"))
-    return makeUsageError(cl.getCommand() + ": --random-weights and "
-                                            "--weight-dtype apply to --preset "
-                                            "only");
+  if (cl.has("random-weights"))
+    return makeUsageError(cl.getCommand() +
+                          ": --random-weights applies to --preset only");
+  if (cl.has("num-layers"))
+    return makeUsageError(cl.getCommand() +
+                          ": --num-layers applies to --preset only");
   auto config = dsv2::model::loadModelConfig(dir);
   if (!config.ok())
     return statusError(config.status());
@@ -148,8 +194,23 @@ llvm::Expected<ModelSource> loadCheckpoint(const CommandLine &cl,
     source.storage = WeightStorage::F16;
     break;
   }
-  if (needWeights)
+  if (cl.has("weight-dtype")) {
+    // Convert the checkpoint: every engine (and the interpreter) then sees
+    // the weights rounded to the requested storage dtype.
+    auto storage = parseStorage(cl);
+    if (!storage)
+      return storage.takeError();
+    if (*storage == WeightStorage::F16)
+      return cl.valueError("weight-dtype",
+                           "a checkpoint converts to bf16 or f32 only");
+    source.storage = *storage;
+  }
+  if (needWeights) {
     source.weights = std::make_unique<CheckpointWeights>(std::move(*checkpoint));
+    if (cl.has("weight-dtype"))
+      source.weights = std::make_unique<RoundedWeights>(std::move(source.weights),
+                                                        source.storage);
+  }
   return source;
 }
 
@@ -159,12 +220,17 @@ std::vector<OptionSpec> modelSourceOptions(bool withWeights) {
   std::vector<OptionSpec> options = {
       {"model", "DIR", "Hugging Face checkpoint directory (config.json + safetensors)"},
       {"preset", "NAME", "built-in model: deepseek-v2, deepseek-v2-lite, tiny"},
+      {"num-layers", "N",
+       "with --preset: keep only the first N decoder layers (1 <= N <= the "
+       "preset's layers); the other shapes stay the preset's"},
   };
   if (withWeights) {
     options.push_back({"random-weights", "SEED",
                        "with --preset: generate deterministic random weights"});
     options.push_back({"weight-dtype", "bf16|f32|f16",
-                       "with --preset: storage dtype of the weights (default bf16)"});
+                       "storage dtype of the weights: a preset's random "
+                       "weights (default bf16), or a checkpoint converted to "
+                       "it (default: as stored)"});
   }
   return options;
 }
