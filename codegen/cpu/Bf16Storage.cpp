@@ -17,6 +17,8 @@
 #include "codegen/cpu/Patterns.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
 #include "mlir/Dialect/SCF/Transforms/Patterns.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -72,12 +74,12 @@ struct ExtFFromBf16 : OpConversionPattern<arith::ExtFOp> {
     Location loc = op.getLoc();
     Type i32 = rewriter.getI32Type();
     Type result = op.getType();
-    Value wide = arith::ExtUIOp::create(
-        rewriter, loc, withElement(result, i32), adaptor.getIn());
-    Value shifted = arith::ShLIOp::create(
-        rewriter, loc, wide,
-        splatLike(rewriter, loc, wide.getType(),
-                  rewriter.getI32IntegerAttr(16)));
+    Value wide = arith::ExtUIOp::create(rewriter, loc, withElement(result, i32),
+                                        adaptor.getIn());
+    Value shifted =
+        arith::ShLIOp::create(rewriter, loc, wide,
+                              splatLike(rewriter, loc, wide.getType(),
+                                        rewriter.getI32IntegerAttr(16)));
     Value f32 = arith::BitcastOp::create(
         rewriter, loc, withElement(result, rewriter.getF32Type()), shifted);
     if (getElementTypeOrSelf(result) != rewriter.getF32Type())
@@ -99,8 +101,8 @@ struct TruncFToBf16 : OpConversionPattern<arith::TruncFOp> {
          i16 = rewriter.getI16Type();
     Value input = adaptor.getIn();
     if (getElementTypeOrSelf(input.getType()) != f32)
-      input = arith::TruncFOp::create(
-          rewriter, loc, withElement(input.getType(), f32), input);
+      input = arith::TruncFOp::create(rewriter, loc,
+                                      withElement(input.getType(), f32), input);
     Type bitsType = withElement(input.getType(), i32);
     auto constant = [&](uint32_t value) {
       return splatLike(rewriter, loc, bitsType,
@@ -116,14 +118,13 @@ struct TruncFToBf16 : OpConversionPattern<arith::TruncFOp> {
         constant(16));
     // NaN: the upper bits with the quiet bit forced.
     Value quiet = arith::OrIOp::create(rewriter, loc, high, constant(0x40));
-    Value isNan = arith::CmpFOp::create(rewriter, loc,
-                                        arith::CmpFPredicate::UNO, input,
-                                        input);
+    Value isNan = arith::CmpFOp::create(
+        rewriter, loc, arith::CmpFPredicate::UNO, input, input);
     Value chosen =
         arith::SelectOp::create(rewriter, loc, isNan, quiet, rounded);
-    rewriter.replaceOp(op, arith::TruncIOp::create(
-                               rewriter, loc, withElement(bitsType, i16),
-                               chosen));
+    rewriter.replaceOp(op, arith::TruncIOp::create(rewriter, loc,
+                                                   withElement(bitsType, i16),
+                                                   chosen));
     return success();
   }
 };
@@ -159,7 +160,8 @@ struct RetypeBf16Op : ConversionPattern {
   matchAndRewrite(Operation *op, ArrayRef<Value> operands,
                   ConversionPatternRewriter &rewriter) const override {
     if (op->getNumRegions() != 0 ||
-        isa<arith::ExtFOp, arith::TruncFOp, arith::ConstantOp>(op))
+        isa<arith::ExtFOp, arith::TruncFOp, arith::ConstantOp, func::ReturnOp,
+            func::CallOp>(op))
       return rewriter.notifyMatchFailure(op, "handled elsewhere");
     SmallVector<Type> resultTypes;
     if (failed(getTypeConverter()->convertTypes(op->getResultTypes(),
@@ -187,6 +189,16 @@ void mlir::dsv2::cpu::populateBf16AsI16Patterns(
       typeConverter, context);
   scf::populateSCFStructuralTypeConversionsAndLegality(typeConverter, patterns,
                                                        target);
+  // Functions with bf16 arguments or results (never kernels, whose
+  // arguments are pointers and i32/i64/f32) take and return the bits.
+  populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                 typeConverter);
+  populateReturnOpTypeConversionPattern(patterns, typeConverter);
+  populateCallOpTypeConversionPattern(patterns, typeConverter);
+  target.addDynamicallyLegalOp<func::FuncOp>([&typeConverter](func::FuncOp f) {
+    return typeConverter.isSignatureLegal(f.getFunctionType()) &&
+           typeConverter.isLegal(&f.getBody());
+  });
   target.markUnknownOpDynamicallyLegal([&typeConverter](Operation *op) {
     if (auto extf = dyn_cast<arith::ExtFOp>(op))
       return !getElementTypeOrSelf(extf.getIn().getType()).isBF16();

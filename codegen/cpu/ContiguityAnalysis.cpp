@@ -91,8 +91,7 @@ bool ContiguityAnalysis::has(Value value, Property property, unsigned dim) {
   return result;
 }
 
-bool ContiguityAnalysis::compute(Value value, Property property,
-                                 unsigned dim) {
+bool ContiguityAnalysis::compute(Value value, Property property, unsigned dim) {
   const bool contiguous = property == Property::Contiguous;
   ArrayRef<int64_t> shape = shapeOf(value);
   // A scalar is uniform (it is splatted when combined with a tile) and has

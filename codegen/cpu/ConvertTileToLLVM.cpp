@@ -4,7 +4,8 @@
 // same shape, pointers become !llvm.ptr, memory access becomes LLVM masked
 // vector intrinsics, tile.dot a vector.contract in f32, tile.reduce a
 // vector.multi_reduction. Kernels get the CPU launch ABI (six trailing i32
-// arguments). See codegen/cpu/README.md.
+// arguments; GridEntryPoints.h adds the runtime's `_grid` entry points after
+// the lowering). See codegen/cpu/README.md.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,8 +69,8 @@ LogicalResult mlir::dsv2::cpu::lowerKernelLaunchInterface(func::FuncOp kernel) {
   if (!kernel->hasAttr(attrName))
     return success();
   if (kernel.isExternal())
-    return kernel.emitError() << "kernel @" << kernel.getSymName()
-                              << " has no body to compile";
+    return kernel.emitError()
+           << "kernel @" << kernel.getSymName() << " has no body to compile";
   if (kernel.getNumResults() != 0)
     return kernel.emitError()
            << "kernel @" << kernel.getSymName() << " returns "
@@ -101,8 +102,8 @@ LogicalResult mlir::dsv2::cpu::lowerKernelLaunchInterface(func::FuncOp kernel) {
       replacement =
           entry.getArgument(first + static_cast<unsigned>(pid.getAxis()));
     else if (auto count = dyn_cast<tile::NumProgramsOp>(op))
-      replacement = entry.getArgument(first + 3 +
-                                      static_cast<unsigned>(count.getAxis()));
+      replacement =
+          entry.getArgument(first + 3 + static_cast<unsigned>(count.getAxis()));
     else
       return;
     op->getResult(0).replaceAllUsesWith(replacement);
@@ -112,76 +113,15 @@ LogicalResult mlir::dsv2::cpu::lowerKernelLaunchInterface(func::FuncOp kernel) {
   return success();
 }
 
-LogicalResult mlir::dsv2::cpu::buildGridEntryPoint(func::FuncOp kernel) {
-  MLIRContext *context = kernel.getContext();
-  Location loc = kernel.getLoc();
-  std::string name = (kernel.getSymName() + kGridEntrySuffix).str();
-  if (SymbolTable::lookupNearestSymbolFrom(kernel, StringAttr::get(context,
-                                                                   name)))
-    return kernel.emitError() << "cannot add the grid entry point @" << name
-                              << ": the symbol exists";
-  unsigned numArgs = kernel.getNumArguments() - kNumLaunchArguments;
-  Type ptr = LLVM::LLVMPointerType::get(context);
-  Type i32 = IntegerType::get(context, 32), i64 = IntegerType::get(context, 64);
-
-  OpBuilder builder(context);
-  builder.setInsertionPointAfter(kernel);
-  auto grid = func::FuncOp::create(
-      builder, loc, name,
-      builder.getFunctionType({ptr, i32, i32, i32, i64, i64}, {}));
-  Block *entry = grid.addEntryBlock();
-  builder.setInsertionPointToStart(entry);
-  Value args = entry->getArgument(0);
-  ValueRange extents = entry->getArguments().slice(1, 3);
-
-  // args[i] points at the value of kernel argument i.
-  SmallVector<Value> operands;
-  for (unsigned i = 0; i < numArgs; ++i) {
-    Value slot = LLVM::GEPOp::create(builder, loc, ptr, ptr, args,
-                                     ArrayRef<LLVM::GEPArg>{int32_t(i)});
-    Value address = LLVM::LoadOp::create(builder, loc, ptr, slot, 8);
-    Type type = kernel.getArgumentTypes()[i];
-    unsigned bytes = isa<LLVM::LLVMPointerType>(type)
-                         ? 8
-                         : std::max(1u, type.getIntOrFloatBitWidth() / 8);
-    operands.push_back(
-        LLVM::LoadOp::create(builder, loc, type, address, bytes));
-  }
-  SmallVector<Value> wideExtents;
-  for (Value extent : extents)
-    wideExtents.push_back(arith::ExtUIOp::create(builder, loc, i64, extent));
-  Value one = arith::ConstantOp::create(builder, loc, i64,
-                                        builder.getI64IntegerAttr(1));
-  scf::ForOp::create(
-      builder, loc, entry->getArgument(4), entry->getArgument(5), one,
-      ValueRange{},
-      [&](OpBuilder &body, Location at, Value id, ValueRange) {
-        // id = x + gridX * (y + gridY * z)
-        Value x = arith::RemUIOp::create(body, at, id, wideExtents[0]);
-        Value yz = arith::DivUIOp::create(body, at, id, wideExtents[0]);
-        Value y = arith::RemUIOp::create(body, at, yz, wideExtents[1]);
-        Value z = arith::DivUIOp::create(body, at, yz, wideExtents[1]);
-        SmallVector<Value> callOperands(operands);
-        for (Value coordinate : {x, y, z})
-          callOperands.push_back(
-              arith::TruncIOp::create(body, at, i32, coordinate));
-        llvm::append_range(callOperands, extents);
-        func::CallOp::create(body, at, kernel, callOperands);
-        scf::YieldOp::create(body, at);
-      });
-  func::ReturnOp::create(builder, loc);
-  return success();
-}
-
 LogicalResult mlir::dsv2::cpu::checkSupportedOps(Operation *root) {
   bool ok = true;
   root->walk([&](Operation *op) {
     if (op == root)
       return;
     Dialect *dialect = op->getDialect();
-    if (dialect && isa<tile::TileDialect, arith::ArithDialect,
-                       math::MathDialect, vector::VectorDialect,
-                       LLVM::LLVMDialect, ub::UBDialect>(dialect))
+    if (dialect &&
+        isa<tile::TileDialect, arith::ArithDialect, math::MathDialect,
+            vector::VectorDialect, LLVM::LLVMDialect, ub::UBDialect>(dialect))
       return;
     if (isa<func::FuncOp, func::ReturnOp, func::CallOp, scf::ForOp, scf::IfOp,
             scf::WhileOp, scf::ConditionOp, scf::YieldOp>(op))
@@ -227,14 +167,14 @@ Value unflatten(OpBuilder &builder, Location loc, Value value, VectorType to) {
 Value constantOf(OpBuilder &builder, Location loc, Type type,
                  TypedAttr scalar) {
   if (auto vector = dyn_cast<VectorType>(type))
-    return arith::ConstantOp::create(
-        builder, loc, vector, DenseElementsAttr::get(vector, scalar));
+    return arith::ConstantOp::create(builder, loc, vector,
+                                     DenseElementsAttr::get(vector, scalar));
   return arith::ConstantOp::create(builder, loc, type, scalar);
 }
 
 Value zeroOf(OpBuilder &builder, Location loc, Type type) {
-  return arith::ConstantOp::create(
-      builder, loc, type, cast<TypedAttr>(builder.getZeroAttr(type)));
+  return arith::ConstantOp::create(builder, loc, type,
+                                   cast<TypedAttr>(builder.getZeroAttr(type)));
 }
 
 /// `type` with element type `element` (a vector keeps its shape).
@@ -282,8 +222,9 @@ struct SplatLowering : OpConversionPattern<tile::SplatOp> {
     auto type = getTypeConverter()->convertType<VectorType>(op.getType());
     if (!type)
       return rewriter.notifyMatchFailure(op, "result type does not convert");
-    rewriter.replaceOp(op, vector::BroadcastOp::create(
-                               rewriter, op.getLoc(), type, adaptor.getInput()));
+    rewriter.replaceOp(op,
+                       vector::BroadcastOp::create(rewriter, op.getLoc(), type,
+                                                   adaptor.getInput()));
     return success();
   }
 };
@@ -317,8 +258,9 @@ struct ExpandDimsLowering : OpConversionPattern<tile::ExpandDimsOp> {
     auto type = getTypeConverter()->convertType<VectorType>(op.getType());
     if (!type)
       return rewriter.notifyMatchFailure(op, "result type does not convert");
-    rewriter.replaceOp(op, vector::ShapeCastOp::create(
-                               rewriter, op.getLoc(), type, adaptor.getInput()));
+    rewriter.replaceOp(op,
+                       vector::ShapeCastOp::create(rewriter, op.getLoc(), type,
+                                                   adaptor.getInput()));
     return success();
   }
 };
@@ -344,14 +286,14 @@ struct AddPtrLowering : OpConversionPattern<tile::AddPtrOp> {
     Value ptr = adaptor.getPtr(), offset = adaptor.getOffset();
     auto vectorType = dyn_cast<VectorType>(resultType);
     if (!vectorType) {
-      rewriter.replaceOp(op, LLVM::GEPOp::create(rewriter, loc, resultType,
-                                                 pointee, ptr,
-                                                 ValueRange{offset}));
+      rewriter.replaceOp(op,
+                         LLVM::GEPOp::create(rewriter, loc, resultType, pointee,
+                                             ptr, ValueRange{offset}));
       return success();
     }
     VectorType flatType = flatTypeOf(vectorType);
-    Value base = isa<VectorType>(ptr.getType()) ? flatten(rewriter, loc, ptr)
-                                                : ptr;
+    Value base =
+        isa<VectorType>(ptr.getType()) ? flatten(rewriter, loc, ptr) : ptr;
     if (!isa<VectorType>(offset.getType()))
       offset = vector::BroadcastOp::create(
           rewriter, loc, flatType.clone(offset.getType()), offset);
@@ -363,11 +305,15 @@ struct AddPtrLowering : OpConversionPattern<tile::AddPtrOp> {
   }
 };
 
+/// The pointer of the first lane of a row (last dimension) of a pointer
+/// tile, for the row's leading index.
+using RowPointer = function_ref<Value(ArrayRef<int64_t> rowIndex)>;
+
 /// One vector load per row (last dimension) of `type`, from each row's
 /// first lane's pointer; masked rows use llvm.intr.masked.load with the
 /// row's `other` lanes.
-Value loadRows(OpBuilder &builder, Location loc, VectorType type, Value ptrs,
-               Value mask, Value other) {
+Value loadRows(OpBuilder &builder, Location loc, VectorType type,
+               RowPointer rowPointer, Value mask, Value other) {
   unsigned alignment = alignmentOf(type.getElementType());
   int64_t width = type.getShape().back();
   ArrayRef<int64_t> lead = type.getShape().drop_back();
@@ -377,14 +323,12 @@ Value loadRows(OpBuilder &builder, Location loc, VectorType type, Value ptrs,
       other ? other : ub::PoisonOp::create(builder, loc, type).getResult();
   for (int64_t row = 0; row < rows; ++row) {
     SmallVector<int64_t> index = rowIndex(lead, row);
-    SmallVector<int64_t> firstLane(index);
-    firstLane.push_back(0);
-    Value rowPtr = vector::ExtractOp::create(builder, loc, ptrs, firstLane);
+    Value rowPtr = rowPointer(index);
     Value loaded;
     if (mask) {
-      Value rowMask = index.empty()
-                          ? mask
-                          : vector::ExtractOp::create(builder, loc, mask, index);
+      Value rowMask =
+          index.empty() ? mask
+                        : vector::ExtractOp::create(builder, loc, mask, index);
       Value rowOther =
           index.empty() ? other
                         : vector::ExtractOp::create(builder, loc, other, index);
@@ -402,8 +346,8 @@ Value loadRows(OpBuilder &builder, Location loc, VectorType type, Value ptrs,
 }
 
 /// One vector store per row (last dimension) of `value`.
-void storeRows(OpBuilder &builder, Location loc, Value ptrs, Value value,
-               Value mask) {
+void storeRows(OpBuilder &builder, Location loc, RowPointer rowPointer,
+               Value value, Value mask) {
   auto type = cast<VectorType>(value.getType());
   unsigned alignment = alignmentOf(type.getElementType());
   int64_t width = type.getShape().back();
@@ -411,22 +355,38 @@ void storeRows(OpBuilder &builder, Location loc, Value ptrs, Value value,
   int64_t rows = type.getNumElements() / width;
   for (int64_t row = 0; row < rows; ++row) {
     SmallVector<int64_t> index = rowIndex(lead, row);
-    SmallVector<int64_t> firstLane(index);
-    firstLane.push_back(0);
-    Value rowPtr = vector::ExtractOp::create(builder, loc, ptrs, firstLane);
-    Value rowValue = index.empty()
-                         ? value
-                         : vector::ExtractOp::create(builder, loc, value, index);
+    Value rowPtr = rowPointer(index);
+    Value rowValue =
+        index.empty() ? value
+                      : vector::ExtractOp::create(builder, loc, value, index);
     if (mask) {
-      Value rowMask = index.empty()
-                          ? mask
-                          : vector::ExtractOp::create(builder, loc, mask, index);
+      Value rowMask =
+          index.empty() ? mask
+                        : vector::ExtractOp::create(builder, loc, mask, index);
       LLVM::MaskedStoreOp::create(builder, loc, rowValue, rowPtr, rowMask,
                                   alignment);
     } else {
       LLVM::StoreOp::create(builder, loc, rowValue, rowPtr, alignment);
     }
   }
+}
+
+/// Row pointers of a pointer tile with contiguous rows: lane (index..., 0).
+auto firstLaneOfRow(OpBuilder &builder, Location loc, Value ptrs) {
+  return [&builder, loc, ptrs](ArrayRef<int64_t> index) -> Value {
+    SmallVector<int64_t> position(index);
+    position.push_back(0);
+    return vector::ExtractOp::create(builder, loc, ptrs, position);
+  };
+}
+
+/// Column pointers of a 2-D pointer tile with contiguous columns: lane
+/// (0, column), the column being the row index of the transposed tile.
+auto firstLaneOfColumn(OpBuilder &builder, Location loc, Value ptrs) {
+  return [&builder, loc, ptrs](ArrayRef<int64_t> index) -> Value {
+    return vector::ExtractOp::create(builder, loc, ptrs,
+                                     ArrayRef<int64_t>{0, index.front()});
+  };
 }
 
 /// The transpose of a 2-D vector (null stays null).
@@ -495,16 +455,17 @@ struct LoadLowering : OpConversionPattern<tile::LoadOp> {
 
     switch (accessPatternOf(contiguity, op, type)) {
     case AccessPattern::ContiguousRows:
-      rewriter.replaceOp(op, loadRows(rewriter, loc, type, ptrs, mask, other));
+      rewriter.replaceOp(op, loadRows(rewriter, loc, type,
+                                      firstLaneOfRow(rewriter, loc, ptrs), mask,
+                                      other));
       return success();
     case AccessPattern::ContiguousColumns: {
       // The columns are the rows of the transposed tile.
       VectorType transposedType = VectorType::get(
           {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
-      Value columns = loadRows(rewriter, loc, transposedType,
-                               transposed(rewriter, loc, ptrs),
-                               transposed(rewriter, loc, mask),
-                               transposed(rewriter, loc, other));
+      Value columns = loadRows(
+          rewriter, loc, transposedType, firstLaneOfColumn(rewriter, loc, ptrs),
+          transposed(rewriter, loc, mask), transposed(rewriter, loc, other));
       rewriter.replaceOp(op, transposed(rewriter, loc, columns));
       return success();
     }
@@ -548,12 +509,11 @@ struct StoreLowering : OpConversionPattern<tile::StoreOp> {
       if (!mask) {
         LLVM::StoreOp::create(rewriter, loc, value, ptrs, alignment);
       } else {
-        scf::IfOp::create(rewriter, loc, mask,
-                          [&](OpBuilder &builder, Location at) {
-                            LLVM::StoreOp::create(builder, at, value, ptrs,
-                                                  alignment);
-                            scf::YieldOp::create(builder, at);
-                          });
+        scf::IfOp::create(
+            rewriter, loc, mask, [&](OpBuilder &builder, Location at) {
+              LLVM::StoreOp::create(builder, at, value, ptrs, alignment);
+              scf::YieldOp::create(builder, at);
+            });
       }
       rewriter.eraseOp(op);
       return success();
@@ -561,11 +521,12 @@ struct StoreLowering : OpConversionPattern<tile::StoreOp> {
 
     switch (accessPatternOf(contiguity, op, type)) {
     case AccessPattern::ContiguousRows:
-      storeRows(rewriter, loc, ptrs, value, mask);
+      storeRows(rewriter, loc, firstLaneOfRow(rewriter, loc, ptrs), value,
+                mask);
       rewriter.eraseOp(op);
       return success();
     case AccessPattern::ContiguousColumns:
-      storeRows(rewriter, loc, transposed(rewriter, loc, ptrs),
+      storeRows(rewriter, loc, firstLaneOfColumn(rewriter, loc, ptrs),
                 transposed(rewriter, loc, value),
                 transposed(rewriter, loc, mask));
       rewriter.eraseOp(op);
@@ -615,7 +576,8 @@ struct DotLowering : OpConversionPattern<tile::DotOp> {
     auto reduction = vector::IteratorType::reduction;
     Value result = vector::ContractionOp::create(
         rewriter, loc, toF32(adaptor.getA()), toF32(adaptor.getB()),
-        adaptor.getAcc(), ArrayRef<ArrayRef<AffineExpr>>{{m, k}, {k, n}, {m, n}},
+        adaptor.getAcc(),
+        ArrayRef<ArrayRef<AffineExpr>>{{m, k}, {k, n}, {m, n}},
         ArrayRef<vector::IteratorType>{parallel, parallel, reduction});
     rewriter.replaceOp(op, result);
     return success();
@@ -677,19 +639,18 @@ struct ReduceLowering : OpConversionPattern<tile::ReduceOp> {
     };
     auto intAttr = [&](Type intType, bool max) {
       unsigned width = intType.getIntOrFloatBitWidth();
-      return rewriter.getIntegerAttr(
-          intType, max ? APInt::getSignedMaxValue(width)
-                       : APInt::getSignedMinValue(width));
+      return rewriter.getIntegerAttr(intType,
+                                     max ? APInt::getSignedMaxValue(width)
+                                         : APInt::getSignedMinValue(width));
     };
 
     if (op.getKind() == tile::ReduceKind::argmax) {
       // max, then the smallest lane index holding it (the first maximum; a
       // NaN is the maximum under maximumf, so NaN lanes match too).
-      Value max =
-          isFloat ? reduce(input, vector::CombiningKind::MAXIMUMF,
-                           floatAttr(element, true, true))
-                  : reduce(input, vector::CombiningKind::MAXSI,
-                           intAttr(element, false));
+      Value max = isFloat ? reduce(input, vector::CombiningKind::MAXIMUMF,
+                                   floatAttr(element, true, true))
+                          : reduce(input, vector::CombiningKind::MAXSI,
+                                   intAttr(element, false));
       Value maxAll;
       if (type.getRank() == 1) {
         maxAll = vector::BroadcastOp::create(rewriter, loc, type, max);
@@ -724,8 +685,8 @@ struct ReduceLowering : OpConversionPattern<tile::ReduceOp> {
       Value none = constantOf(rewriter, loc, indexType, noLane);
       Value candidates =
           arith::SelectOp::create(rewriter, loc, isMax, laneIndex, none);
-      rewriter.replaceOp(op, reduce(candidates, vector::CombiningKind::MINSI,
-                                    noLane));
+      rewriter.replaceOp(
+          op, reduce(candidates, vector::CombiningKind::MINSI, noLane));
       return success();
     }
 
@@ -800,8 +761,7 @@ struct SiluLowering : OpConversionPattern<tile::SiluOp> {
 /// The launch grid is read from the kernel's trailing arguments, which
 /// lowerKernelLaunchInterface substitutes before the conversion; one left
 /// over sits outside a kernel.
-template <typename GridOp>
-struct GridOpLowering : OpConversionPattern<GridOp> {
+template <typename GridOp> struct GridOpLowering : OpConversionPattern<GridOp> {
   using OpConversionPattern<GridOp>::OpConversionPattern;
   LogicalResult
   matchAndRewrite(GridOp op, typename GridOp::Adaptor,
@@ -867,8 +827,7 @@ void mlir::dsv2::cpu::populateTileToLLVMConversionPatterns(
                SiluLowering, GridOpLowering<tile::ProgramIdOp>,
                GridOpLowering<tile::NumProgramsOp>, ElementwiseOnTilesLowering>(
       typeConverter, context);
-  patterns.add<LoadLowering, StoreLowering>(typeConverter, context,
-                                            contiguity);
+  patterns.add<LoadLowering, StoreLowering>(typeConverter, context, contiguity);
   scf::populateSCFStructuralTypeConversions(typeConverter, patterns);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                  typeConverter);
@@ -923,10 +882,7 @@ struct Dsv2ConvertTileToLLVMPass
     ConversionTarget target(*context);
     cpu::configureTileToLLVMConversionTarget(target, typeConverter);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))
-      return signalPassFailure();
-    for (func::FuncOp kernel : kernels)
-      if (failed(cpu::buildGridEntryPoint(kernel)))
-        return signalPassFailure();
+      signalPassFailure();
   }
 };
 

@@ -1,4 +1,5 @@
-//===- ConvertTileToLLVM.h - tile kernels to vectors on LLVM ptrs -*- C++ -*-===//
+//===- ConvertTileToLLVM.h - tile kernels to vectors on LLVM ptrs -*- C++
+//-*-===//
 //
 // Part of dsv2c. The pieces of dsv2-convert-tile-to-llvm, exported so other
 // lowerings (and tests) can reuse them: the type converter, the launch ABI
@@ -36,17 +37,6 @@ public:
 /// with an argument that is not a pointer or a scalar.
 LogicalResult lowerKernelLaunchInterface(func::FuncOp kernel);
 
-/// Suffix of a kernel's grid entry point (runtime/engine/KernelAbi.h).
-inline constexpr llvm::StringLiteral kGridEntrySuffix = "_grid";
-
-/// After the conversion: adds `void @<kernel>_grid(ptr args, i32 gridX,
-/// i32 gridY, i32 gridZ, i64 first, i64 last)` next to `kernel` (whose last
-/// six arguments are the launch arguments), which runs the programs with
-/// linear ids [first, last), id = x + gridX * (y + gridY * z); `args[i]`
-/// points at the i-th kernel argument's value (for a pointer argument, at
-/// a `void *` holding it). Fails on a name clash.
-LogicalResult buildGridEntryPoint(func::FuncOp kernel);
-
 /// Reports every op under `root` that dsv2-convert-tile-to-llvm cannot
 /// lower (anything outside tile, arith, math, scf, func, vector and llvm),
 /// naming the op. Fails when there is one.
@@ -56,9 +46,9 @@ LogicalResult checkSupportedOps(Operation *root);
 /// With `contiguity`, loads and stores it marks contiguous become per-row
 /// vector loads/stores; without, every pointer tile access is a gather or
 /// scatter.
-void populateTileToLLVMConversionPatterns(
-    const TypeConverter &typeConverter, RewritePatternSet &patterns,
-    const ContiguityAnalysis *contiguity);
+void populateTileToLLVMConversionPatterns(const TypeConverter &typeConverter,
+                                          RewritePatternSet &patterns,
+                                          const ContiguityAnalysis *contiguity);
 
 /// Legality of the conversion: tile illegal; arith, math, func and scf
 /// legal once their types are.

@@ -115,6 +115,7 @@ struct Dsv2CpuLowerVectorsPass
     {
       RewritePatternSet patterns(context);
       vector::populateVectorToVectorCanonicalizationPatterns(patterns);
+      cpu::populateContractThroughMemoryPatterns(patterns, /*benefit=*/2);
       vector::populateVectorContractLoweringPatterns(
           patterns, vector::VectorContractLowering::OuterProduct);
       vector::populateVectorMultiReductionLoweringPatterns(
@@ -155,8 +156,8 @@ struct Dsv2CpuConvertToLLVMPass
 
     LLVMConversionTarget target(*context);
     target.addLegalOp<ModuleOp, UnrealizedConversionCastOp>();
-    if (failed(applyFullConversion(getOperation(), target,
-                                   std::move(patterns))))
+    if (failed(
+            applyFullConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }
 };

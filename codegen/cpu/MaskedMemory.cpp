@@ -1,13 +1,22 @@
-//===- MaskedMemory.cpp - Masked vector memory ops as lane loops ----------===//
+//===- MaskedMemory.cpp - Lane loops and matmuls through stack buffers ----===//
 //
-// Part of dsv2c. LLVM legalizes a masked gather, scatter, or a masked load or
-// store the target has no instruction for (16-bit elements on AVX2, any
+// Part of dsv2c. Two lowerings that trade huge straight-line vector code for
+// small loops over stack buffers in the function's entry block.
+//
+// Masked memory: LLVM legalizes a masked gather, scatter, or a masked load
+// or store the target has no instruction for (16-bit elements on AVX2, any
 // gather on most x86 cores) by scalarizing it into one branch per lane. For
 // the 1024- and 2048-lane tiles of our kernels that makes functions of
 // thousands of blocks that take llc minutes, so these ops become a loop over
-// the lanes instead, through stack buffers in the function's entry block.
-// Contiguous masked loads and stores first test the mask: when every lane is
-// on (the interior blocks of a kernel), one plain vector load or store.
+// the lanes instead. Contiguous masked loads and stores first test the mask:
+// when every lane is on (the interior blocks of a kernel), one plain vector
+// load or store.
+//
+// Native masked loads wider than a register are split into 256-bit pieces
+// first (SplitWideMaskedLoad: works around an x86 backend bug that reads
+// past a buffer).
+//
+// Matmul contractions: see populateContractThroughMemoryPatterns.
 //
 //===----------------------------------------------------------------------===//
 
@@ -17,8 +26,10 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/AffineMap.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "llvm/ADT/Sequence.h"
 
 using namespace mlir;
 
@@ -37,23 +48,13 @@ unsigned bytesOf(Type element) {
   return std::max(1u, element.getIntOrFloatBitWidth() / 8);
 }
 
-/// Stack buffers of one expanded op: `count` elements of `element` each,
-/// allocated once at the start of the enclosing function.
 Value entryBuffer(PatternRewriter &rewriter, Operation *op, Type element,
                   int64_t count) {
-  auto function = op->getParentOfType<FunctionOpInterface>();
-  OpBuilder::InsertionGuard guard(rewriter);
-  rewriter.setInsertionPointToStart(&function.getFunctionBody().front());
-  Location loc = op->getLoc();
-  Value size = LLVM::ConstantOp::create(rewriter, loc, rewriter.getI64Type(),
-                                        rewriter.getI64IntegerAttr(count));
-  return LLVM::AllocaOp::create(rewriter, loc,
-                                LLVM::LLVMPointerType::get(op->getContext()),
-                                element, size, bytesOf(element));
+  return dsv2::cpu::createEntryStackBuffer(rewriter, op, element, count);
 }
 
-Value elementAddress(OpBuilder &builder, Location loc, Value base,
-                     Type element, Value index) {
+Value elementAddress(OpBuilder &builder, Location loc, Value base, Type element,
+                     Value index) {
   return LLVM::GEPOp::create(builder, loc,
                              LLVM::LLVMPointerType::get(builder.getContext()),
                              element, base, ValueRange{index});
@@ -65,8 +66,7 @@ Value storeMask(PatternRewriter &rewriter, Operation *op, Value mask) {
   auto maskType = cast<VectorType>(mask.getType());
   Type i8 = rewriter.getI8Type();
   Value buffer = entryBuffer(rewriter, op, i8, maskType.getNumElements());
-  Value bytes =
-      arith::ExtUIOp::create(rewriter, loc, maskType.clone(i8), mask);
+  Value bytes = arith::ExtUIOp::create(rewriter, loc, maskType.clone(i8), mask);
   LLVM::StoreOp::create(rewriter, loc, bytes, buffer, 1);
   return buffer;
 }
@@ -81,8 +81,8 @@ void forEachActiveLane(PatternRewriter &rewriter, Location loc, int64_t count,
   scf::ForOp::create(
       rewriter, loc, zero, end, one, ValueRange{},
       [&](OpBuilder &builder, Location at, Value lane, ValueRange) {
-        Value index = arith::IndexCastOp::create(builder, at,
-                                                 builder.getI64Type(), lane);
+        Value index =
+            arith::IndexCastOp::create(builder, at, builder.getI64Type(), lane);
         Type i8 = builder.getI8Type();
         Value byte = LLVM::LoadOp::create(
             builder, at, i8, elementAddress(builder, at, maskBytes, i8, index),
@@ -103,8 +103,8 @@ void forEachActiveLane(PatternRewriter &rewriter, Location loc, int64_t count,
 /// The lanes of `vector` into a fresh stack buffer.
 Value storeToBuffer(PatternRewriter &rewriter, Operation *op, Value vector) {
   auto type = cast<VectorType>(vector.getType());
-  Value buffer = entryBuffer(rewriter, op, type.getElementType(),
-                             type.getNumElements());
+  Value buffer =
+      entryBuffer(rewriter, op, type.getElementType(), type.getNumElements());
   LLVM::StoreOp::create(rewriter, op->getLoc(), vector, buffer,
                         bytesOf(type.getElementType()));
   return buffer;
@@ -112,8 +112,8 @@ Value storeToBuffer(PatternRewriter &rewriter, Operation *op, Value vector) {
 
 /// True when every lane of `mask` is set.
 Value allLanesOn(PatternRewriter &rewriter, Location loc, Value mask) {
-  return vector::ReductionOp::create(rewriter, loc,
-                                     vector::CombiningKind::AND, mask);
+  return vector::ReductionOp::create(rewriter, loc, vector::CombiningKind::AND,
+                                     mask);
 }
 
 struct ExpandMaskedGather : OpRewritePattern<LLVM::masked_gather> {
@@ -139,13 +139,12 @@ struct ExpandMaskedGather : OpRewritePattern<LLVM::masked_gather> {
               elementAddress(builder, at, pointers, ptrType, lane), 8);
           Value value =
               LLVM::LoadOp::create(builder, at, element, pointer, alignment);
-          LLVM::StoreOp::create(builder, at, value,
-                                elementAddress(builder, at, result, element,
-                                               lane),
-                                alignment);
+          LLVM::StoreOp::create(
+              builder, at, value,
+              elementAddress(builder, at, result, element, lane), alignment);
         });
-    rewriter.replaceOp(op, LLVM::LoadOp::create(rewriter, loc, type, result,
-                                                alignment));
+    rewriter.replaceOp(
+        op, LLVM::LoadOp::create(rewriter, loc, type, result, alignment));
     return success();
   }
 };
@@ -191,9 +190,9 @@ struct ExpandMaskedLoad : OpRewritePattern<LLVM::MaskedLoadOp> {
     Location loc = op.getLoc();
     unsigned alignment = bytesOf(element);
     Value base = op.getData();
-    auto branch = scf::IfOp::create(
-        rewriter, loc, TypeRange{type}, allLanesOn(rewriter, loc, op.getMask()),
-        /*withElseRegion=*/true);
+    auto branch = scf::IfOp::create(rewriter, loc, TypeRange{type},
+                                    allLanesOn(rewriter, loc, op.getMask()),
+                                    /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPointToStart(branch.thenBlock());
@@ -206,18 +205,16 @@ struct ExpandMaskedLoad : OpRewritePattern<LLVM::MaskedLoadOp> {
                          ? storeToBuffer(rewriter, op, op.getPassThru())
                          : entryBuffer(rewriter, op, element, count);
       Value maskBytes = storeMask(rewriter, op, op.getMask());
-      forEachActiveLane(rewriter, loc, count, maskBytes,
-                        [&](OpBuilder &builder, Location at, Value lane) {
-                          Value value = LLVM::LoadOp::create(
-                              builder, at, element,
-                              elementAddress(builder, at, base, element, lane),
-                              alignment);
-                          LLVM::StoreOp::create(
-                              builder, at, value,
-                              elementAddress(builder, at, result, element,
-                                             lane),
-                              alignment);
-                        });
+      forEachActiveLane(
+          rewriter, loc, count, maskBytes,
+          [&](OpBuilder &builder, Location at, Value lane) {
+            Value value = LLVM::LoadOp::create(
+                builder, at, element,
+                elementAddress(builder, at, base, element, lane), alignment);
+            LLVM::StoreOp::create(
+                builder, at, value,
+                elementAddress(builder, at, result, element, lane), alignment);
+          });
       Value partial =
           LLVM::LoadOp::create(rewriter, loc, type, result, alignment);
       scf::YieldOp::create(rewriter, loc, partial);
@@ -242,10 +239,9 @@ struct ExpandMaskedStore : OpRewritePattern<LLVM::MaskedStoreOp> {
     Location loc = op.getLoc();
     unsigned alignment = bytesOf(element);
     Value base = op.getData();
-    auto branch =
-        scf::IfOp::create(rewriter, loc, TypeRange{},
-                          allLanesOn(rewriter, loc, op.getMask()),
-                          /*withElseRegion=*/true);
+    auto branch = scf::IfOp::create(rewriter, loc, TypeRange{},
+                                    allLanesOn(rewriter, loc, op.getMask()),
+                                    /*withElseRegion=*/true);
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPointToStart(branch.thenBlock());
@@ -254,18 +250,16 @@ struct ExpandMaskedStore : OpRewritePattern<LLVM::MaskedStoreOp> {
       rewriter.setInsertionPointToStart(branch.elseBlock());
       Value values = storeToBuffer(rewriter, op, op.getValue());
       Value maskBytes = storeMask(rewriter, op, op.getMask());
-      forEachActiveLane(rewriter, loc, type.getNumElements(), maskBytes,
-                        [&](OpBuilder &builder, Location at, Value lane) {
-                          Value value = LLVM::LoadOp::create(
-                              builder, at, element,
-                              elementAddress(builder, at, values, element,
-                                             lane),
-                              alignment);
-                          LLVM::StoreOp::create(
-                              builder, at, value,
-                              elementAddress(builder, at, base, element, lane),
-                              alignment);
-                        });
+      forEachActiveLane(
+          rewriter, loc, type.getNumElements(), maskBytes,
+          [&](OpBuilder &builder, Location at, Value lane) {
+            Value value = LLVM::LoadOp::create(
+                builder, at, element,
+                elementAddress(builder, at, values, element, lane), alignment);
+            LLVM::StoreOp::create(
+                builder, at, value,
+                elementAddress(builder, at, base, element, lane), alignment);
+          });
     }
     rewriter.eraseOp(op);
     return success();
@@ -274,11 +268,187 @@ struct ExpandMaskedStore : OpRewritePattern<LLVM::MaskedStoreOp> {
   bool nativeMaskedOps;
 };
 
+/// Splits a masked load wider than a 256-bit register into 256-bit pieces.
+/// LLVM 22's x86 backend splits a wide masked load itself, and a part whose
+/// mask is constant false after the split (lanes 24..31 of a <32 x float>
+/// under `and(splat(c), <20 x true, 12 x false>)`) comes out as an
+/// unmasked vmovups: an out-of-bounds read past the end of a buffer.
+/// Register-wide masked loads are lowered correctly (vmaskmovps), and a
+/// piece whose mask folds to false is dropped.
+struct SplitWideMaskedLoad : OpRewritePattern<LLVM::MaskedLoadOp> {
+  using OpRewritePattern::OpRewritePattern;
+  static constexpr int64_t kPieceBits = 256;
+
+  LogicalResult matchAndRewrite(LLVM::MaskedLoadOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<VectorType>(op.getType());
+    Type element = type.getElementType();
+    if (!hasNativeMaskedMove(element))
+      return rewriter.notifyMatchFailure(op, "expanded into lane loops");
+    int64_t count = type.getNumElements();
+    int64_t lanes = kPieceBits / element.getIntOrFloatBitWidth();
+    if (count <= lanes)
+      return rewriter.notifyMatchFailure(op, "fits one register");
+    Location loc = op.getLoc();
+    Value passThru = op.getPassThru();
+    if (!passThru)
+      passThru = arith::ConstantOp::create(
+          rewriter, loc, type, cast<TypedAttr>(rewriter.getZeroAttr(type)));
+    SmallVector<Value> pieces;
+    for (int64_t first = 0; first < count; first += lanes) {
+      int64_t width = std::min(lanes, count - first);
+      auto slice = [&](Value vector) {
+        return vector::ExtractStridedSliceOp::create(
+            rewriter, loc, vector, ArrayRef<int64_t>{first},
+            ArrayRef<int64_t>{width}, ArrayRef<int64_t>{1});
+      };
+      Value address = elementAddress(
+          rewriter, loc, op.getData(), element,
+          arith::ConstantOp::create(rewriter, loc, rewriter.getI64Type(),
+                                    rewriter.getI64IntegerAttr(first)));
+      pieces.push_back(LLVM::MaskedLoadOp::create(
+          rewriter, loc, VectorType::get({width}, element), address,
+          slice(op.getMask()), slice(passThru), op.getAlignment(),
+          op.getNontemporal()));
+    }
+    // Concatenate pairwise (a balanced tree of shuffles, not one full-width
+    // insert per piece).
+    while (pieces.size() > 1) {
+      SmallVector<Value> joined;
+      for (size_t i = 0; i + 1 < pieces.size(); i += 2) {
+        int64_t total =
+            cast<VectorType>(pieces[i].getType()).getNumElements() +
+            cast<VectorType>(pieces[i + 1].getType()).getNumElements();
+        joined.push_back(vector::ShuffleOp::create(
+            rewriter, loc, pieces[i], pieces[i + 1],
+            llvm::to_vector(llvm::seq<int64_t>(0, total))));
+      }
+      if (pieces.size() % 2)
+        joined.push_back(pieces.back());
+      pieces = std::move(joined);
+    }
+    Value result = pieces.front();
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// See populateContractThroughMemoryPatterns.
+struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getKind() != vector::CombiningKind::ADD || op.isMasked())
+      return rewriter.notifyMatchFailure(op, "not a plain sum of products");
+    MLIRContext *context = getContext();
+    AffineExpr m, n, k;
+    bindDims(context, m, n, k);
+    SmallVector<AffineMap> matmul = AffineMap::inferFromExprList(
+        ArrayRef<ArrayRef<AffineExpr>>{{m, k}, {k, n}, {m, n}}, context);
+    if (op.getIndexingMapsArray() != matmul)
+      return rewriter.notifyMatchFailure(op, "not a row-major matmul");
+    VectorType lhsType = op.getLhsType(), rhsType = op.getRhsType();
+    auto accType = dyn_cast<VectorType>(op.getAccType());
+    Type f32 = rewriter.getF32Type();
+    if (!accType || lhsType.getElementType() != f32 ||
+        rhsType.getElementType() != f32 || accType.getElementType() != f32)
+      return rewriter.notifyMatchFailure(op, "not f32");
+
+    Location loc = op.getLoc();
+    int64_t rows = lhsType.getDimSize(0), depth = lhsType.getDimSize(1),
+            columns = rhsType.getDimSize(1);
+    auto toMemory = [&](Value value) {
+      auto type = cast<VectorType>(value.getType());
+      Value buffer = entryBuffer(rewriter, op, f32, type.getNumElements());
+      Value flat = vector::ShapeCastOp::create(
+          rewriter, loc, VectorType::get({type.getNumElements()}, f32), value);
+      LLVM::StoreOp::create(rewriter, loc, flat, buffer, 4);
+      return buffer;
+    };
+    Value a = toMemory(op.getLhs()), b = toMemory(op.getRhs()),
+          c = toMemory(op.getAcc());
+    VectorType rowType = VectorType::get({columns}, f32);
+    Type i64 = rewriter.getI64Type();
+    auto constant = [&](OpBuilder &builder, Location at, int64_t value) {
+      return arith::ConstantOp::create(builder, at, i64,
+                                       builder.getI64IntegerAttr(value));
+    };
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+    Value rowCount = arith::ConstantIndexOp::create(rewriter, loc, rows);
+    Value depthCount = arith::ConstantIndexOp::create(rewriter, loc, depth);
+    scf::ForOp::create(
+        rewriter, loc, zero, rowCount, one, ValueRange{},
+        [&](OpBuilder &builder, Location at, Value rowIndex, ValueRange) {
+          Value row = arith::IndexCastOp::create(builder, at, i64, rowIndex);
+          Value cRow = elementAddress(
+              builder, at, c, f32,
+              arith::MulIOp::create(builder, at, row,
+                                    constant(builder, at, columns)));
+          Value aRow = arith::MulIOp::create(builder, at, row,
+                                             constant(builder, at, depth));
+          Value initial = LLVM::LoadOp::create(builder, at, rowType, cRow, 4);
+          auto chain = scf::ForOp::create(
+              builder, at, zero, depthCount, one, ValueRange{initial},
+              [&](OpBuilder &inner, Location innerLoc, Value kIndex,
+                  ValueRange acc) {
+                Value kk =
+                    arith::IndexCastOp::create(inner, innerLoc, i64, kIndex);
+                Value aValue = LLVM::LoadOp::create(
+                    inner, innerLoc, f32,
+                    elementAddress(
+                        inner, innerLoc, a, f32,
+                        arith::AddIOp::create(inner, innerLoc, aRow, kk)),
+                    4);
+                Value bRow = LLVM::LoadOp::create(
+                    inner, innerLoc, rowType,
+                    elementAddress(inner, innerLoc, b, f32,
+                                   arith::MulIOp::create(
+                                       inner, innerLoc, kk,
+                                       constant(inner, innerLoc, columns))),
+                    4);
+                Value splat = vector::BroadcastOp::create(inner, innerLoc,
+                                                          rowType, aValue);
+                Value next = vector::FMAOp::create(inner, innerLoc, splat, bRow,
+                                                   acc.front());
+                scf::YieldOp::create(inner, innerLoc, next);
+              });
+          LLVM::StoreOp::create(builder, at, chain.getResult(0), cRow, 4);
+          scf::YieldOp::create(builder, at);
+        });
+    Value flat = LLVM::LoadOp::create(
+        rewriter, loc, VectorType::get({rows * columns}, f32), c, 4);
+    rewriter.replaceOp(
+        op, vector::ShapeCastOp::create(rewriter, loc, accType, flat));
+    return success();
+  }
+};
+
 } // namespace
+
+Value mlir::dsv2::cpu::createEntryStackBuffer(OpBuilder &builder, Operation *op,
+                                              Type element, int64_t count) {
+  auto function = op->getParentOfType<FunctionOpInterface>();
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(&function.getFunctionBody().front());
+  Location loc = op->getLoc();
+  Value size = LLVM::ConstantOp::create(builder, loc, builder.getI64Type(),
+                                        builder.getI64IntegerAttr(count));
+  return LLVM::AllocaOp::create(builder, loc,
+                                LLVM::LLVMPointerType::get(op->getContext()),
+                                element, size, bytesOf(element));
+}
+
+void mlir::dsv2::cpu::populateContractThroughMemoryPatterns(
+    RewritePatternSet &patterns, PatternBenefit benefit) {
+  patterns.add<ContractThroughMemory>(patterns.getContext(), benefit);
+}
 
 void mlir::dsv2::cpu::populateExpandMaskedMemoryPatterns(
     RewritePatternSet &patterns, bool nativeMaskedOps) {
   MLIRContext *context = patterns.getContext();
   patterns.add<ExpandMaskedGather, ExpandMaskedScatter>(context);
   patterns.add<ExpandMaskedLoad, ExpandMaskedStore>(context, nativeMaskedOps);
+  if (nativeMaskedOps)
+    patterns.add<SplitWideMaskedLoad>(context);
 }

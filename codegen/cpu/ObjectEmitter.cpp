@@ -99,7 +99,8 @@ mlir::dsv2::cpu::createCpuTargetMachine(const CpuTargetOptions &options) {
   initializeNativeTarget();
   llvm::Triple triple(llvm::sys::getProcessTriple());
   std::string error;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return makeError("no LLVM target for the host triple '" + triple.str() +
                      "': " + error);
@@ -182,10 +183,8 @@ mlir::dsv2::cpu::translateToLLVMIR(ModuleOp module,
   return llvmModule;
 }
 
-llvm::Expected<std::string>
-mlir::dsv2::cpu::emitLLVMIRText(ModuleOp module,
-                                const CpuTargetOptions &options,
-                                bool optimize) {
+llvm::Expected<std::string> mlir::dsv2::cpu::emitLLVMIRText(
+    ModuleOp module, const CpuTargetOptions &options, bool optimize) {
   llvm::LLVMContext llvmContext;
   auto llvmModule = translateToLLVMIR(module, llvmContext, options, optimize);
   if (!llvmModule)
@@ -282,11 +281,10 @@ mlir::dsv2::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef path,
       return makeError("cannot write '" + helperPath + "': " + ec.message());
     helper << kTruncSfBf2Assembly;
   }
-  llvm::SmallVector<llvm::StringRef> args = {
-      *compiler, "-shared", "-o", path, objectPath, helperPath, "-lm"};
-  std::optional<llvm::StringRef> redirects[] = {std::nullopt,
-                                                llvm::StringRef(logPath),
-                                                llvm::StringRef(logPath)};
+  llvm::SmallVector<llvm::StringRef> args = {*compiler,  "-shared",  "-o", path,
+                                             objectPath, helperPath, "-lm"};
+  std::optional<llvm::StringRef> redirects[] = {
+      std::nullopt, llvm::StringRef(logPath), llvm::StringRef(logPath)};
   std::string executeError;
   int status = llvm::sys::ExecuteAndWait(*compiler, args, std::nullopt,
                                          redirects, /*SecondsToWait=*/0,

@@ -27,7 +27,9 @@ def Dsv2ConvertTileToLLVMPass
       that is contiguous along its last dimension (found by a dataflow
       analysis through `tile.range`, splats, broadcasts, integer adds and
       `scf.for` iter_args) uses one `llvm.intr.masked.load` /
-      `masked.store` (or a plain vector load/store when unmasked) per row;
+      `masked.store` (or a plain vector load/store when unmasked) per row,
+      and a 2-D tile contiguous along its first dimension (the K x N tile
+      of W^T) one per column, with transposes;
     - `tile.dot` -> `arith.extf` of the inputs to f32 + `vector.contract`
       (fp32 accumulation, in K order);
     - `tile.reduce` along the last dimension -> `vector.multi_reduction`
@@ -41,15 +43,17 @@ def Dsv2ConvertTileToLLVMPass
 
     Kernels get the launch ABI: six trailing i32 arguments `pid_x, pid_y,
     pid_z, nprog_x, nprog_y, nprog_z`, which replace `tile.program_id` and
-    `tile.num_programs`; the `tile.kernel` attribute is dropped. A kernel
+    `tile.num_programs`; the `tile.kernel` attribute is dropped (after the
+    whole lowering, `addGridEntryPoints` of GridEntryPoints.h adds the
+    runtime's `<name>_grid` entry points). A kernel
     that uses an op outside tile, arith, math, scf and func fails with a
     diagnostic naming the op.
   }];
   let options = [
     Option<"contiguousAccess", "contiguous-access", "bool", /*default=*/"true",
-           "Use per-row vector loads/stores for pointer tiles that are "
-           "contiguous along their last dimension (gathers/scatters "
-           "otherwise)">,
+           "Use per-row (per-column) vector loads/stores for pointer tiles "
+           "that are contiguous along their last (first) dimension; "
+           "gathers/scatters otherwise">,
   ];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect",
@@ -70,7 +74,10 @@ def Dsv2CpuLowerVectorsPass
        has no instruction for, become loops over the active lanes (through
        stack buffers); contiguous ones take one plain vector access when all
        lanes are on. LLVM would otherwise scalarize them into one branch per
-       lane, thousands of blocks for a 32 x 64 tile;
+       lane, thousands of blocks for a 32 x 64 tile. Masked loads kept for
+       LLVM are split into 256-bit pieces: LLVM 22's x86 backend turns a
+       part of a wider one whose mask is constant false into an unmasked
+       load, reading past the end of a buffer;
     1. math ops on bf16/f16 are computed in f32; f32 `exp`, `expm1`, `log`,
        `log1p`, `log2`, `sin`, `cos` use MLIR's polynomial approximations
        when `approximate-math` is set (vectorizable, within a few ulp;
@@ -84,10 +91,12 @@ def Dsv2CpuLowerVectorsPass
        stay quiet). The x86 backend legalizes bfloat vectors lane by lane
        (minutes of llc for 1024 lanes) and calls `__truncsfbf2`, which
        libgcc 12 does not have;
-    4. vector lowering: `vector.contract` -> outer products -> `vector.fma`
-       (one fused multiply-add per K step, in K order), multi-reductions ->
-       one `vector.reduction` per row, broadcasts, transposes and shape casts -> 1-D
-       vector ops.
+    4. vector lowering: an f32 matmul `vector.contract` becomes loops
+       through stack buffers, for each row of C one `vector.fma` per K step
+       in K order with the row in registers (other contractions: outer
+       products, the same order); multi-reductions become one
+       `vector.reduction` per row; broadcasts, transposes and shape casts
+       become 1-D vector ops.
   }];
   let options = [
     Option<"approximateMath", "approximate-math", "bool", /*default=*/"true",
@@ -98,8 +107,10 @@ def Dsv2CpuLowerVectorsPass
            "(vmaskmov on AVX and later); expand them too when false">,
   ];
   let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
     "::mlir::arith::ArithDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
     "::mlir::ub::UBDialect",
   ];

@@ -18,9 +18,27 @@ namespace mlir::dsv2::cpu {
 /// `nativeMaskedOps`, else those not 32 or 64 bits wide), into loops over
 /// the active lanes through stack buffers; contiguous loads and stores first
 /// take a plain vector access when every lane is on. Keeps LLVM from
-/// scalarizing them into one branch per lane.
+/// scalarizing them into one branch per lane. With `nativeMaskedOps`, the
+/// kept masked loads wider than 256 bits are split into 256-bit pieces:
+/// LLVM 22's x86 backend turns a part of a wider one whose mask is constant
+/// false into an unmasked load, reading past the end of a buffer.
 void populateExpandMaskedMemoryPatterns(RewritePatternSet &patterns,
                                         bool nativeMaskedOps);
+
+/// A stack buffer of `count` elements of `element`, allocated at the start
+/// of the function enclosing `op` (so loops do not grow the stack).
+Value createEntryStackBuffer(OpBuilder &builder, Operation *op, Type element,
+                             int64_t count);
+
+/// Lowers f32 `vector.contract`s of the matmul form ((m, k), (k, n) ->
+/// (m, n), kind add) to loops through stack buffers: for each row m of C,
+/// k = 0, 1, ...: C[m, :] = fma(A[m, k], B[k, :], C[m, :]). Each element
+/// sees the same fmuladds in the same (K) order as the outer-product
+/// lowering, but one row of C stays in registers for its whole K chain and
+/// the code stays small; unrolled, a 32 x 64 accumulator spills on every
+/// step and a kernel takes llc tens of seconds.
+void populateContractThroughMemoryPatterns(RewritePatternSet &patterns,
+                                           PatternBenefit benefit = 1);
 
 /// bf16 (scalars and vector elements) -> i16, with arith.bitcast
 /// materializations.

@@ -47,9 +47,8 @@ void mlir::dsv2::cpu::buildLowerTileToLLVMPipeline(
       Dsv2ConvertTileToLLVMPassOptions{options.contiguousAccess}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addPass(createDsv2CpuLowerVectorsPass(
-      Dsv2CpuLowerVectorsPassOptions{options.approximateMath,
-                                     options.nativeMaskedOps}));
+  pm.addPass(createDsv2CpuLowerVectorsPass(Dsv2CpuLowerVectorsPassOptions{
+      options.approximateMath, options.nativeMaskedOps}));
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createDsv2CpuConvertToLLVMPass(
       Dsv2CpuConvertToLLVMPassOptions{options.reassociateFPReductions}));
@@ -57,8 +56,9 @@ void mlir::dsv2::cpu::buildLowerTileToLLVMPipeline(
   pm.addPass(createCanonicalizerPass());
 }
 
-LogicalResult mlir::dsv2::cpu::lowerTileToLLVM(
-    ModuleOp module, const CpuLoweringOptions &options) {
+LogicalResult
+mlir::dsv2::cpu::lowerTileToLLVM(ModuleOp module,
+                                 const CpuLoweringOptions &options) {
   PassManager pm(module.getContext());
   buildLowerTileToLLVMPipeline(pm, options);
   return pm.run(module);

@@ -1,6 +1,5 @@
 // dsv2-convert-tile-to-llvm: tiles become vectors, pointers !llvm.ptr,
-// memory access LLVM masked intrinsics; kernels get the launch ABI and a
-// grid entry point.
+// memory access LLVM masked intrinsics; kernels get the launch ABI.
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-llvm | FileCheck %s
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-llvm=contiguous-access=false | FileCheck %s --check-prefix=GATHER
 
@@ -11,21 +10,6 @@
 // CHECK: %[[A:.*]] = arith.addi %[[PX]], %[[PZ]] : i32
 // CHECK: %[[B:.*]] = arith.addi %[[A]], %[[NY]] : i32
 // CHECK: llvm.store %[[B]], %[[OUT]] {alignment = 4 : i64} : i32, !llvm.ptr
-// The runtime's entry point: args[i] points at argument i; programs
-// [first, last) with id = x + gridX * (y + gridY * z).
-// CHECK-LABEL: func.func @grid_ops_grid(
-// CHECK-SAME: %[[ARGS:[^:]*]]: !llvm.ptr, %[[GX:[^:]*]]: i32, %[[GY:[^:]*]]: i32, %[[GZ:[^:]*]]: i32, %[[FIRST:[^:]*]]: i64, %[[LAST:[^:]*]]: i64)
-// CHECK: %[[SLOT:.*]] = llvm.getelementptr %[[ARGS]][0] : (!llvm.ptr) -> !llvm.ptr, !llvm.ptr
-// CHECK: %[[ADDR:.*]] = llvm.load %[[SLOT]] {alignment = 8 : i64} : !llvm.ptr -> !llvm.ptr
-// CHECK: %[[P:.*]] = llvm.load %[[ADDR]] {alignment = 8 : i64} : !llvm.ptr -> !llvm.ptr
-// CHECK: %[[GX64:.*]] = arith.extui %[[GX]] : i32 to i64
-// CHECK: %[[GY64:.*]] = arith.extui %[[GY]] : i32 to i64
-// CHECK: scf.for %[[ID:.*]] = %[[FIRST]] to %[[LAST]] step %{{.*}} : i64 {
-// CHECK:   %[[X:.*]] = arith.remui %[[ID]], %[[GX64]] : i64
-// CHECK:   %[[YZ:.*]] = arith.divui %[[ID]], %[[GX64]] : i64
-// CHECK:   %[[Y:.*]] = arith.remui %[[YZ]], %[[GY64]] : i64
-// CHECK:   %[[Z:.*]] = arith.divui %[[YZ]], %[[GY64]] : i64
-// CHECK:   func.call @grid_ops(%[[P]], %{{.*}}, %{{.*}}, %{{.*}}, %[[GX]], %[[GY]], %[[GZ]])
 func.func @grid_ops(%out: !tile.ptr<i32>) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> (s0, 2, 3), grid_symbols = ["tokens"]>} {
   %x = tile.program_id x : i32
@@ -153,6 +137,47 @@ func.func @loop_carried(%x: !tile.ptr<bf16>, %y: !tile.ptr<f32>, %n: i32) attrib
   }
   %total = tile.reduce sum %sum#0 axis 0 : tensor<8xf32> -> f32
   tile.store %y, %total : !tile.ptr<f32>, f32
+  return
+}
+
+// -----
+
+// A K x N tile of W^T for a row-major [N, K] weight is contiguous along its
+// first dimension: one masked load per column from lane (0, column), under
+// the transposed mask, then a transpose back; stores likewise.
+// CHECK-LABEL: func.func @columns(
+// CHECK: %[[PTRS:.*]] = vector.shape_cast %{{.*}} : vector<32x!llvm.ptr> to vector<4x8x!llvm.ptr>
+// CHECK: %[[MASK:.*]] = vector.broadcast %{{.*}} : vector<1x8xi1> to vector<4x8xi1>
+// CHECK: %[[MASKT:.*]] = vector.transpose %[[MASK]], [1, 0] : vector<4x8xi1> to vector<8x4xi1>
+// CHECK: %[[COL0:.*]] = vector.extract %[[PTRS]][0, 0] : !llvm.ptr from vector<4x8x!llvm.ptr>
+// CHECK: %[[M0:.*]] = vector.extract %[[MASKT]][0] : vector<4xi1> from vector<8x4xi1>
+// CHECK: llvm.intr.masked.load %[[COL0]], %[[M0]], %{{.*}} {alignment = 2 : i32} : (!llvm.ptr, vector<4xi1>, vector<4xbf16>) -> vector<4xbf16>
+// CHECK: %[[COL7:.*]] = vector.extract %[[PTRS]][0, 7] : !llvm.ptr from vector<4x8x!llvm.ptr>
+// CHECK: %[[LAST:.*]] = vector.insert %{{.*}}, %{{.*}} [7] : vector<4xbf16> into vector<8x4xbf16>
+// CHECK: %[[V:.*]] = vector.transpose %[[LAST]], [1, 0] : vector<8x4xbf16> to vector<4x8xbf16>
+// CHECK: %[[VT:.*]] = vector.transpose %[[V]], [1, 0] : vector<4x8xbf16> to vector<8x4xbf16>
+// CHECK-COUNT-8: llvm.intr.masked.store %{{.*}} : vector<4xbf16>, vector<4xi1> into !llvm.ptr
+// GATHER-LABEL: func.func @columns(
+// GATHER: llvm.intr.masked.gather
+// GATHER: llvm.intr.masked.scatter
+func.func @columns(%w: !tile.ptr<bf16>, %y: !tile.ptr<bf16>, %k: i32, %n: i32) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  %r4 = tile.range <0, 4> : tensor<4xi32>
+  %r8 = tile.range <0, 8> : tensor<8xi32>
+  %rkCol = tile.expand_dims %r4 axis 1 : tensor<4xi32> -> tensor<4x1xi32>
+  %rkColB = tile.broadcast %rkCol : tensor<4x1xi32> -> tensor<4x8xi32>
+  %rnRow = tile.expand_dims %r8 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+  %kRow = tile.splat %k : i32 -> tensor<1x8xi32>
+  %colOff = arith.muli %rnRow, %kRow : tensor<1x8xi32>
+  %colOffB = tile.broadcast %colOff : tensor<1x8xi32> -> tensor<4x8xi32>
+  %off = arith.addi %rkColB, %colOffB : tensor<4x8xi32>
+  %ptrs = tile.addptr %w, %off : !tile.ptr<bf16>, tensor<4x8xi32> -> tensor<4x8x!tile.ptr<bf16>>
+  %nRow = tile.splat %n : i32 -> tensor<1x8xi32>
+  %ok = arith.cmpi slt, %rnRow, %nRow : tensor<1x8xi32>
+  %mask = tile.broadcast %ok : tensor<1x8xi1> -> tensor<4x8xi1>
+  %v = tile.load %ptrs mask %mask : tensor<4x8x!tile.ptr<bf16>> -> tensor<4x8xbf16>
+  %yptrs = tile.addptr %y, %off : !tile.ptr<bf16>, tensor<4x8xi32> -> tensor<4x8x!tile.ptr<bf16>>
+  tile.store %yptrs, %v mask %mask : tensor<4x8x!tile.ptr<bf16>>, tensor<4x8xbf16>
   return
 }
 

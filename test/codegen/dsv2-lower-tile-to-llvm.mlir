@@ -26,8 +26,6 @@
 // CHECK: %[[F:.*]] = llvm.bitcast %[[SHIFTED]] : vector<16xi32> to vector<16xf32>
 // CHECK: %[[SUM:.*]] = "llvm.intr.vector.reduce.fadd"(%{{.*}}, %[[F]]) <{fastmathFlags = #llvm.fastmath<reassoc>}> : (f32, vector<16xf32>) -> f32
 // CHECK: llvm.store %[[SUM]], %[[Y]] {alignment = 4 : i64} : f32, !llvm.ptr
-// CHECK-LABEL: llvm.func @sum_bf16_grid(
-// CHECK: llvm.call @sum_bf16(
 // ORDERED: "llvm.intr.vector.reduce.fadd"(%{{.*}}, %{{.*}}) <{fastmathFlags = #llvm.fastmath<none>}> : (f32, vector<16xf32>) -> f32
 func.func @sum_bf16(%x: !tile.ptr<bf16>, %y: !tile.ptr<f32>, %n: i32) attributes {
     tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {

@@ -1,26 +1,25 @@
 // dsv2-translate-cpu --emit=llvm: the LLVM IR of tile kernels, optimized at
 // O3 for a pinned CPU (x86-64-v3) so the checks do not depend on the host.
 // RUN: dsv2-translate-cpu %s --emit=llvm --cpu=x86-64-v3 | FileCheck %s --implicit-check-not=reassoc --implicit-check-not=fast
-// Unoptimized: what the lowering produces, one fused multiply-add per K
-// step of the dot in K order.
+// Unoptimized: what the lowering produces.
 // RUN: dsv2-translate-cpu %s --emit=llvm --opt-level=0 --cpu=x86-64-v3 | FileCheck %s --check-prefix=O0
 
 // CHECK: target triple = "x86_64
 
-// A 16-wide f32 block: one masked vector load and store of <16 x float>
-// under the lane mask; the kernel ABI is (args, 3 x pid, 3 x nprog).
+// A 16-wide f32 block under a lane mask: the kernel ABI is (args, 3 x pid,
+// 3 x nprog); the load is two masked <8 x float> loads (masked loads are
+// split into 256-bit pieces: see MaskedMemory.cpp), the arithmetic and the
+// masked store stay 16 wide.
 // CHECK-LABEL: define void @scale(
 // CHECK-SAME: ptr {{[^%]*}}%[[X:[0-9]+]], i32 %[[N:[0-9]+]], float %[[S:[0-9]+]], i32 %{{[0-9]+}}, i32 %{{[0-9]+}}, i32 %{{[0-9]+}}, i32 %{{[0-9]+}}, i32 %{{[0-9]+}}, i32 %{{[0-9]+}})
 // CHECK: %[[MASK:[0-9]+]] = icmp slt <16 x i32>
-// CHECK: %[[V:[0-9]+]] = tail call <16 x float> @llvm.masked.load.v16f32.p0(ptr align 4 %[[P:[0-9]+]], <16 x i1> %[[MASK]], <16 x float> zeroinitializer)
-// CHECK: %[[Y:[0-9]+]] = fmul <16 x float> %{{[0-9]+}}, %[[V]]
+// CHECK: %[[LOMASK:[0-9]+]] = shufflevector <16 x i1> %[[MASK]], <16 x i1> poison, <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 5, i32 6, i32 7>
+// CHECK: tail call <8 x float> @llvm.masked.load.v8f32.p0(ptr align 4 %[[P:[0-9]+]], <8 x i1> %[[LOMASK]], <8 x float> zeroinitializer)
+// CHECK: %[[HIMASK:[0-9]+]] = shufflevector <16 x i1> %[[MASK]], <16 x i1> poison, <8 x i32> <i32 8, i32 9, i32 10, i32 11, i32 12, i32 13, i32 14, i32 15>
+// CHECK: tail call <8 x float> @llvm.masked.load.v8f32.p0(ptr align 4 %{{[0-9]+}}, <8 x i1> %[[HIMASK]], <8 x float> zeroinitializer)
+// CHECK: %[[Y:[0-9]+]] = fmul <16 x float>
 // CHECK: tail call void @llvm.masked.store.v16f32.p0(<16 x float> %[[Y]], ptr align 4 %[[P]], <16 x i1> %[[MASK]])
 // CHECK: ret void
-// The runtime's entry point (runtime/engine/KernelAbi.h), with the kernel
-// inlined into its loop over [first, last).
-// CHECK-LABEL: define void @scale_grid(
-// CHECK-SAME: ptr {{[^%]*}}%{{[0-9]+}}, i32 %{{[0-9]+}}, i32 %{{[0-9]+}}, i32 %{{[0-9]+}}, i64 %{{[0-9]+}}, i64 %{{[0-9]+}})
-// CHECK: @llvm.masked.load.v16f32.p0
 func.func @scale(%x: !tile.ptr<f32>, %n: i32, %s: f32) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> (s0 ceildiv 16, 1, 1),
                                grid_symbols = ["elements"]>} {
@@ -40,20 +39,55 @@ func.func @scale(%x: !tile.ptr<f32>, %n: i32, %s: f32) attributes {
   return
 }
 
+// Without a mask: one <16 x float> load and store.
+// CHECK-LABEL: define void @scale_full(
+// CHECK: %[[V:[0-9]+]] = load <16 x float>, ptr %[[P:[0-9]+]], align 4
+// CHECK: %[[Y:[0-9]+]] = fmul <16 x float> %{{[0-9]+}}, %[[V]]
+// CHECK: store <16 x float> %[[Y]], ptr %[[P]], align 4
+func.func @scale_full(%x: !tile.ptr<f32>, %s: f32) attributes {
+    tile.kernel = #tile.kernel<grid = ()[s0] -> (s0 ceildiv 16, 1, 1),
+                               grid_symbols = ["elements"]>} {
+  %pid = tile.program_id x : i32
+  %c16 = arith.constant 16 : i32
+  %start = arith.muli %pid, %c16 : i32
+  %lanes = tile.range <0, 16> : tensor<16xi32>
+  %first = tile.splat %start : i32 -> tensor<16xi32>
+  %offs = arith.addi %first, %lanes : tensor<16xi32>
+  %ptrs = tile.addptr %x, %offs : !tile.ptr<f32>, tensor<16xi32> -> tensor<16x!tile.ptr<f32>>
+  %v = tile.load %ptrs : tensor<16x!tile.ptr<f32>> -> tensor<16xf32>
+  %sv = tile.splat %s : f32 -> tensor<16xf32>
+  %y = arith.mulf %v, %sv : tensor<16xf32>
+  tile.store %ptrs, %y : tensor<16x!tile.ptr<f32>>, tensor<16xf32>
+  return
+}
+
 // A 16 x 16 bf16 dot accumulates in float: bf16 rows are loaded as their
 // i16 bits, widened exactly to float (zext, shl 16, bitcast) and combined
-// by fmuladd on <16 x float>; no reassociating fast-math flag anywhere.
+// by fmuladd on <16 x float>, row by row of the result: a row's K steps
+// chain in K order, with no reassociating flag anywhere.
 // CHECK-LABEL: define void @dot16(
-// CHECK: %[[BITS:[0-9]+]] = load <16 x i16>, ptr %{{[0-9]+}}, align 2
-// CHECK: %[[WIDE:[0-9]+]] = zext <16 x i16> %[[BITS]] to <16 x i32>
-// CHECK: %[[SHIFTED:[0-9]+]] = shl nuw <16 x i32> %[[WIDE]], splat (i32 16)
-// CHECK: bitcast <16 x i32> %[[SHIFTED]] to <16 x float>
-// CHECK: tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %{{[0-9]+}}, <16 x float>
-// CHECK: store <16 x float> %{{[0-9]+}}, ptr %{{[0-9]+}}, align 4
+// CHECK: load <16 x i16>, ptr %{{[0-9]+}}, align 2
+// CHECK: %[[WIDE:[0-9]+]] = zext <16 x i16> %{{[0-9]+}} to <16 x i32>
+// CHECK: shl nuw <16 x i32> %[[WIDE]], splat (i32 16)
+// CHECK: bitcast <16 x i32> %{{[^ ]+}} to <16 x float>
+// CHECK: phi i64
+// CHECK: %[[ACC:[0-9]+]] = load <16 x float>
+// CHECK: %[[K0:[0-9]+]] = tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %{{[^ ]+}}, <16 x float> %[[ACC]])
+// CHECK: %[[K1:[0-9]+]] = tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %{{[^ ]+}}, <16 x float> %[[K0]])
+// CHECK: tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %{{[^ ]+}}, <16 x float> %[[K1]])
+// The runtime's entry points (runtime/engine/KernelAbi.h, added by
+// addGridEntryPoints after the lowering), with the kernel inlined into the
+// loop over [first, last).
+// CHECK-LABEL: define void @scale_grid(
+// CHECK-SAME: ptr {{[^%]*}}%{{[0-9]+}}, i32 %{{[0-9]+}}, i32 %{{[0-9]+}}, i32 %{{[0-9]+}}, i64 %{{[0-9]+}}, i64 %{{[0-9]+}})
+// CHECK: @llvm.masked.load.v8f32.p0
+// CHECK-LABEL: define void @scale_full_grid(
+// CHECK-LABEL: define void @dot16_grid(
 // CHECK: attributes #{{[0-9]+}} = {{.*}}"target-cpu"="x86-64-v3"
+// Before optimization: one fmuladd, in the loop over K.
 // O0-LABEL: define void @dot16(
-// O0-COUNT-256: call <16 x float> @llvm.fmuladd.v16f32(<16 x float>
-// O0-NOT: call <16 x float> @llvm.fmuladd.v16f32(
+// O0: call <16 x float> @llvm.fmuladd.v16f32(<16 x float>
+// O0-NOT: @llvm.fmuladd
 // O0-LABEL: define void @dot16_grid(
 func.func @dot16(%a: !tile.ptr<bf16>, %b: !tile.ptr<bf16>, %c: !tile.ptr<f32>) attributes {
     tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {

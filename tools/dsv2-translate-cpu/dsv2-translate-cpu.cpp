@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/GridEntryPoints.h"
 #include "codegen/cpu/ObjectEmitter.h"
 #include "codegen/cpu/Pipeline.h"
 #include "dialect/tile/TileDialect.h"
@@ -44,9 +45,9 @@ int fail(const llvm::Twine &message) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
-  static llvm::cl::opt<std::string> inputPath(
-      llvm::cl::Positional, llvm::cl::desc("<input .mlir>"),
-      llvm::cl::init("-"));
+  static llvm::cl::opt<std::string> inputPath(llvm::cl::Positional,
+                                              llvm::cl::desc("<input .mlir>"),
+                                              llvm::cl::init("-"));
   static llvm::cl::opt<std::string> outputPath(
       "o", llvm::cl::desc("Output file ('-' is stdout, LLVM IR only)"),
       llvm::cl::value_desc("path"), llvm::cl::init("-"));
@@ -95,8 +96,7 @@ int main(int argc, char **argv) {
   MLIRContext context(registry);
 
   std::string error;
-  std::unique_ptr<llvm::MemoryBuffer> input =
-      openInputFile(inputPath, &error);
+  std::unique_ptr<llvm::MemoryBuffer> input = openInputFile(inputPath, &error);
   if (!input)
     return fail(error);
   llvm::SourceMgr sourceMgr;
@@ -106,12 +106,19 @@ int main(int argc, char **argv) {
   if (!module)
     return 1;
 
+  std::vector<std::string> kernels;
+  for (auto function : module->getOps<func::FuncOp>())
+    if (function->hasAttr(tile::TileDialect::getKernelAttrName()))
+      kernels.push_back(function.getSymName().str());
+
   dsv2::cpu::CpuLoweringOptions lowering;
   lowering.contiguousAccess = contiguousAccess;
   lowering.approximateMath = approximateMath;
   lowering.reassociateFPReductions = reassociateFPReductions;
   if (failed(dsv2::cpu::lowerTileToLLVM(*module, lowering)))
     return fail("lowering the tile kernels to the LLVM dialect failed");
+  if (failed(dsv2::cpu::addGridEntryPoints(*module, kernels)))
+    return fail("adding the kernels' grid entry points failed");
 
   dsv2::cpu::CpuTargetOptions target;
   target.cpu = cpu;

@@ -1,4 +1,5 @@
-//===- CpuKernelsTest.cpp - Compiled tile kernels against C++ ---------------===//
+//===- CpuKernelsTest.cpp - Compiled tile kernels against C++
+//---------------===//
 //
 // Compiles the example kernels of test/dialect/tile-ops.mlir (copied to
 // test/codegen/Inputs/) with the CPU code generator into shared libraries,
@@ -9,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/GridEntryPoints.h"
 #include "codegen/cpu/ObjectEmitter.h"
 #include "codegen/cpu/Pipeline.h"
 #include "dialect/tile/TileDialect.h"
@@ -53,8 +55,7 @@ using dsv2::runtime::float32ToBf16;
 //===----------------------------------------------------------------------===//
 
 /// `count` elements of T that end right before a PROT_NONE page.
-template <typename T>
-class GuardedBuffer {
+template <typename T> class GuardedBuffer {
 public:
   explicit GuardedBuffer(size_t count) : count(count) {
     size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
@@ -140,8 +141,16 @@ public:
       error = "cannot parse " + inputPath + ": " + diagnostics;
       return;
     }
+    std::vector<std::string> names;
+    for (auto function : module->getOps<mlir::func::FuncOp>())
+      if (function->hasAttr(mlir::tile::TileDialect::getKernelAttrName()))
+        names.push_back(function.getSymName().str());
     if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(*module))) {
       error = "lowering failed: " + diagnostics;
+      return;
+    }
+    if (mlir::failed(mlir::dsv2::cpu::addGridEntryPoints(*module, names))) {
+      error = "grid entry points failed: " + diagnostics;
       return;
     }
     if (llvm::Error failure =
@@ -228,12 +237,12 @@ TEST(CpuKernels, RmsNormRowsMatchesReferenceAtUnalignedHiddenSizes) {
       for (int32_t c = 0; c < hidden; ++c) {
         double expected = x[t * hidden + c] * rstd * bf16ToFloat32(w[c]);
         double got = y[t * hidden + c];
-        double relative = std::abs(got - expected) /
-                          std::max(std::abs(expected), 1e-30);
+        double relative =
+            std::abs(got - expected) / std::max(std::abs(expected), 1e-30);
         maxRelative = std::max(maxRelative, relative);
-        ASSERT_LE(relative, 1e-5) << "token " << t << " column " << c
-                                  << ": got " << got << ", expected "
-                                  << expected;
+        ASSERT_LE(relative, 1e-5)
+            << "token " << t << " column " << c << ": got " << got
+            << ", expected " << expected;
       }
     }
     for (size_t i = tokens * hidden; i < y.size(); ++i)
@@ -266,8 +275,8 @@ TEST(CpuKernels, LinearBf16MatchesReferenceWithMaskedTiles) {
   for (Size size : {Size{37, 100, 130}, Size{1, 100, 130}, Size{64, 128, 96},
                     Size{33, 65, 33}}) {
     const int32_t m = size.m, n = size.n, k = size.k;
-    SCOPED_TRACE("m " + std::to_string(m) + " n " + std::to_string(n) +
-                 " k " + std::to_string(k));
+    SCOPED_TRACE("m " + std::to_string(m) + " n " + std::to_string(n) + " k " +
+                 std::to_string(k));
     GuardedBuffer<uint16_t> x(m * k), w(n * k);
     GuardedBuffer<float> y(m * n + 8), yGrid(m * n + 8);
     ASSERT_TRUE(x.ok() && w.ok() && y.ok() && yGrid.ok());
@@ -305,9 +314,8 @@ TEST(CpuKernels, LinearBf16MatchesReferenceWithMaskedTiles) {
         double relative = std::abs(double(got) - acc) /
                           std::max(std::abs(double(acc)), 1e-30);
         maxRelative = std::max(maxRelative, relative);
-        ASSERT_LE(relative, 1e-5)
-            << "y[" << i << ", " << j << "]: got " << got << ", expected "
-            << acc;
+        ASSERT_LE(relative, 1e-5) << "y[" << i << ", " << j << "]: got " << got
+                                  << ", expected " << acc;
         ASSERT_EQ(yGrid[i * n + j], got) << "grid entry point differs";
       }
     }
@@ -373,13 +381,82 @@ TEST(CpuKernels, SiluGateMatchesReferenceOverMaskedColumns) {
     ASSERT_TRUE(withinTolerance)
         << "h[" << i << "]: got " << bf16ToFloat32(got) << ", expected "
         << expected << " (gate " << g << ", up " << u << ")";
-    maxRelative = std::max(
-        maxRelative, std::abs(double(bf16ToFloat32(got)) - expected) /
-                         std::abs(double(expected)));
+    maxRelative =
+        std::max(maxRelative, std::abs(double(bf16ToFloat32(got)) - expected) /
+                                  std::abs(double(expected)));
   }
   for (size_t i = tokens * columns; i < h.size(); ++i)
     ASSERT_EQ(h[i], 0xdead) << "store past h at " << i;
   std::printf("silu_gate: %d of %d bit-exact\n", exact, tokens * columns);
+}
+
+//===----------------------------------------------------------------------===//
+// Column loads and stores, gathers and scatters
+//===----------------------------------------------------------------------===//
+
+using CopyColumns = void (*)(uint16_t *w, uint16_t *y, int32_t n, int32_t k,
+                             int32_t, int32_t, int32_t, int32_t, int32_t,
+                             int32_t);
+using StridedScale = void (*)(float *x, float *y, int32_t n, int32_t, int32_t,
+                              int32_t, int32_t, int32_t, int32_t);
+using MaskedRowsTail = void (*)(float *x, float *out, int32_t rows, int32_t,
+                                int32_t, int32_t, int32_t, int32_t, int32_t);
+
+TEST(CpuKernels, ColumnAndStridedAccessesStayInsideTheirMasks) {
+  CompiledKernels kernels("memory-patterns");
+  ASSERT_EQ(kernels.error, "");
+  auto copyColumns = kernels.lookup<CopyColumns>("copy_columns");
+  auto stridedScale = kernels.lookup<StridedScale>("strided_scale");
+  auto maskedRowsTail = kernels.lookup<MaskedRowsTail>("masked_rows_tail");
+  ASSERT_NE(copyColumns, nullptr);
+  ASSERT_NE(stridedScale, nullptr);
+  ASSERT_NE(maskedRowsTail, nullptr);
+
+  std::mt19937 rng(5);
+  for (auto [n, k] : {std::pair{13, 29}, std::pair{16, 32}, std::pair{1, 1}}) {
+    SCOPED_TRACE("n " + std::to_string(n) + " k " + std::to_string(k));
+    GuardedBuffer<uint16_t> w(n * k), y(n * k);
+    ASSERT_TRUE(w.ok() && y.ok());
+    for (int i = 0; i < n * k; ++i) {
+      w[i] = randomBf16(rng, 4.0f);
+      y[i] = 0xdead;
+    }
+    copyColumns(w.data(), y.data(), n, k, 0, 0, 0, 1, 1, 1);
+    for (int i = 0; i < n * k; ++i)
+      ASSERT_EQ(y[i], w[i]) << "element " << i;
+  }
+
+  for (int32_t n : {50, 64, 0}) {
+    SCOPED_TRACE("n " + std::to_string(n));
+    // Lane i reads x[2i]; the last lane read is 2(n-1), so x ends there.
+    size_t extent = n > 0 ? 2 * n - 1 : 1;
+    GuardedBuffer<float> x(extent), y(extent);
+    ASSERT_TRUE(x.ok() && y.ok());
+    for (size_t i = 0; i < extent; ++i) {
+      x[i] = static_cast<float>(i) + 0.5f;
+      y[i] = -3.0f;
+    }
+    stridedScale(x.data(), y.data(), n, 0, 0, 0, 1, 1, 1);
+    for (size_t i = 0; i < extent; ++i) {
+      float expected = (i % 2 == 0 && n > 0) ? 2.0f * x[i] : -3.0f;
+      ASSERT_EQ(y[i], expected) << "element " << i;
+    }
+  }
+
+  // Rows of 20 floats read as 16 x 32 blocks: the buffer ends right after
+  // the last row (a read of lanes 20..31 past it would fault).
+  for (int32_t rows : {12, 16, 33}) {
+    SCOPED_TRACE("rows " + std::to_string(rows));
+    GuardedBuffer<float> x(rows * 20);
+    ASSERT_TRUE(x.ok());
+    for (int32_t i = 0; i < rows * 20; ++i)
+      x[i] = static_cast<float>(i % 7);
+    float out = -1.0f, expected = 0.0f;
+    for (int32_t i = 0; i < rows * 20; ++i)
+      expected += x[i];
+    maskedRowsTail(x.data(), &out, rows, 0, 0, 0, 1, 1, 1);
+    ASSERT_EQ(out, expected);
+  }
 }
 
 //===----------------------------------------------------------------------===//
