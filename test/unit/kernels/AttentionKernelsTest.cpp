@@ -177,24 +177,18 @@ void checkCausal(KernelSuite &suite, int32_t tokens, int32_t past,
                   " past=" + std::to_string(past));
 }
 
-// KNOWN BUG, same cause as DISABLED_CausalAttentionStaysInItsBuffers: with
-// the committed CPU lowering the value tile's masked load reads the padding
-// key rows past L, and NaN there turns 0 * NaN into NaN in the PV product.
-// In the engine those rows are zero-initialized buffer slack, so the golden
-// e2e tests pass; re-enable once codegen/cpu keeps the mask.
-TEST_F(AttentionKernels, DISABLED_CausalAttentionPrefillAfterPast) {
+// NaN rows past L must stay out of the PV product: a masked value-tile load
+// that reads them (the LLVM 22 x86 split-load bug codegen/cpu works around)
+// turns 0 * NaN into NaN.
+TEST_F(AttentionKernels, CausalAttentionPrefillAfterPast) {
   // One key block of NaN rows past L: see CausalAttentionStaysInItsBuffers.
   checkCausal(*suite, 5, 7, kBlockKeys);
   checkCausal(*suite, 19, 7, kBlockKeys);
 }
 
-// KNOWN BUG (disabled so CI stays green; run with
-// --gtest_also_run_disabled_tests): the CPU lowering turns the masked load of
-// the value block into an unmasked vmovups, reading up to one key block past
-// L. The numbers are unaffected (the lanes are masked out of the softmax) and
-// the runtime pads every buffer (CpuExecutor kBufferSlackBytes), but the read
-// is out of bounds. Fix in codegen/cpu (masked row loads), then re-enable.
-TEST_F(AttentionKernels, DISABLED_CausalAttentionStaysInItsBuffers) {
+// Kernels read nothing past their buffers: the runtime adds no slack, so an
+// unmasked load of a partial value tile would fault here.
+TEST_F(AttentionKernels, CausalAttentionStaysInItsBuffers) {
   // Buffers of exactly L rows, ending at a PROT_NONE page: a read past row
   // L - 1 faults (in a child process, so the other tests still run).
   GTEST_FLAG_SET(death_test_style, "threadsafe");
