@@ -21,6 +21,7 @@ config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
 config.substitutions.append(("%fixtures", os.path.join(config.dsv2_src_root, "test", "fixtures")))
 config.substitutions.append(("%src_root", config.dsv2_src_root))
 config.substitutions.append(("%dsv2_plugin", config.dsv2_plugin))
+config.substitutions.append(("%dsv2_tools_dir", config.dsv2_tools_dir))
 
 import sys
 config.substitutions.append(("%python", sys.executable))

@@ -183,6 +183,25 @@ mlir::dsv2::cpu::translateToLLVMIR(ModuleOp module,
   return llvmModule;
 }
 
+llvm::Expected<CpuTargetDescription>
+mlir::dsv2::cpu::describeCpuTarget(const CpuTargetOptions &options,
+                                   const std::vector<std::string> &candidates) {
+  auto machine = createCpuTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  CpuTargetDescription description;
+  description.cpu = (*machine)->getTargetCPU().str();
+  // The machine's features: the CPU's own plus the explicit ones.
+  std::unique_ptr<llvm::MCSubtargetInfo> effective(
+      (*machine)->getTarget().createMCSubtargetInfo(
+          (*machine)->getTargetTriple(), description.cpu,
+          (*machine)->getTargetFeatureString()));
+  for (const std::string &feature : candidates)
+    if (effective && effective->checkFeatures("+" + feature))
+      description.features.push_back(feature);
+  return description;
+}
+
 llvm::Expected<std::string> mlir::dsv2::cpu::emitLLVMIRText(
     ModuleOp module, const CpuTargetOptions &options, bool optimize) {
   llvm::LLVMContext llvmContext;

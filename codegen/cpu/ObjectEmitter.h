@@ -17,6 +17,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mlir::dsv2::cpu {
 
@@ -36,6 +37,17 @@ struct CpuTargetOptions {
 /// FP contraction only where the IR asks for it: llvm.fmuladd).
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createCpuTargetMachine(const CpuTargetOptions &options);
+
+/// The CPU `options` resolve to (the host's name for "host") and which of
+/// `candidates` (LLVM feature names such as "avx2") its code may use; the
+/// engine records them so the runtime can refuse a CPU that lacks one.
+struct CpuTargetDescription {
+  std::string cpu;
+  std::vector<std::string> features;
+};
+llvm::Expected<CpuTargetDescription>
+describeCpuTarget(const CpuTargetOptions &options,
+                  const std::vector<std::string> &candidates);
 
 /// Translates `module` (LLVM dialect only) to LLVM IR in `llvmContext` with
 /// the target's triple and data layout; runs the O`optLevel` pipeline when

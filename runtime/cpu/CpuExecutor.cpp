@@ -4,23 +4,15 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
 namespace dsv2::runtime {
 
-/// Every buffer ends with this much zeroed slack. Kernels must not read past
-/// their buffers, but one known CPU-lowering bug (an unmasked load of a
-/// masked attention tile, test DISABLED_CausalAttentionStaysInItsBuffers)
-/// reads up to one tile past the end; the slack keeps such reads inside our
-/// memory.
-static constexpr size_t kBufferSlackBytes = 64 * 1024;
+namespace {
 
-CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
-                         int threads)
-    : plan(std::move(plan)), library(std::move(library)), pool(threads) {}
-
-static absl::StatusOr<std::vector<KernelGridFunction>>
+absl::StatusOr<std::vector<KernelGridFunction>>
 resolve(const KernelLibrary &library, const StepProgram &program) {
   std::vector<KernelGridFunction> functions;
   for (const Launch &launch : program.launches) {
@@ -32,51 +24,125 @@ resolve(const KernelLibrary &library, const StepProgram &program) {
   return functions;
 }
 
-absl::StatusOr<std::unique_ptr<CpuExecutor>>
-CpuExecutor::create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
-                    const WeightFiller &fillWeight, int threads) {
-  std::unique_ptr<CpuExecutor> executor(
-      new CpuExecutor(std::move(plan), std::move(library), threads));
-  auto prefill = resolve(*executor->library, executor->plan.prefill);
+int64_t fixedBytes(const BufferSpec &spec) {
+  return spec.elements.evaluate(0, 0) * elementBytes(spec.type);
+}
+
+} // namespace
+
+CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
+                         const CpuExecutorOptions &options)
+    : plan(std::move(plan)), library(std::move(library)), pool(options.threads),
+      cached(std::max(options.sequences, 1), 0) {
+  size_t buffers = this->plan.buffers.size();
+  storage.resize(buffers);
+  weightViews.assign(buffers, nullptr);
+  cacheStorage.resize(cached.size());
+  for (auto &caches : cacheStorage) {
+    caches.resize(buffers);
+    for (size_t i = 0; i < buffers; ++i)
+      if (this->plan.buffers[i].role == BufferRole::Cache)
+        caches[i].assign(static_cast<size_t>(fixedBytes(this->plan.buffers[i])), 0);
+  }
+}
+
+absl::Status CpuExecutor::resolveKernels() {
+  auto prefill = resolve(*library, plan.prefill);
   if (!prefill.ok())
     return prefill.status();
-  auto decode = resolve(*executor->library, executor->plan.decode);
+  auto decode = resolve(*library, plan.decode);
   if (!decode.ok())
     return decode.status();
-  executor->prefillKernels = std::move(*prefill);
-  executor->decodeKernels = std::move(*decode);
+  prefillKernels = std::move(*prefill);
+  decodeKernels = std::move(*decode);
+  return absl::OkStatus();
+}
 
-  executor->storage.resize(executor->plan.buffers.size());
+absl::StatusOr<std::unique_ptr<CpuExecutor>>
+CpuExecutor::create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
+                    const WeightFiller &fillWeight,
+                    const CpuExecutorOptions &options) {
+  std::unique_ptr<CpuExecutor> executor(
+      new CpuExecutor(std::move(plan), std::move(library), options));
+  if (absl::Status status = executor->resolveKernels(); !status.ok())
+    return status;
   for (size_t i = 0; i < executor->plan.buffers.size(); ++i) {
     const BufferSpec &spec = executor->plan.buffers[i];
-    if (spec.role != BufferRole::Weight && spec.role != BufferRole::Cache)
+    if (spec.role != BufferRole::Weight)
       continue;
-    int64_t bytes = spec.elements.evaluate(0, 0) * elementBytes(spec.type);
-    executor->storage[i].assign(static_cast<size_t>(bytes) + kBufferSlackBytes,
-                                0);
-    if (spec.role == BufferRole::Weight && !spec.constantData.empty()) {
+    int64_t bytes = fixedBytes(spec);
+    std::vector<uint8_t> &memory = executor->storage[i];
+    memory.assign(static_cast<size_t>(bytes), 0);
+    if (!spec.constantData.empty()) {
       if (static_cast<int64_t>(spec.constantData.size() * sizeof(float)) != bytes)
         return absl::InvalidArgumentError(absl::StrCat(
             "launch plan constant ", spec.name, " has the wrong size"));
-      std::memcpy(executor->storage[i].data(), spec.constantData.data(), bytes);
-    } else if (spec.role == BufferRole::Weight) {
-      absl::Status status = fillWeight(spec, executor->storage[i].data());
-      if (!status.ok())
-        return status;
+      std::memcpy(memory.data(), spec.constantData.data(), bytes);
+    } else if (absl::Status status = fillWeight(spec, memory.data());
+               !status.ok()) {
+      return status;
     }
   }
   return executor;
 }
 
-void *CpuExecutor::address(const KernelArg &arg, int64_t tokens) {
-  const BufferSpec &spec = plan.buffers[arg.buffer];
-  return storage[arg.buffer].data() +
-         arg.offset.evaluate(tokens, cachedTokens) * elementBytes(spec.type);
+absl::StatusOr<std::unique_ptr<CpuExecutor>>
+CpuExecutor::create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
+                    const std::vector<const void *> &weights,
+                    const CpuExecutorOptions &options) {
+  if (weights.size() != plan.buffers.size())
+    return absl::InvalidArgumentError("one weight address per plan buffer");
+  std::unique_ptr<CpuExecutor> executor(
+      new CpuExecutor(std::move(plan), std::move(library), options));
+  if (absl::Status status = executor->resolveKernels(); !status.ok())
+    return status;
+  for (size_t i = 0; i < executor->plan.buffers.size(); ++i) {
+    const BufferSpec &spec = executor->plan.buffers[i];
+    if (spec.role != BufferRole::Weight)
+      continue;
+    if (!spec.constantData.empty()) {
+      std::vector<uint8_t> &memory = executor->storage[i];
+      memory.resize(spec.constantData.size() * sizeof(float));
+      std::memcpy(memory.data(), spec.constantData.data(), memory.size());
+    } else if (!weights[i]) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("weight ", spec.name, " has no packed bytes"));
+    } else {
+      executor->weightViews[i] = weights[i];
+    }
+  }
+  return executor;
 }
 
-absl::Status CpuExecutor::run(const StepProgram &program, int64_t tokens) {
+int64_t CpuExecutor::allocatedBytes() const {
+  int64_t total = 0;
+  for (const auto &memory : storage)
+    total += static_cast<int64_t>(memory.capacity());
+  for (const auto &caches : cacheStorage)
+    for (const auto &memory : caches)
+      total += static_cast<int64_t>(memory.capacity());
+  return total;
+}
+
+void *CpuExecutor::address(const KernelArg &arg, int sequence, int64_t tokens) {
+  const BufferSpec &spec = plan.buffers[arg.buffer];
+  uint8_t *base;
+  if (weightViews[arg.buffer])
+    // Kernels never store to weights; the ABI passes plain pointers.
+    base = static_cast<uint8_t *>(const_cast<void *>(weightViews[arg.buffer]));
+  else if (spec.role == BufferRole::Cache)
+    base = cacheStorage[sequence][arg.buffer].data();
+  else
+    base = storage[arg.buffer].data();
+  return base + arg.offset.evaluate(tokens, cached[sequence]) *
+                    elementBytes(spec.type);
+}
+
+absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
+                              int64_t tokens) {
   const std::vector<KernelGridFunction> &functions =
       &program == &plan.decode ? decodeKernels : prefillKernels;
+  int64_t past = cached[sequence];
   std::vector<void *> pointers;
   std::vector<int32_t> ints;
   std::vector<float> floats;
@@ -92,11 +158,11 @@ absl::Status CpuExecutor::run(const StepProgram &program, int64_t tokens) {
       const KernelArg &arg = launch.args[a];
       switch (arg.kind) {
       case KernelArg::Kind::Buffer:
-        pointers[a] = address(arg, tokens);
+        pointers[a] = address(arg, sequence, tokens);
         args[a] = &pointers[a];
         break;
       case KernelArg::Kind::Int32:
-        ints[a] = static_cast<int32_t>(arg.intValue.evaluate(tokens, cachedTokens));
+        ints[a] = static_cast<int32_t>(arg.intValue.evaluate(tokens, past));
         args[a] = &ints[a];
         break;
       case KernelArg::Kind::Float32:
@@ -107,7 +173,7 @@ absl::Status CpuExecutor::run(const StepProgram &program, int64_t tokens) {
     }
     int64_t grid[3];
     for (int d = 0; d < 3; ++d)
-      grid[d] = launch.grid[d].evaluate(tokens, cachedTokens);
+      grid[d] = launch.grid[d].evaluate(tokens, past);
     int64_t programs = grid[0] * grid[1] * grid[2];
     if (programs <= 0)
       continue;
@@ -123,29 +189,33 @@ absl::Status CpuExecutor::run(const StepProgram &program, int64_t tokens) {
 }
 
 absl::StatusOr<std::vector<float>>
-CpuExecutor::step(absl::Span<const int32_t> tokens) {
+CpuExecutor::step(int sequence, absl::Span<const int32_t> tokens) {
+  if (sequence < 0 || sequence >= sequences())
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sequence ", sequence, " of a batch of ", sequences()));
   int64_t count = static_cast<int64_t>(tokens.size());
+  int64_t past = cached[sequence];
   if (count == 0)
     return absl::InvalidArgumentError("a step needs at least one token");
   for (size_t i = 0; i < tokens.size(); ++i)
     if (tokens[i] < 0 || tokens[i] >= plan.vocabSize)
       return absl::InvalidArgumentError(absl::StrCat(
-          "token id ", tokens[i], " at position ", cachedTokens + i,
+          "token id ", tokens[i], " at position ", past + i,
           " is outside the vocabulary [0, ", plan.vocabSize, ")"));
-  if (cachedTokens + count > plan.maxContext)
+  if (past + count > plan.maxContext)
     return absl::OutOfRangeError(absl::StrCat(
-        "context of ", cachedTokens + count,
-        " tokens exceeds the engine's maximum of ", plan.maxContext));
+        "context of ", past + count, " tokens exceeds the engine's maximum of ",
+        plan.maxContext));
 
   // Scratch, token and logit buffers sized for this step (grow only).
   for (size_t i = 0; i < plan.buffers.size(); ++i) {
     const BufferSpec &spec = plan.buffers[i];
     if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache)
       continue;
-    size_t bytes = static_cast<size_t>(spec.elements.evaluate(count, cachedTokens) *
+    size_t bytes = static_cast<size_t>(spec.elements.evaluate(count, past) *
                                        elementBytes(spec.type));
-    if (storage[i].size() < bytes + kBufferSlackBytes)
-      storage[i].resize(bytes + kBufferSlackBytes);
+    if (storage[i].size() < bytes)
+      storage[i].resize(bytes);
   }
   std::memcpy(storage[plan.tokensBuffer].data(), tokens.data(),
               tokens.size() * sizeof(int32_t));
@@ -153,7 +223,7 @@ CpuExecutor::step(absl::Span<const int32_t> tokens) {
   auto start = std::chrono::steady_clock::now();
   const StepProgram &program =
       count == 1 && !plan.decode.launches.empty() ? plan.decode : plan.prefill;
-  if (absl::Status status = run(program, count); !status.ok())
+  if (absl::Status status = run(program, sequence, count); !status.ok())
     return status;
   timings.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
@@ -162,7 +232,7 @@ CpuExecutor::step(absl::Span<const int32_t> tokens) {
   std::vector<float> logits(static_cast<size_t>(count * plan.vocabSize));
   std::memcpy(logits.data(), storage[plan.logitsBuffer].data(),
               logits.size() * sizeof(float));
-  cachedTokens += count;
+  cached[sequence] += count;
   return logits;
 }
 

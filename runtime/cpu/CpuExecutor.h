@@ -1,8 +1,10 @@
 //===- CpuExecutor.h - Runs a launch plan on the CPU ------------*- C++ -*-===//
 //
-// Owns the buffers of a compiled model (weights, scratch, the KV cache), and
-// runs one step: binds token ids, launches every kernel of the prefill or
-// decode program over its grid on a thread pool, and returns the logits.
+// Owns the buffers of a compiled model (scratch, one KV cache per sequence
+// slot) and runs one step of one sequence: binds token ids, launches every
+// kernel of the prefill or decode program over its grid on a thread pool,
+// and returns the logits. Weights are either filled into memory the
+// executor owns, or used in place from a mapped engine.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,40 +33,67 @@ struct StepTimings {
   int64_t launches = 0;
 };
 
+struct CpuExecutorOptions {
+  /// Worker threads; 0 = one per hardware thread.
+  int threads = 0;
+  /// Independent sequences, each with its own KV cache (a batch).
+  int sequences = 1;
+};
+
 class CpuExecutor {
 public:
-  /// Loads the kernels the plan names and fills every weight buffer.
+  /// Loads the kernels the plan names and fills every weight buffer into
+  /// memory the executor owns.
   static absl::StatusOr<std::unique_ptr<CpuExecutor>>
   create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
-         const WeightFiller &fillWeight, int threads);
+         const WeightFiller &fillWeight, const CpuExecutorOptions &options);
 
-  /// Runs `tokens` at positions past()..past()+T-1 and appends them to the
-  /// cache; returns the logits [T, vocab]. Token ids outside the
-  /// vocabulary and contexts past the cache capacity are errors that leave
-  /// the cache unchanged.
-  absl::StatusOr<std::vector<float>> step(absl::Span<const int32_t> tokens);
+  /// Uses packed weights in place: `weights[i]` is the address of weight
+  /// buffer i's bytes (a mapped engine), which must outlive the executor.
+  static absl::StatusOr<std::unique_ptr<CpuExecutor>>
+  create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
+         const std::vector<const void *> &weights,
+         const CpuExecutorOptions &options);
 
-  /// Tokens cached so far.
-  int64_t past() const { return cachedTokens; }
-  /// Forgets the cached tokens (the buffers are kept).
-  void reset() { cachedTokens = 0; }
+  /// Runs `tokens` of sequence `sequence` at positions past()..past()+T-1
+  /// and appends them to its cache; returns the logits [T, vocab]. Token ids
+  /// outside the vocabulary and contexts past the cache capacity are errors
+  /// that leave the cache unchanged.
+  absl::StatusOr<std::vector<float>> step(int sequence,
+                                          absl::Span<const int32_t> tokens);
+  absl::StatusOr<std::vector<float>> step(absl::Span<const int32_t> tokens) {
+    return step(0, tokens);
+  }
+
+  int sequences() const { return static_cast<int>(cached.size()); }
+  /// Tokens cached so far for `sequence`.
+  int64_t past(int sequence = 0) const { return cached[sequence]; }
+  /// Forgets the cached tokens of every sequence (the buffers are kept).
+  void reset() { cached.assign(cached.size(), 0); }
 
   const LaunchPlan &getPlan() const { return plan; }
   const StepTimings &lastStepTimings() const { return timings; }
+  /// Bytes of memory the executor allocated (scratch, caches, owned weights).
+  int64_t allocatedBytes() const;
 
 private:
   CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
-              int threads);
-  absl::Status run(const StepProgram &program, int64_t tokens);
-  void *address(const KernelArg &arg, int64_t tokens);
+              const CpuExecutorOptions &options);
+  absl::Status resolveKernels();
+  absl::Status run(const StepProgram &program, int sequence, int64_t tokens);
+  void *address(const KernelArg &arg, int sequence, int64_t tokens);
 
   LaunchPlan plan;
   std::unique_ptr<KernelLibrary> library;
   ThreadPool pool;
-  /// Storage of every buffer, 64-byte aligned; scratch grows as needed.
+  /// Owned storage per buffer (scratch, tokens, logits, owned weights);
+  /// caches are in cacheStorage, one per sequence.
   std::vector<std::vector<uint8_t>> storage;
+  std::vector<std::vector<std::vector<uint8_t>>> cacheStorage;
+  /// Weight buffers used in place (null: owned or not a weight).
+  std::vector<const void *> weightViews;
   std::vector<KernelGridFunction> prefillKernels, decodeKernels;
-  int64_t cachedTokens = 0;
+  std::vector<int64_t> cached;
   StepTimings timings;
 };
 

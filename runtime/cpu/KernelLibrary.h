@@ -6,6 +6,7 @@
 #include "runtime/engine/KernelAbi.h"
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 #include <memory>
 #include <string>
@@ -17,6 +18,11 @@ class KernelLibrary {
 public:
   static absl::StatusOr<std::unique_ptr<KernelLibrary>>
   open(const std::string &path);
+  /// Loads a library from its bytes (an engine's kernel image) through an
+  /// anonymous in-memory file; nothing is written to disk. `name` is used
+  /// in errors.
+  static absl::StatusOr<std::unique_ptr<KernelLibrary>>
+  openImage(absl::Span<const uint8_t> image, const std::string &name);
   ~KernelLibrary();
 
   /// The grid entry point of `kernel`; NotFound names the kernel.

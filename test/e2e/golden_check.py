@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Checks `dsv2c eval` against a fixture's golden logits (standard library only).
+"""Checks `dsv2c eval`, or a compiled engine under `dsv2-run`, against a
+fixture's golden logits (standard library only).
 
 For every case in FIXTURE/golden/cases.json, runs one prefill and each
 --decode-split K, and requires max|logits - golden| <= tol * max|golden|
-and the same greedy (argmax) token at every position. Prints one line per
-run; exits 1 on the first mismatch.
+and the same greedy (argmax) token at every position. With --engine ENGINE
+the runs are `dsv2-run ENGINE --max-new-tokens 0 --dump-logits ...`, and
+--greedy-new-tokens N also generates N ids from each case's prompt
+(tokens[:prompt_len]) with `--quiet` and requires the fixture's greedy
+continuation (tokens[prompt_len:][:N]). Prints one line per run; exits 1
+if any run failed.
 """
 
 import argparse
@@ -53,6 +58,9 @@ def main():
                         help="comma-separated K values (each clipped to the case length)")
     parser.add_argument("--tolerance", type=float, default=1e-4)
     parser.add_argument("--extra", default="", help="extra dsv2c eval arguments")
+    parser.add_argument("--engine", help="run this engine with dsv2-run instead of dsv2c eval")
+    parser.add_argument("--dsv2-run", dest="dsv2_run", default="dsv2-run")
+    parser.add_argument("--greedy-new-tokens", type=int, default=0)
     args = parser.parse_args()
 
     with open(os.path.join(args.fixture, "golden", "cases.json")) as f:
@@ -68,16 +76,21 @@ def main():
             runs = [None] + sorted({min(k, len(tokens)) for k in splits})
             for split in runs:
                 out = os.path.join(tmp, "logits.npy")
-                cmd = [args.dsv2c, "eval", "--model", args.fixture,
-                       "--tokens", ",".join(map(str, tokens)), "--dump-logits", out]
+                if args.engine:
+                    cmd = [args.dsv2_run, args.engine, "--max-new-tokens", "0", "--quiet",
+                           "--tokens", ",".join(map(str, tokens)), "--dump-logits", out]
+                else:
+                    cmd = [args.dsv2c, "eval", "--model", args.fixture,
+                           "--tokens", ",".join(map(str, tokens)), "--dump-logits", out]
                 if split is not None:
                     cmd += ["--decode-split", str(split)]
                 cmd += args.extra.split()
+                label_tool = "dsv2-run" if args.engine else "dsv2c"
                 result = subprocess.run(cmd, capture_output=True, text=True)
                 label = f"{os.path.basename(os.path.normpath(args.fixture))}/{case['name']} " \
                         f"(T={len(tokens)}, {'prefill' if split is None else f'decode-split {split}'})"
                 if result.returncode != 0:
-                    print(f"FAIL {label}: dsv2c exited {result.returncode}: {result.stderr.strip()}")
+                    print(f"FAIL {label}: {label_tool} exited {result.returncode}: {result.stderr.strip()}")
                     failures += 1
                     continue
                 got_shape, got = read_npy_f32(out)
@@ -92,7 +105,33 @@ def main():
                       f"= {max_diff / scale:.2e} x max|golden| ({scale:.3f}); "
                       f"greedy {'equal' if same_greedy else 'DIFFERENT'}")
                 failures += 0 if ok else 1
+            if args.engine and args.greedy_new_tokens:
+                failures += check_greedy(args, case)
     return 1 if failures else 0
+
+
+def check_greedy(args, case):
+    """dsv2-run --quiet generation from the case's prompt must continue it
+    exactly as the fixture's greedy tokens do."""
+    prompt = case["tokens"][:case["prompt_len"]]
+    expected = case["tokens"][case["prompt_len"]:][:args.greedy_new_tokens]
+    if len(expected) < args.greedy_new_tokens:
+        return 0
+    cmd = [args.dsv2_run, args.engine, "--tokens", ",".join(map(str, prompt)),
+           "--max-new-tokens", str(args.greedy_new_tokens), "--quiet"]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    label = f"{os.path.basename(os.path.normpath(args.fixture))}/{case['name']} " \
+            f"(greedy {args.greedy_new_tokens} new tokens)"
+    lines = result.stdout.splitlines()
+    if result.returncode != 0 or len(lines) != 1:
+        print(f"FAIL {label}: dsv2-run exited {result.returncode}, "
+              f"{len(lines)} lines: {result.stderr.strip()}")
+        return 1
+    got = [int(t) for t in lines[0].split(",")] if lines[0] else []
+    ok = got == expected
+    print(f"{'PASS' if ok else 'FAIL'} {label}: {lines[0]}"
+          f"{'' if ok else ' expected ' + ','.join(map(str, expected))}")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-//===- CpuEngine.cpp - Compile a step module into a CPU executor ----------===//
+//===- CpuEngine.cpp - Compile a step module into CPU kernels -------------===//
 
 #include "tools/dsv2c/CpuEngine.h"
 
@@ -9,58 +9,114 @@
 #include "codegen/cpu/ObjectEmitter.h"
 #include "codegen/cpu/Pipeline.h"
 #include "passes/kernel_formation/KernelFormation.h"
+#include "runtime/cpu/CpuFeatures.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+
+#include <chrono>
 
 namespace dsv2::tools {
 
-llvm::Expected<std::unique_ptr<dsv2::runtime::CpuExecutor>>
-buildCpuEngine(mlir::ModuleOp module, const ModelSource &source,
-               const CpuEngineOptions &options) {
-  if (!source.weights)
-    return makeError("the CPU engine needs weights");
+namespace {
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+/// Links the kernels into a shared library in a fresh temporary directory
+/// and returns its bytes; nothing is left on disk.
+llvm::Expected<std::vector<uint8_t>>
+linkKernelImage(mlir::ModuleOp kernels,
+                const mlir::dsv2::cpu::CpuTargetOptions &target) {
+  llvm::SmallString<128> directory;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("dsv2c-kernels", directory))
+    return makeError("cannot create a temporary directory: " + ec.message());
+  llvm::SmallString<128> library(directory);
+  llvm::sys::path::append(library, "kernels.so");
+  llvm::Error emitted =
+      mlir::dsv2::cpu::emitSharedLibrary(kernels, library, target);
+  std::vector<uint8_t> image;
+  if (!emitted) {
+    auto buffer = llvm::MemoryBuffer::getFile(library, /*IsText=*/false);
+    if (buffer)
+      image.assign((*buffer)->getBufferStart(), (*buffer)->getBufferEnd());
+    else
+      emitted = makeError("cannot read back " + library + ": " +
+                          buffer.getError().message());
+  }
+  llvm::sys::fs::remove(library);
+  llvm::sys::fs::remove(directory);
+  if (emitted)
+    return std::move(emitted);
+  return image;
+}
+
+} // namespace
+
+llvm::Expected<CompiledCpuKernels>
+compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options) {
+  CompiledCpuKernels compiled;
+  auto start = std::chrono::steady_clock::now();
   mlir::dsv2::KernelFormationOptions formation;
   formation.maxContext = options.maxContext;
   std::string error;
   auto formed = mlir::dsv2::formKernels(module, formation, error);
   if (mlir::failed(formed))
     return makeError("kernel formation: " + error);
-  std::vector<std::string> kernelNames;
+  compiled.formationSeconds = secondsSince(start);
+
+  start = std::chrono::steady_clock::now();
+  mlir::dsv2::cpu::CpuTargetOptions target;
+  target.cpu = options.cpu;
+  auto described = mlir::dsv2::cpu::describeCpuTarget(
+      target, dsv2::runtime::checkableCpuFeatures());
+  if (!described)
+    return described.takeError();
   for (auto kernel : formed->kernels->getOps<mlir::func::FuncOp>())
-    kernelNames.push_back(kernel.getSymName().str());
+    compiled.module.kernels.push_back(kernel.getSymName().str());
   if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(*formed->kernels)))
     return makeError("CPU code generation failed (see the diagnostics above)");
-  if (mlir::failed(
-          mlir::dsv2::cpu::addGridEntryPoints(*formed->kernels, kernelNames)))
+  if (mlir::failed(mlir::dsv2::cpu::addGridEntryPoints(*formed->kernels,
+                                                       compiled.module.kernels)))
     return makeError("CPU code generation: cannot build the grid entry points");
+  auto image = linkKernelImage(*formed->kernels, target);
+  if (!image)
+    return image.takeError();
+  compiled.codegenSeconds = secondsSince(start);
 
-  llvm::SmallString<128> directory(options.workDirectory);
-  if (directory.empty()) {
-    if (std::error_code ec =
-            llvm::sys::fs::createUniqueDirectory("dsv2c-engine", directory))
-      return makeError("cannot create a temporary directory: " + ec.message());
-  }
-  llvm::SmallString<128> library(directory);
-  llvm::sys::path::append(library, "kernels.so");
-  if (llvm::Error error =
-          mlir::dsv2::cpu::emitSharedLibrary(*formed->kernels, library))
-    return std::move(error);
-  auto loaded = dsv2::runtime::KernelLibrary::open(library.str().str());
-  // The mapping outlives the file: nothing is left behind.
-  if (options.workDirectory.empty()) {
-    llvm::sys::fs::remove(library);
-    llvm::sys::fs::remove(directory);
-  }
+  compiled.image = std::move(*image);
+  compiled.plan = std::move(formed->plan);
+  compiled.module.target = "cpu";
+  compiled.module.format = "elf-shared-object";
+  compiled.module.cpu = described->cpu;
+  compiled.module.cpuFeatures = described->features;
+  return compiled;
+}
+
+llvm::Expected<std::unique_ptr<dsv2::runtime::CpuExecutor>>
+buildCpuEngine(mlir::ModuleOp module, const ModelSource &source,
+               const CpuEngineOptions &options) {
+  if (!source.weights)
+    return makeError("the CPU engine needs weights");
+  auto compiled = compileCpuKernels(module, options);
+  if (!compiled)
+    return compiled.takeError();
+  auto loaded = dsv2::runtime::KernelLibrary::openImage(compiled->image,
+                                                        "the compiled kernels");
   if (!loaded.ok())
     return makeError(std::string(loaded.status().message()));
-
   auto fill = [&](const dsv2::runtime::BufferSpec &spec, void *destination) {
     return packWeight(*source.weights, spec, destination);
   };
+  dsv2::runtime::CpuExecutorOptions executorOptions;
+  executorOptions.threads = options.threads;
   auto executor = dsv2::runtime::CpuExecutor::create(
-      std::move(formed->plan), std::move(*loaded), fill, options.threads);
+      std::move(compiled->plan), std::move(*loaded), fill, executorOptions);
   if (!executor.ok())
     return makeError(std::string(executor.status().message()));
   return std::move(*executor);

@@ -1,8 +1,9 @@
-//===- CpuEngine.h - Compile a step module into a CPU executor --*- C++ -*-===//
+//===- CpuEngine.h - Compile a step module into CPU kernels -----*- C++ -*-===//
 //
-// The in-memory CPU engine (until the engine file format lands): kernel
-// formation, CPU code generation into a shared library in a temporary
-// directory, packed weights, and the runtime's CpuExecutor.
+// Kernel formation and CPU code generation of an optimized step module: a
+// launch plan plus the image of a shared library of its kernels. `dsv2c
+// compile` writes both into an engine file; `dsv2c eval --engine cpu` runs
+// them in memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +13,7 @@
 #include "tools/dsv2c/ModelSource.h"
 
 #include "runtime/cpu/CpuExecutor.h"
+#include "runtime/engine/EngineFormat.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -20,12 +22,25 @@ namespace dsv2::tools {
 struct CpuEngineOptions {
   int64_t maxContext = 4096;
   int threads = 0;
-  /// Directory for the kernel library; empty = a fresh temporary one.
-  std::string workDirectory;
+  /// LLVM CPU name, or "host" (see codegen/cpu/ObjectEmitter.h).
+  std::string cpu = "host";
 };
 
-/// Builds a CPU executor for the optimized `module` with the weights of
-/// `source`. Errors name the stage that failed.
+struct CompiledCpuKernels {
+  dsv2::runtime::LaunchPlan plan;
+  /// The kernels' shared library (ELF), as bytes.
+  std::vector<uint8_t> image;
+  dsv2::runtime::KernelModuleInfo module;
+  double formationSeconds = 0, codegenSeconds = 0;
+};
+
+/// Forms kernels for `module` and generates their CPU code. Errors name the
+/// stage that failed.
+llvm::Expected<CompiledCpuKernels>
+compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options);
+
+/// Builds an in-memory CPU executor for the optimized `module` with the
+/// weights of `source`.
 llvm::Expected<std::unique_ptr<dsv2::runtime::CpuExecutor>>
 buildCpuEngine(mlir::ModuleOp module, const ModelSource &source,
                const CpuEngineOptions &options);

@@ -94,15 +94,22 @@ private:
   WeightStorage storage;
 };
 
+/// --weight-dtype, or its `dsv2c compile` spelling --dtype.
+std::optional<std::string> storageOption(const CommandLine &cl) {
+  if (std::optional<std::string> value = cl.get("weight-dtype"))
+    return value;
+  return cl.get("dtype");
+}
+
 llvm::Expected<WeightStorage> parseStorage(const CommandLine &cl) {
-  std::string text = cl.get("weight-dtype").value_or("bf16");
+  std::string text = storageOption(cl).value_or("bf16");
   if (text == "bf16")
     return WeightStorage::BF16;
   if (text == "f32" || text == "fp32")
     return WeightStorage::F32;
   if (text == "f16" || text == "fp16")
     return WeightStorage::F16;
-  return cl.valueError("weight-dtype",
+  return cl.valueError(cl.has("weight-dtype") ? "weight-dtype" : "dtype",
                        "'" + text + "' is not one of bf16, f32, f16");
 }
 
@@ -194,20 +201,20 @@ llvm::Expected<ModelSource> loadCheckpoint(const CommandLine &cl,
     source.storage = WeightStorage::F16;
     break;
   }
-  if (cl.has("weight-dtype")) {
+  if (storageOption(cl)) {
     // Convert the checkpoint: every engine (and the interpreter) then sees
     // the weights rounded to the requested storage dtype.
     auto storage = parseStorage(cl);
     if (!storage)
       return storage.takeError();
     if (*storage == WeightStorage::F16)
-      return cl.valueError("weight-dtype",
+      return cl.valueError(cl.has("weight-dtype") ? "weight-dtype" : "dtype",
                            "a checkpoint converts to bf16 or f32 only");
     source.storage = *storage;
   }
   if (needWeights) {
     source.weights = std::make_unique<CheckpointWeights>(std::move(*checkpoint));
-    if (cl.has("weight-dtype"))
+    if (storageOption(cl))
       source.weights = std::make_unique<RoundedWeights>(std::move(source.weights),
                                                         source.storage);
   }

@@ -1,6 +1,6 @@
 //===- dsv2c.cpp - The DeepSeek-V2 compiler driver ------------------------===//
 //
-// dsv2c <command> [options]: emit IR, evaluate with the reference
+// dsv2c <command> [options]: compile engines, emit IR, evaluate with the reference
 // interpreter, report model figures. Errors go to stderr as one line
 // "dsv2c: error: ..." with exit code 1; usage errors exit with 2.
 //
@@ -24,11 +24,17 @@ struct Command {
 };
 
 const Command kCommands[] = {
+    {"compile", "compile a model into an engine for dsv2-run",
+     dsv2::tools::runCompile},
     {"emit", "print the model's IR at a stage (graph)", dsv2::tools::runEmit},
     {"eval", "run tokens through the reference interpreter, dump logits",
      dsv2::tools::runEval},
     {"report", "parameter counts, KV-cache bytes per token, layers",
      dsv2::tools::runReport},
+    {"tokenize", "text -> token ids with a tokenizer.json",
+     dsv2::tools::runTokenize},
+    {"detokenize", "token ids -> text with a tokenizer.json",
+     dsv2::tools::runDetokenize},
 };
 
 void printUsage(llvm::raw_ostream &os) {
@@ -65,7 +71,7 @@ int main(int argc, char **argv) {
     return exitCode;
   }
   llvm::WithColor::error(llvm::errs(), "dsv2c")
-      << "unknown command '" << name << "' (commands: emit, eval, report; "
+      << "unknown command '" << name << "' (commands: compile, emit, eval, report; "
       << "see dsv2c --help)\n";
   return 2;
 }

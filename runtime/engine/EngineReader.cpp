@@ -1,0 +1,297 @@
+//===- EngineReader.cpp - Loads and verifies an engine --------------------===//
+
+#include "runtime/engine/EngineReader.h"
+
+#include "runtime/engine/Checksum.h"
+#include "runtime/engine/engine_generated.h"
+
+#include "absl/strings/str_cat.h"
+
+#include <cstring>
+
+namespace dsv2::runtime {
+namespace fb = ::dsv2::engine::fb;
+
+namespace {
+
+/// Errors say which file is wrong and how; the caller adds nothing.
+class Problems {
+public:
+  explicit Problems(std::string source) : source(std::move(source)) {}
+  template <typename... Args> absl::Status corrupt(const Args &...args) const {
+    return absl::DataLossError(
+        absl::StrCat(source, ": corrupt engine: ", args...));
+  }
+  std::string source;
+};
+
+StepExpr fromFb(const fb::StepExpr *e) {
+  if (!e)
+    return {};
+  return {e->constant(), e->per_token(), e->per_past(), e->divisor()};
+}
+
+std::string str(const flatbuffers::String *s) { return s ? s->str() : ""; }
+
+template <typename T> bool inEnum(T value, T last) {
+  return static_cast<unsigned>(value) <= static_cast<unsigned>(last);
+}
+
+absl::Status readProgram(const fb::StepProgram *in, StepProgram &out,
+                         size_t bufferCount, const Problems &problems) {
+  if (!in || !in->launches())
+    return absl::OkStatus();
+  for (const fb::Launch *launch : *in->launches()) {
+    Launch l;
+    l.kernel = launch->kernel()->str();
+    l.origin = str(launch->origin());
+    if (launch->grid()->size() != 3)
+      return problems.corrupt("launch of ", l.kernel, " has ",
+                              launch->grid()->size(), " grid sizes, not 3");
+    for (int d = 0; d < 3; ++d) {
+      l.grid[d] = fromFb(launch->grid()->Get(d));
+      if (l.grid[d].divisor <= 0)
+        return problems.corrupt("launch of ", l.kernel, " divides by ",
+                                l.grid[d].divisor);
+    }
+    if (launch->args())
+      for (const fb::KernelArg *arg : *launch->args()) {
+        KernelArg a;
+        if (!inEnum(arg->kind(), fb::ArgKind::MAX))
+          return problems.corrupt("launch of ", l.kernel,
+                                  " has an argument of unknown kind");
+        a.kind = static_cast<KernelArg::Kind>(arg->kind());
+        a.buffer = arg->buffer();
+        a.offset = fromFb(arg->offset());
+        a.intValue = fromFb(arg->int_value());
+        a.floatValue = arg->float_value();
+        if (a.offset.divisor <= 0 || a.intValue.divisor <= 0)
+          return problems.corrupt("launch of ", l.kernel,
+                                  " has a step expression dividing by <= 0");
+        if (a.kind == KernelArg::Kind::Buffer &&
+            (a.buffer < 0 || static_cast<size_t>(a.buffer) >= bufferCount))
+          return problems.corrupt("launch of ", l.kernel, " uses buffer ",
+                                  a.buffer, " of ", bufferCount);
+        l.args.push_back(a);
+      }
+    out.launches.push_back(std::move(l));
+  }
+  return absl::OkStatus();
+}
+
+} // namespace
+
+absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
+                                         const std::string &source) {
+  Problems problems(source);
+  if (file.size() < kEngineHeaderBytes ||
+      std::memcmp(file.data(), kEngineMagic, sizeof kEngineMagic) != 0)
+    return absl::InvalidArgumentError(
+        absl::StrCat(source, ": not a dsv2 engine (no DSV2ENG header)"));
+  EngineHeader header;
+  std::memcpy(&header, file.data(), sizeof header);
+  if (header.schemaVersion != kEngineSchemaVersion)
+    return absl::FailedPreconditionError(absl::StrCat(
+        source, ": engine schema version ", header.schemaVersion,
+        ", this runtime reads version ", kEngineSchemaVersion,
+        "; recompile the engine with a matching dsv2c"));
+  if (header.headerBytes != kEngineHeaderBytes)
+    return problems.corrupt("header size ", header.headerBytes);
+  uint64_t available = file.size() - kEngineHeaderBytes;
+  if (header.flatbufferBytes != available)
+    return header.flatbufferBytes > available
+               ? problems.corrupt("truncated: ", file.size(), " bytes, the header says ",
+                                  kEngineHeaderBytes + header.flatbufferBytes)
+               : problems.corrupt(available - header.flatbufferBytes,
+                                  " unexpected bytes after the engine");
+  const uint8_t *data = file.data() + kEngineHeaderBytes;
+  if (checksum64(data, header.flatbufferBytes, kFlatbufferChecksumSeed) !=
+      header.flatbufferChecksum)
+    return problems.corrupt("checksum mismatch (the file was modified or "
+                            "damaged after dsv2c wrote it)");
+  if (!fb::EngineBufferHasIdentifier(data))
+    return problems.corrupt("no DSV2 flatbuffer identifier");
+  flatbuffers::Verifier verifier(data, header.flatbufferBytes,
+                                 /*max_depth=*/64, /*max_tables=*/10000000);
+  if (!fb::VerifyEngineBuffer(verifier))
+    return problems.corrupt("the flatbuffer does not verify");
+  const fb::Engine *engine = fb::GetEngine(data);
+  if (engine->schema_version() != kEngineSchemaVersion)
+    return problems.corrupt("header and flatbuffer disagree on the schema version");
+
+  ParsedEngine parsed;
+  EngineDescription &d = parsed.description;
+  d.target = engine->target()->str();
+  d.producer = str(engine->producer());
+  if (engine->build_id()->size() != kBuildIdBytes)
+    return problems.corrupt("build id of ", engine->build_id()->size(), " bytes");
+  std::memcpy(parsed.buildId.data(), engine->build_id()->data(), kBuildIdBytes);
+
+  const fb::ModelInfo *model = engine->model();
+  d.model = {str(model->description()), str(model->config_json()),
+             model->vocab_size(), model->hidden_size(), model->num_layers(),
+             model->max_position_embeddings(), model->bos_token_id(),
+             model->eos_token_id(), str(model->weight_dtype())};
+  if (const fb::KvCacheSpec *kv = engine->kv_cache())
+    d.kvCache = {str(kv->kind()), kv->values_per_token_per_layer(), kv->layers(),
+                 static_cast<ElementType>(kv->element_type()), kv->max_context(),
+                 kv->bytes_per_token(), kv->max_batch()};
+
+  if (engine->kernels()->size() != 1)
+    return problems.corrupt(engine->kernels()->size(),
+                            " kernel modules; this runtime expects one");
+  const fb::KernelModule *module = engine->kernels()->Get(0);
+  d.kernels.target = module->target()->str();
+  d.kernels.format = module->format()->str();
+  d.kernels.cpu = str(module->cpu());
+  if (module->cpu_features())
+    for (const flatbuffers::String *feature : *module->cpu_features())
+      d.kernels.cpuFeatures.push_back(feature->str());
+  if (module->kernels())
+    for (const flatbuffers::String *name : *module->kernels())
+      d.kernels.kernels.push_back(name->str());
+  parsed.kernelImage = {module->image()->data(), module->image()->size()};
+
+  if (engine->ranks()->size() != 1)
+    return problems.corrupt(engine->ranks()->size(),
+                            " ranks; this runtime runs single-rank engines");
+  const fb::RankProgram *rank = engine->ranks()->Get(0);
+  LaunchPlan &plan = d.plan;
+  for (const fb::Buffer *buffer : *rank->buffers()) {
+    BufferSpec spec;
+    spec.name = buffer->name()->str();
+    if (!inEnum(buffer->role(), fb::BufferRole::MAX) ||
+        !inEnum(buffer->type(), fb::ElementType::MAX))
+      return problems.corrupt("buffer ", spec.name, " has an unknown role or type");
+    spec.role = static_cast<BufferRole>(buffer->role());
+    spec.type = static_cast<ElementType>(buffer->type());
+    spec.elements = fromFb(buffer->elements());
+    if (spec.elements.divisor <= 0)
+      return problems.corrupt("buffer ", spec.name, " divides by <= 0");
+    spec.source = str(buffer->source());
+    if (buffer->shape())
+      spec.shape.assign(buffer->shape()->begin(), buffer->shape()->end());
+    if (buffer->constant_data())
+      spec.constantData.assign(buffer->constant_data()->begin(),
+                               buffer->constant_data()->end());
+    plan.buffers.push_back(std::move(spec));
+  }
+  size_t bufferCount = plan.buffers.size();
+  if (absl::Status status =
+          readProgram(rank->prefill(), plan.prefill, bufferCount, problems);
+      !status.ok())
+    return status;
+  if (absl::Status status =
+          readProgram(rank->decode(), plan.decode, bufferCount, problems);
+      !status.ok())
+    return status;
+  auto hasRole = [&](int32_t index, BufferRole role) {
+    return index >= 0 && static_cast<size_t>(index) < bufferCount &&
+           plan.buffers[index].role == role;
+  };
+  plan.tokensBuffer = rank->tokens_buffer();
+  plan.logitsBuffer = rank->logits_buffer();
+  if (!hasRole(plan.tokensBuffer, BufferRole::Tokens) ||
+      !hasRole(plan.logitsBuffer, BufferRole::Logits))
+    return problems.corrupt("the token or logit buffer index is wrong");
+  plan.vocabSize = d.model.vocabSize;
+  plan.maxContext = d.kvCache.maxContext;
+  if (plan.vocabSize <= 0 || plan.maxContext <= 0 || d.kvCache.maxBatch <= 0)
+    return problems.corrupt("vocabulary ", plan.vocabSize, ", context ",
+                            plan.maxContext, ", batch ", d.kvCache.maxBatch);
+
+  parsed.weightFile = rank->weight_file()->str();
+  if (parsed.weightFile.empty() || parsed.weightFile.find('/') != std::string::npos)
+    return problems.corrupt("weight file name '", parsed.weightFile, "'");
+  parsed.weightFileBytes = rank->weight_file_bytes();
+  // Every weight buffer without inline constants has exactly one entry, of
+  // exactly its size, inside the file and aligned.
+  std::vector<int> entriesPerBuffer(bufferCount, 0);
+  if (rank->weights())
+    for (const fb::WeightEntry *entry : *rank->weights()) {
+      PackedWeight w{entry->buffer(), entry->name()->str(), entry->offset(),
+                     entry->bytes(), entry->checksum()};
+      if (!hasRole(w.buffer, BufferRole::Weight))
+        return problems.corrupt("weight ", w.name, " names buffer ", w.buffer);
+      const BufferSpec &spec = plan.buffers[w.buffer];
+      uint64_t expected = static_cast<uint64_t>(spec.elements.evaluate(0, 0)) *
+                          elementBytes(spec.type);
+      if (w.bytes != expected || w.offset % kWeightAlignment != 0 ||
+          w.offset < kWeightsHeaderBytes || w.offset > parsed.weightFileBytes ||
+          w.bytes > parsed.weightFileBytes - w.offset)
+        return problems.corrupt("weight ", w.name, " at [", w.offset, ", +",
+                                w.bytes, ") does not fit its buffer (",
+                                expected, " bytes) or the weight file (",
+                                parsed.weightFileBytes, " bytes)");
+      ++entriesPerBuffer[w.buffer];
+      parsed.weights.push_back(std::move(w));
+    }
+  for (size_t i = 0; i < bufferCount; ++i) {
+    const BufferSpec &spec = plan.buffers[i];
+    bool packed = spec.role == BufferRole::Weight && spec.constantData.empty();
+    if (entriesPerBuffer[i] != (packed ? 1 : 0))
+      return problems.corrupt("buffer ", spec.name, " has ", entriesPerBuffer[i],
+                              " packed weights");
+    if (spec.role == BufferRole::Weight && !packed &&
+        static_cast<int64_t>(spec.constantData.size()) !=
+            spec.elements.evaluate(0, 0))
+      return problems.corrupt("constant ", spec.name, " has the wrong size");
+  }
+  return parsed;
+}
+
+absl::StatusOr<std::unique_ptr<LoadedEngine>>
+LoadedEngine::open(const std::string &path, const EngineLoadOptions &options) {
+  std::unique_ptr<LoadedEngine> loaded(new LoadedEngine());
+  loaded->enginePath = path;
+  auto engine = MappedFile::open(path);
+  if (!engine.ok())
+    return engine.status();
+  loaded->engine = std::move(*engine);
+  auto parsed = parseEngine(loaded->engine->bytes(), path);
+  if (!parsed.ok())
+    return parsed.status();
+  loaded->info = std::move(parsed->description);
+  loaded->image = parsed->kernelImage;
+
+  size_t slash = path.rfind('/');
+  loaded->weightsPath =
+      (slash == std::string::npos ? "" : path.substr(0, slash + 1)) +
+      parsed->weightFile;
+  const std::string &weightsPath = loaded->weightsPath;
+  auto weights = MappedFile::open(weightsPath);
+  if (!weights.ok())
+    return absl::NotFoundError(absl::StrCat(
+        path, ": its weight file is missing or unreadable: ",
+        weights.status().message()));
+  loaded->weights = std::move(*weights);
+  const MappedFile &file = *loaded->weights;
+  WeightsHeader header;
+  if (file.size() < sizeof header ||
+      std::memcmp(file.data(), kWeightsMagic, sizeof kWeightsMagic) != 0)
+    return absl::DataLossError(
+        absl::StrCat(weightsPath, ": not a dsv2 weight file (no DSV2WTS header)"));
+  std::memcpy(&header, file.data(), sizeof header);
+  if (std::memcmp(header.buildId, parsed->buildId.data(), kBuildIdBytes) != 0)
+    return absl::FailedPreconditionError(absl::StrCat(
+        weightsPath, ": belongs to another compile than ", path,
+        " (build ids differ); recompile or copy the matching pair"));
+  if (file.size() != parsed->weightFileBytes || header.fileBytes != file.size())
+    return absl::DataLossError(absl::StrCat(
+        weightsPath, ": truncated or extended: ", file.size(),
+        " bytes, the engine expects ", parsed->weightFileBytes));
+
+  loaded->addresses.assign(loaded->info.plan.buffers.size(), nullptr);
+  for (const PackedWeight &w : parsed->weights) {
+    const uint8_t *bytes = file.data() + w.offset;
+    if (options.verifyWeights &&
+        checksum64(bytes, w.bytes, kWeightChecksumSeed) != w.checksum)
+      return absl::DataLossError(absl::StrCat(
+          weightsPath, ": checksum mismatch in weight ", w.name, " (bytes ",
+          w.offset, "..", w.offset + w.bytes, ")"));
+    loaded->addresses[w.buffer] = bytes;
+  }
+  return loaded;
+}
+
+} // namespace dsv2::runtime

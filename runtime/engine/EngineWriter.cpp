@@ -1,0 +1,265 @@
+//===- EngineWriter.cpp - Writes an engine and its weights atomically -----===//
+
+#include "runtime/engine/EngineWriter.h"
+
+#include "runtime/engine/Checksum.h"
+#include "runtime/engine/engine_generated.h"
+
+#include "absl/strings/str_cat.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <random>
+#include <unistd.h>
+
+namespace dsv2::runtime {
+namespace fb = ::dsv2::engine::fb;
+
+namespace {
+
+absl::Status ioError(const std::string &what, const std::string &path) {
+  return absl::InternalError(
+      absl::StrCat("cannot ", what, " ", path, ": ", std::strerror(errno)));
+}
+
+std::string baseName(const std::string &path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+/// A name in the final file's directory that no other writer uses.
+std::string temporaryName(const std::string &path) {
+  std::random_device device;
+  return absl::StrCat(path, ".tmp-", getpid(), "-", device() % 1000000);
+}
+
+BuildId freshBuildId() {
+  std::random_device device;
+  BuildId id;
+  for (uint8_t &byte : id)
+    byte = static_cast<uint8_t>(device());
+  return id;
+}
+
+fb::StepExpr toFb(const StepExpr &e) {
+  return fb::StepExpr(e.constant, e.perToken, e.perPast, e.divisor);
+}
+
+flatbuffers::Offset<fb::StepProgram>
+buildProgram(flatbuffers::FlatBufferBuilder &b, const StepProgram &program) {
+  std::vector<flatbuffers::Offset<fb::Launch>> launches;
+  for (const Launch &launch : program.launches) {
+    std::vector<flatbuffers::Offset<fb::KernelArg>> args;
+    for (const KernelArg &arg : launch.args) {
+      fb::StepExpr offset = toFb(arg.offset), intValue = toFb(arg.intValue);
+      args.push_back(fb::CreateKernelArg(
+          b, static_cast<fb::ArgKind>(arg.kind), arg.buffer, &offset,
+          &intValue, arg.floatValue));
+    }
+    std::vector<fb::StepExpr> grid = {toFb(launch.grid[0]), toFb(launch.grid[1]),
+                                      toFb(launch.grid[2])};
+    launches.push_back(fb::CreateLaunchDirect(b, launch.kernel.c_str(), &grid,
+                                              &args, launch.origin.c_str()));
+  }
+  return fb::CreateStepProgramDirect(b, &launches);
+}
+
+} // namespace
+
+std::string weightFilePath(const std::string &enginePath, int rank) {
+  return absl::StrCat(enginePath, ".rank", rank, ".weights");
+}
+
+std::vector<uint8_t> serializeEngine(const EngineDescription &description,
+                                     absl::Span<const uint8_t> kernelImage,
+                                     const BuildId &buildId,
+                                     const std::string &weightFileName,
+                                     uint64_t weightFileBytes,
+                                     const std::vector<PackedWeight> &weights) {
+  flatbuffers::FlatBufferBuilder b(1 << 20);
+  const LaunchPlan &plan = description.plan;
+
+  std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
+  for (const BufferSpec &spec : plan.buffers) {
+    fb::StepExpr elements = toFb(spec.elements);
+    buffers.push_back(fb::CreateBufferDirect(
+        b, spec.name.c_str(), static_cast<fb::BufferRole>(spec.role),
+        static_cast<fb::ElementType>(spec.type), &elements, spec.source.c_str(),
+        &spec.shape, spec.constantData.empty() ? nullptr : &spec.constantData));
+  }
+  std::vector<flatbuffers::Offset<fb::WeightEntry>> entries;
+  for (const PackedWeight &weight : weights)
+    entries.push_back(fb::CreateWeightEntryDirect(b, weight.buffer,
+                                                  weight.name.c_str(),
+                                                  weight.offset, weight.bytes,
+                                                  weight.checksum));
+  auto prefill = buildProgram(b, plan.prefill);
+  auto decode = buildProgram(b, plan.decode);
+  std::vector<flatbuffers::Offset<fb::RankProgram>> ranks = {
+      fb::CreateRankProgramDirect(b, 0, &buffers, prefill, decode,
+                                  plan.tokensBuffer, plan.logitsBuffer,
+                                  weightFileName.c_str(), weightFileBytes,
+                                  &entries)};
+
+  const KernelModuleInfo &info = description.kernels;
+  std::vector<flatbuffers::Offset<flatbuffers::String>> features, kernelNames;
+  for (const std::string &feature : info.cpuFeatures)
+    features.push_back(b.CreateString(feature));
+  for (const std::string &name : info.kernels)
+    kernelNames.push_back(b.CreateString(name));
+  // The image is dlopen'ed from a copy, so its alignment only matters for
+  // reading it; 64 keeps it cache-line aligned.
+  b.ForceVectorAlignment(kernelImage.size(), 1, 64);
+  auto image = b.CreateVector(kernelImage.data(), kernelImage.size());
+  std::vector<flatbuffers::Offset<fb::KernelModule>> modules = {
+      fb::CreateKernelModule(b, b.CreateString(info.target),
+                             b.CreateString(info.format),
+                             b.CreateString(info.cpu),
+                             b.CreateVector(features),
+                             b.CreateVector(kernelNames), image)};
+
+  const EngineModelInfo &m = description.model;
+  auto model = fb::CreateModelInfoDirect(
+      b, m.description.c_str(), m.configJson.c_str(), m.vocabSize, m.hiddenSize,
+      m.numLayers, m.maxPositionEmbeddings, m.bosTokenId, m.eosTokenId,
+      m.weightDtype.c_str());
+  const EngineKvCacheInfo &kv = description.kvCache;
+  auto kvCache = fb::CreateKvCacheSpecDirect(
+      b, kv.kind.c_str(), kv.valuesPerTokenPerLayer, kv.layers,
+      static_cast<fb::ElementType>(kv.elementType), kv.maxContext,
+      kv.bytesPerToken, kv.maxBatch);
+  auto parallel = fb::CreateParallelPlan(b, 1, 1, 1);
+  std::vector<uint8_t> id(buildId.begin(), buildId.end());
+  auto engine = fb::CreateEngineDirect(
+      b, kEngineSchemaVersion, description.target.c_str(), &id,
+      description.producer.c_str(), model, kvCache, parallel, &modules, &ranks);
+  fb::FinishEngineBuffer(b, engine);
+
+  EngineHeader header{};
+  std::memcpy(header.magic, kEngineMagic, sizeof header.magic);
+  header.schemaVersion = kEngineSchemaVersion;
+  header.headerBytes = kEngineHeaderBytes;
+  header.flatbufferBytes = b.GetSize();
+  header.flatbufferChecksum =
+      checksum64(b.GetBufferPointer(), b.GetSize(), kFlatbufferChecksumSeed);
+  std::vector<uint8_t> file(kEngineHeaderBytes + b.GetSize());
+  std::memcpy(file.data(), &header, sizeof header);
+  std::memcpy(file.data() + kEngineHeaderBytes, b.GetBufferPointer(), b.GetSize());
+  return file;
+}
+
+EngineWriter::EngineWriter(std::string enginePath, std::string weightsPath,
+                           std::string weightsTemporary, int fd, BuildId buildId)
+    : enginePath(std::move(enginePath)), weightsPath(std::move(weightsPath)),
+      weightsTemporary(std::move(weightsTemporary)), fd(fd), buildId(buildId) {
+  engineTemporary = temporaryName(this->enginePath);
+}
+
+absl::StatusOr<std::unique_ptr<EngineWriter>>
+EngineWriter::create(const std::string &enginePath) {
+  std::string weightsPath = weightFilePath(enginePath, 0);
+  std::string temporary = temporaryName(weightsPath);
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return ioError("create", temporary);
+  return std::unique_ptr<EngineWriter>(new EngineWriter(
+      enginePath, weightsPath, temporary, fd, freshBuildId()));
+}
+
+EngineWriter::~EngineWriter() {
+  if (fd >= 0)
+    ::close(fd);
+  if (!committed) {
+    ::unlink(weightsTemporary.c_str());
+    ::unlink(engineTemporary.c_str());
+  }
+}
+
+std::vector<std::string> EngineWriter::temporaryPaths() const {
+  return {weightsTemporary, engineTemporary};
+}
+
+absl::Status EngineWriter::writeAt(uint64_t position, const void *data,
+                                   size_t size) {
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  while (size > 0) {
+    ssize_t written = ::pwrite(fd, bytes, size, static_cast<off_t>(position));
+    if (written < 0) {
+      if (errno == EINTR)
+        continue;
+      return ioError("write", weightsTemporary);
+    }
+    bytes += written;
+    position += written;
+    size -= written;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EngineWriter::addWeight(int32_t buffer, const std::string &name,
+                                     absl::Span<const uint8_t> bytes) {
+  if (committed)
+    return absl::FailedPreconditionError("the engine is already committed");
+  offset = (offset + kWeightAlignment - 1) / kWeightAlignment * kWeightAlignment;
+  if (absl::Status status = writeAt(offset, bytes.data(), bytes.size());
+      !status.ok())
+    return status;
+  weights.push_back({buffer, name, offset, bytes.size(),
+                     checksum64(bytes.data(), bytes.size(), kWeightChecksumSeed)});
+  offset += bytes.size();
+  return absl::OkStatus();
+}
+
+absl::Status EngineWriter::commit(const EngineDescription &description,
+                                  absl::Span<const uint8_t> kernelImage) {
+  if (committed)
+    return absl::FailedPreconditionError("the engine is already committed");
+  WeightsHeader header{};
+  std::memcpy(header.magic, kWeightsMagic, sizeof header.magic);
+  header.schemaVersion = kEngineSchemaVersion;
+  header.rank = 0;
+  std::memcpy(header.buildId, buildId.data(), buildId.size());
+  header.fileBytes = offset;
+  if (absl::Status status = writeAt(0, &header, sizeof header); !status.ok())
+    return status;
+  if (::ftruncate(fd, static_cast<off_t>(offset)) != 0 || ::fsync(fd) != 0)
+    return ioError("finish", weightsTemporary);
+  ::close(fd);
+  fd = -1;
+
+  std::vector<uint8_t> engine =
+      serializeEngine(description, kernelImage, buildId, baseName(weightsPath),
+                      offset, weights);
+  int engineFd = ::open(engineTemporary.c_str(),
+                        O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (engineFd < 0)
+    return ioError("create", engineTemporary);
+  size_t done = 0;
+  while (done < engine.size()) {
+    ssize_t written = ::write(engineFd, engine.data() + done, engine.size() - done);
+    if (written < 0 && errno == EINTR)
+      continue;
+    if (written < 0) {
+      ::close(engineFd);
+      return ioError("write", engineTemporary);
+    }
+    done += written;
+  }
+  if (::fsync(engineFd) != 0) {
+    ::close(engineFd);
+    return ioError("write", engineTemporary);
+  }
+  ::close(engineFd);
+  // Weights first: until the engine is renamed, nothing under its name
+  // refers to the new weight file.
+  if (::rename(weightsTemporary.c_str(), weightsPath.c_str()) != 0)
+    return ioError("rename into place", weightsPath);
+  if (::rename(engineTemporary.c_str(), enginePath.c_str()) != 0)
+    return ioError("rename into place", enginePath);
+  committed = true;
+  return absl::OkStatus();
+}
+
+} // namespace dsv2::runtime

@@ -1,0 +1,66 @@
+//===- RunOptions.h - dsv2-run's command line -------------------*- C++ -*-===//
+//
+// dsv2-run links no LLVM, so it parses its own (small) command line: the
+// engine path, one prompt or a file of prompts, generation and sampling
+// settings, and output choices.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TOOLS_DSV2_RUN_RUNOPTIONS_H
+#define TOOLS_DSV2_RUN_RUNOPTIONS_H
+
+#include "absl/status/statusor.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace dsv2::run {
+
+struct SamplingOptions {
+  /// 0: greedy (argmax).
+  double temperature = 0;
+  /// 0: no top-k cut.
+  int64_t topK = 0;
+  double topP = 1.0;
+  uint64_t seed = 0;
+};
+
+struct RunOptions {
+  std::string engine;
+  /// The prompts of the batch (one from --tokens, or one per line of
+  /// --tokens-file).
+  std::vector<std::vector<int32_t>> prompts;
+  int64_t maxNewTokens = 16;
+  /// Prefill only the first K prompt tokens, then feed the rest one per
+  /// step (the decode program), as `dsv2c eval --decode-split` does.
+  std::optional<int64_t> decodeSplit;
+  SamplingOptions sampling;
+  bool ignoreEos = false;
+  std::optional<std::string> dumpLogits;
+  int threads = 0;
+  bool quiet = false;
+  bool verifyWeights = true;
+  bool info = false;
+  bool help = false;
+};
+
+/// Parses argv[1..]. A mistake in how dsv2-run was called (exit code 2, as
+/// opposed to 1 for a failure while running) is an InvalidArgument status
+/// whose message starts with "usage: ".
+absl::StatusOr<RunOptions> parseRunOptions(int argc, char **argv);
+
+/// Whether `status` came from a usage mistake.
+bool isUsageError(const absl::Status &status);
+
+/// Parses "ID,ID,..." (spaces allowed around ids); `where` names the source
+/// in errors ("--tokens", "prompts.txt:3").
+absl::StatusOr<std::vector<int32_t>> parseTokenList(const std::string &text,
+                                                    const std::string &where);
+
+void printHelp();
+
+} // namespace dsv2::run
+
+#endif // TOOLS_DSV2_RUN_RUNOPTIONS_H

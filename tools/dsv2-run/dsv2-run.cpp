@@ -1,0 +1,263 @@
+//===- dsv2-run.cpp - Runs a compiled engine ------------------------------===//
+//
+// dsv2-run ENGINE (--tokens ... | --tokens-file FILE) [options]: loads and
+// verifies an engine written by `dsv2c compile`, generates, streams ids and
+// prints a summary. Links no LLVM/MLIR: it must run on a machine with only
+// a C++ runtime (and, for GPU engines, a driver). Errors: one line
+// "dsv2-run: error: ..." on stderr, exit 1; usage mistakes exit 2.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/dsv2-run/Generation.h"
+#include "tools/dsv2-run/RunOptions.h"
+
+#include "runtime/cpu/CpuExecutor.h"
+#include "runtime/cpu/CpuFeatures.h"
+#include "runtime/engine/EngineReader.h"
+#include "runtime/io/Npy.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+#include <chrono>
+#include <cstdio>
+#include <sys/resource.h>
+
+namespace {
+
+namespace rt = ::dsv2::runtime;
+using dsv2::run::RunOptions;
+
+std::string mebibytes(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", bytes / (1024.0 * 1024.0));
+  return text;
+}
+
+const char *elementName(rt::ElementType type) {
+  switch (type) {
+  case rt::ElementType::F32:
+    return "f32";
+  case rt::ElementType::BF16:
+    return "bf16";
+  case rt::ElementType::F16:
+    return "f16";
+  case rt::ElementType::I32:
+    return "i32";
+  }
+  return "?";
+}
+
+void printInfo(const rt::LoadedEngine &engine) {
+  const rt::EngineDescription &d = engine.description();
+  const rt::LaunchPlan &plan = d.plan;
+  std::printf("engine:        %s\n", engine.path().c_str());
+  std::printf("producer:      %s\n", d.producer.c_str());
+  std::printf("model:         %s (%lld layers, hidden %lld, vocab %lld)\n",
+              d.model.description.c_str(), (long long)d.model.numLayers,
+              (long long)d.model.hiddenSize, (long long)d.model.vocabSize);
+  std::printf("target:        %s, %s for CPU '%s' [%s]\n", d.target.c_str(),
+              d.kernels.format.c_str(), d.kernels.cpu.c_str(),
+              absl::StrJoin(d.kernels.cpuFeatures, ",").c_str());
+  std::printf("kernels:       %zu (%s image)\n", d.kernels.kernels.size(),
+              mebibytes(engine.kernelImage().size()).c_str());
+  std::printf("weights:       %s, %s in %s\n", d.model.weightDtype.c_str(),
+              mebibytes(engine.weightFileBytes()).c_str(),
+              engine.weightPath().c_str());
+  std::printf("kv cache:      %s, %lld values/token/layer (%s), %lld bytes/token, "
+              "%lld positions x %lld sequences\n",
+              d.kvCache.kind.c_str(), (long long)d.kvCache.valuesPerTokenPerLayer,
+              elementName(d.kvCache.elementType), (long long)d.kvCache.bytesPerToken,
+              (long long)d.kvCache.maxContext, (long long)d.kvCache.maxBatch);
+  std::printf("steps:         prefill %zu launches, decode %zu launches, %zu buffers\n",
+              plan.prefill.launches.size(), plan.decode.launches.size(),
+              plan.buffers.size());
+  std::printf("tokens:        bos %lld, eos %lld\n", (long long)d.model.bosTokenId,
+              (long long)d.model.eosTokenId);
+}
+
+/// Checks the batch against the engine before any step runs, so errors name
+/// the sequence and position the user wrote.
+absl::Status checkPrompts(const RunOptions &options, const rt::EngineDescription &d) {
+  if (static_cast<int64_t>(options.prompts.size()) > d.kvCache.maxBatch)
+    return absl::OutOfRangeError(absl::StrCat(
+        "a batch of ", options.prompts.size(),
+        " sequences exceeds the engine's maximum of ", d.kvCache.maxBatch,
+        " (dsv2c compile --max-batch)"));
+  for (size_t s = 0; s < options.prompts.size(); ++s) {
+    const std::vector<int32_t> &prompt = options.prompts[s];
+    std::string which =
+        options.prompts.size() > 1 ? absl::StrCat("sequence ", s, ": ") : "";
+    if (prompt.empty())
+      return absl::InvalidArgumentError(absl::StrCat(which, "the prompt is empty"));
+    for (size_t p = 0; p < prompt.size(); ++p)
+      if (prompt[p] >= d.model.vocabSize)
+        return absl::OutOfRangeError(absl::StrCat(
+            which, "token id ", prompt[p], " at position ", p,
+            " is outside the vocabulary [0, ", d.model.vocabSize, ")"));
+    // The last generated id is never fed back.
+    int64_t needed = static_cast<int64_t>(prompt.size()) +
+                     std::max<int64_t>(options.maxNewTokens - 1, 0);
+    if (needed > d.kvCache.maxContext)
+      return absl::OutOfRangeError(absl::StrCat(
+          which, prompt.size(), " prompt tokens + ", options.maxNewTokens,
+          " new tokens need ", needed, " positions; the engine holds ",
+          d.kvCache.maxContext, " (dsv2c compile --max-context)"));
+  }
+  return absl::OkStatus();
+}
+
+/// FILE for one sequence; FILE with ".<i>" before ".npy" in a batch.
+std::string logitsPath(const std::string &path, size_t sequence, size_t batch) {
+  if (batch == 1)
+    return path;
+  std::string stem = path, extension;
+  if (path.size() > 4 && path.compare(path.size() - 4, 4, ".npy") == 0) {
+    stem = path.substr(0, path.size() - 4);
+    extension = ".npy";
+  }
+  return absl::StrCat(stem, ".", sequence, extension);
+}
+
+absl::Status run(const RunOptions &options) {
+  auto loadStart = std::chrono::steady_clock::now();
+  rt::EngineLoadOptions loadOptions;
+  loadOptions.verifyWeights = options.verifyWeights;
+  auto engine = rt::LoadedEngine::open(options.engine, loadOptions);
+  if (!engine.ok())
+    return engine.status();
+  const rt::EngineDescription &d = (*engine)->description();
+  if (options.info) {
+    printInfo(**engine);
+    return absl::OkStatus();
+  }
+  if (d.target != "cpu" || d.kernels.target != "cpu")
+    return absl::FailedPreconditionError(absl::StrCat(
+        options.engine, ": an engine for target '", d.target,
+        "'; this dsv2-run runs cpu engines (recompile with dsv2c compile "
+        "--target cpu)"));
+  if (absl::Status status =
+          rt::checkHostRuns(d.kernels.cpuFeatures, d.kernels.cpu, options.engine);
+      !status.ok())
+    return status;
+  if (absl::Status status = checkPrompts(options, d); !status.ok())
+    return status;
+
+  auto library =
+      rt::KernelLibrary::openImage((*engine)->kernelImage(), options.engine);
+  if (!library.ok())
+    return library.status();
+  rt::CpuExecutorOptions executorOptions;
+  executorOptions.threads = options.threads;
+  executorOptions.sequences = static_cast<int>(options.prompts.size());
+  auto executor = rt::CpuExecutor::create(d.plan, std::move(*library),
+                                          (*engine)->weightAddresses(),
+                                          executorOptions);
+  if (!executor.ok())
+    return executor.status();
+  double loadSeconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - loadStart)
+          .count();
+
+  size_t batch = options.prompts.size();
+  // Streaming: one sequence prints its ids on one line as they come; a
+  // batch prints one line per decode round with every sequence's new id.
+  std::vector<std::string> round(batch, "-");
+  bool anyPrinted = false;
+  auto onToken = [&](int sequence, int32_t id) {
+    if (options.quiet)
+      return;
+    if (batch == 1) {
+      std::printf("%s%d", anyPrinted ? "," : "", id);
+      std::fflush(stdout);
+      anyPrinted = true;
+    } else {
+      round[sequence] = std::to_string(id);
+    }
+  };
+  int rounds = 0;
+  auto onRound = [&]() {
+    if (options.quiet || batch == 1)
+      return;
+    std::printf("round %d: %s\n", rounds++, absl::StrJoin(round, " ").c_str());
+    std::fflush(stdout);
+    round.assign(batch, "-");
+  };
+  dsv2::run::GenerationStats stats;
+  auto results = dsv2::run::generate(**executor, options, d.model.eosTokenId,
+                                      stats, onToken, onRound);
+  if (batch == 1 && anyPrinted && !options.quiet)
+    std::printf("\n");
+  if (!results.ok())
+    return results.status();
+
+  if (options.dumpLogits)
+    for (size_t s = 0; s < batch; ++s) {
+      int64_t positions = static_cast<int64_t>(options.prompts[s].size());
+      absl::Status status = rt::writeNpyF32(
+          logitsPath(*options.dumpLogits, s, batch), {positions, d.model.vocabSize},
+          absl::MakeConstSpan((*results)[s].promptLogits));
+      if (!status.ok())
+        return status;
+    }
+
+  for (size_t s = 0; s < batch; ++s) {
+    const dsv2::run::SequenceResult &result = (*results)[s];
+    std::string ids = absl::StrJoin(result.generated, ",");
+    if (options.quiet)
+      std::printf("%s\n", ids.c_str());
+    else if (batch > 1)
+      std::printf("sequence %zu: %s%s\n", s, ids.c_str(),
+                  result.stoppedAtEos ? " (eos)" : "");
+  }
+  std::fflush(stdout);
+  if (options.quiet)
+    return absl::OkStatus();
+
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::fprintf(stderr, "dsv2-run: %s (%s, %s weights, cpu '%s'), %zu sequence(s)\n",
+               options.engine.c_str(), d.model.description.c_str(),
+               d.model.weightDtype.c_str(), d.kernels.cpu.c_str(), batch);
+  std::fprintf(stderr, "  load:     %.3f s (%s weights mapped%s)\n", loadSeconds,
+               mebibytes((*engine)->weightFileBytes()).c_str(),
+               options.verifyWeights ? ", checksums verified" : "");
+  std::fprintf(stderr, "  prefill:  %lld tokens in %.4f s = %.1f tokens/s\n",
+               (long long)stats.prefillTokens, stats.prefillSeconds,
+               stats.prefillSeconds > 0 ? stats.prefillTokens / stats.prefillSeconds : 0.0);
+  if (stats.decodeTokens > 0)
+    std::fprintf(stderr, "  decode:   %lld tokens in %.4f s = %.1f tokens/s\n",
+                 (long long)stats.decodeTokens, stats.decodeSeconds,
+                 stats.decodeTokens / stats.decodeSeconds);
+  else
+    std::fprintf(stderr, "  decode:   none\n");
+  std::fprintf(stderr, "  memory:   peak RSS %s (buffers and KV caches %s)\n",
+               mebibytes(usage.ru_maxrss * 1024.0).c_str(),
+               mebibytes((*executor)->allocatedBytes()).c_str());
+  if (options.dumpLogits)
+    std::fprintf(stderr, "  logits:   %s%s\n", options.dumpLogits->c_str(),
+                 batch > 1 ? " (one file per sequence: .<i> before .npy)" : "");
+  return absl::OkStatus();
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  auto options = dsv2::run::parseRunOptions(argc, argv);
+  if (!options.ok()) {
+    std::fprintf(stderr, "dsv2-run: error: %s\n",
+                 std::string(options.status().message()).c_str());
+    return dsv2::run::isUsageError(options.status()) ? 2 : 1;
+  }
+  if (options->help) {
+    dsv2::run::printHelp();
+    return 0;
+  }
+  absl::Status status = run(*options);
+  if (!status.ok()) {
+    std::fprintf(stderr, "dsv2-run: error: %s\n",
+                 std::string(status.message()).c_str());
+    return 1;
+  }
+  return 0;
+}

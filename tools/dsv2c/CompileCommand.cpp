@@ -1,0 +1,241 @@
+//===- CompileCommand.cpp - dsv2c compile ---------------------------------===//
+//
+// Compiles a model into an engine file: graph, dsv2-optimize, kernel
+// formation, CPU code generation, and the weights packed into the engine's
+// layouts and dtype (absorbed and derived tensors included) in a weight file
+// beside it. Prints a progress bar while packing and a per-stage summary.
+//
+//===----------------------------------------------------------------------===//
+
+#include "tools/dsv2c/Commands.h"
+#include "tools/dsv2c/CpuEngine.h"
+#include "tools/dsv2c/GraphPipeline.h"
+#include "tools/dsv2c/ModelSource.h"
+#include "tools/dsv2c/ProgressBar.h"
+#include "tools/dsv2c/WeightPacking.h"
+
+#include "models/deepseek_v2/ModelConfig.h"
+#include "runtime/engine/EngineWriter.h"
+
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Signals.h"
+
+#include <chrono>
+
+namespace dsv2::tools {
+namespace rt = ::dsv2::runtime;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// The KV cache as the launch plan allocates it.
+rt::EngineKvCacheInfo describeCache(const rt::LaunchPlan &plan,
+                                    const dsv2::model::ModelConfig &config,
+                                    int64_t maxBatch) {
+  rt::EngineKvCacheInfo cache;
+  cache.layers = config.numHiddenLayers;
+  cache.maxContext = plan.maxContext;
+  cache.maxBatch = maxBatch;
+  int64_t elementsPerToken = 0;
+  for (const rt::BufferSpec &spec : plan.buffers)
+    if (spec.role == rt::BufferRole::Cache) {
+      elementsPerToken += spec.elements.evaluate(0, 0) / plan.maxContext;
+      cache.bytesPerToken +=
+          spec.elements.evaluate(0, 0) / plan.maxContext * rt::elementBytes(spec.type);
+      cache.elementType = spec.type;
+    }
+  cache.valuesPerTokenPerLayer = elementsPerToken / std::max<int64_t>(cache.layers, 1);
+  cache.kind = cache.valuesPerTokenPerLayer ==
+                       config.kvLoraRank + config.qkRopeHeadDim
+                   ? "latent"
+                   : "naive";
+  return cache;
+}
+
+/// Removes the writer's temporary files if the compile is interrupted.
+class RemoveOnSignal {
+public:
+  explicit RemoveOnSignal(std::vector<std::string> paths) : paths(std::move(paths)) {
+    for (const std::string &path : this->paths)
+      llvm::sys::RemoveFileOnSignal(path);
+  }
+  ~RemoveOnSignal() {
+    for (const std::string &path : paths)
+      llvm::sys::DontRemoveFileOnSignal(path);
+  }
+
+private:
+  std::vector<std::string> paths;
+};
+
+} // namespace
+
+llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
+  std::vector<OptionSpec> options = modelSourceOptions(/*withWeights=*/true);
+  // The engine's dtype: --dtype (issue spelling) or --weight-dtype.
+  options.push_back({"dtype", "bf16|fp32",
+                     "weight dtype of the engine (default: bf16 for presets, "
+                     "the checkpoint's own otherwise)"});
+  options.push_back({"target", "cpu", "what the kernels run on (default cpu)"});
+  options.push_back({"cpu", "NAME",
+                     "with --target cpu: the CPU to generate code for, 'host' "
+                     "(default) or an LLVM CPU name such as x86-64-v3"});
+  options.push_back({"max-context", "N",
+                     "positions each sequence's KV cache holds (default: the "
+                     "model's max_position_embeddings, at most 4096)"});
+  options.push_back({"max-batch", "N",
+                     "sequences one dsv2-run may hold at once (default 8)"});
+  for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
+    options.push_back(option);
+  options.push_back({"o", "ENGINE",
+                     "the engine file to write; its weights go to "
+                     "ENGINE.rank0.weights beside it"});
+  options.push_back({"target-label", "NAME",
+                     "for tests only: record NAME as the engine's target "
+                     "(exercises dsv2-run's target check)"});
+  CommandLine cl("dsv2c compile",
+                 "Compile a model into an engine that dsv2-run loads.", options);
+  if (llvm::Error error = cl.parse(args))
+    return error;
+  if (cl.wantsHelp()) {
+    cl.printHelp(llvm::outs());
+    return llvm::Error::success();
+  }
+  std::optional<std::string> output = cl.get("o");
+  if (!output || output->empty())
+    return makeUsageError("dsv2c compile: -o ENGINE is required");
+  if (cl.has("dtype") && cl.has("weight-dtype"))
+    return makeUsageError("dsv2c compile: give --dtype or --weight-dtype, not both");
+  std::string target = cl.get("target").value_or("cpu");
+  if (target != "cpu")
+    return cl.valueError(
+        "target", "'" + target +
+                      "' is not available: cpu is the only target so far (GPU "
+                      "targets sm_80 and sm_90a come with the PTX backend)");
+  auto maxBatch = cl.getInteger("max-batch");
+  if (!maxBatch)
+    return maxBatch.takeError();
+  if (maxBatch->value_or(8) < 1)
+    return cl.valueError("max-batch", "must be at least 1");
+  auto maxContext = cl.getInteger("max-context");
+  if (!maxContext)
+    return maxContext.takeError();
+
+  Clock::time_point totalStart = Clock::now(), start = totalStart;
+  auto source = loadModelSource(cl, /*needWeights=*/true);
+  if (!source)
+    return source.takeError();
+  const dsv2::model::ModelConfig &config = source->config;
+  int64_t context = maxContext->value_or(
+      std::min<int64_t>(config.maxPositionEmbeddings, 4096));
+  if (context < 1 || context > config.maxPositionEmbeddings)
+    return cl.valueError("max-context",
+                         llvm::formatv("{0} must be between 1 and the model's "
+                                       "max_position_embeddings ({1})",
+                                       context, config.maxPositionEmbeddings)
+                             .str());
+  double loadSeconds = secondsSince(start);
+
+  start = Clock::now();
+  mlir::MLIRContext mlirContext;
+  auto module = buildPipelinedModule(mlirContext, *source, cl, "dsv2-optimize");
+  if (!module)
+    return module.takeError();
+  double pipelineSeconds = secondsSince(start);
+
+  CpuEngineOptions engineOptions;
+  engineOptions.maxContext = context;
+  engineOptions.cpu = cl.get("cpu").value_or("host");
+  llvm::errs() << llvm::formatv("dsv2c compile: {0}: generating CPU kernels for "
+                                "'{1}'...\n",
+                                source->description, engineOptions.cpu);
+  auto compiled = compileCpuKernels(**module, engineOptions);
+  if (!compiled)
+    return compiled.takeError();
+
+  start = Clock::now();
+  auto writer = rt::EngineWriter::create(*output);
+  if (!writer.ok())
+    return makeError(std::string(writer.status().message()));
+  RemoveOnSignal cleanup((*writer)->temporaryPaths());
+  const rt::LaunchPlan &plan = compiled->plan;
+  uint64_t totalBytes = 0;
+  for (const rt::BufferSpec &spec : plan.buffers)
+    if (spec.role == rt::BufferRole::Weight && spec.constantData.empty())
+      totalBytes += spec.elements.evaluate(0, 0) * rt::elementBytes(spec.type);
+  ProgressBar progress("packing weights", totalBytes, llvm::errs());
+  std::vector<uint8_t> bytes;
+  for (size_t i = 0; i < plan.buffers.size(); ++i) {
+    const rt::BufferSpec &spec = plan.buffers[i];
+    if (spec.role != rt::BufferRole::Weight || !spec.constantData.empty())
+      continue;
+    bytes.assign(spec.elements.evaluate(0, 0) * rt::elementBytes(spec.type), 0);
+    if (absl::Status status = packWeight(*source->weights, spec, bytes.data());
+        !status.ok())
+      return makeError("packing weight " + spec.name + ": " +
+                       std::string(status.message()));
+    if (absl::Status status =
+            (*writer)->addWeight(static_cast<int32_t>(i), spec.name, bytes);
+        !status.ok())
+      return makeError(std::string(status.message()));
+    progress.advance(bytes.size());
+  }
+  progress.finish();
+  double packSeconds = secondsSince(start);
+
+  start = Clock::now();
+  rt::EngineDescription description;
+  description.target = cl.get("target-label").value_or(target);
+  std::string commandLine = "dsv2c compile";
+  for (const char *arg : args)
+    commandLine += std::string(" ") + arg;
+  description.producer = commandLine;
+  description.model = {source->description,
+                       dsv2::model::modelConfigToJson(config),
+                       config.vocabSize,
+                       config.hiddenSize,
+                       config.numHiddenLayers,
+                       config.maxPositionEmbeddings,
+                       config.bosTokenId,
+                       config.eosTokenId,
+                       source->storage == dsv2::model::WeightStorage::F32 ? "f32"
+                                                                          : "bf16"};
+  description.kvCache = describeCache(plan, config, maxBatch->value_or(8));
+  description.kernels = compiled->module;
+  description.plan = plan;
+  if (absl::Status status = (*writer)->commit(description, compiled->image);
+      !status.ok())
+    return makeError(std::string(status.message()));
+  double writeSeconds = secondsSince(start);
+
+  const rt::EngineKvCacheInfo &cache = description.kvCache;
+  llvm::errs() << llvm::formatv(
+      "dsv2c compile: {0} -> {1} (target cpu '{2}', {3} weights, {4} kernels)\n",
+      source->description, *output, compiled->module.cpu,
+      description.model.weightDtype, compiled->module.kernels.size());
+  llvm::errs() << llvm::formatv("  load model        {0,8:f3} s\n", loadSeconds);
+  llvm::errs() << llvm::formatv("  graph + passes    {0,8:f3} s\n", pipelineSeconds);
+  llvm::errs() << llvm::formatv("  kernel formation  {0,8:f3} s\n",
+                                compiled->formationSeconds);
+  llvm::errs() << llvm::formatv("  cpu codegen       {0,8:f3} s ({1} image)\n",
+                                compiled->codegenSeconds,
+                                formatBytes(compiled->image.size()));
+  llvm::errs() << llvm::formatv("  weight packing    {0,8:f3} s ({1})\n",
+                                packSeconds, formatBytes(totalBytes));
+  llvm::errs() << llvm::formatv("  write engine      {0,8:f3} s\n", writeSeconds);
+  llvm::errs() << llvm::formatv("  total             {0,8:f3} s\n",
+                                secondsSince(totalStart));
+  llvm::errs() << llvm::formatv(
+      "  KV cache: {0}, {1} values/token/layer, {2} bytes/token, {3} "
+      "positions x {4} sequences\n",
+      cache.kind, cache.valuesPerTokenPerLayer, cache.bytesPerToken,
+      cache.maxContext, cache.maxBatch);
+  return llvm::Error::success();
+}
+
+} // namespace dsv2::tools
