@@ -1,16 +1,14 @@
 #!/usr/bin/env bash
-# The main job, as far as the project has come: build the tools, then take the
-# built-in tiny DeepSeek-V2 with random weights through the compiler and
-# generate with it on the CPU: greedy generation on the reference
-# interpreter, then the same sequence through the compiled CPU engine
-# (kernel formation -> tile kernels -> CPU code), whose greedy tokens must
-# agree. `dsv2c compile` and `dsv2-run` (an engine file) come next.
+# The main job: build the tools, compile the built-in tiny DeepSeek-V2 (random
+# weights) into an engine file with `dsv2c compile`, and generate with it on
+# the CPU with `dsv2-run` (which links no LLVM/MLIR). The generated ids are
+# cross-checked against the reference interpreter.
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/dev/bootstrap.sh
 
 dsv2_bootstrap
-dsv2_build dsv2c dsv2-opt
+dsv2_build dsv2c dsv2-opt dsv2-run
 bin="$DSV2_BUILD_DIR/bin"
 
 section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -22,30 +20,38 @@ section "Its dsv2 graph (first lines of one decoder layer)"
 "$bin/dsv2c" emit --preset tiny --stage graph | grep -m 12 -E 'dsv2\.(rms_norm|mla_attention|add|moe_gate|moe_experts|mlp)' \
   | cut -c 1-160
 
-section "Greedy generation with random weights (seed 0), reference interpreter"
-prompt="1,17,42,7"
-tokens="$prompt"
-for _ in $(seq 1 12); do
-  next=$("$bin/dsv2c" eval --preset tiny --random-weights 0 --tokens "$tokens" 2>/dev/null \
-         | sed -n 's/^greedy next tokens: //p' | tr ',' '\n' | tail -n 1)
-  tokens="$tokens,$next"
-done
-echo "prompt:    $prompt"
-echo "generated: ${tokens#"$prompt",}"
+demo="$DSV2_BUILD_DIR/demo"
+mkdir -p "$demo"
+engine="$demo/tiny.dsv2"
 
-section "The same sequence through the compiled CPU engine (prefill + decode steps)"
-reference=$("$bin/dsv2c" eval --preset tiny --random-weights 0 --tokens "$tokens" \
-  --decode-split 4 2>/dev/null | sed -n 's/^greedy next tokens: //p')
-compiled=$("$bin/dsv2c" eval --preset tiny --random-weights 0 --tokens "$tokens" \
-  --decode-split 4 --engine cpu --timings | sed -n 's/^greedy next tokens: //p')
-echo "reference interpreter greedy: $reference"
-echo "compiled CPU engine greedy:   $compiled"
-if [ "$reference" = "$compiled" ]; then
-  echo "the compiled engine agrees with the reference interpreter"
+section "dsv2c compile: the tiny preset with random weights (seed 0) -> $engine"
+"$bin/dsv2c" compile --preset tiny --random-weights 0 -o "$engine"
+"$bin/dsv2-run" "$engine" --info
+
+section "dsv2-run: greedy generation, streamed"
+prompt="1,17,42,7"
+"$bin/dsv2-run" "$engine" --tokens "$prompt" --max-new-tokens 12
+generated=$("$bin/dsv2-run" "$engine" --tokens "$prompt" --max-new-tokens 12 --quiet)
+
+section "The same ids from the reference interpreter (fp32 oracle, no kernels)"
+# Its greedy prediction at every position of prompt + generated must
+# reproduce the generated ids (the last prediction is one id further).
+predicted=$("$bin/dsv2c" eval --preset tiny --random-weights 0 \
+  --tokens "$prompt,$generated" 2>/dev/null | sed -n 's/^greedy next tokens: //p')
+expected=$(echo "$predicted" | cut -d, -f4-15)
+echo "dsv2-run:              $generated"
+echo "reference interpreter: $expected"
+if [ "$generated" = "$expected" ]; then
+  echo "the engine agrees with the reference interpreter"
 else
-  echo "MISMATCH between the compiled engine and the reference interpreter" >&2
+  echo "MISMATCH between the engine and the reference interpreter" >&2
   exit 1
 fi
+
+section "A batch of three prompts of different lengths, sampled (temperature 0.8, top-p 0.9, seed 1)"
+printf '1,17,42,7\n5\n300,301,302,303,304,305,306,307\n' > "$demo/prompts.txt"
+"$bin/dsv2-run" "$engine" --tokens-file "$demo/prompts.txt" --max-new-tokens 8 \
+  --temperature 0.8 --top-p 0.9 --seed 1
 
 section "The full DeepSeek-V2 graph (60 layers, no weights needed)"
 start=$(date +%s.%N)

@@ -25,3 +25,11 @@ config.substitutions.append(("%dsv2_tools_dir", config.dsv2_tools_dir))
 
 import sys
 config.substitutions.append(("%python", sys.executable))
+
+# Hosts without AVX-512 can check that engines compiled for one are refused.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        if " avx512f" not in cpuinfo.read():
+            config.available_features.add("host-without-avx512")
+except OSError:
+    pass
