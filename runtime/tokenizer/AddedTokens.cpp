@@ -1,10 +1,10 @@
 //===- AddedTokens.cpp - Matching added tokens in raw text ----------------===//
 //
-// A byte trie; at each position the deepest token end wins, and the first
-// position with a match wins. Word and whitespace tests use a small
-// Unicode-aware classification (letters, digits, marks via PCRE2 classes
-// would be overkill): ASCII alphanumerics, '_' and any non-ASCII letter-ish
-// byte sequence count as word characters for single_word.
+// A byte trie; the first position with a match wins, and there the longest
+// token. lstrip/rstrip use Rust's char::is_whitespace (White_Space).
+// single_word approximates HF's word test: ASCII alphanumerics, '_' and
+// every non-ASCII character count as word characters (DeepSeek's files do
+// not use single_word).
 //
 //===----------------------------------------------------------------------===//
 

@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+#include "runtime/io/PrintableText.h"
 #include "runtime/tokenizer/ByteLevel.h"
 
 namespace dsv2::tokenizer {
@@ -29,6 +30,11 @@ using Json = nlohmann::json;
 constexpr std::string_view kGpt2Pattern =
     "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+"
     "|\\s+(?!\\S)|\\s+";
+
+/// File text in a message: one line, bounded.
+std::string shown(const std::string& text) {
+  return dsv2::runtime::printableText(text, 80);
+}
 
 class Parser {
  public:
@@ -91,7 +97,7 @@ absl::Status Parser::parseNormalizer(const Json& value,
   if (!type.ok()) return type.status();
   // Only normalizers that change nothing: DeepSeek ships an empty Sequence.
   if (*type != "Sequence")
-    return error(path, absl::StrCat("normalizer type '", *type,
+    return error(path, absl::StrCat("normalizer type '", shown(*type),
                                     "' is not supported (supported: null, "
                                     "Sequence of supported normalizers)"));
   auto it = value.find("normalizers");
@@ -113,7 +119,7 @@ absl::Status Parser::parsePreTokenizer(const Json& value, std::string path,
   absl::StatusOr<std::string> type = getType(value, path);
   if (!type.ok()) return type.status();
   if (sawByteLevel)
-    return error(path, absl::StrCat("a ", *type,
+    return error(path, absl::StrCat("a ", shown(*type),
                                     " step after ByteLevel is not supported "
                                     "(ByteLevel must come last)"));
   if (*type == "Sequence") {
@@ -156,7 +162,7 @@ absl::Status Parser::parsePreTokenizer(const Json& value, std::string path,
                      [&](const auto& entry) { return name == entry.first; });
     if (found == std::end(kBehaviors))
       return error(path + ".behavior",
-                   absl::StrCat("'", name,
+                   absl::StrCat("'", shown(name),
                                 "' is not one of Removed, Isolated, "
                                 "MergedWithPrevious, MergedWithNext, Contiguous"));
     absl::StatusOr<bool> invert = getBool(value, "invert", path, false);
@@ -191,7 +197,7 @@ absl::Status Parser::parsePreTokenizer(const Json& value, std::string path,
     sawByteLevel = true;
     return absl::OkStatus();
   }
-  return error(path, absl::StrCat("pre_tokenizer type '", *type,
+  return error(path, absl::StrCat("pre_tokenizer type '", shown(*type),
                                   "' is not supported (supported: Sequence, "
                                   "Split, Digits, ByteLevel)"));
 }
@@ -232,7 +238,7 @@ absl::Status Parser::parseModel(const Json& value, TokenizerConfig& config) cons
   modelVocab.reserve(vocabJson->size());
   for (auto it = vocabJson->begin(); it != vocabJson->end(); ++it) {
     absl::StatusOr<int32_t> id =
-        getId(it.value(), absl::StrCat("model.vocab[\"", it.key(), "\"]"));
+        getId(it.value(), absl::StrCat("model.vocab[\"", shown(it.key()), "\"]"));
     if (!id.ok()) return id.status();
     modelVocab[it.key()] = *id;
     if (static_cast<size_t>(*id) >= config.idBytes.size()) {
@@ -240,7 +246,7 @@ absl::Status Parser::parseModel(const Json& value, TokenizerConfig& config) cons
       config.known.resize(*id + 1, false);
     }
     if (config.known[*id])
-      return error(absl::StrCat("model.vocab[\"", it.key(), "\"]"),
+      return error(absl::StrCat("model.vocab[\"", shown(it.key()), "\"]"),
                    absl::StrCat("id ", *id, " is given to two tokens"));
     config.known[*id] = true;
     std::optional<std::string> bytes = byteLevelToBytes(it.key());
@@ -259,7 +265,7 @@ absl::Status Parser::parseModel(const Json& value, TokenizerConfig& config) cons
     auto found = modelVocab.find(unk->get<std::string>());
     if (found == modelVocab.end())
       return error("model.unk_token",
-                   absl::StrCat("'", unk->get<std::string>(),
+                   absl::StrCat("'", shown(unk->get<std::string>()),
                                 "' is not in the vocabulary"));
     unkId = found->second;
   }
@@ -304,7 +310,7 @@ absl::Status Parser::parseModel(const Json& value, TokenizerConfig& config) cons
       const std::string& text = entry.get_ref<const std::string&>();
       size_t space = text.find(' ');
       if (space == std::string::npos || text.find(' ', space + 1) != std::string::npos)
-        return error(path, absl::StrCat("'", text,
+        return error(path, absl::StrCat("'", shown(text),
                                         "' is not two tokens separated by one space"));
       left = text.substr(0, space);
       right = text.substr(space + 1);
@@ -322,7 +328,7 @@ absl::Status Parser::parseModel(const Json& value, TokenizerConfig& config) cons
       auto it = modelVocab.find(token);
       if (it == modelVocab.end())
         return error(path, absl::StrCat(k == 2 ? "the merged token '" : "token '",
-                                        token, "' is not in the vocabulary"));
+                                        shown(token), "' is not in the vocabulary"));
       merge[k] = it->second;
     }
     merges.push_back(merge);
@@ -392,7 +398,7 @@ absl::Status Parser::parseDecoder(const Json& value) const {
   absl::StatusOr<std::string> type = getType(value, "decoder");
   if (!type.ok()) return type.status();
   if (*type != "ByteLevel")
-    return error("decoder", absl::StrCat("decoder type '", *type,
+    return error("decoder", absl::StrCat("decoder type '", shown(*type),
                                          "' is not supported (supported: ByteLevel)"));
   return absl::OkStatus();
 }
@@ -415,7 +421,7 @@ absl::Status Parser::parsePostProcessor(const Json& value, std::string path,
     return absl::OkStatus();
   }
   if (*type != "TemplateProcessing")
-    return error(path, absl::StrCat("post_processor type '", *type,
+    return error(path, absl::StrCat("post_processor type '", shown(*type),
                                     "' is not supported (supported: "
                                     "TemplateProcessing, ByteLevel, Sequence)"));
   if (config.hasTemplate)
@@ -443,7 +449,7 @@ absl::Status Parser::parsePostProcessor(const Json& value, std::string path,
     if (specials == value.end() || !specials->is_object() ||
         !specials->contains(name) || !(*specials)[name].contains("ids") ||
         !(*specials)[name]["ids"].is_array())
-      return error(piecePath, absl::StrCat("special token '", name,
+      return error(piecePath, absl::StrCat("special token '", shown(name),
                                            "' has no ids in special_tokens"));
     for (const Json& id : (*specials)[name]["ids"]) {
       absl::StatusOr<int32_t> parsed =
@@ -488,7 +494,10 @@ absl::StatusOr<TokenizerConfig> parseTokenizerJson(std::string_view json,
         source, ": no \"model\": not a Hugging Face tokenizer.json"));
 
   TokenizerConfig config;
-  absl::Status status = parser.parseNormalizer(section("normalizer"), "normalizer");
+  // The model first: a file of another kind of model fails on that.
+  absl::Status status = parser.parseModel(section("model"), config);
+  if (!status.ok()) return status;
+  status = parser.parseNormalizer(section("normalizer"), "normalizer");
   if (!status.ok()) return status;
   bool sawByteLevel = false;
   status = parser.parsePreTokenizer(section("pre_tokenizer"), "pre_tokenizer",
@@ -497,8 +506,6 @@ absl::StatusOr<TokenizerConfig> parseTokenizerJson(std::string_view json,
   if (!sawByteLevel)
     return parser.error("pre_tokenizer",
                         "has no ByteLevel step (only byte-level BPE is supported)");
-  status = parser.parseModel(section("model"), config);
-  if (!status.ok()) return status;
   status = parser.parseAddedTokens(section("added_tokens"), config);
   if (!status.ok()) return status;
   status = parser.parseDecoder(section("decoder"));

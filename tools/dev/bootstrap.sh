@@ -18,7 +18,7 @@ DSV2_PACKAGES=(
   cmake ninja-build g++ python3
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   flatbuffers-compiler libflatbuffers-dev libabsl-dev libgtest-dev
-  nlohmann-json3-dev
+  nlohmann-json3-dev libpcre2-dev
 )
 
 dsv2_log() { printf '\033[1m[dsv2]\033[0m %s\n' "$*" >&2; }

@@ -168,7 +168,7 @@ llvm::Error runTokenize(llvm::ArrayRef<const char *> args) {
     absl::StatusOr<std::string> text =
         dsv2::tokenizer::parseTextLine({line.data(), line.size()});
     if (!text.ok())
-      return lineError(cl, *input, number, text.status().message());
+      return lineError(cl, *input, number, std::string(text.status().message()));
     texts.push_back(*std::move(text));
   }
   if (cl.has("bench")) {
@@ -216,7 +216,7 @@ llvm::Error runDetokenize(llvm::ArrayRef<const char *> args) {
     absl::StatusOr<std::vector<int64_t>> ids =
         dsv2::tokenizer::parseIdsLine({line.data(), line.size()});
     if (!ids.ok())
-      return lineError(cl, *input, number, ids.status().message());
+      return lineError(cl, *input, number, std::string(ids.status().message()));
     std::vector<int32_t> &checked = cases.emplace_back();
     for (auto [position, id] : llvm::enumerate(*ids)) {
       if (id < 0 || id >= tokenizer->vocabSize())

@@ -41,7 +41,7 @@ void printUsage(llvm::raw_ostream &os) {
   os << "usage: dsv2c <command> [options]\n\n"
         "The DeepSeek-V2 compiler. Commands:\n";
   for (const Command &command : kCommands)
-    os << "  " << llvm::left_justify(command.name, 8) << " " << command.summary
+    os << "  " << llvm::left_justify(command.name, 10) << " " << command.summary
        << "\n";
   os << "\nRun 'dsv2c <command> --help' for the options of a command.\n";
 }
@@ -70,8 +70,11 @@ int main(int argc, char **argv) {
         << llvm::toString(std::move(error)) << "\n";
     return exitCode;
   }
+  std::string names;
+  for (const Command &command : kCommands)
+    names += (names.empty() ? "" : ", ") + std::string(command.name);
   llvm::WithColor::error(llvm::errs(), "dsv2c")
-      << "unknown command '" << name << "' (commands: compile, emit, eval, report; "
-      << "see dsv2c --help)\n";
+      << "unknown command '" << name << "' (commands: " << names
+      << "; see dsv2c --help)\n";
   return 2;
 }

@@ -47,11 +47,19 @@ TEST(TokenizerTest, IgnoreMergesTakesWholeWordsFromTheVocabulary) {
 }
 
 TEST(TokenizerTest, AddedTokensMatchLongestFirstBeforeSplitting) {
+  nlohmann::json json = tinyTokenizerJson();
+  json["added_tokens"][0]["normalized"] = true;
+  Tokenizer sameGroup = tinyTokenizer(json);
+  EXPECT_EQ(sameGroup.encode("<a><b>"), (Ids{1001}));
+  EXPECT_EQ(sameGroup.encode("<a>hello"), (Ids{1000, 259}));
+  EXPECT_EQ(sameGroup.encode("x<a><a><b>"), (Ids{'x', 1000, 1001}));
+  EXPECT_EQ(sameGroup.encode("<a"), (Ids{'<', 'a'}));
+  // Non-normalized tokens are matched first, on the raw text, so "<a>"
+  // (normalized: false) wins over the longer "<a><b>" (normalized: true),
+  // as in HF (checked with tokenizers 0.23.3).
   Tokenizer tokenizer = tinyTokenizer(tinyTokenizerJson());
-  EXPECT_EQ(tokenizer.encode("<a><b>"), (Ids{1001}));
-  EXPECT_EQ(tokenizer.encode("<a>hello"), (Ids{1000, 259}));
-  EXPECT_EQ(tokenizer.encode("x<a><a><b>"), (Ids{'x', 1000, 1001}));
-  EXPECT_EQ(tokenizer.encode("<a"), (Ids{'<', 'a'}));
+  EXPECT_EQ(tokenizer.encode("<a><b>"), (Ids{1000, '<', 'b', '>'}));
+  EXPECT_EQ(tokenizer.encode("x<a><a><b>"), (Ids{'x', 1000, 1000, '<', 'b', '>'}));
   // Special tokens are skipped by default when decoding; non-special kept.
   EXPECT_EQ(tokenizer.decode(Ids{1000, 'x', 1001}), "x<a><b>");
   EXPECT_EQ(tokenizer.decode(Ids{1000, 'x', 1001}, false), "<a>x<a><b>");
@@ -147,14 +155,15 @@ TEST(TokenizerTest, SplitBehaviorsMatchHfDocumentation) {
             (V{"the", "-final", "-", "-countdown"}));
   EXPECT_EQ(splitPieces("-", SplitBehavior::kContiguous, false, text),
             (V{"the", "-", "final", "--", "countdown"}));
-  // invert: the words are the delimiters.
+  // invert: the words are the delimiters (each "-" match stays its own piece).
   EXPECT_EQ(splitPieces("-", SplitBehavior::kRemoved, true, text),
-            (V{"-", "--"}));
+            (V{"-", "-", "-"}));
+  // (Expected pieces checked with tokenizers.pre_tokenizers.Split.)
   // Lookahead and Ruby's line-anchored $ (DeepSeek's \s+$ and \s+(?!\S)).
   EXPECT_EQ(splitPieces("\\s+(?!\\S)", SplitBehavior::kIsolated, false, "a   b  "),
             (V{"a", "  ", " b", "  "}));
   EXPECT_EQ(splitPieces("\\s+$", SplitBehavior::kIsolated, false, "a  \nb  "),
-            (V{"a", "  ", "\n", "b", "  "}));
+            (V{"a", "  ", "\nb", "  "}));
   // Empty matches split nothing.
   EXPECT_EQ(splitPieces("x*", SplitBehavior::kIsolated, false, "abxxc"),
             (V{"a", "b", "xx", "c"}));
