@@ -48,6 +48,11 @@ else
   exit 1
 fi
 
+section "Text in, text out: the engine carries the tiny preset's tokenizer (DeepSeek's BPE structure)"
+echo "(random weights: the text is noise; the path is the real one)"
+"$bin/dsv2-run" "$engine" --prompt "What is Multi-head Latent Attention?" --chat \
+  --max-new-tokens 24 --temperature 0.8 --seed 2
+
 section "A batch of three prompts of different lengths, sampled (temperature 0.8, top-p 0.9, seed 1)"
 printf '1,17,42,7\n5\n300,301,302,303,304,305,306,307\n' > "$demo/prompts.txt"
 "$bin/dsv2-run" "$engine" --tokens-file "$demo/prompts.txt" --max-new-tokens 8 \

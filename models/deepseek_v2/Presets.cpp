@@ -144,4 +144,14 @@ absl::StatusOr<ModelConfig> presetConfig(std::string_view name) {
       "\" (known: ", absl::StrJoin(presetNames(), ", "), ")"));
 }
 
+namespace {
+#include "TinyTokenizer.inc"
+} // namespace
+
+std::optional<std::string_view> presetTokenizerJson(std::string_view name) {
+  if (name == "tiny")
+    return std::string_view(kTinyTokenizerJson, sizeof(kTinyTokenizerJson) - 1);
+  return std::nullopt;
+}
+
 } // namespace dsv2::model

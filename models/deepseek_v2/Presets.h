@@ -10,6 +10,7 @@
 #define MODELS_DEEPSEEK_V2_PRESETS_H
 
 #include <string>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +31,11 @@ absl::StatusOr<ModelConfig> presetConfig(std::string_view name);
 
 /// The names presetConfig() accepts, in a stable order.
 std::vector<std::string> presetNames();
+
+/// The tokenizer.json of a preset, or nullopt: "tiny" has a byte-level BPE
+/// tokenizer with DeepSeek-V3's structure in its 512 ids (bos 0, eos 1); the
+/// released models' tokenizers ship with their checkpoints.
+std::optional<std::string_view> presetTokenizerJson(std::string_view name);
 
 } // namespace dsv2::model
 

@@ -106,6 +106,8 @@ struct EngineDescription {
   EngineKvCacheInfo kvCache;
   KernelModuleInfo kernels;
   LaunchPlan plan;
+  /// The tokenizer.json text, or empty.
+  std::string tokenizerJson;
 };
 
 /// Where a weight buffer's packed bytes are in the rank's weight file.

@@ -109,6 +109,12 @@ absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
       header.flatbufferChecksum)
     return problems.corrupt("checksum mismatch (the file was modified or "
                             "damaged after dsv2c wrote it)");
+  // The root offset and the identifier come first; reading them from fewer
+  // bytes would run past the file.
+  if (header.flatbufferBytes <
+      sizeof(flatbuffers::uoffset_t) + flatbuffers::kFileIdentifierLength)
+    return problems.corrupt("the flatbuffer has only ", header.flatbufferBytes,
+                            " bytes");
   if (!fb::EngineBufferHasIdentifier(data))
     return problems.corrupt("no DSV2 flatbuffer identifier");
   flatbuffers::Verifier verifier(data, header.flatbufferBytes,
@@ -123,6 +129,7 @@ absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
   EngineDescription &d = parsed.description;
   d.target = engine->target()->str();
   d.producer = str(engine->producer());
+  d.tokenizerJson = str(engine->tokenizer_json());
   if (engine->build_id()->size() != kBuildIdBytes)
     return problems.corrupt("build id of ", engine->build_id()->size(), " bytes");
   std::memcpy(parsed.buildId.data(), engine->build_id()->data(), kBuildIdBytes);

@@ -134,7 +134,9 @@ std::vector<uint8_t> serializeEngine(const EngineDescription &description,
   std::vector<uint8_t> id(buildId.begin(), buildId.end());
   auto engine = fb::CreateEngineDirect(
       b, kEngineSchemaVersion, description.target.c_str(), &id,
-      description.producer.c_str(), model, kvCache, parallel, &modules, &ranks);
+      description.producer.c_str(), model, kvCache, parallel, &modules, &ranks,
+      description.tokenizerJson.empty() ? nullptr
+                                        : description.tokenizerJson.c_str());
   fb::FinishEngineBuffer(b, engine);
 
   EngineHeader header{};

@@ -33,6 +33,13 @@ const Flag kFlags[] = {
     {"tokens-file", "FILE",
      "a batch: one comma-separated prompt per line (blank lines and lines "
      "starting with # are skipped), run together"},
+    {"prompt", "TEXT",
+     "a text prompt, encoded with the engine's tokenizer (bos first); the "
+     "generated text is streamed"},
+    {"chat", nullptr,
+     "with --prompt: wrap it as a DeepSeek-V2-Chat user turn "
+     "(User: TEXT\\n\\nAssistant:)"},
+    {"system", "TEXT", "with --chat: a system message before the user turn"},
     {"max-new-tokens", "N", "tokens to generate per sequence (default 16)"},
     {"decode-split", "K",
      "prefill the first K prompt tokens, then feed the others one per step "
@@ -124,7 +131,8 @@ absl::StatusOr<std::vector<int32_t>> parseTokenList(const std::string &text,
 
 void printHelp() {
   std::printf(
-      "usage: dsv2-run ENGINE (--tokens ID,... | --tokens-file FILE) [options]\n"
+      "usage: dsv2-run ENGINE (--tokens ID,... | --tokens-file FILE | --prompt "
+      "TEXT [--chat]) [options]\n"
       "\nRuns an engine compiled by `dsv2c compile`: prefills each prompt, then\n"
       "generates up to --max-new-tokens ids per sequence (greedy unless\n"
       "--temperature > 0), streaming them to stdout, and prints a summary\n"
@@ -171,6 +179,12 @@ absl::StatusOr<RunOptions> parseRunOptions(int argc, char **argv) {
       tokens = value;
     } else if (name == "tokens-file") {
       tokensFile = value;
+    } else if (name == "prompt") {
+      options.promptText = value;
+    } else if (name == "chat") {
+      options.chat = true;
+    } else if (name == "system") {
+      options.system = value;
     } else if (name == "max-new-tokens") {
       auto n = integer(name, value, 0);
       if (!n.ok())
@@ -226,8 +240,16 @@ absl::StatusOr<RunOptions> parseRunOptions(int argc, char **argv) {
     return usage("the ENGINE file is required");
   if (options.info)
     return options;
-  if (tokens.has_value() == tokensFile.has_value())
-    return usage("give exactly one of --tokens ID,... or --tokens-file FILE");
+  if (tokens.has_value() + tokensFile.has_value() +
+          options.promptText.has_value() != 1)
+    return usage("give exactly one of --tokens ID,..., --tokens-file FILE or "
+                 "--prompt TEXT");
+  if (options.chat && !options.promptText)
+    return usage("--chat needs --prompt TEXT");
+  if (options.system && !options.chat)
+    return usage("--system needs --chat");
+  if (options.promptText)
+    return options; // encoded once the engine's tokenizer is loaded
   if (tokens) {
     auto prompt = parseTokenList(*tokens, "--tokens");
     if (!prompt.ok())

@@ -32,6 +32,13 @@ struct RunOptions {
   /// The prompts of the batch (one from --tokens, or one per line of
   /// --tokens-file).
   std::vector<std::vector<int32_t>> prompts;
+  /// --prompt TEXT: encoded with the engine's tokenizer (bos first); the
+  /// output is streamed as text.
+  std::optional<std::string> promptText;
+  /// Wrap promptText in DeepSeek-V2-Chat's format (with an optional system
+  /// message).
+  bool chat = false;
+  std::optional<std::string> system;
   int64_t maxNewTokens = 16;
   /// Prefill only the first K prompt tokens, then feed the rest one per
   /// step (the decode program), as `dsv2c eval --decode-split` does.

@@ -10,6 +10,7 @@
 
 #include "tools/dsv2-run/Generation.h"
 #include "tools/dsv2-run/RunOptions.h"
+#include "tools/dsv2-run/TextPrompt.h"
 
 #include "runtime/cpu/CpuExecutor.h"
 #include "runtime/cpu/CpuFeatures.h"
@@ -119,7 +120,7 @@ std::string logitsPath(const std::string &path, size_t sequence, size_t batch) {
   return absl::StrCat(stem, ".", sequence, extension);
 }
 
-absl::Status run(const RunOptions &options) {
+absl::Status run(RunOptions options) {
   auto loadStart = std::chrono::steady_clock::now();
   rt::EngineLoadOptions loadOptions;
   loadOptions.verifyWeights = options.verifyWeights;
@@ -140,6 +141,24 @@ absl::Status run(const RunOptions &options) {
           rt::checkHostRuns(d.kernels.cpuFeatures, d.kernels.cpu, options.engine);
       !status.ok())
     return status;
+  // A text prompt: encoded with the engine's tokenizer, output as text.
+  std::optional<dsv2::tokenizer::Tokenizer> tokenizer;
+  if (options.promptText) {
+    if (d.tokenizerJson.empty())
+      return absl::FailedPreconditionError(absl::StrCat(
+          options.engine, " carries no tokenizer (compile it with dsv2c "
+          "compile --tokenizer FILE), so --prompt cannot be encoded; give "
+          "--tokens ID,... instead"));
+    auto parsed = dsv2::tokenizer::Tokenizer::fromJson(
+        d.tokenizerJson, options.engine + " (its tokenizer)");
+    if (!parsed.ok())
+      return parsed.status();
+    tokenizer.emplace(std::move(*parsed));
+    std::string text = options.chat
+                           ? dsv2::run::chatPrompt(*options.promptText, options.system)
+                           : *options.promptText;
+    options.prompts = {dsv2::run::encodePrompt(*tokenizer, text)};
+  }
   if (absl::Status status = checkPrompts(options, d); !status.ok())
     return status;
 
@@ -164,10 +183,17 @@ absl::Status run(const RunOptions &options) {
   // batch prints one line per decode round with every sequence's new id.
   std::vector<std::string> round(batch, "-");
   bool anyPrinted = false;
+  std::optional<dsv2::tokenizer::StreamingDecoder> decoder;
+  if (tokenizer)
+    decoder.emplace(*tokenizer);
   auto onToken = [&](int sequence, int32_t id) {
     if (options.quiet)
       return;
-    if (batch == 1) {
+    if (decoder) {
+      std::string text = decoder->add(id);
+      std::fwrite(text.data(), 1, text.size(), stdout);
+      std::fflush(stdout);
+    } else if (batch == 1) {
       std::printf("%s%d", anyPrinted ? "," : "", id);
       std::fflush(stdout);
       anyPrinted = true;
@@ -186,8 +212,13 @@ absl::Status run(const RunOptions &options) {
   dsv2::run::GenerationStats stats;
   auto results = dsv2::run::generate(**executor, options, d.model.eosTokenId,
                                       stats, onToken, onRound);
-  if (batch == 1 && anyPrinted && !options.quiet)
+  if (decoder && !options.quiet) {
+    std::string rest = decoder->flush();
+    std::fwrite(rest.data(), 1, rest.size(), stdout);
     std::printf("\n");
+  } else if (batch == 1 && anyPrinted && !options.quiet) {
+    std::printf("\n");
+  }
   if (!results.ok())
     return results.status();
 
@@ -219,6 +250,9 @@ absl::Status run(const RunOptions &options) {
   std::fprintf(stderr, "dsv2-run: %s (%s, %s weights, cpu '%s'), %zu sequence(s)\n",
                options.engine.c_str(), d.model.description.c_str(),
                d.model.weightDtype.c_str(), d.kernels.cpu.c_str(), batch);
+  if (options.promptText)
+    std::fprintf(stderr, "  prompt:   %zu tokens%s\n", options.prompts[0].size(),
+                 options.chat ? " (DeepSeek-V2-Chat format)" : "");
   std::fprintf(stderr, "  load:     %.3f s (%s weights mapped%s)\n", loadSeconds,
                mebibytes((*engine)->weightFileBytes()).c_str(),
                options.verifyWeights ? ", checksums verified" : "");

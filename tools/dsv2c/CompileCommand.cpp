@@ -12,6 +12,7 @@
 #include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
 #include "tools/dsv2c/ProgressBar.h"
+#include "tools/dsv2c/TokenizerSource.h"
 #include "tools/dsv2c/WeightPacking.h"
 
 #include "models/deepseek_v2/ModelConfig.h"
@@ -95,6 +96,9 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   options.push_back({"o", "ENGINE",
                      "the engine file to write; its weights go to "
                      "ENGINE.rank0.weights beside it"});
+  options.push_back({"tokenizer", "FILE",
+                     "tokenizer.json to pack into the engine (default: the "
+                     "checkpoint's, or the preset's built-in one)"});
   options.push_back({"target-label", "NAME",
                      "for tests only: record NAME as the engine's target "
                      "(exercises dsv2-run's target check)"});
@@ -139,6 +143,9 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                                        "max_position_embeddings ({1})",
                                        context, config.maxPositionEmbeddings)
                              .str());
+  auto tokenizer = loadTokenizerSource(cl, config);
+  if (!tokenizer)
+    return tokenizer.takeError();
   double loadSeconds = secondsSince(start);
 
   start = Clock::now();
@@ -208,6 +215,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   description.kvCache = describeCache(plan, config, maxBatch->value_or(8));
   description.kernels = compiled->module;
   description.plan = plan;
+  description.tokenizerJson = tokenizer->json;
   if (absl::Status status = (*writer)->commit(description, compiled->image);
       !status.ok())
     return makeError(std::string(status.message()));
@@ -235,6 +243,10 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
       "positions x {4} sequences\n",
       cache.kind, cache.valuesPerTokenPerLayer, cache.bytesPerToken,
       cache.maxContext, cache.maxBatch);
+  llvm::errs() << "  tokenizer: "
+               << (tokenizer->json.empty() ? std::string("none (ids only)")
+                                           : tokenizer->origin)
+               << "\n";
   return llvm::Error::success();
 }
 
