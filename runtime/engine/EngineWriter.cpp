@@ -165,7 +165,8 @@ EngineWriter::create(const std::string &enginePath) {
   std::string temporary = temporaryName(weightsPath);
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
-    return ioError("create", temporary);
+    return absl::InternalError(absl::StrCat("cannot write the engine ",
+                                            enginePath, ": ", std::strerror(errno)));
   return std::unique_ptr<EngineWriter>(new EngineWriter(
       enginePath, weightsPath, temporary, fd, freshBuildId()));
 }

@@ -148,6 +148,13 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     return tokenizer.takeError();
   double loadSeconds = secondsSince(start);
 
+  // Opened first, so that an unwritable output fails before minutes of
+  // code generation.
+  auto writer = rt::EngineWriter::create(*output);
+  if (!writer.ok())
+    return makeError(std::string(writer.status().message()));
+  RemoveOnSignal cleanup((*writer)->temporaryPaths());
+
   start = Clock::now();
   mlir::MLIRContext mlirContext;
   auto module = buildPipelinedModule(mlirContext, *source, cl, "dsv2-optimize");
@@ -166,10 +173,6 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     return compiled.takeError();
 
   start = Clock::now();
-  auto writer = rt::EngineWriter::create(*output);
-  if (!writer.ok())
-    return makeError(std::string(writer.status().message()));
-  RemoveOnSignal cleanup((*writer)->temporaryPaths());
   const rt::LaunchPlan &plan = compiled->plan;
   uint64_t totalBytes = 0;
   for (const rt::BufferSpec &spec : plan.buffers)

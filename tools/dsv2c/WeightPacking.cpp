@@ -20,39 +20,51 @@ absl::Status toStatus(llvm::Error error) {
   return absl::InvalidArgumentError(llvm::toString(std::move(error)));
 }
 
-/// Reads a tensor, or the routed experts of a "{e}" name stacked along
-/// dimension 0, as f32.
+/// Converts `values` to `type` at element `offset` of `destination`.
+void store(const std::vector<float> &values, rt::ElementType type,
+           void *destination, int64_t offset = 0) {
+  if (type == rt::ElementType::F32) {
+    std::memcpy(static_cast<float *>(destination) + offset, values.data(),
+                values.size() * sizeof(float));
+    return;
+  }
+  auto *out = static_cast<uint16_t *>(destination) + offset;
+  for (size_t i = 0; i < values.size(); ++i)
+    out[i] = rt::float32ToBf16(values[i]);
+}
+
+/// Reads a tensor as f32.
 absl::Status readFloat(mlir::dsv2::WeightProvider &weights,
                        llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                        float *out) {
-  size_t stacked = name.find("{e}");
-  if (stacked == llvm::StringRef::npos) {
-    if (llvm::Error error = weights.read(name, shape, out))
-      return toStatus(std::move(error));
-    return absl::OkStatus();
-  }
-  int64_t perExpert = std::accumulate(shape.begin() + 1, shape.end(),
-                                      int64_t{1}, std::multiplies<int64_t>());
-  for (int64_t e = 0; e < shape[0]; ++e) {
-    std::string expert =
-        (name.take_front(stacked) + llvm::Twine(e) + name.drop_front(stacked + 3))
-            .str();
-    if (llvm::Error error =
-            weights.read(expert, shape.drop_front(), out + e * perExpert))
-      return toStatus(std::move(error));
-  }
+  if (llvm::Error error = weights.read(name, shape, out))
+    return toStatus(std::move(error));
   return absl::OkStatus();
 }
 
-void store(const std::vector<float> &values, rt::ElementType type,
-           void *destination) {
-  if (type == rt::ElementType::F32) {
-    std::memcpy(destination, values.data(), values.size() * sizeof(float));
-    return;
+/// Packs the routed experts of a "{e}" name stacked along dimension 0, one
+/// expert at a time (a V2 layer's stacked experts are gigabytes in f32).
+absl::Status packStacked(mlir::dsv2::WeightProvider &weights,
+                         llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                         rt::ElementType type, void *destination) {
+  size_t stacked = name.find("{e}");
+  if (stacked == llvm::StringRef::npos)
+    return absl::InvalidArgumentError("stacked weight " + name.str() +
+                                      " has no {e} in its name");
+  int64_t perExpert = std::accumulate(shape.begin() + 1, shape.end(),
+                                      int64_t{1}, std::multiplies<int64_t>());
+  std::vector<float> expert(static_cast<size_t>(perExpert));
+  for (int64_t e = 0; e < shape[0]; ++e) {
+    std::string expertName =
+        (name.take_front(stacked) + llvm::Twine(e) + name.drop_front(stacked + 3))
+            .str();
+    if (absl::Status status =
+            readFloat(weights, expertName, shape.drop_front(), expert.data());
+        !status.ok())
+      return status;
+    store(expert, type, destination, e * perExpert);
   }
-  auto *out = static_cast<uint16_t *>(destination);
-  for (size_t i = 0; i < values.size(); ++i)
-    out[i] = rt::float32ToBf16(values[i]);
+  return absl::OkStatus();
 }
 
 } // namespace
@@ -65,8 +77,10 @@ absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
   llvm::StringRef recipe = spec.source;
   auto [kind, rest] = recipe.split(':');
   int64_t count = spec.elements.evaluate(0, 0);
+  if (kind == "stacked")
+    return packStacked(weights, rest, spec.shape, spec.type, destination);
   std::vector<float> values(static_cast<size_t>(count));
-  if (kind == "tensor" || kind == "stacked") {
+  if (kind == "tensor") {
     if (absl::Status status = readFloat(weights, rest, spec.shape, values.data());
         !status.ok())
       return status;
