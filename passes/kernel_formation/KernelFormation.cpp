@@ -151,6 +151,14 @@ private:
     ArrayRef<int64_t> shape = shapeOf(w);
     int64_t n = shape[0], k = shape[1];
     Activation y = out ? *out : scratch("linear", n, m);
+    // Decode steps have one token: a matrix-vector product streams W once.
+    if (decodeProgram && m.perToken == 1 && m.perPast == 0 &&
+        m.constant == 0 && m.divisor == 1) {
+      if (failed(gemv(program, x, weight(w), elementOf(w), n, k, /*batch=*/1,
+                      /*xBatchStride=*/0, y, /*yBatchStride=*/0, origin)))
+        return failure();
+      return y;
+    }
     GemmTiles tiles = chooseGemmTiles(n, k);
     KernelParams params{{"W", typeText(elementOf(w))},
                         {"N", std::to_string(n)},
@@ -167,6 +175,28 @@ private:
                       origin)))
       return failure();
     return y;
+  }
+
+  /// Single-token y_b[N] = W_b[N, K] @ x_b[K] for b < batch (W_b = W +
+  /// b*N*K); x_b and y_b are `*BatchStride` floats apart.
+  LogicalResult gemv(rt::StepProgram &program, Activation x, int32_t w,
+                     Type wType, int64_t n, int64_t k, int64_t batch,
+                     int64_t xBatchStride, Activation y, int64_t yBatchStride,
+                     Operation *origin) {
+    GemvTiles tiles = chooseGemvTiles(n, k);
+    KernelParams params{{"W", typeText(wType)},
+                        {"N", std::to_string(n)},
+                        {"K", std::to_string(k)},
+                        {"BATCH", std::to_string(batch)},
+                        {"BN", std::to_string(tiles.bn)},
+                        {"BK", std::to_string(tiles.bk)}};
+    return launch(program, "gemv", params,
+                  StepExpr::of((n + tiles.bn - 1) / tiles.bn),
+                  StepExpr::of(batch), StepExpr::of(1),
+                  {x.arg(), KernelArg::ofBuffer(w), y.arg(),
+                   KernelArg::ofInt(StepExpr::of(xBatchStride)),
+                   KernelArg::ofInt(StepExpr::of(yBatchStride))},
+                  origin);
   }
 
   LogicalResult rmsNorm(rt::StepProgram &program, Activation x, Value w,
@@ -217,7 +247,10 @@ private:
 
   LogicalResult formMla(rt::StepProgram &program, MlaAttentionOp op,
                         bool decode);
-  LogicalResult formMoe(rt::StepProgram &program, MoeFusedOp op);
+  LogicalResult formMoe(rt::StepProgram &program, MoeFusedOp op, bool decode);
+  LogicalResult formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
+                              Activation x, Activation routeWeights,
+                              Activation routeIndices);
   LogicalResult formOp(rt::StepProgram &program, Operation *op, bool decode);
 
   ModuleOp kernels;
@@ -230,6 +263,8 @@ private:
   llvm::DenseMap<int64_t, int32_t> caches;
   llvm::DenseSet<Operation *> fused;
   Type cacheType;
+  /// Forming the decode program (every step has exactly one token).
+  bool decodeProgram = false;
 };
 
 int32_t Planner::weight(Value value) {
@@ -400,25 +435,32 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
   if (absorbed) {
     // q_lat = q_nope @ W_UK per head, next to q_pe: [T, heads, c | r].
     Activation qAbsorbed = scratch("q_absorbed", heads * row);
-    GemmTiles ukTiles = chooseGemmTiles(c, p);
-    KernelParams uk{{"W", typeText(elementOf(op.getWUk()))},
-                    {"N", std::to_string(c)},
-                    {"K", std::to_string(p)},
-                    {"BATCH", std::to_string(heads)},
-                    {"BM", std::to_string(ukTiles.bm)},
-                    {"BN", std::to_string(ukTiles.bn)},
-                    {"BK", std::to_string(ukTiles.bk)}};
-    if (failed(launch(program, "batched_linear", uk, tokens.ceilDiv(ukTiles.bm),
-                      StepExpr::of((c + ukTiles.bn - 1) / ukTiles.bn),
-                      StepExpr::of(heads),
-                      {q->arg(), KernelArg::ofBuffer(weight(op.getWUk())),
-                       qAbsorbed.arg(), KernelArg::ofInt(tokens),
-                       KernelArg::ofInt(StepExpr::of(heads * qk)),
-                       KernelArg::ofInt(StepExpr::of(qk)),
-                       KernelArg::ofInt(StepExpr::of(heads * row)),
-                       KernelArg::ofInt(StepExpr::of(row))},
-                      origin)))
-      return failure();
+    if (decode) {
+      if (failed(gemv(program, *q, weight(op.getWUk()), elementOf(op.getWUk()),
+                      c, p, heads, qk, qAbsorbed, row, origin)))
+        return failure();
+    } else {
+      GemmTiles ukTiles = chooseGemmTiles(c, p);
+      KernelParams uk{{"W", typeText(elementOf(op.getWUk()))},
+                      {"N", std::to_string(c)},
+                      {"K", std::to_string(p)},
+                      {"BATCH", std::to_string(heads)},
+                      {"BM", std::to_string(ukTiles.bm)},
+                      {"BN", std::to_string(ukTiles.bn)},
+                      {"BK", std::to_string(ukTiles.bk)}};
+      if (failed(launch(program, "batched_linear", uk,
+                        tokens.ceilDiv(ukTiles.bm),
+                        StepExpr::of((c + ukTiles.bn - 1) / ukTiles.bn),
+                        StepExpr::of(heads),
+                        {q->arg(), KernelArg::ofBuffer(weight(op.getWUk())),
+                         qAbsorbed.arg(), KernelArg::ofInt(tokens),
+                         KernelArg::ofInt(StepExpr::of(heads * qk)),
+                         KernelArg::ofInt(StepExpr::of(qk)),
+                         KernelArg::ofInt(StepExpr::of(heads * row)),
+                         KernelArg::ofInt(StepExpr::of(row))},
+                        origin)))
+        return failure();
+    }
     KernelParams copyQPe{{"DST", "f32"},
                          {"COLS", std::to_string(r)},
                          {"BLOCK", std::to_string(nextPowerOfTwo(r))}};
@@ -445,25 +487,33 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                       origin)))
       return failure();
     // o = o_lat @ W_UV^T per head.
-    GemmTiles uvTiles = chooseGemmTiles(v, c);
-    KernelParams uv{{"W", typeText(elementOf(op.getWUv()))},
-                    {"N", std::to_string(v)},
-                    {"K", std::to_string(c)},
-                    {"BATCH", std::to_string(heads)},
-                    {"BM", std::to_string(uvTiles.bm)},
-                    {"BN", std::to_string(uvTiles.bn)},
-                    {"BK", std::to_string(uvTiles.bk)}};
-    if (failed(launch(program, "batched_linear", uv, tokens.ceilDiv(uvTiles.bm),
-                      StepExpr::of((v + uvTiles.bn - 1) / uvTiles.bn),
-                      StepExpr::of(heads),
-                      {latentOut.arg(), KernelArg::ofBuffer(weight(op.getWUv())),
-                       attention.arg(), KernelArg::ofInt(tokens),
-                       KernelArg::ofInt(StepExpr::of(heads * c)),
-                       KernelArg::ofInt(StepExpr::of(c)),
-                       KernelArg::ofInt(StepExpr::of(heads * v)),
-                       KernelArg::ofInt(StepExpr::of(v))},
+    if (decode) {
+      if (failed(gemv(program, latentOut, weight(op.getWUv()),
+                      elementOf(op.getWUv()), v, c, heads, c, attention, v,
                       origin)))
-      return failure();
+        return failure();
+    } else {
+      GemmTiles uvTiles = chooseGemmTiles(v, c);
+      KernelParams uv{{"W", typeText(elementOf(op.getWUv()))},
+                      {"N", std::to_string(v)},
+                      {"K", std::to_string(c)},
+                      {"BATCH", std::to_string(heads)},
+                      {"BM", std::to_string(uvTiles.bm)},
+                      {"BN", std::to_string(uvTiles.bn)},
+                      {"BK", std::to_string(uvTiles.bk)}};
+      if (failed(
+              launch(program, "batched_linear", uv, tokens.ceilDiv(uvTiles.bm),
+                     StepExpr::of((v + uvTiles.bn - 1) / uvTiles.bn),
+                     StepExpr::of(heads),
+                     {latentOut.arg(), KernelArg::ofBuffer(weight(op.getWUv())),
+                      attention.arg(), KernelArg::ofInt(tokens),
+                      KernelArg::ofInt(StepExpr::of(heads * c)),
+                      KernelArg::ofInt(StepExpr::of(c)),
+                      KernelArg::ofInt(StepExpr::of(heads * v)),
+                      KernelArg::ofInt(StepExpr::of(v))},
+                     origin)))
+        return failure();
+    }
   } else {
     // Decompressed: k_nope and v for every cached position through kv_b.
     if (!latentType.getElementType().isF32()) {
@@ -539,7 +589,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
   return success();
 }
 
-LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op) {
+LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
+                               bool decode) {
   Activation x = values.lookup(op.getInput());
   Operation *origin = op;
   const StepExpr tokens = StepExpr::tokens();
@@ -576,6 +627,9 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op) {
                     {logits->arg(), routeWeights.arg(), routeIndices.arg()},
                     origin)))
     return failure();
+
+  if (decode)
+    return formMoeDecode(program, op, x, routeWeights, routeIndices);
 
   // Dispatch plan: rows grouped by expert, padded to the block.
   StepExpr rows{experts * (block - 1), topK, 0, 1};
@@ -661,6 +715,69 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op) {
   return success();
 }
 
+/// Decode (T = 1): matrix-vector products over the top-k routed experts
+/// only, no dispatch plan; the down projection sums the weighted experts and
+/// the shared experts' output (computed first).
+LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
+                                     Activation x, Activation routeWeights,
+                                     Activation routeIndices) {
+  Operation *origin = op;
+  const StepExpr tokens = StepExpr::tokens();
+  ArrayRef<int64_t> gateShape = shapeOf(op.getGateProj());
+  const int64_t experts = gateShape[0], inter = gateShape[1];
+  const int64_t hidden = x.width, topK = op.getTopK();
+
+  GemvTiles upTiles = chooseGemvTiles(inter, hidden);
+  Activation hiddenRows = scratch("moe_hidden", inter, StepExpr::tokens(topK));
+  KernelParams gateUp{{"W", typeText(elementOf(op.getGateProj()))},
+                      {"E", std::to_string(experts)},
+                      {"H", std::to_string(hidden)},
+                      {"I", std::to_string(inter)},
+                      {"K", std::to_string(topK)},
+                      {"BN", std::to_string(upTiles.bn)},
+                      {"BK", std::to_string(upTiles.bk)}};
+  if (failed(launch(program, "expert_gemv_gate_up", gateUp,
+                    StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
+                    StepExpr::of(topK), tokens,
+                    {x.arg(), routeIndices.arg(),
+                     KernelArg::ofBuffer(weight(op.getGateProj())),
+                     KernelArg::ofBuffer(weight(op.getUpProj())),
+                     hiddenRows.arg()},
+                    origin)))
+    return failure();
+
+  Activation out = scratch("moe_out", hidden);
+  Activation shared = out;
+  bool hasShared = static_cast<bool>(op.getSharedGateProj());
+  if (hasShared) {
+    auto sharedOut =
+        gatedMlp(program, x, op.getSharedGateProj(), op.getSharedUpProj(),
+                 op.getSharedDownProj(), origin);
+    if (failed(sharedOut))
+      return failure();
+    shared = *sharedOut;
+  }
+  GemvTiles downTiles = chooseGemvTiles(hidden, inter);
+  KernelParams down{{"W", typeText(elementOf(op.getDownProj()))},
+                    {"E", std::to_string(experts)},
+                    {"H", std::to_string(hidden)},
+                    {"I", std::to_string(inter)},
+                    {"K", std::to_string(topK)},
+                    {"BN", std::to_string(downTiles.bn)},
+                    {"BK", std::to_string(downTiles.bk)},
+                    {"HAS_SHARED", hasShared ? "1" : "0"}};
+  if (failed(launch(program, "expert_gemv_down", down,
+                    StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
+                    tokens, StepExpr::of(1),
+                    {hiddenRows.arg(), routeIndices.arg(), routeWeights.arg(),
+                     KernelArg::ofBuffer(weight(op.getDownProj())),
+                     shared.arg(), out.arg()},
+                    origin)))
+    return failure();
+  values[op.getResult()] = out;
+  return success();
+}
+
 LogicalResult Planner::formOp(rt::StepProgram &program, Operation *op,
                               bool decode) {
   if (fused.contains(op))
@@ -722,7 +839,8 @@ LogicalResult Planner::formOp(rt::StepProgram &program, Operation *op,
       })
       .Case<MlaAttentionOp>(
           [&](MlaAttentionOp op) { return formMla(program, op, decode); })
-      .Case<MoeFusedOp>([&](MoeFusedOp op) { return formMoe(program, op); })
+      .Case<MoeFusedOp>(
+          [&](MoeFusedOp op) { return formMoe(program, op, decode); })
       .Case<MlpOp>([&](MlpOp op) -> LogicalResult {
         auto out = gatedMlp(program, values.lookup(op.getInput()),
                             op.getGateProj(), op.getUpProj(), op.getDownProj(),
@@ -755,6 +873,7 @@ LogicalResult Planner::formProgram(func::FuncOp step, rt::StepProgram &program,
                                    bool decode) {
   values.clear();
   fused.clear();
+  decodeProgram = decode;
   for (Operation &op : step.getBody().front())
     if (failed(formOp(program, &op, decode))) {
       if (error.find("at ") == std::string::npos)

@@ -18,6 +18,11 @@ GemmTiles chooseGemmTiles(int64_t n, int64_t k) {
           std::min<int64_t>(16, nextPowerOfTwo(k))};
 }
 
+GemvTiles chooseGemvTiles(int64_t n, int64_t k) {
+  return {std::min<int64_t>(4, nextPowerOfTwo(n)),
+          std::min<int64_t>(16, nextPowerOfTwo(k))};
+}
+
 int64_t chooseRowBlock(int64_t width) {
   return std::min<int64_t>(4096, nextPowerOfTwo(width));
 }

@@ -29,6 +29,16 @@ struct GemmTiles {
 /// 8x32x16 takes 0.5 s (measured with dsv2-translate-cpu).
 GemmTiles chooseGemmTiles(int64_t n, int64_t k);
 
+struct GemvTiles {
+  int64_t bn, bk;
+};
+
+/// Tiles of `gemv` (single-token steps): each program owns BN = 4 rows of W
+/// and steps over K in BK = 16 slices, a [4, 16] f32 accumulator (8 AVX2
+/// registers) fed by one contiguous 16-element load per row; narrow
+/// matrices shrink BN/BK to the next power of two of N/K.
+GemvTiles chooseGemvTiles(int64_t n, int64_t k);
+
 /// Row kernels (norms, copies, embedding): one tile covering `width`, capped
 /// at 4096 lanes (wider rows loop over blocks).
 int64_t chooseRowBlock(int64_t width);

@@ -6,7 +6,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
 
 namespace dsv2::runtime {
 
@@ -23,6 +29,61 @@ resolve(const KernelLibrary &library, const StepProgram &program) {
   }
   return functions;
 }
+
+/// DSV2_PROFILE_LAUNCHES=1: wall time per kernel kind (the instance name up
+/// to its first "__") and dsv2 op, per program, summed over all steps of the
+/// process and printed to stderr at exit (docs/perf.md). Off by default: one
+/// getenv per process, nothing timed.
+class LaunchProfile {
+public:
+  static LaunchProfile *get() {
+    static LaunchProfile *profile = [] {
+      const char *flag = std::getenv("DSV2_PROFILE_LAUNCHES");
+      if (!flag || !*flag || std::strcmp(flag, "0") == 0)
+        return static_cast<LaunchProfile *>(nullptr);
+      static LaunchProfile instance;
+      return &instance;
+    }();
+    return profile;
+  }
+  void add(bool decode, const Launch &launch, double seconds) {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::string kind = launch.kernel.substr(0, launch.kernel.find("__")) +
+                       " <- " + launch.origin;
+    Entry &entry = entries[{decode ? "decode" : "prefill", kind}];
+    entry.seconds += seconds;
+    ++entry.launches;
+  }
+  void step(bool decode) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++(decode ? decodeSteps : prefillSteps);
+  }
+  ~LaunchProfile() {
+    std::vector<std::pair<std::pair<std::string, std::string>, Entry>> rows(
+        entries.begin(), entries.end());
+    std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+      if (a.first.first != b.first.first)
+        return a.first.first > b.first.first;
+      return a.second.seconds > b.second.seconds;
+    });
+    std::fprintf(stderr, "launch profile (%lld prefill, %lld decode steps):\n",
+                 static_cast<long long>(prefillSteps),
+                 static_cast<long long>(decodeSteps));
+    for (const auto &[key, entry] : rows)
+      std::fprintf(stderr, "  %-7s %-44s %9.4f s %7lld launches\n",
+                   key.first.c_str(), key.second.c_str(), entry.seconds,
+                   static_cast<long long>(entry.launches));
+  }
+
+private:
+  struct Entry {
+    double seconds = 0;
+    int64_t launches = 0;
+  };
+  std::mutex mutex;
+  std::map<std::pair<std::string, std::string>, Entry> entries;
+  int64_t prefillSteps = 0, decodeSteps = 0;
+};
 
 int64_t fixedBytes(const BufferSpec &spec) {
   return spec.elements.evaluate(0, 0) * elementBytes(spec.type);
@@ -143,6 +204,10 @@ absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
   const std::vector<KernelGridFunction> &functions =
       &program == &plan.decode ? decodeKernels : prefillKernels;
   int64_t past = cached[sequence];
+  LaunchProfile *profile = LaunchProfile::get();
+  const bool decode = &program == &plan.decode;
+  if (profile)
+    profile->step(decode);
   std::vector<void *> pointers;
   std::vector<int32_t> ints;
   std::vector<float> floats;
@@ -179,10 +244,17 @@ absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
       continue;
     KernelGridFunction function = functions[l];
     void **argv = args.data();
+    auto launchStart = profile ? std::chrono::steady_clock::now()
+                               : std::chrono::steady_clock::time_point();
     pool.parallelFor(programs, [&](int64_t first, int64_t last) {
       function(argv, static_cast<int32_t>(grid[0]), static_cast<int32_t>(grid[1]),
                static_cast<int32_t>(grid[2]), first, last);
     });
+    if (profile)
+      profile->add(decode, launch,
+                   std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - launchStart)
+                       .count());
   }
   timings.launches = static_cast<int64_t>(program.launches.size());
   return absl::OkStatus();
