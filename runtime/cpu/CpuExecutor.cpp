@@ -119,6 +119,28 @@ absl::Status CpuExecutor::resolveKernels() {
   return absl::OkStatus();
 }
 
+absl::Status CpuExecutor::bindWeights(
+    const std::function<absl::Status(size_t, const BufferSpec &)> &bindPacked) {
+  for (size_t i = 0; i < plan.buffers.size(); ++i) {
+    const BufferSpec &spec = plan.buffers[i];
+    if (spec.role != BufferRole::Weight)
+      continue;
+    if (spec.constantData.empty()) {
+      if (absl::Status status = bindPacked(i, spec); !status.ok())
+        return status;
+      continue;
+    }
+    // Compiler-computed constants live in the plan itself.
+    if (static_cast<int64_t>(spec.constantData.size() * sizeof(float)) !=
+        fixedBytes(spec))
+      return absl::InvalidArgumentError(absl::StrCat(
+          "launch plan constant ", spec.name, " has the wrong size"));
+    storage[i].resize(spec.constantData.size() * sizeof(float));
+    std::memcpy(storage[i].data(), spec.constantData.data(), storage[i].size());
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::unique_ptr<CpuExecutor>>
 CpuExecutor::create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
                     const WeightFiller &fillWeight,
@@ -127,23 +149,13 @@ CpuExecutor::create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
       new CpuExecutor(std::move(plan), std::move(library), options));
   if (absl::Status status = executor->resolveKernels(); !status.ok())
     return status;
-  for (size_t i = 0; i < executor->plan.buffers.size(); ++i) {
-    const BufferSpec &spec = executor->plan.buffers[i];
-    if (spec.role != BufferRole::Weight)
-      continue;
-    int64_t bytes = fixedBytes(spec);
-    std::vector<uint8_t> &memory = executor->storage[i];
-    memory.assign(static_cast<size_t>(bytes), 0);
-    if (!spec.constantData.empty()) {
-      if (static_cast<int64_t>(spec.constantData.size() * sizeof(float)) != bytes)
-        return absl::InvalidArgumentError(absl::StrCat(
-            "launch plan constant ", spec.name, " has the wrong size"));
-      std::memcpy(memory.data(), spec.constantData.data(), bytes);
-    } else if (absl::Status status = fillWeight(spec, memory.data());
-               !status.ok()) {
-      return status;
-    }
-  }
+  CpuExecutor &e = *executor;
+  absl::Status bound = e.bindWeights([&](size_t i, const BufferSpec &spec) {
+    e.storage[i].assign(static_cast<size_t>(fixedBytes(spec)), 0);
+    return fillWeight(spec, e.storage[i].data());
+  });
+  if (!bound.ok())
+    return bound;
   return executor;
 }
 
@@ -157,21 +169,16 @@ CpuExecutor::create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
       new CpuExecutor(std::move(plan), std::move(library), options));
   if (absl::Status status = executor->resolveKernels(); !status.ok())
     return status;
-  for (size_t i = 0; i < executor->plan.buffers.size(); ++i) {
-    const BufferSpec &spec = executor->plan.buffers[i];
-    if (spec.role != BufferRole::Weight)
-      continue;
-    if (!spec.constantData.empty()) {
-      std::vector<uint8_t> &memory = executor->storage[i];
-      memory.resize(spec.constantData.size() * sizeof(float));
-      std::memcpy(memory.data(), spec.constantData.data(), memory.size());
-    } else if (!weights[i]) {
+  CpuExecutor &e = *executor;
+  absl::Status bound = e.bindWeights([&](size_t i, const BufferSpec &spec) {
+    if (!weights[i])
       return absl::InvalidArgumentError(
           absl::StrCat("weight ", spec.name, " has no packed bytes"));
-    } else {
-      executor->weightViews[i] = weights[i];
-    }
-  }
+    e.weightViews[i] = weights[i];
+    return absl::OkStatus();
+  });
+  if (!bound.ok())
+    return bound;
   return executor;
 }
 

@@ -80,6 +80,10 @@ private:
   CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
               const CpuExecutorOptions &options);
   absl::Status resolveKernels();
+  /// Copies the plan's inline constants into owned storage and hands every
+  /// packed weight buffer to `bindPacked`.
+  absl::Status bindWeights(
+      const std::function<absl::Status(size_t, const BufferSpec &)> &bindPacked);
   absl::Status run(const StepProgram &program, int sequence, int64_t tokens);
   void *address(const KernelArg &arg, int sequence, int64_t tokens);
 
