@@ -26,6 +26,11 @@ config.substitutions.append(("%dsv2_tools_dir", config.dsv2_tools_dir))
 import sys
 config.substitutions.append(("%python", sys.executable))
 
+# The ASan + UBSan build (tools/dev/sanitize.sh): its binaries need the
+# sanitizer runtimes, so dependency checks do not apply.
+if config.dsv2_sanitizers:
+    config.available_features.add("asan")
+
 # Hosts without AVX-512 can check that engines compiled for one are refused.
 try:
     with open("/proc/cpuinfo") as cpuinfo:

@@ -343,7 +343,7 @@ void readModelConfig(JsonFieldReader &reader, ModelConfig &config) {
 
 /// The explanation of a parse error without nlohmann's
 /// "[json.exception.parse_error.101] " tag.
-std::string parseErrorText(const json::parse_error &error) {
+std::string parseErrorText(const json::exception &error) {
   std::string_view text = error.what();
   if (!text.empty() && text.front() == '[')
     if (size_t close = text.find("] "); close != std::string_view::npos)
@@ -364,6 +364,11 @@ absl::StatusOr<ModelConfig> parseModelConfigJson(std::string_view jsonText,
     return absl::InvalidArgumentError(
         absl::StrCat(source, ": malformed JSON at byte ", error.byte, ": ",
                      parseErrorText(error)));
+  } catch (const json::exception &error) {
+    // A number too large for a double ("1e999") is out_of_range, not a
+    // parse_error.
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": malformed JSON: ", parseErrorText(error)));
   }
   if (!root.is_object())
     return absl::InvalidArgumentError(

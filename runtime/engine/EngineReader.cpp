@@ -4,9 +4,11 @@
 
 #include "runtime/engine/Checksum.h"
 #include "runtime/engine/engine_generated.h"
+#include "runtime/io/PrintableText.h"
 
 #include "absl/strings/str_cat.h"
 
+#include <cstdint>
 #include <cstring>
 
 namespace dsv2::runtime {
@@ -14,13 +16,16 @@ namespace fb = ::dsv2::engine::fb;
 
 namespace {
 
-/// Errors say which file is wrong and how; the caller adds nothing.
+/// Errors say which file is wrong and how; the caller adds nothing. Names
+/// read from a damaged file may hold any bytes, so the details go through
+/// printableText: the message stays one line.
 class Problems {
 public:
   explicit Problems(std::string source) : source(std::move(source)) {}
   template <typename... Args> absl::Status corrupt(const Args &...args) const {
     return absl::DataLossError(
-        absl::StrCat(source, ": corrupt engine: ", args...));
+        absl::StrCat(source, ": corrupt engine: ",
+                     printableText(absl::StrCat(args...), 1000)));
   }
   std::string source;
 };
@@ -33,12 +38,47 @@ StepExpr fromFb(const fb::StepExpr *e) {
 
 std::string str(const flatbuffers::String *s) { return s ? s->str() : ""; }
 
+/// The largest magnitude a plan's step expressions may reach: far above any
+/// real size, and low enough that evaluating one for any step (tokens and
+/// past positions up to the context) and scaling it to bytes cannot overflow.
+constexpr int64_t kMaxStepValue = int64_t{1} << 48;
+
+uint64_t magnitude(int64_t value) {
+  return value < 0 ? 0 - static_cast<uint64_t>(value)
+                   : static_cast<uint64_t>(value);
+}
+
+/// Whether StepExpr::evaluate stays within +-kMaxStepValue for every
+/// 0 <= tokens, past <= maxContext (maxContext in [1, kMaxStepValue]).
+bool withinStepLimits(const StepExpr &e, int64_t maxContext) {
+  if (e.divisor <= 0 || e.divisor > kMaxStepValue)
+    return false;
+  const uint64_t limit = kMaxStepValue, context = maxContext;
+  uint64_t total = magnitude(e.constant); // < 2^64, and each term below < 2^48
+  for (int64_t coefficient : {e.perToken, e.perPast}) {
+    if (magnitude(coefficient) > limit / context)
+      return false;
+    total += magnitude(coefficient) * context;
+  }
+  return total <= limit - static_cast<uint64_t>(e.divisor);
+}
+
+/// Whether a vector's 8-byte elements are aligned. The flatbuffers verifier
+/// only aligns a vector's length field (4 bytes), so a damaged engine can put
+/// [long] or [StepExpr] elements where reading them is a misaligned load.
+/// (An empty vector's data may sit anywhere: nothing is read.)
+template <typename Vector> bool aligned8(const Vector &vector) {
+  return vector.size() == 0 ||
+         reinterpret_cast<uintptr_t>(vector.data()) % 8 == 0;
+}
+
 template <typename T> bool inEnum(T value, T last) {
   return static_cast<unsigned>(value) <= static_cast<unsigned>(last);
 }
 
 absl::Status readProgram(const fb::StepProgram *in, StepProgram &out,
-                         size_t bufferCount, const Problems &problems) {
+                         size_t bufferCount, int64_t maxContext,
+                         const Problems &problems) {
   if (!in || !in->launches())
     return absl::OkStatus();
   for (const fb::Launch *launch : *in->launches()) {
@@ -48,11 +88,13 @@ absl::Status readProgram(const fb::StepProgram *in, StepProgram &out,
     if (launch->grid()->size() != 3)
       return problems.corrupt("launch of ", l.kernel, " has ",
                               launch->grid()->size(), " grid sizes, not 3");
+    if (!aligned8(*launch->grid()))
+      return problems.corrupt("launch of ", l.kernel, " has a misaligned grid");
     for (int d = 0; d < 3; ++d) {
       l.grid[d] = fromFb(launch->grid()->Get(d));
-      if (l.grid[d].divisor <= 0)
-        return problems.corrupt("launch of ", l.kernel, " divides by ",
-                                l.grid[d].divisor);
+      if (!withinStepLimits(l.grid[d], maxContext))
+        return problems.corrupt("launch of ", l.kernel,
+                                " has a grid size out of range");
     }
     if (launch->args())
       for (const fb::KernelArg *arg : *launch->args()) {
@@ -65,9 +107,10 @@ absl::Status readProgram(const fb::StepProgram *in, StepProgram &out,
         a.offset = fromFb(arg->offset());
         a.intValue = fromFb(arg->int_value());
         a.floatValue = arg->float_value();
-        if (a.offset.divisor <= 0 || a.intValue.divisor <= 0)
+        if (!withinStepLimits(a.offset, maxContext) ||
+            !withinStepLimits(a.intValue, maxContext))
           return problems.corrupt("launch of ", l.kernel,
-                                  " has a step expression dividing by <= 0");
+                                  " has an argument out of range");
         if (a.kind == KernelArg::Kind::Buffer &&
             (a.buffer < 0 || static_cast<size_t>(a.buffer) >= bufferCount))
           return problems.corrupt("launch of ", l.kernel, " uses buffer ",
@@ -143,6 +186,10 @@ absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
     d.kvCache = {str(kv->kind()), kv->values_per_token_per_layer(), kv->layers(),
                  static_cast<ElementType>(kv->element_type()), kv->max_context(),
                  kv->bytes_per_token(), kv->max_batch()};
+  // Every step expression below is bounded over contexts up to this one.
+  const int64_t maxContext = d.kvCache.maxContext;
+  if (maxContext <= 0 || maxContext > kMaxStepValue)
+    return problems.corrupt("a context of ", maxContext, " positions");
 
   if (engine->kernels()->size() != 1)
     return problems.corrupt(engine->kernels()->size(),
@@ -173,11 +220,14 @@ absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
     spec.role = static_cast<BufferRole>(buffer->role());
     spec.type = static_cast<ElementType>(buffer->type());
     spec.elements = fromFb(buffer->elements());
-    if (spec.elements.divisor <= 0)
-      return problems.corrupt("buffer ", spec.name, " divides by <= 0");
+    if (!withinStepLimits(spec.elements, maxContext))
+      return problems.corrupt("buffer ", spec.name, " has a size out of range");
     spec.source = str(buffer->source());
-    if (buffer->shape())
+    if (buffer->shape()) {
+      if (!aligned8(*buffer->shape()))
+        return problems.corrupt("buffer ", spec.name, " has a misaligned shape");
       spec.shape.assign(buffer->shape()->begin(), buffer->shape()->end());
+    }
     if (buffer->constant_data())
       spec.constantData.assign(buffer->constant_data()->begin(),
                                buffer->constant_data()->end());
@@ -185,11 +235,13 @@ absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
   }
   size_t bufferCount = plan.buffers.size();
   if (absl::Status status =
-          readProgram(rank->prefill(), plan.prefill, bufferCount, problems);
+          readProgram(rank->prefill(), plan.prefill, bufferCount,
+                      maxContext, problems);
       !status.ok())
     return status;
   if (absl::Status status =
-          readProgram(rank->decode(), plan.decode, bufferCount, problems);
+          readProgram(rank->decode(), plan.decode, bufferCount,
+                      maxContext, problems);
       !status.ok())
     return status;
   auto hasRole = [&](int32_t index, BufferRole role) {
@@ -208,7 +260,10 @@ absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
                             plan.maxContext, ", batch ", d.kvCache.maxBatch);
 
   parsed.weightFile = rank->weight_file()->str();
-  if (parsed.weightFile.empty() || parsed.weightFile.find('/') != std::string::npos)
+  // The name becomes a path in LoadedEngine::open's messages: one plain
+  // file beside the engine, printable.
+  if (parsed.weightFile.empty() || parsed.weightFile.find('/') != std::string::npos ||
+      printableText(parsed.weightFile) != parsed.weightFile)
     return problems.corrupt("weight file name '", parsed.weightFile, "'");
   parsed.weightFileBytes = rank->weight_file_bytes();
   // Every weight buffer without inline constants has exactly one entry, of

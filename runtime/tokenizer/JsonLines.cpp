@@ -21,7 +21,7 @@ absl::StatusOr<Json> parseObject(std::string_view line) {
   Json value;
   try {
     value = Json::parse(line.begin(), line.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e999
     std::string message = e.what();
     size_t close = message.find("] ");
     if (close != std::string::npos) message = message.substr(close + 2);

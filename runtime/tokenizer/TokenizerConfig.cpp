@@ -472,7 +472,7 @@ absl::StatusOr<TokenizerConfig> parseTokenizerJson(std::string_view json,
   Json root;
   try {
     root = Json::parse(json.begin(), json.end());
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e999
     // nlohmann's message: "[json.exception.parse_error.101] parse error at
     // line 1, column 2: ..."; keep what follows the bracketed id.
     std::string message = e.what();

@@ -21,11 +21,20 @@ DSV2_PACKAGES=(
   nlohmann-json3-dev libpcre2-dev
 )
 
+# Only for tools/dev/fuzz.sh and tools/dev/sanitize.sh: clang with libFuzzer
+# and the sanitizer runtimes (./test.sh's normal path does not need them).
+DSV2_CLANG_PACKAGES=(clang-22 libclang-rt-22-dev)
+
 dsv2_log() { printf '\033[1m[dsv2]\033[0m %s\n' "$*" >&2; }
 
+# dsv2_install_packages [PACKAGE...]: installs the packages given (default:
+# DSV2_PACKAGES) that are missing.
 dsv2_install_packages() {
-  local missing=()
-  for pkg in "${DSV2_PACKAGES[@]}"; do
+  local wanted=("$@") missing=()
+  if [ ${#wanted[@]} -eq 0 ]; then
+    wanted=("${DSV2_PACKAGES[@]}")
+  fi
+  for pkg in "${wanted[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$pkg")
     fi
@@ -64,4 +73,9 @@ dsv2_build() {
 dsv2_bootstrap() {
   dsv2_install_packages
   dsv2_configure
+}
+
+# For the fuzz and sanitizer builds: everything the build needs plus clang.
+dsv2_bootstrap_clang() {
+  dsv2_install_packages "${DSV2_PACKAGES[@]}" "${DSV2_CLANG_PACKAGES[@]}"
 }

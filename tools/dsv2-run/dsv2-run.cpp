@@ -16,6 +16,7 @@
 #include "runtime/cpu/CpuFeatures.h"
 #include "runtime/engine/EngineReader.h"
 #include "runtime/io/Npy.h"
+#include "runtime/io/PrintableText.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -134,11 +135,12 @@ absl::Status run(RunOptions options) {
   }
   if (d.target != "cpu" || d.kernels.target != "cpu")
     return absl::FailedPreconditionError(absl::StrCat(
-        options.engine, ": an engine for target '", d.target,
+        options.engine, ": an engine for target '", rt::printableText(d.target),
         "'; this dsv2-run runs cpu engines (recompile with dsv2c compile "
         "--target cpu)"));
   if (absl::Status status =
-          rt::checkHostRuns(d.kernels.cpuFeatures, d.kernels.cpu, options.engine);
+          rt::checkHostRuns(d.kernels.cpuFeatures, rt::printableText(d.kernels.cpu),
+                              options.engine);
       !status.ok())
     return status;
   // A text prompt: encoded with the engine's tokenizer, output as text.

@@ -1,0 +1,1 @@
+// The q_lora path with the per-head cache of the reference.

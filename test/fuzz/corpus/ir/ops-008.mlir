@@ -1,0 +1,1 @@
+// Plain q_proj (V2-Lite), latent cache, and the absorbed form with the

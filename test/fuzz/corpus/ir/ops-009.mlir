@@ -1,0 +1,1 @@
+// weights dsv2.split_kv_b derives from kv_b_proj.

@@ -1,0 +1,1 @@
+// RMSNorm, one program per token row:

@@ -1,0 +1,1 @@
+//   y[t, :] = x[t, :] * rsqrt(mean(x[t, :]^2) + eps) * w

@@ -1,0 +1,1 @@
+// overhangs the row: its loads are masked with fill 0, so the sum of squares

@@ -1,0 +1,1 @@
+// is exact, and its stores are masked.

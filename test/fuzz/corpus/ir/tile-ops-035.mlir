@@ -1,0 +1,1 @@
+// with tile.dot in f32. Rows past `tokens` are masked.
