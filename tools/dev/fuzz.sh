@@ -18,7 +18,7 @@ source "$root/tools/dev/bootstrap.sh"
 
 seconds="${1:-30}"
 shift || true
-DSV2_FUZZ_TARGETS=(safetensors config engine npy ir)
+DSV2_FUZZ_TARGETS=(safetensors config engine npy ir tokenizer)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=("${DSV2_FUZZ_TARGETS[@]}")
@@ -31,6 +31,7 @@ max_len() {
     engine) echo 65536 ;;
     npy) echo 1024 ;;
     ir) echo 8192 ;;
+    tokenizer) echo 20000 ;;
     *) echo 4096 ;;
   esac
 }
