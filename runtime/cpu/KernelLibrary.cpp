@@ -2,6 +2,8 @@
 
 #include "runtime/cpu/KernelLibrary.h"
 
+#include "runtime/simt/SimtEmulator.h"
+
 #include "absl/strings/str_cat.h"
 
 #include <cerrno>
@@ -12,6 +14,15 @@
 
 namespace dsv2::runtime {
 
+/// An emulated GPU kernel library (SimtEmuAbi.h) exports the bind entry and
+/// must receive the emulator's table before any launch; a plain CPU kernel
+/// library does not export it.
+static void bindSimtEmulator(void *handle) {
+  using BindFunction = void (*)(const Dsv2SimtEmuApi *);
+  if (void *bind = dlsym(handle, kSimtEmuBindSymbol))
+    reinterpret_cast<BindFunction>(bind)(simtEmulatorApi());
+}
+
 absl::StatusOr<std::unique_ptr<KernelLibrary>>
 KernelLibrary::open(const std::string &path) {
   void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -20,6 +31,7 @@ KernelLibrary::open(const std::string &path) {
     return absl::InvalidArgumentError(absl::StrCat(
         "cannot load kernel library ", path, ": ", reason ? reason : "unknown"));
   }
+  bindSimtEmulator(handle);
   return std::unique_ptr<KernelLibrary>(new KernelLibrary(path, handle));
 }
 
@@ -57,6 +69,7 @@ KernelLibrary::openImage(absl::Span<const uint8_t> image,
         absl::StrCat("cannot load the kernels of ", name, ": ",
                      reason ? reason : "unknown"));
   }
+  bindSimtEmulator(handle);
   return std::unique_ptr<KernelLibrary>(new KernelLibrary(name, handle));
 }
 

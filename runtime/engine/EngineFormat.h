@@ -27,7 +27,7 @@ namespace dsv2::runtime {
 
 /// Bump with every change to engine.fbs or to the headers below; readers
 /// refuse other versions (no silent reinterpretation of old engines).
-inline constexpr uint32_t kEngineSchemaVersion = 1;
+inline constexpr uint32_t kEngineSchemaVersion = 2;
 
 inline constexpr char kEngineMagic[8] = {'D', 'S', 'V', '2', 'E', 'N', 'G', '\n'};
 inline constexpr char kWeightsMagic[8] = {'D', 'S', 'V', '2', 'W', 'T', 'S', '\n'};
@@ -88,6 +88,14 @@ struct EngineKvCacheInfo {
   int64_t maxBatch = 1;
 };
 
+/// Launch shape of a GPU kernel: `threads` per block (one block per program
+/// of the grid) and bytes of dynamic shared memory.
+struct GpuKernelInfo {
+  std::string name;
+  int32_t threads = 0;
+  int32_t sharedBytes = 0;
+};
+
 /// Compiled kernels for one target.
 struct KernelModuleInfo {
   std::string target;
@@ -95,6 +103,8 @@ struct KernelModuleInfo {
   std::string cpu;
   std::vector<std::string> cpuFeatures;
   std::vector<std::string> kernels;
+  /// GPU and emulated-GPU targets: one per kernel, in the same order.
+  std::vector<GpuKernelInfo> gpuKernels;
 };
 
 /// Everything in the engine file except the kernel image bytes and the

@@ -204,6 +204,23 @@ absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
   if (module->kernels())
     for (const flatbuffers::String *name : *module->kernels())
       d.kernels.kernels.push_back(name->str());
+  if (module->gpu_kernels()) {
+    if (module->gpu_kernels()->size() != d.kernels.kernels.size())
+      return problems.corrupt("launch shapes for ", module->gpu_kernels()->size(),
+                              " of ", d.kernels.kernels.size(), " kernels");
+    for (const fb::GpuKernel *kernel : *module->gpu_kernels()) {
+      GpuKernelInfo info{kernel->name()->str(), kernel->threads(),
+                         kernel->shared_bytes()};
+      // A block has at most 1024 threads and 227 KiB of shared memory on
+      // any target we generate for.
+      if (info.threads <= 0 || info.threads > 1024 || info.sharedBytes < 0 ||
+          info.sharedBytes > 232448)
+        return problems.corrupt("kernel ", info.name, " launches ",
+                                info.threads, " threads with ",
+                                info.sharedBytes, " bytes of shared memory");
+      d.kernels.gpuKernels.push_back(std::move(info));
+    }
+  }
   parsed.kernelImage = {module->image()->data(), module->image()->size()};
 
   if (engine->ranks()->size() != 1)

@@ -113,12 +113,22 @@ std::vector<uint8_t> serializeEngine(const EngineDescription &description,
   // reading it; 64 keeps it cache-line aligned.
   b.ForceVectorAlignment(kernelImage.size(), 1, 64);
   auto image = b.CreateVector(kernelImage.data(), kernelImage.size());
+  std::vector<flatbuffers::Offset<fb::GpuKernel>> gpuKernels;
+  for (const GpuKernelInfo &kernel : info.gpuKernels)
+    gpuKernels.push_back(fb::CreateGpuKernel(b, b.CreateString(kernel.name),
+                                             kernel.threads,
+                                             kernel.sharedBytes));
+  flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::GpuKernel>>>
+      gpuKernelVector;
+  if (!gpuKernels.empty())
+    gpuKernelVector = b.CreateVector(gpuKernels);
   std::vector<flatbuffers::Offset<fb::KernelModule>> modules = {
       fb::CreateKernelModule(b, b.CreateString(info.target),
                              b.CreateString(info.format),
                              b.CreateString(info.cpu),
                              b.CreateVector(features),
-                             b.CreateVector(kernelNames), image)};
+                             b.CreateVector(kernelNames), image,
+                             gpuKernelVector)};
 
   const EngineModelInfo &m = description.model;
   auto model = fb::CreateModelInfoDirect(

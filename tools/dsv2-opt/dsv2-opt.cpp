@@ -7,6 +7,8 @@
 
 #include "codegen/cpu/Passes.h"
 #include "codegen/cpu/Pipeline.h"
+#include "codegen/gpu/Passes.h"
+#include "codegen/gpu/Pipeline.h"
 #include "dialect/dsv2/Dsv2Dialect.h"
 #include "dialect/tile/TileDialect.h"
 #include "passes/Passes.h"
@@ -16,6 +18,7 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
@@ -59,12 +62,16 @@ int main(int argc, char **argv) {
   // CPU code generation: what tile kernels lower to.
   registry.insert<mlir::vector::VectorDialect, mlir::LLVM::LLVMDialect,
                   mlir::cf::ControlFlowDialect, mlir::ub::UBDialect>();
+  // GPU code generation: NVVM-level kernels.
+  registry.insert<mlir::NVVM::NVVMDialect>();
   // Upstream passes our pipelines use (canonicalize, cse, symbol-dce, ...).
   mlir::registerTransformsPasses();
   mlir::dsv2::registerDsv2Passes();
   mlir::dsv2::registerDsv2Pipelines();
   mlir::dsv2::registerDsv2CodegenPasses();
   mlir::dsv2::cpu::registerDsv2CpuPipelines();
+  mlir::dsv2::registerDsv2GpuCodegenPasses();
+  mlir::dsv2::gpu::registerDsv2GpuPipelines();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
       argc, argv, "dsv2 optimizer driver (DeepSeek-V2 compiler)\n", registry));
 }

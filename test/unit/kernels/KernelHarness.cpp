@@ -5,6 +5,7 @@
 #include "codegen/cpu/GridEntryPoints.h"
 #include "codegen/cpu/ObjectEmitter.h"
 #include "codegen/cpu/Pipeline.h"
+#include "codegen/gpu/Pipeline.h"
 #include "dialect/tile/TileDialect.h"
 #include "runtime/cpu/KernelLibrary.h"
 #include "runtime/io/Bf16.h"
@@ -13,6 +14,7 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
@@ -30,6 +32,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace dsv2::test {
@@ -84,7 +87,7 @@ struct KernelSuite::State {
                     mlir::arith::ArithDialect, mlir::math::MathDialect,
                     mlir::scf::SCFDialect, mlir::vector::VectorDialect,
                     mlir::LLVM::LLVMDialect, mlir::cf::ControlFlowDialect,
-                    mlir::ub::UBDialect>();
+                    mlir::ub::UBDialect, mlir::NVVM::NVVMDialect>();
     return registry;
   }
   State() : context(registry()) {
@@ -120,6 +123,19 @@ void KernelSuite::compile(const std::string &suiteName) {
   std::vector<std::string> names;
   for (auto kernel : state->module->getOps<mlir::func::FuncOp>())
     names.push_back(kernel.getSymName().str());
+#ifdef DSV2_KERNEL_TESTS_EMULATED
+  // The GPU kernels (the code PTX is generated from) under the SIMT
+  // emulator. DSV2_EMU_INJECT_MISSING_BARRIER=1 compiles them without the
+  // barrier after shared-memory writes: the suites must then fail.
+  mlir::dsv2::gpu::SimtOptions simt;
+  const char *inject = std::getenv("DSV2_EMU_INJECT_MISSING_BARRIER");
+  simt.injectMissingBarrier = inject && std::string(inject) == "1";
+  if (mlir::failed(mlir::dsv2::gpu::lowerTileToNVVM(*state->module, simt)) ||
+      mlir::failed(mlir::dsv2::gpu::lowerNVVMToEmulation(*state->module))) {
+    error = "GPU lowering failed: " + state->diagnostics;
+    return;
+  }
+#else
   if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(*state->module))) {
     error = "lowering failed: " + state->diagnostics;
     return;
@@ -128,6 +144,7 @@ void KernelSuite::compile(const std::string &suiteName) {
     error = "grid entry points failed: " + state->diagnostics;
     return;
   }
+#endif
   llvm::SmallString<128> directory;
   if (llvm::sys::fs::createUniqueDirectory("dsv2-kernel-test", directory)) {
     error = "cannot create a temporary directory";

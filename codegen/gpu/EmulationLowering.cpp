@@ -1,0 +1,290 @@
+//===- EmulationLowering.cpp - NVVM-level kernels -> SIMT emulator calls --===//
+//
+// Part of dsv2c. dsv2-gpu-to-emulation: the kernels the GPU path turns into
+// PTX, rewritten for the host. Each NVVM special-register read, barrier and
+// the shared-memory base becomes a call through the emulator's function
+// table (runtime/simt/SimtEmuAbi.h), which the runtime hands to the library
+// through `__dsv2_emu_bind` after dlopen. Every kernel gets
+// `name_thread(void **args)` (one GPU thread) and the runtime's
+// `name_grid` entry (runtime/engine/KernelAbi.h), which asks the emulator
+// to run its blocks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/gpu/Passes.h"
+#include "codegen/gpu/Pipeline.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace mlir::dsv2 {
+#define GEN_PASS_DEF_DSV2GPUTOEMULATIONPASS
+#include "codegen/gpu/Passes.h.inc"
+} // namespace mlir::dsv2
+
+using namespace mlir;
+using namespace mlir::dsv2::gpu;
+
+namespace {
+
+constexpr const char *kApiGlobal = "__dsv2_emu_api";
+constexpr const char *kBindFunction = "__dsv2_emu_bind";
+constexpr uint32_t kAbiVersion = 1;
+
+/// Slots of Dsv2SimtEmuApi after its two u32 fields (SimtEmuAbi.h).
+enum ApiEntry : int32_t {
+  TidX = 0,
+  NtidX = 1,
+  Ctaid = 2,
+  Nctaid = 3,
+  Barrier = 4,
+  SharedBase = 5,
+  Mma = 6,
+  Launch = 7,
+  Trap = 8,
+};
+
+class EmulationBuilder {
+public:
+  explicit EmulationBuilder(ModuleOp module)
+      : module(module), context(module.getContext()), b(context),
+        ptr(LLVM::LLVMPointerType::get(context)) {}
+
+  LogicalResult run();
+
+private:
+  Value call(Location loc, ApiEntry entry, Type result, ValueRange args) {
+    Value api = LLVM::LoadOp::create(
+        b, loc, ptr, LLVM::AddressOfOp::create(b, loc, ptr, kApiGlobal));
+    Value slot = LLVM::GEPOp::create(
+        b, loc, ptr, b.getI8Type(), api,
+        ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(8 + 8 * entry)});
+    Value function = LLVM::LoadOp::create(b, loc, ptr, slot);
+    SmallVector<Type> argTypes(args.getTypes());
+    auto type = LLVM::LLVMFunctionType::get(
+        result ? result : LLVM::LLVMVoidType::get(context), argTypes);
+    SmallVector<Value> operands = {function};
+    llvm::append_range(operands, args);
+    auto op = LLVM::CallOp::create(b, loc, type, operands);
+    return result ? op.getResult() : Value();
+  }
+  Value i32(Location loc, int64_t value) {
+    return LLVM::ConstantOp::create(b, loc, b.getI32Type(),
+                                    b.getI32IntegerAttr(value));
+  }
+  LogicalResult rewriteIntrinsics();
+  void addApiGlobalAndBind();
+  void addEntryPoints(LLVM::LLVMFuncOp kernel, int64_t threads,
+                      int64_t sharedBytes);
+
+  ModuleOp module;
+  MLIRContext *context;
+  OpBuilder b;
+  Type ptr;
+};
+
+LogicalResult EmulationBuilder::rewriteIntrinsics() {
+  SmallVector<Operation *> nvvmOps;
+  module.walk([&](Operation *op) {
+    if (isa_and_nonnull<NVVM::NVVMDialect>(op->getDialect()))
+      nvvmOps.push_back(op);
+  });
+  for (Operation *op : nvvmOps) {
+    Location loc = op->getLoc();
+    b.setInsertionPoint(op);
+    Type i32Type = b.getI32Type();
+    Value replacement;
+    auto axisCall = [&](ApiEntry entry, int64_t axis) {
+      return call(loc, entry, i32Type, ValueRange{i32(loc, axis)});
+    };
+    if (isa<NVVM::ThreadIdXOp>(op))
+      replacement = call(loc, TidX, i32Type, {});
+    else if (isa<NVVM::BlockDimXOp>(op))
+      replacement = call(loc, NtidX, i32Type, {});
+    else if (isa<NVVM::BlockIdXOp>(op))
+      replacement = axisCall(Ctaid, 0);
+    else if (isa<NVVM::BlockIdYOp>(op))
+      replacement = axisCall(Ctaid, 1);
+    else if (isa<NVVM::BlockIdZOp>(op))
+      replacement = axisCall(Ctaid, 2);
+    else if (isa<NVVM::GridDimXOp>(op))
+      replacement = axisCall(Nctaid, 0);
+    else if (isa<NVVM::GridDimYOp>(op))
+      replacement = axisCall(Nctaid, 1);
+    else if (isa<NVVM::GridDimZOp>(op))
+      replacement = axisCall(Nctaid, 2);
+    else if (isa<NVVM::Barrier0Op>(op))
+      call(loc, Barrier, Type(), {});
+    else
+      return op->emitOpError()
+             << "is not modelled by the SIMT emulator; refusing to "
+                "approximate it";
+    if (replacement)
+      op->getResult(0).replaceAllUsesWith(replacement);
+    op->erase();
+  }
+
+  // The shared memory: generic pointers cast from the address-space-3
+  // global become the emulator's per-block buffer.
+  SmallVector<LLVM::AddressOfOp> sharedUses;
+  module.walk([&](LLVM::AddressOfOp op) {
+    if (op.getGlobalName() == kSharedMemoryGlobal)
+      sharedUses.push_back(op);
+  });
+  for (LLVM::AddressOfOp address : sharedUses) {
+    for (Operation *user : llvm::make_early_inc_range(address->getUsers())) {
+      auto cast = dyn_cast<LLVM::AddrSpaceCastOp>(user);
+      if (!cast)
+        return user->emitOpError()
+               << "uses the shared memory other than through a generic "
+                  "pointer; the SIMT emulator cannot map it";
+      b.setInsertionPoint(cast);
+      cast.getResult().replaceAllUsesWith(
+          call(cast.getLoc(), SharedBase, ptr, {}));
+      cast.erase();
+    }
+    address.erase();
+  }
+  if (Operation *global = module.lookupSymbol(kSharedMemoryGlobal))
+    global->erase();
+  return success();
+}
+
+void EmulationBuilder::addApiGlobalAndBind() {
+  Location loc = module.getLoc();
+  b.setInsertionPointToStart(module.getBody());
+  auto global = LLVM::GlobalOp::create(b, loc, ptr, /*isConstant=*/false,
+                                       LLVM::Linkage::Internal, kApiGlobal,
+                                       Attribute());
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.createBlock(&global.getInitializerRegion());
+    Value null = LLVM::ZeroOp::create(b, loc, ptr);
+    LLVM::ReturnOp::create(b, loc, null);
+  }
+
+  // __dsv2_emu_bind(api): keeps the table; a table of another ABI version
+  // traps through its own trap entry rather than being called wrongly.
+  auto bind = LLVM::LLVMFuncOp::create(
+      b, loc, kBindFunction,
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context), {ptr}));
+  Block *entry = bind.addEntryBlock(b);
+  Block *mismatch = b.createBlock(&bind.getBody());
+  Block *accept = b.createBlock(&bind.getBody());
+  b.setInsertionPointToEnd(entry);
+  Value api = entry->getArgument(0);
+  Value version = LLVM::LoadOp::create(b, loc, b.getI32Type(), api);
+  Value ok = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, version,
+                                  i32(loc, kAbiVersion));
+  LLVM::CondBrOp::create(b, loc, ok, accept, mismatch);
+
+  b.setInsertionPointToEnd(mismatch);
+  Value trapSlot = LLVM::GEPOp::create(
+      b, loc, ptr, b.getI8Type(), api,
+      ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(8 + 8 * Trap)});
+  Value trap = LLVM::LoadOp::create(b, loc, ptr, trapSlot);
+  StringRef message = "emulated kernels built for SIMT emulator ABI version 1";
+  OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
+  auto text = LLVM::GlobalOp::create(
+      top, loc,
+      LLVM::LLVMArrayType::get(b.getI8Type(), message.size() + 1),
+      /*isConstant=*/true, LLVM::Linkage::Internal, "__dsv2_emu_abi_message",
+      b.getStringAttr(message.str() + '\0'));
+  Value textAddress = LLVM::AddressOfOp::create(b, loc, text);
+  LLVM::CallOp::create(
+      b, loc,
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context), {ptr}),
+      ValueRange{trap, textAddress});
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+
+  b.setInsertionPointToEnd(accept);
+  LLVM::StoreOp::create(b, loc, api,
+                        LLVM::AddressOfOp::create(b, loc, ptr, kApiGlobal));
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+}
+
+void EmulationBuilder::addEntryPoints(LLVM::LLVMFuncOp kernel, int64_t threads,
+                                      int64_t sharedBytes) {
+  Location loc = kernel.getLoc();
+  std::string name = kernel.getSymName().str();
+  Type voidType = LLVM::LLVMVoidType::get(context);
+  b.setInsertionPointAfter(kernel);
+
+  // name_thread(args): one GPU thread; args[i] points at argument i.
+  auto thread = LLVM::LLVMFuncOp::create(
+      b, loc, name + "_thread", LLVM::LLVMFunctionType::get(voidType, {ptr}));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    Block *entry = thread.addEntryBlock(b);
+    b.setInsertionPointToStart(entry);
+    SmallVector<Value> arguments;
+    for (auto [index, type] :
+         llvm::enumerate(kernel.getFunctionType().getParams())) {
+      Value slot = LLVM::GEPOp::create(
+          b, loc, ptr, ptr, entry->getArgument(0),
+          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(index)});
+      Value address = LLVM::LoadOp::create(b, loc, ptr, slot);
+      arguments.push_back(LLVM::LoadOp::create(b, loc, type, address));
+    }
+    LLVM::CallOp::create(b, loc, kernel, arguments);
+    LLVM::ReturnOp::create(b, loc, ValueRange{});
+  }
+
+  // name_grid(args, gridX, gridY, gridZ, first, last).
+  Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
+  b.setInsertionPointAfter(thread);
+  auto grid = LLVM::LLVMFuncOp::create(
+      b, loc, name + "_grid",
+      LLVM::LLVMFunctionType::get(
+          voidType, {ptr, i32Type, i32Type, i32Type, i64Type, i64Type}));
+  OpBuilder::InsertionGuard guard(b);
+  Block *entry = grid.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  Value threadEntry = LLVM::AddressOfOp::create(b, loc, thread);
+  Value shared = LLVM::ConstantOp::create(b, loc, i64Type,
+                                          b.getI64IntegerAttr(sharedBytes));
+  SmallVector<Value> args = {threadEntry};
+  llvm::append_range(args, entry->getArguments());
+  args.push_back(i32(loc, threads));
+  args.push_back(shared);
+  call(loc, Launch, Type(), args);
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+}
+
+LogicalResult EmulationBuilder::run() {
+  if (failed(rewriteIntrinsics()))
+    return failure();
+  addApiGlobalAndBind();
+  SmallVector<LLVM::LLVMFuncOp> kernels;
+  for (auto function : module.getOps<LLVM::LLVMFuncOp>())
+    if (function->hasAttr(kThreadsAttr))
+      kernels.push_back(function);
+  for (LLVM::LLVMFuncOp kernel : kernels) {
+    int64_t threads =
+        kernel->getAttrOfType<IntegerAttr>(kThreadsAttr).getInt();
+    int64_t shared =
+        kernel->getAttrOfType<IntegerAttr>(kSharedBytesAttr).getInt();
+    for (StringRef attr : {NVVM::NVVMDialect::getKernelFuncAttrName(),
+                           NVVM::NVVMDialect::getReqntidAttrName()})
+      kernel->removeAttr(attr);
+    addEntryPoints(kernel, threads, shared);
+  }
+  return success();
+}
+
+} // namespace
+
+namespace mlir::dsv2 {
+namespace {
+struct Dsv2GpuToEmulationPass
+    : impl::Dsv2GpuToEmulationPassBase<Dsv2GpuToEmulationPass> {
+  void runOnOperation() override {
+    if (failed(EmulationBuilder(getOperation()).run()))
+      signalPassFailure();
+  }
+};
+} // namespace
+} // namespace mlir::dsv2
+
+LogicalResult mlir::dsv2::gpu::lowerNVVMToEmulation(ModuleOp module) {
+  return EmulationBuilder(module).run();
+}

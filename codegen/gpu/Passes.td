@@ -1,0 +1,71 @@
+//===- Passes.td - GPU code generation passes -------------*- tablegen -*-===//
+//
+// Part of dsv2c. The passes that take `tile` kernels to NVVM-level LLVM
+// dialect (codegen/gpu/Pipeline.h chains them with the upstream math, scf
+// and LLVM conversions), and the rewrite of that level for the SIMT
+// emulator.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DSV2_CODEGEN_GPU_PASSES_TD
+#define DSV2_CODEGEN_GPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def Dsv2ConvertTileToNVVMPass
+    : Pass<"dsv2-convert-tile-to-nvvm", "::mlir::ModuleOp"> {
+  let summary = "Lower tile kernels to the code of one GPU thread";
+  let description = [{
+    Every kernel (a `func.func` with `tile.kernel`) becomes an `llvm.func`
+    marked `nvvm.kernel` with `nvvm.reqntid`; one program of the grid is
+    one thread block. Tiles are spread over the block's threads cyclically
+    (thread t holds flat elements t, t+T, ...); elementwise ops run per
+    element; `tile.broadcast` of loaded data, `tile.reduce` and `tile.dot`
+    exchange elements through dynamic shared memory (`@__dsv2_shared`,
+    address space 3) between `nvvm.barrier0`s; index arithmetic is
+    recomputed instead. Global loads and stores are guarded by the mask and
+    by the tile's bounds; a barrier separates a store from a later load of
+    another thread in the same program. bf16 is kept as i16 bit patterns.
+    The block size and the shared-memory bytes are recorded on each kernel
+    as `dsv2.threads` and `dsv2.shared_bytes`.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect"];
+  let options = [
+    Option<"maxThreads", "max-threads", "int64_t", "128",
+           "Largest thread block">,
+    Option<"injectMissingBarrier", "inject-missing-barrier", "bool", "false",
+           "Test only: omit the barrier after shared-memory writes">,
+  ];
+}
+
+def Dsv2GpuConvertToLLVMPass
+    : Pass<"dsv2-gpu-convert-to-llvm", "::mlir::ModuleOp"> {
+  let summary = "arith, math and cf inside GPU kernels to the LLVM dialect";
+  let description = [{
+    One conversion of what `dsv2-convert-tile-to-nvvm` leaves (after
+    scf-to-cf) to the LLVM dialect; NVVM ops stay. f32 `exp`, `sin`, `cos`
+    and the other functions without an NVPTX instruction become MLIR's
+    polynomial approximations first, the same ones the CPU code uses.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+def Dsv2GpuToEmulationPass
+    : Pass<"dsv2-gpu-to-emulation", "::mlir::ModuleOp"> {
+  let summary = "NVVM-level kernels to host code calling the SIMT emulator";
+  let description = [{
+    Rewrites every NVVM special-register read, barrier and the shared
+    memory base of the lowered GPU kernels into calls through the SIMT
+    emulator's function table (runtime/simt/SimtEmuAbi.h), and adds
+    `__dsv2_emu_bind`, a per-thread entry `name_thread(void **args)` and the
+    runtime's `name_grid` entry for every kernel. Any other NVVM op is an
+    error: nothing is approximated silently.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // DSV2_CODEGEN_GPU_PASSES_TD

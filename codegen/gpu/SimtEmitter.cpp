@@ -1,0 +1,989 @@
+//===- SimtEmitter.cpp - One tile program -> one CUDA thread block --------===//
+//
+// Part of dsv2c. See SimtEmitter.h and codegen/gpu/README.md.
+//
+// Layout: a tile of N elements (row-major flat index e) is spread over the
+// T threads of the block cyclically: thread t holds elements t, t+T, t+2T,
+// ... in "slots" 0, 1, 2, ... (ceil(N/T) scalars per thread). Consecutive
+// threads hold consecutive elements, so loads and stores along the last
+// dimension coalesce. Elementwise ops work slot by slot. Anything that
+// needs another thread's element (broadcast of loaded data, reductions,
+// dot operands) goes through shared memory between two barriers. Index
+// arithmetic (ranges, splats, broadcasts of them, pointer offsets) is
+// recomputed at the needed coordinates instead of exchanged.
+//
+// Control flow in tile IR depends only on scalars, and every scalar is the
+// same in all threads of a block, so barriers are always reached by all.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/gpu/SimtEmitter.h"
+#include "dialect/tile/TileDialect.h"
+#include "dialect/tile/TileOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/Support/MathExtras.h"
+
+using namespace mlir;
+using namespace mlir::dsv2::gpu;
+
+namespace {
+
+bool isTile(Type type) { return isa<RankedTensorType>(type); }
+
+int64_t numElements(Type type) {
+  if (auto tensor = dyn_cast<RankedTensorType>(type))
+    return tensor.getNumElements();
+  return 1;
+}
+
+ArrayRef<int64_t> shapeOf(Type type) {
+  if (auto tensor = dyn_cast<RankedTensorType>(type))
+    return tensor.getShape();
+  return {};
+}
+
+Type elementOf(Type type) {
+  if (auto tensor = dyn_cast<RankedTensorType>(type))
+    return tensor.getElementType();
+  return type;
+}
+
+SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+bool isElementwise(Operation *op) {
+  if (isa<tile::SiluOp>(op))
+    return true;
+  if (isa<arith::ConstantOp>(op))
+    return false;
+  return isa_and_nonnull<arith::ArithDialect, math::MathDialect>(
+      op->getDialect());
+}
+
+class Emitter {
+public:
+  Emitter(func::FuncOp kernel, const SimtOptions &options)
+      : kernel(kernel), options(options), b(kernel.getContext()),
+        loc(kernel.getLoc()) {}
+
+  FailureOr<SimtKernelInfo> run();
+
+private:
+  // Types: bf16 lives as its i16 bit pattern (exact conversions in integer
+  // arithmetic, bit-identical to the runtime's and to the CPU code), tile
+  // pointers as generic LLVM pointers.
+  Type storageType(Type element) {
+    if (isa<tile::PtrType>(element))
+      return LLVM::LLVMPointerType::get(b.getContext());
+    if (element.isBF16())
+      return b.getI16Type();
+    return element;
+  }
+  int64_t storageBytes(Type element) {
+    Type storage = storageType(element);
+    if (isa<LLVM::LLVMPointerType>(storage))
+      return 8;
+    return std::max<int64_t>(1, storage.getIntOrFloatBitWidth() / 8);
+  }
+
+  int64_t slotCount(Type type) {
+    return isTile(type) ? llvm::divideCeil(numElements(type), threads) : 1;
+  }
+
+  // Constants and small arithmetic.
+  Value i32(int64_t value) {
+    return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(value));
+  }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+
+  /// Flat index of slot `slot` of this thread.
+  Value flatIndex(int64_t slot) {
+    return slot == 0 ? tid : add(tid, i32(slot * threads));
+  }
+  /// Whether slot `slot` holds an element of an N-element tile; null when
+  /// it always does.
+  Value slotValid(int64_t slot, int64_t count) {
+    if ((slot + 1) * threads <= count)
+      return {};
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, tid,
+                                 i32(count - slot * threads));
+  }
+  Value andMaybe(Value x, Value y) {
+    if (!x)
+      return y;
+    if (!y)
+      return x;
+    return arith::AndIOp::create(b, loc, x, y);
+  }
+  SmallVector<Value> coordinates(Value flat, ArrayRef<int64_t> shape) {
+    SmallVector<Value> coords;
+    SmallVector<int64_t> strides = stridesOf(shape);
+    for (size_t i = 0; i < shape.size(); ++i) {
+      Value c = arith::DivUIOp::create(b, loc, flat, i32(strides[i]));
+      if (i > 0)
+        c = arith::RemUIOp::create(b, loc, c, i32(shape[i]));
+      coords.push_back(c);
+    }
+    return coords;
+  }
+  Value flatten(ArrayRef<Value> coords, ArrayRef<int64_t> shape) {
+    SmallVector<int64_t> strides = stridesOf(shape);
+    Value flat = i32(0);
+    for (size_t i = 0; i < shape.size(); ++i)
+      flat = add(flat, mul(coords[i], i32(strides[i])));
+    return flat;
+  }
+
+  // bf16 <-> f32 on bit patterns (runtime/io/Bf16.h's rounding).
+  Value bf16ToF32(Value bits) {
+    Value wide = arith::ExtUIOp::create(b, loc, b.getI32Type(), bits);
+    Value shifted = arith::ShLIOp::create(b, loc, wide, i32(16));
+    return arith::BitcastOp::create(b, loc, b.getF32Type(), shifted);
+  }
+  Value f32ToBf16(Value value) {
+    Value bits = arith::BitcastOp::create(b, loc, b.getI32Type(), value);
+    Value high = arith::ShRUIOp::create(b, loc, bits, i32(16));
+    Value lsb = arith::AndIOp::create(b, loc, high, i32(1));
+    Value bias = add(i32(0x7fff), lsb);
+    Value rounded = arith::ShRUIOp::create(b, loc, add(bits, bias), i32(16));
+    Value quiet = arith::OrIOp::create(b, loc, high, i32(0x40));
+    Value magnitude = arith::AndIOp::create(b, loc, bits, i32(0x7fffffff));
+    Value isNan = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ugt,
+                                        magnitude, i32(0x7f800000));
+    Value result = arith::SelectOp::create(b, loc, isNan, quiet, rounded);
+    return arith::TruncIOp::create(b, loc, b.getI16Type(), result);
+  }
+  /// A stored element as f32 (dot and reduce operands).
+  Value toF32(Value value, Type element) {
+    if (element.isBF16())
+      return bf16ToF32(value);
+    if (element.isF32())
+      return value;
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+  }
+
+  // Values: one scalar per slot (scalars: one, the same in every thread).
+  Value get(Value value, int64_t slot) {
+    auto found = values.find(value);
+    if (found == values.end() || found->second.empty()) {
+      value.print(llvm::errs());
+      llvm::report_fatal_error("dsv2 GPU code generator: a value used before "
+                               "it was lowered");
+    }
+    auto &slots = found->second;
+    return slots.size() == 1 ? slots[0] : slots[slot];
+  }
+  /// Every slot of every value (a uniform value repeated): the operands of
+  /// loop-carried and yielded values, whose slot counts must match.
+  SmallVector<Value> flat(ValueRange range) {
+    SmallVector<Value> result;
+    for (Value value : range)
+      for (int64_t slot = 0, e = slotCount(value.getType()); slot < e; ++slot)
+        result.push_back(get(value, slot));
+    return result;
+  }
+  void unflatten(ValueRange originals, ValueRange lowered) {
+    size_t next = 0;
+    for (Value original : originals) {
+      int64_t count = slotCount(original.getType());
+      values[original] = SmallVector<Value>(lowered.slice(next, count));
+      next += count;
+    }
+  }
+  SmallVector<Type> flatTypes(TypeRange types) {
+    SmallVector<Type> result;
+    for (Type type : types)
+      result.append(slotCount(type), storageType(elementOf(type)));
+    return result;
+  }
+
+  // Shared memory and barriers.
+  Value sharedAddress(int64_t byteOffset, Type element, Value index) {
+    auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+    Value base = sharedBase;
+    if (byteOffset)
+      base = LLVM::GEPOp::create(b, loc, ptr, b.getI8Type(), base,
+                                 ArrayRef<LLVM::GEPArg>{
+                                     static_cast<int32_t>(byteOffset)});
+    Type storage = element.isInteger(1) ? b.getI8Type() : storageType(element);
+    return LLVM::GEPOp::create(b, loc, ptr, storage, base, ValueRange{index});
+  }
+  void storeShared(Value value, Type element, int64_t byteOffset, Value index) {
+    if (element.isInteger(1))
+      value = arith::ExtUIOp::create(b, loc, b.getI8Type(), value);
+    LLVM::StoreOp::create(b, loc, value,
+                          sharedAddress(byteOffset, element, index));
+  }
+  Value loadShared(Type element, int64_t byteOffset, Value index) {
+    Type storage = element.isInteger(1) ? b.getI8Type() : storageType(element);
+    Value loaded = LLVM::LoadOp::create(
+        b, loc, storage, sharedAddress(byteOffset, element, index));
+    if (element.isInteger(1))
+      loaded = arith::TruncIOp::create(b, loc, b.getI1Type(), loaded);
+    return loaded;
+  }
+  void reserveShared(int64_t bytes) {
+    sharedBytes = std::max<int64_t>(sharedBytes, llvm::alignTo(bytes, 16));
+  }
+  /// Every thread stores its elements of `tile` at byteOffset (row-major).
+  void writeTileToShared(Value tileValue, int64_t byteOffset) {
+    Type type = tileValue.getType();
+    Type element = elementOf(type);
+    int64_t count = numElements(type);
+    reserveShared(byteOffset + count * storageBytes(element));
+    for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
+      Value valid = slotValid(slot, count);
+      Value value = get(tileValue, slot);
+      Value index = flatIndex(slot);
+      if (!valid) {
+        storeShared(value, element, byteOffset, index);
+        continue;
+      }
+      auto guard = scf::IfOp::create(b, loc, valid, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(guard.thenBlock());
+      storeShared(value, element, byteOffset, index);
+    }
+  }
+  void barrier() {
+    NVVM::Barrier0Op::create(b, loc);
+    storedSinceBarrier = loadedSinceBarrier = false;
+  }
+  /// The barrier that publishes shared-memory writes (test option: skip).
+  void publishBarrier() {
+    if (!options.injectMissingBarrier)
+      barrier();
+  }
+
+  // Recomputation of index arithmetic at any element.
+  bool recomputable(Value value);
+  Value valueAt(Value value, Value flatIndex);
+  /// Elements `flats` of `value` (one per destination slot).
+  SmallVector<Value> gather(Value value, ArrayRef<Value> flats);
+
+  // Ops.
+  LogicalResult emitBlock(Block &block);
+  LogicalResult emitOp(Operation *op);
+  FailureOr<SmallVector<Value>> emitScalarOp(Operation *op,
+                                             ArrayRef<Value> operands);
+  LogicalResult emitElementwise(Operation *op);
+  LogicalResult emitConstant(arith::ConstantOp op);
+  LogicalResult emitBroadcast(tile::BroadcastOp op);
+  LogicalResult emitAddPtr(tile::AddPtrOp op);
+  LogicalResult emitLoad(tile::LoadOp op);
+  LogicalResult emitStore(tile::StoreOp op);
+  LogicalResult emitReduce(tile::ReduceOp op);
+  LogicalResult emitDot(tile::DotOp op);
+  LogicalResult emitFor(scf::ForOp op);
+  LogicalResult emitIf(scf::IfOp op);
+  LogicalResult emitWhile(scf::WhileOp op);
+
+  /// Global memory written by one thread and read by another within a
+  /// program needs a barrier in between (and the other way round).
+  void beforeGlobalLoad() {
+    if (storedSinceBarrier)
+      barrier();
+    loadedSinceBarrier = true;
+  }
+  void beforeGlobalStore() {
+    if (loadedSinceBarrier || storedSinceBarrier)
+      barrier();
+    storedSinceBarrier = true;
+  }
+  void assumeRegionEffects(Operation *op) {
+    op->walk([&](Operation *inner) {
+      if (isa<tile::StoreOp>(inner))
+        storedSinceBarrier = true;
+      if (isa<tile::LoadOp>(inner))
+        loadedSinceBarrier = true;
+    });
+  }
+
+  func::FuncOp kernel;
+  SimtOptions options;
+  OpBuilder b;
+  Location loc;
+  int64_t threads = 32;
+  int64_t sharedBytes = 0;
+  Value tid, sharedBase;
+  llvm::DenseMap<Value, SmallVector<Value>> values;
+  llvm::DenseMap<Value, bool> recomputableMemo;
+  bool storedSinceBarrier = false, loadedSinceBarrier = false;
+};
+
+//===----------------------------------------------------------------------===//
+// Recomputation
+//===----------------------------------------------------------------------===//
+
+bool Emitter::recomputable(Value value) {
+  auto found = recomputableMemo.find(value);
+  if (found != recomputableMemo.end())
+    return found->second;
+  bool result = false;
+  Operation *def = value.getDefiningOp();
+  if (!isTile(value.getType()) || !def) {
+    result = !isTile(value.getType());
+  } else if (isa<tile::RangeOp, tile::SplatOp>(def)) {
+    result = true;
+  } else if (auto constant = dyn_cast<arith::ConstantOp>(def)) {
+    auto dense = dyn_cast<SplatElementsAttr>(constant.getValue());
+    result = static_cast<bool>(dense);
+  } else if (isa<tile::ExpandDimsOp, tile::BroadcastOp, tile::AddPtrOp>(def) ||
+             isElementwise(def)) {
+    result = llvm::all_of(def->getOperands(),
+                          [&](Value operand) { return recomputable(operand); });
+  }
+  recomputableMemo[value] = result;
+  return result;
+}
+
+Value Emitter::valueAt(Value value, Value flatIndex) {
+  if (!isTile(value.getType()))
+    return get(value, 0);
+  Operation *def = value.getDefiningOp();
+  if (auto range = dyn_cast<tile::RangeOp>(def))
+    return add(flatIndex, i32(range.getStart()));
+  if (isa<tile::SplatOp, arith::ConstantOp>(def))
+    return get(value, 0); // one slot: the same everywhere
+  if (auto expand = dyn_cast<tile::ExpandDimsOp>(def))
+    return valueAt(expand.getInput(), flatIndex);
+  if (auto broadcast = dyn_cast<tile::BroadcastOp>(def)) {
+    ArrayRef<int64_t> to = shapeOf(broadcast.getType());
+    ArrayRef<int64_t> from = shapeOf(broadcast.getInput().getType());
+    SmallVector<Value> coords = coordinates(flatIndex, to);
+    SmallVector<Value> source(coords.end() - from.size(), coords.end());
+    for (size_t i = 0; i < from.size(); ++i)
+      if (from[i] == 1)
+        source[i] = i32(0);
+    return valueAt(broadcast.getInput(), flatten(source, from));
+  }
+  if (auto addptr = dyn_cast<tile::AddPtrOp>(def)) {
+    Value base = valueAt(addptr.getPtr(), flatIndex);
+    Value offset = valueAt(addptr.getOffset(), flatIndex);
+    Type pointee = cast<tile::PtrType>(elementOf(addptr.getType())).getPointee();
+    return LLVM::GEPOp::create(b, loc, base.getType(), storageType(pointee),
+                               base, ValueRange{offset});
+  }
+  SmallVector<Value> operands;
+  for (Value operand : def->getOperands())
+    operands.push_back(valueAt(operand, flatIndex));
+  auto results = emitScalarOp(def, operands);
+  assert(succeeded(results) && "recomputable ops were emitted before");
+  return (*results)[cast<OpResult>(value).getResultNumber()];
+}
+
+SmallVector<Value> Emitter::gather(Value value, ArrayRef<Value> flats) {
+  SmallVector<Value> result;
+  if (recomputable(value)) {
+    for (Value index : flats)
+      result.push_back(valueAt(value, index));
+    return result;
+  }
+  Type element = elementOf(value.getType());
+  writeTileToShared(value, 0);
+  publishBarrier();
+  for (Value index : flats)
+    result.push_back(loadShared(element, 0, index));
+  barrier();
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise ops
+//===----------------------------------------------------------------------===//
+
+FailureOr<SmallVector<Value>>
+Emitter::emitScalarOp(Operation *op, ArrayRef<Value> operands) {
+  Type resultElement = elementOf(op->getResult(0).getType());
+  if (isa<tile::SiluOp>(op)) {
+    Value x = toF32(operands[0], resultElement);
+    Value negated = arith::NegFOp::create(b, loc, x);
+    Value e = math::ExpOp::create(b, loc, negated);
+    Value one = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
+    Value y = arith::DivFOp::create(b, loc, x,
+                                    arith::AddFOp::create(b, loc, one, e));
+    if (resultElement.isBF16())
+      y = f32ToBf16(y);
+    else if (!resultElement.isF32())
+      y = arith::TruncFOp::create(b, loc, resultElement, y);
+    return SmallVector<Value>{y};
+  }
+  Type inputElement =
+      op->getNumOperands() ? elementOf(op->getOperand(0).getType()) : Type();
+  if (isa<arith::ExtFOp>(op) && inputElement.isBF16()) {
+    Value x = bf16ToF32(operands[0]);
+    if (!resultElement.isF32())
+      x = arith::ExtFOp::create(b, loc, resultElement, x);
+    return SmallVector<Value>{x};
+  }
+  if (isa<arith::TruncFOp>(op) && resultElement.isBF16()) {
+    Value x = operands[0];
+    if (!inputElement.isF32()) {
+      // f64 -> bf16 equals f32 -> bf16 only for an f64 that is an exact f32
+      // (the templates' extf-to-f64 + truncf widening pair).
+      auto widened = op->getOperand(0).getDefiningOp<arith::ExtFOp>();
+      if (!widened || !elementOf(widened.getIn().getType()).isF32())
+        return op->emitOpError()
+               << "rounds " << inputElement
+               << " to bf16; the GPU code generator rounds f32 (or an f32 "
+                  "widened to f64) to bf16";
+      x = arith::TruncFOp::create(b, loc, b.getF32Type(), x);
+    }
+    return SmallVector<Value>{f32ToBf16(x)};
+  }
+  // Any other op touching bf16: computed in f32, rounded once.
+  bool narrow = llvm::any_of(op->getOperandTypes(),
+                             [](Type t) { return elementOf(t).isBF16(); }) ||
+                resultElement.isBF16();
+  SmallVector<Value> scalarOperands;
+  for (auto [operand, lowered] : llvm::zip(op->getOperands(), operands))
+    scalarOperands.push_back(elementOf(operand.getType()).isBF16()
+                                 ? bf16ToF32(lowered)
+                                 : lowered);
+  for (Value operand : scalarOperands)
+    if (!operand) {
+      op->print(llvm::errs());
+      llvm::report_fatal_error("dsv2 GPU code generator: null operand");
+    }
+  OperationState state(loc, op->getName());
+  state.addOperands(scalarOperands);
+  state.addAttributes(op->getAttrs());
+  for (Type type : op->getResultTypes()) {
+    Type element = elementOf(type);
+    state.addTypes(element.isBF16() ? b.getF32Type() : storageType(element));
+  }
+  Operation *scalar = b.create(state);
+  SmallVector<Value> results(scalar->getResults());
+  if (narrow)
+    for (auto [index, type] : llvm::enumerate(op->getResultTypes()))
+      if (elementOf(type).isBF16())
+        results[index] = f32ToBf16(results[index]);
+  return results;
+}
+
+LogicalResult Emitter::emitElementwise(Operation *op) {
+  if (op->getNumResults() != 1)
+    return op->emitOpError() << "has " << op->getNumResults()
+                             << " results; the GPU code generator lowers "
+                                "elementwise ops with one";
+  Value result = op->getResult(0);
+  SmallVector<Value> slots;
+  for (int64_t slot = 0, e = slotCount(result.getType()); slot < e; ++slot) {
+    SmallVector<Value> operands;
+    for (Value operand : op->getOperands())
+      operands.push_back(get(operand, slot));
+    auto scalar = emitScalarOp(op, operands);
+    if (failed(scalar))
+      return failure();
+    slots.push_back((*scalar)[0]);
+  }
+  values[result] = std::move(slots);
+  return success();
+}
+
+LogicalResult Emitter::emitConstant(arith::ConstantOp op) {
+  Attribute value = op.getValue();
+  if (auto dense = dyn_cast<DenseElementsAttr>(value)) {
+    if (!dense.isSplat())
+      return op.emitOpError()
+             << "is a non-uniform tile constant; the GPU code generator "
+                "takes splat constants only";
+    value = dense.getSplatValue<Attribute>();
+  }
+  auto typed = cast<TypedAttr>(value);
+  if (auto floating = dyn_cast<FloatAttr>(typed); floating &&
+                                                  floating.getType().isBF16()) {
+    uint64_t bits = floating.getValue().bitcastToAPInt().getZExtValue();
+    typed = b.getIntegerAttr(b.getI16Type(), bits);
+  }
+  values[op.getResult()] = {arith::ConstantOp::create(b, loc, typed)};
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Tile ops
+//===----------------------------------------------------------------------===//
+
+LogicalResult Emitter::emitBroadcast(tile::BroadcastOp op) {
+  Type type = op.getType();
+  ArrayRef<int64_t> to = shapeOf(type);
+  Value input = op.getInput();
+  if (!isTile(input.getType())) {
+    values[op.getResult()] = {get(input, 0)};
+    return success();
+  }
+  ArrayRef<int64_t> from = shapeOf(input.getType());
+  int64_t count = numElements(type);
+  SmallVector<Value> sources;
+  for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
+    SmallVector<Value> coords = coordinates(flatIndex(slot), to);
+    SmallVector<Value> source(coords.end() - from.size(), coords.end());
+    for (size_t i = 0; i < from.size(); ++i)
+      if (from[i] == 1)
+        source[i] = i32(0);
+    Value index = flatten(source, from);
+    // Slots past the end read element 0 (never an out-of-bounds address).
+    if (Value valid = slotValid(slot, count))
+      index = arith::SelectOp::create(b, loc, valid, index, i32(0));
+    sources.push_back(index);
+  }
+  values[op.getResult()] = gather(input, sources);
+  return success();
+}
+
+LogicalResult Emitter::emitAddPtr(tile::AddPtrOp op) {
+  Type type = op.getType();
+  Type pointee = cast<tile::PtrType>(elementOf(type)).getPointee();
+  SmallVector<Value> slots;
+  for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
+    Value base = get(op.getPtr(), slot);
+    Value offset = get(op.getOffset(), slot);
+    slots.push_back(LLVM::GEPOp::create(b, loc, base.getType(),
+                                        storageType(pointee), base,
+                                        ValueRange{offset}));
+  }
+  values[op.getResult()] = std::move(slots);
+  return success();
+}
+
+LogicalResult Emitter::emitLoad(tile::LoadOp op) {
+  Type type = op.getType();
+  Type storage = storageType(elementOf(type));
+  int64_t count = numElements(type);
+  beforeGlobalLoad();
+  SmallVector<Value> slots;
+  for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
+    Value ptr = get(op.getPtrs(), slot);
+    Value condition = isTile(type) ? slotValid(slot, count) : Value();
+    if (op.getMask())
+      condition = andMaybe(condition, get(op.getMask(), slot));
+    if (!condition) {
+      slots.push_back(LLVM::LoadOp::create(b, loc, storage, ptr));
+      continue;
+    }
+    Value other = op.getOther()
+                      ? get(op.getOther(), slot)
+                      : arith::ConstantOp::create(b, loc, b.getZeroAttr(storage))
+                            .getResult();
+    auto guarded = scf::IfOp::create(
+        b, loc, condition,
+        [&](OpBuilder &nested, Location l) {
+          Value loaded = LLVM::LoadOp::create(nested, l, storage, ptr);
+          scf::YieldOp::create(nested, l, loaded);
+        },
+        [&](OpBuilder &nested, Location l) {
+          scf::YieldOp::create(nested, l, other);
+        });
+    slots.push_back(guarded.getResult(0));
+  }
+  values[op.getResult()] = std::move(slots);
+  return success();
+}
+
+LogicalResult Emitter::emitStore(tile::StoreOp op) {
+  Type type = op.getValue().getType();
+  int64_t count = numElements(type);
+  beforeGlobalStore();
+  for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
+    Value ptr = get(op.getPtrs(), slot);
+    Value value = get(op.getValue(), slot);
+    Value condition = isTile(type) ? slotValid(slot, count) : Value();
+    if (op.getMask())
+      condition = andMaybe(condition, get(op.getMask(), slot));
+    if (!condition) {
+      LLVM::StoreOp::create(b, loc, value, ptr);
+      continue;
+    }
+    auto guard = scf::IfOp::create(b, loc, condition, /*withElse=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(guard.thenBlock());
+    LLVM::StoreOp::create(b, loc, value, ptr);
+  }
+  return success();
+}
+
+LogicalResult Emitter::emitReduce(tile::ReduceOp op) {
+  Value input = op.getInput();
+  Type inputType = input.getType();
+  Type element = elementOf(inputType);
+  ArrayRef<int64_t> shape = shapeOf(inputType);
+  int64_t axis = op.getAxis();
+  int64_t length = shape[axis];
+  int64_t stride = stridesOf(shape)[axis];
+  bool isFloat = isa<FloatType>(element);
+  Type compute = isFloat ? b.getF32Type() : storageType(element);
+  tile::ReduceKind kind = op.getKind();
+  if (isFloat && !element.isF32() && !element.isBF16())
+    return op.emitOpError() << "reduces " << element
+                            << "; the GPU code generator reduces f32 and bf16";
+
+  writeTileToShared(input, 0);
+  publishBarrier();
+
+  Type resultType = op.getType();
+  SmallVector<int64_t> kept(shape);
+  kept.erase(kept.begin() + axis);
+  int64_t count = numElements(resultType);
+  SmallVector<Value> slots;
+  for (int64_t slot = 0, e = slotCount(resultType); slot < e; ++slot) {
+    // Element 0 along the axis of this output element.
+    Value base = i32(0);
+    if (isTile(resultType)) {
+      Value outFlat = flatIndex(slot);
+      if (Value valid = slotValid(slot, count))
+        outFlat = arith::SelectOp::create(b, loc, valid, outFlat, i32(0));
+      SmallVector<Value> coords = coordinates(outFlat, kept);
+      coords.insert(coords.begin() + axis, i32(0));
+      base = flatten(coords, shape);
+    }
+    auto read = [&](Value index) {
+      Value loaded = loadShared(element, 0, index);
+      return isFloat ? toF32(loaded, element) : loaded;
+    };
+    // In order along the axis; argmax keeps the first maximum (the first
+    // NaN if there is one, as arith.maximumf makes NaN the maximum).
+    Value first = read(base);
+    SmallVector<Value> inits = {first};
+    if (kind == tile::ReduceKind::argmax)
+      inits.push_back(i32(0));
+    auto loop = scf::ForOp::create(
+        b, loc, i32(1), i32(length), i32(1), inits,
+        [&](OpBuilder &, Location, Value i, ValueRange acc) {
+          Value x = read(add(base, mul(i, i32(stride))));
+          SmallVector<Value> next;
+          switch (kind) {
+          case tile::ReduceKind::sum:
+            next.push_back(isFloat ? arith::AddFOp::create(b, loc, acc[0], x)
+                                         .getResult()
+                                   : add(acc[0], x));
+            break;
+          case tile::ReduceKind::max:
+            next.push_back(
+                isFloat ? arith::MaximumFOp::create(b, loc, acc[0], x).getResult()
+                        : arith::MaxSIOp::create(b, loc, acc[0], x).getResult());
+            break;
+          case tile::ReduceKind::min:
+            next.push_back(
+                isFloat ? arith::MinimumFOp::create(b, loc, acc[0], x).getResult()
+                        : arith::MinSIOp::create(b, loc, acc[0], x).getResult());
+            break;
+          case tile::ReduceKind::argmax: {
+            Value better;
+            if (isFloat) {
+              Value greater = arith::CmpFOp::create(
+                  b, loc, arith::CmpFPredicate::OGT, x, acc[0]);
+              Value xNan = arith::CmpFOp::create(
+                  b, loc, arith::CmpFPredicate::UNO, x, x);
+              Value bestNumber = arith::CmpFOp::create(
+                  b, loc, arith::CmpFPredicate::ORD, acc[0], acc[0]);
+              better = arith::OrIOp::create(
+                  b, loc, greater,
+                  arith::AndIOp::create(b, loc, xNan, bestNumber));
+            } else {
+              better = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt,
+                                             x, acc[0]);
+            }
+            next.push_back(arith::SelectOp::create(b, loc, better, x, acc[0]));
+            next.push_back(arith::SelectOp::create(b, loc, better, i, acc[1]));
+            break;
+          }
+          }
+          scf::YieldOp::create(b, loc, next);
+        });
+    Value result = loop.getResult(kind == tile::ReduceKind::argmax ? 1 : 0);
+    if (kind != tile::ReduceKind::argmax && element.isBF16())
+      result = f32ToBf16(result);
+    slots.push_back(result);
+  }
+  barrier();
+  values[op.getResult()] = std::move(slots);
+  return success();
+}
+
+LogicalResult Emitter::emitDot(tile::DotOp op) {
+  ArrayRef<int64_t> aShape = shapeOf(op.getA().getType());
+  ArrayRef<int64_t> cShape = shapeOf(op.getType());
+  int64_t m = aShape[0], k = aShape[1], n = cShape[1];
+  Type aElement = elementOf(op.getA().getType());
+  Type bElement = elementOf(op.getB().getType());
+  int64_t bOffset = static_cast<int64_t>(
+      llvm::alignTo(m * k * storageBytes(aElement), 16));
+  writeTileToShared(op.getA(), 0);
+  writeTileToShared(op.getB(), bOffset);
+  publishBarrier();
+
+  // Each thread its elements of C, accumulating in f32 in K order with one
+  // rounding per step (fma): the CPU code's numerics.
+  int64_t count = m * n;
+  SmallVector<Value> slots;
+  for (int64_t slot = 0, e = slotCount(op.getType()); slot < e; ++slot) {
+    Value index = flatIndex(slot);
+    if (Value valid = slotValid(slot, count))
+      index = arith::SelectOp::create(b, loc, valid, index, i32(0));
+    Value row = arith::DivUIOp::create(b, loc, index, i32(n));
+    Value column = arith::RemUIOp::create(b, loc, index, i32(n));
+    Value aRow = mul(row, i32(k));
+    auto loop = scf::ForOp::create(
+        b, loc, i32(0), i32(k), i32(1), ValueRange{get(op.getAcc(), slot)},
+        [&](OpBuilder &, Location, Value kk, ValueRange acc) {
+          Value av = toF32(loadShared(aElement, 0, add(aRow, kk)), aElement);
+          Value bv = toF32(loadShared(bElement, bOffset, add(mul(kk, i32(n)),
+                                                             column)),
+                           bElement);
+          Value sum = math::FmaOp::create(b, loc, av, bv, acc[0]);
+          scf::YieldOp::create(b, loc, sum);
+        });
+    slots.push_back(loop.getResult(0));
+  }
+  barrier();
+  values[op.getResult()] = std::move(slots);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Control flow
+//===----------------------------------------------------------------------===//
+
+/// Empties a block created with a default terminator.
+void dropTerminator(Block *block) {
+  if (!block->empty() && block->back().hasTrait<OpTrait::IsTerminator>())
+    block->back().erase();
+}
+
+LogicalResult Emitter::emitFor(scf::ForOp op) {
+  auto loop = scf::ForOp::create(b, loc, get(op.getLowerBound(), 0),
+                                 get(op.getUpperBound(), 0),
+                                 get(op.getStep(), 0), flat(op.getInitArgs()));
+  values[op.getInductionVar()] = {loop.getInductionVar()};
+  unflatten(op.getRegionIterArgs(), loop.getRegionIterArgs());
+  OpBuilder::InsertionGuard guard(b);
+  dropTerminator(loop.getBody());
+  b.setInsertionPointToEnd(loop.getBody());
+  assumeRegionEffects(op);
+  if (failed(emitBlock(*op.getBody())))
+    return failure();
+  auto yield = cast<scf::YieldOp>(op.getBody()->getTerminator());
+  scf::YieldOp::create(b, loc, flat(yield.getOperands()));
+  b.setInsertionPointAfter(loop);
+  unflatten(op.getResults(), loop.getResults());
+  assumeRegionEffects(op);
+  return success();
+}
+
+LogicalResult Emitter::emitIf(scf::IfOp op) {
+  bool hasElse = !op.getElseRegion().empty();
+  auto lowered = scf::IfOp::create(b, loc, flatTypes(op.getResultTypes()),
+                                   get(op.getCondition(), 0), true, hasElse);
+  bool stored = storedSinceBarrier, loaded = loadedSinceBarrier;
+  for (auto [from, to] : llvm::zip(op->getRegions(), lowered->getRegions())) {
+    if (from.empty())
+      continue;
+    OpBuilder::InsertionGuard guard(b);
+    dropTerminator(&to.front());
+    b.setInsertionPointToEnd(&to.front());
+    storedSinceBarrier = stored;
+    loadedSinceBarrier = loaded;
+    if (failed(emitBlock(from.front())))
+      return failure();
+    auto yield = cast<scf::YieldOp>(from.front().getTerminator());
+    scf::YieldOp::create(b, loc, flat(yield.getOperands()));
+  }
+  storedSinceBarrier = stored;
+  loadedSinceBarrier = loaded;
+  assumeRegionEffects(op);
+  unflatten(op.getResults(), lowered.getResults());
+  return success();
+}
+
+LogicalResult Emitter::emitWhile(scf::WhileOp op) {
+  auto lowered = scf::WhileOp::create(b, loc, flatTypes(op.getResultTypes()),
+                                      flat(op.getInits()));
+  assumeRegionEffects(op);
+  SmallVector<Type> beforeTypes = flatTypes(op.getBefore().getArgumentTypes());
+  SmallVector<Type> afterTypes = flatTypes(op.getAfter().getArgumentTypes());
+  OpBuilder::InsertionGuard guard(b);
+  Block *before = b.createBlock(&lowered.getBefore(), {}, beforeTypes,
+                                SmallVector<Location>(beforeTypes.size(), loc));
+  unflatten(op.getBefore().getArguments(), before->getArguments());
+  if (failed(emitBlock(op.getBefore().front())))
+    return failure();
+  auto condition = cast<scf::ConditionOp>(op.getBefore().front().getTerminator());
+  scf::ConditionOp::create(b, loc, get(condition.getCondition(), 0),
+                           flat(condition.getArgs()));
+  Block *after = b.createBlock(&lowered.getAfter(), {}, afterTypes,
+                               SmallVector<Location>(afterTypes.size(), loc));
+  unflatten(op.getAfter().getArguments(), after->getArguments());
+  if (failed(emitBlock(op.getAfter().front())))
+    return failure();
+  auto yield = cast<scf::YieldOp>(op.getAfter().front().getTerminator());
+  scf::YieldOp::create(b, loc, flat(yield.getOperands()));
+  b.setInsertionPointAfter(lowered);
+  unflatten(op.getResults(), lowered.getResults());
+  assumeRegionEffects(op);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Dispatch
+//===----------------------------------------------------------------------===//
+
+LogicalResult Emitter::emitBlock(Block &block) {
+  for (Operation &op : block.without_terminator())
+    if (failed(emitOp(&op)))
+      return failure();
+  return success();
+}
+
+LogicalResult Emitter::emitOp(Operation *op) {
+  loc = op->getLoc();
+  if (auto pid = dyn_cast<tile::ProgramIdOp>(op)) {
+    Type i32Type = b.getI32Type();
+    Value id;
+    switch (pid.getAxis()) {
+    case tile::Axis::x: id = NVVM::BlockIdXOp::create(b, loc, i32Type); break;
+    case tile::Axis::y: id = NVVM::BlockIdYOp::create(b, loc, i32Type); break;
+    case tile::Axis::z: id = NVVM::BlockIdZOp::create(b, loc, i32Type); break;
+    }
+    values[pid.getResult()] = {id};
+    return success();
+  }
+  if (auto count = dyn_cast<tile::NumProgramsOp>(op)) {
+    Type i32Type = b.getI32Type();
+    Value n;
+    switch (count.getAxis()) {
+    case tile::Axis::x: n = NVVM::GridDimXOp::create(b, loc, i32Type); break;
+    case tile::Axis::y: n = NVVM::GridDimYOp::create(b, loc, i32Type); break;
+    case tile::Axis::z: n = NVVM::GridDimZOp::create(b, loc, i32Type); break;
+    }
+    values[count.getResult()] = {n};
+    return success();
+  }
+  if (auto range = dyn_cast<tile::RangeOp>(op)) {
+    SmallVector<Value> slots;
+    for (int64_t slot = 0, e = slotCount(range.getType()); slot < e; ++slot)
+      slots.push_back(add(flatIndex(slot), i32(range.getStart())));
+    values[range.getResult()] = std::move(slots);
+    return success();
+  }
+  if (auto splat = dyn_cast<tile::SplatOp>(op)) {
+    values[splat.getResult()] = {get(splat.getInput(), 0)};
+    return success();
+  }
+  if (auto expand = dyn_cast<tile::ExpandDimsOp>(op)) {
+    SmallVector<Value> same = values[expand.getInput()]; // copy: may rehash
+    values[expand.getResult()] = std::move(same);
+    return success();
+  }
+  if (auto constant = dyn_cast<arith::ConstantOp>(op))
+    return emitConstant(constant);
+  if (auto broadcast = dyn_cast<tile::BroadcastOp>(op))
+    return emitBroadcast(broadcast);
+  if (auto addptr = dyn_cast<tile::AddPtrOp>(op))
+    return emitAddPtr(addptr);
+  if (auto load = dyn_cast<tile::LoadOp>(op))
+    return emitLoad(load);
+  if (auto store = dyn_cast<tile::StoreOp>(op))
+    return emitStore(store);
+  if (auto reduce = dyn_cast<tile::ReduceOp>(op))
+    return emitReduce(reduce);
+  if (auto dot = dyn_cast<tile::DotOp>(op))
+    return emitDot(dot);
+  if (auto loop = dyn_cast<scf::ForOp>(op))
+    return emitFor(loop);
+  if (auto branch = dyn_cast<scf::IfOp>(op))
+    return emitIf(branch);
+  if (auto loop = dyn_cast<scf::WhileOp>(op))
+    return emitWhile(loop);
+  if (isElementwise(op))
+    return emitElementwise(op);
+  return op->emitOpError()
+         << "is not supported by the GPU code generator: kernels may use "
+            "tile, arith and math ops and scf.for/if/while";
+}
+
+FailureOr<SimtKernelInfo> Emitter::run() {
+  std::string name = kernel.getSymName().str();
+  if (kernel.isExternal() || kernel.getNumResults() != 0)
+    return kernel.emitError()
+           << "kernel @" << name
+           << " must have a body and no results to run on a GPU";
+
+  // The block: the smallest power of two >= 32 covering the largest tile.
+  int64_t largest = 1;
+  kernel.walk([&](Operation *op) {
+    for (Type type : op->getResultTypes())
+      largest = std::max(largest, numElements(type));
+  });
+  threads = std::clamp<int64_t>(llvm::PowerOf2Ceil(largest), 32,
+                                std::max<int64_t>(32, options.maxThreads));
+
+  MLIRContext *context = kernel.getContext();
+  auto ptrType = LLVM::LLVMPointerType::get(context);
+  SmallVector<Type> argTypes;
+  for (auto [index, type] : llvm::enumerate(kernel.getArgumentTypes())) {
+    if (!isa<tile::PtrType, IntegerType, FloatType>(type))
+      return kernel.emitError() << "kernel @" << name << " argument #" << index
+                                << " has type " << type
+                                << "; kernels take pointers and scalars";
+    argTypes.push_back(storageType(type));
+  }
+
+  auto module = kernel->getParentOfType<ModuleOp>();
+  b.setInsertionPointToStart(module.getBody());
+  if (!module.lookupSymbol(kSharedMemoryGlobal)) {
+    auto global = LLVM::GlobalOp::create(
+        b, loc, LLVM::LLVMArrayType::get(b.getI8Type(), 0),
+        /*isConstant=*/false, LLVM::Linkage::External, kSharedMemoryGlobal,
+        Attribute(), /*alignment=*/16, /*addrSpace=*/3);
+    (void)global;
+  }
+  b.setInsertionPoint(kernel);
+  auto function = LLVM::LLVMFuncOp::create(
+      b, loc, name + ".simt",
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context), argTypes));
+  Block *entry = function.addEntryBlock(b);
+  b.setInsertionPointToStart(entry);
+  for (auto [original, lowered] :
+       llvm::zip(kernel.getArguments(), entry->getArguments()))
+    values[original] = {lowered};
+  tid = NVVM::ThreadIdXOp::create(b, loc, b.getI32Type());
+  Value shared = LLVM::AddressOfOp::create(
+      b, loc, LLVM::LLVMPointerType::get(context, 3), kSharedMemoryGlobal);
+  sharedBase = LLVM::AddrSpaceCastOp::create(b, loc, ptrType, shared);
+
+  if (failed(emitBlock(kernel.front())))
+    return failure();
+  LLVM::ReturnOp::create(b, kernel.getLoc(), ValueRange{});
+
+  function->setAttr(NVVM::NVVMDialect::getKernelFuncAttrName(),
+                    UnitAttr::get(context));
+  function->setAttr(NVVM::NVVMDialect::getReqntidAttrName(),
+                    b.getDenseI32ArrayAttr({static_cast<int32_t>(threads), 1, 1}));
+  function->setAttr(kThreadsAttr, b.getI64IntegerAttr(threads));
+  function->setAttr(kSharedBytesAttr, b.getI64IntegerAttr(sharedBytes));
+  kernel.erase();
+  function.setSymName(name);
+  return SimtKernelInfo{name, threads, sharedBytes};
+}
+
+} // namespace
+
+FailureOr<SimtKernelInfo>
+mlir::dsv2::gpu::emitSimtKernel(func::FuncOp kernel,
+                                const SimtOptions &options) {
+  return Emitter(kernel, options).run();
+}

@@ -1,0 +1,53 @@
+//===- SimtEmitter.h - One tile program -> one CUDA thread block -*- C++ -*-===//
+//
+// Part of dsv2c. Rewrites a `tile` kernel into the code one GPU thread runs:
+// every program of the kernel's grid becomes one thread block, and every
+// tile value is spread over the block's threads. See codegen/gpu/README.md
+// for the layout, the shared-memory exchanges and the barriers.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CODEGEN_GPU_SIMTEMITTER_H
+#define CODEGEN_GPU_SIMTEMITTER_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+#include <cstdint>
+#include <string>
+
+namespace mlir::dsv2::gpu {
+
+struct SimtOptions {
+  /// Largest block; a kernel gets the smallest power of two >= 32 that
+  /// covers its largest tile, up to this.
+  int64_t maxThreads = 128;
+  /// Test only: drop the barrier after shared-memory writes (a missing
+  /// barrier the SIMT emulator must expose).
+  bool injectMissingBarrier = false;
+};
+
+/// How the runtime launches a lowered kernel (recorded in the engine).
+struct SimtKernelInfo {
+  std::string name;
+  int64_t threads = 0;
+  int64_t sharedBytes = 0;
+};
+
+/// Replaces `kernel` (a func.func with `tile.kernel`) by an `llvm.func` of
+/// the same name and arguments (pointers become `!llvm.ptr`) marked
+/// `nvvm.kernel`, whose body is scalar arith/math/scf/llvm code plus NVVM
+/// special-register reads and barriers. Fails with a diagnostic
+/// on anything it cannot lower.
+FailureOr<SimtKernelInfo> emitSimtKernel(func::FuncOp kernel,
+                                         const SimtOptions &options);
+
+/// Name of the module-level dynamic shared memory (an external
+/// `!llvm.array<0 x i8>` in address space 3).
+inline constexpr const char *kSharedMemoryGlobal = "__dsv2_shared";
+/// Attribute recording the launch shape on the lowered kernel.
+inline constexpr const char *kThreadsAttr = "dsv2.threads";
+inline constexpr const char *kSharedBytesAttr = "dsv2.shared_bytes";
+
+} // namespace mlir::dsv2::gpu
+
+#endif // CODEGEN_GPU_SIMTEMITTER_H
