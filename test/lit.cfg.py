@@ -38,3 +38,15 @@ try:
             config.available_features.add("host-without-avx512")
 except OSError:
     pass
+
+# ptxas (CUDA toolkit) assembles the generated PTX; tests that need it say
+# REQUIRES: ptxas. Looked up on PATH, then in the usual toolkit places.
+import shutil
+ptxas = shutil.which("ptxas")
+for candidate in ["/usr/local/cuda/bin/ptxas"] + sorted(
+        __import__("glob").glob("/usr/local/cuda-*/bin/ptxas"), reverse=True):
+    if not ptxas and os.access(candidate, os.X_OK):
+        ptxas = candidate
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

@@ -123,6 +123,41 @@ LogicalResult EmulationBuilder::rewriteIntrinsics() {
     op->erase();
   }
 
+  // mma.sync: the emulator computes the warp's product from all 32 lanes'
+  // fragments and writes this lane's D fragment through a pointer to a
+  // stack slot of the function (allocated once, in its entry block).
+  SmallVector<LLVM::CallIntrinsicOp> intrinsics;
+  module.walk([&](LLVM::CallIntrinsicOp op) { intrinsics.push_back(op); });
+  for (LLVM::CallIntrinsicOp op : intrinsics) {
+    StringRef name = op.getIntrin();
+    if (!name.starts_with("llvm.nvvm."))
+      continue;
+    if (name != kMmaIntrinsic)
+      return op.emitOpError() << "calls " << name
+                              << ", which the SIMT emulator does not model; "
+                                 "refusing to approximate it";
+    Location loc = op.getLoc();
+    auto function = op->getParentOfType<LLVM::LLVMFuncOp>();
+    Type f32 = b.getF32Type();
+    auto fragment = LLVM::LLVMArrayType::get(f32, 4);
+    b.setInsertionPointToStart(&function.getBody().front());
+    Value one = i32(loc, 1);
+    Value slot = LLVM::AllocaOp::create(b, loc, ptr, fragment, one, 16);
+    b.setInsertionPoint(op);
+    SmallVector<Value> args(op.getArgs());
+    args.push_back(slot);
+    call(loc, Mma, Type(), args);
+    Value result = LLVM::PoisonOp::create(b, loc, op.getResult(0).getType());
+    for (int64_t i = 0; i < 4; ++i) {
+      Value address = LLVM::GEPOp::create(
+          b, loc, ptr, f32, slot, ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)});
+      Value element = LLVM::LoadOp::create(b, loc, f32, address);
+      result = LLVM::InsertValueOp::create(b, loc, result, element, i);
+    }
+    op.getResult(0).replaceAllUsesWith(result);
+    op.erase();
+  }
+
   // The shared memory: generic pointers cast from the address-space-3
   // global become the emulator's per-block buffer.
   SmallVector<LLVM::AddressOfOp> sharedUses;

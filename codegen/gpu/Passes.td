@@ -23,7 +23,10 @@ def Dsv2ConvertTileToNVVMPass
     element; `tile.broadcast` of loaded data, `tile.reduce` and `tile.dot`
     exchange elements through dynamic shared memory (`@__dsv2_shared`,
     address space 3) between `nvvm.barrier0`s; index arithmetic is
-    recomputed instead. Global loads and stores are guarded by the mask and
+    recomputed instead. Dots of bf16 tiles whose shape divides into
+    16 x 8 x 16 blocks run on tensor cores (`llvm.nvvm.mma.m16n8k16.row.col.bf16`
+    through `llvm.call_intrinsic`, each warp a set of 16 x 8 output
+    blocks); other dots accumulate in f32 with one fma per K step. Global loads and stores are guarded by the mask and
     by the tile's bounds; a barrier separates a store from a later load of
     another thread in the same program. bf16 is kept as i16 bit patterns.
     The block size and the shared-memory bytes are recorded on each kernel
@@ -37,8 +40,15 @@ def Dsv2ConvertTileToNVVMPass
   let options = [
     Option<"maxThreads", "max-threads", "int64_t", "128",
            "Largest thread block">,
+    Option<"useMma", "use-mma", "bool", "true",
+           "mma.sync (m16n8k16, bf16 inputs) for dots of bf16 tiles">,
+    Option<"bf16Activations", "bf16-activations", "bool", "false",
+           "Round f32 activations to bf16 for mma.sync when the other dot "
+           "operand is a widened bf16 weight">,
     Option<"injectMissingBarrier", "inject-missing-barrier", "bool", "false",
            "Test only: omit the barrier after shared-memory writes">,
+    Option<"injectBadMmaLayout", "inject-bad-mma-layout", "bool", "false",
+           "Test only: swap the A-fragment rows of every mma.sync">,
   ];
 }
 
@@ -58,8 +68,8 @@ def Dsv2GpuToEmulationPass
     : Pass<"dsv2-gpu-to-emulation", "::mlir::ModuleOp"> {
   let summary = "NVVM-level kernels to host code calling the SIMT emulator";
   let description = [{
-    Rewrites every NVVM special-register read, barrier and the shared
-    memory base of the lowered GPU kernels into calls through the SIMT
+    Rewrites every NVVM special-register read, barrier, mma.sync and the
+    shared memory base of the lowered GPU kernels into calls through the SIMT
     emulator's function table (runtime/simt/SimtEmuAbi.h), and adds
     `__dsv2_emu_bind`, a per-thread entry `name_thread(void **args)` and the
     runtime's `name_grid` entry for every kernel. Any other NVVM op is an

@@ -44,7 +44,10 @@ struct Dsv2ConvertTileToNVVMPass
         kernels.push_back(function);
     SimtOptions options;
     options.maxThreads = maxThreads;
+    options.useMma = useMma;
+    options.bf16Activations = bf16Activations;
     options.injectMissingBarrier = injectMissingBarrier;
+    options.injectBadMmaLayout = injectBadMmaLayout;
     for (func::FuncOp kernel : kernels)
       if (failed(emitSimtKernel(kernel, options)))
         return signalPassFailure();
@@ -95,9 +98,21 @@ struct LowerTileToNVVMPipelineOptions
   Option<int64_t> maxThreads{*this, "max-threads",
                              llvm::cl::desc("Largest thread block"),
                              llvm::cl::init(128)};
+  Option<bool> useMma{*this, "use-mma",
+                      llvm::cl::desc("mma.sync for dots of bf16 tiles"),
+                      llvm::cl::init(true)};
+  Option<bool> bf16Activations{
+      *this, "bf16-activations",
+      llvm::cl::desc("Round f32 activations to bf16 for mma.sync against "
+                     "bf16 weights"),
+      llvm::cl::init(false)};
   Option<bool> injectMissingBarrier{
       *this, "inject-missing-barrier",
       llvm::cl::desc("Test only: omit the barrier after shared-memory writes"),
+      llvm::cl::init(false)};
+  Option<bool> injectBadMmaLayout{
+      *this, "inject-bad-mma-layout",
+      llvm::cl::desc("Test only: swap the A-fragment rows of every mma.sync"),
       llvm::cl::init(false)};
 };
 
@@ -107,7 +122,8 @@ struct LowerTileToNVVMPipelineOptions
 void mlir::dsv2::gpu::buildLowerTileToNVVMPipeline(OpPassManager &pm,
                                                    const SimtOptions &options) {
   pm.addPass(createDsv2ConvertTileToNVVMPass(Dsv2ConvertTileToNVVMPassOptions{
-      options.maxThreads, options.injectMissingBarrier}));
+      options.maxThreads, options.useMma, options.bf16Activations,
+      options.injectMissingBarrier, options.injectBadMmaLayout}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -150,7 +166,10 @@ void mlir::dsv2::gpu::registerDsv2GpuPipelines() {
       [](OpPassManager &pm, const LowerTileToNVVMPipelineOptions &options) {
         SimtOptions simt;
         simt.maxThreads = options.maxThreads;
+        simt.useMma = options.useMma;
+        simt.bf16Activations = options.bf16Activations;
         simt.injectMissingBarrier = options.injectMissingBarrier;
+        simt.injectBadMmaLayout = options.injectBadMmaLayout;
         buildLowerTileToNVVMPipeline(pm, simt);
       });
 }

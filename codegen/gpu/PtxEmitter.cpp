@@ -94,6 +94,14 @@ mlir::dsv2::gpu::emitPtx(ModuleOp module, const GpuTargetOptions &options) {
     return makeError("cannot create an NVPTX target machine for " +
                      options.chip);
 
+  // Launch shapes as comments at the top: the PTX describes itself
+  // (tools/gpu/ptx_resources.py reads them beside ptxas's report).
+  std::string header;
+  for (const SimtKernelInfo &info : collectKernelInfos(module))
+    header += "// dsv2 kernel " + info.name + " threads=" +
+              std::to_string(info.threads) +
+              " shared_bytes=" + std::to_string(info.sharedBytes) + "\n";
+
   MLIRContext *context = module.getContext();
   registerBuiltinDialectTranslation(*context);
   registerLLVMDialectTranslation(*context);
@@ -126,5 +134,5 @@ mlir::dsv2::gpu::emitPtx(ModuleOp module, const GpuTargetOptions &options) {
                                    llvm::CodeGenFileType::AssemblyFile))
     return makeError("the NVPTX backend cannot emit PTX");
   passes.run(*llvmModule);
-  return std::string(ptx.str());
+  return header + std::string(ptx.str());
 }

@@ -242,12 +242,17 @@ private:
   /// Every thread stores its elements of `tile` at byteOffset (row-major).
   void writeTileToShared(Value tileValue, int64_t byteOffset) {
     Type type = tileValue.getType();
-    Type element = elementOf(type);
-    int64_t count = numElements(type);
+    SmallVector<Value> slots;
+    for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot)
+      slots.push_back(get(tileValue, slot));
+    writeSlotsToShared(slots, numElements(type), elementOf(type), byteOffset);
+  }
+  void writeSlotsToShared(ArrayRef<Value> slots, int64_t count, Type element,
+                          int64_t byteOffset) {
     reserveShared(byteOffset + count * storageBytes(element));
-    for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
+    for (int64_t slot = 0, e = slots.size(); slot < e; ++slot) {
       Value valid = slotValid(slot, count);
-      Value value = get(tileValue, slot);
+      Value value = slots[slot];
       Value index = flatIndex(slot);
       if (!valid) {
         storeShared(value, element, byteOffset, index);
@@ -288,6 +293,11 @@ private:
   LogicalResult emitStore(tile::StoreOp op);
   LogicalResult emitReduce(tile::ReduceOp op);
   LogicalResult emitDot(tile::DotOp op);
+  /// C = A @ B + C on tensor cores; A and B are bf16 in shared memory.
+  SmallVector<Value> emitMmaDot(tile::DotOp op, int64_t bOffset);
+  /// The bf16 tile `value` was widened from (extf, or extf to f64 +
+  /// truncf to f32), or null.
+  Value widenedBf16(Value value);
   LogicalResult emitFor(scf::ForOp op);
   LogicalResult emitIf(scf::IfOp op);
   LogicalResult emitWhile(scf::WhileOp op);
@@ -714,12 +724,50 @@ LogicalResult Emitter::emitReduce(tile::ReduceOp op) {
   return success();
 }
 
+Value Emitter::widenedBf16(Value value) {
+  Operation *def = value.getDefiningOp();
+  if (auto trunc = dyn_cast_or_null<arith::TruncFOp>(def))
+    def = trunc.getIn().getDefiningOp();
+  auto ext = dyn_cast_or_null<arith::ExtFOp>(def);
+  if (ext && elementOf(ext.getIn().getType()).isBF16() &&
+      !elementOf(value.getType()).isBF16())
+    return ext.getIn();
+  return {};
+}
+
 LogicalResult Emitter::emitDot(tile::DotOp op) {
   ArrayRef<int64_t> aShape = shapeOf(op.getA().getType());
   ArrayRef<int64_t> cShape = shapeOf(op.getType());
   int64_t m = aShape[0], k = aShape[1], n = cShape[1];
   Type aElement = elementOf(op.getA().getType());
   Type bElement = elementOf(op.getB().getType());
+
+  // Tensor cores: bf16 inputs (or, under bf16Activations, f32 activations
+  // against a widened bf16 weight), blocks of 16 x 8 x 16, whole warps.
+  Value aTile = op.getA(), bTile = op.getB();
+  bool roundA = false;
+  if (options.bf16Activations && aElement.isF32() && !bElement.isBF16())
+    if (Value narrow = widenedBf16(bTile)) {
+      bTile = narrow;
+      roundA = true;
+    }
+  bool bf16Inputs = (aElement.isBF16() || roundA) &&
+                    elementOf(bTile.getType()).isBF16();
+  if (options.useMma && bf16Inputs && m % 16 == 0 && n % 8 == 0 &&
+      k % 16 == 0 && threads % 32 == 0) {
+    Type bf16 = b.getBF16Type();
+    SmallVector<Value> aSlots;
+    for (int64_t slot = 0, e = slotCount(aTile.getType()); slot < e; ++slot) {
+      Value a = get(aTile, slot);
+      aSlots.push_back(roundA ? f32ToBf16(a) : a);
+    }
+    int64_t bOffset = static_cast<int64_t>(llvm::alignTo(m * k * 2, 16));
+    writeSlotsToShared(aSlots, m * k, bf16, 0);
+    writeTileToShared(bTile, bOffset);
+    values[op.getResult()] = emitMmaDot(op, bOffset);
+    return success();
+  }
+
   int64_t bOffset = static_cast<int64_t>(
       llvm::alignTo(m * k * storageBytes(aElement), 16));
   writeTileToShared(op.getA(), 0);
@@ -752,6 +800,105 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
   barrier();
   values[op.getResult()] = std::move(slots);
   return success();
+}
+
+SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset) {
+  ArrayRef<int64_t> aShape = shapeOf(op.getA().getType());
+  int64_t m = aShape[0], k = aShape[1], n = shapeOf(op.getType())[1];
+  Type bf16 = b.getBF16Type(), f32 = b.getF32Type(), i32Type = b.getI32Type();
+  int64_t cOffset =
+      bOffset + static_cast<int64_t>(llvm::alignTo(k * n * 2, 16));
+  writeTileToShared(op.getAcc(), cOffset);
+  publishBarrier();
+
+  // PTX ISA, mma.m16n8k16 with .bf16 inputs: lane = 4 * group + tig; A
+  // registers {a0,a1} hold row group, {a2,a3} row group+8 (columns tig*2,
+  // +1 and +8, +9); B registers hold column `group`, rows tig*2, +1 (b0)
+  // and +8, +9 (b1); C/D elements c0,c1 row group, c2,c3 row group+8,
+  // columns tig*2, +1.
+  Value lane = arith::RemUIOp::create(b, loc, tid, i32(32));
+  Value warp = arith::DivUIOp::create(b, loc, tid, i32(32));
+  Value group = arith::ShRUIOp::create(b, loc, lane, i32(2));
+  Value tig = arith::AndIOp::create(b, loc, lane, i32(3));
+  int64_t tilesN = n / 8, tiles = (m / 16) * tilesN, warps = threads / 32;
+  auto pack = [&](Value lo, Value hi) {
+    Value low = arith::ExtUIOp::create(b, loc, i32Type, lo);
+    Value high = arith::ExtUIOp::create(b, loc, i32Type, hi);
+    high = arith::ShLIOp::create(b, loc, high, i32(16));
+    return arith::OrIOp::create(b, loc, low, high).getResult();
+  };
+  auto aAt = [&](Value row, Value col) {
+    return loadShared(bf16, 0, add(mul(row, i32(k)), col));
+  };
+  auto bAt = [&](Value row, Value col) {
+    return loadShared(bf16, bOffset, add(mul(row, i32(n)), col));
+  };
+  auto cIndex = [&](Value row, Value col) {
+    return add(mul(row, i32(n)), col);
+  };
+  auto resultType = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                                     {f32, f32, f32, f32});
+
+  // Warp w computes the 16 x 8 blocks w, w + warps, ... of C.
+  scf::ForOp::create(
+      b, loc, warp, i32(tiles), i32(warps), ValueRange{},
+      [&](OpBuilder &, Location, Value t, ValueRange) {
+        Value row0 = mul(arith::DivUIOp::create(b, loc, t, i32(tilesN)),
+                         i32(16));
+        Value col0 = mul(arith::RemUIOp::create(b, loc, t, i32(tilesN)),
+                         i32(8));
+        Value rowLo = add(row0, group), rowHi = add(rowLo, i32(8));
+        Value colC = add(col0, mul(tig, i32(2)));
+        Value colC1 = add(colC, i32(1));
+        Value colB = add(col0, group);
+        SmallVector<Value> c = {loadShared(f32, cOffset, cIndex(rowLo, colC)),
+                                loadShared(f32, cOffset, cIndex(rowLo, colC1)),
+                                loadShared(f32, cOffset, cIndex(rowHi, colC)),
+                                loadShared(f32, cOffset, cIndex(rowHi, colC1))};
+        auto steps = scf::ForOp::create(
+            b, loc, i32(0), i32(k), i32(16), c,
+            [&](OpBuilder &, Location, Value k0, ValueRange acc) {
+              Value kk = add(k0, mul(tig, i32(2)));
+              Value kk1 = add(kk, i32(1)), kk8 = add(kk, i32(8)),
+                    kk9 = add(kk, i32(9));
+              Value a0 = pack(aAt(rowLo, kk), aAt(rowLo, kk1));
+              Value a1 = pack(aAt(rowHi, kk), aAt(rowHi, kk1));
+              Value a2 = pack(aAt(rowLo, kk8), aAt(rowLo, kk9));
+              Value a3 = pack(aAt(rowHi, kk8), aAt(rowHi, kk9));
+              if (options.injectBadMmaLayout)
+                std::swap(a0, a1);
+              Value b0 = pack(bAt(kk, colB), bAt(kk1, colB));
+              Value b1 = pack(bAt(kk8, colB), bAt(kk9, colB));
+              SmallVector<Value> args = {a0, a1, a2, a3, b0, b1};
+              llvm::append_range(args, acc);
+              Value d = LLVM::CallIntrinsicOp::create(
+                            b, loc, resultType, b.getStringAttr(kMmaIntrinsic),
+                            args)
+                            .getResult(0);
+              SmallVector<Value> next;
+              for (int64_t i = 0; i < 4; ++i)
+                next.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
+              scf::YieldOp::create(b, loc, next);
+            });
+        storeShared(steps.getResult(0), f32, cOffset, cIndex(rowLo, colC));
+        storeShared(steps.getResult(1), f32, cOffset, cIndex(rowLo, colC1));
+        storeShared(steps.getResult(2), f32, cOffset, cIndex(rowHi, colC));
+        storeShared(steps.getResult(3), f32, cOffset, cIndex(rowHi, colC1));
+        scf::YieldOp::create(b, loc);
+      });
+  publishBarrier();
+
+  // Back to the block's layout.
+  int64_t count = m * n;
+  SmallVector<Value> slots;
+  for (int64_t slot = 0, e = slotCount(op.getType()); slot < e; ++slot) {
+    Value index = flatIndex(slot);
+    if (Value valid = slotValid(slot, count))
+      index = arith::SelectOp::create(b, loc, valid, index, i32(0));
+    slots.push_back(loadShared(f32, cOffset, index));
+  }
+  barrier();
+  return slots;
 }
 
 //===----------------------------------------------------------------------===//

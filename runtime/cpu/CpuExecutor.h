@@ -13,6 +13,7 @@
 
 #include "runtime/cpu/KernelLibrary.h"
 #include "runtime/cpu/ThreadPool.h"
+#include "runtime/engine/Executor.h"
 #include "runtime/engine/LaunchPlan.h"
 
 #include "absl/status/statusor.h"
@@ -28,11 +29,6 @@ namespace dsv2::runtime {
 using WeightFiller =
     std::function<absl::Status(const BufferSpec &spec, void *destination)>;
 
-struct StepTimings {
-  double seconds = 0;
-  int64_t launches = 0;
-};
-
 struct CpuExecutorOptions {
   /// Worker threads; 0 = one per hardware thread.
   int threads = 0;
@@ -40,7 +36,7 @@ struct CpuExecutorOptions {
   int sequences = 1;
 };
 
-class CpuExecutor {
+class CpuExecutor : public StepExecutor {
 public:
   /// Loads the kernels the plan names and fills every weight buffer into
   /// memory the executor owns.
@@ -59,22 +55,20 @@ public:
   /// and appends them to its cache; returns the logits [T, vocab]. Token ids
   /// outside the vocabulary and contexts past the cache capacity are errors
   /// that leave the cache unchanged.
-  absl::StatusOr<std::vector<float>> step(int sequence,
-                                          absl::Span<const int32_t> tokens);
-  absl::StatusOr<std::vector<float>> step(absl::Span<const int32_t> tokens) {
-    return step(0, tokens);
-  }
+  absl::StatusOr<std::vector<float>>
+  step(int sequence, absl::Span<const int32_t> tokens) override;
+  using StepExecutor::step;
 
-  int sequences() const { return static_cast<int>(cached.size()); }
+  int sequences() const override { return static_cast<int>(cached.size()); }
   /// Tokens cached so far for `sequence`.
-  int64_t past(int sequence = 0) const { return cached[sequence]; }
+  int64_t past(int sequence = 0) const override { return cached[sequence]; }
   /// Forgets the cached tokens of every sequence (the buffers are kept).
-  void reset() { cached.assign(cached.size(), 0); }
+  void reset() override { cached.assign(cached.size(), 0); }
 
-  const LaunchPlan &getPlan() const { return plan; }
-  const StepTimings &lastStepTimings() const { return timings; }
+  const LaunchPlan &getPlan() const override { return plan; }
+  const StepTimings &lastStepTimings() const override { return timings; }
   /// Bytes of memory the executor allocated (scratch, caches, owned weights).
-  int64_t allocatedBytes() const;
+  int64_t allocatedBytes() const override;
 
 private:
   CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,

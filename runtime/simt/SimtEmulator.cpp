@@ -1,17 +1,19 @@
 //===- SimtEmulator.cpp - GPU kernels run on the host, thread by thread ---===//
 //
-// A block runs on the calling OS thread: one fiber (ucontext) per GPU thread,
-// switched only at bar.sync, at a warp-collective mma and at exit, so a block
-// is a deterministic sequence of phases between barriers. Within a phase the
-// fibers run one after another, ascending in even phases and descending in
-// odd ones: a read of another thread's write that lacks a barrier sees either
-// the poisoned shared memory or a stale value in one of the two orders.
+// A block runs on the calling OS thread: one fiber per GPU thread (a stack of
+// its own; FiberSwitch.h switches), switched only at bar.sync, at a
+// warp-collective mma and at exit, so a block is a deterministic sequence of
+// phases between barriers. Within a phase the fibers run one after another,
+// ascending in even phases and descending in odd ones: a read of another
+// thread's write that lacks a barrier sees either the poisoned shared memory
+// or a stale value in one of the two orders.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/simt/SimtEmulator.h"
 
 #include "runtime/simt/FiberStacks.h"
+#include "runtime/simt/FiberSwitch.h"
 #include "runtime/simt/MmaFragments.h"
 
 #include "absl/strings/str_cat.h"
@@ -20,7 +22,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
-#include <ucontext.h>
 #include <vector>
 
 #if defined(__has_feature)
@@ -38,6 +39,7 @@
 namespace dsv2::runtime {
 namespace {
 
+using simt::FiberContext;
 using simt::FiberStacks;
 using simt::kFiberStackBytes;
 using simt::kWarpSize;
@@ -48,12 +50,7 @@ constexpr int kMaxThreadsPerBlock = 1024;
 /// any thread wrote it poisons the result instead of passing as zero.
 constexpr unsigned char kSharedPoison = 0xff;
 
-enum class FiberState { Runnable, AtBarrier, AtMma, Exited };
-
-struct Fiber {
-  ucontext_t context;
-  FiberState state;
-};
+enum class FiberState : unsigned char { Runnable, AtBarrier, AtMma, Exited };
 
 /// A warp's pending mma: lanes deposit their registers; the last to arrive
 /// computes every lane's D fragment.
@@ -76,8 +73,12 @@ struct Emulation {
   int threads = 0;
   // The block's threads; `current` is the running fiber, -1 in the scheduler.
   int current = -1;
-  ucontext_t scheduler;
-  std::vector<Fiber> fibers;
+  FiberContext scheduler;
+  // Thread t's saved context and state. The states are an array of their own
+  // (not next to the contexts, which hold a ucontext_t of ~1 KiB): the
+  // scheduler scans them every phase.
+  std::vector<FiberContext> contexts;
+  std::vector<FiberState> states;
   std::vector<WarpMma> warps;
   FiberStacks stacks;
   // Shared memory, grown to the largest block seen and kept.
@@ -131,11 +132,11 @@ void afterSwitch(void *, const void **, size_t *) {}
 
 /// Suspends the running fiber in `state` until the scheduler resumes it.
 void suspendRunningFiber(Emulation &e, FiberState state) {
-  Fiber &fiber = e.fibers[e.current];
-  fiber.state = state;
+  FiberContext &context = e.contexts[e.current];
+  e.states[e.current] = state;
   void *fakeStack = nullptr;
   beforeSwitch(&fakeStack, e.schedulerStack, e.schedulerStackBytes);
-  swapcontext(&fiber.context, &e.scheduler);
+  simt::fiberSwitch(context, e.scheduler);
   afterSwitch(fakeStack, &e.schedulerStack, &e.schedulerStackBytes);
 }
 
@@ -143,18 +144,17 @@ void fiberMain() {
   Emulation &e = emulation;
   afterSwitch(nullptr, &e.schedulerStack, &e.schedulerStackBytes);
   e.thread(e.args);
-  e.fibers[e.current].state = FiberState::Exited;
+  e.states[e.current] = FiberState::Exited;
   // This stack is done with: back to the scheduler for good.
   beforeSwitch(nullptr, e.schedulerStack, e.schedulerStackBytes);
-  setcontext(&e.scheduler);
-  trapWith("a finished GPU thread could not return to the scheduler");
+  simt::fiberExit(e.scheduler);
 }
 
 void resumeFiber(Emulation &e, int index) {
   e.current = index;
   void *fakeStack = nullptr;
   beforeSwitch(&fakeStack, e.stacks.stack(index), kFiberStackBytes);
-  swapcontext(&e.scheduler, &e.fibers[index].context);
+  simt::fiberSwitch(e.scheduler, e.contexts[index]);
   afterSwitch(fakeStack, nullptr, nullptr);
   e.current = -1;
 }
@@ -168,8 +168,8 @@ void checkStalledBlock(const Emulation &e, int atBarrier, int exited) {
     int first = static_cast<int>(warp) * kWarpSize;
     int warpExited = 0, warpAtBarrier = 0;
     for (int t = first; t < first + kWarpSize && t < e.threads; ++t) {
-      warpExited += e.fibers[t].state == FiberState::Exited;
-      warpAtBarrier += e.fibers[t].state == FiberState::AtBarrier;
+      warpExited += e.states[t] == FiberState::Exited;
+      warpAtBarrier += e.states[t] == FiberState::AtBarrier;
     }
     trapWith(absl::StrCat(
         blockName(e), ": mma.sync reached by ", e.warps[warp].arrived,
@@ -184,17 +184,15 @@ void checkStalledBlock(const Emulation &e, int atBarrier, int exited) {
         " have exited; every thread of a block must reach each barrier"));
 }
 
-/// Points fiber `index` at the start of fiberMain on its stack. Kept out of
-/// runBlock: getcontext "returns twice" as far as the compiler knows, which
-/// would put the scheduler's loop variables under -Wclobbered.
-__attribute__((noinline)) void prepareFiber(Emulation &e, int index) {
-  Fiber &fiber = e.fibers[index];
-  getcontext(&fiber.context);
-  fiber.context.uc_stack.ss_sp = e.stacks.stack(index);
-  fiber.context.uc_stack.ss_size = kFiberStackBytes;
-  fiber.context.uc_link = nullptr; // fiberMain never returns
-  makecontext(&fiber.context, fiberMain, 0);
-  fiber.state = FiberState::Runnable;
+/// Points fiber `index` at the start of fiberMain on its stack. The stacks
+/// are page-aligned, so the fibers' top frames would all fall in the same
+/// L1 cache sets and evict each other at every switch: each fiber starts
+/// (index % 64) cache lines below its stack's top instead.
+void prepareFiber(Emulation &e, int index) {
+  size_t colour = static_cast<size_t>(index % 64) * 64;
+  simt::fiberPrepare(e.contexts[index], e.stacks.stack(index),
+                     kFiberStackBytes - colour, fiberMain);
+  e.states[index] = FiberState::Runnable;
 }
 
 void runBlock(Emulation &e, int64_t id) {
@@ -214,16 +212,16 @@ void runBlock(Emulation &e, int64_t id) {
       ran = false;
       for (int n = 0; n < e.threads; ++n) {
         int t = descending ? e.threads - 1 - n : n;
-        if (e.fibers[t].state != FiberState::Runnable)
+        if (e.states[t] != FiberState::Runnable)
           continue;
         resumeFiber(e, t);
         ran = true;
       }
     }
     int atBarrier = 0, exited = 0;
-    for (const Fiber &fiber : e.fibers) {
-      atBarrier += fiber.state == FiberState::AtBarrier;
-      exited += fiber.state == FiberState::Exited;
+    for (FiberState state : e.states) {
+      atBarrier += state == FiberState::AtBarrier;
+      exited += state == FiberState::Exited;
     }
     if (exited == e.threads)
       return;
@@ -231,8 +229,8 @@ void runBlock(Emulation &e, int64_t id) {
       checkStalledBlock(e, atBarrier, exited);
       trapWith(absl::StrCat(blockName(e), ": no GPU thread can proceed"));
     }
-    for (Fiber &fiber : e.fibers)
-      fiber.state = FiberState::Runnable;
+    for (FiberState &state : e.states)
+      state = FiberState::Runnable;
   }
 }
 
@@ -282,8 +280,8 @@ void emuMma(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t b0,
     simt::mmaM16N8K16Bf16Warp(pending.lanes, pending.d);
     pending.arrived = 0;
     for (int t = warp * kWarpSize; t < (warp + 1) * kWarpSize; ++t)
-      if (e.fibers[t].state == FiberState::AtMma)
-        e.fibers[t].state = FiberState::Runnable;
+      if (e.states[t] == FiberState::AtMma)
+        e.states[t] = FiberState::Runnable;
   } else {
     // The warp's D is read only after every lane has deposited again, so
     // pending.d[lane] is still this call's result when the fiber resumes.
@@ -334,7 +332,8 @@ void emuLaunch(void (*thread)(void **args), void **args, int32_t gridX,
   e.grid[1] = gridY;
   e.grid[2] = gridZ;
   e.threads = threads;
-  e.fibers.resize(threads);
+  e.contexts.resize(threads);
+  e.states.resize(threads);
   e.warps.resize((threads + kWarpSize - 1) / kWarpSize);
   for (int64_t id = first; id < last; ++id)
     runBlock(e, id);

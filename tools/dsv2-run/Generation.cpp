@@ -19,7 +19,7 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 } // namespace
 
 absl::StatusOr<std::vector<SequenceResult>>
-generate(dsv2::runtime::CpuExecutor &executor, const RunOptions &options,
+generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
          int64_t eosId, GenerationStats &stats, const TokenCallback &onToken,
          const RoundCallback &onRound) {
   int64_t vocab = executor.getPlan().vocabSize;

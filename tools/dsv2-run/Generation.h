@@ -12,7 +12,7 @@
 
 #include "tools/dsv2-run/RunOptions.h"
 
-#include "runtime/cpu/CpuExecutor.h"
+#include "runtime/engine/Executor.h"
 
 #include <functional>
 #include <vector>
@@ -38,7 +38,7 @@ using RoundCallback = std::function<void()>;
 
 /// Runs the batch; `eosId` < 0 (or options.ignoreEos) never stops early.
 absl::StatusOr<std::vector<SequenceResult>>
-generate(dsv2::runtime::CpuExecutor &executor, const RunOptions &options,
+generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
          int64_t eosId, GenerationStats &stats, const TokenCallback &onToken,
          const RoundCallback &onRound);
 

@@ -14,6 +14,7 @@
 
 #include "runtime/cpu/CpuExecutor.h"
 #include "runtime/cpu/CpuFeatures.h"
+#include "runtime/cuda/CudaExecutor.h"
 #include "runtime/engine/EngineReader.h"
 #include "runtime/io/Npy.h"
 #include "runtime/io/PrintableText.h"
@@ -58,11 +59,18 @@ void printInfo(const rt::LoadedEngine &engine) {
   std::printf("model:         %s (%lld layers, hidden %lld, vocab %lld)\n",
               d.model.description.c_str(), (long long)d.model.numLayers,
               (long long)d.model.hiddenSize, (long long)d.model.vocabSize);
-  std::printf("target:        %s, %s for CPU '%s' [%s]\n", d.target.c_str(),
-              d.kernels.format.c_str(), d.kernels.cpu.c_str(),
-              absl::StrJoin(d.kernels.cpuFeatures, ",").c_str());
+  if (d.kernels.format == "ptx")
+    std::printf("target:        %s, ptx\n", d.target.c_str());
+  else
+    std::printf("target:        %s, %s for CPU '%s' [%s]\n", d.target.c_str(),
+                d.kernels.format.c_str(), d.kernels.cpu.c_str(),
+                absl::StrJoin(d.kernels.cpuFeatures, ",").c_str());
   std::printf("kernels:       %zu (%s image)\n", d.kernels.kernels.size(),
               mebibytes(engine.kernelImage().size()).c_str());
+  // GPU engines: how each kernel is launched (one block per grid program).
+  for (const rt::GpuKernelInfo &kernel : d.kernels.gpuKernels)
+    std::printf("  %-40s %4d threads/block, %6d bytes shared\n",
+                kernel.name.c_str(), kernel.threads, kernel.sharedBytes);
   std::printf("weights:       %s, %s in %s\n", d.model.weightDtype.c_str(),
               mebibytes(engine.weightFileBytes()).c_str(),
               engine.weightPath().c_str());
@@ -121,6 +129,60 @@ std::string logitsPath(const std::string &path, size_t sequence, size_t batch) {
   return absl::StrCat(stem, ".", sequence, extension);
 }
 
+enum class ExecutorKind { Cpu, Cuda };
+
+/// Host code (cpu, and GPU kernels built for the SIMT emulator, *-emu) runs
+/// on the CpuExecutor; PTX for sm_80/sm_90a on the CudaExecutor. The engine's
+/// label and its kernel module must agree.
+absl::StatusOr<ExecutorKind> executorKind(const rt::EngineDescription &d,
+                                          const std::string &path) {
+  const rt::KernelModuleInfo &k = d.kernels;
+  auto endsWith = [](const std::string &s, const std::string &suffix) {
+    return s.size() >= suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  if (d.target == k.target && k.format == "elf-shared-object" &&
+      (d.target == "cpu" || endsWith(d.target, "-emu")))
+    return ExecutorKind::Cpu;
+  if (d.target == k.target && k.format == "ptx" &&
+      (d.target == "sm_80" || d.target == "sm_90a"))
+    return ExecutorKind::Cuda;
+  return absl::FailedPreconditionError(absl::StrCat(
+      path, ": an engine for target '", rt::printableText(d.target),
+      "' with '", rt::printableText(k.format), "' kernels for '",
+      rt::printableText(k.target),
+      "'; this dsv2-run runs cpu and *-emu engines (elf-shared-object) and "
+      "sm_80/sm_90a engines (ptx)"));
+}
+
+absl::StatusOr<std::unique_ptr<rt::StepExecutor>>
+createExecutor(ExecutorKind kind, const rt::LoadedEngine &engine,
+               const RunOptions &options) {
+  const rt::EngineDescription &d = engine.description();
+  int sequences = static_cast<int>(options.prompts.size());
+  if (kind == ExecutorKind::Cuda) {
+    rt::CudaExecutorOptions cudaOptions;
+    cudaOptions.sequences = sequences;
+    auto executor = rt::CudaExecutor::create(
+        d.plan, d.target, engine.kernelImage(), d.kernels.gpuKernels,
+        engine.weightAddresses(), cudaOptions);
+    if (!executor.ok())
+      return executor.status();
+    return std::unique_ptr<rt::StepExecutor>(std::move(*executor));
+  }
+  auto library = rt::KernelLibrary::openImage(engine.kernelImage(), options.engine);
+  if (!library.ok())
+    return library.status();
+  rt::CpuExecutorOptions executorOptions;
+  executorOptions.threads = options.threads;
+  executorOptions.sequences = sequences;
+  auto executor = rt::CpuExecutor::create(d.plan, std::move(*library),
+                                          engine.weightAddresses(), executorOptions);
+  if (!executor.ok())
+    return executor.status();
+  return std::unique_ptr<rt::StepExecutor>(std::move(*executor));
+}
+
 absl::Status run(RunOptions options) {
   auto loadStart = std::chrono::steady_clock::now();
   rt::EngineLoadOptions loadOptions;
@@ -133,16 +195,14 @@ absl::Status run(RunOptions options) {
     printInfo(**engine);
     return absl::OkStatus();
   }
-  if (d.target != "cpu" || d.kernels.target != "cpu")
-    return absl::FailedPreconditionError(absl::StrCat(
-        options.engine, ": an engine for target '", rt::printableText(d.target),
-        "'; this dsv2-run runs cpu engines (recompile with dsv2c compile "
-        "--target cpu)"));
-  if (absl::Status status =
-          rt::checkHostRuns(d.kernels.cpuFeatures, rt::printableText(d.kernels.cpu),
-                              options.engine);
-      !status.ok())
-    return status;
+  auto kind = executorKind(d, options.engine);
+  if (!kind.ok())
+    return kind.status();
+  if (*kind == ExecutorKind::Cpu)
+    if (absl::Status status = rt::checkHostRuns(
+            d.kernels.cpuFeatures, rt::printableText(d.kernels.cpu), options.engine);
+        !status.ok())
+      return status;
   // A text prompt: encoded with the engine's tokenizer, output as text.
   std::optional<dsv2::tokenizer::Tokenizer> tokenizer;
   if (options.promptText) {
@@ -164,16 +224,7 @@ absl::Status run(RunOptions options) {
   if (absl::Status status = checkPrompts(options, d); !status.ok())
     return status;
 
-  auto library =
-      rt::KernelLibrary::openImage((*engine)->kernelImage(), options.engine);
-  if (!library.ok())
-    return library.status();
-  rt::CpuExecutorOptions executorOptions;
-  executorOptions.threads = options.threads;
-  executorOptions.sequences = static_cast<int>(options.prompts.size());
-  auto executor = rt::CpuExecutor::create(d.plan, std::move(*library),
-                                          (*engine)->weightAddresses(),
-                                          executorOptions);
+  auto executor = createExecutor(*kind, **engine, options);
   if (!executor.ok())
     return executor.status();
   double loadSeconds =
@@ -249,9 +300,14 @@ absl::Status run(RunOptions options) {
 
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  std::fprintf(stderr, "dsv2-run: %s (%s, %s weights, cpu '%s'), %zu sequence(s)\n",
+  std::string where =
+      *kind == ExecutorKind::Cuda
+          ? absl::StrCat(d.target, " on ",
+                         static_cast<rt::CudaExecutor &>(**executor).device().name)
+          : absl::StrCat("cpu '", d.kernels.cpu, "'");
+  std::fprintf(stderr, "dsv2-run: %s (%s, %s weights, %s), %zu sequence(s)\n",
                options.engine.c_str(), d.model.description.c_str(),
-               d.model.weightDtype.c_str(), d.kernels.cpu.c_str(), batch);
+               d.model.weightDtype.c_str(), where.c_str(), batch);
   if (options.promptText)
     std::fprintf(stderr, "  prompt:   %zu tokens%s\n", options.prompts[0].size(),
                  options.chat ? " (DeepSeek-V2-Chat format)" : "");
@@ -267,8 +323,10 @@ absl::Status run(RunOptions options) {
                  stats.decodeTokens / stats.decodeSeconds);
   else
     std::fprintf(stderr, "  decode:   none\n");
-  std::fprintf(stderr, "  memory:   peak RSS %s (buffers and KV caches %s)\n",
+  std::fprintf(stderr, "  memory:   peak RSS %s (%s %s)\n",
                mebibytes(usage.ru_maxrss * 1024.0).c_str(),
+               *kind == ExecutorKind::Cuda ? "device memory: weights, buffers and KV caches"
+                                           : "buffers and KV caches",
                mebibytes((*executor)->allocatedBytes()).c_str());
   if (options.dumpLogits)
     std::fprintf(stderr, "  logits:   %s%s\n", options.dumpLogits->c_str(),

@@ -68,6 +68,18 @@ int main(int argc, char **argv) {
   static llvm::cl::opt<int64_t> maxThreads(
       "max-threads", llvm::cl::desc("Largest thread block"),
       llvm::cl::init(128));
+  static llvm::cl::opt<bool> useMma(
+      "use-mma", llvm::cl::desc("mma.sync for dots of bf16 tiles"),
+      llvm::cl::init(true));
+  static llvm::cl::opt<bool> bf16Activations(
+      "bf16-activations",
+      llvm::cl::desc("Round f32 activations to bf16 for mma.sync against "
+                     "bf16 weights"),
+      llvm::cl::init(false));
+  static llvm::cl::opt<bool> injectBadMmaLayout(
+      "inject-bad-mma-layout",
+      llvm::cl::desc("Test only: swap the A-fragment rows of every mma.sync"),
+      llvm::cl::init(false));
   static llvm::cl::opt<bool> injectMissingBarrier(
       "inject-missing-barrier",
       llvm::cl::desc("Test only: omit the barrier after shared-memory writes"),
@@ -99,7 +111,10 @@ int main(int argc, char **argv) {
 
   dsv2::gpu::SimtOptions simt;
   simt.maxThreads = maxThreads;
+  simt.useMma = useMma;
+  simt.bf16Activations = bf16Activations;
   simt.injectMissingBarrier = injectMissingBarrier;
+  simt.injectBadMmaLayout = injectBadMmaLayout;
   auto infos = dsv2::gpu::lowerTileToNVVM(*module, simt);
   if (failed(infos))
     return fail("lowering the tile kernels for the GPU failed");

@@ -9,6 +9,7 @@
 
 #include "tools/dsv2c/Commands.h"
 #include "tools/dsv2c/CpuEngine.h"
+#include "tools/dsv2c/GpuEngine.h"
 #include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
 #include "tools/dsv2c/ProgressBar.h"
@@ -82,7 +83,11 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   options.push_back({"dtype", "bf16|fp32",
                      "weight dtype of the engine (default: bf16 for presets, "
                      "the checkpoint's own otherwise)"});
-  options.push_back({"target", "cpu", "what the kernels run on (default cpu)"});
+  options.push_back({"target", "cpu|sm_80|sm_90a|sm_90a-emu",
+                     "what the kernels run on (default cpu): the host CPU, "
+                     "PTX for an NVIDIA GPU, or the GPU kernels compiled for "
+                     "the host under the SIMT emulator (sm_80-emu, "
+                     "sm_90a-emu)"});
   options.push_back({"cpu", "NAME",
                      "with --target cpu: the CPU to generate code for, 'host' "
                      "(default) or an LLVM CPU name such as x86-64-v3"});
@@ -116,11 +121,13 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   if (cl.has("dtype") && cl.has("weight-dtype"))
     return makeUsageError("dsv2c compile: give --dtype or --weight-dtype, not both");
   std::string target = cl.get("target").value_or("cpu");
-  if (target != "cpu")
-    return cl.valueError(
-        "target", "'" + target +
-                      "' is not available: cpu is the only target so far (GPU "
-                      "targets sm_80 and sm_90a come with the PTX backend)");
+  std::optional<GpuTarget> gpuTarget = parseGpuTarget(target);
+  if (target != "cpu" && !gpuTarget)
+    return cl.valueError("target", "'" + target +
+                                       "' is not a target (available: cpu, " +
+                                       gpuTargetList() + ")");
+  if (gpuTarget && cl.has("cpu"))
+    return cl.valueError("cpu", "applies to --target cpu only");
   auto maxBatch = cl.getInteger("max-batch");
   if (!maxBatch)
     return maxBatch.takeError();
@@ -162,13 +169,26 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     return module.takeError();
   double pipelineSeconds = secondsSince(start);
 
-  CpuEngineOptions engineOptions;
-  engineOptions.maxContext = context;
-  engineOptions.cpu = cl.get("cpu").value_or("host");
-  llvm::errs() << llvm::formatv("dsv2c compile: {0}: generating CPU kernels for "
-                                "'{1}'...\n",
-                                source->description, engineOptions.cpu);
-  auto compiled = compileCpuKernels(**module, engineOptions);
+  llvm::Expected<CompiledCpuKernels> compiled = makeError("no target");
+  if (gpuTarget) {
+    GpuEngineOptions engineOptions;
+    engineOptions.target = *gpuTarget;
+    engineOptions.maxContext = context;
+    engineOptions.bf16Weights =
+        source->storage != dsv2::model::WeightStorage::F32;
+    llvm::errs() << llvm::formatv(
+        "dsv2c compile: {0}: generating GPU kernels for {1}...\n",
+        source->description, gpuTarget->name());
+    compiled = compileGpuKernels(**module, engineOptions);
+  } else {
+    CpuEngineOptions engineOptions;
+    engineOptions.maxContext = context;
+    engineOptions.cpu = cl.get("cpu").value_or("host");
+    llvm::errs() << llvm::formatv(
+        "dsv2c compile: {0}: generating CPU kernels for '{1}'...\n",
+        source->description, engineOptions.cpu);
+    compiled = compileCpuKernels(**module, engineOptions);
+  }
   if (!compiled)
     return compiled.takeError();
 
@@ -226,14 +246,16 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
 
   const rt::EngineKvCacheInfo &cache = description.kvCache;
   llvm::errs() << llvm::formatv(
-      "dsv2c compile: {0} -> {1} (target cpu '{2}', {3} weights, {4} kernels)\n",
-      source->description, *output, compiled->module.cpu,
+      "dsv2c compile: {0} -> {1} (target {2}, {3} weights, {4} kernels)\n",
+      source->description, *output,
+      gpuTarget ? gpuTarget->name() : "cpu '" + compiled->module.cpu + "'",
       description.model.weightDtype, compiled->module.kernels.size());
   llvm::errs() << llvm::formatv("  load model        {0,8:f3} s\n", loadSeconds);
   llvm::errs() << llvm::formatv("  graph + passes    {0,8:f3} s\n", pipelineSeconds);
   llvm::errs() << llvm::formatv("  kernel formation  {0,8:f3} s\n",
                                 compiled->formationSeconds);
-  llvm::errs() << llvm::formatv("  cpu codegen       {0,8:f3} s ({1} image)\n",
+  llvm::errs() << llvm::formatv("  {0} codegen       {1,8:f3} s ({2} image)\n",
+                                gpuTarget ? "gpu" : "cpu",
                                 compiled->codegenSeconds,
                                 formatBytes(compiled->image.size()));
   llvm::errs() << llvm::formatv("  weight packing    {0,8:f3} s ({1})\n",

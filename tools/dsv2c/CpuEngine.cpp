@@ -27,8 +27,8 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-/// Links the kernels into a shared library in a fresh temporary directory
-/// and returns its bytes; nothing is left on disk.
+} // namespace
+
 llvm::Expected<std::vector<uint8_t>>
 linkKernelImage(mlir::ModuleOp kernels,
                 const mlir::dsv2::cpu::CpuTargetOptions &target) {
@@ -55,8 +55,6 @@ linkKernelImage(mlir::ModuleOp kernels,
     return std::move(emitted);
   return image;
 }
-
-} // namespace
 
 llvm::Expected<CompiledCpuKernels>
 compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options) {

@@ -15,6 +15,8 @@
 #include "runtime/cpu/CpuExecutor.h"
 #include "runtime/engine/EngineFormat.h"
 
+#include "codegen/cpu/ObjectEmitter.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 namespace dsv2::tools {
@@ -33,6 +35,13 @@ struct CompiledCpuKernels {
   dsv2::runtime::KernelModuleInfo module;
   double formationSeconds = 0, codegenSeconds = 0;
 };
+
+/// Links lowered kernels (LLVM dialect, host code) into a shared library in
+/// a fresh temporary directory and returns its bytes; nothing is left on
+/// disk.
+llvm::Expected<std::vector<uint8_t>>
+linkKernelImage(mlir::ModuleOp kernels,
+                const mlir::dsv2::cpu::CpuTargetOptions &target);
 
 /// Forms kernels for `module` and generates their CPU code. Errors name the
 /// stage that failed.

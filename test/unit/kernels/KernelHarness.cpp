@@ -127,9 +127,17 @@ void KernelSuite::compile(const std::string &suiteName) {
   // The GPU kernels (the code PTX is generated from) under the SIMT
   // emulator. DSV2_EMU_INJECT_MISSING_BARRIER=1 compiles them without the
   // barrier after shared-memory writes: the suites must then fail.
+  // DSV2_EMU_INJECT_BAD_MMA_LAYOUT=1 swaps rows of every mma A fragment;
+  // DSV2_EMU_BF16_ACTIVATIONS=1 runs bf16-weight GEMMs on mma.sync with
+  // activations rounded to bf16 (the GPU engines' policy for bf16).
+  auto flag = [](const char *name) {
+    const char *value = std::getenv(name);
+    return value && std::string(value) == "1";
+  };
   mlir::dsv2::gpu::SimtOptions simt;
-  const char *inject = std::getenv("DSV2_EMU_INJECT_MISSING_BARRIER");
-  simt.injectMissingBarrier = inject && std::string(inject) == "1";
+  simt.injectMissingBarrier = flag("DSV2_EMU_INJECT_MISSING_BARRIER");
+  simt.injectBadMmaLayout = flag("DSV2_EMU_INJECT_BAD_MMA_LAYOUT");
+  simt.bf16Activations = bf16Activations || flag("DSV2_EMU_BF16_ACTIVATIONS");
   if (mlir::failed(mlir::dsv2::gpu::lowerTileToNVVM(*state->module, simt)) ||
       mlir::failed(mlir::dsv2::gpu::lowerNVVMToEmulation(*state->module))) {
     error = "GPU lowering failed: " + state->diagnostics;

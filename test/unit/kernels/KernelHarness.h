@@ -90,6 +90,9 @@ public:
            int32_t gy = 1, int32_t gz = 1);
   std::string error;
   double compileSeconds = 0;
+  /// Emulated GPU build only: run bf16-weight GEMMs on mma.sync with the
+  /// activations rounded to bf16 (set before compile()).
+  bool bf16Activations = false;
 
 private:
   struct State;

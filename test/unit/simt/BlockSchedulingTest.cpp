@@ -16,6 +16,10 @@
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
+
 namespace dsv2::runtime {
 namespace {
 
@@ -318,6 +322,35 @@ TEST_F(SimtEmulatorDeathTest, TrapPrintsItsMessage) {
   EXPECT_DEATH(api->trap("unsupported construct"),
                "dsv2 SIMT emulator: unsupported construct");
 }
+
+#if defined(__x86_64__)
+/// Odd threads switch MXCSR to round-toward-zero before a barrier; every
+/// thread must find its own setting after it (a fiber switch keeps each
+/// thread's control words).
+void roundingModeThread(void **args) {
+  uint32_t *seen = buffer<uint32_t>(args, 0);
+  int tid = api->tidX();
+  if (tid % 2 == 1)
+    _mm_setcsr((_mm_getcsr() & ~_MM_ROUND_MASK) | _MM_ROUND_TOWARD_ZERO);
+  api->barrier();
+  api->barrier();
+  seen[tid] = _mm_getcsr() & _MM_ROUND_MASK;
+  _mm_setcsr((_mm_getcsr() & ~_MM_ROUND_MASK) | _MM_ROUND_NEAREST);
+}
+
+TEST(SimtEmulatorTest, EachThreadKeepsItsFloatControlWord) {
+  uint32_t before = _mm_getcsr();
+  std::vector<uint32_t> seen(64, 0xffffffffu);
+  uint32_t *seenData = seen.data();
+  void *args[] = {&seenData};
+  api->launch(roundingModeThread, args, 1, 1, 1, 0, 1, 64, 0);
+  for (int tid = 0; tid < 64; ++tid)
+    EXPECT_EQ(seen[tid], tid % 2 == 1 ? uint32_t(_MM_ROUND_TOWARD_ZERO)
+                                      : uint32_t(_MM_ROUND_NEAREST))
+        << "thread " << tid;
+  EXPECT_EQ(_mm_getcsr(), before);
+}
+#endif
 
 } // namespace
 } // namespace dsv2::runtime

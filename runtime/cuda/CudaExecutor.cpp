@@ -1,0 +1,475 @@
+//===- CudaExecutor.cpp - Runs a launch plan on an NVIDIA GPU -------------===//
+//
+// Decode steps are plain stream launches today. The next step is to capture
+// a decode step into a CUDA graph (cuStreamBeginCapture .. cuGraphInstantiate,
+// keyed by sequence and past, or with past read from device memory so one
+// graph serves every position) to remove the per-launch CPU overhead, which
+// dominates small decode steps.
+//
+//===----------------------------------------------------------------------===//
+
+#include "runtime/cuda/CudaExecutor.h"
+#include "runtime/cuda/PtxSignatures.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace dsv2::runtime {
+
+using namespace cuda;
+
+namespace {
+
+int64_t fixedBytes(const BufferSpec &spec) {
+  return spec.elements.evaluate(0, 0) * elementBytes(spec.type);
+}
+
+/// Kernels with more dynamic shared memory than this must opt in.
+constexpr unsigned kDefaultSharedLimit = 48 * 1024;
+
+bool envFlag(const char *name) {
+  const char *value = std::getenv(name);
+  return value && *value && std::strcmp(value, "0") != 0;
+}
+
+/// DSV2_PROFILE_LAUNCHES=1, as for the CPU executor: wall time per kernel
+/// kind and dsv2 op, summed over the process and printed at exit. Each
+/// launch is synchronized to be timed, so this includes launch latency and
+/// is off by default.
+class LaunchProfile {
+public:
+  static LaunchProfile *get() {
+    static LaunchProfile *profile = [] {
+      if (!envFlag("DSV2_PROFILE_LAUNCHES"))
+        return static_cast<LaunchProfile *>(nullptr);
+      static LaunchProfile instance;
+      return &instance;
+    }();
+    return profile;
+  }
+  void add(bool decode, const Launch &launch, double seconds) {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::string kind = launch.kernel.substr(0, launch.kernel.find("__")) +
+                       " <- " + launch.origin;
+    Entry &entry = entries[{decode ? "decode" : "prefill", kind}];
+    entry.seconds += seconds;
+    ++entry.launches;
+  }
+  void step(bool decode) {
+    std::lock_guard<std::mutex> lock(mutex);
+    ++(decode ? decodeSteps : prefillSteps);
+  }
+  ~LaunchProfile() {
+    std::vector<std::pair<std::pair<std::string, std::string>, Entry>> rows(
+        entries.begin(), entries.end());
+    std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+      if (a.first.first != b.first.first)
+        return a.first.first > b.first.first;
+      return a.second.seconds > b.second.seconds;
+    });
+    std::fprintf(stderr,
+                 "launch profile, GPU (%lld prefill, %lld decode steps; each "
+                 "launch synchronized):\n",
+                 static_cast<long long>(prefillSteps),
+                 static_cast<long long>(decodeSteps));
+    for (const auto &[key, entry] : rows)
+      std::fprintf(stderr, "  %-7s %-44s %9.4f s %7lld launches\n",
+                   key.first.c_str(), key.second.c_str(), entry.seconds,
+                   static_cast<long long>(entry.launches));
+  }
+
+private:
+  struct Entry {
+    double seconds = 0;
+    int64_t launches = 0;
+  };
+  std::mutex mutex;
+  std::map<std::pair<std::string, std::string>, Entry> entries;
+  int64_t prefillSteps = 0, decodeSteps = 0;
+};
+
+} // namespace
+
+CudaExecutor::CudaExecutor(LaunchPlan plan, std::unique_ptr<CudaDriver> driver,
+                           const CudaExecutorOptions &options)
+    : plan(std::move(plan)), driver(std::move(driver)),
+      syncEachLaunch(options.syncEachLaunch || envFlag("DSV2_CUDA_SYNC_LAUNCHES")),
+      cached(std::max(options.sequences, 1), 0) {}
+
+CudaExecutor::~CudaExecutor() {
+  if (!context)
+    return;
+  const CudaDriverApi &f = driver->api();
+  f.cuCtxSetCurrent(context);
+  for (CUdeviceptr pointer : buffers)
+    if (pointer)
+      f.cuMemFree(pointer);
+  for (const auto &sequence : caches)
+    for (CUdeviceptr pointer : sequence)
+      if (pointer)
+        f.cuMemFree(pointer);
+  if (module)
+    f.cuModuleUnload(module);
+  if (stream)
+    f.cuStreamDestroy(stream);
+  f.cuDevicePrimaryCtxRelease(deviceInfo.ordinal);
+}
+
+absl::Status CudaExecutor::openDevice(const std::string &target) {
+  auto device = driver->firstDevice();
+  if (!device.ok())
+    return device.status();
+  deviceInfo = *device;
+  if (absl::Status s = checkDeviceRuns(target, deviceInfo); !s.ok())
+    return s;
+  const CudaDriverApi &f = driver->api();
+  if (absl::Status s = driver->check(
+          f.cuDevicePrimaryCtxRetain(&context, deviceInfo.ordinal),
+          "cuDevicePrimaryCtxRetain");
+      !s.ok()) {
+    context = nullptr; // Nothing retained, nothing to release.
+    return s;
+  }
+  if (absl::Status s = driver->check(f.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+      !s.ok())
+    return s;
+  // A blocking stream: the synchronous copies (legacy default stream) are
+  // ordered after the step's kernels without extra events.
+  return driver->check(f.cuStreamCreate(&stream, 0), "cuStreamCreate");
+}
+
+absl::Status CudaExecutor::loadModule(absl::Span<const uint8_t> ptx,
+                                      const std::vector<GpuKernelInfo> &kernels) {
+  const CudaDriverApi &f = driver->api();
+  // The driver wants NUL-terminated PTX text; the image may or may not be.
+  std::string text(reinterpret_cast<const char *>(ptx.data()), ptx.size());
+  while (!text.empty() && text.back() == '\0')
+    text.pop_back();
+  if (absl::Status s = checkLaunchSignatures(plan, ptxEntryParams(text)); !s.ok())
+    return s;
+  std::string errorLog(64 * 1024, '\0'), infoLog(16 * 1024, '\0');
+  int options[] = {CU_JIT_ERROR_LOG_BUFFER, CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES,
+                   CU_JIT_INFO_LOG_BUFFER, CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {errorLog.data(),
+                    reinterpret_cast<void *>(static_cast<uintptr_t>(errorLog.size())),
+                    infoLog.data(),
+                    reinterpret_cast<void *>(static_cast<uintptr_t>(infoLog.size()))};
+  CUresult loaded = f.cuModuleLoadDataEx(&module, text.c_str(), 4, options, values);
+  if (loaded != CUDA_SUCCESS) {
+    module = nullptr;
+    absl::Status status = driver->check(loaded, "cuModuleLoadDataEx");
+    std::string log = errorLog.c_str();
+    while (!log.empty() && (log.back() == '\n' || log.back() == ' '))
+      log.pop_back();
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the engine's PTX does not load on device ", deviceInfo.ordinal, " (",
+        deviceInfo.name, "): ", status.message(),
+        log.empty() ? "" : "; JIT log: ",
+        absl::StrReplaceAll(log, {{"\n", " | "}})));
+  }
+
+  std::map<std::string, const GpuKernelInfo *> shapes;
+  for (const GpuKernelInfo &info : kernels)
+    shapes[info.name] = &info;
+  std::map<std::string, Kernel> resolved;
+  auto resolveProgram = [&](const StepProgram &program,
+                            std::vector<Kernel> &out) -> absl::Status {
+    for (const Launch &launch : program.launches) {
+      auto known = resolved.find(launch.kernel);
+      if (known != resolved.end()) {
+        out.push_back(known->second);
+        continue;
+      }
+      auto shape = shapes.find(launch.kernel);
+      if (shape == shapes.end())
+        return absl::InvalidArgumentError(absl::StrCat(
+            "kernel ", launch.kernel, " has no GPU launch shape in the engine"));
+      const GpuKernelInfo &info = *shape->second;
+      if (info.threads < 1 || info.threads > 1024)
+        return absl::InvalidArgumentError(absl::StrCat(
+            "kernel ", launch.kernel, " has ", info.threads,
+            " threads per block (1..1024)"));
+      if (info.sharedBytes < 0 || info.sharedBytes > deviceInfo.maxSharedPerBlock)
+        return absl::FailedPreconditionError(absl::StrCat(
+            "kernel ", launch.kernel, " needs ", info.sharedBytes,
+            " bytes of shared memory per block; device ", deviceInfo.ordinal,
+            " (", deviceInfo.name, ") has ", deviceInfo.maxSharedPerBlock));
+      Kernel kernel;
+      kernel.threads = static_cast<unsigned>(info.threads);
+      kernel.sharedBytes = static_cast<unsigned>(info.sharedBytes);
+      if (absl::Status s = driver->check(
+              f.cuModuleGetFunction(&kernel.function, module, launch.kernel.c_str()),
+              "cuModuleGetFunction");
+          !s.ok())
+        return absl::NotFoundError(absl::StrCat(
+            "kernel ", launch.kernel, " is not in the engine's PTX (", s.message(), ")"));
+      if (kernel.sharedBytes > kDefaultSharedLimit)
+        if (absl::Status s = driver->check(
+                f.cuFuncSetAttribute(kernel.function,
+                                     CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES,
+                                     info.sharedBytes),
+                "cuFuncSetAttribute");
+            !s.ok())
+          return s;
+      resolved[launch.kernel] = kernel;
+      out.push_back(kernel);
+    }
+    return absl::OkStatus();
+  };
+  if (absl::Status s = resolveProgram(plan.prefill, prefillKernels); !s.ok())
+    return s;
+  return resolveProgram(plan.decode, decodeKernels);
+}
+
+absl::Status CudaExecutor::allocate(CUdeviceptr &pointer, size_t bytes) {
+  const CudaDriverApi &f = driver->api();
+  if (pointer) {
+    f.cuMemFree(pointer);
+    pointer = 0;
+  }
+  if (bytes == 0)
+    return absl::OkStatus();
+  CUresult r = f.cuMemAlloc(&pointer, bytes);
+  if (r != CUDA_SUCCESS) {
+    pointer = 0;
+    absl::Status s = driver->check(r, "cuMemAlloc");
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "cannot allocate ", bytes, " bytes on device ", deviceInfo.ordinal, " (",
+        deviceInfo.name, ", ", deviceInfo.totalMemory >> 20, " MiB, ",
+        deviceBytes >> 20, " MiB allocated so far): ", s.message()));
+  }
+  deviceBytes += static_cast<int64_t>(bytes);
+  return absl::OkStatus();
+}
+
+absl::Status CudaExecutor::allocateBuffers(const std::vector<const void *> &weights) {
+  const CudaDriverApi &f = driver->api();
+  size_t count = plan.buffers.size();
+  if (weights.size() != count)
+    return absl::InvalidArgumentError("one weight address per plan buffer");
+  buffers.assign(count, 0);
+  bufferBytes.assign(count, 0);
+  caches.assign(cached.size(), std::vector<CUdeviceptr>(count, 0));
+  for (size_t i = 0; i < count; ++i) {
+    const BufferSpec &spec = plan.buffers[i];
+    size_t bytes = static_cast<size_t>(fixedBytes(spec));
+    if (spec.role == BufferRole::Cache) {
+      // Zeroed like the CPU executor's caches, so no kernel ever reads
+      // uninitialized memory through a masked lane.
+      for (auto &sequence : caches) {
+        if (absl::Status s = allocate(sequence[i], bytes); !s.ok())
+          return s;
+        if (bytes)
+          if (absl::Status s = driver->check(f.cuMemsetD8(sequence[i], 0, bytes),
+                                             "cuMemsetD8");
+              !s.ok())
+            return s;
+      }
+      continue;
+    }
+    if (spec.role != BufferRole::Weight)
+      continue; // Sized per step.
+    const void *source = weights[i];
+    if (!spec.constantData.empty()) {
+      if (static_cast<int64_t>(spec.constantData.size() * sizeof(float)) !=
+          fixedBytes(spec))
+        return absl::InvalidArgumentError(absl::StrCat(
+            "launch plan constant ", spec.name, " has the wrong size"));
+      source = spec.constantData.data();
+    } else if (!source) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("weight ", spec.name, " has no packed bytes"));
+    }
+    if (absl::Status s = allocate(buffers[i], bytes); !s.ok())
+      return s;
+    bufferBytes[i] = bytes;
+    if (bytes)
+      if (absl::Status s = driver->check(f.cuMemcpyHtoD(buffers[i], source, bytes),
+                                         "cuMemcpyHtoD");
+          !s.ok())
+        return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<CudaExecutor>>
+CudaExecutor::create(LaunchPlan plan, const std::string &target,
+                     absl::Span<const uint8_t> ptx,
+                     const std::vector<GpuKernelInfo> &kernels,
+                     const std::vector<const void *> &weights,
+                     const CudaExecutorOptions &options) {
+  auto driver = CudaDriver::open(target);
+  if (!driver.ok())
+    return driver.status();
+  std::unique_ptr<CudaExecutor> executor(
+      new CudaExecutor(std::move(plan), std::move(*driver), options));
+  if (absl::Status s = executor->openDevice(target); !s.ok())
+    return s;
+  if (absl::Status s = executor->loadModule(ptx, kernels); !s.ok())
+    return s;
+  if (absl::Status s = executor->allocateBuffers(weights); !s.ok())
+    return s;
+  return executor;
+}
+
+CUdeviceptr CudaExecutor::address(const KernelArg &arg, int sequence,
+                                  int64_t tokens) const {
+  const BufferSpec &spec = plan.buffers[arg.buffer];
+  CUdeviceptr base = spec.role == BufferRole::Cache ? caches[sequence][arg.buffer]
+                                                    : buffers[arg.buffer];
+  return base + static_cast<CUdeviceptr>(
+                    arg.offset.evaluate(tokens, cached[sequence]) *
+                    elementBytes(spec.type));
+}
+
+absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
+                               int64_t tokens) {
+  const CudaDriverApi &f = driver->api();
+  const std::vector<Kernel> &kernels =
+      &program == &plan.decode ? decodeKernels : prefillKernels;
+  int64_t past = cached[sequence];
+  LaunchProfile *profile = LaunchProfile::get();
+  const bool decode = &program == &plan.decode;
+  if (profile)
+    profile->step(decode);
+  std::vector<CUdeviceptr> pointers;
+  std::vector<int32_t> ints;
+  std::vector<float> floats;
+  std::vector<void *> args;
+  for (size_t l = 0; l < program.launches.size(); ++l) {
+    const Launch &launch = program.launches[l];
+    size_t count = launch.args.size();
+    pointers.assign(count, 0);
+    ints.assign(count, 0);
+    floats.assign(count, 0.0f);
+    args.assign(count, nullptr);
+    for (size_t a = 0; a < count; ++a) {
+      const KernelArg &arg = launch.args[a];
+      switch (arg.kind) {
+      case KernelArg::Kind::Buffer:
+        pointers[a] = address(arg, sequence, tokens);
+        args[a] = &pointers[a];
+        break;
+      case KernelArg::Kind::Int32:
+        ints[a] = static_cast<int32_t>(arg.intValue.evaluate(tokens, past));
+        args[a] = &ints[a];
+        break;
+      case KernelArg::Kind::Float32:
+        floats[a] = arg.floatValue;
+        args[a] = &floats[a];
+        break;
+      }
+    }
+    int64_t grid[3];
+    for (int d = 0; d < 3; ++d)
+      grid[d] = launch.grid[d].evaluate(tokens, past);
+    if (grid[0] <= 0 || grid[1] <= 0 || grid[2] <= 0)
+      continue;
+    if (grid[0] > 0x7fffffff || grid[1] > 65535 || grid[2] > 65535)
+      return absl::OutOfRangeError(absl::StrCat(
+          "launch of ", launch.kernel, " (", launch.origin, ") has grid ", grid[0],
+          "x", grid[1], "x", grid[2], ", beyond the GPU's limits"));
+    const Kernel &kernel = kernels[l];
+    auto launchStart = profile ? std::chrono::steady_clock::now()
+                               : std::chrono::steady_clock::time_point();
+    CUresult r = f.cuLaunchKernel(
+        kernel.function, static_cast<unsigned>(grid[0]),
+        static_cast<unsigned>(grid[1]), static_cast<unsigned>(grid[2]),
+        kernel.threads, 1, 1, kernel.sharedBytes, stream, args.data(), nullptr);
+    if (r == CUDA_SUCCESS && (syncEachLaunch || profile))
+      r = f.cuStreamSynchronize(stream);
+    if (profile && r == CUDA_SUCCESS)
+      profile->add(decode, launch,
+                   std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - launchStart)
+                       .count());
+    if (r != CUDA_SUCCESS)
+      return absl::InternalError(absl::StrCat(
+          "launch of ", launch.kernel, " (", launch.origin, ") failed: ",
+          driver->check(r, "cuLaunchKernel").message()));
+  }
+  timings.launches = static_cast<int64_t>(program.launches.size());
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<float>>
+CudaExecutor::step(int sequence, absl::Span<const int32_t> tokens) {
+  // The same checks, in the same words, as CpuExecutor::step.
+  if (sequence < 0 || sequence >= sequences())
+    return absl::InvalidArgumentError(absl::StrCat(
+        "sequence ", sequence, " of a batch of ", sequences()));
+  int64_t count = static_cast<int64_t>(tokens.size());
+  int64_t past = cached[sequence];
+  if (count == 0)
+    return absl::InvalidArgumentError("a step needs at least one token");
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] < 0 || tokens[i] >= plan.vocabSize)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "token id ", tokens[i], " at position ", past + i,
+          " is outside the vocabulary [0, ", plan.vocabSize, ")"));
+  if (past + count > plan.maxContext)
+    return absl::OutOfRangeError(absl::StrCat(
+        "context of ", past + count, " tokens exceeds the engine's maximum of ",
+        plan.maxContext));
+
+  const CudaDriverApi &f = driver->api();
+  if (absl::Status s = driver->check(f.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+      !s.ok())
+    return s;
+  // Scratch, token and logit buffers sized for this step (grow only).
+  for (size_t i = 0; i < plan.buffers.size(); ++i) {
+    const BufferSpec &spec = plan.buffers[i];
+    if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache)
+      continue;
+    size_t bytes = static_cast<size_t>(spec.elements.evaluate(count, past) *
+                                       elementBytes(spec.type));
+    if (bufferBytes[i] >= bytes)
+      continue;
+    deviceBytes -= static_cast<int64_t>(bufferBytes[i]);
+    bufferBytes[i] = 0;
+    if (absl::Status s = allocate(buffers[i], bytes); !s.ok())
+      return s;
+    bufferBytes[i] = bytes;
+  }
+
+  auto start = std::chrono::steady_clock::now();
+  if (absl::Status s = driver->check(
+          f.cuMemcpyHtoD(buffers[plan.tokensBuffer], tokens.data(),
+                         tokens.size() * sizeof(int32_t)),
+          "cuMemcpyHtoD (tokens)");
+      !s.ok())
+    return s;
+  const StepProgram &program =
+      count == 1 && !plan.decode.launches.empty() ? plan.decode : plan.prefill;
+  if (absl::Status s = run(program, sequence, count); !s.ok())
+    return s;
+  // Faults of asynchronous kernels surface here.
+  if (absl::Status s = driver->check(f.cuStreamSynchronize(stream),
+                                     "a step's kernels failed (cuStreamSynchronize)");
+      !s.ok())
+    return s;
+  std::vector<float> logits(static_cast<size_t>(count * plan.vocabSize));
+  if (absl::Status s = driver->check(
+          f.cuMemcpyDtoH(logits.data(), buffers[plan.logitsBuffer],
+                         logits.size() * sizeof(float)),
+          "cuMemcpyDtoH (logits)");
+      !s.ok())
+    return s;
+  timings.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  cached[sequence] += count;
+  return logits;
+}
+
+} // namespace dsv2::runtime

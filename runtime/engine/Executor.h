@@ -1,0 +1,56 @@
+//===- Executor.h - What dsv2-run drives: one step of one sequence -*- C++ -*-===//
+//
+// The interface the CPU and CUDA executors share, so a tool picks one by the
+// engine's target and the rest of it (generation, sampling, output) does not
+// care where the kernels run. Plain C++: no device types appear here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RUNTIME_ENGINE_EXECUTOR_H
+#define RUNTIME_ENGINE_EXECUTOR_H
+
+#include "runtime/engine/LaunchPlan.h"
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+
+#include <cstdint>
+#include <vector>
+
+namespace dsv2::runtime {
+
+struct StepTimings {
+  double seconds = 0;
+  int64_t launches = 0;
+};
+
+class StepExecutor {
+public:
+  virtual ~StepExecutor() = default;
+
+  /// Runs `tokens` of sequence `sequence` at positions past()..past()+T-1
+  /// and appends them to its cache; returns the logits [T, vocab]. Token ids
+  /// outside the vocabulary and contexts past the cache capacity are errors
+  /// that leave the cache unchanged.
+  virtual absl::StatusOr<std::vector<float>>
+  step(int sequence, absl::Span<const int32_t> tokens) = 0;
+  absl::StatusOr<std::vector<float>> step(absl::Span<const int32_t> tokens) {
+    return step(0, tokens);
+  }
+
+  virtual int sequences() const = 0;
+  /// Tokens cached so far for `sequence`.
+  virtual int64_t past(int sequence = 0) const = 0;
+  /// Forgets the cached tokens of every sequence (the buffers are kept).
+  virtual void reset() = 0;
+
+  virtual const LaunchPlan &getPlan() const = 0;
+  virtual const StepTimings &lastStepTimings() const = 0;
+  /// Bytes of memory the executor allocated (host or device: scratch,
+  /// caches, owned or uploaded weights).
+  virtual int64_t allocatedBytes() const = 0;
+};
+
+} // namespace dsv2::runtime
+
+#endif // RUNTIME_ENGINE_EXECUTOR_H

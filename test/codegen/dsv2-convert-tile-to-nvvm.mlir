@@ -1,0 +1,172 @@
+// dsv2-convert-tile-to-nvvm: one tile program becomes one thread block;
+// tiles are spread over the threads cyclically (thread t holds flat
+// elements t, t+T, ...); broadcasts of loaded data, reductions and dots
+// exchange elements through shared memory between barriers.
+// RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm --verify-diagnostics | FileCheck %s
+// RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm="inject-missing-barrier=true" --verify-diagnostics | FileCheck %s --check-prefix=BROKEN
+
+// An elementwise kernel of 256 elements: 128 threads (the default largest
+// block), two slots each, no shared memory and no exchange. The barrier
+// before the store separates this program's loads from its stores.
+// CHECK-LABEL: llvm.func @scale
+// CHECK-SAME: dsv2.shared_bytes = 0 : i64, dsv2.threads = 128 : i64
+// CHECK-SAME: nvvm.kernel
+// CHECK-SAME: nvvm.reqntid = array<i32: 128, 1, 1>
+// CHECK: %[[TID:.*]] = nvvm.read.ptx.sreg.tid.x : i32
+// CHECK: nvvm.read.ptx.sreg.ctaid.x
+// CHECK-COUNT-2: llvm.load {{.*}} : !llvm.ptr -> f32
+// CHECK: nvvm.barrier0
+// CHECK-COUNT-2: llvm.store {{.*}} : f32, !llvm.ptr
+// CHECK-NOT: nvvm.barrier0
+// CHECK: llvm.return
+func.func @scale(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (4, 1, 1), grid_symbols = []>} {
+  %c256 = arith.constant 256 : i32
+  %pid = tile.program_id x : i32
+  %start = arith.muli %pid, %c256 : i32
+  %lanes = tile.range <0, 256> : tensor<256xi32>
+  %xRow = tile.addptr %x, %start : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+  %yRow = tile.addptr %y, %start : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+  %xp = tile.addptr %xRow, %lanes : !tile.ptr<f32>, tensor<256xi32> -> tensor<256x!tile.ptr<f32>>
+  %yp = tile.addptr %yRow, %lanes : !tile.ptr<f32>, tensor<256xi32> -> tensor<256x!tile.ptr<f32>>
+  %v = tile.load %xp : tensor<256x!tile.ptr<f32>> -> tensor<256xf32>
+  %two = arith.constant dense<2.0> : tensor<256xf32>
+  %w = arith.mulf %v, %two : tensor<256xf32>
+  tile.store %yp, %w : tensor<256x!tile.ptr<f32>>, tensor<256xf32>
+  return
+}
+
+// -----
+
+// A row sum of 48 elements: 64 threads; the last 16 hold no element, so
+// their loads are masked off (scf.if on tid < 48) and they do not write
+// shared memory. The reduction reads shared memory between two barriers.
+// CHECK-LABEL: llvm.func @row_sum
+// CHECK-SAME: dsv2.shared_bytes = 192 : i64, dsv2.threads = 64 : i64
+// CHECK: %[[TID:.*]] = nvvm.read.ptx.sreg.tid.x
+// CHECK: llvm.mlir.addressof @__dsv2_shared : !llvm.ptr<3>
+// CHECK: %[[VALID:.*]] = arith.cmpi slt, %[[TID]], %{{.*}} : i32
+// CHECK: scf.if %[[VALID]] -> (f32)
+// CHECK: llvm.load
+// CHECK: %[[STILL:.*]] = arith.cmpi slt, %[[TID]], %{{.*}} : i32
+// CHECK: scf.if %[[STILL]]
+// CHECK: llvm.store {{.*}} : f32, !llvm.ptr
+// CHECK: nvvm.barrier0
+// CHECK: scf.for
+// CHECK: arith.addf
+// CHECK: nvvm.barrier0
+// BROKEN-LABEL: llvm.func @row_sum
+// BROKEN: llvm.store {{.*}} : f32, !llvm.ptr
+// BROKEN-NOT: nvvm.barrier0
+// BROKEN: scf.for
+// BROKEN: nvvm.barrier0
+func.func @row_sum(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  %lanes = tile.range <0, 48> : tensor<48xi32>
+  %xp = tile.addptr %x, %lanes : !tile.ptr<f32>, tensor<48xi32> -> tensor<48x!tile.ptr<f32>>
+  %v = tile.load %xp : tensor<48x!tile.ptr<f32>> -> tensor<48xf32>
+  %s = tile.reduce sum %v axis 0 : tensor<48xf32> -> f32
+  tile.store %y, %s : !tile.ptr<f32>, f32
+  return
+}
+
+// -----
+
+// Index arithmetic is recomputed at the needed coordinates: broadcasting a
+// range over rows needs no shared memory.
+// CHECK-LABEL: llvm.func @outer_index
+// CHECK-SAME: dsv2.shared_bytes = 0 : i64
+// CHECK-NOT: nvvm.barrier0
+// CHECK: llvm.store
+func.func @outer_index(%y: !tile.ptr<i32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  %r = tile.range <0, 16> : tensor<16xi32>
+  %col = tile.expand_dims %r axis 0 : tensor<16xi32> -> tensor<1x16xi32>
+  %b = tile.broadcast %col : tensor<1x16xi32> -> tensor<8x16xi32>
+  %row = tile.expand_dims %r axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+  %flat = tile.range <0, 128> : tensor<128xi32>
+  %flat2 = tile.expand_dims %flat axis 0 : tensor<128xi32> -> tensor<1x128xi32>
+  %p = tile.addptr %y, %b : !tile.ptr<i32>, tensor<8x16xi32> -> tensor<8x16x!tile.ptr<i32>>
+  tile.store %p, %b : tensor<8x16x!tile.ptr<i32>>, tensor<8x16xi32>
+  return
+}
+
+// -----
+
+// A dot: A and B go to shared memory (A at 0, B 16-byte aligned after it),
+// then every thread accumulates its C elements in K order with fma.
+// CHECK-LABEL: llvm.func @small_dot
+// CHECK-SAME: dsv2.shared_bytes = 1024 : i64, dsv2.threads = 128 : i64
+// CHECK: nvvm.barrier0
+// CHECK: scf.for
+// CHECK: math.fma
+// CHECK: nvvm.barrier0
+func.func @small_dot(%a: !tile.ptr<f32>, %b: !tile.ptr<f32>, %c: !tile.ptr<f32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  %r16 = tile.range <0, 128> : tensor<128xi32>
+  %ap = tile.addptr %a, %r16 : !tile.ptr<f32>, tensor<128xi32> -> tensor<128x!tile.ptr<f32>>
+  %bp = tile.addptr %b, %r16 : !tile.ptr<f32>, tensor<128xi32> -> tensor<128x!tile.ptr<f32>>
+  %av = tile.load %ap : tensor<128x!tile.ptr<f32>> -> tensor<128xf32>
+  %bv = tile.load %bp : tensor<128x!tile.ptr<f32>> -> tensor<128xf32>
+  %am = tile.expand_dims %av axis 0 : tensor<128xf32> -> tensor<1x128xf32>
+  %bm = tile.expand_dims %bv axis 1 : tensor<128xf32> -> tensor<128x1xf32>
+  %acc = arith.constant dense<0.0> : tensor<1x1xf32>
+  %d = tile.dot %am, %bm, %acc : tensor<1x128xf32>, tensor<128x1xf32>, tensor<1x1xf32> -> tensor<1x1xf32>
+  %cp = tile.splat %c : !tile.ptr<f32> -> tensor<1x1x!tile.ptr<f32>>
+  tile.store %cp, %d : tensor<1x1x!tile.ptr<f32>>, tensor<1x1xf32>
+  return
+}
+
+// -----
+
+// Refused loudly: a non-uniform constant tile.
+func.func @iota_constant(%y: !tile.ptr<f32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  // expected-error @+1 {{non-uniform tile constant}}
+  %c = arith.constant dense<[1.0, 2.0]> : tensor<2xf32>
+  %p = tile.splat %y : !tile.ptr<f32> -> tensor<2x!tile.ptr<f32>>
+  tile.store %p, %c : tensor<2x!tile.ptr<f32>>, tensor<2xf32>
+  return
+}
+
+// -----
+
+// A bf16 dot of one 16 x 8 x 16 block: tensor cores. Warp w takes the
+// blocks w, w + 4 (only warp 0 has one here); the fragments are packed
+// pairs of bf16 (i16 bit patterns) and the intrinsic returns D.
+// CHECK-LABEL: llvm.func @mma_block
+// CHECK-SAME: dsv2.shared_bytes = 1280 : i64, dsv2.threads = 128 : i64
+// CHECK: nvvm.barrier0
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: arith.shli {{.*}} : i32
+// CHECK: llvm.call_intrinsic "llvm.nvvm.mma.m16n8k16.row.col.bf16"({{.*}}) : (i32, i32, i32, i32, i32, i32, f32, f32, f32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK: nvvm.barrier0
+func.func @mma_block(%a: !tile.ptr<bf16>, %b: !tile.ptr<bf16>, %c: !tile.ptr<f32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  // a: 16 x 16 row-major, b: 16 x 8 row-major, c: 16 x 8 row-major.
+  %r16 = tile.range <0, 16> : tensor<16xi32>
+  %r8 = tile.range <0, 8> : tensor<8xi32>
+  %rows = tile.expand_dims %r16 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+  %c16 = arith.constant dense<16> : tensor<16x1xi32>
+  %c8 = arith.constant dense<8> : tensor<16x1xi32>
+  %aRow = arith.muli %rows, %c16 : tensor<16x1xi32>
+  %bRow = arith.muli %rows, %c8 : tensor<16x1xi32>
+  %aCols = tile.expand_dims %r16 axis 0 : tensor<16xi32> -> tensor<1x16xi32>
+  %bCols = tile.expand_dims %r8 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+  %aRowB = tile.broadcast %aRow : tensor<16x1xi32> -> tensor<16x16xi32>
+  %aColB = tile.broadcast %aCols : tensor<1x16xi32> -> tensor<16x16xi32>
+  %bRowB = tile.broadcast %bRow : tensor<16x1xi32> -> tensor<16x8xi32>
+  %bColB = tile.broadcast %bCols : tensor<1x8xi32> -> tensor<16x8xi32>
+  %aOff = arith.addi %aRowB, %aColB : tensor<16x16xi32>
+  %bOff = arith.addi %bRowB, %bColB : tensor<16x8xi32>
+  %ap = tile.addptr %a, %aOff : !tile.ptr<bf16>, tensor<16x16xi32> -> tensor<16x16x!tile.ptr<bf16>>
+  %bp = tile.addptr %b, %bOff : !tile.ptr<bf16>, tensor<16x8xi32> -> tensor<16x8x!tile.ptr<bf16>>
+  %cp = tile.addptr %c, %bOff : !tile.ptr<f32>, tensor<16x8xi32> -> tensor<16x8x!tile.ptr<f32>>
+  %av = tile.load %ap : tensor<16x16x!tile.ptr<bf16>> -> tensor<16x16xbf16>
+  %bv = tile.load %bp : tensor<16x8x!tile.ptr<bf16>> -> tensor<16x8xbf16>
+  %acc = arith.constant dense<0.0> : tensor<16x8xf32>
+  %d = tile.dot %av, %bv, %acc : tensor<16x16xbf16>, tensor<16x8xbf16>, tensor<16x8xf32> -> tensor<16x8xf32>
+  tile.store %cp, %d : tensor<16x8x!tile.ptr<f32>>, tensor<16x8xf32>
+  return
+}
