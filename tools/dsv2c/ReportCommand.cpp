@@ -1,7 +1,9 @@
 //===- ReportCommand.cpp - dsv2c report -----------------------------------===//
 //
 // Model figures from the config alone: parameters (total and active per
-// token), KV-cache bytes per token (latent and naive), layers.
+// token), KV-cache bytes per token (latent and naive), layers; with --tp/--ep
+// the weight bytes of every rank and the bytes each rank sends per token
+// (models/deepseek_v2/Sharding.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +14,7 @@
 #include "dialect/dsv2/Dsv2Dialect.h"
 #include "models/deepseek_v2/GraphBuilder.h"
 #include "models/deepseek_v2/ParameterCount.h"
+#include "models/deepseek_v2/Sharding.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -70,6 +73,12 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
   std::vector<OptionSpec> options = modelSourceOptions(/*withWeights=*/false);
   options.push_back({"kv-dtype", "bf16|fp32",
                      "KV-cache element type for the byte counts (default bf16)"});
+  options.push_back({"tp", "N", "tensor-parallel ranks: per-rank weight bytes "
+                                "and communication (default 1)"});
+  options.push_back({"ep", "M", "expert-parallel groups (default 1)"});
+  options.push_back({"weight-dtype", "bf16|fp32",
+                     "weight element type for the per-rank bytes (default "
+                     "bf16)"});
   options.push_back({"json", "", "print one JSON object"});
   for (OptionSpec &option : pipelineOptions("none"))
     options.push_back(option);
@@ -91,10 +100,35 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
     kvBytes = 4;
   else
     return cl.valueError("kv-dtype", "'" + kvDtype + "' is not one of bf16, fp32");
+  std::string weightDtype = cl.get("weight-dtype").value_or("bf16");
+  int64_t weightBytes;
+  if (weightDtype == "bf16")
+    weightBytes = 2;
+  else if (weightDtype == "fp32" || weightDtype == "f32")
+    weightBytes = 4;
+  else
+    return cl.valueError("weight-dtype",
+                         "'" + weightDtype + "' is not one of bf16, fp32");
+  auto tp = cl.getInteger("tp");
+  if (!tp)
+    return tp.takeError();
+  auto ep = cl.getInteger("ep");
+  if (!ep)
+    return ep.takeError();
+  dsv2::model::ParallelLayout layout{tp->value_or(1), ep->value_or(1)};
   auto source = loadModelSource(cl, /*needWeights=*/false);
   if (!source)
     return source.takeError();
   const auto &config = source->config;
+  if (absl::Status status = dsv2::model::validateParallelLayout(config, layout);
+      !status.ok())
+    return makeUsageError("dsv2c report: --tp " + std::to_string(layout.tp) +
+                          " --ep " + std::to_string(layout.ep) + ": " +
+                          std::string(status.message()));
+  std::vector<dsv2::model::RankFootprint> ranks =
+      dsv2::model::rankFootprints(config, layout);
+  dsv2::model::StepCommunication communication =
+      dsv2::model::stepCommunicationPerToken(config, layout);
   auto counts = dsv2::model::countParameters(config);
   mlir::MLIRContext context;
   auto module = buildPipelinedModule(context, *source, cl, "none");
@@ -125,6 +159,27 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
     report["num_layers"] = config.numHiddenLayers;
     report["moe_layers"] = config.numMoeLayers();
     report["dense_layers"] = config.numHiddenLayers - config.numMoeLayers();
+    report["tp"] = layout.tp;
+    report["ep"] = layout.ep;
+    report["weight_dtype"] = weightDtype;
+    nlohmann::ordered_json rankList = nlohmann::ordered_json::array();
+    for (const auto &rank : ranks)
+      rankList.push_back({{"rank", rank.rank},
+                          {"tp_rank", layout.tpRank(rank.rank)},
+                          {"ep_rank", layout.epRank(rank.rank)},
+                          {"weight_bytes", rank.elements * weightBytes},
+                          {"sharded_bytes", rank.shardedElements * weightBytes},
+                          {"sharded_total_bytes",
+                           rank.shardedTotal * weightBytes},
+                          {"replicated_bytes",
+                           rank.replicatedElements * weightBytes}});
+    report["ranks"] = rankList;
+    report["communication_bytes_per_token"] = {
+        {"tp_all_reduce", communication.tpAllReduceBytes},
+        {"moe_all_reduce", communication.moeAllReduceBytes},
+        {"logits_all_gather", communication.logitsAllGatherBytes},
+        {"total", communication.total()},
+        {"collectives_per_step", communication.collectivesPerStep}};
     llvm::outs() << report.dump(2) << "\n";
     return llvm::Error::success();
   }
@@ -142,6 +197,31 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
       cl.get("pipeline").value_or("none"), latentBytes, naiveBytes,
       double(naiveBytes) / latentBytes, config.numHiddenLayers,
       config.numMoeLayers(), config.numHiddenLayers - config.numMoeLayers());
+  if (layout.world() == 1)
+    return llvm::Error::success();
+  llvm::outs() << llvm::formatv(
+      "parallel layout:           tp {0} x ep {1} = {2} ranks ({3} weights)\n",
+      layout.tp, layout.ep, layout.world(), weightDtype);
+  for (const auto &rank : ranks)
+    llvm::outs() << llvm::formatv(
+        "  rank {0} (tp {1}, ep {2}): {3} weight bytes; sharded tensors {4} "
+        "of {5} bytes ({6:f3} = 1/{7:f2}), replicated {8}\n",
+        rank.rank, layout.tpRank(rank.rank), layout.epRank(rank.rank),
+        rank.elements * weightBytes, rank.shardedElements * weightBytes,
+        rank.shardedTotal * weightBytes,
+        double(rank.shardedElements) / rank.shardedTotal,
+        double(rank.shardedTotal) / rank.shardedElements,
+        rank.replicatedElements * weightBytes);
+  llvm::outs() << llvm::formatv(
+      "communication per token per step (bytes each rank sends, f32 "
+      "activations, ring collectives):\n"
+      "  attention + dense MLP all-reduce (tp group)  {0}\n"
+      "  MoE all-reduce (all ranks)                   {1}\n"
+      "  logits all-gather (tp group)                 {2}\n"
+      "  total                                        {3} in {4} collectives\n",
+      communication.tpAllReduceBytes, communication.moeAllReduceBytes,
+      communication.logitsAllGatherBytes, communication.total(),
+      communication.collectivesPerStep);
   return llvm::Error::success();
 }
 
