@@ -997,26 +997,28 @@ LogicalResult Emitter::emitBlock(Block &block) {
 
 LogicalResult Emitter::emitOp(Operation *op) {
   loc = op->getLoc();
-  if (auto pid = dyn_cast<tile::ProgramIdOp>(op)) {
-    Type i32Type = b.getI32Type();
-    Value id;
-    switch (pid.getAxis()) {
-    case tile::Axis::x: id = NVVM::BlockIdXOp::create(b, loc, i32Type); break;
-    case tile::Axis::y: id = NVVM::BlockIdYOp::create(b, loc, i32Type); break;
-    case tile::Axis::z: id = NVVM::BlockIdZOp::create(b, loc, i32Type); break;
+  // A program is a block: its id is %ctaid, the grid's extent %nctaid.
+  if (isa<tile::ProgramIdOp, tile::NumProgramsOp>(op)) {
+    bool count = isa<tile::NumProgramsOp>(op);
+    tile::Axis axis = count ? cast<tile::NumProgramsOp>(op).getAxis()
+                            : cast<tile::ProgramIdOp>(op).getAxis();
+    Type type = b.getI32Type();
+    Value value;
+    switch (axis) {
+    case tile::Axis::x:
+      value = count ? NVVM::GridDimXOp::create(b, loc, type).getResult()
+                    : NVVM::BlockIdXOp::create(b, loc, type).getResult();
+      break;
+    case tile::Axis::y:
+      value = count ? NVVM::GridDimYOp::create(b, loc, type).getResult()
+                    : NVVM::BlockIdYOp::create(b, loc, type).getResult();
+      break;
+    case tile::Axis::z:
+      value = count ? NVVM::GridDimZOp::create(b, loc, type).getResult()
+                    : NVVM::BlockIdZOp::create(b, loc, type).getResult();
+      break;
     }
-    values[pid.getResult()] = {id};
-    return success();
-  }
-  if (auto count = dyn_cast<tile::NumProgramsOp>(op)) {
-    Type i32Type = b.getI32Type();
-    Value n;
-    switch (count.getAxis()) {
-    case tile::Axis::x: n = NVVM::GridDimXOp::create(b, loc, i32Type); break;
-    case tile::Axis::y: n = NVVM::GridDimYOp::create(b, loc, i32Type); break;
-    case tile::Axis::z: n = NVVM::GridDimZOp::create(b, loc, i32Type); break;
-    }
-    values[count.getResult()] = {n};
+    values[op->getResult(0)] = {value};
     return success();
   }
   if (auto range = dyn_cast<tile::RangeOp>(op)) {

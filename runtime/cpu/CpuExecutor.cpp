@@ -1,6 +1,7 @@
 //===- CpuExecutor.cpp - Runs a launch plan on the CPU --------------------===//
 
 #include "runtime/cpu/CpuExecutor.h"
+#include "runtime/engine/LaunchProfile.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -30,65 +31,6 @@ resolve(const KernelLibrary &library, const StepProgram &program) {
   return functions;
 }
 
-/// DSV2_PROFILE_LAUNCHES=1: wall time per kernel kind (the instance name up
-/// to its first "__") and dsv2 op, per program, summed over all steps of the
-/// process and printed to stderr at exit (docs/perf.md). Off by default: one
-/// getenv per process, nothing timed.
-class LaunchProfile {
-public:
-  static LaunchProfile *get() {
-    static LaunchProfile *profile = [] {
-      const char *flag = std::getenv("DSV2_PROFILE_LAUNCHES");
-      if (!flag || !*flag || std::strcmp(flag, "0") == 0)
-        return static_cast<LaunchProfile *>(nullptr);
-      static LaunchProfile instance;
-      return &instance;
-    }();
-    return profile;
-  }
-  void add(bool decode, const Launch &launch, double seconds) {
-    std::lock_guard<std::mutex> lock(mutex);
-    std::string kind = launch.kernel.substr(0, launch.kernel.find("__")) +
-                       " <- " + launch.origin;
-    Entry &entry = entries[{decode ? "decode" : "prefill", kind}];
-    entry.seconds += seconds;
-    ++entry.launches;
-  }
-  void step(bool decode) {
-    std::lock_guard<std::mutex> lock(mutex);
-    ++(decode ? decodeSteps : prefillSteps);
-  }
-  ~LaunchProfile() {
-    std::vector<std::pair<std::pair<std::string, std::string>, Entry>> rows(
-        entries.begin(), entries.end());
-    std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
-      if (a.first.first != b.first.first)
-        return a.first.first > b.first.first;
-      return a.second.seconds > b.second.seconds;
-    });
-    std::fprintf(stderr, "launch profile (%lld prefill, %lld decode steps):\n",
-                 static_cast<long long>(prefillSteps),
-                 static_cast<long long>(decodeSteps));
-    for (const auto &[key, entry] : rows)
-      std::fprintf(stderr, "  %-7s %-44s %9.4f s %7lld launches\n",
-                   key.first.c_str(), key.second.c_str(), entry.seconds,
-                   static_cast<long long>(entry.launches));
-  }
-
-private:
-  struct Entry {
-    double seconds = 0;
-    int64_t launches = 0;
-  };
-  std::mutex mutex;
-  std::map<std::pair<std::string, std::string>, Entry> entries;
-  int64_t prefillSteps = 0, decodeSteps = 0;
-};
-
-int64_t fixedBytes(const BufferSpec &spec) {
-  return spec.elements.evaluate(0, 0) * elementBytes(spec.type);
-}
-
 } // namespace
 
 CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
@@ -103,7 +45,7 @@ CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library
     caches.resize(buffers);
     for (size_t i = 0; i < buffers; ++i)
       if (this->plan.buffers[i].role == BufferRole::Cache)
-        caches[i].assign(static_cast<size_t>(fixedBytes(this->plan.buffers[i])), 0);
+        caches[i].assign(static_cast<size_t>(fixedBufferBytes(this->plan.buffers[i])), 0);
   }
 }
 
@@ -132,7 +74,7 @@ absl::Status CpuExecutor::bindWeights(
     }
     // Compiler-computed constants live in the plan itself.
     if (static_cast<int64_t>(spec.constantData.size() * sizeof(float)) !=
-        fixedBytes(spec))
+        fixedBufferBytes(spec))
       return absl::InvalidArgumentError(absl::StrCat(
           "launch plan constant ", spec.name, " has the wrong size"));
     storage[i].resize(spec.constantData.size() * sizeof(float));
@@ -151,7 +93,7 @@ CpuExecutor::create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
     return status;
   CpuExecutor &e = *executor;
   absl::Status bound = e.bindWeights([&](size_t i, const BufferSpec &spec) {
-    e.storage[i].assign(static_cast<size_t>(fixedBytes(spec)), 0);
+    e.storage[i].assign(static_cast<size_t>(fixedBufferBytes(spec)), 0);
     return fillWeight(spec, e.storage[i].data());
   });
   if (!bound.ok())

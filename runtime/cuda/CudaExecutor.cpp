@@ -10,6 +10,7 @@
 
 #include "runtime/cuda/CudaExecutor.h"
 #include "runtime/cuda/PtxSignatures.h"
+#include "runtime/engine/LaunchProfile.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -30,10 +31,6 @@ using namespace cuda;
 
 namespace {
 
-int64_t fixedBytes(const BufferSpec &spec) {
-  return spec.elements.evaluate(0, 0) * elementBytes(spec.type);
-}
-
 /// Kernels with more dynamic shared memory than this must opt in.
 constexpr unsigned kDefaultSharedLimit = 48 * 1024;
 
@@ -41,62 +38,6 @@ bool envFlag(const char *name) {
   const char *value = std::getenv(name);
   return value && *value && std::strcmp(value, "0") != 0;
 }
-
-/// DSV2_PROFILE_LAUNCHES=1, as for the CPU executor: wall time per kernel
-/// kind and dsv2 op, summed over the process and printed at exit. Each
-/// launch is synchronized to be timed, so this includes launch latency and
-/// is off by default.
-class LaunchProfile {
-public:
-  static LaunchProfile *get() {
-    static LaunchProfile *profile = [] {
-      if (!envFlag("DSV2_PROFILE_LAUNCHES"))
-        return static_cast<LaunchProfile *>(nullptr);
-      static LaunchProfile instance;
-      return &instance;
-    }();
-    return profile;
-  }
-  void add(bool decode, const Launch &launch, double seconds) {
-    std::lock_guard<std::mutex> lock(mutex);
-    std::string kind = launch.kernel.substr(0, launch.kernel.find("__")) +
-                       " <- " + launch.origin;
-    Entry &entry = entries[{decode ? "decode" : "prefill", kind}];
-    entry.seconds += seconds;
-    ++entry.launches;
-  }
-  void step(bool decode) {
-    std::lock_guard<std::mutex> lock(mutex);
-    ++(decode ? decodeSteps : prefillSteps);
-  }
-  ~LaunchProfile() {
-    std::vector<std::pair<std::pair<std::string, std::string>, Entry>> rows(
-        entries.begin(), entries.end());
-    std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
-      if (a.first.first != b.first.first)
-        return a.first.first > b.first.first;
-      return a.second.seconds > b.second.seconds;
-    });
-    std::fprintf(stderr,
-                 "launch profile, GPU (%lld prefill, %lld decode steps; each "
-                 "launch synchronized):\n",
-                 static_cast<long long>(prefillSteps),
-                 static_cast<long long>(decodeSteps));
-    for (const auto &[key, entry] : rows)
-      std::fprintf(stderr, "  %-7s %-44s %9.4f s %7lld launches\n",
-                   key.first.c_str(), key.second.c_str(), entry.seconds,
-                   static_cast<long long>(entry.launches));
-  }
-
-private:
-  struct Entry {
-    double seconds = 0;
-    int64_t launches = 0;
-  };
-  std::mutex mutex;
-  std::map<std::pair<std::string, std::string>, Entry> entries;
-  int64_t prefillSteps = 0, decodeSteps = 0;
-};
 
 } // namespace
 
@@ -262,7 +203,7 @@ absl::Status CudaExecutor::allocateBuffers(const std::vector<const void *> &weig
   caches.assign(cached.size(), std::vector<CUdeviceptr>(count, 0));
   for (size_t i = 0; i < count; ++i) {
     const BufferSpec &spec = plan.buffers[i];
-    size_t bytes = static_cast<size_t>(fixedBytes(spec));
+    size_t bytes = static_cast<size_t>(fixedBufferBytes(spec));
     if (spec.role == BufferRole::Cache) {
       // Zeroed like the CPU executor's caches, so no kernel ever reads
       // uninitialized memory through a masked lane.
@@ -282,7 +223,7 @@ absl::Status CudaExecutor::allocateBuffers(const std::vector<const void *> &weig
     const void *source = weights[i];
     if (!spec.constantData.empty()) {
       if (static_cast<int64_t>(spec.constantData.size() * sizeof(float)) !=
-          fixedBytes(spec))
+          fixedBufferBytes(spec))
         return absl::InvalidArgumentError(absl::StrCat(
             "launch plan constant ", spec.name, " has the wrong size"));
       source = spec.constantData.data();
@@ -340,8 +281,10 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
   int64_t past = cached[sequence];
   LaunchProfile *profile = LaunchProfile::get();
   const bool decode = &program == &plan.decode;
-  if (profile)
+  if (profile) {
+    profile->setNote("GPU, each launch synchronized");
     profile->step(decode);
+  }
   std::vector<CUdeviceptr> pointers;
   std::vector<int32_t> ints;
   std::vector<float> floats;

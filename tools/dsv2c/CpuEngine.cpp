@@ -56,19 +56,28 @@ linkKernelImage(mlir::ModuleOp kernels,
   return image;
 }
 
-llvm::Expected<CompiledCpuKernels>
-compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options) {
-  CompiledCpuKernels compiled;
+llvm::Expected<mlir::dsv2::FormedKernels>
+formEngineKernels(mlir::ModuleOp module, int64_t maxContext, double &seconds) {
   auto start = std::chrono::steady_clock::now();
   mlir::dsv2::KernelFormationOptions formation;
-  formation.maxContext = options.maxContext;
+  formation.maxContext = maxContext;
   std::string error;
   auto formed = mlir::dsv2::formKernels(module, formation, error);
   if (mlir::failed(formed))
     return makeError("kernel formation: " + error);
-  compiled.formationSeconds = secondsSince(start);
+  seconds = secondsSince(start);
+  return std::move(*formed);
+}
 
-  start = std::chrono::steady_clock::now();
+llvm::Expected<CompiledCpuKernels>
+compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options) {
+  CompiledCpuKernels compiled;
+  auto formed = formEngineKernels(module, options.maxContext,
+                                  compiled.formationSeconds);
+  if (!formed)
+    return formed.takeError();
+
+  auto start = std::chrono::steady_clock::now();
   mlir::dsv2::cpu::CpuTargetOptions target;
   target.cpu = options.cpu;
   auto described = mlir::dsv2::cpu::describeCpuTarget(

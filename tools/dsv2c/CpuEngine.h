@@ -16,6 +16,7 @@
 #include "runtime/engine/EngineFormat.h"
 
 #include "codegen/cpu/ObjectEmitter.h"
+#include "passes/kernel_formation/KernelFormation.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -42,6 +43,11 @@ struct CompiledCpuKernels {
 llvm::Expected<std::vector<uint8_t>>
 linkKernelImage(mlir::ModuleOp kernels,
                 const mlir::dsv2::cpu::CpuTargetOptions &target);
+
+/// Kernel formation of the optimized `module` (any target); `seconds` gets
+/// its wall time.
+llvm::Expected<mlir::dsv2::FormedKernels>
+formEngineKernels(mlir::ModuleOp module, int64_t maxContext, double &seconds);
 
 /// Forms kernels for `module` and generates their CPU code. Errors name the
 /// stage that failed.

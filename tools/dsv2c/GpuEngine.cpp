@@ -5,7 +5,6 @@
 #include "tools/dsv2c/CommandLine.h"
 
 #include "codegen/gpu/Pipeline.h"
-#include "passes/kernel_formation/KernelFormation.h"
 #include "runtime/cpu/CpuFeatures.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -46,16 +45,12 @@ std::string gpuTargetList() {
 llvm::Expected<CompiledCpuKernels>
 compileGpuKernels(mlir::ModuleOp module, const GpuEngineOptions &options) {
   CompiledCpuKernels compiled;
-  auto start = std::chrono::steady_clock::now();
-  mlir::dsv2::KernelFormationOptions formation;
-  formation.maxContext = options.maxContext;
-  std::string error;
-  auto formed = mlir::dsv2::formKernels(module, formation, error);
-  if (mlir::failed(formed))
-    return makeError("kernel formation: " + error);
-  compiled.formationSeconds = secondsSince(start);
+  auto formed = formEngineKernels(module, options.maxContext,
+                                  compiled.formationSeconds);
+  if (!formed)
+    return formed.takeError();
 
-  start = std::chrono::steady_clock::now();
+  auto start = std::chrono::steady_clock::now();
   for (auto kernel : formed->kernels->getOps<mlir::func::FuncOp>())
     compiled.module.kernels.push_back(kernel.getSymName().str());
   mlir::dsv2::gpu::SimtOptions simt;
