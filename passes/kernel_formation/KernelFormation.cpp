@@ -159,7 +159,7 @@ private:
         return failure();
       return y;
     }
-    GemmTiles tiles = chooseGemmTiles(n, k);
+    GemmTiles tiles = chooseGemmTiles(n, k, options.gpuTiles);
     KernelParams params{{"W", typeText(elementOf(w))},
                         {"N", std::to_string(n)},
                         {"K", std::to_string(k)},
@@ -440,7 +440,7 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                       c, p, heads, qk, qAbsorbed, row, origin)))
         return failure();
     } else {
-      GemmTiles ukTiles = chooseGemmTiles(c, p);
+      GemmTiles ukTiles = chooseGemmTiles(c, p, options.gpuTiles);
       KernelParams uk{{"W", typeText(elementOf(op.getWUk()))},
                       {"N", std::to_string(c)},
                       {"K", std::to_string(p)},
@@ -493,7 +493,7 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                       origin)))
         return failure();
     } else {
-      GemmTiles uvTiles = chooseGemmTiles(v, c);
+      GemmTiles uvTiles = chooseGemmTiles(v, c, options.gpuTiles);
       KernelParams uv{{"W", typeText(elementOf(op.getWUv()))},
                       {"N", std::to_string(v)},
                       {"K", std::to_string(c)},
@@ -537,7 +537,7 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
     int32_t wv = derivedWeight("kv_b_v:" + kvSuffix, {heads * v, c}, kvType);
     auto kvLinear = [&](int32_t w, int64_t n) -> FailureOr<Activation> {
       Activation y = scratch("kv_b", n, StepExpr::context());
-      GemmTiles tiles = chooseGemmTiles(n, c);
+      GemmTiles tiles = chooseGemmTiles(n, c, options.gpuTiles);
       KernelParams params{{"W", typeText(kvType)},
                           {"N", std::to_string(n)},
                           {"K", std::to_string(c)},
@@ -651,7 +651,7 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     return failure();
 
   // Grouped GEMMs over the dispatched rows.
-  GemmTiles upTiles = chooseGemmTiles(inter, hidden);
+  GemmTiles upTiles = chooseGemmTiles(inter, hidden, options.gpuTiles);
   Activation hiddenRows = scratch("moe_hidden", inter, rows);
   KernelParams gateUp{{"W", typeText(elementOf(op.getGateProj()))},
                       {"E", std::to_string(experts)},
@@ -669,7 +669,7 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                      hiddenRows.arg(), KernelArg::ofInt(rows)},
                     origin)))
     return failure();
-  GemmTiles downTiles = chooseGemmTiles(hidden, inter);
+  GemmTiles downTiles = chooseGemmTiles(hidden, inter, options.gpuTiles);
   Activation expertOut = scratch("moe_expert_out", hidden, rows);
   KernelParams down{{"W", typeText(elementOf(op.getDownProj()))},
                     {"E", std::to_string(experts)},

@@ -29,6 +29,9 @@ struct FormedKernels {
 struct KernelFormationOptions {
   /// Positions the KV cache holds (the engine's maximum context).
   int64_t maxContext = 4096;
+  /// Tile sizes for the GPU code generator (TileHeuristics.h) instead of
+  /// the CPU's.
+  bool gpuTiles = false;
 };
 
 /// Forms kernels for `step` (the module's func.func @step after

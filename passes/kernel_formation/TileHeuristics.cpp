@@ -13,7 +13,10 @@ int64_t nextPowerOfTwo(int64_t value) {
   return power;
 }
 
-GemmTiles chooseGemmTiles(int64_t n, int64_t k) {
+GemmTiles chooseGemmTiles(int64_t n, int64_t k, bool gpu) {
+  if (gpu)
+    return {32, std::min<int64_t>(64, nextPowerOfTwo(n)),
+            std::min<int64_t>(32, nextPowerOfTwo(k))};
   return {8, std::min<int64_t>(32, nextPowerOfTwo(n)),
           std::min<int64_t>(16, nextPowerOfTwo(k))};
 }

@@ -27,7 +27,10 @@ struct GemmTiles {
 /// The block is small because the CPU lowering unrolls tile.dot into
 /// BM*BN*BK vector FMAs: 16x64x64 took 9.5 s of LLVM codegen per kernel,
 /// 8x32x16 takes 0.5 s (measured with dsv2-translate-cpu).
-GemmTiles chooseGemmTiles(int64_t n, int64_t k);
+/// `gpu`: 32 x 64 x 32 blocks instead, which divide into mma.sync's
+/// 16 x 8 x 16 so that all four warps of a 128-thread block have 16 x 8
+/// output blocks (codegen/gpu/README.md); narrow matrices shrink as above.
+GemmTiles chooseGemmTiles(int64_t n, int64_t k, bool gpu = false);
 
 struct GemvTiles {
   int64_t bn, bk;

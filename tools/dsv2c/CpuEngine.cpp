@@ -57,10 +57,12 @@ linkKernelImage(mlir::ModuleOp kernels,
 }
 
 llvm::Expected<mlir::dsv2::FormedKernels>
-formEngineKernels(mlir::ModuleOp module, int64_t maxContext, double &seconds) {
+formEngineKernels(mlir::ModuleOp module, int64_t maxContext, bool gpuTiles,
+                  double &seconds) {
   auto start = std::chrono::steady_clock::now();
   mlir::dsv2::KernelFormationOptions formation;
   formation.maxContext = maxContext;
+  formation.gpuTiles = gpuTiles;
   std::string error;
   auto formed = mlir::dsv2::formKernels(module, formation, error);
   if (mlir::failed(formed))
@@ -73,7 +75,7 @@ llvm::Expected<CompiledCpuKernels>
 compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options) {
   CompiledCpuKernels compiled;
   auto formed = formEngineKernels(module, options.maxContext,
-                                  compiled.formationSeconds);
+                                  /*gpuTiles=*/false, compiled.formationSeconds);
   if (!formed)
     return formed.takeError();
 

@@ -44,10 +44,11 @@ llvm::Expected<std::vector<uint8_t>>
 linkKernelImage(mlir::ModuleOp kernels,
                 const mlir::dsv2::cpu::CpuTargetOptions &target);
 
-/// Kernel formation of the optimized `module` (any target); `seconds` gets
-/// its wall time.
+/// Kernel formation of the optimized `module` (CPU or, with `gpuTiles`, GPU
+/// tile sizes); `seconds` gets its wall time.
 llvm::Expected<mlir::dsv2::FormedKernels>
-formEngineKernels(mlir::ModuleOp module, int64_t maxContext, double &seconds);
+formEngineKernels(mlir::ModuleOp module, int64_t maxContext, bool gpuTiles,
+                  double &seconds);
 
 /// Forms kernels for `module` and generates their CPU code. Errors name the
 /// stage that failed.

@@ -93,6 +93,9 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   mlir::dsv2::KernelFormationOptions formation;
   formation.maxContext = maxContext->value_or(
       std::min<int64_t>(source->config.maxPositionEmbeddings, 4096));
+  // The GPU stages form kernels with the GPU's tile sizes, as `dsv2c
+  // compile --target sm_*` does; tile and llvm show the CPU's.
+  formation.gpuTiles = stage == "nvvm" || stage == "ptx";
   if (formation.maxContext < 1 ||
       formation.maxContext > source->config.maxPositionEmbeddings)
     return cl.valueError("max-context", "must be between 1 and the model's "

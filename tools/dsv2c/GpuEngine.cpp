@@ -46,7 +46,7 @@ llvm::Expected<CompiledCpuKernels>
 compileGpuKernels(mlir::ModuleOp module, const GpuEngineOptions &options) {
   CompiledCpuKernels compiled;
   auto formed = formEngineKernels(module, options.maxContext,
-                                  compiled.formationSeconds);
+                                  /*gpuTiles=*/true, compiled.formationSeconds);
   if (!formed)
     return formed.takeError();
 
