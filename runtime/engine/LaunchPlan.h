@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dsv2::runtime {
@@ -127,6 +128,18 @@ struct LaunchPlan {
   int64_t vocabSize = 0;
   /// Positions the cache buffers hold.
   int64_t maxContext = 0;
+
+  /// Appends a buffer and returns its index.
+  int32_t addBuffer(std::string name, BufferRole role, ElementType type,
+                    StepExpr elements) {
+    BufferSpec spec;
+    spec.name = std::move(name);
+    spec.role = role;
+    spec.type = type;
+    spec.elements = elements;
+    buffers.push_back(std::move(spec));
+    return static_cast<int32_t>(buffers.size() - 1);
+  }
 };
 
 } // namespace dsv2::runtime

@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/engine/EngineReader.h"
+#include "test/unit/runtime/SmallEngine.h"
 #include "runtime/engine/EngineWriter.h"
 
 #include <cstdio>
@@ -27,49 +28,13 @@ using namespace dsv2::runtime;
 
 namespace {
 
+/// The engine-file tests' engine, with a tokenizer and an f16 scratch
+/// buffer so that the seeds cover those fields too.
 EngineDescription tinyEngine() {
-  EngineDescription d;
-  d.target = "cpu";
-  d.producer = "fuzz seed";
+  EngineDescription d = dsv2::runtime::testing::smallEngineDescription("fuzz seed");
   d.tokenizerJson = "{}";
-  d.model = {"tiny", "{}", 16, 4, 1, 64, 0, 1, "f32"};
-  d.kvCache = {"latent", 3, 1, ElementType::F32, 8, 12, 2};
-  d.kernels = {"cpu", "elf-shared-object", "x86-64", {"avx2"}, {"k0", "k1"}};
-  LaunchPlan &plan = d.plan;
-  auto add = [&](const char *name, BufferRole role, ElementType type,
-                 StepExpr elements) {
-    BufferSpec spec;
-    spec.name = name;
-    spec.role = role;
-    spec.type = type;
-    spec.elements = elements;
-    plan.buffers.push_back(spec);
-    return static_cast<int32_t>(plan.buffers.size() - 1);
-  };
-  int32_t w0 = add("w0", BufferRole::Weight, ElementType::F32, StepExpr::of(5));
-  plan.buffers[w0].source = "tensor:w0";
-  plan.buffers[w0].shape = {5};
-  int32_t w1 = add("w1", BufferRole::Weight, ElementType::BF16, StepExpr::of(33));
-  int32_t freqs = add("freqs", BufferRole::Weight, ElementType::F32, StepExpr::of(2));
-  plan.buffers[freqs].constantData = {0.5f, 0.25f};
-  int32_t cache = add("cache", BufferRole::Cache, ElementType::F32, StepExpr::of(24));
-  add("scratch", BufferRole::Scratch, ElementType::F16, StepExpr::tokens(4));
-  plan.tokensBuffer =
-      add("tokens", BufferRole::Tokens, ElementType::I32, StepExpr::tokens());
-  plan.logitsBuffer =
-      add("logits", BufferRole::Logits, ElementType::F32, StepExpr::tokens(16));
-  Launch launch;
-  launch.kernel = "k0";
-  launch.origin = "dsv2.linear";
-  launch.grid[0] = StepExpr::tokens().ceilDiv(4);
-  launch.args = {KernelArg::ofBuffer(w0), KernelArg::ofBuffer(cache, StepExpr::past()),
-                 KernelArg::ofInt(StepExpr::context()), KernelArg::ofFloat(0.125f),
-                 KernelArg::ofBuffer(w1), KernelArg::ofBuffer(freqs)};
-  plan.prefill.launches.push_back(launch);
-  launch.kernel = "k1";
-  plan.decode.launches.push_back(launch);
-  plan.vocabSize = 16;
-  plan.maxContext = 8;
+  d.plan.addBuffer("scratch", BufferRole::Scratch, ElementType::F16,
+                   StepExpr::tokens(4));
   return d;
 }
 

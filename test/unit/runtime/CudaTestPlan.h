@@ -98,13 +98,7 @@ inline LaunchPlan testPlan() {
   LaunchPlan plan;
   auto add = [&](const char *name, BufferRole role, ElementType type,
                  StepExpr elements) {
-    BufferSpec spec;
-    spec.name = name;
-    spec.role = role;
-    spec.type = type;
-    spec.elements = elements;
-    plan.buffers.push_back(spec);
-    return static_cast<int32_t>(plan.buffers.size() - 1);
+    return plan.addBuffer(name, role, type, elements);
   };
   int32_t w = add("w", BufferRole::Weight, ElementType::F32, StepExpr::of(kVocab));
   int32_t cache = add("cache", BufferRole::Cache, ElementType::F32, StepExpr::of(8));

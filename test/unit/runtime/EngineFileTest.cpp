@@ -10,6 +10,7 @@
 #include "runtime/engine/Checksum.h"
 #include "runtime/engine/EngineReader.h"
 #include "runtime/engine/EngineWriter.h"
+#include "test/unit/runtime/SmallEngine.h"
 
 #include "test/unit/runtime/ExpectError.h"
 #include "test/unit/runtime/TestFiles.h"
@@ -27,45 +28,7 @@ using testing::ScratchDir;
 /// A plan with two packed weights, an inline constant, a cache and the
 /// token/logit buffers; one launch per step using each argument kind.
 EngineDescription smallEngine() {
-  EngineDescription d;
-  d.target = "cpu";
-  d.producer = "test";
-  d.model = {"test model", "{}", 16, 4, 1, 64, 0, 1, "f32"};
-  d.kvCache = {"latent", 3, 1, ElementType::F32, 8, 12, 2};
-  d.kernels = {"cpu", "elf-shared-object", "x86-64", {"avx2"}, {"k0", "k1"}};
-  LaunchPlan &plan = d.plan;
-  auto add = [&](std::string name, BufferRole role, ElementType type,
-                 StepExpr elements) {
-    BufferSpec spec;
-    spec.name = std::move(name);
-    spec.role = role;
-    spec.type = type;
-    spec.elements = elements;
-    plan.buffers.push_back(spec);
-    return static_cast<int32_t>(plan.buffers.size() - 1);
-  };
-  int32_t w0 = add("w0", BufferRole::Weight, ElementType::F32, StepExpr::of(5));
-  plan.buffers[w0].source = "tensor:w0";
-  plan.buffers[w0].shape = {5};
-  int32_t w1 = add("w1", BufferRole::Weight, ElementType::BF16, StepExpr::of(33));
-  int32_t constant = add("freqs", BufferRole::Weight, ElementType::F32, StepExpr::of(2));
-  plan.buffers[constant].constantData = {0.5f, 0.25f};
-  int32_t cache = add("cache", BufferRole::Cache, ElementType::F32, StepExpr::of(24));
-  plan.tokensBuffer = add("tokens", BufferRole::Tokens, ElementType::I32, StepExpr::tokens());
-  plan.logitsBuffer = add("logits", BufferRole::Logits, ElementType::F32, StepExpr::tokens(16));
-  Launch launch;
-  launch.kernel = "k0";
-  launch.origin = "dsv2.linear";
-  launch.grid[0] = StepExpr::tokens().ceilDiv(4);
-  launch.args = {KernelArg::ofBuffer(w0), KernelArg::ofBuffer(cache, StepExpr::past()),
-                 KernelArg::ofInt(StepExpr::context()), KernelArg::ofFloat(0.125f),
-                 KernelArg::ofBuffer(w1), KernelArg::ofBuffer(constant)};
-  plan.prefill.launches.push_back(launch);
-  launch.kernel = "k1";
-  plan.decode.launches.push_back(launch);
-  plan.vocabSize = 16;
-  plan.maxContext = 8;
-  return d;
+  return dsv2::runtime::testing::smallEngineDescription();
 }
 
 std::vector<uint8_t> pattern(size_t bytes, uint8_t seed) {

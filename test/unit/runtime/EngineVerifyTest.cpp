@@ -34,13 +34,8 @@ EngineDescription validEngine() {
   LaunchPlan &plan = d.plan;
   auto add = [&](const char *name, BufferRole role, ElementType type,
                  StepExpr elements) {
-    BufferSpec spec;
-    spec.name = name;
-    spec.role = role;
-    spec.type = type;
-    spec.elements = elements;
-    spec.shape = {elements.constant};
-    plan.buffers.push_back(spec);
+    int32_t index = plan.addBuffer(name, role, type, elements);
+    plan.buffers[index].shape = {elements.constant};
   };
   add("w", BufferRole::Weight, ElementType::F32, StepExpr::of(4));
   add("tokens", BufferRole::Tokens, ElementType::I32, StepExpr::tokens());
