@@ -635,7 +635,6 @@ LogicalResult Emitter::emitReduce(tile::ReduceOp op) {
   int64_t length = shape[axis];
   int64_t stride = stridesOf(shape)[axis];
   bool isFloat = isa<FloatType>(element);
-  Type compute = isFloat ? b.getF32Type() : storageType(element);
   tile::ReduceKind kind = op.getKind();
   if (isFloat && !element.isF32() && !element.isBF16())
     return op.emitOpError() << "reduces " << element
