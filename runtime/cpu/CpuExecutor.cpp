@@ -1,11 +1,13 @@
 //===- CpuExecutor.cpp - Runs a launch plan on the CPU --------------------===//
 
 #include "runtime/cpu/CpuExecutor.h"
+#include "runtime/engine/LaunchArguments.h"
 #include "runtime/engine/LaunchProfile.h"
 
 #include "absl/strings/str_cat.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -157,46 +159,21 @@ absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
   const bool decode = &program == &plan.decode;
   if (profile)
     profile->step(decode);
-  std::vector<void *> pointers;
-  std::vector<int32_t> ints;
-  std::vector<float> floats;
-  std::vector<void *> args;
+  LaunchArguments<void *> arguments;
   for (size_t l = 0; l < program.launches.size(); ++l) {
     const Launch &launch = program.launches[l];
-    size_t count = launch.args.size();
-    pointers.assign(count, nullptr);
-    ints.assign(count, 0);
-    floats.assign(count, 0.0f);
-    args.assign(count, nullptr);
-    for (size_t a = 0; a < count; ++a) {
-      const KernelArg &arg = launch.args[a];
-      switch (arg.kind) {
-      case KernelArg::Kind::Buffer:
-        pointers[a] = address(arg, sequence, tokens);
-        args[a] = &pointers[a];
-        break;
-      case KernelArg::Kind::Int32:
-        ints[a] = static_cast<int32_t>(arg.intValue.evaluate(tokens, past));
-        args[a] = &ints[a];
-        break;
-      case KernelArg::Kind::Float32:
-        floats[a] = arg.floatValue;
-        args[a] = &floats[a];
-        break;
-      }
-    }
-    int64_t grid[3];
-    for (int d = 0; d < 3; ++d)
-      grid[d] = launch.grid[d].evaluate(tokens, past);
+    void **args = arguments.bind(launch, tokens, past, [&](const KernelArg &arg) {
+      return address(arg, sequence, tokens);
+    });
+    std::array<int64_t, 3> grid = evaluateGrid(launch, tokens, past);
     int64_t programs = grid[0] * grid[1] * grid[2];
     if (programs <= 0)
       continue;
     KernelGridFunction function = functions[l];
-    void **argv = args.data();
     auto launchStart = profile ? std::chrono::steady_clock::now()
                                : std::chrono::steady_clock::time_point();
     pool.parallelFor(programs, [&](int64_t first, int64_t last) {
-      function(argv, static_cast<int32_t>(grid[0]), static_cast<int32_t>(grid[1]),
+      function(args, static_cast<int32_t>(grid[0]), static_cast<int32_t>(grid[1]),
                static_cast<int32_t>(grid[2]), first, last);
     });
     if (profile)

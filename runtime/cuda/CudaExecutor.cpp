@@ -10,12 +10,14 @@
 
 #include "runtime/cuda/CudaExecutor.h"
 #include "runtime/cuda/PtxSignatures.h"
+#include "runtime/engine/LaunchArguments.h"
 #include "runtime/engine/LaunchProfile.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -285,37 +287,13 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
     profile->setNote("GPU, each launch synchronized");
     profile->step(decode);
   }
-  std::vector<CUdeviceptr> pointers;
-  std::vector<int32_t> ints;
-  std::vector<float> floats;
-  std::vector<void *> args;
+  LaunchArguments<CUdeviceptr> arguments;
   for (size_t l = 0; l < program.launches.size(); ++l) {
     const Launch &launch = program.launches[l];
-    size_t count = launch.args.size();
-    pointers.assign(count, 0);
-    ints.assign(count, 0);
-    floats.assign(count, 0.0f);
-    args.assign(count, nullptr);
-    for (size_t a = 0; a < count; ++a) {
-      const KernelArg &arg = launch.args[a];
-      switch (arg.kind) {
-      case KernelArg::Kind::Buffer:
-        pointers[a] = address(arg, sequence, tokens);
-        args[a] = &pointers[a];
-        break;
-      case KernelArg::Kind::Int32:
-        ints[a] = static_cast<int32_t>(arg.intValue.evaluate(tokens, past));
-        args[a] = &ints[a];
-        break;
-      case KernelArg::Kind::Float32:
-        floats[a] = arg.floatValue;
-        args[a] = &floats[a];
-        break;
-      }
-    }
-    int64_t grid[3];
-    for (int d = 0; d < 3; ++d)
-      grid[d] = launch.grid[d].evaluate(tokens, past);
+    void **args = arguments.bind(launch, tokens, past, [&](const KernelArg &arg) {
+      return address(arg, sequence, tokens);
+    });
+    std::array<int64_t, 3> grid = evaluateGrid(launch, tokens, past);
     if (grid[0] <= 0 || grid[1] <= 0 || grid[2] <= 0)
       continue;
     if (grid[0] > 0x7fffffff || grid[1] > 65535 || grid[2] > 65535)
@@ -328,7 +306,7 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
     CUresult r = f.cuLaunchKernel(
         kernel.function, static_cast<unsigned>(grid[0]),
         static_cast<unsigned>(grid[1]), static_cast<unsigned>(grid[2]),
-        kernel.threads, 1, 1, kernel.sharedBytes, stream, args.data(), nullptr);
+        kernel.threads, 1, 1, kernel.sharedBytes, stream, args, nullptr);
     if (r == CUDA_SUCCESS && (syncEachLaunch || profile))
       r = f.cuStreamSynchronize(stream);
     if (profile && r == CUDA_SUCCESS)
