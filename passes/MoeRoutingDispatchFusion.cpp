@@ -65,7 +65,7 @@ struct FuseMoeGateIntoExperts : OpRewritePattern<MoeExpertsOp> {
         experts.getSharedUpProj(), experts.getSharedDownProj(),
         gate.getTopKAttr(), gate.getNGroupAttr(), gate.getTopkGroupAttr(),
         gate.getRoutedScalingFactorAttr(), gate.getNormTopkProbAttr(),
-        rewriter.getI64IntegerAttr(blockSize));
+        rewriter.getI64IntegerAttr(blockSize), /*first_expert=*/IntegerAttr());
     rewriter.replaceOp(experts, fused.getResult());
     rewriter.eraseOp(gate);
     return success();

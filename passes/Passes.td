@@ -79,6 +79,40 @@ def Dsv2MoeRoutingDispatchFusionPass
   let dependentDialects = ["::mlir::dsv2::Dsv2Dialect"];
 }
 
+def Dsv2ShardPass : Pass<"dsv2-shard", "::mlir::ModuleOp"> {
+  let summary = "One rank's part of a tensor- and expert-parallel step";
+  let description = [{
+    Rewrites the optimized step (latent cache, fused MoE) into what rank
+    `rank` of `tp` x `ep` ranks runs (rank r is tensor rank r % tp of expert
+    group r / tp; docs/parallelism.md):
+
+    - `dsv2.mla_attention`: heads / tp (q_b_proj or q_proj and kv_b_proj by
+      rows, o_proj by columns, W_UK/W_UV re-derived), then
+      `dsv2.all_reduce over tensor`; the latent projections stay whole, so
+      every rank caches the full latent;
+    - `dsv2.mlp`: gate/up by rows, down by columns, `dsv2.all_reduce over
+      tensor`;
+    - `dsv2.moe_fused`: the routed experts of expert group r / tp
+      (`first_expert`), each split by tp; shared experts split over all
+      ranks; the router stays whole; `dsv2.all_reduce over world`;
+    - `dsv2.lm_head`: vocabulary rows by tp, `dsv2.all_gather over tensor`.
+
+    Sliced weights carry `shard = [dim, part, parts]` (and `first_expert`),
+    so the interpreter and the weight packer read the same slice. The module
+    gets `dsv2.tensor_parallel`, `dsv2.expert_parallel` and `dsv2.rank`.
+    tp = ep = 1 leaves the module unchanged. Fails, naming the dimension,
+    when a size does not divide, and on ops it cannot split (run
+    dsv2-optimize first).
+  }];
+  let options = [
+    Option<"tp", "tp", "int64_t", /*default=*/"1", "Tensor-parallel ranks">,
+    Option<"ep", "ep", "int64_t", /*default=*/"1", "Expert-parallel groups">,
+    Option<"rank", "rank", "int64_t", /*default=*/"0",
+           "The rank whose part to keep, in [0, tp * ep)">,
+  ];
+  let dependentDialects = ["::mlir::dsv2::Dsv2Dialect"];
+}
+
 def Dsv2TestPrintKernelPlanPass
     : Pass<"dsv2-test-print-kernel-plan", "::mlir::ModuleOp"> {
   let summary = "Print the kernels and launch plan kernel formation chooses";

@@ -50,3 +50,21 @@ for candidate in ["/usr/local/cuda/bin/ptxas"] + sorted(
 if ptxas:
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
+
+# Multi-rank engines and the MPI collectives plugin: tests that start ranks
+# say REQUIRES: mpirun and run `%mpirun -np N ...`. The substitution adds
+# what a container or CI run needs: running as root, more ranks than cores,
+# no core binding (ranks share the few cores there are), and MPI waiting
+# loops that yield those cores.
+mpirun = shutil.which("mpirun")
+mpi_plugin = os.path.join(config.dsv2_obj_root, "lib", "libdsv2-collectives-mpi.so")
+if mpirun and os.path.exists(mpi_plugin):
+    config.available_features.add("mpirun")
+    mpi_env = ["OMPI_ALLOW_RUN_AS_ROOT=1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1",
+               "OMPI_MCA_mpi_yield_when_idle=1"]
+    # LeakSanitizer would report Open MPI's own allocations at exit.
+    if config.dsv2_sanitizers:
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        mpi_env.append("ASAN_OPTIONS=" + (asan + ":" if asan else "") + "detect_leaks=0")
+    config.substitutions.append(("%mpirun", " ".join(
+        ["env"] + mpi_env + [mpirun, "--oversubscribe", "--bind-to", "none"])))

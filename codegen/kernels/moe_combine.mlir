@@ -8,7 +8,9 @@
 //
 // The weighted rows are summed in f32 in k order, then the shared experts'
 // output is added (as the reference does). HAS_SHARED = 0 never reads
-// `shared` (it may be null).
+// `shared` (it may be null). A pair without a row (token_row -1: its expert
+// is on another rank) adds nothing; its row index is clamped to 0 only to
+// keep the loads in bounds.
 func.func @{{KERNEL}}(%y: !tile.ptr<f32>, %token_row: !tile.ptr<i32>,
                       %row_weight: !tile.ptr<f32>, %shared: !tile.ptr<f32>,
                       %out: !tile.ptr<f32>) attributes {
@@ -37,7 +39,9 @@ func.func @{{KERNEL}}(%y: !tile.ptr<f32>, %token_row: !tile.ptr<i32>,
       iter_args(%acc = %zero) -> (tensor<{{BLOCK}}xf32>) : i32 {
     %i = arith.addi %pairStart, %k : i32
     %rp = tile.addptr %token_row, %i : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
-    %r = tile.load %rp : !tile.ptr<i32> -> i32
+    %rRaw = tile.load %rp : !tile.ptr<i32> -> i32
+    %hasRow = arith.cmpi sge, %rRaw, %c0 : i32
+    %r = arith.select %hasRow, %rRaw, %c0 : i32
     %wp = tile.addptr %row_weight, %r : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
     %w = tile.load %wp : !tile.ptr<f32> -> f32
     %rowStart = arith.muli %r, %cH : i32
@@ -45,7 +49,8 @@ func.func @{{KERNEL}}(%y: !tile.ptr<f32>, %token_row: !tile.ptr<i32>,
     %yPtrs = tile.addptr %yRow, %cols : !tile.ptr<f32>, tensor<{{BLOCK}}xi32> -> tensor<{{BLOCK}}x!tile.ptr<f32>>
     %v = tile.load %yPtrs mask %inRow other %zero : tensor<{{BLOCK}}x!tile.ptr<f32>> -> tensor<{{BLOCK}}xf32>
     %wv = tile.splat %w : f32 -> tensor<{{BLOCK}}xf32>
-    %term = arith.mulf %wv, %v : tensor<{{BLOCK}}xf32>
+    %product = arith.mulf %wv, %v : tensor<{{BLOCK}}xf32>
+    %term = arith.select %hasRow, %product, %zero : tensor<{{BLOCK}}xf32>
     %acc2 = arith.addf %acc, %term : tensor<{{BLOCK}}xf32>
     scf.yield %acc2 : tensor<{{BLOCK}}xf32>
   }

@@ -10,6 +10,9 @@
 //   row_weight [ROWS_MAX]   routing weight of each row, 0 for padding
 //   token_row  [T, K] i32   the row of (t, k)
 //
+// Pairs with expert -1 (held by another rank, see moe_route) get no row:
+// token_row -1, and they are not counted.
+//
 // ROWS_MAX = T*K + E*(BLOCK-1) >= offsets[E]; every row past offsets[E] is
 // padding too. Steps (offsets doubles as the scratch for counts and
 // cursors):
@@ -45,11 +48,14 @@ func.func @{{KERNEL}}(%indices: !tile.ptr<i32>, %weights: !tile.ptr<f32>,
   scf.for %i = %c0 to %pairs step %c1 : i32 {
     %ip = tile.addptr %indices, %i : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
     %e = tile.load %ip : !tile.ptr<i32> -> i32
-    %e1 = arith.addi %e, %c1 : i32
-    %cp = tile.addptr %offsets, %e1 : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
-    %count = tile.load %cp : !tile.ptr<i32> -> i32
-    %count1 = arith.addi %count, %c1 : i32
-    tile.store %cp, %count1 : !tile.ptr<i32>, i32
+    %isHere = arith.cmpi sge, %e, %c0 : i32
+    scf.if %isHere {
+      %e1 = arith.addi %e, %c1 : i32
+      %cp = tile.addptr %offsets, %e1 : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
+      %count = tile.load %cp : !tile.ptr<i32> -> i32
+      %count1 = arith.addi %count, %c1 : i32
+      tile.store %cp, %count1 : !tile.ptr<i32>, i32
+    }
   }
 
   // 3. Padded exclusive prefix sum: offsets[e] is read after offsets[e+1]
@@ -94,18 +100,24 @@ func.func @{{KERNEL}}(%indices: !tile.ptr<i32>, %weights: !tile.ptr<f32>,
       %i = arith.addi %base, %k : i32
       %ip = tile.addptr %indices, %i : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
       %e = tile.load %ip : !tile.ptr<i32> -> i32
-      %cp = tile.addptr %offsets, %e : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
-      %row = tile.load %cp : !tile.ptr<i32> -> i32
-      %row1 = arith.addi %row, %c1 : i32
-      tile.store %cp, %row1 : !tile.ptr<i32>, i32
-      %wip = tile.addptr %weights, %i : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-      %w = tile.load %wip : !tile.ptr<f32> -> f32
-      %rtp = tile.addptr %row_token, %row : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
-      tile.store %rtp, %t : !tile.ptr<i32>, i32
-      %rwp = tile.addptr %row_weight, %row : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-      tile.store %rwp, %w : !tile.ptr<f32>, f32
       %trp = tile.addptr %token_row, %i : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
-      tile.store %trp, %row : !tile.ptr<i32>, i32
+      %isHere = arith.cmpi sge, %e, %c0 : i32
+      scf.if %isHere {
+        %cp = tile.addptr %offsets, %e : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
+        %row = tile.load %cp : !tile.ptr<i32> -> i32
+        %row1 = arith.addi %row, %c1 : i32
+        tile.store %cp, %row1 : !tile.ptr<i32>, i32
+        %wip = tile.addptr %weights, %i : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %w = tile.load %wip : !tile.ptr<f32> -> f32
+        %rtp = tile.addptr %row_token, %row : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
+        tile.store %rtp, %t : !tile.ptr<i32>, i32
+        %rwp = tile.addptr %row_weight, %row : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        tile.store %rwp, %w : !tile.ptr<f32>, f32
+        tile.store %trp, %row : !tile.ptr<i32>, i32
+      } else {
+        %noRow = arith.constant -1 : i32
+        tile.store %trp, %noRow : !tile.ptr<i32>, i32
+      }
     }
   }
 

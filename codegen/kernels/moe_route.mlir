@@ -3,7 +3,8 @@
 //
 //   logits  [T, E] f32   the gate projection x @ W_gate^T
 //   weights [T, K] f32   routing weights, descending score order
-//   indices [T, K] i32   chosen experts, same order (lower index on ties)
+//   indices [T, K] i32   chosen experts, same order (lower index on ties),
+//                        relative to FIRST (-1: held by another rank)
 //
 // 1. softmax over the E logits in f32 (one EB-lane tile, masked lanes
 //    hold -inf and get probability 0);
@@ -19,6 +20,12 @@
 // 4. NORM = 1 and K > 1: w = score / (sum of the K scores + 1e-20), else
 //    w = score * SCALE (SCALE is a float literal, e.g. 1.600000e+01);
 // 5. one masked scatter writes weights[t, rank] and indices[t, rank].
+//
+// Expert parallelism: this rank holds experts [FIRST, FIRST + LOCAL) of the
+// E the router scores (FIRST = 0, LOCAL = E without it). Indices are written
+// relative to FIRST; a pair routed to an expert held elsewhere gets index
+// -1 and weight 0, so moe_plan / moe_combine skip it and the expert GEMVs
+// add nothing for it.
 func.func @{{KERNEL}}(%logits: !tile.ptr<f32>, %weights: !tile.ptr<f32>,
                       %indices: !tile.ptr<i32>) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> (s0, 1, 1),
@@ -128,6 +135,18 @@ func.func @{{KERNEL}}(%logits: !tile.ptr<f32>, %weights: !tile.ptr<f32>,
     scf.yield %w : tensor<{{EB}}xf32>
   }
 
+  // Experts of this rank: local index, others -1 with weight 0.
+  %first = arith.constant {{FIRST}} : i32
+  %local = arith.constant {{LOCAL}} : i32
+  %firstSplat = tile.splat %first : i32 -> tensor<{{EB}}xi32>
+  %localSplat = tile.splat %local : i32 -> tensor<{{EB}}xi32>
+  %localIndex = arith.subi %lanes, %firstSplat : tensor<{{EB}}xi32>
+  %atOrAbove = arith.cmpi sge, %localIndex, %zeroI : tensor<{{EB}}xi32>
+  %below = arith.cmpi slt, %localIndex, %localSplat : tensor<{{EB}}xi32>
+  %here = arith.andi %atOrAbove, %below : tensor<{{EB}}xi1>
+  %storedIndex = arith.select %here, %localIndex, %noRank : tensor<{{EB}}xi1>, tensor<{{EB}}xi32>
+  %storedWeight = arith.select %here, %weight, %zeros : tensor<{{EB}}xi1>, tensor<{{EB}}xf32>
+
   // 5. weights[t, rank] and indices[t, rank] for the K chosen lanes.
   %chosen = arith.cmpi sge, %top#1, %zeroI : tensor<{{EB}}xi32>
   %slot = arith.select %chosen, %top#1, %zeroI : tensor<{{EB}}xi1>, tensor<{{EB}}xi32>
@@ -136,7 +155,7 @@ func.func @{{KERNEL}}(%logits: !tile.ptr<f32>, %weights: !tile.ptr<f32>,
   %iRow = tile.addptr %indices, %outStart : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
   %wPtrs = tile.addptr %wRow, %slot : !tile.ptr<f32>, tensor<{{EB}}xi32> -> tensor<{{EB}}x!tile.ptr<f32>>
   %iPtrs = tile.addptr %iRow, %slot : !tile.ptr<i32>, tensor<{{EB}}xi32> -> tensor<{{EB}}x!tile.ptr<i32>>
-  tile.store %wPtrs, %weight mask %chosen : tensor<{{EB}}x!tile.ptr<f32>>, tensor<{{EB}}xf32>
-  tile.store %iPtrs, %lanes mask %chosen : tensor<{{EB}}x!tile.ptr<i32>>, tensor<{{EB}}xi32>
+  tile.store %wPtrs, %storedWeight mask %chosen : tensor<{{EB}}x!tile.ptr<f32>>, tensor<{{EB}}xf32>
+  tile.store %iPtrs, %storedIndex mask %chosen : tensor<{{EB}}x!tile.ptr<i32>>, tensor<{{EB}}xi32>
   return
 }

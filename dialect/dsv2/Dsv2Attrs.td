@@ -77,4 +77,12 @@ def Dsv2_Absorption : I32EnumAttr<"Absorption",
   let cppNamespace = "::mlir::dsv2";
 }
 
+def Dsv2_CollectiveGroup : I32EnumAttr<"CollectiveGroup",
+    "the ranks a collective spans (rank r is tensor rank r % tp of expert "
+    "group r / tp)", [
+    I32EnumAttrCase<"tensor", 0>,
+    I32EnumAttrCase<"world", 1>]> {
+  let cppNamespace = "::mlir::dsv2";
+}
+
 #endif // DSV2_ATTRS_TD

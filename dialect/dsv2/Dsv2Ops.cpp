@@ -100,13 +100,46 @@ LogicalResult WeightOp::verify() {
       return emitOpError() << "stacked expert weight '" << getName()
                            << "' must be [experts, out, in], got rank "
                            << type.getRank();
-    return success();
-  }
-  if (type.getRank() != 1 && type.getRank() != 2)
+  } else if (type.getRank() != 1 && type.getRank() != 2) {
     return emitOpError() << "weight '" << getName()
                          << "' must be a vector or an [out, in] matrix, got rank "
                          << type.getRank();
+  }
+  if (auto first = getFirstExpert()) {
+    if (!isStackedExperts())
+      return emitOpError() << "first_expert is only for stacked experts, not '"
+                           << getName() << "'";
+    if (*first < 0)
+      return emitOpError() << "first_expert must be >= 0, got " << *first;
+  }
+  if (auto shard = getShard()) {
+    // A slice of the per-tensor matrix: never the stacking dimension.
+    int64_t lowest = isStackedExperts() ? 1 : 0;
+    if (shard->size() != 3)
+      return emitOpError() << "shard must be [dim, part, parts], got "
+                           << shard->size() << " values";
+    int64_t dim = (*shard)[0], part = (*shard)[1], parts = (*shard)[2];
+    if (dim < lowest || dim >= type.getRank())
+      return emitOpError() << "shard dimension " << dim << " of weight '"
+                           << getName() << "' must be in [" << lowest << ", "
+                           << type.getRank() << ")";
+    if (parts < 1 || part < 0 || part >= parts)
+      return emitOpError() << "shard part " << part << " of " << parts
+                           << " must satisfy 0 <= part < parts";
+  }
   return success();
+}
+
+WeightReference WeightOp::getReference() {
+  WeightReference ref;
+  ref.name = getName().str();
+  ref.firstExpert = getFirstExpert().value_or(0);
+  if (auto shard = getShard()) {
+    ref.sliceDim = static_cast<int>((*shard)[0] - (isStackedExperts() ? 1 : 0));
+    ref.part = (*shard)[1];
+    ref.parts = (*shard)[2];
+  }
+  return ref;
 }
 
 //===----------------------------------------------------------------------===//
@@ -470,10 +503,34 @@ LogicalResult MoeFusedOp::verify() {
                           getRoutedScalingFactor().convertToDouble(),
                           gateExperts)))
     return failure();
+  if (auto first = getFirstExpert()) {
+    // An expert-parallel shard: a contiguous range of the router's experts.
+    if (*first < 0 || *first + routedExperts > gateExperts)
+      return emitOpError() << "routed experts [" << *first << ", "
+                           << *first + routedExperts
+                           << ") are not within the router's " << gateExperts
+                           << " experts";
+    return success();
+  }
   if (routedExperts != gateExperts)
     return emitOpError() << "the router scores " << gateExperts
                          << " experts but " << routedExperts
                          << " routed experts are given";
+  return success();
+}
+
+LogicalResult AllGatherOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (in.size() != 2 || out.size() != 2)
+    return emitOpError() << "gathers [tokens, N] into [tokens, parts * N], got "
+                         << formatShape(in) << " -> " << formatShape(out);
+  if (!dimsCompatible(in[0], out[0]))
+    return emitOpError() << "keeps the tokens: " << formatShape(in) << " -> "
+                         << formatShape(out);
+  if (!ShapedType::isDynamic(in[1]) && !ShapedType::isDynamic(out[1]) &&
+      in[1] * getParts() != out[1])
+    return emitOpError() << "result width " << out[1] << " must be parts ("
+                         << getParts() << ") x input width " << in[1];
   return success();
 }
 

@@ -41,14 +41,33 @@ def Dsv2_WeightOp : Dsv2_Op<"weight", [Pure]> {
     %w = dsv2.weight "model.layers.0.self_attn.o_proj.weight" : tensor<5120x16384xbf16>
     %g = dsv2.weight "model.layers.1.mlp.experts.{e}.gate_proj.weight" : tensor<160x1536x5120xbf16>
     ```
+
+    After `dsv2-shard`, a weight may be one rank's part: `shard = [dim, part,
+    parts]` is slice `part` of `parts` equal slices along result dimension
+    `dim` (the result type is the slice), and `first_expert = F` makes stack
+    index k checkpoint expert F + k.
+
+    ```mlir
+    %d = dsv2.weight "model.layers.1.mlp.experts.{e}.down_proj.weight" {first_expert = 4 : i64, shard = array<i64: 2, 1, 2>} : tensor<4x2048x704xbf16>
+    ```
   }];
-  let arguments = (ins StrAttr:$name);
+  let arguments = (ins StrAttr:$name, OptionalAttr<DenseI64ArrayAttr>:$shard,
+                       OptionalAttr<I64Attr>:$first_expert);
   let results = (outs Dsv2_WeightResult:$result);
   let assemblyFormat = "$name attr-dict `:` type($result)";
+  let builders = [
+    // A whole checkpoint tensor (or all experts of a stack).
+    OpBuilder<(ins "::mlir::Type":$type, "::mlir::StringAttr":$name), [{
+      build($_builder, $_state, type, name, ::mlir::DenseI64ArrayAttr(),
+            ::mlir::IntegerAttr());
+    }]>
+  ];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// True when the name stands for experts stacked along dimension 0.
     bool isStackedExperts() { return getName().contains("{e}"); }
+    /// The checkpoint tensor(s) and slice this op reads.
+    ::mlir::dsv2::WeightReference getReference();
   }];
 }
 
@@ -324,6 +343,11 @@ def Dsv2_MoeFusedOp : Dsv2_Op<"moe_fused", [
        token order; the shared experts run on all tokens alongside.
 
     Numerically it equals the unfused pair (only summation order differs).
+
+    Expert parallelism (`dsv2-shard`): with `first_expert = F` the op holds
+    only routed experts F .. F + E_local - 1 of the router's E; the router
+    still scores all E, and pairs routed elsewhere contribute nothing here
+    (another rank adds them in the all-reduce that follows).
   }];
   let arguments = (ins Dsv2_TopkMethod:$method, Dsv2_Activation:$input,
                        Dsv2_WeightTensor:$gate_weight,
@@ -334,7 +358,8 @@ def Dsv2_MoeFusedOp : Dsv2_Op<"moe_fused", [
                        Optional<Dsv2_WeightTensor>:$shared_down_proj,
                        I64Attr:$top_k, I64Attr:$n_group, I64Attr:$topk_group,
                        F64Attr:$routed_scaling_factor, BoolAttr:$norm_topk_prob,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$block_size);
+                       ConfinedAttr<I64Attr, [IntPositive]>:$block_size,
+                       OptionalAttr<I64Attr>:$first_expert);
   let results = (outs Dsv2_Activation:$result);
   let assemblyFormat = [{
     $input `router` `(` $gate_weight `method` $method `)`
@@ -364,6 +389,45 @@ def Dsv2_LmHeadOp : Dsv2_Op<"lm_head", [Pure]> {
   let results = (outs Dsv2_Activation:$logits);
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->` type($logits)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Collectives across ranks (inserted by dsv2-shard)
+//===----------------------------------------------------------------------===//
+
+def Dsv2_AllReduceOp : Dsv2_Op<"all_reduce", [AllTypesMatch<["input", "result"]>]> {
+  let summary = "Sum of a value over the ranks of a group";
+  let description = [{
+    Every rank of `group` contributes its partial `input` (e.g. its heads'
+    share of o_proj) and gets the sum. Not `Pure`: the other ranks wait for
+    it, so it is never removed or moved across another collective.
+
+    ```mlir
+    %sum = dsv2.all_reduce %partial over tensor : tensor<?x5120xf32>
+    ```
+  }];
+  let arguments = (ins Dsv2_Activation:$input, Dsv2_CollectiveGroup:$group);
+  let results = (outs Dsv2_Activation:$result);
+  let assemblyFormat = "$input `over` $group attr-dict `:` type($input)";
+}
+
+def Dsv2_AllGatherOp : Dsv2_Op<"all_gather", []> {
+  let summary = "Concatenation of the last dimension over the ranks of a group";
+  let description = [{
+    Each of the `parts` ranks of `group` holds `[T, N]`; all get `[T, parts *
+    N]`, the g-th rank's columns at `g * N` (logits split by vocabulary).
+
+    ```mlir
+    %logits = dsv2.all_gather %part over tensor parts 2 : tensor<?x51200xf32> -> tensor<?x102400xf32>
+    ```
+  }];
+  let arguments = (ins Dsv2_Activation:$input, Dsv2_CollectiveGroup:$group,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$parts);
+  let results = (outs Dsv2_Activation:$result);
+  let assemblyFormat = [{
+    $input `over` $group `parts` $parts attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
 }

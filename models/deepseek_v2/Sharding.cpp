@@ -54,6 +54,10 @@ absl::Status validateParallelLayout(const ModelConfig &c,
         "ep > 1 needs routed experts; this model has no MoE layer");
   if (hasMoe && c.nRoutedExperts % layout.ep)
     return notDivisible("n_routed_experts", c.nRoutedExperts, "ep", layout.ep);
+  int64_t sharedIntermediate = c.moeIntermediateSize * c.nSharedExperts;
+  if (hasMoe && sharedIntermediate % layout.world())
+    return notDivisible("the shared experts' intermediate size",
+                        sharedIntermediate, "tp x ep", layout.world());
   if (hasMoe && c.topkMethod == TopkMethod::GroupLimitedGreedy &&
       c.nGroup % layout.ep)
     return notDivisible("n_group", c.nGroup, "ep", layout.ep);
@@ -63,28 +67,30 @@ absl::Status validateParallelLayout(const ModelConfig &c,
 TensorPlacement placeTensor(const ModelConfig &c, const ParallelLayout &layout,
                             const TensorSpec &tensor) {
   namespace sfx = layer_suffix;
+  const int64_t tp = layout.tp;
   switch (tensor.role) {
   case TensorRole::Embedding:
   case TensorRole::Norm:
   case TensorRole::MoeGate:
-    return {Split::Replicated, -1};
+    return {Split::Replicated, 1, -1};
   case TensorRole::LmHead:
-    return {Split::Rows, -1};
+    return {Split::Rows, tp, -1};
   case TensorRole::Attention:
     if (endsWith(tensor, sfx::kQProj) || endsWith(tensor, sfx::kQBProj) ||
         endsWith(tensor, sfx::kKvBProj))
-      return {Split::Rows, -1};
+      return {Split::Rows, tp, -1};
     if (endsWith(tensor, sfx::kOProj))
-      return {Split::Columns, -1};
-    return {Split::Replicated, -1}; // q_a_proj, kv_a_proj_with_mqa
+      return {Split::Columns, tp, -1};
+    return {Split::Replicated, 1, -1}; // q_a_proj, kv_a_proj_with_mqa
   case TensorRole::DenseMlp:
+    return {mlpSplit(tensor), tp, -1};
   case TensorRole::SharedExpert:
-    return {mlpSplit(tensor), -1};
+    return {mlpSplit(tensor), layout.world(), -1};
   case TensorRole::RoutedExpert:
-    return {mlpSplit(tensor),
+    return {mlpSplit(tensor), tp,
             tensor.expert / (c.nRoutedExperts / layout.ep)};
   }
-  return {Split::Replicated, -1};
+  return {Split::Replicated, 1, -1};
 }
 
 int64_t elementsOnRank(const TensorSpec &tensor,
@@ -92,9 +98,7 @@ int64_t elementsOnRank(const TensorSpec &tensor,
                        const ParallelLayout &layout, int64_t rank) {
   if (placement.expertGroup >= 0 && placement.expertGroup != layout.epRank(rank))
     return 0;
-  int64_t elements = tensor.numElements();
-  return placement.split == Split::Replicated ? elements
-                                              : elements / layout.tp;
+  return tensor.numElements() / placement.parts;
 }
 
 std::vector<RankFootprint> rankFootprints(const ModelConfig &config,

@@ -6,7 +6,9 @@
 //   - attention: heads split by tp (q_proj / q_b_proj and kv_b_proj by
 //     rows, o_proj by columns); the latent projections q_a and kv_a_proj
 //     are replicated, so every rank caches the full 576-value latent;
-//   - dense MLPs and shared experts: gate/up by rows, down by columns (tp);
+//   - dense MLPs: gate/up by rows, down by columns (tp); shared experts
+//     the same way over all tp x ep ranks (their partial sums join the
+//     routed experts' in the MoE layer's one all-reduce over all ranks);
 //   - routed experts: expert e lives in expert group e / (E / ep) and is
 //     split by tp inside it; with group-limited routing the expert groups
 //     of the router align with the ranks (the paper's device-limited
@@ -59,6 +61,9 @@ enum class Split {
 
 struct TensorPlacement {
   Split split = Split::Replicated;
+  /// Equal parts of a split tensor: tp, or tp x ep for shared experts
+  /// (part: the rank's tensor rank, or the rank itself); 1 if replicated.
+  int64_t parts = 1;
   /// The expert group holding the tensor; -1: every group.
   int64_t expertGroup = -1;
 };

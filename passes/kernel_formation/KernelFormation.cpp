@@ -144,6 +144,26 @@ private:
     return success();
   }
 
+  /// A collective over the step's T rows of `src` into `dst` (both
+  /// contiguous [T, width]); see rt::CollectiveKind for the argument layout.
+  LogicalResult collective(rt::StepProgram &program, rt::CollectiveKind kind,
+                           CollectiveGroup group, Activation src,
+                           Activation dst, Operation *origin) {
+    if (src.stride != src.width || dst.stride != dst.width) {
+      error = "a collective needs contiguous rows";
+      return failure();
+    }
+    rt::Launch l;
+    l.collective = kind;
+    l.group = group == CollectiveGroup::world ? rt::CollectiveGroup::World
+                                              : rt::CollectiveGroup::Tensor;
+    l.args = {src.arg(), dst.arg(), KernelArg::ofInt(StepExpr::tokens()),
+              KernelArg::ofInt(StepExpr::of(src.width))};
+    l.origin = origin->getName().getStringRef().str();
+    program.launches.push_back(std::move(l));
+    return success();
+  }
+
   /// y[m, N] = x[m, K] @ W[N, K]^T into `out` (or a new activation).
   FailureOr<Activation> linear(rt::StepProgram &program, Activation x,
                                Value w, StepExpr m, Operation *origin,
@@ -274,12 +294,13 @@ int32_t Planner::weight(Value value) {
   auto type = cast<RankedTensorType>(value.getType());
   std::string source;
   if (auto op = value.getDefiningOp<WeightOp>()) {
-    source = (op.isStackedExperts() ? "stacked:" : "tensor:") + op.getName().str();
+    source = (op.isStackedExperts() ? "stacked:" : "tensor:") +
+             op.getReference().str();
   } else if (auto split = value.getDefiningOp<SplitKvBOp>()) {
     auto kvB = split.getKvBProj().getDefiningOp<WeightOp>();
     int64_t heads = split.getHeads();
     int64_t nope = shapeOf(split.getWUk())[1], v = shapeOf(split.getWUv())[1];
-    std::string kvName = kvB ? kvB.getName().str() : "?";
+    std::string kvName = kvB ? kvB.getReference().str() : "?";
     source = llvm::formatv("{0}:{1}:{2}:{3}:{4}",
                            value == split.getWUk() ? "w_uk_t" : "w_uv", kvName,
                            heads, nope, v)
@@ -529,8 +550,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
       error = "kv_b_proj must be a checkpoint weight";
       return failure();
     }
-    std::string kvSuffix = llvm::formatv("{0}:{1}:{2}:{3}", kvB.getName(),
-                                         heads, p, v)
+    std::string kvSuffix = llvm::formatv("{0}:{1}:{2}:{3}",
+                                         kvB.getReference().str(), heads, p, v)
                                .str();
     Type kvType = elementOf(op.getKvBProj());
     int32_t wk = derivedWeight("kv_b_k:" + kvSuffix, {heads * p, c}, kvType);
@@ -595,7 +616,11 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   Operation *origin = op;
   const StepExpr tokens = StepExpr::tokens();
   ArrayRef<int64_t> gateShape = shapeOf(op.getGateProj());
+  // `experts` held here; the router scores `routerExperts` (more with
+  // expert parallelism: moe_route marks the others -1).
   const int64_t experts = gateShape[0], inter = gateShape[1];
+  const int64_t routerExperts = shapeOf(op.getGateWeight())[0];
+  const int64_t firstExpert = op.getFirstExpert().value_or(0);
   const int64_t hidden = x.width, topK = op.getTopK();
   const int64_t block = kMoeBlockRows;
   if (static_cast<int64_t>(op.getBlockSize()) != block) {
@@ -614,8 +639,10 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   Activation routeIndices =
       scratch("route_indices", topK, tokens, rt::ElementType::I32);
   KernelParams route{
-      {"E", std::to_string(experts)},
-      {"EB", std::to_string(nextPowerOfTwo(experts))},
+      {"E", std::to_string(routerExperts)},
+      {"EB", std::to_string(nextPowerOfTwo(routerExperts))},
+      {"FIRST", std::to_string(firstExpert)},
+      {"LOCAL", std::to_string(experts)},
       {"K", std::to_string(topK)},
       {"NG", std::to_string(op.getNGroup())},
       {"TG", std::to_string(op.getTopkGroup())},
@@ -851,14 +878,35 @@ LogicalResult Planner::formOp(rt::StepProgram &program, Operation *op,
         return success();
       })
       .Case<LmHeadOp>([&](LmHeadOp op) -> LogicalResult {
+        // A tensor-parallel rank's vocabulary slice goes to scratch first
+        // (dsv2.all_gather fills the logits).
         int64_t vocab = shapeOf(op.getWeight())[0];
-        Activation logits{plan.logitsBuffer, {}, vocab, vocab};
+        std::optional<Activation> logits;
+        if (vocab == plan.vocabSize)
+          logits = Activation{plan.logitsBuffer, {}, vocab, vocab};
         auto out = linear(program, values.lookup(op.getInput()), op.getWeight(),
                           tokens, op, logits);
         if (failed(out))
           return failure();
         values[op.getLogits()] = *out;
         return success();
+      })
+      .Case<AllReduceOp>([&](AllReduceOp op) -> LogicalResult {
+        Activation x = values.lookup(op.getInput());
+        Activation sum = scratch("all_reduce", x.width);
+        values[op.getResult()] = sum;
+        return collective(program, rt::CollectiveKind::AllReduceSum,
+                          op.getGroup(), x, sum, op);
+      })
+      .Case<AllGatherOp>([&](AllGatherOp op) -> LogicalResult {
+        Activation x = values.lookup(op.getInput());
+        int64_t width = x.width * static_cast<int64_t>(op.getParts());
+        Activation gathered = width == plan.vocabSize
+                                  ? Activation{plan.logitsBuffer, {}, width, width}
+                                  : scratch("all_gather", width);
+        values[op.getResult()] = gathered;
+        return collective(program, rt::CollectiveKind::AllGatherColumns,
+                          op.getGroup(), x, gathered, op);
       })
       .Case<func::ReturnOp>([](auto) { return success(); })
       .Default([&](Operation *other) {
@@ -901,6 +949,16 @@ FailureOr<FormedKernels> formKernels(ModuleOp module,
   rt::LaunchPlan &plan = formed.plan;
   plan.vocabSize = logitsType.getDimSize(1);
   plan.maxContext = options.maxContext;
+  // A rank of a parallel engine (dsv2-shard); absent: a single rank.
+  auto layoutValue = [&](llvm::StringRef name) -> int32_t {
+    auto attr = module->getAttrOfType<IntegerAttr>(name);
+    return attr ? static_cast<int32_t>(attr.getInt()) : -1;
+  };
+  if (layoutValue("dsv2.rank") >= 0) {
+    plan.rank = layoutValue("dsv2.rank");
+    plan.tensorParallel = layoutValue("dsv2.tensor_parallel");
+    plan.expertParallel = layoutValue("dsv2.expert_parallel");
+  }
 
   Planner planner(*formed.kernels, plan, options);
   plan.tokensBuffer = static_cast<int32_t>(plan.buffers.size());

@@ -1,6 +1,7 @@
 //===- CpuExecutor.cpp - Runs a launch plan on the CPU --------------------===//
 
 #include "runtime/cpu/CpuExecutor.h"
+#include "runtime/collectives/Collectives.h"
 #include "runtime/engine/LaunchArguments.h"
 #include "runtime/engine/LaunchProfile.h"
 
@@ -22,10 +23,17 @@ namespace dsv2::runtime {
 namespace {
 
 absl::StatusOr<std::vector<KernelGridFunction>>
-resolve(const KernelLibrary &library, const StepProgram &program) {
+resolve(const KernelLibrary *library, const StepProgram &program) {
   std::vector<KernelGridFunction> functions;
   for (const Launch &launch : program.launches) {
-    auto function = library.lookup(launch.kernel);
+    if (launch.isCollective()) {
+      functions.push_back(nullptr);
+      continue;
+    }
+    if (!library)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "launch of ", launch.kernel, " and no kernel library"));
+    auto function = library->lookup(launch.kernel);
     if (!function.ok())
       return function.status();
     functions.push_back(*function);
@@ -37,7 +45,8 @@ resolve(const KernelLibrary &library, const StepProgram &program) {
 
 CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
                          const CpuExecutorOptions &options)
-    : plan(std::move(plan)), library(std::move(library)), pool(options.threads),
+    : plan(std::move(plan)), library(std::move(library)),
+      collectives(options.collectives), pool(options.threads),
       cached(std::max(options.sequences, 1), 0) {
   size_t buffers = this->plan.buffers.size();
   storage.resize(buffers);
@@ -51,11 +60,36 @@ CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library
   }
 }
 
+absl::Status CpuExecutor::checkCollectives() const {
+  bool any = false;
+  for (const StepProgram *program : {&plan.prefill, &plan.decode})
+    for (const Launch &launch : program->launches)
+      any = any || launch.isCollective();
+  if (!any)
+    return absl::OkStatus();
+  if (!collectives)
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the plan of rank ", plan.rank, " of ", plan.worldSize(),
+        " has collective launches, and the executor was given no "
+        "collectives backend to run them"));
+  if (collectives->rank() != plan.rank ||
+      collectives->worldSize() != plan.worldSize() ||
+      collectives->tensorParallel() != plan.tensorParallel)
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the plan is rank ", plan.rank, " of tp ", plan.tensorParallel,
+        " x ep ", plan.expertParallel, ", the collectives backend rank ",
+        collectives->rank(), " of ", collectives->worldSize(),
+        " with tensor groups of ", collectives->tensorParallel()));
+  return absl::OkStatus();
+}
+
 absl::Status CpuExecutor::resolveKernels() {
-  auto prefill = resolve(*library, plan.prefill);
+  if (absl::Status status = checkCollectives(); !status.ok())
+    return status;
+  auto prefill = resolve(library.get(), plan.prefill);
   if (!prefill.ok())
     return prefill.status();
-  auto decode = resolve(*library, plan.decode);
+  auto decode = resolve(library.get(), plan.decode);
   if (!decode.ok())
     return decode.status();
   prefillKernels = std::move(*prefill);
@@ -150,6 +184,46 @@ void *CpuExecutor::address(const KernelArg &arg, int sequence, int64_t tokens) {
                     elementBytes(spec.type);
 }
 
+int64_t CpuExecutor::bytesAfter(const KernelArg &arg, int sequence,
+                                int64_t tokens) const {
+  const BufferSpec &spec = plan.buffers[arg.buffer];
+  int64_t size;
+  if (weightViews[arg.buffer])
+    size = fixedBufferBytes(spec);
+  else if (spec.role == BufferRole::Cache)
+    size = static_cast<int64_t>(cacheStorage[sequence][arg.buffer].size());
+  else
+    size = static_cast<int64_t>(storage[arg.buffer].size());
+  return size - arg.offset.evaluate(tokens, cached[sequence]) *
+                    elementBytes(spec.type);
+}
+
+absl::Status CpuExecutor::runCollective(const Launch &launch, int sequence,
+                                        int64_t tokens) {
+  const int64_t past = cached[sequence];
+  const int64_t rows = launch.args[2].intValue.evaluate(tokens, past);
+  const int64_t cols = launch.args[3].intValue.evaluate(tokens, past);
+  const int64_t ranks = collectives->groupSize(launch.group);
+  const int64_t outCols =
+      launch.collective == CollectiveKind::AllGatherColumns ? cols * ranks : cols;
+  // The reader checked the kinds and types (f32); sizes depend on the step.
+  const int64_t f32 = sizeof(float);
+  if (rows < 0 || cols < 0 ||
+      bytesAfter(launch.args[0], sequence, tokens) < rows * cols * f32 ||
+      bytesAfter(launch.args[1], sequence, tokens) < rows * outCols * f32)
+    return absl::InternalError(absl::StrCat(
+        collectiveName(launch.collective), " (", launch.origin, ") of [", rows,
+        ", ", cols, "] does not fit its buffers ",
+        plan.buffers[launch.args[0].buffer].name, " and ",
+        plan.buffers[launch.args[1].buffer].name));
+  const auto *src =
+      static_cast<const float *>(address(launch.args[0], sequence, tokens));
+  auto *dst = static_cast<float *>(address(launch.args[1], sequence, tokens));
+  if (launch.collective == CollectiveKind::AllReduceSum)
+    return allReduceSum(*collectives, src, dst, rows * cols, launch.group);
+  return allGatherColumns(*collectives, src, dst, rows, cols, launch.group);
+}
+
 absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
                               int64_t tokens) {
   const std::vector<KernelGridFunction> &functions =
@@ -162,6 +236,19 @@ absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
   LaunchArguments<void *> arguments;
   for (size_t l = 0; l < program.launches.size(); ++l) {
     const Launch &launch = program.launches[l];
+    if (launch.isCollective()) {
+      auto collectiveStart = profile ? std::chrono::steady_clock::now()
+                                     : std::chrono::steady_clock::time_point();
+      if (absl::Status status = runCollective(launch, sequence, tokens);
+          !status.ok())
+        return status;
+      if (profile)
+        profile->add(decode, launch,
+                     std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - collectiveStart)
+                         .count());
+      continue;
+    }
     void **args = arguments.bind(launch, tokens, past, [&](const KernelArg &arg) {
       return address(arg, sequence, tokens);
     });

@@ -2,9 +2,11 @@
 //
 // Owns the buffers of a compiled model (scratch, one KV cache per sequence
 // slot) and runs one step of one sequence: binds token ids, launches every
-// kernel of the prefill or decode program over its grid on a thread pool,
-// and returns the logits. Weights are either filled into memory the
-// executor owns, or used in place from a mapped engine.
+// kernel of the prefill or decode program over its grid on a thread pool
+// (and, for a rank of a multi-rank engine, its collectives in order through
+// a Collectives backend), and returns the logits. Weights are either
+// filled into memory the executor owns, or used in place from a mapped
+// engine.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,17 +31,24 @@ namespace dsv2::runtime {
 using WeightFiller =
     std::function<absl::Status(const BufferSpec &spec, void *destination)>;
 
+class Collectives;
+
 struct CpuExecutorOptions {
   /// Worker threads; 0 = one per hardware thread.
   int threads = 0;
   /// Independent sequences, each with its own KV cache (a batch).
   int sequences = 1;
+  /// A rank of a multi-rank engine: runs the plan's collective launches
+  /// (its rank and world must be the plan's, its Tensor groups formed with
+  /// the plan's tp: agreeToRun). Required when the plan has any; not owned.
+  Collectives *collectives = nullptr;
 };
 
 class CpuExecutor : public StepExecutor {
 public:
   /// Loads the kernels the plan names and fills every weight buffer into
-  /// memory the executor owns.
+  /// memory the executor owns. `library` may be null for a plan without
+  /// kernel launches (only collectives: tests).
   static absl::StatusOr<std::unique_ptr<CpuExecutor>>
   create(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
          const WeightFiller &fillWeight, const CpuExecutorOptions &options);
@@ -78,11 +87,16 @@ private:
   /// packed weight buffer to `bindPacked`.
   absl::Status bindWeights(
       const std::function<absl::Status(size_t, const BufferSpec &)> &bindPacked);
+  absl::Status checkCollectives() const;
   absl::Status run(const StepProgram &program, int sequence, int64_t tokens);
+  absl::Status runCollective(const Launch &launch, int sequence, int64_t tokens);
   void *address(const KernelArg &arg, int sequence, int64_t tokens);
+  /// Bytes of buffer `buffer` from `arg`'s offset to its end, at this step.
+  int64_t bytesAfter(const KernelArg &arg, int sequence, int64_t tokens) const;
 
   LaunchPlan plan;
   std::unique_ptr<KernelLibrary> library;
+  Collectives *collectives;
   ThreadPool pool;
   /// Owned storage per buffer (scratch, tokens, logits, owned weights);
   /// caches are in cacheStorage, one per sequence.

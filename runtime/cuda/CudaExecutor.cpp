@@ -251,6 +251,13 @@ CudaExecutor::create(LaunchPlan plan, const std::string &target,
                      const std::vector<GpuKernelInfo> &kernels,
                      const std::vector<const void *> &weights,
                      const CudaExecutorOptions &options) {
+  // Collectives between GPUs (NCCL) are a later step (docs/engine.md).
+  if (plan.worldSize() > 1)
+    return absl::UnimplementedError(absl::StrCat(
+        "this GPU engine spans ", plan.worldSize(), " ranks (tp ",
+        plan.tensorParallel, " x ep ", plan.expertParallel,
+        "); the CUDA executor runs single-rank engines only (multi-rank "
+        "engines run on the CPU: dsv2c compile --target cpu)"));
   auto driver = CudaDriver::open(target);
   if (!driver.ok())
     return driver.status();

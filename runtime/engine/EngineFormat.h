@@ -27,7 +27,7 @@ namespace dsv2::runtime {
 
 /// Bump with every change to engine.fbs or to the headers below; readers
 /// refuse other versions (no silent reinterpretation of old engines).
-inline constexpr uint32_t kEngineSchemaVersion = 2;
+inline constexpr uint32_t kEngineSchemaVersion = 3;
 
 inline constexpr char kEngineMagic[8] = {'D', 'S', 'V', '2', 'E', 'N', 'G', '\n'};
 inline constexpr char kWeightsMagic[8] = {'D', 'S', 'V', '2', 'W', 'T', 'S', '\n'};
@@ -107,6 +107,14 @@ struct KernelModuleInfo {
   std::vector<GpuKernelInfo> gpuKernels;
 };
 
+/// How many ranks an engine spans (docs/parallelism.md): world = tp * ep,
+/// rank r is tensor rank r % tp of expert group r / tp.
+struct EngineParallelInfo {
+  int32_t worldSize = 1;
+  int32_t tensorParallel = 1;
+  int32_t expertParallel = 1;
+};
+
 /// Everything in the engine file except the kernel image bytes and the
 /// packed weights.
 struct EngineDescription {
@@ -115,6 +123,10 @@ struct EngineDescription {
   EngineModelInfo model;
   EngineKvCacheInfo kvCache;
   KernelModuleInfo kernels;
+  /// Written from the rank plans; read back from the engine.
+  EngineParallelInfo parallel;
+  /// One rank's plan: the loaded rank's when read (with rank, tp and ep
+  /// filled in); the only rank's for EngineWriter's single-rank commit.
   LaunchPlan plan;
   /// The tokenizer.json text, or empty.
   std::string tokenizerJson;
@@ -127,6 +139,15 @@ struct PackedWeight {
   uint64_t offset = 0;
   uint64_t bytes = 0;
   uint64_t checksum = 0;
+};
+
+/// One rank's part of an engine file: its plan and where its weights are.
+struct RankProgramInfo {
+  LaunchPlan plan;
+  /// The weight file's name, relative to the engine's directory.
+  std::string weightFile;
+  uint64_t weightFileBytes = 0;
+  std::vector<PackedWeight> weights;
 };
 
 /// ENGINE.rank<R>.weights: the weight file of rank R.

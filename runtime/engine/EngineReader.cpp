@@ -76,31 +76,72 @@ template <typename T> bool inEnum(T value, T last) {
   return static_cast<unsigned>(value) <= static_cast<unsigned>(last);
 }
 
+/// How errors name a launch: its kernel, or its collective and dsv2 op.
+std::string launchName(const Launch &launch) {
+  if (!launch.isCollective())
+    return launch.kernel;
+  return absl::StrCat(collectiveName(launch.collective), " (", launch.origin,
+                      ")");
+}
+
+/// A collective's arguments follow LaunchPlan.h's contract: f32 source and
+/// destination buffers, then Int32 rows and columns; it names no kernel.
+absl::Status checkCollective(const Launch &l,
+                             const std::vector<BufferSpec> &buffers,
+                             const Problems &problems) {
+  const std::string name = launchName(l);
+  if (!l.kernel.empty())
+    return problems.corrupt(name, " names kernel ", l.kernel);
+  if (l.args.size() != 4 || l.args[0].kind != KernelArg::Kind::Buffer ||
+      l.args[1].kind != KernelArg::Kind::Buffer ||
+      l.args[2].kind != KernelArg::Kind::Int32 ||
+      l.args[3].kind != KernelArg::Kind::Int32)
+    return problems.corrupt(name, " has ", l.args.size(),
+                            " arguments, not (source buffer, destination "
+                            "buffer, rows, columns)");
+  for (int a = 0; a < 2; ++a)
+    if (buffers[l.args[a].buffer].type != ElementType::F32)
+      return problems.corrupt(name, " on buffer ",
+                              buffers[l.args[a].buffer].name,
+                              ", which is not f32");
+  return absl::OkStatus();
+}
+
 absl::Status readProgram(const fb::StepProgram *in, StepProgram &out,
-                         size_t bufferCount, int64_t maxContext,
-                         const Problems &problems) {
+                         const std::vector<BufferSpec> &buffers,
+                         int64_t maxContext, const Problems &problems) {
   if (!in || !in->launches())
     return absl::OkStatus();
+  const size_t bufferCount = buffers.size();
   for (const fb::Launch *launch : *in->launches()) {
     Launch l;
     l.kernel = launch->kernel()->str();
     l.origin = str(launch->origin());
+    if (!inEnum(launch->collective(), fb::CollectiveKind::MAX) ||
+        !inEnum(launch->group(), fb::CollectiveGroup::MAX))
+      return problems.corrupt("launch of ", l.kernel,
+                              " has an unknown collective or group");
+    l.collective = static_cast<CollectiveKind>(launch->collective());
+    l.group = static_cast<CollectiveGroup>(launch->group());
+    const std::string name = launchName(l);
+    if (!l.isCollective() && l.kernel.empty())
+      return problems.corrupt("a launch (", l.origin, ") names no kernel");
     if (launch->grid()->size() != 3)
-      return problems.corrupt("launch of ", l.kernel, " has ",
+      return problems.corrupt("launch of ", name, " has ",
                               launch->grid()->size(), " grid sizes, not 3");
     if (!aligned8(*launch->grid()))
-      return problems.corrupt("launch of ", l.kernel, " has a misaligned grid");
+      return problems.corrupt("launch of ", name, " has a misaligned grid");
     for (int d = 0; d < 3; ++d) {
       l.grid[d] = fromFb(launch->grid()->Get(d));
       if (!withinStepLimits(l.grid[d], maxContext))
-        return problems.corrupt("launch of ", l.kernel,
+        return problems.corrupt("launch of ", name,
                                 " has a grid size out of range");
     }
     if (launch->args())
       for (const fb::KernelArg *arg : *launch->args()) {
         KernelArg a;
         if (!inEnum(arg->kind(), fb::ArgKind::MAX))
-          return problems.corrupt("launch of ", l.kernel,
+          return problems.corrupt("launch of ", name,
                                   " has an argument of unknown kind");
         a.kind = static_cast<KernelArg::Kind>(arg->kind());
         a.buffer = arg->buffer();
@@ -109,23 +150,150 @@ absl::Status readProgram(const fb::StepProgram *in, StepProgram &out,
         a.floatValue = arg->float_value();
         if (!withinStepLimits(a.offset, maxContext) ||
             !withinStepLimits(a.intValue, maxContext))
-          return problems.corrupt("launch of ", l.kernel,
+          return problems.corrupt("launch of ", name,
                                   " has an argument out of range");
         if (a.kind == KernelArg::Kind::Buffer &&
             (a.buffer < 0 || static_cast<size_t>(a.buffer) >= bufferCount))
-          return problems.corrupt("launch of ", l.kernel, " uses buffer ",
+          return problems.corrupt("launch of ", name, " uses buffer ",
                                   a.buffer, " of ", bufferCount);
         l.args.push_back(a);
       }
+    if (l.isCollective())
+      if (absl::Status status = checkCollective(l, buffers, problems);
+          !status.ok())
+        return status;
     out.launches.push_back(std::move(l));
   }
+  return absl::OkStatus();
+}
+
+/// Reads and checks one rank's program: its plan (buffers, both step
+/// programs) and its weight table.
+absl::StatusOr<RankProgramInfo> readRank(const fb::RankProgram *rank,
+                                         const EngineDescription &d,
+                                         const Problems &problems) {
+  RankProgramInfo info;
+  LaunchPlan &plan = info.plan;
+  const int64_t maxContext = d.kvCache.maxContext;
+  for (const fb::Buffer *buffer : *rank->buffers()) {
+    BufferSpec spec;
+    spec.name = buffer->name()->str();
+    if (!inEnum(buffer->role(), fb::BufferRole::MAX) ||
+        !inEnum(buffer->type(), fb::ElementType::MAX))
+      return problems.corrupt("buffer ", spec.name, " has an unknown role or type");
+    spec.role = static_cast<BufferRole>(buffer->role());
+    spec.type = static_cast<ElementType>(buffer->type());
+    spec.elements = fromFb(buffer->elements());
+    if (!withinStepLimits(spec.elements, maxContext))
+      return problems.corrupt("buffer ", spec.name, " has a size out of range");
+    spec.source = str(buffer->source());
+    if (buffer->shape()) {
+      if (!aligned8(*buffer->shape()))
+        return problems.corrupt("buffer ", spec.name, " has a misaligned shape");
+      spec.shape.assign(buffer->shape()->begin(), buffer->shape()->end());
+    }
+    if (buffer->constant_data())
+      spec.constantData.assign(buffer->constant_data()->begin(),
+                               buffer->constant_data()->end());
+    plan.buffers.push_back(std::move(spec));
+  }
+  size_t bufferCount = plan.buffers.size();
+  if (absl::Status status = readProgram(rank->prefill(), plan.prefill,
+                                        plan.buffers, maxContext, problems);
+      !status.ok())
+    return status;
+  if (absl::Status status = readProgram(rank->decode(), plan.decode,
+                                        plan.buffers, maxContext, problems);
+      !status.ok())
+    return status;
+  auto hasRole = [&](int32_t index, BufferRole role) {
+    return index >= 0 && static_cast<size_t>(index) < bufferCount &&
+           plan.buffers[index].role == role;
+  };
+  plan.tokensBuffer = rank->tokens_buffer();
+  plan.logitsBuffer = rank->logits_buffer();
+  if (!hasRole(plan.tokensBuffer, BufferRole::Tokens) ||
+      !hasRole(plan.logitsBuffer, BufferRole::Logits))
+    return problems.corrupt("the token or logit buffer index is wrong");
+  plan.vocabSize = d.model.vocabSize;
+  plan.maxContext = d.kvCache.maxContext;
+  plan.rank = rank->rank();
+  plan.tensorParallel = d.parallel.tensorParallel;
+  plan.expertParallel = d.parallel.expertParallel;
+
+  info.weightFile = rank->weight_file()->str();
+  // The name becomes a path in LoadedEngine::open's messages: one plain
+  // file beside the engine, printable.
+  if (info.weightFile.empty() || info.weightFile.find('/') != std::string::npos ||
+      printableText(info.weightFile) != info.weightFile)
+    return problems.corrupt("weight file name '", info.weightFile, "'");
+  info.weightFileBytes = rank->weight_file_bytes();
+  // Every weight buffer without inline constants has exactly one entry, of
+  // exactly its size, inside the file and aligned.
+  std::vector<int> entriesPerBuffer(bufferCount, 0);
+  if (rank->weights())
+    for (const fb::WeightEntry *entry : *rank->weights()) {
+      PackedWeight w{entry->buffer(), entry->name()->str(), entry->offset(),
+                     entry->bytes(), entry->checksum()};
+      if (!hasRole(w.buffer, BufferRole::Weight))
+        return problems.corrupt("weight ", w.name, " names buffer ", w.buffer);
+      const BufferSpec &spec = plan.buffers[w.buffer];
+      uint64_t expected = static_cast<uint64_t>(spec.elements.evaluate(0, 0)) *
+                          elementBytes(spec.type);
+      if (w.bytes != expected || w.offset % kWeightAlignment != 0 ||
+          w.offset < kWeightsHeaderBytes || w.offset > info.weightFileBytes ||
+          w.bytes > info.weightFileBytes - w.offset)
+        return problems.corrupt("weight ", w.name, " at [", w.offset, ", +",
+                                w.bytes, ") does not fit its buffer (",
+                                expected, " bytes) or the weight file (",
+                                info.weightFileBytes, " bytes)");
+      ++entriesPerBuffer[w.buffer];
+      info.weights.push_back(std::move(w));
+    }
+  for (size_t i = 0; i < bufferCount; ++i) {
+    const BufferSpec &spec = plan.buffers[i];
+    bool packed = spec.role == BufferRole::Weight && spec.constantData.empty();
+    if (entriesPerBuffer[i] != (packed ? 1 : 0))
+      return problems.corrupt("buffer ", spec.name, " has ", entriesPerBuffer[i],
+                              " packed weights");
+    if (spec.role == BufferRole::Weight && !packed &&
+        static_cast<int64_t>(spec.constantData.size()) !=
+            spec.elements.evaluate(0, 0))
+      return problems.corrupt("constant ", spec.name, " has the wrong size");
+  }
+  return info;
+}
+
+/// The parallel plan: world = tp * ep ranks, one program each, in rank
+/// order.
+absl::Status readParallelPlan(const fb::Engine *engine, EngineParallelInfo &out,
+                              const Problems &problems) {
+  if (const fb::ParallelPlan *parallel = engine->parallel())
+    out = {parallel->world_size(), parallel->tensor_parallel(),
+           parallel->expert_parallel()};
+  const EngineParallelInfo &p = out;
+  // Both factors are positive and bounded first, so the product fits.
+  constexpr int32_t kMaxRanks = 1 << 15;
+  if (p.tensorParallel < 1 || p.expertParallel < 1 ||
+      p.tensorParallel > kMaxRanks || p.expertParallel > kMaxRanks ||
+      p.worldSize != int64_t{p.tensorParallel} * p.expertParallel)
+    return problems.corrupt("world size ", p.worldSize, " is not tp ",
+                            p.tensorParallel, " x ep ", p.expertParallel);
+  if (engine->ranks()->size() != static_cast<uint32_t>(p.worldSize))
+    return problems.corrupt(engine->ranks()->size(),
+                            " rank programs for a world of ", p.worldSize,
+                            " ranks");
+  for (uint32_t r = 0; r < engine->ranks()->size(); ++r)
+    if (engine->ranks()->Get(r)->rank() != static_cast<int32_t>(r))
+      return problems.corrupt("rank program ", r, " says it is rank ",
+                              engine->ranks()->Get(r)->rank());
   return absl::OkStatus();
 }
 
 } // namespace
 
 absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
-                                         const std::string &source) {
+                                         const std::string &source, int rank) {
   Problems problems(source);
   if (file.size() < kEngineHeaderBytes ||
       std::memcmp(file.data(), kEngineMagic, sizeof kEngineMagic) != 0)
@@ -223,100 +391,42 @@ absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
   }
   parsed.kernelImage = {module->image()->data(), module->image()->size()};
 
-  if (engine->ranks()->size() != 1)
-    return problems.corrupt(engine->ranks()->size(),
-                            " ranks; this runtime runs single-rank engines");
-  const fb::RankProgram *rank = engine->ranks()->Get(0);
-  LaunchPlan &plan = d.plan;
-  for (const fb::Buffer *buffer : *rank->buffers()) {
-    BufferSpec spec;
-    spec.name = buffer->name()->str();
-    if (!inEnum(buffer->role(), fb::BufferRole::MAX) ||
-        !inEnum(buffer->type(), fb::ElementType::MAX))
-      return problems.corrupt("buffer ", spec.name, " has an unknown role or type");
-    spec.role = static_cast<BufferRole>(buffer->role());
-    spec.type = static_cast<ElementType>(buffer->type());
-    spec.elements = fromFb(buffer->elements());
-    if (!withinStepLimits(spec.elements, maxContext))
-      return problems.corrupt("buffer ", spec.name, " has a size out of range");
-    spec.source = str(buffer->source());
-    if (buffer->shape()) {
-      if (!aligned8(*buffer->shape()))
-        return problems.corrupt("buffer ", spec.name, " has a misaligned shape");
-      spec.shape.assign(buffer->shape()->begin(), buffer->shape()->end());
-    }
-    if (buffer->constant_data())
-      spec.constantData.assign(buffer->constant_data()->begin(),
-                               buffer->constant_data()->end());
-    plan.buffers.push_back(std::move(spec));
-  }
-  size_t bufferCount = plan.buffers.size();
-  if (absl::Status status =
-          readProgram(rank->prefill(), plan.prefill, bufferCount,
-                      maxContext, problems);
+  if (absl::Status status = readParallelPlan(engine, d.parallel, problems);
       !status.ok())
     return status;
-  if (absl::Status status =
-          readProgram(rank->decode(), plan.decode, bufferCount,
-                      maxContext, problems);
-      !status.ok())
-    return status;
-  auto hasRole = [&](int32_t index, BufferRole role) {
-    return index >= 0 && static_cast<size_t>(index) < bufferCount &&
-           plan.buffers[index].role == role;
-  };
-  plan.tokensBuffer = rank->tokens_buffer();
-  plan.logitsBuffer = rank->logits_buffer();
-  if (!hasRole(plan.tokensBuffer, BufferRole::Tokens) ||
-      !hasRole(plan.logitsBuffer, BufferRole::Logits))
-    return problems.corrupt("the token or logit buffer index is wrong");
-  plan.vocabSize = d.model.vocabSize;
-  plan.maxContext = d.kvCache.maxContext;
-  if (plan.vocabSize <= 0 || plan.maxContext <= 0 || d.kvCache.maxBatch <= 0)
-    return problems.corrupt("vocabulary ", plan.vocabSize, ", context ",
-                            plan.maxContext, ", batch ", d.kvCache.maxBatch);
-
-  parsed.weightFile = rank->weight_file()->str();
-  // The name becomes a path in LoadedEngine::open's messages: one plain
-  // file beside the engine, printable.
-  if (parsed.weightFile.empty() || parsed.weightFile.find('/') != std::string::npos ||
-      printableText(parsed.weightFile) != parsed.weightFile)
-    return problems.corrupt("weight file name '", parsed.weightFile, "'");
-  parsed.weightFileBytes = rank->weight_file_bytes();
-  // Every weight buffer without inline constants has exactly one entry, of
-  // exactly its size, inside the file and aligned.
-  std::vector<int> entriesPerBuffer(bufferCount, 0);
-  if (rank->weights())
-    for (const fb::WeightEntry *entry : *rank->weights()) {
-      PackedWeight w{entry->buffer(), entry->name()->str(), entry->offset(),
-                     entry->bytes(), entry->checksum()};
-      if (!hasRole(w.buffer, BufferRole::Weight))
-        return problems.corrupt("weight ", w.name, " names buffer ", w.buffer);
-      const BufferSpec &spec = plan.buffers[w.buffer];
-      uint64_t expected = static_cast<uint64_t>(spec.elements.evaluate(0, 0)) *
-                          elementBytes(spec.type);
-      if (w.bytes != expected || w.offset % kWeightAlignment != 0 ||
-          w.offset < kWeightsHeaderBytes || w.offset > parsed.weightFileBytes ||
-          w.bytes > parsed.weightFileBytes - w.offset)
-        return problems.corrupt("weight ", w.name, " at [", w.offset, ", +",
-                                w.bytes, ") does not fit its buffer (",
-                                expected, " bytes) or the weight file (",
-                                parsed.weightFileBytes, " bytes)");
-      ++entriesPerBuffer[w.buffer];
-      parsed.weights.push_back(std::move(w));
-    }
-  for (size_t i = 0; i < bufferCount; ++i) {
-    const BufferSpec &spec = plan.buffers[i];
-    bool packed = spec.role == BufferRole::Weight && spec.constantData.empty();
-    if (entriesPerBuffer[i] != (packed ? 1 : 0))
-      return problems.corrupt("buffer ", spec.name, " has ", entriesPerBuffer[i],
-                              " packed weights");
-    if (spec.role == BufferRole::Weight && !packed &&
-        static_cast<int64_t>(spec.constantData.size()) !=
-            spec.elements.evaluate(0, 0))
-      return problems.corrupt("constant ", spec.name, " has the wrong size");
+  if (d.model.vocabSize <= 0 || d.kvCache.maxBatch <= 0)
+    return problems.corrupt("vocabulary ", d.model.vocabSize, ", context ",
+                            maxContext, ", batch ", d.kvCache.maxBatch);
+  for (uint32_t r = 0; r < engine->ranks()->size(); ++r) {
+    // Errors name the rank when there is more than one.
+    Problems rankProblems(d.parallel.worldSize == 1
+                              ? source
+                              : absl::StrCat(source, ": rank ", r));
+    auto rank = readRank(engine->ranks()->Get(r), d, rankProblems);
+    if (!rank.ok())
+      return rank.status();
+    parsed.ranks.push_back(std::move(*rank));
   }
+  if (rank < 0 || rank >= d.parallel.worldSize)
+    return absl::InvalidArgumentError(absl::StrCat(
+        source, ": rank ", rank, " of an engine of ", d.parallel.worldSize,
+        d.parallel.worldSize == 1 ? " rank" : " ranks"));
+  const RankProgramInfo &selected = parsed.ranks[rank];
+  d.plan = selected.plan;
+  parsed.weightFile = selected.weightFile;
+  parsed.weightFileBytes = selected.weightFileBytes;
+  parsed.weights = selected.weights;
   return parsed;
+}
+
+absl::StatusOr<EngineIdentity> readEngineIdentity(const std::string &path) {
+  auto engine = MappedFile::open(path);
+  if (!engine.ok())
+    return engine.status();
+  auto parsed = parseEngine((*engine)->bytes(), path);
+  if (!parsed.ok())
+    return parsed.status();
+  return EngineIdentity{parsed->buildId, parsed->description.parallel};
 }
 
 absl::StatusOr<std::unique_ptr<LoadedEngine>>
@@ -327,10 +437,11 @@ LoadedEngine::open(const std::string &path, const EngineLoadOptions &options) {
   if (!engine.ok())
     return engine.status();
   loaded->engine = std::move(*engine);
-  auto parsed = parseEngine(loaded->engine->bytes(), path);
+  auto parsed = parseEngine(loaded->engine->bytes(), path, options.rank);
   if (!parsed.ok())
     return parsed.status();
   loaded->info = std::move(parsed->description);
+  loaded->id = parsed->buildId;
   loaded->image = parsed->kernelImage;
 
   size_t slash = path.rfind('/');
@@ -355,6 +466,10 @@ LoadedEngine::open(const std::string &path, const EngineLoadOptions &options) {
     return absl::FailedPreconditionError(absl::StrCat(
         weightsPath, ": belongs to another compile than ", path,
         " (build ids differ); recompile or copy the matching pair"));
+  if (header.rank != static_cast<uint32_t>(options.rank))
+    return absl::FailedPreconditionError(absl::StrCat(
+        weightsPath, ": is the weight file of rank ", header.rank, ", not of rank ",
+        options.rank, "; recompile or copy the matching files"));
   if (file.size() != parsed->weightFileBytes || header.fileBytes != file.size())
     return absl::DataLossError(absl::StrCat(
         weightsPath, ": truncated or extended: ", file.size(),

@@ -26,6 +26,8 @@ namespace dsv2::runtime {
 struct EngineLoadOptions {
   /// Check every weight's checksum (reads all weight bytes once).
   bool verifyWeights = true;
+  /// The rank whose plan and weight file to load (0 .. world size - 1).
+  int rank = 0;
 };
 
 class LoadedEngine {
@@ -33,8 +35,12 @@ public:
   static absl::StatusOr<std::unique_ptr<LoadedEngine>>
   open(const std::string &path, const EngineLoadOptions &options = {});
 
+  /// The loaded rank's plan is `description().plan`.
   const EngineDescription &description() const { return info; }
   const LaunchPlan &plan() const { return info.plan; }
+  int rank() const { return info.plan.rank; }
+  /// Random per compile: ranks compare it before they run together.
+  const BuildId &buildId() const { return id; }
   /// The compiled kernels (for cpu: an ELF shared object), inside the mapping.
   absl::Span<const uint8_t> kernelImage() const { return image; }
   /// For every plan buffer: the address of its packed weight bytes in the
@@ -50,6 +56,7 @@ private:
   std::string enginePath, weightsPath;
   std::unique_ptr<MappedFile> engine, weights;
   EngineDescription info;
+  BuildId id{};
   absl::Span<const uint8_t> image;
   std::vector<const void *> addresses;
 };
@@ -57,19 +64,37 @@ private:
 /// An engine file's contents, checked, with the kernel image still inside
 /// the bytes it was parsed from.
 struct ParsedEngine {
+  /// `description.plan` is the selected rank's plan.
   EngineDescription description;
   BuildId buildId{};
+  /// The selected rank's weight file and weights.
   std::string weightFile;
   uint64_t weightFileBytes = 0;
   std::vector<PackedWeight> weights;
   absl::Span<const uint8_t> kernelImage;
+  /// Every rank's program, in rank order (each checked).
+  std::vector<RankProgramInfo> ranks;
 };
 
-/// Parses and checks the bytes of an engine file (no weight file is
-/// touched); `source` names the bytes in errors. LoadedEngine::open and the
-/// engine fuzzer use it.
+/// Parses and checks the bytes of an engine file, every rank's program
+/// included (no weight file is touched), and selects rank `rank`'s; `source`
+/// names the bytes in errors. LoadedEngine::open and the engine fuzzer use
+/// it.
 absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
-                                         const std::string &source);
+                                         const std::string &source,
+                                         int rank = 0);
+
+/// What the ranks of a multi-rank run compare before they load their
+/// programs.
+struct EngineIdentity {
+  BuildId buildId{};
+  EngineParallelInfo parallel;
+};
+
+/// Reads and checks the engine file at `path` like LoadedEngine::open, but
+/// touches no weight file: how many ranks it spans, before a rank knows
+/// which one it is.
+absl::StatusOr<EngineIdentity> readEngineIdentity(const std::string &path);
 
 } // namespace dsv2::runtime
 

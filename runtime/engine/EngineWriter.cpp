@@ -60,10 +60,37 @@ buildProgram(flatbuffers::FlatBufferBuilder &b, const StepProgram &program) {
     }
     std::vector<fb::StepExpr> grid = {toFb(launch.grid[0]), toFb(launch.grid[1]),
                                       toFb(launch.grid[2])};
-    launches.push_back(fb::CreateLaunchDirect(b, launch.kernel.c_str(), &grid,
-                                              &args, launch.origin.c_str()));
+    launches.push_back(fb::CreateLaunchDirect(
+        b, launch.kernel.c_str(), &grid, &args, launch.origin.c_str(),
+        static_cast<fb::CollectiveKind>(launch.collective),
+        static_cast<fb::CollectiveGroup>(launch.group)));
   }
   return fb::CreateStepProgramDirect(b, &launches);
+}
+
+flatbuffers::Offset<fb::RankProgram>
+buildRank(flatbuffers::FlatBufferBuilder &b, const RankProgramInfo &rank) {
+  const LaunchPlan &plan = rank.plan;
+  std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
+  for (const BufferSpec &spec : plan.buffers) {
+    fb::StepExpr elements = toFb(spec.elements);
+    buffers.push_back(fb::CreateBufferDirect(
+        b, spec.name.c_str(), static_cast<fb::BufferRole>(spec.role),
+        static_cast<fb::ElementType>(spec.type), &elements, spec.source.c_str(),
+        &spec.shape, spec.constantData.empty() ? nullptr : &spec.constantData));
+  }
+  std::vector<flatbuffers::Offset<fb::WeightEntry>> entries;
+  for (const PackedWeight &weight : rank.weights)
+    entries.push_back(fb::CreateWeightEntryDirect(b, weight.buffer,
+                                                  weight.name.c_str(),
+                                                  weight.offset, weight.bytes,
+                                                  weight.checksum));
+  auto prefill = buildProgram(b, plan.prefill);
+  auto decode = buildProgram(b, plan.decode);
+  return fb::CreateRankProgramDirect(b, plan.rank, &buffers, prefill, decode,
+                                     plan.tokensBuffer, plan.logitsBuffer,
+                                     rank.weightFile.c_str(),
+                                     rank.weightFileBytes, &entries);
 }
 
 } // namespace
@@ -78,30 +105,20 @@ std::vector<uint8_t> serializeEngine(const EngineDescription &description,
                                      const std::string &weightFileName,
                                      uint64_t weightFileBytes,
                                      const std::vector<PackedWeight> &weights) {
-  flatbuffers::FlatBufferBuilder b(1 << 20);
-  const LaunchPlan &plan = description.plan;
+  RankProgramInfo rank{description.plan, weightFileName, weightFileBytes,
+                       weights};
+  return serializeEngine(description, absl::MakeConstSpan(&rank, 1),
+                         kernelImage, buildId);
+}
 
-  std::vector<flatbuffers::Offset<fb::Buffer>> buffers;
-  for (const BufferSpec &spec : plan.buffers) {
-    fb::StepExpr elements = toFb(spec.elements);
-    buffers.push_back(fb::CreateBufferDirect(
-        b, spec.name.c_str(), static_cast<fb::BufferRole>(spec.role),
-        static_cast<fb::ElementType>(spec.type), &elements, spec.source.c_str(),
-        &spec.shape, spec.constantData.empty() ? nullptr : &spec.constantData));
-  }
-  std::vector<flatbuffers::Offset<fb::WeightEntry>> entries;
-  for (const PackedWeight &weight : weights)
-    entries.push_back(fb::CreateWeightEntryDirect(b, weight.buffer,
-                                                  weight.name.c_str(),
-                                                  weight.offset, weight.bytes,
-                                                  weight.checksum));
-  auto prefill = buildProgram(b, plan.prefill);
-  auto decode = buildProgram(b, plan.decode);
-  std::vector<flatbuffers::Offset<fb::RankProgram>> ranks = {
-      fb::CreateRankProgramDirect(b, 0, &buffers, prefill, decode,
-                                  plan.tokensBuffer, plan.logitsBuffer,
-                                  weightFileName.c_str(), weightFileBytes,
-                                  &entries)};
+std::vector<uint8_t> serializeEngine(const EngineDescription &description,
+                                     absl::Span<const RankProgramInfo> rankInfos,
+                                     absl::Span<const uint8_t> kernelImage,
+                                     const BuildId &buildId) {
+  flatbuffers::FlatBufferBuilder b(1 << 20);
+  std::vector<flatbuffers::Offset<fb::RankProgram>> ranks;
+  for (const RankProgramInfo &rank : rankInfos)
+    ranks.push_back(buildRank(b, rank));
 
   const KernelModuleInfo &info = description.kernels;
   std::vector<flatbuffers::Offset<flatbuffers::String>> features, kernelNames;
@@ -140,7 +157,11 @@ std::vector<uint8_t> serializeEngine(const EngineDescription &description,
       b, kv.kind.c_str(), kv.valuesPerTokenPerLayer, kv.layers,
       static_cast<fb::ElementType>(kv.elementType), kv.maxContext,
       kv.bytesPerToken, kv.maxBatch);
-  auto parallel = fb::CreateParallelPlan(b, 1, 1, 1);
+  const LaunchPlan &first =
+      rankInfos.empty() ? description.plan : rankInfos[0].plan;
+  auto parallel = fb::CreateParallelPlan(b, first.worldSize(),
+                                         first.tensorParallel,
+                                         first.expertParallel);
   std::vector<uint8_t> id(buildId.begin(), buildId.end());
   auto engine = fb::CreateEngineDirect(
       b, kEngineSchemaVersion, description.target.c_str(), &id,
@@ -162,47 +183,68 @@ std::vector<uint8_t> serializeEngine(const EngineDescription &description,
   return file;
 }
 
-EngineWriter::EngineWriter(std::string enginePath, std::string weightsPath,
-                           std::string weightsTemporary, int fd, BuildId buildId)
-    : enginePath(std::move(enginePath)), weightsPath(std::move(weightsPath)),
-      weightsTemporary(std::move(weightsTemporary)), fd(fd), buildId(buildId) {
+EngineWriter::EngineWriter(std::string enginePath, BuildId buildId)
+    : enginePath(std::move(enginePath)), buildId(buildId) {
   engineTemporary = temporaryName(this->enginePath);
 }
 
 absl::StatusOr<std::unique_ptr<EngineWriter>>
-EngineWriter::create(const std::string &enginePath) {
-  std::string weightsPath = weightFilePath(enginePath, 0);
-  std::string temporary = temporaryName(weightsPath);
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return absl::InternalError(absl::StrCat("cannot write the engine ",
-                                            enginePath, ": ", std::strerror(errno)));
-  return std::unique_ptr<EngineWriter>(new EngineWriter(
-      enginePath, weightsPath, temporary, fd, freshBuildId()));
+EngineWriter::create(const std::string &enginePath, int worldSize) {
+  if (worldSize < 1)
+    return absl::InvalidArgumentError(
+        absl::StrCat("an engine of ", worldSize, " ranks"));
+  std::unique_ptr<EngineWriter> writer(
+      new EngineWriter(enginePath, freshBuildId()));
+  for (int r = 0; r < worldSize; ++r) {
+    RankFile file;
+    file.path = weightFilePath(enginePath, r);
+    file.temporary = temporaryName(file.path);
+    file.fd = ::open(file.temporary.c_str(),
+                     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (file.fd < 0)
+      // The destructor removes the files opened so far.
+      return absl::InternalError(absl::StrCat(
+          "cannot write the engine ", enginePath, ": ", std::strerror(errno)));
+    writer->ranks.push_back(std::move(file));
+  }
+  return writer;
 }
 
 EngineWriter::~EngineWriter() {
-  if (fd >= 0)
-    ::close(fd);
-  if (!committed) {
-    ::unlink(weightsTemporary.c_str());
-    ::unlink(engineTemporary.c_str());
+  for (RankFile &file : ranks) {
+    if (file.fd >= 0)
+      ::close(file.fd);
+    if (!committed)
+      ::unlink(file.temporary.c_str());
   }
+  if (!committed)
+    ::unlink(engineTemporary.c_str());
 }
 
 std::vector<std::string> EngineWriter::temporaryPaths() const {
-  return {weightsTemporary, engineTemporary};
+  std::vector<std::string> paths;
+  for (const RankFile &file : ranks)
+    paths.push_back(file.temporary);
+  paths.push_back(engineTemporary);
+  return paths;
 }
 
-absl::Status EngineWriter::writeAt(uint64_t position, const void *data,
-                                   size_t size) {
+uint64_t EngineWriter::weightFileBytes(int rank) const {
+  return rank >= 0 && static_cast<size_t>(rank) < ranks.size()
+             ? ranks[rank].offset
+             : 0;
+}
+
+absl::Status EngineWriter::writeAt(RankFile &file, uint64_t position,
+                                   const void *data, size_t size) {
   const auto *bytes = static_cast<const uint8_t *>(data);
   while (size > 0) {
-    ssize_t written = ::pwrite(fd, bytes, size, static_cast<off_t>(position));
+    ssize_t written =
+        ::pwrite(file.fd, bytes, size, static_cast<off_t>(position));
     if (written < 0) {
       if (errno == EINTR)
         continue;
-      return ioError("write", weightsTemporary);
+      return ioError("write", file.temporary);
     }
     bytes += written;
     position += written;
@@ -211,40 +253,86 @@ absl::Status EngineWriter::writeAt(uint64_t position, const void *data,
   return absl::OkStatus();
 }
 
-absl::Status EngineWriter::addWeight(int32_t buffer, const std::string &name,
+absl::Status EngineWriter::addWeight(int rank, int32_t buffer,
+                                     const std::string &name,
                                      absl::Span<const uint8_t> bytes) {
   if (committed)
     return absl::FailedPreconditionError("the engine is already committed");
-  offset = (offset + kWeightAlignment - 1) / kWeightAlignment * kWeightAlignment;
-  if (absl::Status status = writeAt(offset, bytes.data(), bytes.size());
+  if (rank < 0 || static_cast<size_t>(rank) >= ranks.size())
+    return absl::InvalidArgumentError(absl::StrCat(
+        "weight ", name, " for rank ", rank, " of an engine of ", ranks.size(),
+        " ranks"));
+  RankFile &file = ranks[rank];
+  file.offset =
+      (file.offset + kWeightAlignment - 1) / kWeightAlignment * kWeightAlignment;
+  if (absl::Status status = writeAt(file, file.offset, bytes.data(), bytes.size());
       !status.ok())
     return status;
-  weights.push_back({buffer, name, offset, bytes.size(),
-                     checksum64(bytes.data(), bytes.size(), kWeightChecksumSeed)});
-  offset += bytes.size();
+  file.weights.push_back(
+      {buffer, name, file.offset, bytes.size(),
+       checksum64(bytes.data(), bytes.size(), kWeightChecksumSeed)});
+  file.offset += bytes.size();
+  return absl::OkStatus();
+}
+
+absl::Status EngineWriter::finishWeightFile(int rank) {
+  RankFile &file = ranks[rank];
+  WeightsHeader header{};
+  std::memcpy(header.magic, kWeightsMagic, sizeof header.magic);
+  header.schemaVersion = kEngineSchemaVersion;
+  header.rank = static_cast<uint32_t>(rank);
+  std::memcpy(header.buildId, buildId.data(), buildId.size());
+  header.fileBytes = file.offset;
+  if (absl::Status status = writeAt(file, 0, &header, sizeof header);
+      !status.ok())
+    return status;
+  if (::ftruncate(file.fd, static_cast<off_t>(file.offset)) != 0 ||
+      ::fsync(file.fd) != 0)
+    return ioError("finish", file.temporary);
+  ::close(file.fd);
+  file.fd = -1;
   return absl::OkStatus();
 }
 
 absl::Status EngineWriter::commit(const EngineDescription &description,
                                   absl::Span<const uint8_t> kernelImage) {
+  return commit(description, absl::MakeConstSpan(&description.plan, 1),
+                kernelImage);
+}
+
+absl::Status EngineWriter::commit(const EngineDescription &description,
+                                  absl::Span<const LaunchPlan> rankPlans,
+                                  absl::Span<const uint8_t> kernelImage) {
   if (committed)
     return absl::FailedPreconditionError("the engine is already committed");
-  WeightsHeader header{};
-  std::memcpy(header.magic, kWeightsMagic, sizeof header.magic);
-  header.schemaVersion = kEngineSchemaVersion;
-  header.rank = 0;
-  std::memcpy(header.buildId, buildId.data(), buildId.size());
-  header.fileBytes = offset;
-  if (absl::Status status = writeAt(0, &header, sizeof header); !status.ok())
-    return status;
-  if (::ftruncate(fd, static_cast<off_t>(offset)) != 0 || ::fsync(fd) != 0)
-    return ioError("finish", weightsTemporary);
-  ::close(fd);
-  fd = -1;
+  // The writer's own mistakes; the reader checks the rest of the plans.
+  if (rankPlans.size() != ranks.size())
+    return absl::InvalidArgumentError(
+        absl::StrCat(rankPlans.size(), " rank plans for an engine created with ",
+                     ranks.size(), " ranks"));
+  for (size_t r = 0; r < rankPlans.size(); ++r) {
+    const LaunchPlan &plan = rankPlans[r];
+    if (plan.rank != static_cast<int32_t>(r) ||
+        plan.tensorParallel != rankPlans[0].tensorParallel ||
+        plan.expertParallel != rankPlans[0].expertParallel ||
+        plan.tensorParallel < 1 || plan.expertParallel < 1 ||
+        static_cast<size_t>(plan.worldSize()) != ranks.size())
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rank plan ", r, " says rank ", plan.rank, " of tp ",
+          plan.tensorParallel, " x ep ", plan.expertParallel,
+          "; expected rank ", r, " of ", ranks.size(), " ranks"));
+  }
+  std::vector<RankProgramInfo> infos;
+  for (size_t r = 0; r < ranks.size(); ++r) {
+    if (absl::Status status = finishWeightFile(static_cast<int>(r));
+        !status.ok())
+      return status;
+    infos.push_back({rankPlans[r], baseName(ranks[r].path), ranks[r].offset,
+                     ranks[r].weights});
+  }
 
   std::vector<uint8_t> engine =
-      serializeEngine(description, kernelImage, buildId, baseName(weightsPath),
-                      offset, weights);
+      serializeEngine(description, infos, kernelImage, buildId);
   int engineFd = ::open(engineTemporary.c_str(),
                         O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (engineFd < 0)
@@ -266,9 +354,10 @@ absl::Status EngineWriter::commit(const EngineDescription &description,
   }
   ::close(engineFd);
   // Weights first: until the engine is renamed, nothing under its name
-  // refers to the new weight file.
-  if (::rename(weightsTemporary.c_str(), weightsPath.c_str()) != 0)
-    return ioError("rename into place", weightsPath);
+  // refers to the new weight files.
+  for (const RankFile &file : ranks)
+    if (::rename(file.temporary.c_str(), file.path.c_str()) != 0)
+      return ioError("rename into place", file.path);
   if (::rename(engineTemporary.c_str(), enginePath.c_str()) != 0)
     return ioError("rename into place", enginePath);
   committed = true;

@@ -16,4 +16,20 @@ int64_t elementBytes(ElementType type) {
   return 4;
 }
 
+const char *collectiveName(CollectiveKind kind) {
+  switch (kind) {
+  case CollectiveKind::None:
+    return "kernel";
+  case CollectiveKind::AllReduceSum:
+    return "all_reduce";
+  case CollectiveKind::AllGatherColumns:
+    return "all_gather";
+  }
+  return "?";
+}
+
+const char *collectiveGroupName(CollectiveGroup group) {
+  return group == CollectiveGroup::Tensor ? "tensor" : "world";
+}
+
 } // namespace dsv2::runtime

@@ -104,13 +104,47 @@ struct KernelArg {
   }
 };
 
+/// A launch that is not a kernel but a collective across the ranks of a
+/// multi-rank engine (issue "Run across devices", docs/parallelism.md).
+/// Its `args` are, in order: [0] source buffer, [1] destination buffer
+/// (f32, may be the same buffer), [2] Int32 rows, [3] Int32 columns of the
+/// rank's local part; `kernel` is empty and `grid` unused.
+enum class CollectiveKind : uint8_t {
+  None,
+  /// dst[rows, cols] = sum over the group's ranks of src[rows, cols].
+  AllReduceSum,
+  /// src [rows, cols] on each rank; dst [rows, cols * group size] with
+  /// dst[r, g * cols + c] = src of the group's g-th rank [r, c].
+  AllGatherColumns,
+};
+
+/// Which ranks a collective spans. Rank r is tensor rank r % tp of expert
+/// group r / tp (ParallelLayout in models/deepseek_v2/Sharding.h).
+enum class CollectiveGroup : uint8_t {
+  /// The tp ranks of r's expert group (ranks with the same r / tp), ordered
+  /// by tensor rank.
+  Tensor,
+  /// All ranks, ordered by rank.
+  World,
+};
+
+/// "all_reduce" / "all_gather" (profiles, errors); "kernel" for None.
+const char *collectiveName(CollectiveKind kind);
+/// "tensor" / "world".
+const char *collectiveGroupName(CollectiveGroup group);
+
 struct Launch {
   /// Kernel symbol; the library exports `<kernel>_grid` (see KernelAbi.h).
+  /// Empty for a collective.
   std::string kernel;
   StepExpr grid[3] = {StepExpr::of(1), StepExpr::of(1), StepExpr::of(1)};
   std::vector<KernelArg> args;
   /// The dsv2 op it implements, for profiles and errors.
   std::string origin;
+  CollectiveKind collective = CollectiveKind::None;
+  CollectiveGroup group = CollectiveGroup::Tensor;
+
+  bool isCollective() const { return collective != CollectiveKind::None; }
 };
 
 struct StepProgram {
@@ -128,6 +162,12 @@ struct LaunchPlan {
   int64_t vocabSize = 0;
   /// Positions the cache buffers hold.
   int64_t maxContext = 0;
+  /// This plan's rank and the engine's layout (world = tp * ep); a
+  /// single-rank plan has no collective launches.
+  int32_t rank = 0;
+  int32_t tensorParallel = 1;
+  int32_t expertParallel = 1;
+  int32_t worldSize() const { return tensorParallel * expertParallel; }
 
   /// Appends a buffer and returns its index.
   int32_t addBuffer(std::string name, BufferRole role, ElementType type,

@@ -28,8 +28,14 @@ void LaunchProfile::setNote(std::string text) {
 
 void LaunchProfile::add(bool decode, const Launch &launch, double seconds) {
   std::lock_guard<std::mutex> lock(mutex);
-  std::string kind = launch.kernel.substr(0, launch.kernel.find("__")) +
-                     " <- " + launch.origin;
+  // Collectives are named by kind and group ("all_reduce.tensor"): their
+  // time is communication plus waiting for the slowest rank.
+  std::string name =
+      launch.isCollective()
+          ? std::string(collectiveName(launch.collective)) + "." +
+                collectiveGroupName(launch.group)
+          : launch.kernel.substr(0, launch.kernel.find("__"));
+  std::string kind = name + " <- " + launch.origin;
   Entry &entry = entries[{decode ? "decode" : "prefill", kind}];
   entry.seconds += seconds;
   ++entry.launches;

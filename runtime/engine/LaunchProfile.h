@@ -1,7 +1,7 @@
 //===- LaunchProfile.h - DSV2_PROFILE_LAUNCHES for every executor -*- C++ -*-===//
 //
 // DSV2_PROFILE_LAUNCHES=1: wall time per kernel kind (the instance name up to
-// its first "__") and dsv2 op, per program, summed over all steps of the
+// its first "__", or the collective and its group) and dsv2 op, per program, summed over all steps of the
 // process and printed to stderr at exit (docs/perf.md). Off by default: one
 // getenv per process, nothing timed. Shared by the CPU and CUDA executors.
 //

@@ -5,7 +5,8 @@ fixture's golden logits (standard library only).
 For every case in FIXTURE/golden/cases.json, runs one prefill and each
 --decode-split K, and requires max|logits - golden| <= tol * max|golden|
 and the same greedy (argmax) token at every position. With --engine ENGINE
-the runs are `dsv2-run ENGINE --max-new-tokens 0 --dump-logits ...`, and
+the runs are `dsv2-run ENGINE --max-new-tokens 0 --dump-logits ...` (after
+--launcher, e.g. mpirun, for a multi-rank engine), and
 --greedy-new-tokens N also generates N ids from each case's prompt
 (tokens[:prompt_len]) with `--quiet` and requires the fixture's greedy
 continuation (tokens[prompt_len:][:N]). Prints one line per run; exits 1
@@ -61,6 +62,9 @@ def main():
     parser.add_argument("--engine", help="run this engine with dsv2-run instead of dsv2c eval")
     parser.add_argument("--dsv2-run", dest="dsv2_run", default="dsv2-run")
     parser.add_argument("--greedy-new-tokens", type=int, default=0)
+    parser.add_argument("--launcher", default="",
+                        help="command line that starts dsv2-run (e.g. 'mpirun -np 2' "
+                             "for a multi-rank engine)")
     args = parser.parse_args()
 
     with open(os.path.join(args.fixture, "golden", "cases.json")) as f:
@@ -77,7 +81,8 @@ def main():
             for split in runs:
                 out = os.path.join(tmp, "logits.npy")
                 if args.engine:
-                    cmd = [args.dsv2_run, args.engine, "--max-new-tokens", "0", "--quiet",
+                    cmd = args.launcher.split() + [
+                           args.dsv2_run, args.engine, "--max-new-tokens", "0", "--quiet",
                            "--tokens", ",".join(map(str, tokens)), "--dump-logits", out]
                 else:
                     cmd = [args.dsv2c, "eval", "--model", args.fixture,
@@ -117,8 +122,9 @@ def check_greedy(args, case):
     expected = case["tokens"][case["prompt_len"]:][:args.greedy_new_tokens]
     if len(expected) < args.greedy_new_tokens:
         return 0
-    cmd = [args.dsv2_run, args.engine, "--tokens", ",".join(map(str, prompt)),
-           "--max-new-tokens", str(args.greedy_new_tokens), "--quiet"]
+    cmd = args.launcher.split() + [
+        args.dsv2_run, args.engine, "--tokens", ",".join(map(str, prompt)),
+        "--max-new-tokens", str(args.greedy_new_tokens), "--quiet"]
     result = subprocess.run(cmd, capture_output=True, text=True)
     label = f"{os.path.basename(os.path.normpath(args.fixture))}/{case['name']} " \
             f"(greedy {args.greedy_new_tokens} new tokens)"

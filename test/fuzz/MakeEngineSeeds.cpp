@@ -7,7 +7,8 @@
 //   dsv2-fuzz-make-engine-seeds OUT_DIR [ENGINE...]
 //
 // OUT_DIR/tiny.dsv2 is a hand-made plan using every buffer role and argument
-// kind; for each ENGINE (a dsv2c compile output), OUT_DIR/<name> is the same
+// kind, OUT_DIR/tiny-tp2.dsv2 the same plan as both ranks of a tp 2 engine
+// with collective launches (all-gather, all-reduce); for each ENGINE (a dsv2c compile output), OUT_DIR/<name> is the same
 // engine with its kernel image replaced by 16 bytes and without its
 // tokenizer (an opaque string to the parser). Rerun it after a change of
 // kEngineSchemaVersion, or every seed stops at the version check.
@@ -36,6 +37,34 @@ EngineDescription tinyEngine() {
   d.plan.addBuffer("scratch", BufferRole::Scratch, ElementType::F16,
                    StepExpr::tokens(4));
   return d;
+}
+
+/// Rank `rank` of a tp 2 engine: the tiny plan plus an all-gather of a
+/// scratch buffer into the logits and an all-reduce of the logits.
+LaunchPlan tinyRankPlan(int rank) {
+  LaunchPlan plan = tinyEngine().plan;
+  plan.rank = rank;
+  plan.tensorParallel = 2;
+  int32_t half = plan.addBuffer("half", BufferRole::Scratch, ElementType::F32,
+                                StepExpr::tokens(8));
+  Launch gather;
+  gather.origin = "dsv2.all_gather";
+  gather.collective = CollectiveKind::AllGatherColumns;
+  gather.group = CollectiveGroup::Tensor;
+  gather.args = {KernelArg::ofBuffer(half), KernelArg::ofBuffer(plan.logitsBuffer),
+                 KernelArg::ofInt(StepExpr::tokens()),
+                 KernelArg::ofInt(StepExpr::of(8))};
+  Launch reduce = gather;
+  reduce.origin = "dsv2.all_reduce";
+  reduce.collective = CollectiveKind::AllReduceSum;
+  reduce.group = CollectiveGroup::World;
+  reduce.args[0] = KernelArg::ofBuffer(plan.logitsBuffer);
+  reduce.args[3] = KernelArg::ofInt(StepExpr::of(16));
+  for (StepProgram *program : {&plan.prefill, &plan.decode}) {
+    program->launches.push_back(gather);
+    program->launches.push_back(reduce);
+  }
+  return plan;
 }
 
 bool writeFile(const std::string &path, const std::vector<uint8_t> &bytes) {
@@ -69,6 +98,15 @@ int main(int argc, char **argv) {
                  serializeEngine(tinyEngine(), image, buildId,
                                  "tiny.dsv2.rank0.weights",
                                  kWeightsHeaderBytes + 192, weights)))
+    return 1;
+
+  std::vector<RankProgramInfo> ranks;
+  for (int rank = 0; rank < 2; ++rank)
+    ranks.push_back({tinyRankPlan(rank),
+                     "tiny-tp2.dsv2.rank" + std::to_string(rank) + ".weights",
+                     kWeightsHeaderBytes + 192, weights});
+  if (!writeFile(outDir + "/tiny-tp2.dsv2",
+                 serializeEngine(tinyEngine(), ranks, image, buildId)))
     return 1;
 
   for (int i = 2; i < argc; ++i) {

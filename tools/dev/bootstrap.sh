@@ -19,6 +19,9 @@ DSV2_PACKAGES=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   flatbuffers-compiler libflatbuffers-dev libabsl-dev libgtest-dev
   nlohmann-json3-dev libpcre2-dev
+  # Multi-rank engines: the MPI collectives plugin and `mpirun` (dsv2-run
+  # itself never links MPI; single-rank engines do not need it).
+  libopenmpi-dev openmpi-bin
 )
 
 # Only for tools/dev/fuzz.sh and tools/dev/sanitize.sh: clang with libFuzzer

@@ -21,15 +21,21 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 absl::StatusOr<std::vector<SequenceResult>>
 generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
          int64_t eosId, GenerationStats &stats, const TokenCallback &onToken,
-         const RoundCallback &onRound) {
+         const RoundCallback &onRound, const TokenSharing &shareToken) {
   int64_t vocab = executor.getPlan().vocabSize;
   size_t batch = options.prompts.size();
   std::vector<SequenceResult> results(batch);
   std::vector<Sampler> samplers(batch, Sampler(options.sampling));
   std::vector<bool> done(batch, options.maxNewTokens == 0);
   bool stopAtEos = eosId >= 0 && !options.ignoreEos;
-  auto accept = [&](size_t s, absl::Span<const float> lastLogits) {
+  auto accept = [&](size_t s, absl::Span<const float> lastLogits) -> absl::Status {
     int32_t id = samplers[s].next(lastLogits);
+    if (shareToken) {
+      auto shared = shareToken(id);
+      if (!shared.ok())
+        return shared.status();
+      id = *shared;
+    }
     results[s].generated.push_back(id);
     onToken(static_cast<int>(s), id);
     if (stopAtEos && id == eosId) {
@@ -38,6 +44,7 @@ generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
     }
     if (static_cast<int64_t>(results[s].generated.size()) >= options.maxNewTokens)
       done[s] = true;
+    return absl::OkStatus();
   };
 
   executor.reset();
@@ -63,8 +70,11 @@ generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
       begin += size;
     }
     if (!done[s])
-      accept(s, absl::MakeConstSpan(results[s].promptLogits)
-                    .subspan((prompt.size() - 1) * vocab, vocab));
+      if (absl::Status status =
+              accept(s, absl::MakeConstSpan(results[s].promptLogits)
+                            .subspan((prompt.size() - 1) * vocab, vocab));
+          !status.ok())
+        return status;
   }
   if (batch > 0 && onRound)
     onRound();
@@ -84,7 +94,8 @@ generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
                                          logits.status().message()));
       stats.decodeSeconds += secondsSince(start);
       ++stats.decodeTokens;
-      accept(s, *logits);
+      if (absl::Status status = accept(s, *logits); !status.ok())
+        return status;
     }
     if (!any)
       break;

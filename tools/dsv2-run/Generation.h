@@ -36,11 +36,16 @@ using TokenCallback = std::function<void(int sequence, int32_t id)>;
 /// Called after each decode round (for streaming output).
 using RoundCallback = std::function<void()>;
 
+/// Multi-rank runs: replaces a sampled id by the one rank 0 sampled, so
+/// that every rank feeds the same ids (and never diverges on a tie or a
+/// last-bit difference of the logits).
+using TokenSharing = std::function<absl::StatusOr<int32_t>(int32_t id)>;
+
 /// Runs the batch; `eosId` < 0 (or options.ignoreEos) never stops early.
 absl::StatusOr<std::vector<SequenceResult>>
 generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
          int64_t eosId, GenerationStats &stats, const TokenCallback &onToken,
-         const RoundCallback &onRound);
+         const RoundCallback &onRound, const TokenSharing &shareToken = nullptr);
 
 } // namespace dsv2::run
 

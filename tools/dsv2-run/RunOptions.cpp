@@ -54,7 +54,12 @@ const Flag kFlags[] = {
     {"dump-logits", "FILE",
      "write the prompt's logits as float32 [T, vocab] .npy (as dsv2c eval "
      "does); with a batch, sequence i goes to FILE with .i before .npy"},
-    {"threads", "N", "worker threads (default: one per hardware thread)"},
+    {"threads", "N",
+     "worker threads (default: one per hardware thread; under mpirun, the "
+     "host's hardware threads divided among its ranks)"},
+    {"collective-timeout", "SECONDS",
+     "multi-rank engines: how long a collective waits for the other ranks "
+     "before the run fails (default: $DSV2_COLLECTIVE_TIMEOUT, else 60)"},
     {"quiet", nullptr,
      "print exactly one line per sequence: its generated ids, comma-separated"},
     {"no-verify-weights", nullptr,
@@ -136,7 +141,10 @@ void printHelp() {
       "\nRuns an engine compiled by `dsv2c compile`: prefills each prompt, then\n"
       "generates up to --max-new-tokens ids per sequence (greedy unless\n"
       "--temperature > 0), streaming them to stdout, and prints a summary\n"
-      "(prefill and decode tokens/s, peak memory) on stderr.\n\nOptions:\n");
+      "(prefill and decode tokens/s, peak memory) on stderr.\n"
+      "\nA multi-rank engine (dsv2c compile --tp N --ep M) runs as N x M\n"
+      "processes: mpirun -np N*M dsv2-run ENGINE ... Rank 0 prints the output;\n"
+      "every rank prints its own errors, prefixed with its rank.\n\nOptions:\n");
   for (const Flag &flag : kFlags) {
     std::string name = absl::StrCat("--", flag.name,
                                     flag.value ? absl::StrCat(" ", flag.value) : "");
@@ -226,6 +234,13 @@ absl::StatusOr<RunOptions> parseRunOptions(int argc, char **argv) {
       if (!n.ok())
         return n.status();
       options.threads = static_cast<int>(*n);
+    } else if (name == "collective-timeout") {
+      auto seconds = real(name, value, 0, 1e6);
+      if (!seconds.ok())
+        return seconds.status();
+      if (*seconds == 0)
+        return usage("--collective-timeout must be > 0");
+      options.collectiveTimeout = *seconds;
     } else if (name == "quiet") {
       options.quiet = true;
     } else if (name == "no-verify-weights") {

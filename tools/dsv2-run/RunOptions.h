@@ -46,7 +46,11 @@ struct RunOptions {
   SamplingOptions sampling;
   bool ignoreEos = false;
   std::optional<std::string> dumpLogits;
+  /// 0: one per hardware thread (shared among a host's ranks).
   int threads = 0;
+  /// Multi-rank engines: seconds a collective waits for the other ranks
+  /// (unset: DSV2_COLLECTIVE_TIMEOUT, else 60).
+  std::optional<double> collectiveTimeout;
   bool quiet = false;
   bool verifyWeights = true;
   bool info = false;

@@ -3,15 +3,19 @@
 // dsv2-run ENGINE (--tokens ... | --tokens-file FILE) [options]: loads and
 // verifies an engine written by `dsv2c compile`, generates, streams ids and
 // prints a summary. Links no LLVM/MLIR: it must run on a machine with only
-// a C++ runtime (and, for GPU engines, a driver). Errors: one line
-// "dsv2-run: error: ..." on stderr, exit 1; usage mistakes exit 2.
+// a C++ runtime (and, for GPU engines, a driver; for multi-rank engines,
+// MPI, loaded as a plugin). Errors: one line "dsv2-run: error: ..." on
+// stderr (with "rank R: " in a multi-rank run), exit 1; usage mistakes
+// exit 2.
 //
 //===----------------------------------------------------------------------===//
 
 #include "tools/dsv2-run/Generation.h"
+#include "tools/dsv2-run/RankJob.h"
 #include "tools/dsv2-run/RunOptions.h"
 #include "tools/dsv2-run/TextPrompt.h"
 
+#include "runtime/collectives/RunAgreement.h"
 #include "runtime/cpu/CpuExecutor.h"
 #include "runtime/cpu/CpuFeatures.h"
 #include "runtime/cuda/CudaExecutor.h"
@@ -29,6 +33,7 @@
 namespace {
 
 namespace rt = ::dsv2::runtime;
+using dsv2::run::RankJob;
 using dsv2::run::RunOptions;
 
 std::string mebibytes(double bytes) {
@@ -84,6 +89,14 @@ void printInfo(const rt::LoadedEngine &engine) {
               plan.buffers.size());
   std::printf("tokens:        bos %lld, eos %lld\n", (long long)d.model.bosTokenId,
               (long long)d.model.eosTokenId);
+  if (d.parallel.worldSize == 1)
+    std::printf("parallel:      single rank\n");
+  else
+    std::printf("parallel:      %s (rank r: tensor rank r %% %d of expert group "
+                "r / %d); run with mpirun -np %d; above: rank %d's program\n",
+                dsv2::run::describeLayout(d.parallel).c_str(),
+                d.parallel.tensorParallel, d.parallel.tensorParallel,
+                d.parallel.worldSize, engine.rank());
 }
 
 /// Checks the batch against the engine before any step runs, so errors name
@@ -157,7 +170,8 @@ absl::StatusOr<ExecutorKind> executorKind(const rt::EngineDescription &d,
 
 absl::StatusOr<std::unique_ptr<rt::StepExecutor>>
 createExecutor(ExecutorKind kind, const rt::LoadedEngine &engine,
-               const RunOptions &options) {
+               std::unique_ptr<rt::KernelLibrary> library,
+               const RunOptions &options, rt::Collectives *collectives) {
   const rt::EngineDescription &d = engine.description();
   int sequences = static_cast<int>(options.prompts.size());
   if (kind == ExecutorKind::Cuda) {
@@ -170,41 +184,51 @@ createExecutor(ExecutorKind kind, const rt::LoadedEngine &engine,
       return executor.status();
     return std::unique_ptr<rt::StepExecutor>(std::move(*executor));
   }
-  auto library = rt::KernelLibrary::openImage(engine.kernelImage(), options.engine);
-  if (!library.ok())
-    return library.status();
   rt::CpuExecutorOptions executorOptions;
   executorOptions.threads = options.threads;
   executorOptions.sequences = sequences;
-  auto executor = rt::CpuExecutor::create(d.plan, std::move(*library),
+  executorOptions.collectives = collectives;
+  auto executor = rt::CpuExecutor::create(d.plan, std::move(library),
                                           engine.weightAddresses(), executorOptions);
   if (!executor.ok())
     return executor.status();
   return std::unique_ptr<rt::StepExecutor>(std::move(*executor));
 }
 
-absl::Status run(RunOptions options) {
-  auto loadStart = std::chrono::steady_clock::now();
+/// Everything a rank checks and loads before the ranks agree to run: the
+/// rank's program, the host, the tokenizer, the prompts, the kernels.
+struct PreparedRank {
+  std::unique_ptr<rt::LoadedEngine> engine;
+  ExecutorKind kind = ExecutorKind::Cpu;
+  std::optional<dsv2::tokenizer::Tokenizer> tokenizer;
+  std::unique_ptr<rt::KernelLibrary> library;
+};
+
+absl::Status prepareRank(RunOptions &options, const RankJob &job,
+                         PreparedRank &prepared) {
   rt::EngineLoadOptions loadOptions;
   loadOptions.verifyWeights = options.verifyWeights;
+  loadOptions.rank = job.rank;
   auto engine = rt::LoadedEngine::open(options.engine, loadOptions);
   if (!engine.ok())
     return engine.status();
-  const rt::EngineDescription &d = (*engine)->description();
-  if (options.info) {
-    printInfo(**engine);
-    return absl::OkStatus();
-  }
+  prepared.engine = std::move(*engine);
+  const rt::EngineDescription &d = prepared.engine->description();
   auto kind = executorKind(d, options.engine);
   if (!kind.ok())
     return kind.status();
+  prepared.kind = *kind;
+  if (*kind == ExecutorKind::Cuda && job.multiRank())
+    return absl::UnimplementedError(absl::StrCat(
+        options.engine, ": a GPU engine over ", job.worldSize,
+        " ranks; multi-rank engines run on the CPU for now (NCCL is a later "
+        "step)"));
   if (*kind == ExecutorKind::Cpu)
     if (absl::Status status = rt::checkHostRuns(
             d.kernels.cpuFeatures, rt::printableText(d.kernels.cpu), options.engine);
         !status.ok())
       return status;
   // A text prompt: encoded with the engine's tokenizer, output as text.
-  std::optional<dsv2::tokenizer::Tokenizer> tokenizer;
   if (options.promptText) {
     if (d.tokenizerJson.empty())
       return absl::FailedPreconditionError(absl::StrCat(
@@ -215,16 +239,73 @@ absl::Status run(RunOptions options) {
         d.tokenizerJson, options.engine + " (its tokenizer)");
     if (!parsed.ok())
       return parsed.status();
-    tokenizer.emplace(std::move(*parsed));
+    prepared.tokenizer.emplace(std::move(*parsed));
     std::string text = options.chat
                            ? dsv2::run::chatPrompt(*options.promptText, options.system)
                            : *options.promptText;
-    options.prompts = {dsv2::run::encodePrompt(*tokenizer, text)};
+    options.prompts = {dsv2::run::encodePrompt(*prepared.tokenizer, text)};
   }
+  // Identical on every rank, and before any collective: a bad request
+  // stops all ranks at the agreement, none mid-step.
   if (absl::Status status = checkPrompts(options, d); !status.ok())
     return status;
+  if (*kind == ExecutorKind::Cpu) {
+    auto library =
+        rt::KernelLibrary::openImage(prepared.engine->kernelImage(), options.engine);
+    if (!library.ok())
+      return library.status();
+    prepared.library = std::move(*library);
+  }
+  return absl::OkStatus();
+}
 
-  auto executor = createExecutor(*kind, **engine, options);
+absl::Status run(RunOptions options, const std::string &commandLine,
+                 RankJob &job) {
+  auto loadStart = std::chrono::steady_clock::now();
+  auto identity = rt::readEngineIdentity(options.engine);
+  if (!identity.ok())
+    return identity.status();
+  if (options.info) {
+    rt::EngineLoadOptions loadOptions;
+    loadOptions.verifyWeights = options.verifyWeights;
+    auto engine = rt::LoadedEngine::open(options.engine, loadOptions);
+    if (!engine.ok())
+      return engine.status();
+    printInfo(**engine);
+    return absl::OkStatus();
+  }
+  auto joined = dsv2::run::joinRankJob(options.engine, *identity, options,
+                                       commandLine);
+  if (!joined.ok())
+    return joined.status();
+  job = std::move(*joined);
+  if (options.threads == 0)
+    options.threads = dsv2::run::defaultThreadsPerRank(job);
+
+  PreparedRank prepared;
+  absl::Status ready = prepareRank(options, job, prepared);
+  if (job.multiRank()) {
+    const rt::EngineParallelInfo &layout = identity->parallel;
+    rt::RunIdentity mine{identity->buildId, layout.worldSize,
+                         layout.tensorParallel, layout.expertParallel,
+                         ready.ok()};
+    absl::Status agreed = rt::agreeToRun(*job.collectives, mine);
+    // A problem of the whole run (other engines, another job size) is said
+    // the same way by every rank; else a rank that failed says why.
+    if (!agreed.ok() && !absl::IsAborted(agreed))
+      return agreed;
+    if (!ready.ok())
+      return ready;
+    job.running = true;
+  } else if (!ready.ok()) {
+    return ready;
+  }
+  const rt::LoadedEngine &loaded = *prepared.engine;
+  const rt::EngineDescription &d = loaded.description();
+  std::optional<dsv2::tokenizer::Tokenizer> &tokenizer = prepared.tokenizer;
+
+  auto executor = createExecutor(prepared.kind, loaded, std::move(prepared.library),
+                                 options, job.collectives.get());
   if (!executor.ok())
     return executor.status();
   double loadSeconds =
@@ -239,8 +320,9 @@ absl::Status run(RunOptions options) {
   std::optional<dsv2::tokenizer::StreamingDecoder> decoder;
   if (tokenizer)
     decoder.emplace(*tokenizer);
+  const bool printing = job.printsOutput();
   auto onToken = [&](int sequence, int32_t id) {
-    if (options.quiet)
+    if (options.quiet || !printing)
       return;
     if (decoder) {
       std::string text = decoder->add(id);
@@ -256,15 +338,25 @@ absl::Status run(RunOptions options) {
   };
   int rounds = 0;
   auto onRound = [&]() {
-    if (options.quiet || batch == 1)
+    if (options.quiet || batch == 1 || !printing)
       return;
     std::printf("round %d: %s\n", rounds++, absl::StrJoin(round, " ").c_str());
     std::fflush(stdout);
     round.assign(batch, "-");
   };
+  // Every rank feeds rank 0's ids, sampled or greedy.
+  dsv2::run::TokenSharing shareToken;
+  if (job.multiRank())
+    shareToken = [&](int32_t id) -> absl::StatusOr<int32_t> {
+      if (absl::Status status = job.collectives->broadcast(&id, 1); !status.ok())
+        return status;
+      return id;
+    };
   dsv2::run::GenerationStats stats;
   auto results = dsv2::run::generate(**executor, options, d.model.eosTokenId,
-                                      stats, onToken, onRound);
+                                      stats, onToken, onRound, shareToken);
+  if (!printing)
+    return results.status();
   if (decoder && !options.quiet) {
     std::string rest = decoder->flush();
     std::fwrite(rest.data(), 1, rest.size(), stdout);
@@ -300,6 +392,7 @@ absl::Status run(RunOptions options) {
 
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
+  const ExecutorKind *kind = &prepared.kind;
   std::string where =
       *kind == ExecutorKind::Cuda
           ? absl::StrCat(d.target, " on ",
@@ -311,8 +404,12 @@ absl::Status run(RunOptions options) {
   if (options.promptText)
     std::fprintf(stderr, "  prompt:   %zu tokens%s\n", options.prompts[0].size(),
                  options.chat ? " (DeepSeek-V2-Chat format)" : "");
+  if (job.multiRank())
+    std::fprintf(stderr, "  ranks:    %s over %s, %d threads each; rank 0's figures\n",
+                 dsv2::run::describeLayout(d.parallel).c_str(),
+                 job.collectives->describe().c_str(), options.threads);
   std::fprintf(stderr, "  load:     %.3f s (%s weights mapped%s)\n", loadSeconds,
-               mebibytes((*engine)->weightFileBytes()).c_str(),
+               mebibytes(loaded.weightFileBytes()).c_str(),
                options.verifyWeights ? ", checksums verified" : "");
   std::fprintf(stderr, "  prefill:  %lld tokens in %.4f s = %.1f tokens/s\n",
                (long long)stats.prefillTokens, stats.prefillSeconds,
@@ -347,10 +444,18 @@ int main(int argc, char **argv) {
     dsv2::run::printHelp();
     return 0;
   }
-  absl::Status status = run(*options);
+  std::vector<std::string> arguments(argv + 1, argv + argc);
+  std::string commandLine = absl::StrCat("dsv2-run ", absl::StrJoin(arguments, " "));
+  RankJob job;
+  absl::Status status = run(*options, commandLine, job);
   if (!status.ok()) {
-    std::fprintf(stderr, "dsv2-run: error: %s\n",
+    std::string rank = job.multiRank() ? absl::StrCat("rank ", job.rank, ": ") : "";
+    std::fprintf(stderr, "dsv2-run: error: %s%s\n", rank.c_str(),
                  std::string(status.message()).c_str());
+    std::fflush(stderr);
+    // The other ranks may be waiting in a collective for this one.
+    if (job.running)
+      job.collectives->abortAll(1);
     return 1;
   }
   return 0;

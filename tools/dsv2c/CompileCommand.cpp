@@ -13,10 +13,12 @@
 #include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
 #include "tools/dsv2c/ProgressBar.h"
+#include "tools/dsv2c/RankModules.h"
 #include "tools/dsv2c/TokenizerSource.h"
 #include "tools/dsv2c/WeightPacking.h"
 
 #include "models/deepseek_v2/ModelConfig.h"
+#include "models/deepseek_v2/Sharding.h"
 #include "runtime/engine/EngineWriter.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -96,6 +98,13 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                      "model's max_position_embeddings, at most 4096)"});
   options.push_back({"max-batch", "N",
                      "sequences one dsv2-run may hold at once (default 8)"});
+  options.push_back({"tp", "N",
+                     "tensor-parallel ranks: attention heads, MLPs and the "
+                     "vocabulary split N ways (default 1; docs/parallelism.md)"});
+  options.push_back({"ep", "M",
+                     "expert-parallel groups: routed experts split M ways "
+                     "(default 1); the engine spans tp x ep ranks, run with "
+                     "mpirun -np tp*ep dsv2-run"});
   for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
     options.push_back(option);
   options.push_back({"o", "ENGINE",
@@ -136,6 +145,21 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   auto maxContext = cl.getInteger("max-context");
   if (!maxContext)
     return maxContext.takeError();
+  auto tp = cl.getInteger("tp");
+  if (!tp)
+    return tp.takeError();
+  auto ep = cl.getInteger("ep");
+  if (!ep)
+    return ep.takeError();
+  dsv2::model::ParallelLayout layout{tp->value_or(1), ep->value_or(1)};
+  if (layout.tp < 1)
+    return cl.valueError("tp", "must be at least 1");
+  if (layout.ep < 1)
+    return cl.valueError("ep", "must be at least 1");
+  if (layout.world() > 1 && gpuTarget)
+    return cl.valueError("tp", "multi-rank engines run on CPU ranks for now "
+                               "(--target cpu); the NCCL executor is not "
+                               "built yet");
 
   Clock::time_point totalStart = Clock::now(), start = totalStart;
   auto source = loadModelSource(cl, /*needWeights=*/true);
@@ -150,6 +174,11 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                                        "max_position_embeddings ({1})",
                                        context, config.maxPositionEmbeddings)
                              .str());
+  if (absl::Status status = dsv2::model::validateParallelLayout(config, layout);
+      !status.ok())
+    return makeError("dsv2c compile: --tp " + std::to_string(layout.tp) +
+                     " --ep " + std::to_string(layout.ep) + ": " +
+                     std::string(status.message()));
   auto tokenizer = loadTokenizerSource(cl, config);
   if (!tokenizer)
     return tokenizer.takeError();
@@ -157,7 +186,8 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
 
   // Opened first, so that an unwritable output fails before minutes of
   // code generation.
-  auto writer = rt::EngineWriter::create(*output);
+  auto writer =
+      rt::EngineWriter::create(*output, static_cast<int>(layout.world()));
   if (!writer.ok())
     return makeError(std::string(writer.status().message()));
   RemoveOnSignal cleanup((*writer)->temporaryPaths());
@@ -187,7 +217,17 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     llvm::errs() << llvm::formatv(
         "dsv2c compile: {0}: generating CPU kernels for '{1}'...\n",
         source->description, engineOptions.cpu);
-    compiled = compileCpuKernels(**module, engineOptions);
+    if (layout.world() == 1) {
+      compiled = compileCpuKernels(**module, engineOptions);
+    } else {
+      auto ranks = shardIntoRanks(**module, layout.tp, layout.ep);
+      if (!ranks)
+        return ranks.takeError();
+      std::vector<mlir::ModuleOp> rankModules;
+      for (auto &rank : *ranks)
+        rankModules.push_back(*rank);
+      compiled = compileCpuKernels(rankModules, engineOptions);
+    }
   }
   if (!compiled)
     return compiled.takeError();
@@ -195,25 +235,31 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   start = Clock::now();
   const rt::LaunchPlan &plan = compiled->plan;
   uint64_t totalBytes = 0;
-  for (const rt::BufferSpec &spec : plan.buffers)
-    if (spec.role == rt::BufferRole::Weight && spec.constantData.empty())
-      totalBytes += spec.elements.evaluate(0, 0) * rt::elementBytes(spec.type);
+  for (const rt::LaunchPlan &rankPlan : compiled->rankPlans)
+    for (const rt::BufferSpec &spec : rankPlan.buffers)
+      if (spec.role == rt::BufferRole::Weight && spec.constantData.empty())
+        totalBytes +=
+            spec.elements.evaluate(0, 0) * rt::elementBytes(spec.type);
   ProgressBar progress("packing weights", totalBytes, llvm::errs());
   std::vector<uint8_t> bytes;
-  for (size_t i = 0; i < plan.buffers.size(); ++i) {
-    const rt::BufferSpec &spec = plan.buffers[i];
-    if (spec.role != rt::BufferRole::Weight || !spec.constantData.empty())
-      continue;
-    bytes.assign(spec.elements.evaluate(0, 0) * rt::elementBytes(spec.type), 0);
-    if (absl::Status status = packWeight(*source->weights, spec, bytes.data());
-        !status.ok())
-      return makeError("packing weight " + spec.name + ": " +
-                       std::string(status.message()));
-    if (absl::Status status =
-            (*writer)->addWeight(static_cast<int32_t>(i), spec.name, bytes);
-        !status.ok())
-      return makeError(std::string(status.message()));
-    progress.advance(bytes.size());
+  for (const rt::LaunchPlan &rankPlan : compiled->rankPlans) {
+    for (size_t i = 0; i < rankPlan.buffers.size(); ++i) {
+      const rt::BufferSpec &spec = rankPlan.buffers[i];
+      if (spec.role != rt::BufferRole::Weight || !spec.constantData.empty())
+        continue;
+      bytes.assign(spec.elements.evaluate(0, 0) * rt::elementBytes(spec.type),
+                   0);
+      if (absl::Status status =
+              packWeight(*source->weights, spec, bytes.data());
+          !status.ok())
+        return makeError("packing weight " + spec.name + ": " +
+                         std::string(status.message()));
+      if (absl::Status status = (*writer)->addWeight(
+              rankPlan.rank, static_cast<int32_t>(i), spec.name, bytes);
+          !status.ok())
+        return makeError(std::string(status.message()));
+      progress.advance(bytes.size());
+    }
   }
   progress.finish();
   double packSeconds = secondsSince(start);
@@ -239,17 +285,23 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   description.kernels = compiled->module;
   description.plan = plan;
   description.tokenizerJson = tokenizer->json;
-  if (absl::Status status = (*writer)->commit(description, compiled->image);
+  if (absl::Status status = (*writer)->commit(description, compiled->rankPlans,
+                                              compiled->image);
       !status.ok())
     return makeError(std::string(status.message()));
   double writeSeconds = secondsSince(start);
 
   const rt::EngineKvCacheInfo &cache = description.kvCache;
   llvm::errs() << llvm::formatv(
-      "dsv2c compile: {0} -> {1} (target {2}, {3} weights, {4} kernels)\n",
+      "dsv2c compile: {0} -> {1} (target {2}, {3} weights, {4} kernels{5})\n",
       source->description, *output,
       gpuTarget ? gpuTarget->name() : "cpu '" + compiled->module.cpu + "'",
-      description.model.weightDtype, compiled->module.kernels.size());
+      description.model.weightDtype, compiled->module.kernels.size(),
+      layout.world() > 1
+          ? llvm::formatv(", {0} ranks: tp {1} x ep {2}", layout.world(),
+                          layout.tp, layout.ep)
+                .str()
+          : std::string());
   llvm::errs() << llvm::formatv("  load model        {0,8:f3} s\n", loadSeconds);
   llvm::errs() << llvm::formatv("  graph + passes    {0,8:f3} s\n", pipelineSeconds);
   llvm::errs() << llvm::formatv("  kernel formation  {0,8:f3} s\n",

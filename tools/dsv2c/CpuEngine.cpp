@@ -12,11 +12,13 @@
 #include "runtime/cpu/CpuFeatures.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <chrono>
+#include <optional>
 
 namespace dsv2::tools {
 
@@ -73,11 +75,33 @@ formEngineKernels(mlir::ModuleOp module, int64_t maxContext, bool gpuTiles,
 
 llvm::Expected<CompiledCpuKernels>
 compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options) {
+  return compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp>(module), options);
+}
+
+llvm::Expected<CompiledCpuKernels>
+compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
+                  const CpuEngineOptions &options) {
   CompiledCpuKernels compiled;
-  auto formed = formEngineKernels(module, options.maxContext,
-                                  /*gpuTiles=*/false, compiled.formationSeconds);
-  if (!formed)
-    return formed.takeError();
+  std::optional<mlir::dsv2::FormedKernels> formed;
+  for (mlir::ModuleOp module : rankModules) {
+    double seconds = 0;
+    auto rank = formEngineKernels(module, options.maxContext,
+                                  /*gpuTiles=*/false, seconds);
+    if (!rank)
+      return rank.takeError();
+    compiled.formationSeconds += seconds;
+    compiled.rankPlans.push_back(rank->plan);
+    if (!formed) {
+      formed = std::move(*rank);
+      continue;
+    }
+    // Kernels of this rank that earlier ranks did not need.
+    mlir::SymbolTable kernels(*formed->kernels);
+    for (auto kernel : llvm::make_early_inc_range(
+             rank->kernels->getOps<mlir::func::FuncOp>()))
+      if (!kernels.lookup(kernel.getSymName()))
+        kernels.insert(kernel->clone());
+  }
 
   auto start = std::chrono::steady_clock::now();
   mlir::dsv2::cpu::CpuTargetOptions target;
@@ -99,7 +123,7 @@ compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options) {
   compiled.codegenSeconds = secondsSince(start);
 
   compiled.image = std::move(*image);
-  compiled.plan = std::move(formed->plan);
+  compiled.plan = compiled.rankPlans.front();
   compiled.module.target = "cpu";
   compiled.module.format = "elf-shared-object";
   compiled.module.cpu = described->cpu;

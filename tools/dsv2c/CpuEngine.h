@@ -30,7 +30,10 @@ struct CpuEngineOptions {
 };
 
 struct CompiledCpuKernels {
+  /// Rank 0's plan (the only one of a single-rank engine).
   dsv2::runtime::LaunchPlan plan;
+  /// Every rank's plan, in rank order (plan is rankPlans[0]).
+  std::vector<dsv2::runtime::LaunchPlan> rankPlans;
   /// The kernels' shared library (ELF), as bytes.
   std::vector<uint8_t> image;
   dsv2::runtime::KernelModuleInfo module;
@@ -54,6 +57,14 @@ formEngineKernels(mlir::ModuleOp module, int64_t maxContext, bool gpuTiles,
 /// stage that failed.
 llvm::Expected<CompiledCpuKernels>
 compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options);
+
+/// The same for the ranks of a parallel engine (dsv2-shard's modules, in
+/// rank order): one plan per rank, one library with every rank's kernels
+/// (instances are named by all their parameters, so equal names are equal
+/// kernels and each is generated once).
+llvm::Expected<CompiledCpuKernels>
+compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
+                  const CpuEngineOptions &options);
 
 /// Builds an in-memory CPU executor for the optimized `module` with the
 /// weights of `source`.

@@ -11,6 +11,7 @@
 #include "tools/dsv2c/CpuEngine.h"
 #include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
+#include "tools/dsv2c/ShardedReference.h"
 
 #include "dialect/dsv2/interpreter/ReferenceInterpreter.h"
 #include "models/deepseek_v2/GraphBuilder.h"
@@ -85,6 +86,13 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                      "reference: the reference interpreter (default); cpu: "
                      "compile the step into CPU kernels and run those"});
   options.push_back({"threads", "N", "CPU engine worker threads (default: all)"});
+  options.push_back({"tp", "N",
+                     "with --engine reference: shard the step for N "
+                     "tensor-parallel ranks (dsv2-shard) and run every rank "
+                     "on its own thread (default 1)"});
+  options.push_back({"ep", "M",
+                     "with --engine reference: ... and M expert-parallel "
+                     "groups (default 1)"});
   options.push_back({"timings", "",
                      "print on stderr the engine build time, the prefill "
                      "step's and the decode steps' seconds and tokens/s"});
@@ -153,6 +161,23 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   if (!threads)
     return threads.takeError();
 
+  auto tp = cl.getInteger("tp");
+  if (!tp)
+    return tp.takeError();
+  auto ep = cl.getInteger("ep");
+  if (!ep)
+    return ep.takeError();
+  int64_t tpRanks = tp->value_or(1), epGroups = ep->value_or(1);
+  if (tpRanks < 1)
+    return cl.valueError("tp", "must be at least 1");
+  if (epGroups < 1)
+    return cl.valueError("ep", "must be at least 1");
+  bool sharded = tpRanks * epGroups > 1;
+  if (sharded && engine != "reference")
+    return cl.valueError("tp", "--tp/--ep need --engine reference (a "
+                               "multi-rank CPU engine runs under mpirun: "
+                               "dsv2c compile --tp/--ep, then dsv2-run)");
+
   double pipelineSeconds = seconds(pipelineStart, Clock::now());
   // Engine setup: interpreter construction, or kernel compilation.
   Clock::time_point buildStart = Clock::now();
@@ -163,8 +188,19 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   std::unique_ptr<mlir::dsv2::ReferenceInterpreter> interpreter;
   mlir::dsv2::ReferenceKvCache cache;
   std::unique_ptr<dsv2::runtime::CpuExecutor> executor;
+  std::unique_ptr<ShardedReference> shardedReference;
   int64_t vocab = source->config.vocabSize;
-  if (engine == "reference") {
+  if (sharded) {
+    auto built = ShardedReference::create(**module, tpRanks, epGroups,
+                                          *source->weights,
+                                          source->config.maxPositionEmbeddings);
+    if (!built)
+      return built.takeError();
+    shardedReference = std::move(*built);
+    runStep = [&](llvm::ArrayRef<int32_t> stepTokens) {
+      return shardedReference->step(stepTokens);
+    };
+  } else if (engine == "reference") {
     interpreter =
         std::make_unique<mlir::dsv2::ReferenceInterpreter>(step, *source->weights);
     interpreter->setMaxPositions(source->config.maxPositionEmbeddings);
@@ -226,13 +262,19 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
     if (!status.ok())
       return makeError(std::string(status.message()));
   }
-  llvm::errs() << llvm::formatv("dsv2c eval: {0}, {5} engine, {1} tokens in "
-                                "{2} step(s), logits [{1}, {3}]{4}\n",
+  llvm::errs() << llvm::formatv("dsv2c eval: {0}, {5} engine{6}, {1} tokens "
+                                "in {2} step(s), logits [{1}, {3}]{4}\n",
                                 source->description, count, steps, vocab,
                                 cl.has("dump-logits")
                                     ? " -> " + *cl.get("dump-logits")
                                     : std::string(),
-                                engine);
+                                engine,
+                                sharded ? llvm::formatv(" on {0} ranks (tp {1} "
+                                                        "x ep {2})",
+                                                        tpRanks * epGroups,
+                                                        tpRanks, epGroups)
+                                              .str()
+                                        : std::string());
   if (cl.has("timings")) {
     int64_t decodeSteps = steps - 1;
     llvm::errs() << llvm::formatv("dsv2c eval timings ({0} engine):\n", engine);

@@ -98,6 +98,7 @@ compileGpuKernels(mlir::ModuleOp module, const GpuEngineOptions &options) {
   }
   compiled.codegenSeconds = secondsSince(start);
   compiled.plan = std::move(formed->plan);
+  compiled.rankPlans = {compiled.plan};
   return compiled;
 }
 

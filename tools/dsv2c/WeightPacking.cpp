@@ -33,35 +33,43 @@ void store(const std::vector<float> &values, rt::ElementType type,
     out[i] = rt::float32ToBf16(values[i]);
 }
 
-/// Reads a tensor as f32.
+/// Reads a tensor, or the slice a reference names (WeightReference.h), as
+/// f32.
 absl::Status readFloat(mlir::dsv2::WeightProvider &weights,
-                       llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                       llvm::StringRef reference, llvm::ArrayRef<int64_t> shape,
                        float *out) {
-  if (llvm::Error error = weights.read(name, shape, out))
+  auto parsed = mlir::dsv2::WeightReference::parse(reference);
+  if (!parsed)
+    return toStatus(parsed.takeError());
+  if (llvm::Error error =
+          mlir::dsv2::readWeightReference(weights, *parsed, shape, out))
     return toStatus(std::move(error));
   return absl::OkStatus();
 }
 
-/// Packs the routed experts of a "{e}" name stacked along dimension 0, one
-/// expert at a time (a V2 layer's stacked experts are gigabytes in f32).
+/// Packs the routed experts of a "{e}" reference stacked along dimension 0,
+/// one expert at a time (a V2 layer's stacked experts are gigabytes in f32).
 absl::Status packStacked(mlir::dsv2::WeightProvider &weights,
-                         llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
-                         rt::ElementType type, void *destination) {
-  size_t stacked = name.find("{e}");
-  if (stacked == llvm::StringRef::npos)
-    return absl::InvalidArgumentError("stacked weight " + name.str() +
+                         llvm::StringRef reference,
+                         llvm::ArrayRef<int64_t> shape, rt::ElementType type,
+                         void *destination) {
+  auto parsed = mlir::dsv2::WeightReference::parse(reference);
+  if (!parsed)
+    return toStatus(parsed.takeError());
+  if (!parsed->isStacked())
+    return absl::InvalidArgumentError("stacked weight " + reference.str() +
                                       " has no {e} in its name");
   int64_t perExpert = std::accumulate(shape.begin() + 1, shape.end(),
                                       int64_t{1}, std::multiplies<int64_t>());
   std::vector<float> expert(static_cast<size_t>(perExpert));
   for (int64_t e = 0; e < shape[0]; ++e) {
-    std::string expertName =
-        (name.take_front(stacked) + llvm::Twine(e) + name.drop_front(stacked + 3))
-            .str();
-    if (absl::Status status =
-            readFloat(weights, expertName, shape.drop_front(), expert.data());
-        !status.ok())
-      return status;
+    // One expert of the stack: the same slice of checkpoint expert F + e.
+    mlir::dsv2::WeightReference one = *parsed;
+    one.name = parsed->expertName(e);
+    one.firstExpert = 0;
+    if (llvm::Error error = mlir::dsv2::readWeightReference(
+            weights, one, shape.drop_front(), expert.data()))
+      return toStatus(std::move(error));
     store(expert, type, destination, e * perExpert);
   }
   return absl::OkStatus();

@@ -111,6 +111,8 @@ struct ReferenceInterpreter::Impl {
         .Case<MoeGateOp>([&](auto op) { return runMoeGate(op); })
         .Case<MoeExpertsOp>([&](auto op) { return runMoeExperts(op); })
         .Case<MoeFusedOp>([&](auto op) { return runMoeFused(op); })
+        .Case<AllReduceOp>([&](auto op) { return runAllReduce(op); })
+        .Case<AllGatherOp>([&](auto op) { return runAllGather(op); })
         .Default([&](Operation *op) {
           return interpreterError(op, "op is not supported by the reference "
                                       "interpreter");
@@ -119,7 +121,7 @@ struct ReferenceInterpreter::Impl {
 
   llvm::Error runWeight(WeightOp op) {
     auto type = cast<RankedTensorType>(op.getResult().getType());
-    auto data = interp.loadWeight(op.getName(), type.getShape());
+    auto data = interp.loadWeight(op.getReference(), type.getShape());
     if (!data)
       return data.takeError();
     RuntimeValue value;
@@ -334,10 +336,50 @@ struct ReferenceInterpreter::Impl {
     return params;
   }
 
+  /// The collectives of a rank's module (see setCollectives).
+  llvm::Expected<ReferenceCollectives *> collectivesFor(Operation *op) {
+    if (!interp.collectives)
+      return interpreterError(
+          op, "this module was sharded over ranks (dsv2-shard); run every "
+              "rank with ReferenceInterpreter::setCollectives");
+    return interp.collectives;
+  }
+
+  llvm::Error runAllReduce(AllReduceOp op) {
+    auto collectives = collectivesFor(op);
+    if (!collectives)
+      return collectives.takeError();
+    const RuntimeValue &x = get(op.getInput());
+    RuntimeValue out = makeActivation(x.shape);
+    std::vector<float> &sum = *out.ownedFloats;
+    std::copy(x.floats, x.floats + x.numElements(), sum.begin());
+    if (llvm::Error failed = (*collectives)->allReduceSum(sum, op.getGroup()))
+      return interpreterError(op, llvm::toString(std::move(failed)));
+    values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+
+  llvm::Error runAllGather(AllGatherOp op) {
+    auto collectives = collectivesFor(op);
+    if (!collectives)
+      return collectives.takeError();
+    const RuntimeValue &x = get(op.getInput());
+    int64_t rows = x.rows(), columns = x.shape.back();
+    std::vector<float> local(x.floats, x.floats + x.numElements());
+    RuntimeValue out = makeActivation({rows, columns * op.getParts()});
+    if (llvm::Error failed = (*collectives)->allGatherColumns(
+            local, rows, columns, op.getGroup(), *out.ownedFloats))
+      return interpreterError(op, llvm::toString(std::move(failed)));
+    values[op.getResult()] = std::move(out);
+    return llvm::Error::success();
+  }
+
   llvm::Error runMoeFused(MoeFusedOp op) {
     const RuntimeValue &x = get(op.getInput());
     const RuntimeValue &gateProj = get(op.getGateProj());
-    int64_t experts = gateProj.shape[0], inter = gateProj.shape[1];
+    // The router scores all experts; the op may hold a range of them.
+    int64_t experts = get(op.getGateWeight()).shape[0];
+    int64_t localExperts = gateProj.shape[0], inter = gateProj.shape[1];
     ref::ExpertWeights shared;
     int64_t sharedInter = 0;
     if (op.getSharedGateProj()) {
@@ -351,7 +393,8 @@ struct ReferenceInterpreter::Impl {
                   get(op.getGateWeight()).floats, gateParams(op, experts),
                   gateProj.floats, get(op.getUpProj()).floats,
                   get(op.getDownProj()).floats, sharedInter ? &shared : nullptr,
-                  sharedInter, op.getBlockSize(), mutableData(out));
+                  sharedInter, op.getBlockSize(), mutableData(out),
+                  op.getFirstExpert().value_or(0), localExperts);
     values[op.getResult()] = std::move(out);
     return llvm::Error::success();
   }
@@ -418,32 +461,20 @@ ReferenceInterpreter::ReferenceInterpreter(func::FuncOp step,
 ReferenceInterpreter::~ReferenceInterpreter() = default;
 
 llvm::Expected<const std::vector<float> *>
-ReferenceInterpreter::loadWeight(llvm::StringRef name,
+ReferenceInterpreter::loadWeight(const WeightReference &reference,
                                  llvm::ArrayRef<int64_t> shape) {
-  auto it = weightCache.find(name);
+  std::string key = reference.str();
+  auto it = weightCache.find(key);
   if (it != weightCache.end())
     return it->second.get();
   int64_t count = std::accumulate(shape.begin(), shape.end(), int64_t{1},
                                   std::multiplies<int64_t>());
   auto data = std::make_unique<std::vector<float>>(count);
-  size_t stacked = name.find("{e}");
-  if (stacked == llvm::StringRef::npos) {
-    if (llvm::Error error = weights.read(name, shape, data->data()))
-      return std::move(error);
-  } else {
-    // Experts stacked along dimension 0: read each expert into its slice.
-    int64_t perExpert = count / shape[0];
-    for (int64_t e = 0; e < shape[0]; ++e) {
-      std::string expertName = (name.take_front(stacked) + llvm::Twine(e) +
-                                name.drop_front(stacked + 3))
-                                   .str();
-      if (llvm::Error error = weights.read(expertName, shape.drop_front(),
-                                           data->data() + e * perExpert))
-        return std::move(error);
-    }
-  }
+  if (llvm::Error error =
+          readWeightReference(weights, reference, shape, data->data()))
+    return std::move(error);
   const std::vector<float> *result = data.get();
-  weightCache[name] = std::move(data);
+  weightCache[key] = std::move(data);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #ifndef DIALECT_DSV2_INTERPRETER_REFERENCEINTERPRETER_H
 #define DIALECT_DSV2_INTERPRETER_REFERENCEINTERPRETER_H
 
+#include "dialect/dsv2/Dsv2Dialect.h"
 #include "dialect/dsv2/interpreter/WeightProvider.h"
 #include "dialect/dsv2/reference/MlaAttention.h"
 
@@ -37,6 +38,22 @@ struct StepLogits {
   std::vector<float> values;
 };
 
+/// How the ranks of a sharded module (dsv2-shard) exchange values when the
+/// interpreter runs them; a test runs each rank on its own thread.
+class ReferenceCollectives {
+public:
+  virtual ~ReferenceCollectives() = default;
+  /// Sums `values` over the ranks of `group`, in place.
+  virtual llvm::Error allReduceSum(std::vector<float> &values,
+                                   CollectiveGroup group) = 0;
+  /// `local` [rows, columns] of each rank of `group` -> `gathered` [rows,
+  /// parts * columns] (already sized), rank g's columns at g * columns.
+  virtual llvm::Error allGatherColumns(const std::vector<float> &local,
+                                       int64_t rows, int64_t columns,
+                                       CollectiveGroup group,
+                                       std::vector<float> &gathered) = 0;
+};
+
 class ReferenceInterpreter {
 public:
   /// `step` must be a verified `func.func @step(tokens, start, cache) ->
@@ -53,19 +70,25 @@ public:
   /// Rejects steps that would run past this many positions (0: no limit).
   void setMaxPositions(int64_t maxPositions) { this->maxPositions = maxPositions; }
 
+  /// The exchange for dsv2.all_reduce / dsv2.all_gather (not owned).
+  void setCollectives(ReferenceCollectives *collectives) {
+    this->collectives = collectives;
+  }
+
   /// The vocabulary size, from the logits type.
   int64_t getVocabSize() const { return vocabSize; }
 
 private:
   struct Impl;
-  llvm::Expected<const std::vector<float> *> loadWeight(llvm::StringRef name,
-                                                        llvm::ArrayRef<int64_t> shape);
+  llvm::Expected<const std::vector<float> *>
+  loadWeight(const WeightReference &reference, llvm::ArrayRef<int64_t> shape);
 
   func::FuncOp step;
   WeightProvider &weights;
   llvm::StringMap<std::unique_ptr<std::vector<float>>> weightCache;
   int64_t vocabSize = 0;
   int64_t maxPositions = 0;
+  ReferenceCollectives *collectives = nullptr;
   friend struct Impl;
 };
 

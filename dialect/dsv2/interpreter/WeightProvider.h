@@ -8,6 +8,8 @@
 #ifndef DIALECT_DSV2_INTERPRETER_WEIGHTPROVIDER_H
 #define DIALECT_DSV2_INTERPRETER_WEIGHTPROVIDER_H
 
+#include "dialect/dsv2/WeightReference.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -27,6 +29,15 @@ public:
   virtual llvm::Error read(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                            float *destination) = 0;
 };
+
+/// Reads what `reference` names (dialect/dsv2/WeightReference.h) into
+/// `destination` as fp32: a tensor, a slice of one, or stacked experts (of
+/// slices); `shape` is the result's shape (the slice's, experts first).
+/// Slices read the whole checkpoint tensor once and keep their part.
+llvm::Error readWeightReference(WeightProvider &weights,
+                                const WeightReference &reference,
+                                llvm::ArrayRef<int64_t> shape,
+                                float *destination);
 
 } // namespace mlir::dsv2
 

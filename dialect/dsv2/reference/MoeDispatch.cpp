@@ -57,8 +57,11 @@ void moeFused(const float *x, int64_t tokens, int64_t hidden, int64_t inter,
               const float *gateWeight, const MoeGateParams &params,
               const float *gateProj, const float *upProj, const float *downProj,
               const ExpertWeights *shared, int64_t sharedInter,
-              int64_t blockSize, float *out) {
+              int64_t blockSize, float *out, int64_t firstExpert,
+              int64_t localExperts) {
   const int64_t experts = params.experts, topK = params.topK;
+  if (localExperts < 0)
+    localExperts = experts - firstExpert;
 
   // 1. Route.
   std::vector<float> topWeights(static_cast<size_t>(tokens * topK));
@@ -84,14 +87,16 @@ void moeFused(const float *x, int64_t tokens, int64_t hidden, int64_t inter,
   std::vector<float> expertOut(static_cast<size_t>(plan.paddedRows * hidden),
                                0.0f);
   const int64_t projSize = inter * hidden;
-  for (int64_t e = 0; e < experts; ++e) {
+  // Experts held elsewhere (expert parallelism) leave their rows at 0.
+  for (int64_t e = firstExpert; e < firstExpert + localExperts; ++e) {
     int64_t rows = plan.expertRows[static_cast<size_t>(e)];
     if (rows == 0)
       continue;
     int64_t begin = plan.expertOffsets[static_cast<size_t>(e)];
-    mlp(dispatched.data() + begin * hidden, gateProj + e * projSize,
-        upProj + e * projSize, downProj + e * projSize, rows, hidden, inter,
-        expertOut.data() + begin * hidden);
+    int64_t local = e - firstExpert;
+    mlp(dispatched.data() + begin * hidden, gateProj + local * projSize,
+        upProj + local * projSize, downProj + local * projSize, rows, hidden,
+        inter, expertOut.data() + begin * hidden);
   }
 
   // 4. Combine in expert order, then row order (double accumulation).

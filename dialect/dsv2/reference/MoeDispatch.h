@@ -52,13 +52,19 @@ MoeDispatchPlan planMoeDispatch(const float *topWeights,
 /// [E, hidden] with E = params.experts; the routed expert weights are stacked:
 /// `gateProj` and `upProj` [E, inter, hidden], `downProj` [E, hidden, inter].
 /// `shared` has intermediate width `sharedInter`.
+///
+/// Expert parallelism: with `localExperts` >= 0 the stacked weights hold
+/// only experts [firstExpert, firstExpert + localExperts) of the router's E;
+/// pairs routed to other experts contribute nothing (another rank adds
+/// them).
 void moeFused(const float *x, int64_t tokens, int64_t hidden, int64_t inter,
               const float *gateWeight, const MoeGateParams &params,
               const float *gateProj /*[E,inter,hidden]*/,
               const float *upProj /*[E,inter,hidden]*/,
               const float *downProj /*[E,hidden,inter]*/,
               const ExpertWeights *shared, int64_t sharedInter,
-              int64_t blockSize, float *out);
+              int64_t blockSize, float *out, int64_t firstExpert = 0,
+              int64_t localExperts = -1);
 
 } // namespace dsv2::reference
 

@@ -47,7 +47,9 @@ mlir::dsv2::KernelParams routeParams(const ref::MoeGateParams &p) {
           {"TG", std::to_string(p.topkGroup)},
           {"GREEDY", p.method == ref::TopkMethod::Greedy ? "1" : "0"},
           {"NORM", p.normTopkProb ? "1" : "0"},
-          {"SCALE", floatText(p.routedScalingFactor)}};
+          {"SCALE", floatText(p.routedScalingFactor)},
+          {"FIRST", "0"},
+          {"LOCAL", std::to_string(p.experts)}};
 }
 
 mlir::dsv2::KernelParams planParams(int64_t e, int64_t k) {

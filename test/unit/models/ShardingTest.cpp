@@ -16,8 +16,9 @@ ModelConfig preset(const char *name) {
 }
 
 TEST(Sharding, EveryShardedElementIsOnExactlyOneRankPerTensorGroup) {
-  // Summed over ranks, a split tensor appears once per expert group, an
-  // expert-owned one exactly once, a replicated one on every rank.
+  // Summed over ranks, a tensor split over tp appears once per expert group,
+  // one split over all ranks (shared experts) or owned by an expert group
+  // exactly once, a replicated one on every rank.
   ModelConfig config = preset("deepseek-v2-lite");
   for (ParallelLayout layout : {ParallelLayout{2, 1}, ParallelLayout{1, 2},
                                 ParallelLayout{2, 2}, ParallelLayout{4, 8}}) {
@@ -28,9 +29,9 @@ TEST(Sharding, EveryShardedElementIsOnExactlyOneRankPerTensorGroup) {
       int64_t sum = 0;
       for (int64_t rank = 0; rank < layout.world(); ++rank)
         sum += elementsOnRank(tensor, placement, layout, rank);
-      int64_t copies = placement.expertGroup >= 0 ? 1 : layout.ep;
-      if (placement.split == Split::Replicated)
-        copies = placement.expertGroup >= 0 ? layout.tp : layout.world();
+      int64_t holders =
+          placement.expertGroup >= 0 ? layout.tp : layout.world();
+      int64_t copies = holders / placement.parts;
       EXPECT_EQ(sum, tensor.numElements() * copies) << tensor.name;
     }
   }
@@ -73,6 +74,13 @@ TEST(Sharding, PlacementFollowsTheLayers) {
   EXPECT_EQ(first.expertGroup, 0);
   EXPECT_EQ(last.expertGroup, 1);
   EXPECT_EQ(last.split, Split::Columns);
+  EXPECT_EQ(last.parts, 2);
+  // Shared experts over all four ranks, owned by no expert group.
+  TensorPlacement shared =
+      find("model.layers.1.mlp.shared_experts.down_proj.weight");
+  EXPECT_EQ(shared.split, Split::Columns);
+  EXPECT_EQ(shared.parts, 4);
+  EXPECT_EQ(shared.expertGroup, -1);
   EXPECT_EQ(find("lm_head.weight").split, Split::Rows);
   EXPECT_EQ(find("model.embed_tokens.weight").split, Split::Replicated);
 }
