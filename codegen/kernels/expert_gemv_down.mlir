@@ -84,7 +84,11 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
     %hRow = tile.addptr %h, %hBase : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
     %hPtrs = tile.addptr %hRow, %rk : !tile.ptr<f32>, tensor<{{BK}}xi32> -> tensor<{{BK}}x!tile.ptr<f32>>
 
-    %main = scf.for %k = %c0 to %kMain step %cBK
+    // A slot routed to another rank (index -1, weight 0) reads no weights.
+    %isHere = arith.cmpi sge, %eRaw, %c0 : i32
+    %kMainHere = arith.select %isHere, %kMain, %c0 : i32
+    %kEnd = arith.select %isHere, %cI, %c0 : i32
+    %main = scf.for %k = %c0 to %kMainHere step %cBK
         iter_args(%a = %acc0) -> (tensor<{{BN}}x{{BK}}xf32>) : i32 {
       %kX = tile.splat %k : i32 -> tensor<{{BK}}xi32>
       %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
@@ -100,7 +104,7 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
       %a2 = arith.addf %a, %prod : tensor<{{BN}}x{{BK}}xf32>
       scf.yield %a2 : tensor<{{BN}}x{{BK}}xf32>
     }
-    %acc = scf.for %k = %kMain to %cI step %cBK
+    %acc = scf.for %k = %kMainHere to %kEnd step %cBK
         iter_args(%a = %main) -> (tensor<{{BN}}x{{BK}}xf32>) : i32 {
       %kLeft = arith.subi %cI, %k : i32
       %kLeftV = tile.splat %kLeft : i32 -> tensor<{{BK}}xi32>

@@ -38,7 +38,7 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
   %n0 = arith.muli %pn, %cBN : i32
 
   // The expert of (t, slot), clamped into [0, E) so a bad index cannot
-  // read outside the weights.
+  // read outside the weights (-1: held by another rank, see moe_route).
   %tK = arith.muli %t, %cK : i32
   %pair = arith.addi %tK, %slot : i32
   %ip = tile.addptr %indices, %pair : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
@@ -85,7 +85,12 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
   %xPtrs = tile.addptr %xBlock, %rk : !tile.ptr<f32>, tensor<{{BK}}xi32> -> tensor<{{BK}}x!tile.ptr<f32>>
 
   %steps = arith.divsi %cH, %cBK : i32
-  %kMain = arith.muli %steps, %cBK : i32
+  %kFull = arith.muli %steps, %cBK : i32
+  // A slot routed to another rank (index -1, expert parallelism) reads no
+  // weights: both loops run empty and the block stores silu(0) * 0 = 0.
+  %isHere = arith.cmpi sge, %eRaw, %c0 : i32
+  %kMain = arith.select %isHere, %kFull, %c0 : i32
+  %kEnd = arith.select %isHere, %cH, %c0 : i32
   %acc0 = arith.constant dense<0.0> : tensor<{{BN}}x{{BK}}xf32>
   %main:2 = scf.for %k = %c0 to %kMain step %cBK
       iter_args(%ag = %acc0, %au = %acc0)
@@ -110,7 +115,7 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
     %au2 = arith.addf %au, %pu : tensor<{{BN}}x{{BK}}xf32>
     scf.yield %ag2, %au2 : tensor<{{BN}}x{{BK}}xf32>, tensor<{{BN}}x{{BK}}xf32>
   }
-  %acc:2 = scf.for %k = %kMain to %cH step %cBK
+  %acc:2 = scf.for %k = %kMain to %kEnd step %cBK
       iter_args(%ag = %main#0, %au = %main#1)
       -> (tensor<{{BN}}x{{BK}}xf32>, tensor<{{BN}}x{{BK}}xf32>) : i32 {
     %kLeft = arith.subi %cH, %k : i32
