@@ -12,6 +12,7 @@
 #include "tools/dsv2c/GpuEngine.h"
 #include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
+#include "tools/dsv2c/ParallelOptions.h"
 #include "tools/dsv2c/ProgressBar.h"
 #include "tools/dsv2c/RankModules.h"
 #include "tools/dsv2c/TokenizerSource.h"
@@ -145,17 +146,10 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   auto maxContext = cl.getInteger("max-context");
   if (!maxContext)
     return maxContext.takeError();
-  auto tp = cl.getInteger("tp");
-  if (!tp)
-    return tp.takeError();
-  auto ep = cl.getInteger("ep");
-  if (!ep)
-    return ep.takeError();
-  dsv2::model::ParallelLayout layout{tp->value_or(1), ep->value_or(1)};
-  if (layout.tp < 1)
-    return cl.valueError("tp", "must be at least 1");
-  if (layout.ep < 1)
-    return cl.valueError("ep", "must be at least 1");
+  auto parallel = parseParallelLayout(cl);
+  if (!parallel)
+    return parallel.takeError();
+  const dsv2::model::ParallelLayout layout = *parallel;
   if (layout.world() > 1 && gpuTarget)
     return cl.valueError("tp", "multi-rank engines run on CPU ranks for now "
                                "(--target cpu); the NCCL executor is not "
@@ -176,9 +170,8 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                              .str());
   if (absl::Status status = dsv2::model::validateParallelLayout(config, layout);
       !status.ok())
-    return makeError("dsv2c compile: --tp " + std::to_string(layout.tp) +
-                     " --ep " + std::to_string(layout.ep) + ": " +
-                     std::string(status.message()));
+    return makeError("dsv2c compile: " + describeParallelLayout(layout) +
+                     ": " + std::string(status.message()));
   auto tokenizer = loadTokenizerSource(cl, config);
   if (!tokenizer)
     return tokenizer.takeError();

@@ -11,6 +11,7 @@
 #include "tools/dsv2c/CpuEngine.h"
 #include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
+#include "tools/dsv2c/ParallelOptions.h"
 #include "tools/dsv2c/ShardedReference.h"
 
 #include "dialect/dsv2/interpreter/ReferenceInterpreter.h"
@@ -161,18 +162,11 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   if (!threads)
     return threads.takeError();
 
-  auto tp = cl.getInteger("tp");
-  if (!tp)
-    return tp.takeError();
-  auto ep = cl.getInteger("ep");
-  if (!ep)
-    return ep.takeError();
-  int64_t tpRanks = tp->value_or(1), epGroups = ep->value_or(1);
-  if (tpRanks < 1)
-    return cl.valueError("tp", "must be at least 1");
-  if (epGroups < 1)
-    return cl.valueError("ep", "must be at least 1");
-  bool sharded = tpRanks * epGroups > 1;
+  auto parallel = parseParallelLayout(cl);
+  if (!parallel)
+    return parallel.takeError();
+  const int64_t tpRanks = parallel->tp, epGroups = parallel->ep;
+  const bool sharded = parallel->world() > 1;
   if (sharded && engine != "reference")
     return cl.valueError("tp", "--tp/--ep need --engine reference (a "
                                "multi-rank CPU engine runs under mpirun: "

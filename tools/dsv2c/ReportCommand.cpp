@@ -10,6 +10,7 @@
 #include "tools/dsv2c/Commands.h"
 #include "tools/dsv2c/GraphPipeline.h"
 #include "tools/dsv2c/ModelSource.h"
+#include "tools/dsv2c/ParallelOptions.h"
 
 #include "dialect/dsv2/Dsv2Dialect.h"
 #include "models/deepseek_v2/GraphBuilder.h"
@@ -109,22 +110,18 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
   else
     return cl.valueError("weight-dtype",
                          "'" + weightDtype + "' is not one of bf16, fp32");
-  auto tp = cl.getInteger("tp");
-  if (!tp)
-    return tp.takeError();
-  auto ep = cl.getInteger("ep");
-  if (!ep)
-    return ep.takeError();
-  dsv2::model::ParallelLayout layout{tp->value_or(1), ep->value_or(1)};
+  auto parallel = parseParallelLayout(cl);
+  if (!parallel)
+    return parallel.takeError();
+  const dsv2::model::ParallelLayout layout = *parallel;
   auto source = loadModelSource(cl, /*needWeights=*/false);
   if (!source)
     return source.takeError();
   const auto &config = source->config;
   if (absl::Status status = dsv2::model::validateParallelLayout(config, layout);
       !status.ok())
-    return makeUsageError("dsv2c report: --tp " + std::to_string(layout.tp) +
-                          " --ep " + std::to_string(layout.ep) + ": " +
-                          std::string(status.message()));
+    return makeUsageError("dsv2c report: " + describeParallelLayout(layout) +
+                          ": " + std::string(status.message()));
   std::vector<dsv2::model::RankFootprint> ranks =
       dsv2::model::rankFootprints(config, layout);
   dsv2::model::StepCommunication communication =

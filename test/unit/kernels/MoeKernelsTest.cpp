@@ -39,6 +39,9 @@ const RouteCase kRouteCases[] = {
      {160, 6, 8, 3, ref::TopkMethod::GroupLimitedGreedy, 16.0, false}},
 };
 
+/// Experts [40, 80) of V2's 160 held by this rank (expert parallelism).
+constexpr int64_t kEpFirst = 40, kEpLocal = 40;
+
 mlir::dsv2::KernelParams routeParams(const ref::MoeGateParams &p) {
   return {{"E", std::to_string(p.experts)},
           {"EB", std::to_string(nextPowerOfTwo(p.experts))},
@@ -64,6 +67,15 @@ protected:
     suite = new KernelSuite;
     for (const RouteCase &c : kRouteCases)
       suite->add(c.label, "moe_route", routeParams(c.params));
+    mlir::dsv2::KernelParams routeEp = routeParams(kRouteCases[2].params);
+    for (auto &[name, value] : routeEp) {
+      if (name == "FIRST")
+        value = std::to_string(kEpFirst);
+      if (name == "LOCAL")
+        value = std::to_string(kEpLocal);
+    }
+    suite->add("route_v2_ep", "moe_route", routeEp);
+    suite->add("plan_v2_ep", "moe_plan", planParams(kEpLocal, 6));
     suite->add("plan", "moe_plan", planParams(kE, kK));
     suite->add("plan_v2", "moe_plan", planParams(160, 6));
     suite->add("gate_up", "grouped_gate_up",
@@ -209,6 +221,59 @@ TEST_F(MoeKernels, PlanEqualsPlanMoeDispatch) {
       for (int64_t k = 0; k < kK; ++k)
         crowded[t * kK + k] = static_cast<int32_t>(k + 5);
   plan("plan", crowdedWeights, crowded, 23, kE, kK);
+}
+
+TEST_F(MoeKernels, ExpertParallelRouteAndPlanKeepOnlyThisRanksExperts) {
+  // V2 routing on a rank holding experts [40, 80): indices relative to 40,
+  // pairs routed elsewhere -1 with weight 0 and no dispatch row.
+  std::mt19937 rng(43);
+  const int32_t tokens = 17;
+  const ref::MoeGateParams &p = kRouteCases[2].params;
+  std::vector<float> logits = randomFloats(rng, tokens * p.experts, 4.0f);
+  std::vector<float> eye = identity(p.experts);
+  ASSERT_GT(ref::routingMargin(logits.data(), eye.data(), tokens, p.experts, p),
+            1e-6);
+  std::vector<float> weights, globalWeights(tokens * p.topK);
+  std::vector<int32_t> indices, globalIndices(tokens * p.topK);
+  route("route_v2_ep", logits, tokens, p.topK, weights, indices);
+  ref::moeGate(logits.data(), eye.data(), tokens, p.experts, p,
+               globalWeights.data(), globalIndices.data());
+  int64_t here = 0;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    bool local = globalIndices[i] >= kEpFirst &&
+                 globalIndices[i] < kEpFirst + kEpLocal;
+    here += local;
+    EXPECT_EQ(indices[i], local ? globalIndices[i] - kEpFirst : -1) << i;
+    EXPECT_NEAR(weights[i], local ? globalWeights[i] : 0.0f, 1e-6f) << i;
+  }
+  ASSERT_GT(here, 0);
+  ASSERT_LT(here, static_cast<int64_t>(indices.size()));
+
+  const int64_t rowsMax = tokens * p.topK + kEpLocal * (kBlock - 1);
+  Buffer<int32_t> idx(indices.size()), offsets(kEpLocal + 1, -7),
+      rowToken(rowsMax, -7), tokenRow(tokens * p.topK, -7);
+  Buffer<float> w(weights.size()), rowWeight(rowsMax, -7.0f);
+  std::copy(indices.begin(), indices.end(), idx.data());
+  std::copy(weights.begin(), weights.end(), w.data());
+  KernelArgs args;
+  args.buf(idx).buf(w).i32(tokens).buf(offsets).buf(rowToken).buf(rowWeight)
+      .buf(tokenRow);
+  suite->run("plan_v2_ep", args, 1);
+  int64_t rows = 0;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    if (indices[i] < 0) {
+      EXPECT_EQ(tokenRow[i], -1) << "pair " << i << " has a row";
+      continue;
+    }
+    int32_t row = tokenRow[i];
+    EXPECT_GE(row, offsets[indices[i]]) << i;
+    EXPECT_LT(row, offsets[indices[i] + 1]) << i;
+    EXPECT_EQ(rowToken[row], static_cast<int32_t>(i / p.topK)) << i;
+    EXPECT_EQ(rowWeight[row], weights[i]) << i;
+    ++rows;
+  }
+  EXPECT_EQ(rows, here);
+  EXPECT_LE(offsets[kEpLocal], here + kEpLocal * (kBlock - 1));
 }
 
 TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
