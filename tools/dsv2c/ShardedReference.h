@@ -2,7 +2,8 @@
 //
 // `dsv2c eval --tp N --ep M`: the optimized step sharded by dsv2-shard, each
 // rank's module run by its own reference interpreter on its own thread, the
-// collectives exchanged in process (InProcessCollectives). The logits are
+// collectives exchanged in process (runtime/collectives InProcessWorld, the
+// backend the runtime's own tests use). The logits are
 // rank 0's; every rank must end a step with the same logits. It checks the
 // sharding pass numerically without MPI or a compiled engine.
 //
@@ -11,8 +12,8 @@
 #ifndef TOOLS_DSV2C_SHARDEDREFERENCE_H
 #define TOOLS_DSV2C_SHARDEDREFERENCE_H
 
-#include "dialect/dsv2/interpreter/InProcessCollectives.h"
 #include "dialect/dsv2/interpreter/ReferenceInterpreter.h"
+#include "runtime/collectives/InProcessCollectives.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -38,7 +39,8 @@ private:
 
   std::vector<mlir::OwningOpRef<mlir::ModuleOp>> modules;
   std::unique_ptr<mlir::dsv2::WeightProvider> sharedWeights;
-  mlir::dsv2::InProcessCollectives exchange;
+  dsv2::runtime::InProcessWorld world;
+  std::vector<std::unique_ptr<mlir::dsv2::ReferenceCollectives>> exchanges;
   std::vector<std::unique_ptr<mlir::dsv2::ReferenceInterpreter>> ranks;
   std::vector<mlir::dsv2::ReferenceKvCache> caches;
 };
