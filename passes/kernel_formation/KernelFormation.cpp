@@ -199,6 +199,40 @@ private:
 
   /// Single-token y_b[N] = W_b[N, K] @ x_b[K] for b < batch (W_b = W +
   /// b*N*K); x_b and y_b are `*BatchStride` floats apart.
+  /// y[t, b, :N] = x[t, b, :K] @ w[b]^T for the `batch` matrices of `w`
+  /// ([batch, N, K], e.g. W_UK / W_UV per head); x row t of batch b at
+  /// t * xRowStride + b * xBatchStride, y likewise. Decode steps (one row)
+  /// run it as a batched GEMV.
+  LogicalResult perHeadLinear(rt::StepProgram &program, bool decode,
+                              Activation x, Value w, int64_t n, int64_t k,
+                              int64_t batch, int64_t xRowStride,
+                              int64_t xBatchStride, Activation y,
+                              int64_t yRowStride, int64_t yBatchStride,
+                              Operation *origin) {
+    if (decode)
+      return gemv(program, x, weight(w), elementOf(w), n, k, batch,
+                  xBatchStride, y, yBatchStride, origin);
+    const StepExpr tokens = StepExpr::tokens();
+    GemmTiles tiles = chooseGemmTiles(n, k, options.gpuTiles);
+    KernelParams params{{"W", typeText(elementOf(w))},
+                        {"N", std::to_string(n)},
+                        {"K", std::to_string(k)},
+                        {"BATCH", std::to_string(batch)},
+                        {"BM", std::to_string(tiles.bm)},
+                        {"BN", std::to_string(tiles.bn)},
+                        {"BK", std::to_string(tiles.bk)}};
+    return launch(program, "batched_linear", params, tokens.ceilDiv(tiles.bm),
+                  StepExpr::of((n + tiles.bn - 1) / tiles.bn),
+                  StepExpr::of(batch),
+                  {x.arg(), KernelArg::ofBuffer(weight(w)), y.arg(),
+                   KernelArg::ofInt(tokens),
+                   KernelArg::ofInt(StepExpr::of(xRowStride)),
+                   KernelArg::ofInt(StepExpr::of(xBatchStride)),
+                   KernelArg::ofInt(StepExpr::of(yRowStride)),
+                   KernelArg::ofInt(StepExpr::of(yBatchStride))},
+                  origin);
+  }
+
   LogicalResult gemv(rt::StepProgram &program, Activation x, int32_t w,
                      Type wType, int64_t n, int64_t k, int64_t batch,
                      int64_t xBatchStride, Activation y, int64_t yBatchStride,
@@ -456,32 +490,10 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
   if (absorbed) {
     // q_lat = q_nope @ W_UK per head, next to q_pe: [T, heads, c | r].
     Activation qAbsorbed = scratch("q_absorbed", heads * row);
-    if (decode) {
-      if (failed(gemv(program, *q, weight(op.getWUk()), elementOf(op.getWUk()),
-                      c, p, heads, qk, qAbsorbed, row, origin)))
-        return failure();
-    } else {
-      GemmTiles ukTiles = chooseGemmTiles(c, p, options.gpuTiles);
-      KernelParams uk{{"W", typeText(elementOf(op.getWUk()))},
-                      {"N", std::to_string(c)},
-                      {"K", std::to_string(p)},
-                      {"BATCH", std::to_string(heads)},
-                      {"BM", std::to_string(ukTiles.bm)},
-                      {"BN", std::to_string(ukTiles.bn)},
-                      {"BK", std::to_string(ukTiles.bk)}};
-      if (failed(launch(program, "batched_linear", uk,
-                        tokens.ceilDiv(ukTiles.bm),
-                        StepExpr::of((c + ukTiles.bn - 1) / ukTiles.bn),
-                        StepExpr::of(heads),
-                        {q->arg(), KernelArg::ofBuffer(weight(op.getWUk())),
-                         qAbsorbed.arg(), KernelArg::ofInt(tokens),
-                         KernelArg::ofInt(StepExpr::of(heads * qk)),
-                         KernelArg::ofInt(StepExpr::of(qk)),
-                         KernelArg::ofInt(StepExpr::of(heads * row)),
-                         KernelArg::ofInt(StepExpr::of(row))},
-                        origin)))
-        return failure();
-    }
+    if (failed(perHeadLinear(program, decode, *q, op.getWUk(), c, p, heads,
+                             heads * qk, qk, qAbsorbed, heads * row, row,
+                             origin)))
+      return failure();
     KernelParams copyQPe{{"DST", "f32"},
                          {"COLS", std::to_string(r)},
                          {"BLOCK", std::to_string(nextPowerOfTwo(r))}};
@@ -508,33 +520,10 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                       origin)))
       return failure();
     // o = o_lat @ W_UV^T per head.
-    if (decode) {
-      if (failed(gemv(program, latentOut, weight(op.getWUv()),
-                      elementOf(op.getWUv()), v, c, heads, c, attention, v,
-                      origin)))
-        return failure();
-    } else {
-      GemmTiles uvTiles = chooseGemmTiles(v, c, options.gpuTiles);
-      KernelParams uv{{"W", typeText(elementOf(op.getWUv()))},
-                      {"N", std::to_string(v)},
-                      {"K", std::to_string(c)},
-                      {"BATCH", std::to_string(heads)},
-                      {"BM", std::to_string(uvTiles.bm)},
-                      {"BN", std::to_string(uvTiles.bn)},
-                      {"BK", std::to_string(uvTiles.bk)}};
-      if (failed(
-              launch(program, "batched_linear", uv, tokens.ceilDiv(uvTiles.bm),
-                     StepExpr::of((v + uvTiles.bn - 1) / uvTiles.bn),
-                     StepExpr::of(heads),
-                     {latentOut.arg(), KernelArg::ofBuffer(weight(op.getWUv())),
-                      attention.arg(), KernelArg::ofInt(tokens),
-                      KernelArg::ofInt(StepExpr::of(heads * c)),
-                      KernelArg::ofInt(StepExpr::of(c)),
-                      KernelArg::ofInt(StepExpr::of(heads * v)),
-                      KernelArg::ofInt(StepExpr::of(v))},
-                     origin)))
-        return failure();
-    }
+    if (failed(perHeadLinear(program, decode, latentOut, op.getWUv(), v, c,
+                             heads, heads * c, c, attention, heads * v, v,
+                             origin)))
+      return failure();
   } else {
     // Decompressed: k_nope and v for every cached position through kv_b.
     if (!latentType.getElementType().isF32()) {
