@@ -83,8 +83,10 @@ public:
           const KernelFormationOptions &options)
       : kernels(kernels), plan(plan), options(options) {}
 
+  /// `lastRowLogits`: the lm_head of the last row only, into the plan's
+  /// lastRowLogitsBuffer (a prefill for generation).
   LogicalResult formProgram(func::FuncOp step, rt::StepProgram &program,
-                            bool decode);
+                            bool decode, bool lastRowLogits = false);
   std::string error;
 
 private:
@@ -148,7 +150,8 @@ private:
   /// contiguous [T, width]); see rt::CollectiveKind for the argument layout.
   LogicalResult collective(rt::StepProgram &program, rt::CollectiveKind kind,
                            CollectiveGroup group, Activation src,
-                           Activation dst, Operation *origin) {
+                           Activation dst, Operation *origin,
+                           StepExpr rows = StepExpr::tokens()) {
     if (src.stride != src.width || dst.stride != dst.width) {
       error = "a collective needs contiguous rows";
       return failure();
@@ -157,7 +160,7 @@ private:
     l.collective = kind;
     l.group = group == CollectiveGroup::world ? rt::CollectiveGroup::World
                                               : rt::CollectiveGroup::Tensor;
-    l.args = {src.arg(), dst.arg(), KernelArg::ofInt(StepExpr::tokens()),
+    l.args = {src.arg(), dst.arg(), KernelArg::ofInt(rows),
               KernelArg::ofInt(StepExpr::of(src.width))};
     l.origin = origin->getName().getStringRef().str();
     program.launches.push_back(std::move(l));
@@ -171,9 +174,12 @@ private:
     ArrayRef<int64_t> shape = shapeOf(w);
     int64_t n = shape[0], k = shape[1];
     Activation y = out ? *out : scratch("linear", n, m);
-    // Decode steps have one token: a matrix-vector product streams W once.
-    if (decodeProgram && m.perToken == 1 && m.perPast == 0 &&
-        m.constant == 0 && m.divisor == 1) {
+    // One row (a decode step's token, or the last row of a prefill): a
+    // matrix-vector product streams W once.
+    bool decodeRows = decodeProgram && m.perToken == 1 && m.perPast == 0 &&
+                      m.constant == 0 && m.divisor == 1;
+    bool oneRow = m.perToken == 0 && m.perPast == 0 && m.constant == 1;
+    if (decodeRows || oneRow) {
       if (failed(gemv(program, x, weight(w), elementOf(w), n, k, /*batch=*/1,
                       /*xBatchStride=*/0, y, /*yBatchStride=*/0, origin)))
         return failure();
@@ -319,6 +325,7 @@ private:
   Type cacheType;
   /// Forming the decode program (every step has exactly one token).
   bool decodeProgram = false;
+  bool lastRowLogitsProgram = false;
 };
 
 int32_t Planner::weight(Value value) {
@@ -870,11 +877,20 @@ LogicalResult Planner::formOp(rt::StepProgram &program, Operation *op,
         // A tensor-parallel rank's vocabulary slice goes to scratch first
         // (dsv2.all_gather fills the logits).
         int64_t vocab = shapeOf(op.getWeight())[0];
+        Activation x = values.lookup(op.getInput());
+        StepExpr rows = tokens;
+        int32_t logitsBuffer = plan.logitsBuffer;
+        if (lastRowLogitsProgram) {
+          // Row T-1 only: offset + (T - 1) * stride.
+          x.offset.constant -= x.stride;
+          x.offset.perToken += x.stride;
+          rows = StepExpr::of(1);
+          logitsBuffer = plan.lastRowLogitsBuffer;
+        }
         std::optional<Activation> logits;
         if (vocab == plan.vocabSize)
-          logits = Activation{plan.logitsBuffer, {}, vocab, vocab};
-        auto out = linear(program, values.lookup(op.getInput()), op.getWeight(),
-                          tokens, op, logits);
+          logits = Activation{logitsBuffer, {}, vocab, vocab};
+        auto out = linear(program, x, op.getWeight(), rows, op, logits);
         if (failed(out))
           return failure();
         values[op.getLogits()] = *out;
@@ -890,12 +906,18 @@ LogicalResult Planner::formOp(rt::StepProgram &program, Operation *op,
       .Case<AllGatherOp>([&](AllGatherOp op) -> LogicalResult {
         Activation x = values.lookup(op.getInput());
         int64_t width = x.width * static_cast<int64_t>(op.getParts());
-        Activation gathered = width == plan.vocabSize
-                                  ? Activation{plan.logitsBuffer, {}, width, width}
+        // The logits: of every row, or of the last (lastRowLogitsProgram).
+        bool logits = width == plan.vocabSize;
+        bool lastRow = logits && lastRowLogitsProgram;
+        int32_t logitsBuffer =
+            lastRow ? plan.lastRowLogitsBuffer : plan.logitsBuffer;
+        Activation gathered = logits
+                                  ? Activation{logitsBuffer, {}, width, width}
                                   : scratch("all_gather", width);
         values[op.getResult()] = gathered;
         return collective(program, rt::CollectiveKind::AllGatherColumns,
-                          op.getGroup(), x, gathered, op);
+                          op.getGroup(), x, gathered, op,
+                          lastRow ? StepExpr::of(1) : StepExpr::tokens());
       })
       .Case<func::ReturnOp>([](auto) { return success(); })
       .Default([&](Operation *other) {
@@ -907,8 +929,9 @@ LogicalResult Planner::formOp(rt::StepProgram &program, Operation *op,
 }
 
 LogicalResult Planner::formProgram(func::FuncOp step, rt::StepProgram &program,
-                                   bool decode) {
+                                   bool decode, bool lastRowLogits) {
   values.clear();
+  lastRowLogitsProgram = lastRowLogits;
   fused.clear();
   decodeProgram = decode;
   for (Operation &op : step.getBody().front())
@@ -956,8 +979,14 @@ FailureOr<FormedKernels> formKernels(ModuleOp module,
   plan.logitsBuffer = static_cast<int32_t>(plan.buffers.size());
   plan.buffers.push_back({"logits", rt::BufferRole::Logits, rt::ElementType::F32,
                           StepExpr::tokens(plan.vocabSize), "", {}, {}});
+  plan.lastRowLogitsBuffer = static_cast<int32_t>(plan.buffers.size());
+  plan.buffers.push_back({"last_row_logits", rt::BufferRole::Scratch,
+                          rt::ElementType::F32, StepExpr::of(plan.vocabSize),
+                          "", {}, {}});
   if (failed(planner.formProgram(step, plan.prefill, /*decode=*/false)) ||
-      failed(planner.formProgram(step, plan.decode, /*decode=*/true))) {
+      failed(planner.formProgram(step, plan.decode, /*decode=*/true)) ||
+      failed(planner.formProgram(step, plan.prefillLastRow, /*decode=*/false,
+                                 /*lastRowLogits=*/true))) {
     error = planner.error;
     return failure();
   }

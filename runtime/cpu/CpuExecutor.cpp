@@ -62,7 +62,8 @@ CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library
 
 absl::Status CpuExecutor::checkCollectives() const {
   bool any = false;
-  for (const StepProgram *program : {&plan.prefill, &plan.decode})
+  for (const StepProgram *program :
+       {&plan.prefill, &plan.decode, &plan.prefillLastRow})
     for (const Launch &launch : program->launches)
       any = any || launch.isCollective();
   if (!any)
@@ -92,9 +93,21 @@ absl::Status CpuExecutor::resolveKernels() {
   auto decode = resolve(library.get(), plan.decode);
   if (!decode.ok())
     return decode.status();
+  auto prefillLastRow = resolve(library.get(), plan.prefillLastRow);
+  if (!prefillLastRow.ok())
+    return prefillLastRow.status();
   prefillKernels = std::move(*prefill);
   decodeKernels = std::move(*decode);
+  prefillLastRowKernels = std::move(*prefillLastRow);
   return absl::OkStatus();
+}
+
+const std::vector<KernelGridFunction> &
+CpuExecutor::kernelsOf(const StepProgram &program) const {
+  if (&program == &plan.decode)
+    return decodeKernels;
+  return &program == &plan.prefillLastRow ? prefillLastRowKernels
+                                          : prefillKernels;
 }
 
 absl::Status CpuExecutor::bindWeights(
@@ -226,8 +239,7 @@ absl::Status CpuExecutor::runCollective(const Launch &launch, int sequence,
 
 absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
                               int64_t tokens) {
-  const std::vector<KernelGridFunction> &functions =
-      &program == &plan.decode ? decodeKernels : prefillKernels;
+  const std::vector<KernelGridFunction> &functions = kernelsOf(program);
   int64_t past = cached[sequence];
   LaunchProfile *profile = LaunchProfile::get();
   const bool decode = &program == &plan.decode;
@@ -275,6 +287,17 @@ absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
 
 absl::StatusOr<std::vector<float>>
 CpuExecutor::step(int sequence, absl::Span<const int32_t> tokens) {
+  return runStep(sequence, tokens, /*lastRowOnly=*/false);
+}
+
+absl::StatusOr<std::vector<float>>
+CpuExecutor::stepForNextToken(int sequence, absl::Span<const int32_t> tokens) {
+  return runStep(sequence, tokens, /*lastRowOnly=*/true);
+}
+
+absl::StatusOr<std::vector<float>>
+CpuExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
+                     bool lastRowOnly) {
   if (sequence < 0 || sequence >= sequences())
     return absl::InvalidArgumentError(absl::StrCat(
         "sequence ", sequence, " of a batch of ", sequences()));
@@ -292,10 +315,19 @@ CpuExecutor::step(int sequence, absl::Span<const int32_t> tokens) {
         "context of ", past + count, " tokens exceeds the engine's maximum of ",
         plan.maxContext));
 
-  // Scratch, token and logit buffers sized for this step (grow only).
+  const bool decodeStep = count == 1 && !plan.decode.launches.empty();
+  const bool lastRowProgram =
+      lastRowOnly && !decodeStep && !plan.prefillLastRow.launches.empty();
+  const StepProgram &program = decodeStep       ? plan.decode
+                               : lastRowProgram ? plan.prefillLastRow
+                                                : plan.prefill;
+
+  // Scratch, token and logit buffers sized for this step (grow only); the
+  // [T, vocab] logits are not written by prefillLastRow.
   for (size_t i = 0; i < plan.buffers.size(); ++i) {
     const BufferSpec &spec = plan.buffers[i];
-    if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache)
+    if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache ||
+        (lastRowProgram && static_cast<int32_t>(i) == plan.logitsBuffer))
       continue;
     size_t bytes = static_cast<size_t>(spec.elements.evaluate(count, past) *
                                        elementBytes(spec.type));
@@ -306,17 +338,22 @@ CpuExecutor::step(int sequence, absl::Span<const int32_t> tokens) {
               tokens.size() * sizeof(int32_t));
 
   auto start = std::chrono::steady_clock::now();
-  const StepProgram &program =
-      count == 1 && !plan.decode.launches.empty() ? plan.decode : plan.prefill;
   if (absl::Status status = run(program, sequence, count); !status.ok())
     return status;
   timings.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
 
-  std::vector<float> logits(static_cast<size_t>(count * plan.vocabSize));
-  std::memcpy(logits.data(), storage[plan.logitsBuffer].data(),
-              logits.size() * sizeof(float));
+  // All rows, or the last: of the [T, vocab] logits, or the only row of
+  // prefillLastRow's.
+  int64_t rows = lastRowOnly ? 1 : count;
+  const float *source =
+      lastRowProgram
+          ? reinterpret_cast<const float *>(
+                storage[plan.lastRowLogitsBuffer].data())
+          : reinterpret_cast<const float *>(storage[plan.logitsBuffer].data()) +
+                (count - rows) * plan.vocabSize;
+  std::vector<float> logits(source, source + rows * plan.vocabSize);
   cached[sequence] += count;
   return logits;
 }

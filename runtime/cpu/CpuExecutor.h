@@ -67,6 +67,10 @@ public:
   absl::StatusOr<std::vector<float>>
   step(int sequence, absl::Span<const int32_t> tokens) override;
   using StepExecutor::step;
+  /// The last position's logits [vocab] only, through the plan's
+  /// prefillLastRow when it has one.
+  absl::StatusOr<std::vector<float>>
+  stepForNextToken(int sequence, absl::Span<const int32_t> tokens) override;
 
   int sequences() const override { return static_cast<int>(cached.size()); }
   /// Tokens cached so far for `sequence`.
@@ -88,6 +92,9 @@ private:
   absl::Status bindWeights(
       const std::function<absl::Status(size_t, const BufferSpec &)> &bindPacked);
   absl::Status checkCollectives() const;
+  absl::StatusOr<std::vector<float>>
+  runStep(int sequence, absl::Span<const int32_t> tokens, bool lastRowOnly);
+  const std::vector<KernelGridFunction> &kernelsOf(const StepProgram &program) const;
   absl::Status run(const StepProgram &program, int sequence, int64_t tokens);
   absl::Status runCollective(const Launch &launch, int sequence, int64_t tokens);
   void *address(const KernelArg &arg, int sequence, int64_t tokens);
@@ -104,7 +111,8 @@ private:
   std::vector<std::vector<std::vector<uint8_t>>> cacheStorage;
   /// Weight buffers used in place (null: owned or not a weight).
   std::vector<const void *> weightViews;
-  std::vector<KernelGridFunction> prefillKernels, decodeKernels;
+  std::vector<KernelGridFunction> prefillKernels, decodeKernels,
+      prefillLastRowKernels;
   std::vector<int64_t> cached;
   StepTimings timings;
 };

@@ -215,6 +215,20 @@ absl::StatusOr<RankProgramInfo> readRank(const fb::RankProgram *rank,
   if (!hasRole(plan.tokensBuffer, BufferRole::Tokens) ||
       !hasRole(plan.logitsBuffer, BufferRole::Logits))
     return problems.corrupt("the token or logit buffer index is wrong");
+  if (rank->prefill_last_row()) {
+    if (absl::Status status =
+            readProgram(rank->prefill_last_row(), plan.prefillLastRow,
+                        plan.buffers, maxContext, problems);
+        !status.ok())
+      return status;
+    // A scratch buffer of at least one row of logits, whatever the step.
+    plan.lastRowLogitsBuffer = rank->last_row_logits_buffer();
+    if (!hasRole(plan.lastRowLogitsBuffer, BufferRole::Scratch) ||
+        plan.buffers[plan.lastRowLogitsBuffer].type != ElementType::F32 ||
+        plan.buffers[plan.lastRowLogitsBuffer].elements.evaluate(1, 0) <
+            d.model.vocabSize)
+      return problems.corrupt("the last-row logit buffer index is wrong");
+  }
   plan.vocabSize = d.model.vocabSize;
   plan.maxContext = d.kvCache.maxContext;
   plan.rank = rank->rank();

@@ -87,10 +87,14 @@ buildRank(flatbuffers::FlatBufferBuilder &b, const RankProgramInfo &rank) {
                                                   weight.checksum));
   auto prefill = buildProgram(b, plan.prefill);
   auto decode = buildProgram(b, plan.decode);
-  return fb::CreateRankProgramDirect(b, plan.rank, &buffers, prefill, decode,
-                                     plan.tokensBuffer, plan.logitsBuffer,
-                                     rank.weightFile.c_str(),
-                                     rank.weightFileBytes, &entries);
+  // Absent when the plan has none (the reader then uses prefill).
+  flatbuffers::Offset<fb::StepProgram> prefillLastRow;
+  if (!plan.prefillLastRow.launches.empty())
+    prefillLastRow = buildProgram(b, plan.prefillLastRow);
+  return fb::CreateRankProgramDirect(
+      b, plan.rank, &buffers, prefill, decode, plan.tokensBuffer,
+      plan.logitsBuffer, rank.weightFile.c_str(), rank.weightFileBytes,
+      &entries, prefillLastRow, plan.lastRowLogitsBuffer);
 }
 
 } // namespace

@@ -38,6 +38,19 @@ public:
     return step(0, tokens);
   }
 
+  /// The same step when only the next token matters (generation): returns
+  /// the logits of the last position only, [vocab]. Executors that run the
+  /// plan's prefillLastRow skip the lm_head of every other row; this
+  /// default computes them all and keeps the last.
+  virtual absl::StatusOr<std::vector<float>>
+  stepForNextToken(int sequence, absl::Span<const int32_t> tokens) {
+    auto all = step(sequence, tokens);
+    if (!all.ok())
+      return all;
+    int64_t vocab = getPlan().vocabSize;
+    return std::vector<float>(all->end() - vocab, all->end());
+  }
+
   virtual int sequences() const = 0;
   /// Tokens cached so far for `sequence`.
   virtual int64_t past(int sequence = 0) const = 0;

@@ -157,8 +157,13 @@ struct LaunchPlan {
   StepProgram prefill;
   /// Steps of exactly one token; empty means "use prefill".
   StepProgram decode;
+  /// Prefill for generation: only the last row's logits (the next token's),
+  /// into `lastRowLogitsBuffer` ([vocab] f32); the lm_head of every other
+  /// row is skipped. Empty means "use prefill" (older plans).
+  StepProgram prefillLastRow;
   int32_t tokensBuffer = -1;
   int32_t logitsBuffer = -1;
+  int32_t lastRowLogitsBuffer = -1;
   int64_t vocabSize = 0;
   /// Positions the cache buffers hold.
   int64_t maxContext = 0;

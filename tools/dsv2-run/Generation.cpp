@@ -47,16 +47,23 @@ generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
     return absl::OkStatus();
   };
 
+  // Without --dump-logits only the next token's logits are needed: the
+  // executor skips the lm_head of the other prompt rows.
+  const bool everyRow = options.dumpLogits.has_value();
   executor.reset();
   for (size_t s = 0; s < batch; ++s) {
     const std::vector<int32_t> &prompt = options.prompts[s];
     size_t first = std::min<size_t>(prompt.size(),
                                     options.decodeSplit.value_or(prompt.size()));
+    results[s].promptLogits.clear();
     for (size_t begin = 0; begin < prompt.size();) {
       size_t size = begin == 0 ? first : 1;
       auto start = std::chrono::steady_clock::now();
-      auto logits = executor.step(
-          static_cast<int>(s), absl::MakeConstSpan(prompt).subspan(begin, size));
+      absl::Span<const int32_t> chunk =
+          absl::MakeConstSpan(prompt).subspan(begin, size);
+      auto logits = everyRow
+                        ? executor.step(static_cast<int>(s), chunk)
+                        : executor.stepForNextToken(static_cast<int>(s), chunk);
       if (!logits.ok())
         return absl::Status(logits.status().code(),
                             absl::StrCat("sequence ", s, ": ",
@@ -65,14 +72,15 @@ generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
           secondsSince(start);
       (begin == 0 ? stats.prefillTokens : stats.decodeTokens) +=
           static_cast<int64_t>(size);
+      if (!everyRow)
+        results[s].promptLogits.clear(); // keep the last chunk's row only
       results[s].promptLogits.insert(results[s].promptLogits.end(),
                                      logits->begin(), logits->end());
       begin += size;
     }
     if (!done[s])
-      if (absl::Status status =
-              accept(s, absl::MakeConstSpan(results[s].promptLogits)
-                            .subspan((prompt.size() - 1) * vocab, vocab));
+      if (absl::Status status = accept(
+              s, absl::MakeConstSpan(results[s].promptLogits).last(vocab));
           !status.ok())
         return status;
   }

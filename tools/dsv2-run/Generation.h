@@ -20,7 +20,8 @@
 namespace dsv2::run {
 
 struct SequenceResult {
-  /// [prompt length, vocab] logits of the prompt positions.
+  /// [prompt length, vocab] logits of the prompt positions with
+  /// --dump-logits; otherwise the last position's only.
   std::vector<float> promptLogits;
   std::vector<int32_t> generated;
   bool stoppedAtEos = false;
