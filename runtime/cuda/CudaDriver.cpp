@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <dlfcn.h>
 
@@ -73,6 +74,9 @@ CudaDriver::open(const std::string &target) {
   DSV2_RESOLVE(cuStreamCreate, "cuStreamCreate")
   DSV2_RESOLVE(cuStreamDestroy, "cuStreamDestroy_v2")
   DSV2_RESOLVE(cuStreamSynchronize, "cuStreamSynchronize")
+  DSV2_RESOLVE(cuStreamQuery, "cuStreamQuery")
+  DSV2_RESOLVE(cuMemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2")
+  DSV2_RESOLVE(cuMemcpy2DAsync, "cuMemcpy2DAsync_v2")
 #undef DSV2_RESOLVE
   return driver;
 }
@@ -95,7 +99,7 @@ absl::Status CudaDriver::check(CUresult result, const char *call) const {
       absl::StrCat(call, ": ", name, " (", result, "): ", text));
 }
 
-absl::StatusOr<CudaDeviceInfo> CudaDriver::firstDevice() const {
+absl::StatusOr<CudaDeviceInfo> CudaDriver::device(int index) const {
   if (CUresult r = fns.cuInit(0); r != CUDA_SUCCESS) {
     absl::Status status = check(r, "cuInit");
     return absl::FailedPreconditionError(absl::StrCat(
@@ -112,7 +116,9 @@ absl::StatusOr<CudaDeviceInfo> CudaDriver::firstDevice() const {
         "no CUDA device (cuDeviceGetCount: 0 devices)");
   CudaDeviceInfo info;
   CUdevice device = 0;
-  if (absl::Status s = check(fns.cuDeviceGet(&device, 0), "cuDeviceGet"); !s.ok())
+  if (absl::Status s = check(
+          fns.cuDeviceGet(&device, std::max(index, 0) % count), "cuDeviceGet");
+      !s.ok())
     return s;
   char name[256] = {};
   if (absl::Status s = check(fns.cuDeviceGetName(name, sizeof name - 1, device),

@@ -33,6 +33,7 @@ using CUevent = struct CUevent_st *;
 
 inline constexpr CUresult CUDA_SUCCESS = 0;
 inline constexpr CUresult CUDA_ERROR_NO_DEVICE = 100;
+inline constexpr CUresult CUDA_ERROR_NOT_READY = 600;
 inline constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 inline constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
 inline constexpr int CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
@@ -42,6 +43,25 @@ inline constexpr int CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES = 4;
 inline constexpr int CU_JIT_ERROR_LOG_BUFFER = 5;
 inline constexpr int CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 inline constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
+inline constexpr int CU_MEMORYTYPE_DEVICE = 2;
+
+/// cuMemcpy2DAsync's description of a copy (CUDA_MEMCPY2D_v2 in cuda.h).
+struct CudaMemcpy2D {
+  size_t srcXInBytes = 0, srcY = 0;
+  int srcMemoryType = 0;
+  const void *srcHost = nullptr;
+  CUdeviceptr srcDevice = 0;
+  void *srcArray = nullptr;
+  size_t srcPitch = 0;
+  size_t dstXInBytes = 0, dstY = 0;
+  int dstMemoryType = 0;
+  void *dstHost = nullptr;
+  CUdeviceptr dstDevice = 0;
+  void *dstArray = nullptr;
+  size_t dstPitch = 0;
+  size_t widthInBytes = 0, height = 0;
+};
+static_assert(sizeof(CudaMemcpy2D) == 128, "CUDA_MEMCPY2D_v2 is 128 bytes");
 
 /// The entry points, resolved from the loaded driver.
 struct CudaDriverApi {
@@ -74,6 +94,9 @@ struct CudaDriverApi {
   CUresult (*cuStreamCreate)(CUstream *, unsigned flags);
   CUresult (*cuStreamDestroy)(CUstream);
   CUresult (*cuStreamSynchronize)(CUstream);
+  CUresult (*cuStreamQuery)(CUstream);
+  CUresult (*cuMemcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
+  CUresult (*cuMemcpy2DAsync)(const CudaMemcpy2D *, CUstream);
 };
 
 /// A GPU as the executor sees it.
@@ -101,7 +124,10 @@ public:
   absl::Status check(CUresult result, const char *call) const;
 
   /// cuInit, then device 0's properties; "no CUDA device (...)" if none.
-  absl::StatusOr<CudaDeviceInfo> firstDevice() const;
+  absl::StatusOr<CudaDeviceInfo> firstDevice() const { return device(0); }
+  /// cuInit, then the properties of device `index` modulo the device count
+  /// (a rank's device: its local rank on the host modulo the GPUs there).
+  absl::StatusOr<CudaDeviceInfo> device(int index) const;
 
 private:
   CudaDriver(void *handle) : handle(handle) {}

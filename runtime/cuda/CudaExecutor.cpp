@@ -6,13 +6,20 @@
 // graph serves every position) to remove the per-launch CPU overhead, which
 // dominates small decode steps.
 //
+// A multi-rank plan's collective launches are NCCL calls on the same stream
+// (NcclCollectives.h): the stream orders them between the kernels, and the
+// end of a step waits with the collective deadline instead of
+// cuStreamSynchronize.
+//
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cuda/CudaExecutor.h"
+#include "runtime/cuda/NcclCollectives.h"
 #include "runtime/cuda/PtxSignatures.h"
 #include "runtime/engine/LaunchArguments.h"
 #include "runtime/engine/LaunchProfile.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 
@@ -41,6 +48,27 @@ bool envFlag(const char *name) {
   return value && *value && std::strcmp(value, "0") != 0;
 }
 
+/// The MPI launcher's rank of this process among those on its host, or 0.
+int localRankFromLauncher() {
+  for (const char *name : {"OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID",
+                           "MV2_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID"}) {
+    int value = 0;
+    if (const char *text = std::getenv(name);
+        text && absl::SimpleAtoi(text, &value) && value >= 0)
+      return value;
+  }
+  return 0;
+}
+
+bool hasCollectives(const LaunchPlan &plan) {
+  for (const StepProgram *program :
+       {&plan.prefill, &plan.decode, &plan.prefillLastRow})
+    for (const Launch &launch : program->launches)
+      if (launch.isCollective())
+        return true;
+  return false;
+}
+
 } // namespace
 
 CudaExecutor::CudaExecutor(LaunchPlan plan, std::unique_ptr<CudaDriver> driver,
@@ -54,6 +82,9 @@ CudaExecutor::~CudaExecutor() {
     return;
   const CudaDriverApi &f = driver->api();
   f.cuCtxSetCurrent(context);
+  nccl.reset(); // Before the buffers its kernels may still touch.
+  if (gatherScratch)
+    f.cuMemFree(gatherScratch);
   for (CUdeviceptr pointer : buffers)
     if (pointer)
       f.cuMemFree(pointer);
@@ -68,8 +99,10 @@ CudaExecutor::~CudaExecutor() {
   f.cuDevicePrimaryCtxRelease(deviceInfo.ordinal);
 }
 
-absl::Status CudaExecutor::openDevice(const std::string &target) {
-  auto device = driver->firstDevice();
+absl::Status CudaExecutor::openDevice(const std::string &target,
+                                      int deviceIndex) {
+  auto device =
+      driver->device(deviceIndex >= 0 ? deviceIndex : localRankFromLauncher());
   if (!device.ok())
     return device.status();
   deviceInfo = *device;
@@ -128,6 +161,10 @@ absl::Status CudaExecutor::loadModule(absl::Span<const uint8_t> ptx,
   auto resolveProgram = [&](const StepProgram &program,
                             std::vector<Kernel> &out) -> absl::Status {
     for (const Launch &launch : program.launches) {
+      if (launch.isCollective()) {
+        out.push_back(Kernel{});
+        continue;
+      }
       auto known = resolved.find(launch.kernel);
       if (known != resolved.end()) {
         out.push_back(known->second);
@@ -170,6 +207,9 @@ absl::Status CudaExecutor::loadModule(absl::Span<const uint8_t> ptx,
     return absl::OkStatus();
   };
   if (absl::Status s = resolveProgram(plan.prefill, prefillKernels); !s.ok())
+    return s;
+  if (absl::Status s = resolveProgram(plan.prefillLastRow, prefillLastRowKernels);
+      !s.ok())
     return s;
   return resolveProgram(plan.decode, decodeKernels);
 }
@@ -251,25 +291,51 @@ CudaExecutor::create(LaunchPlan plan, const std::string &target,
                      const std::vector<GpuKernelInfo> &kernels,
                      const std::vector<const void *> &weights,
                      const CudaExecutorOptions &options) {
-  // Collectives between GPUs (NCCL) are a later step (docs/engine.md).
-  if (plan.worldSize() > 1)
-    return absl::UnimplementedError(absl::StrCat(
-        "this GPU engine spans ", plan.worldSize(), " ranks (tp ",
-        plan.tensorParallel, " x ep ", plan.expertParallel,
-        "); the CUDA executor runs single-rank engines only (multi-rank "
-        "engines run on the CPU: dsv2c compile --target cpu)"));
+  if (hasCollectives(plan)) {
+    Collectives *host = options.collectives;
+    if (!host)
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the plan of rank ", plan.rank, " of ", plan.worldSize(),
+          " has collective launches, and the executor was given no "
+          "collectives backend to bootstrap NCCL"));
+    if (host->rank() != plan.rank || host->worldSize() != plan.worldSize() ||
+        host->tensorParallel() != plan.tensorParallel)
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the plan is rank ", plan.rank, " of tp ", plan.tensorParallel,
+          " x ep ", plan.expertParallel, ", the collectives backend rank ",
+          host->rank(), " of ", host->worldSize(), " with tensor groups of ",
+          host->tensorParallel()));
+  }
   auto driver = CudaDriver::open(target);
   if (!driver.ok())
     return driver.status();
   std::unique_ptr<CudaExecutor> executor(
       new CudaExecutor(std::move(plan), std::move(*driver), options));
-  if (absl::Status s = executor->openDevice(target); !s.ok())
+  if (absl::Status s = executor->openDevice(target, options.deviceIndex);
+      !s.ok())
+    return s;
+  if (absl::Status s = executor->joinCollectives(options); !s.ok())
     return s;
   if (absl::Status s = executor->loadModule(ptx, kernels); !s.ok())
     return s;
   if (absl::Status s = executor->allocateBuffers(weights); !s.ok())
     return s;
   return executor;
+}
+
+absl::Status CudaExecutor::joinCollectives(const CudaExecutorOptions &options) {
+  if (!hasCollectives(plan))
+    return absl::OkStatus();
+  auto joined = NcclCollectives::join(*driver, *options.collectives,
+                                      options.collectiveTimeoutSeconds);
+  if (!joined.ok())
+    return joined.status();
+  nccl = std::move(*joined);
+  return absl::OkStatus();
+}
+
+std::string CudaExecutor::collectivesDescription() const {
+  return nccl ? nccl->describe() : "";
 }
 
 CUdeviceptr CudaExecutor::address(const KernelArg &arg, int sequence,
@@ -282,11 +348,96 @@ CUdeviceptr CudaExecutor::address(const KernelArg &arg, int sequence,
                     elementBytes(spec.type));
 }
 
+int64_t CudaExecutor::bytesAfter(const KernelArg &arg, int sequence,
+                                 int64_t tokens) const {
+  const BufferSpec &spec = plan.buffers[arg.buffer];
+  int64_t size = spec.role == BufferRole::Cache
+                     ? fixedBufferBytes(spec)
+                     : static_cast<int64_t>(bufferBytes[arg.buffer]);
+  return size - arg.offset.evaluate(tokens, cached[sequence]) *
+                    elementBytes(spec.type);
+}
+
+absl::Status CudaExecutor::runCollective(const Launch &launch, int sequence,
+                                         int64_t tokens) {
+  const CudaDriverApi &f = driver->api();
+  const int64_t past = cached[sequence];
+  const int64_t rows = launch.args[2].intValue.evaluate(tokens, past);
+  const int64_t cols = launch.args[3].intValue.evaluate(tokens, past);
+  const int64_t ranks = nccl->groupSize(launch.group);
+  const bool gather = launch.collective == CollectiveKind::AllGatherColumns;
+  const int64_t outCols = gather ? cols * ranks : cols;
+  // The checks and words of CpuExecutor::runCollective.
+  const int64_t f32 = sizeof(float);
+  if (rows < 0 || cols < 0 ||
+      bytesAfter(launch.args[0], sequence, tokens) < rows * cols * f32 ||
+      bytesAfter(launch.args[1], sequence, tokens) < rows * outCols * f32)
+    return absl::InternalError(
+        absl::StrCat(collectiveName(launch.collective), " (", launch.origin,
+                     ") of [", rows, ", ", cols, "] does not fit its buffers ",
+                     plan.buffers[launch.args[0].buffer].name, " and ",
+                     plan.buffers[launch.args[1].buffer].name));
+  if (rows == 0 || cols == 0)
+    return absl::OkStatus();
+  CUdeviceptr src = address(launch.args[0], sequence, tokens);
+  CUdeviceptr dst = address(launch.args[1], sequence, tokens);
+  if (!gather)
+    return nccl->allReduceSum(src, dst, rows * cols, launch.group, stream);
+
+  // One row: the gathered blocks are the columns in place. Else gather into
+  // scratch ([rank][row][col]) and place each rank's block as a column
+  // band of dst ([row][rank][col]) with one strided copy per rank.
+  const int64_t block = rows * cols * f32;
+  const bool overlaps = src < dst + ranks * block && dst < src + block;
+  if (rows == 1 && !overlaps)
+    return nccl->allGather(src, dst, cols, launch.group, stream);
+  const size_t scratchBytes = static_cast<size_t>(ranks * block);
+  if (gatherScratchBytes < scratchBytes) {
+    // The old scratch may still be read by this step's earlier gathers.
+    if (gatherScratch)
+      if (absl::Status s = finishStream("cuStreamSynchronize"); !s.ok())
+        return s;
+    deviceBytes -= static_cast<int64_t>(gatherScratchBytes);
+    gatherScratchBytes = 0;
+    if (absl::Status s = allocate(gatherScratch, scratchBytes); !s.ok())
+      return s;
+    gatherScratchBytes = scratchBytes;
+  }
+  if (absl::Status s = nccl->allGather(src, gatherScratch, rows * cols,
+                                       launch.group, stream);
+      !s.ok())
+    return s;
+  for (int64_t g = 0; g < ranks; ++g) {
+    CudaMemcpy2D copy;
+    copy.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+    copy.srcDevice = gatherScratch + static_cast<CUdeviceptr>(g * block);
+    copy.srcPitch = static_cast<size_t>(cols * f32);
+    copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+    copy.dstDevice = dst + static_cast<CUdeviceptr>(g * cols * f32);
+    copy.dstPitch = static_cast<size_t>(outCols * f32);
+    copy.widthInBytes = static_cast<size_t>(cols * f32);
+    copy.height = static_cast<size_t>(rows);
+    if (absl::Status s = driver->check(f.cuMemcpy2DAsync(&copy, stream),
+                                       "cuMemcpy2DAsync (all_gather columns)");
+        !s.ok())
+      return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CudaExecutor::finishStream(const char *what) {
+  if (nccl)
+    return nccl->waitForStream(stream);
+  return driver->check(driver->api().cuStreamSynchronize(stream), what);
+}
+
 absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
                                int64_t tokens) {
   const CudaDriverApi &f = driver->api();
-  const std::vector<Kernel> &kernels =
-      &program == &plan.decode ? decodeKernels : prefillKernels;
+  const std::vector<Kernel> &kernels = &program == &plan.decode ? decodeKernels
+                                       : &program == &plan.prefillLastRow
+                                           ? prefillLastRowKernels
+                                           : prefillKernels;
   int64_t past = cached[sequence];
   LaunchProfile *profile = LaunchProfile::get();
   const bool decode = &program == &plan.decode;
@@ -297,6 +448,21 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
   LaunchArguments<CUdeviceptr> arguments;
   for (size_t l = 0; l < program.launches.size(); ++l) {
     const Launch &launch = program.launches[l];
+    if (launch.isCollective()) {
+      auto collectiveStart = profile ? std::chrono::steady_clock::now()
+                                     : std::chrono::steady_clock::time_point();
+      absl::Status status = runCollective(launch, sequence, tokens);
+      if (status.ok() && (syncEachLaunch || profile))
+        status = finishStream("cuStreamSynchronize");
+      if (!status.ok())
+        return status;
+      if (profile)
+        profile->add(decode, launch,
+                     std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - collectiveStart)
+                         .count());
+      continue;
+    }
     void **args = arguments.bind(launch, tokens, past, [&](const KernelArg &arg) {
       return address(arg, sequence, tokens);
     });
@@ -332,6 +498,17 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
 
 absl::StatusOr<std::vector<float>>
 CudaExecutor::step(int sequence, absl::Span<const int32_t> tokens) {
+  return runStep(sequence, tokens, /*lastRowOnly=*/false);
+}
+
+absl::StatusOr<std::vector<float>>
+CudaExecutor::stepForNextToken(int sequence, absl::Span<const int32_t> tokens) {
+  return runStep(sequence, tokens, /*lastRowOnly=*/true);
+}
+
+absl::StatusOr<std::vector<float>>
+CudaExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
+                      bool lastRowOnly) {
   // The same checks, in the same words, as CpuExecutor::step.
   if (sequence < 0 || sequence >= sequences())
     return absl::InvalidArgumentError(absl::StrCat(
@@ -354,10 +531,21 @@ CudaExecutor::step(int sequence, absl::Span<const int32_t> tokens) {
   if (absl::Status s = driver->check(f.cuCtxSetCurrent(context), "cuCtxSetCurrent");
       !s.ok())
     return s;
-  // Scratch, token and logit buffers sized for this step (grow only).
+  // CpuExecutor's choice of program: prefillLastRow computes the last
+  // row's logits only, into its own buffer.
+  const bool decodeStep = count == 1 && !plan.decode.launches.empty();
+  const bool lastRowProgram =
+      lastRowOnly && !decodeStep && !plan.prefillLastRow.launches.empty();
+  const StepProgram &program = decodeStep       ? plan.decode
+                               : lastRowProgram ? plan.prefillLastRow
+                                                : plan.prefill;
+
+  // Scratch, token and logit buffers sized for this step (grow only); the
+  // [T, vocab] logits are not written by prefillLastRow.
   for (size_t i = 0; i < plan.buffers.size(); ++i) {
     const BufferSpec &spec = plan.buffers[i];
-    if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache)
+    if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache ||
+        (lastRowProgram && static_cast<int32_t>(i) == plan.logitsBuffer))
       continue;
     size_t bytes = static_cast<size_t>(spec.elements.evaluate(count, past) *
                                        elementBytes(spec.type));
@@ -377,19 +565,25 @@ CudaExecutor::step(int sequence, absl::Span<const int32_t> tokens) {
           "cuMemcpyHtoD (tokens)");
       !s.ok())
     return s;
-  const StepProgram &program =
-      count == 1 && !plan.decode.launches.empty() ? plan.decode : plan.prefill;
   if (absl::Status s = run(program, sequence, count); !s.ok())
     return s;
-  // Faults of asynchronous kernels surface here.
-  if (absl::Status s = driver->check(f.cuStreamSynchronize(stream),
-                                     "a step's kernels failed (cuStreamSynchronize)");
+  // Faults of asynchronous kernels (and, multi-rank, missing ranks)
+  // surface here.
+  if (absl::Status s =
+          finishStream("a step's kernels failed (cuStreamSynchronize)");
       !s.ok())
     return s;
-  std::vector<float> logits(static_cast<size_t>(count * plan.vocabSize));
+  // All rows, or the last: of the [T, vocab] logits, or the only row of
+  // prefillLastRow's.
+  const int64_t rows = lastRowOnly ? 1 : count;
+  const CUdeviceptr source =
+      lastRowProgram ? buffers[plan.lastRowLogitsBuffer]
+                     : buffers[plan.logitsBuffer] +
+                           static_cast<CUdeviceptr>((count - rows) *
+                                                    plan.vocabSize * sizeof(float));
+  std::vector<float> logits(static_cast<size_t>(rows * plan.vocabSize));
   if (absl::Status s = driver->check(
-          f.cuMemcpyDtoH(logits.data(), buffers[plan.logitsBuffer],
-                         logits.size() * sizeof(float)),
+          f.cuMemcpyDtoH(logits.data(), source, logits.size() * sizeof(float)),
           "cuMemcpyDtoH (logits)");
       !s.ok())
     return s;

@@ -6,13 +6,16 @@
 // of the kernel's `threads` threads per program of its grid, and the
 // kernel parameters are the launch's arguments in order (buffer pointers at
 // base + offset elements, i32/f32 scalars by value), exactly the args array
-// the CPU kernels receive. The driver is opened at run time (CudaDriver).
+// the CPU kernels receive. The driver is opened at run time (CudaDriver);
+// a multi-rank plan's collective launches run through NCCL, also opened at
+// run time (NcclCollectives.h), one GPU per rank.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef RUNTIME_CUDA_CUDAEXECUTOR_H
 #define RUNTIME_CUDA_CUDAEXECUTOR_H
 
+#include "runtime/collectives/Collectives.h"
 #include "runtime/cuda/CudaDriver.h"
 #include "runtime/engine/EngineFormat.h"
 #include "runtime/engine/Executor.h"
@@ -24,18 +27,33 @@
 
 namespace dsv2::runtime {
 
+namespace cuda {
+class NcclCollectives;
+} // namespace cuda
+
 struct CudaExecutorOptions {
   /// Independent sequences, each with its own KV cache (a batch).
   int sequences = 1;
   /// Synchronize after every launch, so a fault names its kernel (slow;
   /// also on with DSV2_CUDA_SYNC_LAUNCHES=1).
   bool syncEachLaunch = false;
+  /// Required by a multi-rank plan (its rank and layout must match): the
+  /// host backend (MPI under mpirun) that bootstraps NCCL, which then runs
+  /// the plan's collective launches on the device (NcclCollectives.h).
+  Collectives *collectives = nullptr;
+  /// The deadline of a step's NCCL collectives.
+  double collectiveTimeoutSeconds = kDefaultCollectiveTimeoutSeconds;
+  /// The device: this index modulo the device count. -1: the launcher's
+  /// local rank (OMPI_COMM_WORLD_LOCAL_RANK, ...; 0 without one), so the
+  /// ranks on one host take one GPU each.
+  int deviceIndex = -1;
 };
 
 class CudaExecutor : public StepExecutor {
 public:
-  /// Opens the driver, checks device 0 against `target` ("sm_80",
-  /// "sm_90a"), JIT-compiles `ptx` (the module image; NUL-terminated or
+  /// Opens the driver, checks the device (see deviceIndex) against
+  /// `target` ("sm_80", "sm_90a"), joins NCCL for a multi-rank plan,
+  /// JIT-compiles `ptx` (the module image; NUL-terminated or
   /// not), resolves every launched kernel with its launch shape from
   /// `kernels`, allocates the plan's buffers and uploads the weights:
   /// `weights[i]` is the host address of weight buffer i's packed bytes.
@@ -50,6 +68,10 @@ public:
   absl::StatusOr<std::vector<float>>
   step(int sequence, absl::Span<const int32_t> tokens) override;
   using StepExecutor::step;
+  /// The last position's logits [vocab] only, through the plan's
+  /// prefillLastRow when it has one (CpuExecutor's rule).
+  absl::StatusOr<std::vector<float>>
+  stepForNextToken(int sequence, absl::Span<const int32_t> tokens) override;
 
   int sequences() const override { return static_cast<int>(cached.size()); }
   int64_t past(int sequence = 0) const override { return cached[sequence]; }
@@ -60,6 +82,8 @@ public:
   /// Bytes of device memory allocated (weights, scratch, caches).
   int64_t allocatedBytes() const override { return deviceBytes; }
   const cuda::CudaDeviceInfo &device() const { return deviceInfo; }
+  /// "NCCL 2.28.3" for a multi-rank plan, else empty.
+  std::string collectivesDescription() const;
 
 private:
   struct Kernel {
@@ -70,13 +94,21 @@ private:
 
   CudaExecutor(LaunchPlan plan, std::unique_ptr<cuda::CudaDriver> driver,
                const CudaExecutorOptions &options);
-  absl::Status openDevice(const std::string &target);
+  absl::Status openDevice(const std::string &target, int deviceIndex);
+  absl::Status joinCollectives(const CudaExecutorOptions &options);
   absl::Status loadModule(absl::Span<const uint8_t> ptx,
                           const std::vector<GpuKernelInfo> &kernels);
   absl::Status allocateBuffers(const std::vector<const void *> &weights);
   absl::Status allocate(cuda::CUdeviceptr &pointer, size_t bytes);
+  absl::StatusOr<std::vector<float>>
+  runStep(int sequence, absl::Span<const int32_t> tokens, bool lastRowOnly);
   absl::Status run(const StepProgram &program, int sequence, int64_t tokens);
   cuda::CUdeviceptr address(const KernelArg &arg, int sequence, int64_t tokens) const;
+  int64_t bytesAfter(const KernelArg &arg, int sequence, int64_t tokens) const;
+  absl::Status runCollective(const Launch &launch, int sequence,
+                             int64_t tokens);
+  /// Waits for the stream: NCCL's deadline-polled wait in a multi-rank run.
+  absl::Status finishStream(const char *what);
 
   LaunchPlan plan;
   std::unique_ptr<cuda::CudaDriver> driver;
@@ -85,7 +117,7 @@ private:
   cuda::CUmodule module = nullptr;
   cuda::CUstream stream = nullptr;
   bool syncEachLaunch;
-  std::vector<Kernel> prefillKernels, decodeKernels;
+  std::vector<Kernel> prefillKernels, decodeKernels, prefillLastRowKernels;
   /// Per plan buffer: its device allocation and size (scratch, token and
   /// logit buffers grow with the step); caches are per sequence.
   std::vector<cuda::CUdeviceptr> buffers;
@@ -94,6 +126,11 @@ private:
   int64_t deviceBytes = 0;
   std::vector<int64_t> cached;
   StepTimings timings;
+  /// Multi-rank plans only: NCCL, and the device buffer an all-gather of
+  /// columns lands in before its rows are placed.
+  std::unique_ptr<cuda::NcclCollectives> nccl;
+  cuda::CUdeviceptr gatherScratch = 0;
+  size_t gatherScratchBytes = 0;
 };
 
 } // namespace dsv2::runtime

@@ -99,8 +99,11 @@ std::map<std::string, std::vector<std::string>> ptxEntryParams(std::string_view 
 absl::Status checkLaunchSignatures(
     const LaunchPlan &plan,
     const std::map<std::string, std::vector<std::string>> &entries) {
-  for (const StepProgram *program : {&plan.prefill, &plan.decode})
+  for (const StepProgram *program :
+       {&plan.prefill, &plan.decode, &plan.prefillLastRow})
     for (const Launch &launch : program->launches) {
+      if (launch.isCollective())
+        continue; // NCCL, not a kernel of the PTX.
       auto entry = entries.find(launch.kernel);
       if (entry == entries.end())
         return absl::NotFoundError(absl::StrCat(

@@ -24,6 +24,7 @@
 #                    tokens when CONTEXT + DECODE would not fit, so the last token sits at MAX_CONTEXT
 #   BENCH_THREADS    threads for dsv2-run, torch.set_num_threads and the bandwidth test [nproc]
 #   BENCH_SKIP       space-separated parts to skip: compile-time membw engine torch
+#   BENCH_MEMBW_REPEAT  passes of the bandwidth test, best kept [10]
 #   BENCH_PROFILE    1: also run the first bf16 case with DSV2_PROFILE_LAUNCHES=1 [0]
 #   BENCH_FRESH      1: rewrite the checkpoint and recompile the engines even when present [0]
 set -euo pipefail
@@ -110,21 +111,24 @@ if ! skipped compile-time; then
 fi
 
 # --------------------------------------------------------------------------------------
-# measure_membw: streaming-read bandwidth, best of 3 over 1 GiB; appends GB/s to $membw_all.
+# measure_membw: streaming-read bandwidth, best of $membw_repeat over 1 GiB; appends GB/s to
+# $membw_all. Measured before, after every case (right after our decode) and at the end: on a
+# shared machine the bandwidth moves by tens of percent, and the roofline takes the best.
 membw_all=""
+membw_repeat=${BENCH_MEMBW_REPEAT:-10}
 measure_membw() {
   echo
-  echo "== memory read bandwidth (streaming sum of 1 GiB, best of 3) ($1)"
+  echo "== memory read bandwidth (streaming sum of 1 GiB, best of $membw_repeat) ($1)"
   local line
   if [[ ! -x $tmp/membw ]] &&
      cc -O3 -march=native -fopenmp "$root/tools/bench/membw.c" -o "$tmp/membw" 2>"$tmp/cc.err"; then
     echo "\$ cc -O3 -march=native -fopenmp tools/bench/membw.c -o membw"
   fi
   if [[ -x $tmp/membw ]]; then
-    echo "\$ OMP_NUM_THREADS=1 membw 1 3"
-    OMP_NUM_THREADS=1 "$tmp/membw" 1 3
-    echo "\$ OMP_NUM_THREADS=$threads membw 1 3"
-    line=$(OMP_NUM_THREADS=$threads "$tmp/membw" 1 3)
+    echo "\$ OMP_NUM_THREADS=1 membw 1 $membw_repeat"
+    OMP_NUM_THREADS=1 "$tmp/membw" 1 "$membw_repeat"
+    echo "\$ OMP_NUM_THREADS=$threads membw 1 $membw_repeat"
+    line=$(OMP_NUM_THREADS=$threads "$tmp/membw" 1 "$membw_repeat")
   else
     echo "(no C compiler with OpenMP; numpy, one thread)"
     echo "\$ python3 $helper membw"
@@ -270,6 +274,7 @@ for dt in $dtypes; do
       step_bytes=$(sed 's/.*step_bytes=\([0-9]*\).*/\1/' <<<"$rl")
       echo "$case $ours_p $torch_p $ours_d $torch_d $step_bytes $ours_rss $torch_rss $agree" >>"$results"
     }
+    skipped membw || measure_membw "after $dt-b$B-c$C"
   done
 done
 

@@ -177,6 +177,11 @@ createExecutor(ExecutorKind kind, const rt::LoadedEngine &engine,
   if (kind == ExecutorKind::Cuda) {
     rt::CudaExecutorOptions cudaOptions;
     cudaOptions.sequences = sequences;
+    // A multi-rank engine: MPI bootstraps NCCL, which runs the collective
+    // launches on the GPUs (MPI still agrees on the run and broadcasts ids).
+    cudaOptions.collectives = collectives;
+    cudaOptions.collectiveTimeoutSeconds = options.collectiveTimeout.value_or(
+        rt::collectiveTimeoutFromEnvironment());
     auto executor = rt::CudaExecutor::create(
         d.plan, d.target, engine.kernelImage(), d.kernels.gpuKernels,
         engine.weightAddresses(), cudaOptions);
@@ -218,11 +223,6 @@ absl::Status prepareRank(RunOptions &options, const RankJob &job,
   if (!kind.ok())
     return kind.status();
   prepared.kind = *kind;
-  if (*kind == ExecutorKind::Cuda && job.multiRank())
-    return absl::UnimplementedError(absl::StrCat(
-        options.engine, ": a GPU engine over ", job.worldSize,
-        " ranks; multi-rank engines run on the CPU for now (NCCL is a later "
-        "step)"));
   if (*kind == ExecutorKind::Cpu)
     if (absl::Status status = rt::checkHostRuns(
             d.kernels.cpuFeatures, rt::printableText(d.kernels.cpu), options.engine);
@@ -404,10 +404,19 @@ absl::Status run(RunOptions options, const std::string &commandLine,
   if (options.promptText)
     std::fprintf(stderr, "  prompt:   %zu tokens%s\n", options.prompts[0].size(),
                  options.chat ? " (DeepSeek-V2-Chat format)" : "");
-  if (job.multiRank())
-    std::fprintf(stderr, "  ranks:    %s over %s, %d threads each; rank 0's figures\n",
-                 dsv2::run::describeLayout(d.parallel).c_str(),
-                 job.collectives->describe().c_str(), options.threads);
+  if (job.multiRank()) {
+    // GPU ranks exchange through NCCL, which the MPI backend bootstrapped.
+    std::string over =
+        *kind == ExecutorKind::Cuda
+            ? absl::StrCat(static_cast<rt::CudaExecutor &>(**executor)
+                               .collectivesDescription(),
+                           ", bootstrapped by ", job.collectives->describe(),
+                           ", one GPU each")
+            : absl::StrCat(job.collectives->describe(), ", ", options.threads,
+                           " threads each");
+    std::fprintf(stderr, "  ranks:    %s over %s; rank 0's figures\n",
+                 dsv2::run::describeLayout(d.parallel).c_str(), over.c_str());
+  }
   std::fprintf(stderr, "  load:     %.3f s (%s weights mapped%s)\n", loadSeconds,
                mebibytes(loaded.weightFileBytes()).c_str(),
                options.verifyWeights ? ", checksums verified" : "");

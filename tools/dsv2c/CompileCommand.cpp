@@ -150,11 +150,6 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   if (!parallel)
     return parallel.takeError();
   const dsv2::model::ParallelLayout layout = *parallel;
-  if (layout.world() > 1 && gpuTarget)
-    return cl.valueError("tp", "multi-rank engines run on CPU ranks for now "
-                               "(--target cpu); the NCCL executor is not "
-                               "built yet");
-
   Clock::time_point totalStart = Clock::now(), start = totalStart;
   auto source = loadModelSource(cl, /*needWeights=*/true);
   if (!source)
@@ -192,6 +187,19 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     return module.takeError();
   double pipelineSeconds = secondsSince(start);
 
+  // A parallel engine: every rank's sharded module (GPU ranks exchange
+  // through NCCL, CPU and -emu ranks through MPI).
+  std::vector<mlir::OwningOpRef<mlir::ModuleOp>> ranks;
+  std::vector<mlir::ModuleOp> rankModules = {**module};
+  if (layout.world() > 1) {
+    auto sharded = shardIntoRanks(**module, layout.tp, layout.ep);
+    if (!sharded)
+      return sharded.takeError();
+    ranks = std::move(*sharded);
+    rankModules.clear();
+    for (auto &rank : ranks)
+      rankModules.push_back(*rank);
+  }
   llvm::Expected<CompiledCpuKernels> compiled = makeError("no target");
   if (gpuTarget) {
     GpuEngineOptions engineOptions;
@@ -202,7 +210,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     llvm::errs() << llvm::formatv(
         "dsv2c compile: {0}: generating GPU kernels for {1}...\n",
         source->description, gpuTarget->name());
-    compiled = compileGpuKernels(**module, engineOptions);
+    compiled = compileGpuKernels(rankModules, engineOptions);
   } else {
     CpuEngineOptions engineOptions;
     engineOptions.maxContext = context;
@@ -210,17 +218,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     llvm::errs() << llvm::formatv(
         "dsv2c compile: {0}: generating CPU kernels for '{1}'...\n",
         source->description, engineOptions.cpu);
-    if (layout.world() == 1) {
-      compiled = compileCpuKernels(**module, engineOptions);
-    } else {
-      auto ranks = shardIntoRanks(**module, layout.tp, layout.ep);
-      if (!ranks)
-        return ranks.takeError();
-      std::vector<mlir::ModuleOp> rankModules;
-      for (auto &rank : *ranks)
-        rankModules.push_back(*rank);
-      compiled = compileCpuKernels(rankModules, engineOptions);
-    }
+    compiled = compileCpuKernels(rankModules, engineOptions);
   }
   if (!compiled)
     return compiled.takeError();

@@ -78,15 +78,13 @@ compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options) {
   return compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp>(module), options);
 }
 
-llvm::Expected<CompiledCpuKernels>
-compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
-                  const CpuEngineOptions &options) {
-  CompiledCpuKernels compiled;
+llvm::Expected<mlir::dsv2::FormedKernels>
+formRankKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules, int64_t maxContext,
+                bool gpuTiles, CompiledCpuKernels &compiled) {
   std::optional<mlir::dsv2::FormedKernels> formed;
   for (mlir::ModuleOp module : rankModules) {
     double seconds = 0;
-    auto rank = formEngineKernels(module, options.maxContext,
-                                  /*gpuTiles=*/false, seconds);
+    auto rank = formEngineKernels(module, maxContext, gpuTiles, seconds);
     if (!rank)
       return rank.takeError();
     compiled.formationSeconds += seconds;
@@ -102,6 +100,19 @@ compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
       if (!kernels.lookup(kernel.getSymName()))
         kernels.insert(kernel->clone());
   }
+  if (!formed)
+    return makeError("kernel formation: no rank modules");
+  return std::move(*formed);
+}
+
+llvm::Expected<CompiledCpuKernels>
+compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
+                  const CpuEngineOptions &options) {
+  CompiledCpuKernels compiled;
+  auto formed = formRankKernels(rankModules, options.maxContext,
+                                /*gpuTiles=*/false, compiled);
+  if (!formed)
+    return formed.takeError();
 
   auto start = std::chrono::steady_clock::now();
   mlir::dsv2::cpu::CpuTargetOptions target;

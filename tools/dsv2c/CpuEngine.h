@@ -53,6 +53,16 @@ llvm::Expected<mlir::dsv2::FormedKernels>
 formEngineKernels(mlir::ModuleOp module, int64_t maxContext, bool gpuTiles,
                   double &seconds);
 
+/// Kernel formation of every rank's module (one module for a single-rank
+/// engine): each rank's plan into `compiled.rankPlans` and the formation
+/// time into `compiled.formationSeconds`; returns the first rank's formed
+/// kernels with every later rank's kernels that it lacks added (instances
+/// are named by all their parameters, so equal names are equal kernels and
+/// each is generated once).
+llvm::Expected<mlir::dsv2::FormedKernels>
+formRankKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules, int64_t maxContext,
+                bool gpuTiles, CompiledCpuKernels &compiled);
+
 /// Forms kernels for `module` and generates their CPU code. Errors name the
 /// stage that failed.
 llvm::Expected<CompiledCpuKernels>

@@ -44,9 +44,15 @@ std::string gpuTargetList() {
 
 llvm::Expected<CompiledCpuKernels>
 compileGpuKernels(mlir::ModuleOp module, const GpuEngineOptions &options) {
+  return compileGpuKernels(llvm::ArrayRef<mlir::ModuleOp>(module), options);
+}
+
+llvm::Expected<CompiledCpuKernels>
+compileGpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
+                  const GpuEngineOptions &options) {
   CompiledCpuKernels compiled;
-  auto formed = formEngineKernels(module, options.maxContext,
-                                  /*gpuTiles=*/true, compiled.formationSeconds);
+  auto formed = formRankKernels(rankModules, options.maxContext,
+                                /*gpuTiles=*/true, compiled);
   if (!formed)
     return formed.takeError();
 
@@ -97,8 +103,7 @@ compileGpuKernels(mlir::ModuleOp module, const GpuEngineOptions &options) {
     compiled.module.format = "ptx";
   }
   compiled.codegenSeconds = secondsSince(start);
-  compiled.plan = std::move(formed->plan);
-  compiled.rankPlans = {compiled.plan};
+  compiled.plan = compiled.rankPlans.front();
   return compiled;
 }
 

@@ -43,6 +43,14 @@ struct GpuEngineOptions {
 llvm::Expected<CompiledCpuKernels>
 compileGpuKernels(mlir::ModuleOp module, const GpuEngineOptions &options);
 
+/// The same for the ranks of a parallel engine (dsv2-shard's modules, in
+/// rank order): one plan per rank, one PTX module (or emulator library)
+/// with every rank's kernels, each generated once (compileCpuKernels'
+/// rule: equal names are equal kernels).
+llvm::Expected<CompiledCpuKernels>
+compileGpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
+                  const GpuEngineOptions &options);
+
 } // namespace dsv2::tools
 
 #endif // TOOLS_DSV2C_GPUENGINE_H

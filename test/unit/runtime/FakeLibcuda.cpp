@@ -10,9 +10,15 @@
 //              any other kernel is a no-op (a compiled engine runs through,
 //              checking its launch configuration, with meaningless logits).
 // PTX containing "FAKE_JIT_ERROR" fails to load with a JIT error log.
+// $DSV2_FAKE_CUDA_DEVICES sets the device count (default 1).
+// Every stream is its own object; the fake NCCL (FakeLibnccl.cpp) marks one
+// stuck through fakeCudaSetStreamStuck (a collective whose peers never
+// come), and cuStreamQuery then answers CUDA_ERROR_NOT_READY until it is
+// released (ncclCommAbort).
 //
 //===----------------------------------------------------------------------===//
 
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -33,13 +39,17 @@ struct FakeFunction {
 };
 FakeFunction fakeCache{"fake_cache"}, fakeLogits{"fake_logits"}, fakeNoop{"noop"};
 int moduleToken;
-int launches = 0;
+std::atomic<int> launches{0};
 unsigned lastBlock = 0, lastShared = 0;
 int maxDynamicShared = 0;
 
 template <typename T> T *pointerArg(void **params, int i) {
   return reinterpret_cast<T *>(*static_cast<CUdeviceptr *>(params[i]));
 }
+
+struct FakeStream {
+  std::atomic<int> stuck{0};
+};
 
 } // namespace
 
@@ -50,12 +60,16 @@ int fakeCudaLaunches() { return launches; }
 unsigned fakeCudaLastBlock() { return lastBlock; }
 unsigned fakeCudaLastShared() { return lastShared; }
 int fakeCudaMaxDynamicShared() { return maxDynamicShared; }
+void fakeCudaSetStreamStuck(void *stream, int stuck) {
+  static_cast<FakeStream *>(stream)->stuck = stuck;
+}
 
 CUresult cuGetErrorName(CUresult error, const char **name) {
   switch (error) {
   case 100: *name = "CUDA_ERROR_NO_DEVICE"; return 0;
   case 218: *name = "CUDA_ERROR_INVALID_PTX"; return 0;
   case 500: *name = "CUDA_ERROR_NOT_FOUND"; return 0;
+  case 600: *name = "CUDA_ERROR_NOT_READY"; return 0;
   default: *name = "CUDA_ERROR_UNKNOWN"; return 0;
   }
 }
@@ -64,13 +78,22 @@ CUresult cuGetErrorString(CUresult error, const char **text) {
   case 100: *text = "no CUDA-capable device is detected"; return 0;
   case 218: *text = "a PTX JIT compilation failed"; return 0;
   case 500: *text = "named symbol not found"; return 0;
+  case 600: *text = "device not ready"; return 0;
   default: *text = "unknown error"; return 0;
   }
 }
 CUresult cuInit(unsigned) { return mode() == "no-device" ? 100 : 0; }
 CUresult cuDriverGetVersion(int *version) { *version = 13000; return 0; }
-CUresult cuDeviceGetCount(int *count) { *count = 1; return 0; }
-CUresult cuDeviceGet(int *device, int) { *device = 0; return 0; }
+CUresult cuDeviceGetCount(int *count) {
+  // $DSV2_FAKE_CUDA_DEVICES identical devices (default 1).
+  const char *devices = std::getenv("DSV2_FAKE_CUDA_DEVICES");
+  *count = devices ? std::atoi(devices) : 1;
+  return 0;
+}
+CUresult cuDeviceGet(int *device, int ordinal) {
+  *device = ordinal;
+  return 0;
+}
 CUresult cuDeviceGetName(char *name, int length, int) {
   std::strncpy(name, mode() == "cc80" ? "Fake A100" : "Fake H200", length);
   return 0;
@@ -152,7 +175,10 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
   return 0;
 }
 CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
-  *pointer = reinterpret_cast<CUdeviceptr>(std::malloc(bytes));
+  // Zeroed, so the no-op kernels of a compiled engine leave deterministic
+  // logits (argmax 0) instead of whatever freed memory held (sometimes the
+  // end-of-sequence id, which ends a run early).
+  *pointer = reinterpret_cast<CUdeviceptr>(std::calloc(bytes, 1));
   return 0;
 }
 CUresult cuMemFree_v2(CUdeviceptr pointer) {
@@ -171,11 +197,54 @@ CUresult cuMemsetD8_v2(CUdeviceptr to, unsigned char value, size_t bytes) {
   std::memset(reinterpret_cast<void *>(to), value, bytes);
   return 0;
 }
-CUresult cuStreamCreate(void **stream, unsigned) {
-  *stream = &moduleToken;
+CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr to, CUdeviceptr from, size_t bytes,
+                              void *) {
+  std::memmove(reinterpret_cast<void *>(to), reinterpret_cast<void *>(from),
+               bytes);
   return 0;
 }
-CUresult cuStreamDestroy_v2(void *) { return 0; }
-CUresult cuStreamSynchronize(void *) { return 0; }
+/// CUDA_MEMCPY2D_v2, device to device only.
+struct Memcpy2D {
+  size_t srcXInBytes, srcY;
+  int srcMemoryType;
+  const void *srcHost;
+  CUdeviceptr srcDevice;
+  void *srcArray;
+  size_t srcPitch;
+  size_t dstXInBytes, dstY;
+  int dstMemoryType;
+  void *dstHost;
+  CUdeviceptr dstDevice;
+  void *dstArray;
+  size_t dstPitch;
+  size_t widthInBytes, height;
+};
+CUresult cuMemcpy2DAsync_v2(const Memcpy2D *copy, void *) {
+  if (copy->srcMemoryType != 2 || copy->dstMemoryType != 2 ||
+      copy->widthInBytes > copy->srcPitch || copy->widthInBytes > copy->dstPitch)
+    return 1; // CUDA_ERROR_INVALID_VALUE
+  for (size_t row = 0; row < copy->height; ++row)
+    std::memcpy(reinterpret_cast<char *>(copy->dstDevice) + copy->dstXInBytes +
+                    (copy->dstY + row) * copy->dstPitch,
+                reinterpret_cast<const char *>(copy->srcDevice) +
+                    copy->srcXInBytes + (copy->srcY + row) * copy->srcPitch,
+                copy->widthInBytes);
+  return 0;
+}
+CUresult cuStreamCreate(void **stream, unsigned) {
+  *stream = new FakeStream;
+  return 0;
+}
+CUresult cuStreamDestroy_v2(void *stream) {
+  delete static_cast<FakeStream *>(stream);
+  return 0;
+}
+CUresult cuStreamQuery(void *stream) {
+  return static_cast<FakeStream *>(stream)->stuck ? 600 : 0;
+}
+CUresult cuStreamSynchronize(void *stream) {
+  // A stuck stream would block forever on a GPU; the fake says so.
+  return static_cast<FakeStream *>(stream)->stuck ? 600 : 0;
+}
 
 } // extern "C"
