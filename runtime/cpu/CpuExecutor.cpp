@@ -3,6 +3,7 @@
 #include "runtime/cpu/CpuExecutor.h"
 #include "runtime/collectives/Collectives.h"
 #include "runtime/engine/LaunchArguments.h"
+#include "runtime/engine/StepInput.h"
 #include "runtime/engine/LaunchProfile.h"
 
 #include "absl/strings/str_cat.h"
@@ -298,29 +299,14 @@ CpuExecutor::stepForNextToken(int sequence, absl::Span<const int32_t> tokens) {
 absl::StatusOr<std::vector<float>>
 CpuExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
                      bool lastRowOnly) {
-  if (sequence < 0 || sequence >= sequences())
-    return absl::InvalidArgumentError(absl::StrCat(
-        "sequence ", sequence, " of a batch of ", sequences()));
-  int64_t count = static_cast<int64_t>(tokens.size());
-  int64_t past = cached[sequence];
-  if (count == 0)
-    return absl::InvalidArgumentError("a step needs at least one token");
-  for (size_t i = 0; i < tokens.size(); ++i)
-    if (tokens[i] < 0 || tokens[i] >= plan.vocabSize)
-      return absl::InvalidArgumentError(absl::StrCat(
-          "token id ", tokens[i], " at position ", past + i,
-          " is outside the vocabulary [0, ", plan.vocabSize, ")"));
-  if (past + count > plan.maxContext)
-    return absl::OutOfRangeError(absl::StrCat(
-        "context of ", past + count, " tokens exceeds the engine's maximum of ",
-        plan.maxContext));
+  if (absl::Status status = checkStepInput(plan, cached, sequence, tokens);
+      !status.ok())
+    return status;
+  const int64_t count = static_cast<int64_t>(tokens.size());
+  const int64_t past = cached[sequence];
 
-  const bool decodeStep = count == 1 && !plan.decode.launches.empty();
-  const bool lastRowProgram =
-      lastRowOnly && !decodeStep && !plan.prefillLastRow.launches.empty();
-  const StepProgram &program = decodeStep       ? plan.decode
-                               : lastRowProgram ? plan.prefillLastRow
-                                                : plan.prefill;
+  const StepProgram &program = programForStep(plan, count, lastRowOnly);
+  const bool lastRowProgram = &program == &plan.prefillLastRow;
 
   // Scratch, token and logit buffers sized for this step (grow only); the
   // [T, vocab] logits are not written by prefillLastRow.

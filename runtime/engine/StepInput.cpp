@@ -1,0 +1,41 @@
+//===- StepInput.cpp - What every executor checks and chooses per step ----===//
+
+#include "runtime/engine/StepInput.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace dsv2::runtime {
+
+absl::Status checkStepInput(const LaunchPlan &plan,
+                            absl::Span<const int64_t> cached, int sequence,
+                            absl::Span<const int32_t> tokens) {
+  const int64_t sequences = static_cast<int64_t>(cached.size());
+  if (sequence < 0 || sequence >= sequences)
+    return absl::InvalidArgumentError(
+        absl::StrCat("sequence ", sequence, " of a batch of ", sequences));
+  const int64_t past = cached[sequence];
+  int64_t count = static_cast<int64_t>(tokens.size());
+  if (count == 0)
+    return absl::InvalidArgumentError("a step needs at least one token");
+  for (size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] < 0 || tokens[i] >= plan.vocabSize)
+      return absl::InvalidArgumentError(absl::StrCat(
+          "token id ", tokens[i], " at position ", past + i,
+          " is outside the vocabulary [0, ", plan.vocabSize, ")"));
+  if (past + count > plan.maxContext)
+    return absl::OutOfRangeError(absl::StrCat(
+        "context of ", past + count, " tokens exceeds the engine's maximum of ",
+        plan.maxContext));
+  return absl::OkStatus();
+}
+
+const StepProgram &programForStep(const LaunchPlan &plan, int64_t tokens,
+                                  bool lastRowOnly) {
+  if (tokens == 1 && !plan.decode.launches.empty())
+    return plan.decode;
+  if (lastRowOnly && !plan.prefillLastRow.launches.empty())
+    return plan.prefillLastRow;
+  return plan.prefill;
+}
+
+} // namespace dsv2::runtime

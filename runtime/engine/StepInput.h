@@ -1,0 +1,35 @@
+//===- StepInput.h - What every executor checks and chooses per step -*- C++ -*-===//
+//
+// The CPU and CUDA executors take the same step input and must refuse it
+// in the same words and pick the same program, so both come from here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RUNTIME_ENGINE_STEPINPUT_H
+#define RUNTIME_ENGINE_STEPINPUT_H
+
+#include "runtime/engine/LaunchPlan.h"
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
+#include <cstdint>
+
+namespace dsv2::runtime {
+
+/// A step of `tokens` for sequence `sequence` of a batch whose sequences
+/// hold `cached` tokens each: a sequence of the batch, at least one token,
+/// every id in the vocabulary, the context within the plan's positions.
+absl::Status checkStepInput(const LaunchPlan &plan,
+                            absl::Span<const int64_t> cached, int sequence,
+                            absl::Span<const int32_t> tokens);
+
+/// The program that runs a step of `tokens` tokens: decode for one token,
+/// else prefillLastRow when only the last row's logits are wanted and the
+/// plan has it, else prefill.
+const StepProgram &programForStep(const LaunchPlan &plan, int64_t tokens,
+                                  bool lastRowOnly);
+
+} // namespace dsv2::runtime
+
+#endif // RUNTIME_ENGINE_STEPINPUT_H
