@@ -96,15 +96,22 @@ absl::Status NcclCollectives::usable() const {
   return absl::OkStatus();
 }
 
+absl::Status NcclCollectives::enqueue(CollectiveGroup group, const char *what) {
+  if (absl::Status status = usable(); !status.ok())
+    return status;
+  // The step's first collective names what a timeout was waiting for.
+  if (!pendingGroup) {
+    pendingGroup = group;
+    pendingWhat = what;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NcclCollectives::allReduceSum(CUdeviceptr src, CUdeviceptr dst,
                                            int64_t count, CollectiveGroup group,
                                            CUstream stream) {
-  if (absl::Status status = usable(); !status.ok())
+  if (absl::Status status = enqueue(group, "all_reduce"); !status.ok())
     return status;
-  if (!pendingGroup) {
-    pendingGroup = group;
-    pendingWhat = "all_reduce";
-  }
   return library->check(
       library->api().ncclAllReduce(reinterpret_cast<const void *>(src),
                                    reinterpret_cast<void *>(dst),
@@ -116,12 +123,8 @@ absl::Status NcclCollectives::allReduceSum(CUdeviceptr src, CUdeviceptr dst,
 absl::Status NcclCollectives::allGather(CUdeviceptr src, CUdeviceptr dst,
                                         int64_t count, CollectiveGroup group,
                                         CUstream stream) {
-  if (absl::Status status = usable(); !status.ok())
+  if (absl::Status status = enqueue(group, "all_gather"); !status.ok())
     return status;
-  if (!pendingGroup) {
-    pendingGroup = group;
-    pendingWhat = "all_gather";
-  }
   return library->check(
       library->api().ncclAllGather(
           reinterpret_cast<const void *>(src), reinterpret_cast<void *>(dst),

@@ -59,6 +59,8 @@ private:
         tp(tensorParallel), timeout(timeoutSeconds) {}
   ncclComm_t comm(CollectiveGroup group) const;
   absl::Status usable() const;
+  /// usable(), then records the step's first collective for timeouts.
+  absl::Status enqueue(CollectiveGroup group, const char *what);
   void abortAll();
 
   const CudaDriver &driver;
