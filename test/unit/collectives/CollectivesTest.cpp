@@ -268,6 +268,70 @@ TEST(CpuExecutorCollectives, RunsAPlanOfCollectivesOnFourRanks) {
   }
 }
 
+/// collectivePlan(rank) plus its prefillLastRow: the same collectives over
+/// the step's last row only (slice row T-1), into a [vocab] buffer.
+LaunchPlan collectivePlanWithLastRow(int rank) {
+  const int cols = 2;
+  LaunchPlan plan = collectivePlan(rank);
+  plan.lastRowLogitsBuffer = plan.addBuffer(
+      "last_row_logits", BufferRole::Scratch, ElementType::F32,
+      StepExpr::of(plan.vocabSize));
+  Launch gather = plan.prefill.launches[0], reduce = plan.prefill.launches[1];
+  gather.args[0].offset = {-cols, cols, 0, 1}; // row T-1 of the slice
+  gather.args[1] = KernelArg::ofBuffer(plan.lastRowLogitsBuffer);
+  gather.args[2] = KernelArg::ofInt(StepExpr::of(1));
+  reduce.args[0] = reduce.args[1] = KernelArg::ofBuffer(plan.lastRowLogitsBuffer);
+  reduce.args[2] = KernelArg::ofInt(StepExpr::of(1));
+  plan.prefillLastRow.launches = {gather, reduce};
+  return plan;
+}
+
+TEST(CpuExecutorCollectives, NextTokenStepsReturnTheLastRowOfTheFullStep) {
+  // stepForNextToken runs prefillLastRow and returns [vocab]: the last row
+  // of what step returns for the same tokens, on every rank.
+  InProcessWorld world(4, 10);
+  std::vector<std::vector<float>> full(4), last(4);
+  std::vector<int64_t> grown(4);
+  expectAllOk(onRanks(world, [&](Collectives &c) -> absl::Status {
+    if (absl::Status s = agreeToRun(c, identityOf(2, 2)); !s.ok())
+      return s;
+    CpuExecutorOptions options;
+    options.threads = 1;
+    options.collectives = &c;
+    auto executor = CpuExecutor::create(collectivePlanWithLastRow(c.rank()),
+                                        nullptr,
+                                        std::vector<const void *>(4, nullptr),
+                                        options);
+    if (!executor.ok())
+      return executor.status();
+    const int32_t tokens[3] = {1, 2, 3};
+    auto next = (*executor)->stepForNextToken(0, tokens);
+    if (!next.ok())
+      return next.status();
+    last[c.rank()] = *next;
+    // prefillLastRow ran: the [T, vocab] logits were never sized.
+    int64_t bytesAfterNext = (*executor)->allocatedBytes();
+    (*executor)->reset();
+    auto step = (*executor)->step(tokens);
+    if (!step.ok())
+      return step.status();
+    full[c.rank()] = *step;
+    grown[c.rank()] = (*executor)->allocatedBytes() - bytesAfterNext;
+    return absl::OkStatus();
+  }));
+  for (int r = 0; r < 4; ++r) {
+    ASSERT_EQ(full[r].size(), 3u * 4);
+    ASSERT_EQ(last[r].size(), 4u) << "rank " << r;
+    EXPECT_EQ(last[r], std::vector<float>(full[r].begin() + 2 * 4, full[r].end()))
+        << "rank " << r;
+    // Row 2: 2 * (slice_t + slice_{2+t})[2, col].
+    EXPECT_EQ(last[r][3], 2 * ((1000.0f + 20 + 1) + (3000.0f + 20 + 1)));
+    EXPECT_EQ(grown[r], 3 * 4 * static_cast<int64_t>(sizeof(float)))
+        << "rank " << r << ": the full step sized the logits the last-row "
+                           "step did not";
+  }
+}
+
 TEST(CpuExecutorCollectives, APlanWithCollectivesNeedsABackend) {
   CpuExecutorOptions options;
   options.threads = 1;
