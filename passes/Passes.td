@@ -127,6 +127,8 @@ def Dsv2TestPrintKernelPlanPass
   let options = [
     Option<"maxContext", "max-context", "int64_t", /*default=*/"4096",
            "Positions the KV cache holds">,
+    Option<"gpuTiles", "gpu-tiles", "bool", /*default=*/"false",
+           "Form the GPU's kernels (tile.dot GEMMs) instead of the CPU's">,
   ];
 }
 

@@ -57,6 +57,7 @@ struct Dsv2TestPrintKernelPlanPass
   void runOnOperation() override {
     KernelFormationOptions options;
     options.maxContext = maxContext;
+    options.gpuTiles = gpuTiles;
     std::string error;
     auto formed = formKernels(getOperation(), options, error);
     if (failed(formed)) {

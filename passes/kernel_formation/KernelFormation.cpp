@@ -19,6 +19,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <cassert>
 #include <cstdio>
 
 namespace mlir::dsv2 {
@@ -185,22 +186,34 @@ private:
         return failure();
       return y;
     }
-    GemmTiles tiles = chooseGemmTiles(n, k, options.gpuTiles);
-    KernelParams params{{"W", typeText(elementOf(w))},
+    if (failed(gemm(program, x.arg(), x.stride, weight(w), elementOf(w), n, k,
+                    y, m, origin)))
+      return failure();
+    return y;
+  }
+
+  /// The GEMM of `linear`: y[m, N] = x[m, K] @ W[N, K]^T, x rows `xStride`
+  /// floats apart. GPUs take `linear` (tile.dot on tensor cores); CPUs take
+  /// `linear_rowdot`, whose operands are contiguous rows of x and W (the
+  /// tile.dot form loads W^T column by column there).
+  LogicalResult gemm(rt::StepProgram &program, KernelArg x, int64_t xStride,
+                     int32_t w, Type wType, int64_t n, int64_t k, Activation y,
+                     StepExpr m, Operation *origin) {
+    GemmTiles tiles = options.gpuTiles ? chooseGemmTiles(n, k, /*gpu=*/true)
+                                       : chooseRowDotTiles(n, k);
+    KernelParams params{{"W", typeText(wType)},
                         {"N", std::to_string(n)},
                         {"K", std::to_string(k)},
                         {"BM", std::to_string(tiles.bm)},
                         {"BN", std::to_string(tiles.bn)},
                         {"BK", std::to_string(tiles.bk)}};
-    if (failed(launch(program, "linear", params, m.ceilDiv(tiles.bm),
-                      StepExpr::of((n + tiles.bn - 1) / tiles.bn),
-                      StepExpr::of(1),
-                      {x.arg(), KernelArg::ofBuffer(weight(w)), y.arg(),
-                       KernelArg::ofInt(m), KernelArg::ofInt(StepExpr::of(x.stride)),
-                       KernelArg::ofInt(StepExpr::of(y.stride))},
-                      origin)))
-      return failure();
-    return y;
+    return launch(program, options.gpuTiles ? "linear" : "linear_rowdot",
+                  params, m.ceilDiv(tiles.bm),
+                  StepExpr::of((n + tiles.bn - 1) / tiles.bn), StepExpr::of(1),
+                  {x, KernelArg::ofBuffer(w), y.arg(), KernelArg::ofInt(m),
+                   KernelArg::ofInt(StepExpr::of(xStride)),
+                   KernelArg::ofInt(StepExpr::of(y.stride))},
+                  origin);
   }
 
   /// Single-token y_b[N] = W_b[N, K] @ x_b[K] for b < batch (W_b = W +
@@ -554,22 +567,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
     int32_t wv = derivedWeight("kv_b_v:" + kvSuffix, {heads * v, c}, kvType);
     auto kvLinear = [&](int32_t w, int64_t n) -> FailureOr<Activation> {
       Activation y = scratch("kv_b", n, StepExpr::context());
-      GemmTiles tiles = chooseGemmTiles(n, c, options.gpuTiles);
-      KernelParams params{{"W", typeText(kvType)},
-                          {"N", std::to_string(n)},
-                          {"K", std::to_string(c)},
-                          {"BM", std::to_string(tiles.bm)},
-                          {"BN", std::to_string(tiles.bn)},
-                          {"BK", std::to_string(tiles.bk)}};
-      if (failed(launch(program, "linear", params,
-                        StepExpr::context().ceilDiv(tiles.bm),
-                        StepExpr::of((n + tiles.bn - 1) / tiles.bn),
-                        StepExpr::of(1),
-                        {cacheRows.arg(), KernelArg::ofBuffer(w), y.arg(),
-                         KernelArg::ofInt(StepExpr::context()),
-                         KernelArg::ofInt(StepExpr::of(row)),
-                         KernelArg::ofInt(StepExpr::of(n))},
-                        origin)))
+      if (failed(gemm(program, cacheRows.arg(), row, w, kvType, n, c, y,
+                      StepExpr::context(), origin)))
         return failure();
       return y;
     };
@@ -673,17 +672,29 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                     origin)))
     return failure();
 
-  // Grouped GEMMs over the dispatched rows.
-  GemmTiles upTiles = chooseGemmTiles(inter, hidden, options.gpuTiles);
+  // Grouped GEMMs over the dispatched rows. GPUs run `block`-row tile.dot
+  // programs; CPUs the row-dot forms, whose 4-row programs divide `block`
+  // (so stay inside one expert) and skip blocks of padding rows.
+  const bool rowDot = !options.gpuTiles;
+  GemmTiles upTiles = rowDot ? chooseRowDotTiles(inter, hidden)
+                             : chooseGemmTiles(inter, hidden, /*gpu=*/true);
+  GemmTiles downTiles = rowDot ? chooseRowDotTiles(hidden, inter)
+                               : chooseGemmTiles(hidden, inter, /*gpu=*/true);
+  const int64_t upRows = rowDot ? upTiles.bm : block;
+  const int64_t downRows = rowDot ? downTiles.bm : block;
+  assert(block % upRows == 0 && block % downRows == 0 &&
+         "a grouped-GEMM program must not straddle two experts");
   Activation hiddenRows = scratch("moe_hidden", inter, rows);
   KernelParams gateUp{{"W", typeText(elementOf(op.getGateProj()))},
                       {"E", std::to_string(experts)},
                       {"H", std::to_string(hidden)},
                       {"I", std::to_string(inter)},
-                      {"BM", std::to_string(block)},
+                      {"BM", std::to_string(upRows)},
                       {"BN", std::to_string(upTiles.bn)},
                       {"BK", std::to_string(upTiles.bk)}};
-  if (failed(launch(program, "grouped_gate_up", gateUp, rows.ceilDiv(block),
+  if (failed(launch(program,
+                    rowDot ? "grouped_gate_up_rowdot" : "grouped_gate_up",
+                    gateUp, rows.ceilDiv(upRows),
                     StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
                     StepExpr::of(1),
                     {x.arg(), rowToken.arg(), offsets.arg(),
@@ -692,22 +703,23 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                      hiddenRows.arg(), KernelArg::ofInt(rows)},
                     origin)))
     return failure();
-  GemmTiles downTiles = chooseGemmTiles(hidden, inter, options.gpuTiles);
   Activation expertOut = scratch("moe_expert_out", hidden, rows);
   KernelParams down{{"W", typeText(elementOf(op.getDownProj()))},
                     {"E", std::to_string(experts)},
                     {"H", std::to_string(hidden)},
                     {"I", std::to_string(inter)},
-                    {"BM", std::to_string(block)},
+                    {"BM", std::to_string(downRows)},
                     {"BN", std::to_string(downTiles.bn)},
                     {"BK", std::to_string(downTiles.bk)}};
-  if (failed(launch(program, "grouped_down", down, rows.ceilDiv(block),
+  std::vector<KernelArg> downArgs{hiddenRows.arg(), offsets.arg(),
+                                  KernelArg::ofBuffer(weight(op.getDownProj())),
+                                  expertOut.arg(), KernelArg::ofInt(rows)};
+  if (rowDot)
+    downArgs.insert(downArgs.begin() + 1, rowToken.arg());
+  if (failed(launch(program, rowDot ? "grouped_down_rowdot" : "grouped_down",
+                    down, rows.ceilDiv(downRows),
                     StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
-                    StepExpr::of(1),
-                    {hiddenRows.arg(), offsets.arg(),
-                     KernelArg::ofBuffer(weight(op.getDownProj())),
-                     expertOut.arg(), KernelArg::ofInt(rows)},
-                    origin)))
+                    StepExpr::of(1), std::move(downArgs), origin)))
     return failure();
 
   // Shared experts alongside, then the weighted combine.

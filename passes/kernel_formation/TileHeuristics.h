@@ -32,6 +32,13 @@ struct GemmTiles {
 /// output blocks (codegen/gpu/README.md); narrow matrices shrink as above.
 GemmTiles chooseGemmTiles(int64_t n, int64_t k, bool gpu = false);
 
+/// Tiles of `linear_rowdot` (the CPU's prefill GEMM): 4 rows of x by 3 rows
+/// of W, 8-lane K slices: a [4, 3, 8] f32 accumulator is 12 AVX2 registers,
+/// fed per K step by 7 contiguous vector loads for 12 FMAs (the 16 AVX2
+/// registers hold it without spilling; 4 x 4 spilled and ran at half the
+/// speed). Narrow matrices shrink BN/BK to N and the next power of two of K.
+GemmTiles chooseRowDotTiles(int64_t n, int64_t k);
+
 struct GemvTiles {
   int64_t bn, bk;
 };

@@ -1,8 +1,9 @@
 //===- GemmKernelsTest.cpp - linear / batched_linear against the reference -===//
 //
-// m = 37, N = 100, K = 130 (no multiple of BM 8, BN 32, BK 16), f32 and bf16
-// weights, strided activation rows; batched_linear in the per-head layout of
-// the absorbed MLA (q_nope @ W_UK).
+// m = 37, N = 100, K = 130 (no multiple of BM 8, BN 32, BK 16, nor of the
+// CPU's linear_rowdot tiles 4 x 3 x 8), f32 and bf16 weights, strided
+// activation rows; batched_linear in the per-head layout of the absorbed MLA
+// (q_nope @ W_UK).
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,12 +30,23 @@ mlir::dsv2::KernelParams gemmParams(const char *w, int64_t n, int64_t k) {
           {"BK", std::to_string(std::min<int64_t>(16, nextPowerOfTwo(k)))}};
 }
 
+mlir::dsv2::KernelParams rowDotParams(const char *w) {
+  return {{"W", w},         {"N", std::to_string(kN)},
+          {"K", std::to_string(kK)}, {"BM", "4"},
+          {"BN", "3"},      {"BK", "8"}};
+}
+
 class GemmKernels : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     suite = new KernelSuite;
     suite->add("linear_f32", "linear", gemmParams("f32", kN, kK));
     suite->add("linear_bf16", "linear", gemmParams("bf16", kN, kK));
+#if !DSV2_KERNEL_TESTS_EMULATED
+    // The CPU form (3-column blocks are no GPU tile).
+    suite->add("linear_rowdot_f32", "linear_rowdot", rowDotParams("f32"));
+    suite->add("linear_rowdot_bf16", "linear_rowdot", rowDotParams("bf16"));
+#endif
     mlir::dsv2::KernelParams batched = gemmParams("bf16", kBatchN, kBatchK);
     batched["BATCH"] = std::to_string(kHeads);
     suite->add("batched_linear", "batched_linear", batched);
@@ -49,7 +61,10 @@ protected:
 };
 KernelSuite *GemmKernels::suite = nullptr;
 
-TEST_F(GemmKernels, LinearAtUnalignedSizes) {
+/// Runs `<kernel>_f32` and `<kernel>_bf16` (BM x BN blocks) on m = 37 rows
+/// and compares with the reference; columns past N must stay untouched.
+void checkLinear(KernelSuite &suite, const std::string &kernel, int32_t bm,
+                 int32_t bn) {
   std::mt19937 rng(11);
   const int32_t m = 37, xStride = 136, yStride = 104;
   for (bool bf16 : {false, true}) {
@@ -73,8 +88,8 @@ TEST_F(GemmKernels, LinearAtUnalignedSizes) {
         .i32(m)
         .i32(xStride)
         .i32(yStride);
-    suite->run(bf16 ? "linear_bf16" : "linear_f32", args, (m + 7) / 8,
-               static_cast<int32_t>((kN + 31) / 32));
+    suite.run(kernel + (bf16 ? "_bf16" : "_f32"), args, (m + bm - 1) / bm,
+              static_cast<int32_t>((kN + bn - 1) / bn));
 
     std::vector<float> packed(m * kK), expected(m * kN), got(m * kN);
     for (int32_t i = 0; i < m; ++i) {
@@ -90,6 +105,14 @@ TEST_F(GemmKernels, LinearAtUnalignedSizes) {
         ASSERT_EQ(y[i * yStride + j], kSentinel) << "row " << i << " col " << j;
   }
 }
+
+TEST_F(GemmKernels, LinearAtUnalignedSizes) { checkLinear(*suite, "linear", 8, 32); }
+
+#if !DSV2_KERNEL_TESTS_EMULATED
+TEST_F(GemmKernels, RowDotLinearAtUnalignedSizes) {
+  checkLinear(*suite, "linear_rowdot", 4, 3);
+}
+#endif
 
 TEST_F(GemmKernels, BatchedLinearPerHead) {
   std::mt19937 rng(12);

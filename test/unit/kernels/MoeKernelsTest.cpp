@@ -94,6 +94,18 @@ protected:
                 {"BM", std::to_string(kBlock)},
                 {"BN", std::to_string(std::min<int64_t>(32, nextPowerOfTwo(kH)))},
                 {"BK", std::to_string(std::min<int64_t>(16, nextPowerOfTwo(kI)))}});
+#if !DSV2_KERNEL_TESTS_EMULATED
+    // The CPU's row-dot forms: 4-row programs inside the 16-row blocks.
+    for (const char *kind : {"grouped_gate_up_rowdot", "grouped_down_rowdot"})
+      suite->add(kind, kind,
+                 {{"W", "bf16"},
+                  {"E", std::to_string(kE)},
+                  {"H", std::to_string(kH)},
+                  {"I", std::to_string(kI)},
+                  {"BM", "4"},
+                  {"BN", "3"},
+                  {"BK", "8"}});
+#endif
     for (int shared : {0, 1})
       suite->add("combine" + std::to_string(shared), "moe_combine",
                  {{"H", std::to_string(kH)},
@@ -307,7 +319,7 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
     return;
 
   // grouped_gate_up: the gated product of reference::mlp per real row.
-  Buffer<float> xBuf(x.size()), hidden(rowsMax * kI, -12345.0f);
+  Buffer<float> xBuf(x.size()), hidden(rowsMax * kI);
   Buffer<int32_t> rowToken(rowsMax), offsets(kE + 1), tokenRow(tokens * kK);
   Buffer<uint16_t> gate(gateB.size()), up(upB.size()), down(downB.size());
   Buffer<float> rowWeight(rowsMax);
@@ -320,13 +332,6 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
   std::copy(gateB.begin(), gateB.end(), gate.data());
   std::copy(upB.begin(), upB.end(), up.data());
   std::copy(downB.begin(), downB.end(), down.data());
-  KernelArgs gateUpArgs;
-  gateUpArgs.buf(xBuf).buf(rowToken).buf(offsets).buf(gate).buf(up)
-      .buf(hidden).i32(static_cast<int32_t>(rowsMax));
-  suite->run("gate_up", gateUpArgs,
-             static_cast<int32_t>((rowsMax + kBlock - 1) / kBlock),
-             static_cast<int32_t>((kI + 31) / 32));
-
   const int32_t used = planned.offsets[kE];
   auto expertOf = [&](int32_t row) {
     int64_t e = 0;
@@ -334,50 +339,81 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
       ++e;
     return e;
   };
-  std::vector<float> gotHidden, expectedHidden;
-  for (int32_t r = 0; r < used; ++r) {
-    int32_t t = planned.rowToken[r];
-    if (t < 0) {
-      for (int64_t i = 0; i < kI; ++i)
-        ASSERT_EQ(hidden[r * kI + i], 0.0f) << "padding row " << r;
-      continue;
-    }
-    int64_t e = expertOf(r);
-    std::vector<float> g(kI), u(kI);
-    ref::linear(x.data() + t * kH, gateF.data() + e * kI * kH, 1, kH, kI,
-                g.data());
-    ref::linear(x.data() + t * kH, upF.data() + e * kI * kH, 1, kH, kI,
-                u.data());
-    for (int64_t i = 0; i < kI; ++i) {
-      double z = g[i];
-      expectedHidden.push_back(
-          static_cast<float>(z / (1.0 + std::exp(-z)) * u[i]));
-      gotHidden.push_back(hidden[r * kI + i]);
-    }
-  }
-  expectClose(gotHidden, expectedHidden, "grouped_gate_up");
+  // The tile.dot forms (16-row programs, 32 columns) and, on the CPU, the
+  // row-dot forms (4 x 3 blocks; grouped_down_rowdot also reads row_token).
+  struct GroupedForm {
+    const char *gateUp, *down;
+    int32_t rowsPerProgram, columnsPerProgram;
+    bool downTakesRowToken;
+  };
+  std::vector<GroupedForm> forms{{"gate_up", "down", int32_t(kBlock), 32, false}};
+#if !DSV2_KERNEL_TESTS_EMULATED
+  forms.push_back({"grouped_gate_up_rowdot", "grouped_down_rowdot", 4, 3, true});
+#endif
+  Buffer<float> expertOut(rowsMax * kH);
+  for (const GroupedForm &form : forms) {
+    SCOPED_TRACE(form.gateUp);
+    std::fill(hidden.data(), hidden.data() + rowsMax * kI, -12345.0f);
+    std::fill(expertOut.data(), expertOut.data() + rowsMax * kH, -12345.0f);
+    const int32_t programRows = static_cast<int32_t>(
+        (rowsMax + form.rowsPerProgram - 1) / form.rowsPerProgram);
+    KernelArgs gateUpArgs;
+    gateUpArgs.buf(xBuf).buf(rowToken).buf(offsets).buf(gate).buf(up)
+        .buf(hidden).i32(static_cast<int32_t>(rowsMax));
+    suite->run(form.gateUp, gateUpArgs, programRows,
+               static_cast<int32_t>((kI + form.columnsPerProgram - 1) /
+                                    form.columnsPerProgram));
 
-  // grouped_down on the kernel's hidden rows.
-  Buffer<float> expertOut(rowsMax * kH, -12345.0f);
-  KernelArgs downArgs;
-  downArgs.buf(hidden).buf(offsets).buf(down).buf(expertOut)
-      .i32(static_cast<int32_t>(rowsMax));
-  suite->run("down", downArgs,
-             static_cast<int32_t>((rowsMax + kBlock - 1) / kBlock),
-             static_cast<int32_t>((kH + 31) / 32));
-  std::vector<float> gotOut, expectedOut;
-  for (int32_t r = 0; r < used; ++r) {
-    if (planned.rowToken[r] < 0)
-      continue;
-    std::vector<float> o(kH);
-    ref::linear(hidden.data() + r * kI, downF.data() + expertOf(r) * kH * kI, 1,
-                kI, kH, o.data());
-    for (int64_t h = 0; h < kH; ++h) {
-      expectedOut.push_back(o[h]);
-      gotOut.push_back(expertOut[r * kH + h]);
+    std::vector<float> gotHidden, expectedHidden;
+    for (int32_t r = 0; r < used; ++r) {
+      int32_t t = planned.rowToken[r];
+      if (t < 0) {
+        for (int64_t i = 0; i < kI; ++i)
+          ASSERT_EQ(hidden[r * kI + i], 0.0f) << "padding row " << r;
+        continue;
+      }
+      int64_t e = expertOf(r);
+      std::vector<float> g(kI), u(kI);
+      ref::linear(x.data() + t * kH, gateF.data() + e * kI * kH, 1, kH, kI,
+                  g.data());
+      ref::linear(x.data() + t * kH, upF.data() + e * kI * kH, 1, kH, kI,
+                  u.data());
+      for (int64_t i = 0; i < kI; ++i) {
+        double z = g[i];
+        expectedHidden.push_back(
+            static_cast<float>(z / (1.0 + std::exp(-z)) * u[i]));
+        gotHidden.push_back(hidden[r * kI + i]);
+      }
     }
+    expectClose(gotHidden, expectedHidden, "grouped_gate_up");
+
+    // grouped_down on the kernel's hidden rows.
+    KernelArgs downArgs;
+    downArgs.buf(hidden);
+    if (form.downTakesRowToken)
+      downArgs.buf(rowToken);
+    downArgs.buf(offsets).buf(down).buf(expertOut)
+        .i32(static_cast<int32_t>(rowsMax));
+    suite->run(form.down, downArgs, programRows,
+               static_cast<int32_t>((kH + form.columnsPerProgram - 1) /
+                                    form.columnsPerProgram));
+    std::vector<float> gotOut, expectedOut;
+    for (int32_t r = 0; r < used; ++r) {
+      if (planned.rowToken[r] < 0) {
+        for (int64_t h = 0; h < kH; ++h)
+          ASSERT_EQ(expertOut[r * kH + h], 0.0f) << "padding row " << r;
+        continue;
+      }
+      std::vector<float> o(kH);
+      ref::linear(hidden.data() + r * kI, downF.data() + expertOf(r) * kH * kI, 1,
+                  kI, kH, o.data());
+      for (int64_t h = 0; h < kH; ++h) {
+        expectedOut.push_back(o[h]);
+        gotOut.push_back(expertOut[r * kH + h]);
+      }
+    }
+    expectClose(gotOut, expectedOut, "grouped_down");
   }
-  expectClose(gotOut, expectedOut, "grouped_down");
 
   // moe_combine, with and without the shared expert.
   std::vector<float> sharedOut(tokens * kH);
