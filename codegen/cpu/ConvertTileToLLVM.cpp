@@ -371,12 +371,36 @@ void storeRows(OpBuilder &builder, Location loc, RowPointer rowPointer,
   }
 }
 
-/// Row pointers of a pointer tile with contiguous rows: lane (index..., 0).
-auto firstLaneOfRow(OpBuilder &builder, Location loc, Value ptrs) {
-  return [&builder, loc, ptrs](ArrayRef<int64_t> index) -> Value {
+/// Row pointers of a pointer tile with contiguous rows: lane (index..., 0)
+/// of `ptrs` (the converted `tilePtrs`). A tile `addptr(p, offsets)` of a
+/// scalar base p instead gives each row a scalar GEP of p by the row's first
+/// offset: the offsets are usually loop-invariant and p a scalar advanced by
+/// the K loop, so the addresses stay in scalar registers (lanes extracted
+/// from the vector GEP left vector adds of 64-bit addresses, and their
+/// spills, in the GEMM loops).
+auto firstLaneOfRow(ConversionPatternRewriter &rewriter, Location loc,
+                    Value tilePtrs, Value ptrs) {
+  Value base, offsets;
+  Type pointee;
+  if (auto add = tilePtrs.getDefiningOp<tile::AddPtrOp>()) {
+    if (auto baseType = dyn_cast<tile::PtrType>(add.getPtr().getType());
+        baseType && isa<RankedTensorType>(add.getOffset().getType())) {
+      base = rewriter.getRemappedValue(add.getPtr());
+      offsets = rewriter.getRemappedValue(add.getOffset());
+      pointee = baseType.getPointee();
+    }
+  }
+  return [&rewriter, loc, ptrs, base, offsets,
+          pointee](ArrayRef<int64_t> index) -> Value {
     SmallVector<int64_t> position(index);
     position.push_back(0);
-    return vector::ExtractOp::create(builder, loc, ptrs, position);
+    if (base && offsets && isa<VectorType>(offsets.getType())) {
+      Value offset =
+          vector::ExtractOp::create(rewriter, loc, offsets, position);
+      return LLVM::GEPOp::create(rewriter, loc, base.getType(), pointee, base,
+                                 ValueRange{offset});
+    }
+    return vector::ExtractOp::create(rewriter, loc, ptrs, position);
   };
 }
 
@@ -455,9 +479,10 @@ struct LoadLowering : OpConversionPattern<tile::LoadOp> {
 
     switch (accessPatternOf(contiguity, op, type)) {
     case AccessPattern::ContiguousRows:
-      rewriter.replaceOp(op, loadRows(rewriter, loc, type,
-                                      firstLaneOfRow(rewriter, loc, ptrs), mask,
-                                      other));
+      rewriter.replaceOp(
+          op, loadRows(rewriter, loc, type,
+                       firstLaneOfRow(rewriter, loc, op.getPtrs(), ptrs), mask,
+                       other));
       return success();
     case AccessPattern::ContiguousColumns: {
       // The columns are the rows of the transposed tile.
@@ -521,8 +546,8 @@ struct StoreLowering : OpConversionPattern<tile::StoreOp> {
 
     switch (accessPatternOf(contiguity, op, type)) {
     case AccessPattern::ContiguousRows:
-      storeRows(rewriter, loc, firstLaneOfRow(rewriter, loc, ptrs), value,
-                mask);
+      storeRows(rewriter, loc,
+                firstLaneOfRow(rewriter, loc, op.getPtrs(), ptrs), value, mask);
       rewriter.eraseOp(op);
       return success();
     case AccessPattern::ContiguousColumns:

@@ -94,8 +94,9 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
   %acc0 = arith.constant dense<0.000000e+00> : tensor<{{BM}}x{{BN}}x{{BK}}xf32>
   %zeroAcc = arith.constant dense<0.000000e+00> : tensor<{{BM}}x{{BN}}xf32>
   %value = scf.if %work -> (tensor<{{BM}}x{{BN}}xf32>) {
-    // h rows h + r * I + k (r clamped below `rows`); down_e rows
-    // down_e + n * I + k.
+    // Offsets of the h rows (r * I + k, r clamped below `rows`) and of the
+    // down_e rows (n * I + k), added each K step to the scalar bases
+    // advanced by k.
     %rowsLast = arith.subi %rows, %c1 : i32
     %rowsLastV = tile.splat %rowsLast : i32 -> tensor<{{BM}}xi32>
     %rowIn = arith.minsi %rm, %rowsLastV : tensor<{{BM}}xi32>
@@ -104,7 +105,6 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
     %hRowOff = arith.muli %rowCol, %iCol : tensor<{{BM}}x1xi32>
     %hRowOffB = tile.broadcast %hRowOff : tensor<{{BM}}x1xi32> -> tensor<{{BM}}x{{BK}}xi32>
     %hOff = arith.addi %hRowOffB, %rkX : tensor<{{BM}}x{{BK}}xi32>
-    %hPtrs = tile.addptr %h, %hOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
     %expert64 = arith.extsi %search#0 : i32 to i64
     %eOff = arith.muli %expert64, %expertSize : i64
     %downE = tile.addptr %down, %eOff : !tile.ptr<{{W}}>, i64 -> !tile.ptr<{{W}}>
@@ -113,15 +113,14 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
     %wRowOff = arith.muli %colCol, %iColW : tensor<{{BN}}x1xi32>
     %wRowOffB = tile.broadcast %wRowOff : tensor<{{BN}}x1xi32> -> tensor<{{BN}}x{{BK}}xi32>
     %wOff = arith.addi %wRowOffB, %rkW : tensor<{{BN}}x{{BK}}xi32>
-    %wPtrs = tile.addptr %downE, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
     %iSteps = arith.divsi %cI, %cBK : i32
     %iMain = arith.muli %iSteps, %cBK : i32
     %accDMain = scf.for %k = %c0 to %iMain step %cBK
         iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}x{{BK}}xf32>) : i32 {
-      %kX = tile.splat %k : i32 -> tensor<{{BM}}x{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
-      %xp = tile.addptr %hPtrs, %kX : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %wPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %xk = tile.addptr %h, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %wk = tile.addptr %downE, %k : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %xp = tile.addptr %xk, %hOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
+      %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
       %wt = tile.load %wp : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
@@ -140,10 +139,10 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %kOkRow = arith.cmpi slt, %rkRow, %kLeftV : tensor<1x{{BK}}xi32>
       %xMask = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BM}}x{{BK}}xi1>
       %wMask = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BN}}x{{BK}}xi1>
-      %kX = tile.splat %k : i32 -> tensor<{{BM}}x{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
-      %xp = tile.addptr %hPtrs, %kX : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %wPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %xk = tile.addptr %h, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %wk = tile.addptr %downE, %k : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %xp = tile.addptr %xk, %hOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
+      %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %xMask : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
       %wt = tile.load %wp mask %wMask : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>

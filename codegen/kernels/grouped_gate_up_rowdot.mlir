@@ -99,14 +99,14 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
   %acc0 = arith.constant dense<0.000000e+00> : tensor<{{BM}}x{{BN}}x{{BK}}xf32>
   %zeroAcc = arith.constant dense<0.000000e+00> : tensor<{{BM}}x{{BN}}xf32>
   %sums:2 = scf.if %work -> (tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>) {
-    // x rows x + tok * H + k; gate_e / up_e rows w_e + n * H + k.
+    // Offsets of the x rows (tok * H + k) and of the gate_e / up_e rows
+    // (n * H + k), added each K step to the scalar bases advanced by k.
     %safeTok = arith.select %valid, %tok, %zeroTok : tensor<{{BM}}xi1>, tensor<{{BM}}xi32>
     %tokCol = tile.expand_dims %safeTok axis 1 : tensor<{{BM}}xi32> -> tensor<{{BM}}x1xi32>
     %hCol = tile.splat %cH : i32 -> tensor<{{BM}}x1xi32>
     %xRowOff = arith.muli %tokCol, %hCol : tensor<{{BM}}x1xi32>
     %xRowOffB = tile.broadcast %xRowOff : tensor<{{BM}}x1xi32> -> tensor<{{BM}}x{{BK}}xi32>
     %xOff = arith.addi %xRowOffB, %rkX : tensor<{{BM}}x{{BK}}xi32>
-    %xPtrs = tile.addptr %x, %xOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
     %expert64 = arith.extsi %search#0 : i32 to i64
     %eOff = arith.muli %expert64, %expertSize : i64
     %gateE = tile.addptr %gate, %eOff : !tile.ptr<{{W}}>, i64 -> !tile.ptr<{{W}}>
@@ -116,18 +116,16 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
     %wRowOff = arith.muli %colCol, %hColW : tensor<{{BN}}x1xi32>
     %wRowOffB = tile.broadcast %wRowOff : tensor<{{BN}}x1xi32> -> tensor<{{BN}}x{{BK}}xi32>
     %wOff = arith.addi %wRowOffB, %rkW : tensor<{{BN}}x{{BK}}xi32>
-    %gPtrs = tile.addptr %gateE, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
-    %uPtrs = tile.addptr %upE, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
     %hSteps = arith.divsi %cH, %cBK : i32
     %hMain = arith.muli %hSteps, %cBK : i32
 
     // gate: whole BK slices, then the masked tail.
     %accGMain = scf.for %k = %c0 to %hMain step %cBK
         iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}x{{BK}}xf32>) : i32 {
-      %kX = tile.splat %k : i32 -> tensor<{{BM}}x{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
-      %xp = tile.addptr %xPtrs, %kX : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %gPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %xk = tile.addptr %x, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %wk = tile.addptr %gateE, %k : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %xp = tile.addptr %xk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
+      %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
       %wt = tile.load %wp : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
@@ -146,10 +144,10 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %kOkRow = arith.cmpi slt, %rkRow, %kLeftV : tensor<1x{{BK}}xi32>
       %xMask = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BM}}x{{BK}}xi1>
       %wMask = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BN}}x{{BK}}xi1>
-      %kX = tile.splat %k : i32 -> tensor<{{BM}}x{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
-      %xp = tile.addptr %xPtrs, %kX : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %gPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %xk = tile.addptr %x, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %wk = tile.addptr %gateE, %k : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %xp = tile.addptr %xk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
+      %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %xMask : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
       %wt = tile.load %wp mask %wMask : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
@@ -167,10 +165,10 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
     // up: the same over up_e.
     %accUMain = scf.for %k = %c0 to %hMain step %cBK
         iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}x{{BK}}xf32>) : i32 {
-      %kX = tile.splat %k : i32 -> tensor<{{BM}}x{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
-      %xp = tile.addptr %xPtrs, %kX : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %uPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %xk = tile.addptr %x, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %wk = tile.addptr %upE, %k : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %xp = tile.addptr %xk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
+      %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
       %wt = tile.load %wp : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
@@ -189,10 +187,10 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %kOkRow = arith.cmpi slt, %rkRow, %kLeftV : tensor<1x{{BK}}xi32>
       %xMask = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BM}}x{{BK}}xi1>
       %wMask = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BN}}x{{BK}}xi1>
-      %kX = tile.splat %k : i32 -> tensor<{{BM}}x{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
-      %xp = tile.addptr %xPtrs, %kX : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %uPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %xk = tile.addptr %x, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %wk = tile.addptr %upE, %k : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %xp = tile.addptr %xk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
+      %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %xMask : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
       %wt = tile.load %wp mask %wMask : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>

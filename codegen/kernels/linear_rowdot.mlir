@@ -70,8 +70,10 @@ module {
     %rowIn = arith.minsi %rm, %mLastV : tensor<{{BM}}xi32>
     %colIn = arith.minsi %rn, %nLastV : tensor<{{BN}}xi32>
 
-    // x tile pointers (BM x BK): xBlock + row[:, None] * x_stride + rk[None, :];
-    // w tile pointers (BN x BK): wBlock + col[:, None] * K + rk[None, :].
+    // Offsets of the x tile (BM x BK): row[:, None] * x_stride + rk[None, :];
+    // of the w tile (BN x BK): col[:, None] * K + rk[None, :]. Each K step
+    // adds them to the block bases advanced by k (scalar pointers, so the
+    // CPU lowering addresses every row from a scalar register).
     %rkRow = tile.expand_dims %rk axis 0 : tensor<{{BK}}xi32> -> tensor<1x{{BK}}xi32>
     %xRowCol = tile.expand_dims %rowIn axis 1 : tensor<{{BM}}xi32> -> tensor<{{BM}}x1xi32>
     %xsCol = tile.splat %x_stride : i32 -> tensor<{{BM}}x1xi32>
@@ -79,7 +81,6 @@ module {
     %xRowOffB = tile.broadcast %xRowOff : tensor<{{BM}}x1xi32> -> tensor<{{BM}}x{{BK}}xi32>
     %rkX = tile.broadcast %rkRow : tensor<1x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}xi32>
     %xOff = arith.addi %xRowOffB, %rkX : tensor<{{BM}}x{{BK}}xi32>
-    %xPtrs = tile.addptr %xBlock, %xOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
 
     %wRowCol = tile.expand_dims %colIn axis 1 : tensor<{{BN}}xi32> -> tensor<{{BN}}x1xi32>
     %kCol = tile.splat %cK : i32 -> tensor<{{BN}}x1xi32>
@@ -87,7 +88,6 @@ module {
     %wRowOffB = tile.broadcast %wRowOff : tensor<{{BN}}x1xi32> -> tensor<{{BN}}x{{BK}}xi32>
     %rkW = tile.broadcast %rkRow : tensor<1x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}xi32>
     %wOff = arith.addi %wRowOffB, %rkW : tensor<{{BN}}x{{BK}}xi32>
-    %wPtrs = tile.addptr %wBlock, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
 
     // Whole BK slices, unmasked: acc[i, j, :] += x[i, k:k+BK] * w[j, k:k+BK].
     %steps = arith.divsi %cK, %cBK : i32
@@ -95,10 +95,10 @@ module {
     %acc0 = arith.constant dense<0.0> : tensor<{{BM}}x{{BN}}x{{BK}}xf32>
     %accMain = scf.for %k = %c0 to %kMain step %cBK
         iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}x{{BK}}xf32>) : i32 {
-      %kX = tile.splat %k : i32 -> tensor<{{BM}}x{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
-      %xp = tile.addptr %xPtrs, %kX : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %wPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %xk = tile.addptr %xBlock, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %wk = tile.addptr %wBlock, %k : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %xp = tile.addptr %xk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
+      %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
       %wt = tile.load %wp : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
@@ -119,10 +119,10 @@ module {
       %kOkRow = arith.cmpi slt, %rkRow, %kLeftV : tensor<1x{{BK}}xi32>
       %xMask = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BM}}x{{BK}}xi1>
       %wMask = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BN}}x{{BK}}xi1>
-      %kX = tile.splat %k : i32 -> tensor<{{BM}}x{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
-      %xp = tile.addptr %xPtrs, %kX : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %wPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %xk = tile.addptr %xBlock, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %wk = tile.addptr %wBlock, %k : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %xp = tile.addptr %xk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
+      %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %xMask : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
       %wt = tile.load %wp mask %wMask : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>

@@ -26,7 +26,8 @@ func.func @grid_ops(%out: !tile.ptr<i32>) attributes {
 // A 16-wide f32 block: range -> constant, splat -> broadcast, addptr -> a
 // vector GEP; the pointer tile is contiguous, so the masked load and store
 // are llvm.intr.masked.load/store from lane 0's pointer, with the mask and
-// the `other` fill.
+// the `other` fill. Lane 0's pointer is a scalar GEP of x by lane 0's offset
+// (not a lane of the vector GEP), so addresses stay in scalar registers.
 // CHECK-LABEL: func.func @scale(
 // CHECK-SAME: %[[X:[^:]*]]: !llvm.ptr, %[[N:[^:]*]]: i32, %[[S:[^:]*]]: f32, %[[PID:[^:]*]]: i32
 // CHECK: %[[LANES:.*]] = arith.constant dense<[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]> : vector<16xi32>
@@ -36,7 +37,8 @@ func.func @grid_ops(%out: !tile.ptr<i32>) attributes {
 // CHECK: %[[MASK:.*]] = arith.cmpi slt, %[[OFFS]], %[[LIMIT]] : vector<16xi32>
 // CHECK: %[[PTRS:.*]] = llvm.getelementptr %[[X]][%[[OFFS]]] : (!llvm.ptr, vector<16xi32>) -> vector<16x!llvm.ptr>, f32
 // CHECK: %[[FILL:.*]] = arith.constant dense<-1.000000e+00> : vector<16xf32>
-// CHECK: %[[BASE:.*]] = vector.extract %[[PTRS]][0] : !llvm.ptr from vector<16x!llvm.ptr>
+// CHECK: %[[OFF0:.*]] = vector.extract %[[OFFS]][0] : i32 from vector<16xi32>
+// CHECK: %[[BASE:.*]] = llvm.getelementptr %[[X]][%[[OFF0]]] : (!llvm.ptr, i32) -> !llvm.ptr, f32
 // CHECK: %[[V:.*]] = llvm.intr.masked.load %[[BASE]], %[[MASK]], %[[FILL]] {alignment = 4 : i32} : (!llvm.ptr, vector<16xi1>, vector<16xf32>) -> vector<16xf32>
 // CHECK: %[[SV:.*]] = vector.broadcast %[[S]] : f32 to vector<16xf32>
 // CHECK: %[[Y:.*]] = arith.mulf %[[V]], %[[SV]] : vector<16xf32>
@@ -76,10 +78,11 @@ func.func @scale(%x: !tile.ptr<f32>, %n: i32, %s: f32) attributes {
 // CHECK: %[[ROWS:.*]] = vector.broadcast %[[COL]] : vector<1x4xi32> to vector<2x4xi32>
 // CHECK: %[[FLAT:.*]] = vector.shape_cast %[[ROWS]] : vector<2x4xi32> to vector<8xi32>
 // CHECK: %[[GEP:.*]] = llvm.getelementptr %{{.*}}[%[[FLAT]]] : (!llvm.ptr, vector<8xi32>) -> vector<8x!llvm.ptr>, f32
-// CHECK: %[[PS:.*]] = vector.shape_cast %[[GEP]] : vector<8x!llvm.ptr> to vector<2x4x!llvm.ptr>
-// CHECK: %[[ROW0:.*]] = vector.extract %[[PS]][0, 0] : !llvm.ptr from vector<2x4x!llvm.ptr>
+// CHECK: %[[OFF0:.*]] = vector.extract %[[ROWS]][0, 0] : i32 from vector<2x4xi32>
+// CHECK: %[[ROW0:.*]] = llvm.getelementptr %[[P:arg[0-9]+]][%[[OFF0]]] : (!llvm.ptr, i32) -> !llvm.ptr, f32
 // CHECK: llvm.load %[[ROW0]] {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
-// CHECK: %[[ROW1:.*]] = vector.extract %[[PS]][1, 0] : !llvm.ptr from vector<2x4x!llvm.ptr>
+// CHECK: %[[OFF1:.*]] = vector.extract %[[ROWS]][1, 0] : i32 from vector<2x4xi32>
+// CHECK: %[[ROW1:.*]] = llvm.getelementptr %[[P]][%[[OFF1]]] : (!llvm.ptr, i32) -> !llvm.ptr, f32
 // CHECK: llvm.load %[[ROW1]] {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
 // CHECK: llvm.intr.masked.gather %{{.*}} : (vector<16x!llvm.ptr>, vector<16xi1>, vector<16xf32>) -> vector<16xf32>
 // CHECK: llvm.store %{{.*}}, %{{.*}} {alignment = 4 : i64} : vector<4xf32>, !llvm.ptr

@@ -5,18 +5,18 @@
 
 // A masked 16-lane bf16 load: bf16 values are i16 bit patterns; the load
 // takes one vector access when every lane is on, else a loop over the
-// active lanes (LLVM would otherwise branch per lane). The sum of the lanes
+// active lanes (LLVM would otherwise branch per lane); its address is x
+// itself (a scalar GEP of x by lane 0's offset, 0). The sum of the lanes
 // may be reassociated (a tree) unless reassociate-fp-reductions=false.
 // CHECK-LABEL: llvm.func @sum_bf16(
 // CHECK-SAME: %[[X:[^:]*]]: !llvm.ptr, %[[Y:[^:]*]]: !llvm.ptr, %[[N:[^:]*]]: i32, %{{[^:]*}}: i32, %{{[^:]*}}: i32, %{{[^:]*}}: i32, %{{[^:]*}}: i32, %{{[^:]*}}: i32, %{{[^:]*}}: i32) {
 // CHECK: %[[MASKBYTES:.*]] = llvm.alloca %{{.*}} x i8
 // CHECK: %[[STAGING:.*]] = llvm.alloca %{{.*}} x bf16
 // CHECK: %[[MASK:.*]] = llvm.icmp "sgt"
-// CHECK: %[[BASE:.*]] = llvm.extractelement
 // CHECK: %[[ALL:.*]] = "llvm.intr.vector.reduce.and"(%[[MASK]]) : (vector<16xi1>) -> i1
 // CHECK: llvm.cond_br %[[ALL]], ^[[WHOLE:.*]], ^[[LANES:[^ ]*]]
 // CHECK: ^[[WHOLE]]:
-// CHECK:   llvm.load %[[BASE]] {alignment = 2 : i64} : !llvm.ptr -> vector<16xi16>
+// CHECK:   llvm.load %[[X]] {alignment = 2 : i64} : !llvm.ptr -> vector<16xi16>
 // CHECK: ^[[LANES]]:
 // CHECK:   llvm.zext %[[MASK]] : vector<16xi1> to vector<16xi8>
 // CHECK:   llvm.load %{{.*}} {alignment = 2 : i64} : !llvm.ptr -> i16
