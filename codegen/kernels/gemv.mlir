@@ -63,7 +63,9 @@ module {
     %nLastV = tile.splat %nLast : i32 -> tensor<{{BN}}xi32>
     %rowIn = arith.minsi %rn, %nLastV : tensor<{{BN}}xi32>
 
-    // w tile pointers (BN x BK): wBlock + row[:, None] * K + rk[None, :].
+    // Offsets of the w tile (BN x BK): row[:, None] * K + rk[None, :]; each K
+    // step adds them (and rk for x) to the block bases advanced by k, scalar
+    // pointers that the CPU lowering keeps in scalar registers.
     %rowCol = tile.expand_dims %rowIn axis 1 : tensor<{{BN}}xi32> -> tensor<{{BN}}x1xi32>
     %kCol = tile.splat %cK : i32 -> tensor<{{BN}}x1xi32>
     %rowOff = arith.muli %rowCol, %kCol : tensor<{{BN}}x1xi32>
@@ -71,8 +73,6 @@ module {
     %rkRow = tile.expand_dims %rk axis 0 : tensor<{{BK}}xi32> -> tensor<1x{{BK}}xi32>
     %rkRowB = tile.broadcast %rkRow : tensor<1x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}xi32>
     %wOff = arith.addi %rowOffB, %rkRowB : tensor<{{BN}}x{{BK}}xi32>
-    %wPtrs = tile.addptr %wBlock, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
-    %xPtrs = tile.addptr %xBlock, %rk : !tile.ptr<f32>, tensor<{{BK}}xi32> -> tensor<{{BK}}x!tile.ptr<f32>>
 
     // Whole BK slices, unmasked.
     %steps = arith.divsi %cK, %cBK : i32
@@ -80,10 +80,10 @@ module {
     %acc0 = arith.constant dense<0.0> : tensor<{{BN}}x{{BK}}xf32>
     %accMain = scf.for %k = %c0 to %kMain step %cBK
         iter_args(%a = %acc0) -> (tensor<{{BN}}x{{BK}}xf32>) : i32 {
-      %kX = tile.splat %k : i32 -> tensor<{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
-      %xp = tile.addptr %xPtrs, %kX : tensor<{{BK}}x!tile.ptr<f32>>, tensor<{{BK}}xi32> -> tensor<{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %wPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %xk = tile.addptr %xBlock, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %wk = tile.addptr %wBlock, %k : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %xp = tile.addptr %xk, %rk : !tile.ptr<f32>, tensor<{{BK}}xi32> -> tensor<{{BK}}x!tile.ptr<f32>>
+      %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BK}}x!tile.ptr<f32>> -> tensor<{{BK}}xf32>
       %wt = tile.load %wp : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
@@ -103,10 +103,10 @@ module {
       %kOk = arith.cmpi slt, %rk, %kLeftV : tensor<{{BK}}xi32>
       %kOkRow = tile.expand_dims %kOk axis 0 : tensor<{{BK}}xi1> -> tensor<1x{{BK}}xi1>
       %wMask = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BN}}x{{BK}}xi1>
-      %kX = tile.splat %k : i32 -> tensor<{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
-      %xp = tile.addptr %xPtrs, %kX : tensor<{{BK}}x!tile.ptr<f32>>, tensor<{{BK}}xi32> -> tensor<{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %wPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %xk = tile.addptr %xBlock, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %wk = tile.addptr %wBlock, %k : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %xp = tile.addptr %xk, %rk : !tile.ptr<f32>, tensor<{{BK}}xi32> -> tensor<{{BK}}x!tile.ptr<f32>>
+      %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %kOk : tensor<{{BK}}x!tile.ptr<f32>> -> tensor<{{BK}}xf32>
       %wt = tile.load %wp mask %wMask : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
