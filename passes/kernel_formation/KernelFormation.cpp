@@ -207,6 +207,8 @@ private:
                         {"BM", std::to_string(tiles.bm)},
                         {"BN", std::to_string(tiles.bn)},
                         {"BK", std::to_string(tiles.bk)}};
+    if (!options.gpuTiles)
+      params["GROUP"] = std::to_string(kRowDotGroup);
     return launch(program, options.gpuTiles ? "linear" : "linear_rowdot",
                   params, m.ceilDiv(tiles.bm),
                   StepExpr::of((n + tiles.bn - 1) / tiles.bn), StepExpr::of(1),
@@ -692,6 +694,8 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                       {"BM", std::to_string(upRows)},
                       {"BN", std::to_string(upTiles.bn)},
                       {"BK", std::to_string(upTiles.bk)}};
+  if (rowDot)
+    gateUp["GROUP"] = std::to_string(kRowDotGroup);
   if (failed(launch(program,
                     rowDot ? "grouped_gate_up_rowdot" : "grouped_gate_up",
                     gateUp, rows.ceilDiv(upRows),
@@ -711,6 +715,8 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                     {"BM", std::to_string(downRows)},
                     {"BN", std::to_string(downTiles.bn)},
                     {"BK", std::to_string(downTiles.bk)}};
+  if (rowDot)
+    down["GROUP"] = std::to_string(kRowDotGroup);
   std::vector<KernelArg> downArgs{hiddenRows.arg(), offsets.arg(),
                                   KernelArg::ofBuffer(weight(op.getDownProj())),
                                   expertOut.arg(), KernelArg::ofInt(rows)};

@@ -95,7 +95,8 @@ protected:
                 {"BN", std::to_string(std::min<int64_t>(32, nextPowerOfTwo(kH)))},
                 {"BK", std::to_string(std::min<int64_t>(16, nextPowerOfTwo(kI)))}});
 #if !DSV2_KERNEL_TESTS_EMULATED
-    // The CPU's row-dot forms: 4-row programs inside the 16-row blocks.
+    // The CPU's row-dot forms: 4-row programs inside the 16-row blocks, in
+    // groups of 3 row blocks (the last group partial).
     for (const char *kind : {"grouped_gate_up_rowdot", "grouped_down_rowdot"})
       suite->add(kind, kind,
                  {{"W", "bf16"},
@@ -104,7 +105,8 @@ protected:
                   {"I", std::to_string(kI)},
                   {"BM", "4"},
                   {"BN", "3"},
-                  {"BK", "8"}});
+                  {"BK", "8"},
+                  {"GROUP", "3"}});
 #endif
     for (int shared : {0, 1})
       suite->add("combine" + std::to_string(shared), "moe_combine",
