@@ -287,16 +287,6 @@ absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
 }
 
 absl::StatusOr<std::vector<float>>
-CpuExecutor::step(int sequence, absl::Span<const int32_t> tokens) {
-  return runStep(sequence, tokens, /*lastRowOnly=*/false);
-}
-
-absl::StatusOr<std::vector<float>>
-CpuExecutor::stepForNextToken(int sequence, absl::Span<const int32_t> tokens) {
-  return runStep(sequence, tokens, /*lastRowOnly=*/true);
-}
-
-absl::StatusOr<std::vector<float>>
 CpuExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
                      bool lastRowOnly) {
   if (absl::Status status = checkStepInput(plan, cached, sequence, tokens);

@@ -60,18 +60,6 @@ public:
          const std::vector<const void *> &weights,
          const CpuExecutorOptions &options);
 
-  /// Runs `tokens` of sequence `sequence` at positions past()..past()+T-1
-  /// and appends them to its cache; returns the logits [T, vocab]. Token ids
-  /// outside the vocabulary and contexts past the cache capacity are errors
-  /// that leave the cache unchanged.
-  absl::StatusOr<std::vector<float>>
-  step(int sequence, absl::Span<const int32_t> tokens) override;
-  using StepExecutor::step;
-  /// The last position's logits [vocab] only, through the plan's
-  /// prefillLastRow when it has one.
-  absl::StatusOr<std::vector<float>>
-  stepForNextToken(int sequence, absl::Span<const int32_t> tokens) override;
-
   int sequences() const override { return static_cast<int>(cached.size()); }
   /// Tokens cached so far for `sequence`.
   int64_t past(int sequence = 0) const override { return cached[sequence]; }
@@ -93,7 +81,8 @@ private:
       const std::function<absl::Status(size_t, const BufferSpec &)> &bindPacked);
   absl::Status checkCollectives() const;
   absl::StatusOr<std::vector<float>>
-  runStep(int sequence, absl::Span<const int32_t> tokens, bool lastRowOnly);
+  runStep(int sequence, absl::Span<const int32_t> tokens,
+          bool lastRowOnly) override;
   const std::vector<KernelGridFunction> &kernelsOf(const StepProgram &program) const;
   absl::Status run(const StepProgram &program, int sequence, int64_t tokens);
   absl::Status runCollective(const Launch &launch, int sequence, int64_t tokens);

@@ -498,16 +498,6 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
 }
 
 absl::StatusOr<std::vector<float>>
-CudaExecutor::step(int sequence, absl::Span<const int32_t> tokens) {
-  return runStep(sequence, tokens, /*lastRowOnly=*/false);
-}
-
-absl::StatusOr<std::vector<float>>
-CudaExecutor::stepForNextToken(int sequence, absl::Span<const int32_t> tokens) {
-  return runStep(sequence, tokens, /*lastRowOnly=*/true);
-}
-
-absl::StatusOr<std::vector<float>>
 CudaExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
                       bool lastRowOnly) {
   if (absl::Status status = checkStepInput(plan, cached, sequence, tokens);

@@ -65,14 +65,6 @@ public:
          const CudaExecutorOptions &options);
   ~CudaExecutor() override;
 
-  absl::StatusOr<std::vector<float>>
-  step(int sequence, absl::Span<const int32_t> tokens) override;
-  using StepExecutor::step;
-  /// The last position's logits [vocab] only, through the plan's
-  /// prefillLastRow when it has one (CpuExecutor's rule).
-  absl::StatusOr<std::vector<float>>
-  stepForNextToken(int sequence, absl::Span<const int32_t> tokens) override;
-
   int sequences() const override { return static_cast<int>(cached.size()); }
   int64_t past(int sequence = 0) const override { return cached[sequence]; }
   void reset() override { cached.assign(cached.size(), 0); }
@@ -101,7 +93,8 @@ private:
   absl::Status allocateBuffers(const std::vector<const void *> &weights);
   absl::Status allocate(cuda::CUdeviceptr &pointer, size_t bytes);
   absl::StatusOr<std::vector<float>>
-  runStep(int sequence, absl::Span<const int32_t> tokens, bool lastRowOnly);
+  runStep(int sequence, absl::Span<const int32_t> tokens,
+          bool lastRowOnly) override;
   absl::Status run(const StepProgram &program, int sequence, int64_t tokens);
   cuda::CUdeviceptr address(const KernelArg &arg, int sequence, int64_t tokens) const;
   int64_t bytesAfter(const KernelArg &arg, int sequence, int64_t tokens) const;

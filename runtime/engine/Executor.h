@@ -32,23 +32,21 @@ public:
   /// and appends them to its cache; returns the logits [T, vocab]. Token ids
   /// outside the vocabulary and contexts past the cache capacity are errors
   /// that leave the cache unchanged.
-  virtual absl::StatusOr<std::vector<float>>
-  step(int sequence, absl::Span<const int32_t> tokens) = 0;
+  absl::StatusOr<std::vector<float>> step(int sequence,
+                                          absl::Span<const int32_t> tokens) {
+    return runStep(sequence, tokens, /*lastRowOnly=*/false);
+  }
   absl::StatusOr<std::vector<float>> step(absl::Span<const int32_t> tokens) {
     return step(0, tokens);
   }
 
   /// The same step when only the next token matters (generation): returns
-  /// the logits of the last position only, [vocab]. Executors that run the
-  /// plan's prefillLastRow skip the lm_head of every other row; this
-  /// default computes them all and keeps the last.
-  virtual absl::StatusOr<std::vector<float>>
+  /// the logits of the last position only, [vocab], through the plan's
+  /// prefillLastRow program when it has one (the lm_head of every other row
+  /// is skipped).
+  absl::StatusOr<std::vector<float>>
   stepForNextToken(int sequence, absl::Span<const int32_t> tokens) {
-    auto all = step(sequence, tokens);
-    if (!all.ok())
-      return all;
-    int64_t vocab = getPlan().vocabSize;
-    return std::vector<float>(all->end() - vocab, all->end());
+    return runStep(sequence, tokens, /*lastRowOnly=*/true);
   }
 
   virtual int sequences() const = 0;
@@ -62,6 +60,12 @@ public:
   /// Bytes of memory the executor allocated (host or device: scratch,
   /// caches, owned or uploaded weights).
   virtual int64_t allocatedBytes() const = 0;
+
+protected:
+  /// One step (see step); `lastRowOnly` returns the last row's logits only.
+  virtual absl::StatusOr<std::vector<float>>
+  runStep(int sequence, absl::Span<const int32_t> tokens,
+          bool lastRowOnly) = 0;
 };
 
 } // namespace dsv2::runtime
