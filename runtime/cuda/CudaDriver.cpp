@@ -2,11 +2,11 @@
 
 #include "runtime/cuda/CudaDriver.h"
 
+#include "runtime/cuda/DynamicLibrary.h"
+
 #include "absl/strings/str_cat.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <dlfcn.h>
 
 namespace dsv2::runtime::cuda {
 
@@ -17,12 +17,10 @@ namespace {
 template <typename F>
 absl::Status resolve(void *handle, const char *name, const std::string &path,
                      F &slot) {
-  void *symbol = dlsym(handle, name);
-  if (!symbol)
+  if (!lookUp(handle, name, slot))
     return absl::FailedPreconditionError(absl::StrCat(
         "the NVIDIA driver ", path, " has no ", name,
         " (too old? this runtime needs a CUDA 12 or newer driver)"));
-  slot = reinterpret_cast<F>(symbol);
   return absl::OkStatus();
 }
 
@@ -30,17 +28,12 @@ absl::Status resolve(void *handle, const char *name, const std::string &path,
 
 absl::StatusOr<std::unique_ptr<CudaDriver>>
 CudaDriver::open(const std::string &target) {
-  const char *override = std::getenv("DSV2_LIBCUDA");
-  std::string path = override && *override ? override : "libcuda.so.1";
-  void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  OpenedLibrary library = openLibrary("DSV2_LIBCUDA", "libcuda.so.1");
+  void *handle = library.handle;
+  const std::string &path = library.path;
   if (!handle) {
-    // dlerror() names the file already ("libcuda.so.1: cannot open ...").
-    const char *why = dlerror();
-    std::string reason = why ? why : path;
-    if (reason.rfind(path, 0) != 0)
-      reason = absl::StrCat(path, ": ", reason);
     return absl::FailedPreconditionError(absl::StrCat(
-        "cannot load the NVIDIA driver (", reason, "); this engine was "
+        "cannot load the NVIDIA driver (", library.reason, "); this engine was "
         "compiled for ", target, " and needs a GPU; compile with --target cpu "
         "to run on the CPU"));
   }

@@ -2,24 +2,19 @@
 
 #include "runtime/cuda/NcclLibrary.h"
 
-#include "absl/strings/str_cat.h"
+#include "runtime/cuda/DynamicLibrary.h"
 
-#include <cstdlib>
-#include <dlfcn.h>
+#include "absl/strings/str_cat.h"
 
 namespace dsv2::runtime::cuda {
 
 absl::StatusOr<std::unique_ptr<NcclLibrary>> NcclLibrary::open() {
-  const char *override = std::getenv(kNcclLibraryVariable);
-  std::string path = override && *override ? override : kNcclLibraryName;
-  void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  OpenedLibrary opened = openLibrary(kNcclLibraryVariable, kNcclLibraryName);
+  void *handle = opened.handle;
+  const std::string &path = opened.path;
   if (!handle) {
-    const char *why = dlerror();
-    std::string reason = why ? why : path;
-    if (reason.rfind(path, 0) != 0)
-      reason = absl::StrCat(path, ": ", reason);
     return absl::FailedPreconditionError(absl::StrCat(
-        "cannot load NCCL (", reason,
+        "cannot load NCCL (", opened.reason,
         "); a GPU engine over several ranks needs NCCL 2 (", kNcclLibraryName,
         ", e.g. from the CUDA toolkit or pip nvidia-nccl-cu12); set ",
         kNcclLibraryVariable, " to its path if it is not on the library path"));
@@ -27,12 +22,10 @@ absl::StatusOr<std::unique_ptr<NcclLibrary>> NcclLibrary::open() {
   std::unique_ptr<NcclLibrary> library(new NcclLibrary(handle));
   NcclApi &f = library->fns;
   auto resolve = [&](const char *name, auto &slot) -> absl::Status {
-    void *symbol = dlsym(handle, name);
-    if (!symbol)
+    if (!lookUp(handle, name, slot))
       return absl::FailedPreconditionError(
           absl::StrCat("NCCL library ", path, " has no ", name,
                        " (this runtime needs NCCL 2.x)"));
-    slot = reinterpret_cast<std::remove_reference_t<decltype(slot)>>(symbol);
     return absl::OkStatus();
   };
 #define DSV2_RESOLVE(name)                                                     \
