@@ -182,10 +182,13 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "selftest: error: rank %d: %s\n", c.rank(),
                  std::string(status.message()).c_str());
     std::fflush(stderr);
-    // The agreement fails on every rank alike: all can leave normally.
-    // Otherwise others may wait in a collective: end the whole job.
+    // Others may wait in a collective: end the whole job. The agreement
+    // fails on every rank alike, so there all can leave normally, once every
+    // rank has printed: mpirun ends the job when the first one exits 1.
     if (!agreementOnly)
       c.abortAll(1);
+    float printed = 1; // an all-reduce ends on no rank before all entered it
+    (void)c.allReduceSum(&printed, 1, rt::CollectiveGroup::World);
     return 1;
   }
   return 0;
