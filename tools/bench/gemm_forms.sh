@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The CPU's prefill GEMM kernels side by side, in one run: the tile.dot form
 # `linear` (8 x 32 x 16 blocks, the GPU's template with the CPU's old tiles)
-# against the row-dot form `linear_rowdot` (4 x 3 x 8, what kernel formation
-# picks for CPU engines), and torch.matmul when PyTorch is importable, on the
+# against the row-dot form `linear_rowdot` (4 x 3 x 8 in groups of 16 row
+# blocks, what kernel formation picks for CPU engines), and torch.matmul when PyTorch is importable, on the
 # DeepSeek-V2-Lite prefill shapes, f32 and bf16 weights. Prints every
 # command, GFLOP/s, and rowdot / linear and rowdot / torch as ratios.
 #
@@ -13,7 +13,8 @@
 # Usage: tools/bench/gemm_forms.sh
 # Environment: DSV2_BUILD_DIR, BENCH_THREADS (nproc), BENCH_TOKENS (128, the
 #              prompt rows), BENCH_EXPERT_ROWS (12: 128 tokens x top-6 / 64
-#              experts), BENCH_REPEAT (5, best of), BENCH_DTYPES ("f32 bf16").
+#              experts), BENCH_REPEAT (5, best of), BENCH_DTYPES ("f32 bf16"),
+#              BENCH_GROUP (16: linear_rowdot's GROUP, kRowDotGroup).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -29,6 +30,7 @@ tokens=${BENCH_TOKENS:-128}
 expert_rows=${BENCH_EXPERT_ROWS:-12}
 repeat=${BENCH_REPEAT:-5}
 dtypes=${BENCH_DTYPES:-f32 bf16}
+group=${BENCH_GROUP:-16}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -43,15 +45,16 @@ fi
 pow2() { local p=1; while ((p < $1)); do p=$((p * 2)); done; echo "$p"; }
 min() { (($1 < $2)) && echo "$1" || echo "$2"; }
 
-# build KIND W N K BM BN BK: instantiates and compiles one kernel; prints the
-# library path.
+# build KIND W N K BM BN BK [--param NAME=VALUE ...]: instantiates and
+# compiles one kernel; prints the library path.
 build() {
   local kind=$1 w=$2 n=$3 k=$4 bm=$5 bn=$6 bk=$7
+  shift 7
   local name=${kind}_${w}_${n}_${k}
   python3 "$root/test/codegen/Inputs/instantiate.py" \
     "$root/codegen/kernels/$kind.mlir" --kernel "$name" --param W="$w" \
     --param N="$n" --param K="$k" --param BM="$bm" --param BN="$bn" \
-    --param BK="$bk" > "$tmp/$name.mlir"
+    --param BK="$bk" "$@" > "$tmp/$name.mlir"
   "$translate" "$tmp/$name.mlir" --emit=shared -o "$tmp/$name.so"
   echo "$tmp/$name.so"
 }
@@ -85,7 +88,8 @@ for w in $dtypes; do
   for shape in $shapes; do
     IFS=: read -r label m n k <<<"$shape"
     lin=$(build linear "$w" "$n" "$k" 8 "$(min 32 "$(pow2 "$n")")" "$(min 16 "$(pow2 "$k")")")
-    rd=$(build linear_rowdot "$w" "$n" "$k" 4 "$(min 3 "$n")" "$(min 8 "$(pow2 "$k")")")
+    rd=$(build linear_rowdot "$w" "$n" "$k" 4 "$(min 3 "$n")" "$(min 8 "$(pow2 "$k")")" \
+      --param GROUP="$group")
     read -r _ linGf linErr < <("$tmp/gemm_grid" "$lin" "linear_${w}_${n}_${k}" "$m" "$n" "$k" \
       8 "$(min 32 "$(pow2 "$n")")" "$threads" "$w" "$repeat")
     read -r _ rdGf rdErr < <("$tmp/gemm_grid" "$rd" "linear_rowdot_${w}_${n}_${k}" "$m" "$n" "$k" \
