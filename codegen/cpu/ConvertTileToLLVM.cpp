@@ -371,45 +371,61 @@ void storeRows(OpBuilder &builder, Location loc, RowPointer rowPointer,
   }
 }
 
-/// Row pointers of a pointer tile with contiguous rows: lane (index..., 0)
-/// of `ptrs` (the converted `tilePtrs`). A tile `addptr(p, offsets)` of a
-/// scalar base p instead gives each row a scalar GEP of p by the row's first
-/// offset: the offsets are usually loop-invariant and p a scalar advanced by
-/// the K loop, so the addresses stay in scalar registers (lanes extracted
-/// from the vector GEP left vector adds of 64-bit addresses, and their
-/// spills, in the GEMM loops).
-auto firstLaneOfRow(ConversionPatternRewriter &rewriter, Location loc,
-                    Value tilePtrs, Value ptrs) {
-  Value base, offsets;
-  Type pointee;
-  if (auto add = tilePtrs.getDefiningOp<tile::AddPtrOp>()) {
-    if (auto baseType = dyn_cast<tile::PtrType>(add.getPtr().getType());
-        baseType && isa<RankedTensorType>(add.getOffset().getType())) {
-      base = rewriter.getRemappedValue(add.getPtr());
-      offsets = rewriter.getRemappedValue(add.getOffset());
-      pointee = baseType.getPointee();
-    }
+/// Pointers of single lanes of a pointer tile `tilePtrs` (converted:
+/// `ptrs`). A tile `addptr(p, offsets)` of a scalar base p gives each lane's
+/// pointer as a scalar GEP of p by that lane's offset: the offsets are
+/// usually loop-invariant and p a scalar advanced by the K loop, so the
+/// addresses stay in scalar registers (lanes extracted from the vector GEP
+/// left vector adds of 64-bit addresses, and their spills, in the GEMM
+/// loops). Other tiles extract the lane of `ptrs`.
+class LanePointer {
+public:
+  LanePointer(ConversionPatternRewriter &rewriter, Location loc, Value tilePtrs,
+              Value ptrs)
+      : rewriter(rewriter), loc(loc), ptrs(ptrs) {
+    auto add = tilePtrs.getDefiningOp<tile::AddPtrOp>();
+    if (!add || !isa<RankedTensorType>(add.getOffset().getType()))
+      return;
+    auto baseType = dyn_cast<tile::PtrType>(add.getPtr().getType());
+    if (!baseType)
+      return;
+    Value convertedOffsets = rewriter.getRemappedValue(add.getOffset());
+    if (!convertedOffsets || !isa<VectorType>(convertedOffsets.getType()))
+      return;
+    base = rewriter.getRemappedValue(add.getPtr());
+    offsets = convertedOffsets;
+    pointee = baseType.getPointee();
   }
-  return [&rewriter, loc, ptrs, base, offsets,
-          pointee](ArrayRef<int64_t> index) -> Value {
+
+  Value at(ArrayRef<int64_t> position) const {
+    if (!base)
+      return vector::ExtractOp::create(rewriter, loc, ptrs, position);
+    Value offset = vector::ExtractOp::create(rewriter, loc, offsets, position);
+    return LLVM::GEPOp::create(rewriter, loc, base.getType(), pointee, base,
+                               ValueRange{offset});
+  }
+
+private:
+  ConversionPatternRewriter &rewriter;
+  Location loc;
+  Value ptrs, base, offsets;
+  Type pointee;
+};
+
+/// Row pointers of a pointer tile with contiguous rows: lane (index..., 0).
+auto firstLaneOfRow(LanePointer lanes) {
+  return [lanes](ArrayRef<int64_t> index) -> Value {
     SmallVector<int64_t> position(index);
     position.push_back(0);
-    if (base && offsets && isa<VectorType>(offsets.getType())) {
-      Value offset =
-          vector::ExtractOp::create(rewriter, loc, offsets, position);
-      return LLVM::GEPOp::create(rewriter, loc, base.getType(), pointee, base,
-                                 ValueRange{offset});
-    }
-    return vector::ExtractOp::create(rewriter, loc, ptrs, position);
+    return lanes.at(position);
   };
 }
 
 /// Column pointers of a 2-D pointer tile with contiguous columns: lane
 /// (0, column), the column being the row index of the transposed tile.
-auto firstLaneOfColumn(OpBuilder &builder, Location loc, Value ptrs) {
-  return [&builder, loc, ptrs](ArrayRef<int64_t> index) -> Value {
-    return vector::ExtractOp::create(builder, loc, ptrs,
-                                     ArrayRef<int64_t>{0, index.front()});
+auto firstLaneOfColumn(LanePointer lanes) {
+  return [lanes](ArrayRef<int64_t> index) -> Value {
+    return lanes.at(ArrayRef<int64_t>{0, index.front()});
   };
 }
 
@@ -479,17 +495,18 @@ struct LoadLowering : OpConversionPattern<tile::LoadOp> {
 
     switch (accessPatternOf(contiguity, op, type)) {
     case AccessPattern::ContiguousRows:
-      rewriter.replaceOp(
-          op, loadRows(rewriter, loc, type,
-                       firstLaneOfRow(rewriter, loc, op.getPtrs(), ptrs), mask,
-                       other));
+      rewriter.replaceOp(op, loadRows(rewriter, loc, type,
+                                      firstLaneOfRow(LanePointer(
+                                          rewriter, loc, op.getPtrs(), ptrs)),
+                                      mask, other));
       return success();
     case AccessPattern::ContiguousColumns: {
       // The columns are the rows of the transposed tile.
       VectorType transposedType = VectorType::get(
           {type.getDimSize(1), type.getDimSize(0)}, type.getElementType());
       Value columns = loadRows(
-          rewriter, loc, transposedType, firstLaneOfColumn(rewriter, loc, ptrs),
+          rewriter, loc, transposedType,
+          firstLaneOfColumn(LanePointer(rewriter, loc, op.getPtrs(), ptrs)),
           transposed(rewriter, loc, mask), transposed(rewriter, loc, other));
       rewriter.replaceOp(op, transposed(rewriter, loc, columns));
       return success();
@@ -547,13 +564,15 @@ struct StoreLowering : OpConversionPattern<tile::StoreOp> {
     switch (accessPatternOf(contiguity, op, type)) {
     case AccessPattern::ContiguousRows:
       storeRows(rewriter, loc,
-                firstLaneOfRow(rewriter, loc, op.getPtrs(), ptrs), value, mask);
+                firstLaneOfRow(LanePointer(rewriter, loc, op.getPtrs(), ptrs)),
+                value, mask);
       rewriter.eraseOp(op);
       return success();
     case AccessPattern::ContiguousColumns:
-      storeRows(rewriter, loc, firstLaneOfColumn(rewriter, loc, ptrs),
-                transposed(rewriter, loc, value),
-                transposed(rewriter, loc, mask));
+      storeRows(
+          rewriter, loc,
+          firstLaneOfColumn(LanePointer(rewriter, loc, op.getPtrs(), ptrs)),
+          transposed(rewriter, loc, value), transposed(rewriter, loc, mask));
       rewriter.eraseOp(op);
       return success();
     case AccessPattern::Scattered:

@@ -148,14 +148,18 @@ func.func @loop_carried(%x: !tile.ptr<bf16>, %y: !tile.ptr<f32>, %n: i32) attrib
 // A K x N tile of W^T for a row-major [N, K] weight is contiguous along its
 // first dimension: one masked load per column from lane (0, column), under
 // the transposed mask, then a transpose back; stores likewise.
+// Lane (0, column)'s pointer is a scalar GEP of w by that lane's offset.
 // CHECK-LABEL: func.func @columns(
-// CHECK: %[[PTRS:.*]] = vector.shape_cast %{{.*}} : vector<32x!llvm.ptr> to vector<4x8x!llvm.ptr>
+// CHECK-SAME: %[[W:[^:]*]]: !llvm.ptr
+// CHECK: %[[OFFS:.*]] = arith.addi %{{.*}}, %{{.*}} : vector<4x8xi32>
 // CHECK: %[[MASK:.*]] = vector.broadcast %{{.*}} : vector<1x8xi1> to vector<4x8xi1>
 // CHECK: %[[MASKT:.*]] = vector.transpose %[[MASK]], [1, 0] : vector<4x8xi1> to vector<8x4xi1>
-// CHECK: %[[COL0:.*]] = vector.extract %[[PTRS]][0, 0] : !llvm.ptr from vector<4x8x!llvm.ptr>
+// CHECK: %[[OFF0:.*]] = vector.extract %[[OFFS]][0, 0] : i32 from vector<4x8xi32>
+// CHECK: %[[COL0:.*]] = llvm.getelementptr %[[W]][%[[OFF0]]] : (!llvm.ptr, i32) -> !llvm.ptr, bf16
 // CHECK: %[[M0:.*]] = vector.extract %[[MASKT]][0] : vector<4xi1> from vector<8x4xi1>
 // CHECK: llvm.intr.masked.load %[[COL0]], %[[M0]], %{{.*}} {alignment = 2 : i32} : (!llvm.ptr, vector<4xi1>, vector<4xbf16>) -> vector<4xbf16>
-// CHECK: %[[COL7:.*]] = vector.extract %[[PTRS]][0, 7] : !llvm.ptr from vector<4x8x!llvm.ptr>
+// CHECK: %[[OFF7:.*]] = vector.extract %[[OFFS]][0, 7] : i32 from vector<4x8xi32>
+// CHECK: %[[COL7:.*]] = llvm.getelementptr %[[W]][%[[OFF7]]] : (!llvm.ptr, i32) -> !llvm.ptr, bf16
 // CHECK: %[[LAST:.*]] = vector.insert %{{.*}}, %{{.*}} [7] : vector<4xbf16> into vector<8x4xbf16>
 // CHECK: %[[V:.*]] = vector.transpose %[[LAST]], [1, 0] : vector<8x4xbf16> to vector<4x8xbf16>
 // CHECK: %[[VT:.*]] = vector.transpose %[[V]], [1, 0] : vector<4x8xbf16> to vector<8x4xbf16>
