@@ -13,6 +13,7 @@
 #include "codegen/kernels/KernelCatalog.h"
 #include "dialect/dsv2/Dsv2Ops.h"
 #include "dialect/dsv2/reference/Rope.h"
+#include "passes/kernel_formation/ScratchSharing.h"
 #include "passes/kernel_formation/TileHeuristics.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -1008,6 +1009,7 @@ FailureOr<FormedKernels> formKernels(ModuleOp module,
     error = planner.error;
     return failure();
   }
+  shareScratchBuffers(plan);
   return formed;
 }
 
