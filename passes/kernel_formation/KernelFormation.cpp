@@ -580,19 +580,30 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                                    : FailureOr<Activation>(failure());
     if (failed(vRows))
       return failure();
+    // GPUs: Q K^T with tile.dot; CPUs: in row-dot form (4 queries x 4 keys
+    // x 8 lanes per step), like the GEMMs.
+    const bool rowDot = !options.gpuTiles;
+    const int64_t queries = rowDot ? kRowDotAttentionQueries : 8;
     KernelParams ca{{"CT", typeText(latentType.getElementType())},
                     {"HEADS", std::to_string(heads)},
                     {"P", std::to_string(p)},
                     {"R", std::to_string(r)},
                     {"V", std::to_string(v)},
                     {"C", std::to_string(c)},
-                    {"PB", std::to_string(nextPowerOfTwo(p))},
-                    {"RB", std::to_string(nextPowerOfTwo(r))},
                     {"VB", std::to_string(nextPowerOfTwo(v))},
-                    {"BM", "8"},
-                    {"BL", std::to_string(kAttentionKeyBlock)},
+                    {"BM", std::to_string(queries)},
                     {"SCALE", floatText(scale)}};
-    if (failed(launch(program, "causal_attention", ca, tokens.ceilDiv(8),
+    if (rowDot) {
+      ca["BL"] = std::to_string(kRowDotAttentionKeys);
+      ca["DK"] = "8";
+    } else {
+      ca["PB"] = std::to_string(nextPowerOfTwo(p));
+      ca["RB"] = std::to_string(nextPowerOfTwo(r));
+      ca["BL"] = std::to_string(kAttentionKeyBlock);
+    }
+    if (failed(launch(program,
+                      rowDot ? "causal_attention_rowdot" : "causal_attention",
+                      ca, tokens.ceilDiv(queries),
                       StepExpr::of(heads), StepExpr::of(1),
                       {q->arg(), kNope->arg(), cacheRows.columns(c, r).arg(),
                        vRows->arg(), attention.arg(),

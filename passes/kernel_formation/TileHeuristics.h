@@ -67,6 +67,11 @@ inline constexpr int64_t kMoeBlockRows = 16;
 /// Cache rows per online-softmax step of the attention kernels.
 inline constexpr int64_t kAttentionKeyBlock = 16;
 
+/// causal_attention_rowdot (CPU): queries per program and keys per online-
+/// softmax step; the [4, 4, 8] score accumulator is 16 AVX2 registers.
+inline constexpr int64_t kRowDotAttentionQueries = 4;
+inline constexpr int64_t kRowDotAttentionKeys = 4;
+
 } // namespace mlir::dsv2
 
 #endif // PASSES_KERNEL_FORMATION_TILEHEURISTICS_H

@@ -66,6 +66,22 @@ protected:
                 {"BM", "8"},
                 {"BL", std::to_string(kBlockKeys)},
                 {"SCALE", floatText(scaleFor(kP + kR))}});
+#if !DSV2_KERNEL_TESTS_EMULATED
+    // The CPU form: 4 queries x 4 keys x 16 lanes (P = 24 leaves a masked
+    // 8-lane tail; R = 16 none).
+    suite->add("causal_rowdot", "causal_attention_rowdot",
+               {{"CT", "f32"},
+                {"HEADS", std::to_string(kHeads)},
+                {"P", std::to_string(kP)},
+                {"R", std::to_string(kR)},
+                {"V", std::to_string(kV)},
+                {"C", std::to_string(kC)},
+                {"VB", std::to_string(nextPowerOfTwo(kV))},
+                {"BM", "4"},
+                {"BL", "4"},
+                {"DK", "16"},
+                {"SCALE", floatText(scaleFor(kP + kR))}});
+#endif
     suite->compile("attention_kernels");
   }
   static void TearDownTestSuite() {
@@ -136,7 +152,8 @@ TEST_F(AttentionKernels, LatentAttentionDeepSeekV2WidthDecode) {
 /// after the L = past + T real ones (a masked lane that is read but not used
 /// is harmless; one that is used turns the output into NaN).
 void checkCausal(KernelSuite &suite, int32_t tokens, int32_t past,
-                 int64_t padRows) {
+                 int64_t padRows, const std::string &kernel = "causal",
+                 int32_t queriesPerProgram = 8) {
   const int64_t row = kC + kR, context = past + tokens,
                 rows = context + padRows;
   const float nan = std::nanf("");
@@ -156,7 +173,8 @@ void checkCausal(KernelSuite &suite, int32_t tokens, int32_t past,
   KernelArgs args;
   args.buf(q).buf(kNope).ptr(cache.data() + kC).buf(v).buf(out).i32(past)
       .i32(tokens);
-  suite.run("causal", args, (tokens + 7) / 8, kHeads);
+  suite.run(kernel, args,
+            (tokens + queriesPerProgram - 1) / queriesPerProgram, kHeads);
 
   // Keys [L, heads, P + R] = [k_nope of the head | the shared k_pe].
   std::vector<float> keys(context * kHeads * (kP + kR));
@@ -173,7 +191,7 @@ void checkCausal(KernelSuite &suite, int32_t tokens, int32_t past,
   std::vector<float> expected(tokens * kHeads * kV);
   ref::attendCausal(qV.data(), keys.data(), vV.data(), shape, expected.data());
   expectClose(out.vector(), expected,
-              "causal_attention T=" + std::to_string(tokens) +
+              kernel + " T=" + std::to_string(tokens) +
                   " past=" + std::to_string(past));
 }
 
@@ -184,6 +202,11 @@ TEST_F(AttentionKernels, CausalAttentionPrefillAfterPast) {
   // One key block of NaN rows past L: see CausalAttentionStaysInItsBuffers.
   checkCausal(*suite, 5, 7, kBlockKeys);
   checkCausal(*suite, 19, 7, kBlockKeys);
+#if !DSV2_KERNEL_TESTS_EMULATED
+  checkCausal(*suite, 5, 7, kBlockKeys, "causal_rowdot", 4);
+  checkCausal(*suite, 19, 7, kBlockKeys, "causal_rowdot", 4);
+  checkCausal(*suite, 1, 0, kBlockKeys, "causal_rowdot", 4);
+#endif
 }
 
 // Kernels read nothing past their buffers: the runtime adds no slack, so an
@@ -195,6 +218,9 @@ TEST_F(AttentionKernels, CausalAttentionStaysInItsBuffers) {
   EXPECT_EXIT(
       {
         checkCausal(*suite, 5, 7, 0);
+#if !DSV2_KERNEL_TESTS_EMULATED
+        checkCausal(*suite, 5, 7, 0, "causal_rowdot", 4);
+#endif
         std::exit(::testing::Test::HasFailure() ? 1 : 0);
       },
       ::testing::ExitedWithCode(0), "");
