@@ -43,6 +43,19 @@ mlir::dsv2::KernelParams latentParams(const char *ct, int64_t heads, int64_t c,
           {"SCALE", floatText(scale)}};
 }
 
+/// causal_attention(_rowdot) at the test's sizes, plus the form's tiles.
+mlir::dsv2::KernelParams causalParams(mlir::dsv2::KernelParams tiles) {
+  tiles.insert({{"CT", "f32"},
+                {"HEADS", std::to_string(kHeads)},
+                {"P", std::to_string(kP)},
+                {"R", std::to_string(kR)},
+                {"V", std::to_string(kV)},
+                {"C", std::to_string(kC)},
+                {"VB", std::to_string(nextPowerOfTwo(kV))},
+                {"SCALE", floatText(scaleFor(kP + kR))}});
+  return tiles;
+}
+
 class AttentionKernels : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
@@ -54,33 +67,15 @@ protected:
     suite->add("latent_v2", "latent_attention",
                latentParams("bf16", kV2Heads, kV2C, kV2R, scaleFor(192)));
     suite->add("causal", "causal_attention",
-               {{"CT", "f32"},
-                {"HEADS", std::to_string(kHeads)},
-                {"P", std::to_string(kP)},
-                {"R", std::to_string(kR)},
-                {"V", std::to_string(kV)},
-                {"C", std::to_string(kC)},
-                {"PB", std::to_string(nextPowerOfTwo(kP))},
-                {"RB", std::to_string(nextPowerOfTwo(kR))},
-                {"VB", std::to_string(nextPowerOfTwo(kV))},
-                {"BM", "8"},
-                {"BL", std::to_string(kBlockKeys)},
-                {"SCALE", floatText(scaleFor(kP + kR))}});
+               causalParams({{"PB", std::to_string(nextPowerOfTwo(kP))},
+                             {"RB", std::to_string(nextPowerOfTwo(kR))},
+                             {"BM", "8"},
+                             {"BL", std::to_string(kBlockKeys)}}));
 #if !DSV2_KERNEL_TESTS_EMULATED
     // The CPU form: 4 queries x 4 keys x 16 lanes (P = 24 leaves a masked
     // 8-lane tail; R = 16 none).
     suite->add("causal_rowdot", "causal_attention_rowdot",
-               {{"CT", "f32"},
-                {"HEADS", std::to_string(kHeads)},
-                {"P", std::to_string(kP)},
-                {"R", std::to_string(kR)},
-                {"V", std::to_string(kV)},
-                {"C", std::to_string(kC)},
-                {"VB", std::to_string(nextPowerOfTwo(kV))},
-                {"BM", "4"},
-                {"BL", "4"},
-                {"DK", "16"},
-                {"SCALE", floatText(scaleFor(kP + kR))}});
+               causalParams({{"BM", "4"}, {"BL", "4"}, {"DK", "16"}}));
 #endif
     suite->compile("attention_kernels");
   }
