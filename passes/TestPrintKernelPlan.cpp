@@ -7,6 +7,7 @@
 
 #include "passes/Passes.h"
 #include "passes/kernel_formation/KernelFormation.h"
+#include "runtime/engine/SequenceSegments.h"
 
 #include "llvm/Support/raw_ostream.h"
 
@@ -41,13 +42,20 @@ std::string formatExpr(const rt::StepExpr &e) {
   return text;
 }
 
+/// Prefill launches that a batched step repeats for each sequence end in
+/// ", per sequence" (runtime/engine/SequenceSegments.h).
 void printProgram(llvm::raw_ostream &os, const char *name,
-                  const rt::StepProgram &program) {
+                  const rt::StepProgram &program, const rt::LaunchPlan &plan,
+                  bool markPerSequence) {
   os << name << ": " << program.launches.size() << " launches\n";
-  for (const rt::Launch &launch : program.launches)
+  for (const rt::Launch &launch : program.launches) {
     os << "  " << launch.kernel << " grid(" << formatExpr(launch.grid[0])
        << ", " << formatExpr(launch.grid[1]) << ", "
-       << formatExpr(launch.grid[2]) << ") <- " << launch.origin << "\n";
+       << formatExpr(launch.grid[2]) << ") <- " << launch.origin;
+    if (markPerSequence && rt::runsPerSequence(launch, plan))
+      os << ", per sequence";
+    os << "\n";
+  }
 }
 
 struct Dsv2TestPrintKernelPlanPass
@@ -65,8 +73,11 @@ struct Dsv2TestPrintKernelPlanPass
       return signalPassFailure();
     }
     llvm::raw_ostream &os = llvm::outs();
-    printProgram(os, "prefill", formed->plan.prefill);
-    printProgram(os, "decode", formed->plan.decode);
+    const rt::LaunchPlan &plan = formed->plan;
+    printProgram(os, "prefill", plan.prefill, plan, /*markPerSequence=*/true);
+    printProgram(os, "decode", plan.decode, plan, /*markPerSequence=*/false);
+    printProgram(os, "prefill_last_row", plan.prefillLastRow, plan,
+                 /*markPerSequence=*/true);
     int64_t counts[5] = {0, 0, 0, 0, 0};
     for (const rt::BufferSpec &spec : formed->plan.buffers)
       ++counts[static_cast<int>(spec.role)];

@@ -36,8 +36,13 @@ struct Activation {
   StepExpr offset;
   int64_t width = 0;
   int64_t stride = 0;
+  /// `stride` when the rows are the step's tokens (a batched step moves a
+  /// per-sequence launch's view to the sequence's rows); else 0.
+  int64_t rowElements = 0;
 
-  KernelArg arg() const { return KernelArg::ofBuffer(buffer, offset); }
+  KernelArg arg() const {
+    return KernelArg::ofBuffer(buffer, offset, rowElements);
+  }
   Activation columns(int64_t first, int64_t count) const {
     Activation view = *this;
     view.offset.constant += first;
@@ -117,6 +122,9 @@ private:
                            rt::BufferRole::Scratch, type, elements);
     act.width = width;
     act.stride = width;
+    const bool tokenRows = rows.constant == 0 && rows.perToken == 1 &&
+                           rows.perPast == 0 && rows.divisor == 1;
+    act.rowElements = tokenRows ? width : 0;
     return act;
   }
 
@@ -919,7 +927,8 @@ LogicalResult Planner::formOp(rt::StepProgram &program, Operation *op,
         }
         std::optional<Activation> logits;
         if (vocab == plan.vocabSize)
-          logits = Activation{logitsBuffer, {}, vocab, vocab};
+          logits = Activation{logitsBuffer, {}, vocab, vocab,
+                              lastRowLogitsProgram ? 0 : vocab};
         auto out = linear(program, x, op.getWeight(), rows, op, logits);
         if (failed(out))
           return failure();
@@ -941,9 +950,10 @@ LogicalResult Planner::formOp(rt::StepProgram &program, Operation *op,
         bool lastRow = logits && lastRowLogitsProgram;
         int32_t logitsBuffer =
             lastRow ? plan.lastRowLogitsBuffer : plan.logitsBuffer;
-        Activation gathered = logits
-                                  ? Activation{logitsBuffer, {}, width, width}
-                                  : scratch("all_gather", width);
+        Activation gathered =
+            logits ? Activation{logitsBuffer, {}, width, width,
+                                lastRow ? 0 : width}
+                   : scratch("all_gather", width);
         values[op.getResult()] = gathered;
         return collective(program, rt::CollectiveKind::AllGatherColumns,
                           op.getGroup(), x, gathered, op,

@@ -1,6 +1,7 @@
 //===- ScratchSharing.cpp - Step-local buffers that share storage ---------===//
 
 #include "passes/kernel_formation/ScratchSharing.h"
+#include "runtime/engine/SequenceSegments.h"
 
 #include <algorithm>
 #include <array>
@@ -62,6 +63,24 @@ int64_t shareScratchBuffers(rt::LaunchPlan &plan) {
         range.first = std::min(range.first, k);
         range.last = std::max(range.last, k);
       }
+    // A batched step repeats a per-sequence run of launches for every
+    // sequence, so a buffer it names is live across the whole run: the
+    // next sequence reads it again after the run's later launches.
+    for (const rt::LaunchSegment &segment :
+         rt::segmentLaunches(*programs[p], plan)) {
+      if (!segment.perSequence)
+        continue;
+      const int64_t first = static_cast<int64_t>(segment.first);
+      const int64_t last = static_cast<int64_t>(segment.last) - 1;
+      for (int64_t k = first; k <= last; ++k)
+        for (const rt::KernelArg &arg : launches[k].args)
+          if (arg.kind == rt::KernelArg::Kind::Buffer && arg.buffer >= 0 &&
+              static_cast<size_t>(arg.buffer) < count) {
+            LiveRange &range = live[p][arg.buffer];
+            range.first = std::min(range.first, first);
+            range.last = std::max(range.last, last);
+          }
+    }
   }
 
   auto shareable = [&](size_t b) {

@@ -17,7 +17,9 @@
 namespace mlir::dsv2 {
 
 /// Merges Scratch buffers of `plan` whose live ranges (first to last launch
-/// that names them, inclusive) are disjoint in every program (prefill,
+/// that names them, inclusive, widened to every per-sequence run of
+/// launches they appear in: runtime/engine/SequenceSegments.h) are disjoint
+/// in every program (prefill,
 /// decode, prefillLastRow), have the same element type and sizes of the form
 /// (c + a*T + b*P) with c, a, b >= 0; a merged buffer is sized by the
 /// coefficient-wise maximum, which bounds each member at every T and P. The

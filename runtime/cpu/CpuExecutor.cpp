@@ -5,6 +5,7 @@
 #include "runtime/engine/LaunchArguments.h"
 #include "runtime/engine/StepInput.h"
 #include "runtime/engine/LaunchProfile.h"
+#include "runtime/engine/SequenceSegments.h"
 
 #include "absl/strings/str_cat.h"
 
@@ -184,76 +185,72 @@ int64_t CpuExecutor::allocatedBytes() const {
   return total;
 }
 
-void *CpuExecutor::address(const KernelArg &arg, int sequence, int64_t tokens) {
+void *CpuExecutor::address(const KernelArg &arg, const RowSlice &rows) {
   const BufferSpec &spec = plan.buffers[arg.buffer];
   uint8_t *base;
   if (weightViews[arg.buffer])
     // Kernels never store to weights; the ABI passes plain pointers.
     base = static_cast<uint8_t *>(const_cast<void *>(weightViews[arg.buffer]));
   else if (spec.role == BufferRole::Cache)
-    base = cacheStorage[sequence][arg.buffer].data();
+    base = cacheStorage[rows.sequence][arg.buffer].data();
   else
     base = storage[arg.buffer].data();
-  return base + arg.offset.evaluate(tokens, cached[sequence]) *
-                    elementBytes(spec.type);
+  const int64_t element = arg.offset.evaluate(rows.tokens, rows.past) +
+                          rows.firstRow * arg.rowElements;
+  return base + element * elementBytes(spec.type);
 }
 
-int64_t CpuExecutor::bytesAfter(const KernelArg &arg, int sequence,
-                                int64_t tokens) const {
+int64_t CpuExecutor::bytesAfter(const KernelArg &arg,
+                                const RowSlice &rows) const {
   const BufferSpec &spec = plan.buffers[arg.buffer];
   int64_t size;
   if (weightViews[arg.buffer])
     size = fixedBufferBytes(spec);
   else if (spec.role == BufferRole::Cache)
-    size = static_cast<int64_t>(cacheStorage[sequence][arg.buffer].size());
+    size = static_cast<int64_t>(cacheStorage[rows.sequence][arg.buffer].size());
   else
     size = static_cast<int64_t>(storage[arg.buffer].size());
-  return size - arg.offset.evaluate(tokens, cached[sequence]) *
-                    elementBytes(spec.type);
+  const int64_t element = arg.offset.evaluate(rows.tokens, rows.past) +
+                          rows.firstRow * arg.rowElements;
+  return size - element * elementBytes(spec.type);
 }
 
-absl::Status CpuExecutor::runCollective(const Launch &launch, int sequence,
-                                        int64_t tokens) {
-  const int64_t past = cached[sequence];
-  const int64_t rows = launch.args[2].intValue.evaluate(tokens, past);
-  const int64_t cols = launch.args[3].intValue.evaluate(tokens, past);
+absl::Status CpuExecutor::runCollective(const Launch &launch,
+                                        const RowSlice &slice) {
+  const int64_t rows = launch.args[2].intValue.evaluate(slice.tokens, slice.past);
+  const int64_t cols = launch.args[3].intValue.evaluate(slice.tokens, slice.past);
   const int64_t ranks = collectives->groupSize(launch.group);
   const int64_t outCols =
       launch.collective == CollectiveKind::AllGatherColumns ? cols * ranks : cols;
   // The reader checked the kinds and types (f32); sizes depend on the step.
   const int64_t f32 = sizeof(float);
   if (rows < 0 || cols < 0 ||
-      bytesAfter(launch.args[0], sequence, tokens) < rows * cols * f32 ||
-      bytesAfter(launch.args[1], sequence, tokens) < rows * outCols * f32)
+      bytesAfter(launch.args[0], slice) < rows * cols * f32 ||
+      bytesAfter(launch.args[1], slice) < rows * outCols * f32)
     return absl::InternalError(absl::StrCat(
         collectiveName(launch.collective), " (", launch.origin, ") of [", rows,
         ", ", cols, "] does not fit its buffers ",
         plan.buffers[launch.args[0].buffer].name, " and ",
         plan.buffers[launch.args[1].buffer].name));
-  const auto *src =
-      static_cast<const float *>(address(launch.args[0], sequence, tokens));
-  auto *dst = static_cast<float *>(address(launch.args[1], sequence, tokens));
+  const auto *src = static_cast<const float *>(address(launch.args[0], slice));
+  auto *dst = static_cast<float *>(address(launch.args[1], slice));
   if (launch.collective == CollectiveKind::AllReduceSum)
     return allReduceSum(*collectives, src, dst, rows * cols, launch.group);
   return allGatherColumns(*collectives, src, dst, rows, cols, launch.group);
 }
 
-absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
-                              int64_t tokens) {
+absl::Status CpuExecutor::run(const StepProgram &program, size_t first,
+                              size_t last, const RowSlice &rows) {
   const std::vector<KernelGridFunction> &functions = kernelsOf(program);
-  int64_t past = cached[sequence];
   LaunchProfile *profile = LaunchProfile::get();
   const bool decode = &program == &plan.decode;
-  if (profile)
-    profile->step(decode);
   LaunchArguments<void *> arguments;
-  for (size_t l = 0; l < program.launches.size(); ++l) {
+  for (size_t l = first; l < last; ++l) {
     const Launch &launch = program.launches[l];
     if (launch.isCollective()) {
       auto collectiveStart = profile ? std::chrono::steady_clock::now()
                                      : std::chrono::steady_clock::time_point();
-      if (absl::Status status = runCollective(launch, sequence, tokens);
-          !status.ok())
+      if (absl::Status status = runCollective(launch, rows); !status.ok())
         return status;
       if (profile)
         profile->add(decode, launch,
@@ -262,19 +259,20 @@ absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
                          .count());
       continue;
     }
-    void **args = arguments.bind(launch, tokens, past, [&](const KernelArg &arg) {
-      return address(arg, sequence, tokens);
-    });
-    std::array<int64_t, 3> grid = evaluateGrid(launch, tokens, past);
+    void **args = arguments.bind(launch, rows.tokens, rows.past,
+                                 [&](const KernelArg &arg) {
+                                   return address(arg, rows);
+                                 });
+    std::array<int64_t, 3> grid = evaluateGrid(launch, rows.tokens, rows.past);
     int64_t programs = grid[0] * grid[1] * grid[2];
     if (programs <= 0)
       continue;
     KernelGridFunction function = functions[l];
     auto launchStart = profile ? std::chrono::steady_clock::now()
                                : std::chrono::steady_clock::time_point();
-    pool.parallelFor(programs, [&](int64_t first, int64_t last) {
+    pool.parallelFor(programs, [&](int64_t firstProgram, int64_t lastProgram) {
       function(args, static_cast<int32_t>(grid[0]), static_cast<int32_t>(grid[1]),
-               static_cast<int32_t>(grid[2]), first, last);
+               static_cast<int32_t>(grid[2]), firstProgram, lastProgram);
     });
     if (profile)
       profile->add(decode, launch,
@@ -282,8 +280,24 @@ absl::Status CpuExecutor::run(const StepProgram &program, int sequence,
                        std::chrono::steady_clock::now() - launchStart)
                        .count());
   }
-  timings.launches = static_cast<int64_t>(program.launches.size());
   return absl::OkStatus();
+}
+
+void CpuExecutor::sizeStepBuffers(const StepProgram &program,
+                                  absl::Span<const RowSlice> slices) {
+  const bool lastRowProgram = &program == &plan.prefillLastRow;
+  for (size_t i = 0; i < plan.buffers.size(); ++i) {
+    const BufferSpec &spec = plan.buffers[i];
+    if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache ||
+        (lastRowProgram && static_cast<int32_t>(i) == plan.logitsBuffer))
+      continue;
+    int64_t elements = 0;
+    for (const RowSlice &slice : slices)
+      elements = std::max(elements, spec.elements.evaluate(slice.tokens, slice.past));
+    size_t bytes = static_cast<size_t>(elements * elementBytes(spec.type));
+    if (storage[i].size() < bytes)
+      storage[i].resize(bytes);
+  }
 }
 
 absl::StatusOr<std::vector<float>>
@@ -293,44 +307,143 @@ CpuExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
       !status.ok())
     return status;
   const int64_t count = static_cast<int64_t>(tokens.size());
-  const int64_t past = cached[sequence];
+  const RowSlice rows{sequence, count, cached[sequence], 0};
 
   const StepProgram &program = programForStep(plan, count, lastRowOnly);
   const bool lastRowProgram = &program == &plan.prefillLastRow;
 
   // Scratch, token and logit buffers sized for this step (grow only); the
   // [T, vocab] logits are not written by prefillLastRow.
-  for (size_t i = 0; i < plan.buffers.size(); ++i) {
-    const BufferSpec &spec = plan.buffers[i];
-    if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache ||
-        (lastRowProgram && static_cast<int32_t>(i) == plan.logitsBuffer))
-      continue;
-    size_t bytes = static_cast<size_t>(spec.elements.evaluate(count, past) *
-                                       elementBytes(spec.type));
-    if (storage[i].size() < bytes)
-      storage[i].resize(bytes);
-  }
+  sizeStepBuffers(program, {rows});
   std::memcpy(storage[plan.tokensBuffer].data(), tokens.data(),
               tokens.size() * sizeof(int32_t));
 
   auto start = std::chrono::steady_clock::now();
-  if (absl::Status status = run(program, sequence, count); !status.ok())
+  if (LaunchProfile *profile = LaunchProfile::get())
+    profile->step(&program == &plan.decode);
+  if (absl::Status status = run(program, 0, program.launches.size(), rows);
+      !status.ok())
     return status;
+  timings.launches = static_cast<int64_t>(program.launches.size());
   timings.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
 
   // All rows, or the last: of the [T, vocab] logits, or the only row of
   // prefillLastRow's.
-  int64_t rows = lastRowOnly ? 1 : count;
+  int64_t outRows = lastRowOnly ? 1 : count;
   const float *source =
       lastRowProgram
           ? reinterpret_cast<const float *>(
                 storage[plan.lastRowLogitsBuffer].data())
           : reinterpret_cast<const float *>(storage[plan.logitsBuffer].data()) +
-                (count - rows) * plan.vocabSize;
-  std::vector<float> logits(source, source + rows * plan.vocabSize);
+                (count - outRows) * plan.vocabSize;
+  std::vector<float> logits(source, source + outRows * plan.vocabSize);
   cached[sequence] += count;
+  return logits;
+}
+
+absl::StatusOr<std::vector<std::vector<float>>>
+CpuExecutor::runBatch(absl::Span<const SequenceTokens> steps,
+                      bool lastRowOnly) {
+  const StepProgram &program =
+      lastRowOnly && !plan.prefillLastRow.launches.empty() ? plan.prefillLastRow
+                                                           : plan.prefill;
+  const bool lastRowProgram = &program == &plan.prefillLastRow;
+  const std::vector<LaunchSegment> segments = segmentLaunches(program, plan);
+  // A one-token step runs the decode program (as step() does: its numbers
+  // differ from a prefill's in the last bits); the others go together.
+  std::vector<std::vector<float>> logits(steps.size());
+  std::vector<size_t> together;
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (steps[i].tokens.size() != 1 || plan.decode.launches.empty())
+      together.push_back(i);
+  // Collectives would need every rank to agree on the batch; the last-row
+  // logits must come from per-sequence launches (copied out after each).
+  bool batchable = together.size() > 1;
+  for (const LaunchSegment &segment : segments)
+    for (size_t l = segment.first; l < segment.last && batchable; ++l) {
+      const Launch &launch = program.launches[l];
+      batchable = !launch.isCollective();
+      if (lastRowProgram && !segment.perSequence)
+        for (const KernelArg &arg : launch.args)
+          batchable = batchable && !(arg.kind == KernelArg::Kind::Buffer &&
+                                     arg.buffer == plan.lastRowLogitsBuffer);
+    }
+  if (!batchable)
+    return StepExecutor::runBatch(steps, lastRowOnly);
+  for (size_t i = 0; i < steps.size(); ++i)
+    if (steps[i].tokens.size() == 1 && !plan.decode.launches.empty()) {
+      auto rows = runStep(steps[i].sequence, steps[i].tokens, lastRowOnly);
+      if (!rows.ok())
+        return rows.status();
+      logits[i] = std::move(*rows);
+    }
+
+  // The sequences' tokens row after row: every batch-wide launch runs over
+  // all of them (T = their sum, P = 0: such launches do not read P).
+  std::vector<RowSlice> slices;
+  int64_t total = 0;
+  for (size_t i : together) {
+    const int64_t count = static_cast<int64_t>(steps[i].tokens.size());
+    slices.push_back({steps[i].sequence, count, cached[steps[i].sequence], total});
+    total += count;
+  }
+  const RowSlice all{slices.front().sequence, total, 0, 0};
+  std::vector<RowSlice> sizing = slices;
+  sizing.push_back(all);
+  sizeStepBuffers(program, sizing);
+  auto *tokenRows = reinterpret_cast<int32_t *>(storage[plan.tokensBuffer].data());
+  for (size_t s = 0; s < slices.size(); ++s)
+    std::copy(steps[together[s]].tokens.begin(), steps[together[s]].tokens.end(),
+              tokenRows + slices[s].firstRow);
+
+  auto start = std::chrono::steady_clock::now();
+  if (LaunchProfile *profile = LaunchProfile::get())
+    profile->step(/*decode=*/false);
+  const auto *lastRowLogits = reinterpret_cast<const float *>(
+      lastRowProgram ? storage[plan.lastRowLogitsBuffer].data() : nullptr);
+  for (const LaunchSegment &segment : segments) {
+    if (!segment.perSequence) {
+      if (absl::Status status = run(program, segment.first, segment.last, all);
+          !status.ok())
+        return status;
+      continue;
+    }
+    bool writesLastRow = false;
+    for (size_t l = segment.first; l < segment.last; ++l)
+      for (const KernelArg &arg : program.launches[l].args)
+        writesLastRow = writesLastRow || (lastRowProgram &&
+                                          arg.kind == KernelArg::Kind::Buffer &&
+                                          arg.buffer == plan.lastRowLogitsBuffer);
+    for (size_t s = 0; s < slices.size(); ++s) {
+      if (absl::Status status =
+              run(program, segment.first, segment.last, slices[s]);
+          !status.ok())
+        return status;
+      if (writesLastRow)
+        logits[together[s]].assign(lastRowLogits,
+                                   lastRowLogits + plan.vocabSize);
+    }
+  }
+  timings.launches = static_cast<int64_t>(program.launches.size());
+  timings.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+
+  const auto *allLogits =
+      reinterpret_cast<const float *>(storage[plan.logitsBuffer].data());
+  for (size_t s = 0; s < slices.size(); ++s) {
+    if (!lastRowProgram) {
+      // Rows of sequence s in the [T, vocab] logits: all, or its last.
+      const int64_t outRows = lastRowOnly ? 1 : slices[s].tokens;
+      const float *first =
+          allLogits + (slices[s].firstRow + slices[s].tokens - outRows) *
+                          plan.vocabSize;
+      logits[together[s]].assign(first, first + outRows * plan.vocabSize);
+    }
+    cached[slices[s].sequence] += slices[s].tokens;
+  }
   return logits;
 }
 

@@ -1,7 +1,8 @@
 //===- CpuExecutor.h - Runs a launch plan on the CPU ------------*- C++ -*-===//
 //
 // Owns the buffers of a compiled model (scratch, one KV cache per sequence
-// slot) and runs one step of one sequence: binds token ids, launches every
+// slot) and runs one step of one sequence (or of several: a batched step,
+// SequenceSegments.h): binds token ids, launches every
 // kernel of the prefill or decode program over its grid on a thread pool
 // (and, for a rank of a multi-rank engine, its collectives in order through
 // a Collectives backend), and returns the logits. Weights are either
@@ -80,15 +81,33 @@ private:
   absl::Status bindWeights(
       const std::function<absl::Status(size_t, const BufferSpec &)> &bindPacked);
   absl::Status checkCollectives() const;
+  /// The rows a launch runs over: `tokens` tokens of `sequence` after
+  /// `past`, starting at row `firstRow` of the step's token-row buffers (0
+  /// except for a per-sequence launch of a batched step).
+  struct RowSlice {
+    int sequence = 0;
+    int64_t tokens = 0;
+    int64_t past = 0;
+    int64_t firstRow = 0;
+  };
+
   absl::StatusOr<std::vector<float>>
   runStep(int sequence, absl::Span<const int32_t> tokens,
           bool lastRowOnly) override;
+  absl::StatusOr<std::vector<std::vector<float>>>
+  runBatch(absl::Span<const SequenceTokens> steps, bool lastRowOnly) override;
+  /// Grows the step-local buffers to hold every slice (never the [T, vocab]
+  /// logits for the last-row program).
+  void sizeStepBuffers(const StepProgram &program,
+                       absl::Span<const RowSlice> slices);
   const std::vector<KernelGridFunction> &kernelsOf(const StepProgram &program) const;
-  absl::Status run(const StepProgram &program, int sequence, int64_t tokens);
-  absl::Status runCollective(const Launch &launch, int sequence, int64_t tokens);
-  void *address(const KernelArg &arg, int sequence, int64_t tokens);
+  /// Launches [first, last) of `program` over `rows`.
+  absl::Status run(const StepProgram &program, size_t first, size_t last,
+                   const RowSlice &rows);
+  absl::Status runCollective(const Launch &launch, const RowSlice &rows);
+  void *address(const KernelArg &arg, const RowSlice &rows);
   /// Bytes of buffer `buffer` from `arg`'s offset to its end, at this step.
-  int64_t bytesAfter(const KernelArg &arg, int sequence, int64_t tokens) const;
+  int64_t bytesAfter(const KernelArg &arg, const RowSlice &rows) const;
 
   LaunchPlan plan;
   std::unique_ptr<KernelLibrary> library;

@@ -27,7 +27,7 @@ namespace dsv2::runtime {
 
 /// Bump with every change to engine.fbs or to the headers below; readers
 /// refuse other versions (no silent reinterpretation of old engines).
-inline constexpr uint32_t kEngineSchemaVersion = 3;
+inline constexpr uint32_t kEngineSchemaVersion = 4;
 
 inline constexpr char kEngineMagic[8] = {'D', 'S', 'V', '2', 'E', 'N', 'G', '\n'};
 inline constexpr char kWeightsMagic[8] = {'D', 'S', 'V', '2', 'W', 'T', 'S', '\n'};

@@ -148,8 +148,12 @@ absl::Status readProgram(const fb::StepProgram *in, StepProgram &out,
         a.offset = fromFb(arg->offset());
         a.intValue = fromFb(arg->int_value());
         a.floatValue = arg->float_value();
+        a.rowElements = arg->row_elements();
         if (!withinStepLimits(a.offset, maxContext) ||
-            !withinStepLimits(a.intValue, maxContext))
+            !withinStepLimits(a.intValue, maxContext) ||
+            // A batched step's first row is below maxContext.
+            a.rowElements < 0 || a.rowElements > kMaxStepValue / maxContext ||
+            (a.kind != KernelArg::Kind::Buffer && a.rowElements != 0))
           return problems.corrupt("launch of ", name,
                                   " has an argument out of range");
         if (a.kind == KernelArg::Kind::Buffer &&

@@ -56,7 +56,7 @@ buildProgram(flatbuffers::FlatBufferBuilder &b, const StepProgram &program) {
       fb::StepExpr offset = toFb(arg.offset), intValue = toFb(arg.intValue);
       args.push_back(fb::CreateKernelArg(
           b, static_cast<fb::ArgKind>(arg.kind), arg.buffer, &offset,
-          &intValue, arg.floatValue));
+          &intValue, arg.floatValue, arg.rowElements));
     }
     std::vector<fb::StepExpr> grid = {toFb(launch.grid[0]), toFb(launch.grid[1]),
                                       toFb(launch.grid[2])};

@@ -24,6 +24,12 @@ struct StepTimings {
   int64_t launches = 0;
 };
 
+/// The tokens of one sequence in a batched step.
+struct SequenceTokens {
+  int sequence = 0;
+  absl::Span<const int32_t> tokens;
+};
+
 class StepExecutor {
 public:
   virtual ~StepExecutor() = default;
@@ -49,6 +55,16 @@ public:
     return runStep(sequence, tokens, /*lastRowOnly=*/true);
   }
 
+  /// One step of several distinct sequences together (prompts of a batch):
+  /// what step / stepForNextToken return for each, in order. Executors that
+  /// can run the launches which treat rows independently (GEMMs, norms, MoE)
+  /// once over every sequence's rows do so (SequenceSegments.h), so weights
+  /// stream once per batch; the others run the steps one after another.
+  /// Their tokens together may not exceed the engine's maximum context. Bad
+  /// input (any sequence) is an error before any cache changes.
+  absl::StatusOr<std::vector<std::vector<float>>>
+  stepBatch(absl::Span<const SequenceTokens> steps, bool lastRowOnly);
+
   virtual int sequences() const = 0;
   /// Tokens cached so far for `sequence`.
   virtual int64_t past(int sequence = 0) const = 0;
@@ -66,6 +82,9 @@ protected:
   virtual absl::StatusOr<std::vector<float>>
   runStep(int sequence, absl::Span<const int32_t> tokens,
           bool lastRowOnly) = 0;
+  /// stepBatch on checked input; the default runs runStep per sequence.
+  virtual absl::StatusOr<std::vector<std::vector<float>>>
+  runBatch(absl::Span<const SequenceTokens> steps, bool lastRowOnly);
 };
 
 } // namespace dsv2::runtime

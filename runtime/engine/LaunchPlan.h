@@ -83,11 +83,19 @@ struct KernelArg {
   StepExpr offset;   ///< Buffer: element offset (e.g. the cache row of P).
   StepExpr intValue; ///< Int32.
   float floatValue = 0.0f;
+  /// Buffer whose rows are the step's tokens: elements per row. A batched
+  /// step (several sequences' tokens in one step, SequenceSegments.h) runs a
+  /// per-sequence launch with this argument moved to the sequence's first
+  /// row. 0: not indexed by the step's rows (weights, caches, buffers of
+  /// cached positions, dispatch rows).
+  int64_t rowElements = 0;
 
-  static KernelArg ofBuffer(int32_t buffer, StepExpr offset = {}) {
+  static KernelArg ofBuffer(int32_t buffer, StepExpr offset = {},
+                            int64_t rowElements = 0) {
     KernelArg arg;
     arg.buffer = buffer;
     arg.offset = offset;
+    arg.rowElements = rowElements;
     return arg;
   }
   static KernelArg ofInt(StepExpr value) {

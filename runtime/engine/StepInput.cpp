@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <vector>
+
 namespace dsv2::runtime {
 
 absl::Status checkStepInput(const LaunchPlan &plan,
@@ -26,6 +28,32 @@ absl::Status checkStepInput(const LaunchPlan &plan,
     return absl::OutOfRangeError(absl::StrCat(
         "context of ", past + count, " tokens exceeds the engine's maximum of ",
         plan.maxContext));
+  return absl::OkStatus();
+}
+
+absl::Status checkBatchInput(const LaunchPlan &plan,
+                             absl::Span<const int64_t> cached,
+                             absl::Span<const SequenceTokens> steps) {
+  if (steps.empty())
+    return absl::InvalidArgumentError("a batched step needs a sequence");
+  std::vector<bool> seen(cached.size(), false);
+  int64_t total = 0;
+  for (const SequenceTokens &step : steps) {
+    if (absl::Status status =
+            checkStepInput(plan, cached, step.sequence, step.tokens);
+        !status.ok())
+      return absl::Status(status.code(), absl::StrCat("sequence ", step.sequence,
+                                                      ": ", status.message()));
+    if (seen[step.sequence])
+      return absl::InvalidArgumentError(absl::StrCat(
+          "sequence ", step.sequence, " appears twice in a batched step"));
+    seen[step.sequence] = true;
+    total += static_cast<int64_t>(step.tokens.size());
+  }
+  if (total > plan.maxContext)
+    return absl::OutOfRangeError(absl::StrCat(
+        "a batched step of ", total, " tokens exceeds the engine's maximum "
+        "context of ", plan.maxContext, " (tokens of all its sequences)"));
   return absl::OkStatus();
 }
 

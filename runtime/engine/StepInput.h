@@ -8,6 +8,7 @@
 #ifndef RUNTIME_ENGINE_STEPINPUT_H
 #define RUNTIME_ENGINE_STEPINPUT_H
 
+#include "runtime/engine/Executor.h"
 #include "runtime/engine/LaunchPlan.h"
 
 #include "absl/status/status.h"
@@ -23,6 +24,13 @@ namespace dsv2::runtime {
 absl::Status checkStepInput(const LaunchPlan &plan,
                             absl::Span<const int64_t> cached, int sequence,
                             absl::Span<const int32_t> tokens);
+
+/// A batched step (StepExecutor::stepBatch): at least one sequence, each
+/// at most once and valid for checkStepInput (errors name it), and at most
+/// the plan's maximum context of tokens in all.
+absl::Status checkBatchInput(const LaunchPlan &plan,
+                             absl::Span<const int64_t> cached,
+                             absl::Span<const SequenceTokens> steps);
 
 /// The program that runs a step of `tokens` tokens: decode for one token,
 /// else prefillLastRow when only the last row's logits are wanted and the

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string>
 
 namespace dsv2::run {
 
@@ -51,7 +52,52 @@ generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
   // executor skips the lm_head of the other prompt rows.
   const bool everyRow = options.dumpLogits.has_value();
   executor.reset();
-  for (size_t s = 0; s < batch; ++s) {
+  // Whole prompts go in batched steps of up to `budget` tokens (launches that
+  // treat rows independently run once over all of them); --decode-split
+  // feeds part of each prompt one token per step instead.
+  const int64_t maxContext = executor.getPlan().maxContext;
+  const int64_t budget =
+      options.decodeSplit ? 0
+                          : std::min(options.batchPrefillTokens.value_or(maxContext),
+                                     maxContext);
+  for (size_t first = 0; budget > 0 && first < batch;) {
+    std::vector<dsv2::runtime::SequenceTokens> steps;
+    int64_t tokens = 0;
+    for (size_t s = first; s < batch; ++s) {
+      int64_t size = static_cast<int64_t>(options.prompts[s].size());
+      if (!steps.empty() && tokens + size > budget)
+        break;
+      steps.push_back({static_cast<int>(s), options.prompts[s]});
+      tokens += size;
+    }
+    auto start = std::chrono::steady_clock::now();
+    auto logits = executor.stepBatch(steps, /*lastRowOnly=*/!everyRow);
+    if (!logits.ok()) {
+      // Input errors name their sequence already.
+      const std::string message(logits.status().message());
+      if (message.rfind("sequence ", 0) == 0)
+        return logits.status();
+      std::string which =
+          steps.size() == 1
+              ? absl::StrCat("sequence ", first)
+              : absl::StrCat("sequences ", first, "..", first + steps.size() - 1);
+      return absl::Status(logits.status().code(),
+                          absl::StrCat(which, ": ", message));
+    }
+    stats.prefillSeconds += secondsSince(start);
+    stats.prefillTokens += tokens;
+    for (size_t i = 0; i < steps.size(); ++i) {
+      size_t s = first + i;
+      results[s].promptLogits = std::move((*logits)[i]);
+      if (!done[s])
+        if (absl::Status status = accept(
+                s, absl::MakeConstSpan(results[s].promptLogits).last(vocab));
+            !status.ok())
+          return status;
+    }
+    first += steps.size();
+  }
+  for (size_t s = 0; budget == 0 && s < batch; ++s) {
     const std::vector<int32_t> &prompt = options.prompts[s];
     size_t first = std::min<size_t>(prompt.size(),
                                     options.decodeSplit.value_or(prompt.size()));

@@ -1,7 +1,8 @@
 //===- Generation.h - Prefill and decode a batch of sequences ---*- C++ -*-===//
 //
 // Each sequence of the batch has its own KV cache slot in the executor: all
-// prompts are prefilled, then decode rounds advance every unfinished
+// prompts are prefilled (together, in batched steps of up to
+// --batch-prefill-tokens tokens), then decode rounds advance every unfinished
 // sequence by one token until it has --max-new-tokens ids or emits the
 // end-of-sequence id. A sequence's numbers do not depend on the others.
 //

@@ -44,6 +44,9 @@ const Flag kFlags[] = {
     {"decode-split", "K",
      "prefill the first K prompt tokens, then feed the others one per step "
      "(K is clipped to each prompt's length)"},
+    {"batch-prefill-tokens", "N",
+     "prefill the prompts of a batch together, in steps of up to N tokens "
+     "(default: the engine's maximum context; 0: one prompt per step)"},
     {"temperature", "T", "sampling temperature; 0 = greedy (default)"},
     {"top-k", "K", "sample among the K most likely tokens (default: all)"},
     {"top-p", "P", "sample within the smallest set of probability >= P "
@@ -203,6 +206,11 @@ absl::StatusOr<RunOptions> parseRunOptions(int argc, char **argv) {
       if (!k.ok())
         return k.status();
       options.decodeSplit = *k;
+    } else if (name == "batch-prefill-tokens") {
+      auto n = integer(name, value, 0);
+      if (!n.ok())
+        return n.status();
+      options.batchPrefillTokens = *n;
     } else if (name == "temperature") {
       auto t = real(name, value, 0, 100);
       if (!t.ok())

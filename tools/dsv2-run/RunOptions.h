@@ -43,6 +43,10 @@ struct RunOptions {
   /// Prefill only the first K prompt tokens, then feed the rest one per
   /// step (the decode program), as `dsv2c eval --decode-split` does.
   std::optional<int64_t> decodeSplit;
+  /// Prompt tokens one prefill step may hold across the sequences of a
+  /// batch (unset: the engine's maximum context); 0 prefills one sequence
+  /// per step.
+  std::optional<int64_t> batchPrefillTokens;
   SamplingOptions sampling;
   bool ignoreEos = false;
   std::optional<std::string> dumpLogits;

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/kernel_formation/ScratchSharing.h"
+#include "runtime/engine/SequenceSegments.h"
 
 #include "gtest/gtest.h"
 
@@ -96,6 +97,38 @@ TEST(ScratchSharing, TypesResultsAndDividedSizesAreNotShared) {
   EXPECT_EQ(plan.lastRowLogitsBuffer, 3);
   EXPECT_EQ(plan.buffers[3].name, "last_row_logits");
   EXPECT_EQ(buffersOf(plan.prefill.launches[4]), (std::vector<int32_t>{0}));
+}
+
+TEST(ScratchSharing, PerSequenceRunsKeepTheirBuffersLiveThroughout) {
+  // Launches 1..3 touch the cache, so a batched step runs them for one
+  // sequence, then the next: `rows` (last read at launch 1) is read again
+  // by the next sequence after `keys` (first written at launch 2) was, so
+  // they may not share. After the run, `out` may take `rows`' storage.
+  rt::LaunchPlan plan;
+  int32_t cache = plan.addBuffer("cache", BufferRole::Cache, ElementType::F32,
+                                 StepExpr::of(64));
+  int32_t rows = scratch(plan, "rows", StepExpr::tokens(8));
+  int32_t keys = scratch(plan, "keys", {0, 8, 8, 1}); // cached positions
+  int32_t out = scratch(plan, "out", StepExpr::tokens(8));
+  rt::Launch toCache = launchOf({rows});
+  toCache.args.push_back(KernelArg::ofBuffer(cache, StepExpr::past()));
+  rt::Launch fromCache = launchOf({cache, keys});
+  rt::Launch attend = launchOf({keys, cache});
+  plan.prefill.launches = {launchOf({rows}), toCache, fromCache, attend,
+                           launchOf({out})};
+  auto segments = rt::segmentLaunches(plan.prefill, plan);
+  ASSERT_EQ(segments.size(), 3u);
+  EXPECT_FALSE(segments[0].perSequence);
+  EXPECT_TRUE(segments[1].perSequence);
+  EXPECT_EQ(segments[1].first, 1u);
+  EXPECT_EQ(segments[1].last, 4u);
+  EXPECT_FALSE(segments[2].perSequence);
+
+  EXPECT_EQ(mlir::dsv2::shareScratchBuffers(plan), 1);
+  ASSERT_EQ(plan.buffers.size(), 3u);
+  EXPECT_EQ(buffersOf(plan.prefill.launches[1])[0], 1); // rows
+  EXPECT_EQ(buffersOf(plan.prefill.launches[2])[1], 2); // keys: its own
+  EXPECT_EQ(buffersOf(plan.prefill.launches[4]), (std::vector<int32_t>{1}));
 }
 
 TEST(ScratchSharing, UnusedBuffersJoinTheFirstSlot) {

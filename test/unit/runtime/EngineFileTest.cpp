@@ -77,8 +77,10 @@ TEST(EngineFile, RoundTripsThePlanTheImageAndTheWeights) {
   EXPECT_EQ(launch.kernel, "k0");
   EXPECT_EQ(launch.origin, "dsv2.linear");
   EXPECT_EQ(launch.grid[0].evaluate(9, 0), 3);
-  ASSERT_EQ(launch.args.size(), 6u);
+  ASSERT_EQ(launch.args.size(), 7u);
   EXPECT_EQ(launch.args[1].offset.evaluate(1, 5), 5);
+  EXPECT_EQ(launch.args[1].rowElements, 0);
+  EXPECT_EQ(launch.args[6].rowElements, 16);
   EXPECT_EQ(launch.args[2].intValue.evaluate(2, 5), 7);
   EXPECT_EQ(launch.args[3].floatValue, 0.125f);
   EXPECT_EQ(d.plan.decode.launches.at(0).kernel, "k1");

@@ -124,6 +124,22 @@ TEST(EngineVerify, StepExpressionsMustNotOverflow) {
                 d.plan.prefill.launches[0].args[2].intValue.divisor = 0;
               }),
               absl::StatusCode::kDataLoss, {"launch of k0 has an argument out of range"});
+  // A batched step moves an argument by up to maxContext (8) rows.
+  expectError(parseChanged([](EngineDescription &d) {
+                d.plan.prefill.launches[0].args[1].rowElements = int64_t{1} << 46;
+              }),
+              absl::StatusCode::kDataLoss, {"launch of k0 has an argument out of range"});
+  expectError(parseChanged([](EngineDescription &d) {
+                d.plan.prefill.launches[0].args[1].rowElements = -16;
+              }),
+              absl::StatusCode::kDataLoss, {"launch of k0 has an argument out of range"});
+  expectError(parseChanged([](EngineDescription &d) {
+                d.plan.prefill.launches[0].args[2].rowElements = 16;
+              }),
+              absl::StatusCode::kDataLoss, {"launch of k0 has an argument out of range"});
+  EXPECT_TRUE(parseChanged([](EngineDescription &d) {
+                d.plan.prefill.launches[0].args[1].rowElements = 16;
+              }).ok());
   // The largest values that stay in range still load.
   EXPECT_TRUE(parseChanged([](EngineDescription &d) {
                 d.plan.prefill.launches[0].grid[1] =

@@ -259,7 +259,7 @@ TEST(MultiRankEngine, OlderSchemaVersionsAskForARecompile) {
   std::memcpy(bytes.data(), &header, sizeof header);
   expectError(parseEngine(bytes, "old.dsv2").status(),
               absl::StatusCode::kFailedPrecondition,
-              {"old.dsv2: engine schema version 2, this runtime reads version 3; "
+              {"old.dsv2: engine schema version 2, this runtime reads version 4; "
                "recompile the engine with a matching dsv2c"});
 }
 

@@ -50,7 +50,8 @@ inline EngineDescription smallEngineDescription(std::string producer = "test") {
                  KernelArg::ofInt(StepExpr::context()),
                  KernelArg::ofFloat(0.125f),
                  KernelArg::ofBuffer(w1),
-                 KernelArg::ofBuffer(freqs)};
+                 KernelArg::ofBuffer(freqs),
+                 KernelArg::ofBuffer(plan.logitsBuffer, {}, /*rowElements=*/16)};
   plan.prefill.launches.push_back(launch);
   launch.kernel = "k1";
   plan.decode.launches.push_back(launch);

@@ -1,0 +1,46 @@
+//===- SequenceSegments.h - Which launches a batched step repeats -*- C++ -*-===//
+//
+// A batched prefill step holds the tokens of several sequences, row after
+// row. Most launches treat rows independently (GEMMs, norms, MoE routing
+// and experts) and run once over all of them, so a weight is streamed once
+// per batch instead of once per sequence. The others belong to one
+// sequence: they read or write its KV cache, depend on its past P, or pick
+// rows by its length T (the last row's logits). The executor runs those
+// once per sequence, with the sequence's T and P and its rows
+// (KernelArg::rowElements), and runs a consecutive run of them as a unit
+// for one sequence before the next: buffers of cached positions (the
+// decompressed k/v of a prefill) are the sequence's own only until the run
+// ends. The compiler's scratch sharing uses the same runs (every buffer a
+// run names stays live for the whole run).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RUNTIME_ENGINE_SEQUENCESEGMENTS_H
+#define RUNTIME_ENGINE_SEQUENCESEGMENTS_H
+
+#include "runtime/engine/LaunchPlan.h"
+
+#include <cstddef>
+#include <vector>
+
+namespace dsv2::runtime {
+
+/// The launch touches a KV cache, or a grid size, argument or offset of it
+/// depends on P, or a buffer offset depends on T (a row picked by the
+/// step's length).
+bool runsPerSequence(const Launch &launch, const LaunchPlan &plan);
+
+/// Launches [first, last) of a program: all per-sequence or all batch-wide.
+struct LaunchSegment {
+  size_t first = 0;
+  size_t last = 0;
+  bool perSequence = false;
+};
+
+/// The program's launches as maximal segments, in order.
+std::vector<LaunchSegment> segmentLaunches(const StepProgram &program,
+                                           const LaunchPlan &plan);
+
+} // namespace dsv2::runtime
+
+#endif // RUNTIME_ENGINE_SEQUENCESEGMENTS_H
