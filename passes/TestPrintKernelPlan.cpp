@@ -42,8 +42,9 @@ std::string formatExpr(const rt::StepExpr &e) {
   return text;
 }
 
-/// Prefill launches that a batched step repeats for each sequence end in
-/// ", per sequence" (runtime/engine/SequenceSegments.h).
+/// Launches of the programs a batched step runs (prefill, decode_batch) that
+/// it repeats for each sequence end in ", per sequence"
+/// (runtime/engine/SequenceSegments.h).
 void printProgram(llvm::raw_ostream &os, const char *name,
                   const rt::StepProgram &program, const rt::LaunchPlan &plan,
                   bool markPerSequence) {
@@ -77,6 +78,8 @@ struct Dsv2TestPrintKernelPlanPass
     printProgram(os, "prefill", plan.prefill, plan, /*markPerSequence=*/true);
     printProgram(os, "decode", plan.decode, plan, /*markPerSequence=*/false);
     printProgram(os, "prefill_last_row", plan.prefillLastRow, plan,
+                 /*markPerSequence=*/true);
+    printProgram(os, "decode_batch", plan.decodeBatch, plan,
                  /*markPerSequence=*/true);
     int64_t counts[5] = {0, 0, 0, 0, 0};
     for (const rt::BufferSpec &spec : formed->plan.buffers)

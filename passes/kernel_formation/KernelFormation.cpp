@@ -91,9 +91,11 @@ public:
       : kernels(kernels), plan(plan), options(options) {}
 
   /// `lastRowLogits`: the lm_head of the last row only, into the plan's
-  /// lastRowLogitsBuffer (a prefill for generation).
+  /// lastRowLogitsBuffer (a prefill for generation). `batched` (with
+  /// `decode`): the decode program for one token of each of T sequences.
   LogicalResult formProgram(func::FuncOp step, rt::StepProgram &program,
-                            bool decode, bool lastRowLogits = false);
+                            bool decode, bool lastRowLogits = false,
+                            bool batched = false);
   std::string error;
 
 private:
@@ -186,7 +188,8 @@ private:
     Activation y = out ? *out : scratch("linear", n, m);
     // One row (a decode step's token, or the last row of a prefill): a
     // matrix-vector product streams W once.
-    bool decodeRows = decodeProgram && m.perToken == 1 && m.perPast == 0 &&
+    bool decodeRows = decodeProgram && !batchedDecode && m.perToken == 1 &&
+                      m.perPast == 0 &&
                       m.constant == 0 && m.divisor == 1;
     bool oneRow = m.perToken == 0 && m.perPast == 0 && m.constant == 1;
     if (decodeRows || oneRow) {
@@ -239,7 +242,7 @@ private:
                               int64_t xBatchStride, Activation y,
                               int64_t yRowStride, int64_t yBatchStride,
                               Operation *origin) {
-    if (decode)
+    if (decode && !batchedDecode)
       return gemv(program, x, weight(w), elementOf(w), n, k, batch,
                   xBatchStride, y, yBatchStride, origin);
     const StepExpr tokens = StepExpr::tokens();
@@ -349,6 +352,9 @@ private:
   Type cacheType;
   /// Forming the decode program (every step has exactly one token).
   bool decodeProgram = false;
+  /// Forming the batched decode program: one token of each of T sequences,
+  /// so linears are GEMMs over the T rows instead of matrix-vector products.
+  bool batchedDecode = false;
   bool lastRowLogitsProgram = false;
 };
 
@@ -969,11 +975,13 @@ LogicalResult Planner::formOp(rt::StepProgram &program, Operation *op,
 }
 
 LogicalResult Planner::formProgram(func::FuncOp step, rt::StepProgram &program,
-                                   bool decode, bool lastRowLogits) {
+                                   bool decode, bool lastRowLogits,
+                                   bool batched) {
   values.clear();
   lastRowLogitsProgram = lastRowLogits;
   fused.clear();
   decodeProgram = decode;
+  batchedDecode = decode && batched;
   for (Operation &op : step.getBody().front())
     if (failed(formOp(program, &op, decode))) {
       if (error.find("at ") == std::string::npos)
@@ -1027,6 +1035,14 @@ FailureOr<FormedKernels> formKernels(ModuleOp module,
       failed(planner.formProgram(step, plan.decode, /*decode=*/true)) ||
       failed(planner.formProgram(step, plan.prefillLastRow, /*decode=*/false,
                                  /*lastRowLogits=*/true))) {
+    error = planner.error;
+    return failure();
+  }
+  // CPU engines decode the sequences of a batch in one step (the CUDA
+  // executor steps them one by one).
+  if (!options.gpuTiles &&
+      failed(planner.formProgram(step, plan.decodeBatch, /*decode=*/true,
+                                 /*lastRowLogits=*/false, /*batched=*/true))) {
     error = planner.error;
     return failure();
   }

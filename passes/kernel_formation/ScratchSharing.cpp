@@ -26,10 +26,10 @@ struct LiveRange {
   }
 };
 
-constexpr int kPrograms = 3;
+constexpr int kPrograms = 4;
 
 std::array<rt::StepProgram *, kPrograms> programsOf(rt::LaunchPlan &plan) {
-  return {&plan.prefill, &plan.decode, &plan.prefillLastRow};
+  return {&plan.prefill, &plan.decode, &plan.prefillLastRow, &plan.decodeBatch};
 }
 
 /// Sizes that a coefficient-wise maximum bounds: no division, no negative

@@ -19,13 +19,12 @@ namespace mlir::dsv2 {
 /// Merges Scratch buffers of `plan` whose live ranges (first to last launch
 /// that names them, inclusive, widened to every per-sequence run of
 /// launches they appear in: runtime/engine/SequenceSegments.h) are disjoint
-/// in every program (prefill,
-/// decode, prefillLastRow), have the same element type and sizes of the form
-/// (c + a*T + b*P) with c, a, b >= 0; a merged buffer is sized by the
-/// coefficient-wise maximum, which bounds each member at every T and P. The
-/// buffer list is compacted and every reference renumbered. The step's
-/// result buffers (logits, last-row logits, tokens) are never shared.
-/// Returns how many buffers were merged away.
+/// in every program (prefill, decode, prefillLastRow, decodeBatch), have the
+/// same element type and sizes of the form (c + a*T + b*P) with c, a, b >=
+/// 0; a merged buffer is sized by the coefficient-wise maximum, which bounds
+/// each member at every T and P. The buffer list is compacted and every
+/// reference renumbered. The step's result buffers (logits, last-row logits,
+/// tokens) are never shared. Returns how many buffers were merged away.
 int64_t shareScratchBuffers(::dsv2::runtime::LaunchPlan &plan);
 
 } // namespace mlir::dsv2

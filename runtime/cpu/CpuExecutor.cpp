@@ -65,7 +65,7 @@ CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library
 absl::Status CpuExecutor::checkCollectives() const {
   bool any = false;
   for (const StepProgram *program :
-       {&plan.prefill, &plan.decode, &plan.prefillLastRow})
+       {&plan.prefill, &plan.decode, &plan.prefillLastRow, &plan.decodeBatch})
     for (const Launch &launch : program->launches)
       any = any || launch.isCollective();
   if (!any)
@@ -98,9 +98,13 @@ absl::Status CpuExecutor::resolveKernels() {
   auto prefillLastRow = resolve(library.get(), plan.prefillLastRow);
   if (!prefillLastRow.ok())
     return prefillLastRow.status();
+  auto decodeBatch = resolve(library.get(), plan.decodeBatch);
+  if (!decodeBatch.ok())
+    return decodeBatch.status();
   prefillKernels = std::move(*prefill);
   decodeKernels = std::move(*decode);
   prefillLastRowKernels = std::move(*prefillLastRow);
+  decodeBatchKernels = std::move(*decodeBatch);
   return absl::OkStatus();
 }
 
@@ -108,6 +112,8 @@ const std::vector<KernelGridFunction> &
 CpuExecutor::kernelsOf(const StepProgram &program) const {
   if (&program == &plan.decode)
     return decodeKernels;
+  if (&program == &plan.decodeBatch)
+    return decodeBatchKernels;
   return &program == &plan.prefillLastRow ? prefillLastRowKernels
                                           : prefillKernels;
 }
@@ -243,7 +249,7 @@ absl::Status CpuExecutor::run(const StepProgram &program, size_t first,
                               size_t last, const RowSlice &rows) {
   const std::vector<KernelGridFunction> &functions = kernelsOf(program);
   LaunchProfile *profile = LaunchProfile::get();
-  const bool decode = &program == &plan.decode;
+  const bool decode = &program == &plan.decode || &program == &plan.decodeBatch;
   LaunchArguments<void *> arguments;
   for (size_t l = first; l < last; ++l) {
     const Launch &launch = program.launches[l];
@@ -346,17 +352,26 @@ CpuExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
 absl::StatusOr<std::vector<std::vector<float>>>
 CpuExecutor::runBatch(absl::Span<const SequenceTokens> steps,
                       bool lastRowOnly) {
+  // One token of each sequence: the batched decode program when the plan
+  // has one. Otherwise a prefill; in it a one-token step runs the decode
+  // program alone (as step() does: its numbers differ from a prefill's in
+  // the last bits) and the others go together.
+  bool allDecode = true;
+  for (const SequenceTokens &step : steps)
+    allDecode = allDecode && step.tokens.size() == 1;
+  const bool batchedDecode = allDecode && !plan.decodeBatch.launches.empty();
   const StepProgram &program =
-      lastRowOnly && !plan.prefillLastRow.launches.empty() ? plan.prefillLastRow
-                                                           : plan.prefill;
+      batchedDecode ? plan.decodeBatch
+      : lastRowOnly && !plan.prefillLastRow.launches.empty()
+          ? plan.prefillLastRow
+          : plan.prefill;
   const bool lastRowProgram = &program == &plan.prefillLastRow;
   const std::vector<LaunchSegment> segments = segmentLaunches(program, plan);
-  // A one-token step runs the decode program (as step() does: its numbers
-  // differ from a prefill's in the last bits); the others go together.
   std::vector<std::vector<float>> logits(steps.size());
   std::vector<size_t> together;
   for (size_t i = 0; i < steps.size(); ++i)
-    if (steps[i].tokens.size() != 1 || plan.decode.launches.empty())
+    if (batchedDecode || steps[i].tokens.size() != 1 ||
+        plan.decode.launches.empty())
       together.push_back(i);
   // Collectives would need every rank to agree on the batch; the last-row
   // logits must come from per-sequence launches (copied out after each).
@@ -372,13 +387,16 @@ CpuExecutor::runBatch(absl::Span<const SequenceTokens> steps,
     }
   if (!batchable)
     return StepExecutor::runBatch(steps, lastRowOnly);
-  for (size_t i = 0; i < steps.size(); ++i)
-    if (steps[i].tokens.size() == 1 && !plan.decode.launches.empty()) {
-      auto rows = runStep(steps[i].sequence, steps[i].tokens, lastRowOnly);
-      if (!rows.ok())
-        return rows.status();
-      logits[i] = std::move(*rows);
+  for (size_t i = 0, next = 0; i < steps.size(); ++i) {
+    if (next < together.size() && together[next] == i) {
+      ++next;
+      continue;
     }
+    auto rows = runStep(steps[i].sequence, steps[i].tokens, lastRowOnly);
+    if (!rows.ok())
+      return rows.status();
+    logits[i] = std::move(*rows);
+  }
 
   // The sequences' tokens row after row: every batch-wide launch runs over
   // all of them (T = their sum, P = 0: such launches do not read P).
@@ -400,7 +418,7 @@ CpuExecutor::runBatch(absl::Span<const SequenceTokens> steps,
 
   auto start = std::chrono::steady_clock::now();
   if (LaunchProfile *profile = LaunchProfile::get())
-    profile->step(/*decode=*/false);
+    profile->step(batchedDecode);
   const auto *lastRowLogits = reinterpret_cast<const float *>(
       lastRowProgram ? storage[plan.lastRowLogitsBuffer].data() : nullptr);
   for (const LaunchSegment &segment : segments) {

@@ -120,7 +120,7 @@ private:
   /// Weight buffers used in place (null: owned or not a weight).
   std::vector<const void *> weightViews;
   std::vector<KernelGridFunction> prefillKernels, decodeKernels,
-      prefillLastRowKernels;
+      prefillLastRowKernels, decodeBatchKernels;
   std::vector<int64_t> cached;
   StepTimings timings;
 };

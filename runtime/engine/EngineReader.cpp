@@ -233,6 +233,11 @@ absl::StatusOr<RankProgramInfo> readRank(const fb::RankProgram *rank,
             d.model.vocabSize)
       return problems.corrupt("the last-row logit buffer index is wrong");
   }
+  if (rank->decode_batch())
+    if (absl::Status status = readProgram(rank->decode_batch(), plan.decodeBatch,
+                                          plan.buffers, maxContext, problems);
+        !status.ok())
+      return status;
   plan.vocabSize = d.model.vocabSize;
   plan.maxContext = d.kvCache.maxContext;
   plan.rank = rank->rank();

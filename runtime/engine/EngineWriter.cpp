@@ -91,10 +91,13 @@ buildRank(flatbuffers::FlatBufferBuilder &b, const RankProgramInfo &rank) {
   flatbuffers::Offset<fb::StepProgram> prefillLastRow;
   if (!plan.prefillLastRow.launches.empty())
     prefillLastRow = buildProgram(b, plan.prefillLastRow);
+  flatbuffers::Offset<fb::StepProgram> decodeBatch;
+  if (!plan.decodeBatch.launches.empty())
+    decodeBatch = buildProgram(b, plan.decodeBatch);
   return fb::CreateRankProgramDirect(
       b, plan.rank, &buffers, prefill, decode, plan.tokensBuffer,
       plan.logitsBuffer, rank.weightFile.c_str(), rank.weightFileBytes,
-      &entries, prefillLastRow, plan.lastRowLogitsBuffer);
+      &entries, prefillLastRow, plan.lastRowLogitsBuffer, decodeBatch);
 }
 
 } // namespace

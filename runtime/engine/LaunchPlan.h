@@ -169,6 +169,11 @@ struct LaunchPlan {
   /// into `lastRowLogitsBuffer` ([vocab] f32); the lm_head of every other
   /// row is skipped. Empty means "use prefill" (older plans).
   StepProgram prefillLastRow;
+  /// Decode steps of several sequences at once, one token each (a batched
+  /// step, SequenceSegments.h): linears are GEMMs over the sequences' rows,
+  /// the latent attention and cache writes run per sequence. Empty: each
+  /// sequence decodes in its own step.
+  StepProgram decodeBatch;
   int32_t tokensBuffer = -1;
   int32_t logitsBuffer = -1;
   int32_t lastRowLogitsBuffer = -1;

@@ -9,8 +9,11 @@ the runs are `dsv2-run ENGINE --max-new-tokens 0 --dump-logits ...` (after
 --launcher, e.g. mpirun, for a multi-rank engine), and
 --greedy-new-tokens N also generates N ids from each case's prompt
 (tokens[:prompt_len]) with `--quiet` and requires the fixture's greedy
-continuation (tokens[prompt_len:][:N]). Prints one line per run; exits 1
-if any run failed.
+continuation (tokens[prompt_len:][:N]). With --batch (and --engine) every
+case runs in one batch (`--tokens-file`, each case's logits to its own
+`.i.npy`): the prompts share batched prefill steps and, past a
+--decode-split, batched decode steps. Prints one line per run; exits 1 if
+any run failed.
 """
 
 import argparse
@@ -62,6 +65,10 @@ def main():
     parser.add_argument("--engine", help="run this engine with dsv2-run instead of dsv2c eval")
     parser.add_argument("--dsv2-run", dest="dsv2_run", default="dsv2-run")
     parser.add_argument("--greedy-new-tokens", type=int, default=0)
+    parser.add_argument("--batch", action="store_true",
+                        help="with --engine: all cases in one dsv2-run batch")
+    parser.add_argument("--run-args", default="",
+                        help="with --batch: extra dsv2-run arguments")
     parser.add_argument("--launcher", default="",
                         help="command line that starts dsv2-run (e.g. 'mpirun -np 2' "
                              "for a multi-rank engine)")
@@ -70,6 +77,10 @@ def main():
     with open(os.path.join(args.fixture, "golden", "cases.json")) as f:
         cases = json.load(f)["cases"]
     splits = [int(k) for k in args.decode_splits.split(",") if k]
+    if args.batch:
+        if not args.engine:
+            parser.error("--batch needs --engine")
+        return check_batch(args, cases, splits)
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
@@ -112,6 +123,57 @@ def main():
                 failures += 0 if ok else 1
             if args.engine and args.greedy_new_tokens:
                 failures += check_greedy(args, case)
+    return 1 if failures else 0
+
+
+def compare(label, got_path, golden_path, tolerance):
+    """Prints PASS/FAIL for one run's logits; returns the failure count."""
+    shape, golden = read_npy_f32(golden_path)
+    rows, vocab = shape
+    scale = max(abs(v) for v in golden)
+    got_shape, got = read_npy_f32(got_path)
+    if got_shape != shape:
+        print(f"FAIL {label}: shape {got_shape}, golden {shape}")
+        return 1
+    max_diff = max(abs(a - b) for a, b in zip(got, golden))
+    same_greedy = argmax_rows(got, rows, vocab) == argmax_rows(golden, rows, vocab)
+    ok = max_diff <= tolerance * scale and same_greedy
+    print(f"{'PASS' if ok else 'FAIL'} {label}: max|diff| {max_diff:.3e} "
+          f"= {max_diff / scale:.2e} x max|golden| ({scale:.3f}); "
+          f"greedy {'equal' if same_greedy else 'DIFFERENT'}")
+    return 0 if ok else 1
+
+
+def check_batch(args, cases, splits):
+    """All cases as one dsv2-run batch, once per run (prefill, each split)."""
+    fixture = os.path.basename(os.path.normpath(args.fixture))
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        prompts = os.path.join(tmp, "prompts.txt")
+        with open(prompts, "w") as f:
+            for case in cases:
+                f.write(",".join(map(str, case["tokens"])) + "\n")
+        for split in [None] + sorted(set(splits)):
+            out = os.path.join(tmp, "logits.npy")
+            cmd = args.launcher.split() + [
+                args.dsv2_run, args.engine, "--max-new-tokens", "0", "--quiet",
+                "--tokens-file", prompts, "--dump-logits", out]
+            if split is not None:
+                cmd += ["--decode-split", str(split)]
+            cmd += args.run_args.split()
+            run = "prefill" if split is None else f"decode-split {split}"
+            result = subprocess.run(cmd, capture_output=True, text=True)
+            if result.returncode != 0:
+                print(f"FAIL {fixture} batch of {len(cases)} ({run}): dsv2-run "
+                      f"exited {result.returncode}: {result.stderr.strip()}")
+                failures += 1
+                continue
+            for i, case in enumerate(cases):
+                label = (f"{fixture}/{case['name']} (T={len(case['tokens'])}, "
+                         f"{run}, batch of {len(cases)})")
+                failures += compare(label, os.path.join(tmp, f"logits.{i}.npy"),
+                                    os.path.join(args.fixture, "golden", case["logits"]),
+                                    args.tolerance)
     return 1 if failures else 0
 
 

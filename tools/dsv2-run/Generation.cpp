@@ -13,10 +13,48 @@
 namespace dsv2::run {
 
 namespace {
+
+using dsv2::runtime::SequenceTokens;
+
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
 }
+
+/// Runs `steps` (distinct sequences) as one batched step, or one step per
+/// sequence when `batched` is false; errors name the sequence(s).
+absl::StatusOr<std::vector<std::vector<float>>>
+runSteps(dsv2::runtime::StepExecutor &executor,
+         const std::vector<SequenceTokens> &steps, bool lastRowOnly,
+         bool batched) {
+  if (!batched) {
+    std::vector<std::vector<float>> logits;
+    for (const SequenceTokens &step : steps) {
+      auto rows = lastRowOnly
+                      ? executor.stepForNextToken(step.sequence, step.tokens)
+                      : executor.step(step.sequence, step.tokens);
+      if (!rows.ok())
+        return absl::Status(rows.status().code(),
+                            absl::StrCat("sequence ", step.sequence, ": ",
+                                         rows.status().message()));
+      logits.push_back(std::move(*rows));
+    }
+    return logits;
+  }
+  auto logits = executor.stepBatch(steps, lastRowOnly);
+  if (logits.ok())
+    return logits;
+  // Input errors name their sequence already.
+  const std::string message(logits.status().message());
+  if (message.rfind("sequence ", 0) == 0)
+    return logits.status();
+  std::string which = absl::StrCat("sequence", steps.size() == 1 ? " " : "s ");
+  for (size_t i = 0; i < steps.size(); ++i)
+    absl::StrAppend(&which, i ? "," : "", steps[i].sequence);
+  return absl::Status(logits.status().code(),
+                      absl::StrCat(which, ": ", message));
+}
+
 } // namespace
 
 absl::StatusOr<std::vector<SequenceResult>>
@@ -52,107 +90,111 @@ generate(dsv2::runtime::StepExecutor &executor, const RunOptions &options,
   // executor skips the lm_head of the other prompt rows.
   const bool everyRow = options.dumpLogits.has_value();
   executor.reset();
-  // Whole prompts go in batched steps of up to `budget` tokens (launches that
-  // treat rows independently run once over all of them); --decode-split
-  // feeds part of each prompt one token per step instead.
+
+  // 1. The prompts (their first --decode-split tokens) in batched steps of
+  // up to `budget` tokens: launches that treat rows independently run once
+  // over all of them.
   const int64_t maxContext = executor.getPlan().maxContext;
-  const int64_t budget =
-      options.decodeSplit ? 0
-                          : std::min(options.batchPrefillTokens.value_or(maxContext),
-                                     maxContext);
-  for (size_t first = 0; budget > 0 && first < batch;) {
-    std::vector<dsv2::runtime::SequenceTokens> steps;
+  const int64_t budget = std::min(
+      options.batchPrefillTokens.value_or(maxContext), maxContext);
+  std::vector<size_t> prefilled(batch);
+  for (size_t s = 0; s < batch; ++s)
+    prefilled[s] = std::min<size_t>(
+        options.prompts[s].size(),
+        options.decodeSplit.value_or(options.prompts[s].size()));
+  for (size_t s = 0; s < batch; ++s)
+    results[s].promptLogits.clear();
+  // The prompt's last row is sampled once the whole prompt is in the cache.
+  auto finishPrompt = [&](size_t s) -> absl::Status {
+    if (done[s])
+      return absl::OkStatus();
+    return accept(s, absl::MakeConstSpan(results[s].promptLogits).last(vocab));
+  };
+  auto keep = [&](size_t s, std::vector<float> &&logits) {
+    if (!everyRow)
+      results[s].promptLogits = std::move(logits); // the last row only
+    else
+      results[s].promptLogits.insert(results[s].promptLogits.end(),
+                                     logits.begin(), logits.end());
+  };
+  for (size_t first = 0; first < batch;) {
+    std::vector<SequenceTokens> steps;
     int64_t tokens = 0;
     for (size_t s = first; s < batch; ++s) {
-      int64_t size = static_cast<int64_t>(options.prompts[s].size());
+      int64_t size = static_cast<int64_t>(prefilled[s]);
       if (!steps.empty() && tokens + size > budget)
         break;
-      steps.push_back({static_cast<int>(s), options.prompts[s]});
+      steps.push_back({static_cast<int>(s),
+                       absl::MakeConstSpan(options.prompts[s]).first(prefilled[s])});
       tokens += size;
     }
     auto start = std::chrono::steady_clock::now();
-    auto logits = executor.stepBatch(steps, /*lastRowOnly=*/!everyRow);
-    if (!logits.ok()) {
-      // Input errors name their sequence already.
-      const std::string message(logits.status().message());
-      if (message.rfind("sequence ", 0) == 0)
-        return logits.status();
-      std::string which =
-          steps.size() == 1
-              ? absl::StrCat("sequence ", first)
-              : absl::StrCat("sequences ", first, "..", first + steps.size() - 1);
-      return absl::Status(logits.status().code(),
-                          absl::StrCat(which, ": ", message));
-    }
+    auto logits = runSteps(executor, steps, /*lastRowOnly=*/!everyRow,
+                           /*batched=*/budget > 0);
+    if (!logits.ok())
+      return logits.status();
     stats.prefillSeconds += secondsSince(start);
     stats.prefillTokens += tokens;
     for (size_t i = 0; i < steps.size(); ++i) {
       size_t s = first + i;
-      results[s].promptLogits = std::move((*logits)[i]);
-      if (!done[s])
-        if (absl::Status status = accept(
-                s, absl::MakeConstSpan(results[s].promptLogits).last(vocab));
-            !status.ok())
+      keep(s, std::move((*logits)[i]));
+      if (prefilled[s] == options.prompts[s].size())
+        if (absl::Status status = finishPrompt(s); !status.ok())
           return status;
     }
     first += steps.size();
   }
-  for (size_t s = 0; budget == 0 && s < batch; ++s) {
-    const std::vector<int32_t> &prompt = options.prompts[s];
-    size_t first = std::min<size_t>(prompt.size(),
-                                    options.decodeSplit.value_or(prompt.size()));
-    results[s].promptLogits.clear();
-    for (size_t begin = 0; begin < prompt.size();) {
-      size_t size = begin == 0 ? first : 1;
-      auto start = std::chrono::steady_clock::now();
-      absl::Span<const int32_t> chunk =
-          absl::MakeConstSpan(prompt).subspan(begin, size);
-      auto logits = everyRow
-                        ? executor.step(static_cast<int>(s), chunk)
-                        : executor.stepForNextToken(static_cast<int>(s), chunk);
-      if (!logits.ok())
-        return absl::Status(logits.status().code(),
-                            absl::StrCat("sequence ", s, ": ",
-                                         logits.status().message()));
-      (begin == 0 ? stats.prefillSeconds : stats.decodeSeconds) +=
-          secondsSince(start);
-      (begin == 0 ? stats.prefillTokens : stats.decodeTokens) +=
-          static_cast<int64_t>(size);
-      if (!everyRow)
-        results[s].promptLogits.clear(); // keep the last chunk's row only
-      results[s].promptLogits.insert(results[s].promptLogits.end(),
-                                     logits->begin(), logits->end());
-      begin += size;
+
+  // 2. The rest of the prompts (--decode-split), one token of each per
+  // round, as decode steps.
+  for (;;) {
+    std::vector<SequenceTokens> steps;
+    for (size_t s = 0; s < batch; ++s)
+      if (prefilled[s] < options.prompts[s].size())
+        steps.push_back({static_cast<int>(s),
+                         absl::MakeConstSpan(options.prompts[s]).subspan(prefilled[s], 1)});
+    if (steps.empty())
+      break;
+    auto start = std::chrono::steady_clock::now();
+    auto logits = runSteps(executor, steps, /*lastRowOnly=*/!everyRow,
+                           options.batchDecode);
+    if (!logits.ok())
+      return logits.status();
+    stats.decodeSeconds += secondsSince(start);
+    stats.decodeTokens += static_cast<int64_t>(steps.size());
+    for (size_t i = 0; i < steps.size(); ++i) {
+      size_t s = steps[i].sequence;
+      keep(s, std::move((*logits)[i]));
+      if (++prefilled[s] == options.prompts[s].size())
+        if (absl::Status status = finishPrompt(s); !status.ok())
+          return status;
     }
-    if (!done[s])
-      if (absl::Status status = accept(
-              s, absl::MakeConstSpan(results[s].promptLogits).last(vocab));
-          !status.ok())
-        return status;
   }
   if (batch > 0 && onRound)
     onRound();
 
+  // 3. Decode rounds: the last id of every unfinished sequence.
   for (;;) {
-    bool any = false;
-    for (size_t s = 0; s < batch; ++s) {
-      if (done[s])
-        continue;
-      any = true;
-      int32_t last = results[s].generated.back();
-      auto start = std::chrono::steady_clock::now();
-      auto logits = executor.step(static_cast<int>(s), absl::MakeConstSpan(&last, 1));
-      if (!logits.ok())
-        return absl::Status(logits.status().code(),
-                            absl::StrCat("sequence ", s, ": ",
-                                         logits.status().message()));
-      stats.decodeSeconds += secondsSince(start);
-      ++stats.decodeTokens;
-      if (absl::Status status = accept(s, *logits); !status.ok())
-        return status;
-    }
-    if (!any)
+    std::vector<int32_t> last(batch);
+    std::vector<SequenceTokens> steps;
+    for (size_t s = 0; s < batch; ++s)
+      if (!done[s]) {
+        last[s] = results[s].generated.back();
+        steps.push_back({static_cast<int>(s), absl::MakeConstSpan(&last[s], 1)});
+      }
+    if (steps.empty())
       break;
+    auto start = std::chrono::steady_clock::now();
+    auto logits = runSteps(executor, steps, /*lastRowOnly=*/false,
+                           options.batchDecode);
+    if (!logits.ok())
+      return logits.status();
+    stats.decodeSeconds += secondsSince(start);
+    stats.decodeTokens += static_cast<int64_t>(steps.size());
+    for (size_t i = 0; i < steps.size(); ++i)
+      if (absl::Status status = accept(steps[i].sequence, (*logits)[i]);
+          !status.ok())
+        return status;
     if (onRound)
       onRound();
   }

@@ -47,6 +47,9 @@ const Flag kFlags[] = {
     {"batch-prefill-tokens", "N",
      "prefill the prompts of a batch together, in steps of up to N tokens "
      "(default: the engine's maximum context; 0: one prompt per step)"},
+    {"sequential-decode", nullptr,
+     "decode each sequence of a batch in its own step (default: one batched "
+     "step per decode round on CPU engines)"},
     {"temperature", "T", "sampling temperature; 0 = greedy (default)"},
     {"top-k", "K", "sample among the K most likely tokens (default: all)"},
     {"top-p", "P", "sample within the smallest set of probability >= P "
@@ -235,6 +238,8 @@ absl::StatusOr<RunOptions> parseRunOptions(int argc, char **argv) {
       options.sampling.seed = static_cast<uint64_t>(*s);
     } else if (name == "ignore-eos") {
       options.ignoreEos = true;
+    } else if (name == "sequential-decode") {
+      options.batchDecode = false;
     } else if (name == "dump-logits") {
       options.dumpLogits = value;
     } else if (name == "threads") {

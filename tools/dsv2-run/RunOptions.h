@@ -47,6 +47,9 @@ struct RunOptions {
   /// batch (unset: the engine's maximum context); 0 prefills one sequence
   /// per step.
   std::optional<int64_t> batchPrefillTokens;
+  /// A decode round of several sequences as one batched step (engines whose
+  /// executor supports it); false: one step per sequence.
+  bool batchDecode = true;
   SamplingOptions sampling;
   bool ignoreEos = false;
   std::optional<std::string> dumpLogits;

@@ -23,6 +23,7 @@
 #include "runtime/io/Npy.h"
 #include "runtime/io/PrintableText.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -87,6 +88,12 @@ void printInfo(const rt::LoadedEngine &engine) {
   std::printf("steps:         prefill %zu launches, decode %zu launches, %zu buffers\n",
               plan.prefill.launches.size(), plan.decode.launches.size(),
               plan.buffers.size());
+  std::printf("batched:       prefill of several prompts and decode of several "
+              "sequences in one step: %s\n",
+              (d.target == "cpu" || absl::EndsWith(d.target, "-emu")) &&
+                      d.parallel.worldSize == 1
+                  ? (plan.decodeBatch.launches.empty() ? "prefill only" : "yes")
+                  : "no (one sequence per step)");
   std::printf("tokens:        bos %lld, eos %lld\n", (long long)d.model.bosTokenId,
               (long long)d.model.eosTokenId);
   if (d.parallel.worldSize == 1)
