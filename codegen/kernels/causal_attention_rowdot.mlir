@@ -3,21 +3,29 @@
 // for a prefill, flash style, one program per (block of BM query tokens,
 // head h), grid (ceil(tokens/BM), HEADS).
 //
-// The scores S = (Q_nope K_nope^T + Q_pe K_pe^T) * SCALE of a block of BL
-// keys are computed in row-dot form, as linear_rowdot computes x @ W^T:
-// rows of Q and of K (k_nope[j, h], and k_pe[j] from the latent cache, of
-// type CT) are contiguous along the head dimension, so each DK-lane step
-// loads one vector per query and per key and accumulates a [BM, BL, DK] f32
-// tile lane-wise (4 x 4 x 8: 16 AVX2 registers), summed once per score; the
-// tile.dot form loaded K^T column by column and transposed it. Whole DK
-// slices of P and R run unmasked, one masked step covers each tail. Query
-// rows past `tokens` and keys past the causal end read the last valid row
-// (their scores are masked, their outputs not stored). Then, as in
-// causal_attention: an online softmax over the key blocks (running max m,
-// sum l, the accumulator rescaled by exp(m_old - m_new), guarded against
-// -inf) and acc += P V with tile.dot ([BL, VB] of V is row-major, no
-// transpose). The key loop stops at past + (last token of the block) + 1.
-// Block bases are i64, lane offsets within a block i32.
+// Per block of BL keys, the scores S = (Q_nope K_nope^T + Q_pe K_pe^T) *
+// SCALE are computed in row-dot form, one query row at a time: rows of Q
+// and of K (k_nope[j, h], and k_pe[j] from the latent cache, of type CT) are
+// contiguous along the head dimension, so each DK-lane step loads one
+// vector of the query row and one per key (from L1 after the first row)
+// into a [1, BL, DK] f32 accumulator (8 x 8: 8 AVX2 registers, no spills);
+// each row is summed and put in row r of the [BM, BL] tile by a select.
+// Whole DK slices of P and R run unmasked, one masked step covers each
+// tail. Query rows past `tokens` and keys past the causal end read the last
+// valid row (their scores are masked, their outputs not stored; V rows too,
+// so the V block loads unmasked: its p is 0). Then, as in causal_attention:
+// an online softmax (running max m, sum l, guarded against -inf) and
+// acc += P V with tile.dot ([BL, VB] of V is row-major, no transpose). The
+// accumulator is rescaled by exp(m_old - m_new) only in blocks where some
+// row's max grew (otherwise that factor is exp(0) = 1: same result), which
+// after the first blocks is rare. Why this shape (2 cores, 2032 tokens):
+// BM = 16 reads each K/V block once per 16 queries and amortizes the V
+// block and accumulator copies of tile.dot's CPU lowering; BL = 8 keeps the
+// score loop in registers and the [BM, BL] softmax tiles whole vectors
+// (BL = 12 or 16 ran at half the speed; the previous 4 x 4 x 8 tile spilled
+// and rescaled [4, VB] every 4 keys). The key loop stops at past + (last
+// token of the block) + 1. Block bases are i64, lane offsets within a
+// block i32.
 module {
   func.func @{{KERNEL}}(%q: !tile.ptr<f32>, %kNope: !tile.ptr<f32>,
                         %kPe: !tile.ptr<{{CT}}>, %v: !tile.ptr<f32>,
@@ -27,6 +35,7 @@ module {
                                  grid_symbols = ["tokens"],
                                  block = [{{BM}}, {{BL}}, {{DK}}, {{VB}}]>} {
     %c0 = arith.constant 0 : i32
+    %c1 = arith.constant 1 : i32
     %cP = arith.constant {{P}} : i32
     %cR = arith.constant {{R}} : i32
     %cV = arith.constant {{V}} : i32
@@ -34,8 +43,10 @@ module {
     %cHeads = arith.constant {{HEADS}} : i32
     %cBM = arith.constant {{BM}} : i32
     %cBL = arith.constant {{BL}} : i32
+    %cDK = arith.constant {{DK}} : i32
     %scale = arith.constant {{SCALE}} : f32
     %negInf = arith.constant 0xFF800000 : f32
+    %zeroF = arith.constant 0.0 : f32
 
     %qb = tile.program_id x : i32
     %h = tile.program_id y : i32
@@ -44,6 +55,7 @@ module {
     %tEnd = arith.minsi %t0End, %tokens : i32
     // Keys 0 .. kEnd-1 are visible to some query of this block.
     %kEnd = arith.addi %past, %tEnd : i32
+    %kLastAll = arith.subi %kEnd, %c1 : i32
 
     // Row strides (elements) of q, k_nope, the cache, v and out.
     %qW = arith.addi %cP, %cR : i32
@@ -75,47 +87,33 @@ module {
     %vLimit = tile.splat %cV : i32 -> tensor<{{VB}}xi32>
     %vOk = arith.cmpi slt, %vLanes, %vLimit : tensor<{{VB}}xi32>
 
-    // Q row offsets (BM x DK): row[:, None] * HEADS*(P+R) + d[None, :], rows
-    // past `tokens` clamped to the last one (read, not stored); the rope
-    // part starts at column P. Key row offsets are built per key block.
+    // Q rows: row r of the block is read at min(r, last valid row).
     %t064 = arith.extsi %t0 : i32 to i64
     %qTok = arith.muli %t064, %heads64 : i64
     %qTh = arith.addi %qTok, %h64 : i64
     %qOff = arith.muli %qTh, %qW64 : i64
     %qBase = tile.addptr %q, %qOff : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
-    %qPeBase = tile.addptr %qBase, %cP : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-    %c1 = arith.constant 1 : i32
-    %cDK = arith.constant {{DK}} : i32
     %qRowsLeft = arith.subi %tEnd, %t0 : i32
     %qLastRow = arith.subi %qRowsLeft, %c1 : i32
-    %qLastV = tile.splat %qLastRow : i32 -> tensor<{{BM}}xi32>
-    %qRowIn = arith.minsi %mLanes, %qLastV : tensor<{{BM}}xi32>
-    %qTokWv = tile.splat %qTokW : i32 -> tensor<{{BM}}xi32>
-    %qRowOff = arith.muli %qRowIn, %qTokWv : tensor<{{BM}}xi32>
-    %qRowOff2 = tile.expand_dims %qRowOff axis 1 : tensor<{{BM}}xi32> -> tensor<{{BM}}x1xi32>
-    %qRowOffB = tile.broadcast %qRowOff2 : tensor<{{BM}}x1xi32> -> tensor<{{BM}}x{{DK}}xi32>
     %dLanes = tile.range <0, {{DK}}> : tensor<{{DK}}xi32>
     %dRow = tile.expand_dims %dLanes axis 0 : tensor<{{DK}}xi32> -> tensor<1x{{DK}}xi32>
-    %dColQ = tile.broadcast %dRow : tensor<1x{{DK}}xi32> -> tensor<{{BM}}x{{DK}}xi32>
     %dColK = tile.broadcast %dRow : tensor<1x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}xi32>
-    %qOffs = arith.addi %qRowOffB, %dColQ : tensor<{{BM}}x{{DK}}xi32>
+    %dOffs1 = tile.broadcast %dRow : tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}xi32>
     %kTokWCol = tile.splat %kTokW : i32 -> tensor<{{BL}}x1xi32>
     %cacheWCol = tile.splat %cacheW : i32 -> tensor<{{BL}}x1xi32>
     %pSteps = arith.divsi %cP, %cDK : i32
     %pMain = arith.muli %pSteps, %cDK : i32
     %rSteps = arith.divsi %cR, %cDK : i32
     %rMain = arith.muli %rSteps, %cDK : i32
-    %sAcc0 = arith.constant dense<0.0> : tensor<{{BM}}x{{BL}}x{{DK}}xf32>
+    %sAcc0 = arith.constant dense<0.0> : tensor<1x{{BL}}x{{DK}}xf32>
+    %rowIdx2 = tile.expand_dims %mLanes axis 1 : tensor<{{BM}}xi32> -> tensor<{{BM}}x1xi32>
+    %rowIdxS = tile.broadcast %rowIdx2 : tensor<{{BM}}x1xi32> -> tensor<{{BM}}x{{BL}}xi32>
 
-    // V [BL, VB] offsets: key * HEADS*V + col.
     %lLanes = tile.range <0, {{BL}}> : tensor<{{BL}}xi32>
-    %vTokWv = tile.splat %vTokW : i32 -> tensor<{{BL}}xi32>
-    %vKeyOff = arith.muli %lLanes, %vTokWv : tensor<{{BL}}xi32>
-    %vKeyOff2 = tile.expand_dims %vKeyOff axis 1 : tensor<{{BL}}xi32> -> tensor<{{BL}}x1xi32>
-    %vKeyOffB = tile.broadcast %vKeyOff2 : tensor<{{BL}}x1xi32> -> tensor<{{BL}}x{{VB}}xi32>
+    // V [BL, VB] column offsets.
     %vCol = tile.expand_dims %vLanes axis 0 : tensor<{{VB}}xi32> -> tensor<1x{{VB}}xi32>
     %vColB = tile.broadcast %vCol : tensor<1x{{VB}}xi32> -> tensor<{{BL}}x{{VB}}xi32>
-    %vOffs = arith.addi %vKeyOffB, %vColB : tensor<{{BL}}x{{VB}}xi32>
+    %vTokWCol = tile.splat %vTokW : i32 -> tensor<{{BL}}x1xi32>
     %vOk2 = tile.expand_dims %vOk axis 0 : tensor<{{VB}}xi1> -> tensor<1x{{VB}}xi1>
     %vOkB = tile.broadcast %vOk2 : tensor<1x{{VB}}xi1> -> tensor<{{BL}}x{{VB}}xi1>
 
@@ -125,6 +123,7 @@ module {
     %negInfM = tile.splat %negInf : f32 -> tensor<{{BM}}xf32>
     %zeroS = arith.constant dense<0.0> : tensor<{{BM}}x{{BL}}xf32>
     %zeroM = arith.constant dense<0.0> : tensor<{{BM}}xf32>
+    %oneM = arith.constant dense<1.0> : tensor<{{BM}}xf32>
     %acc0 = arith.constant dense<0.0> : tensor<{{BM}}x{{VB}}xf32>
 
     %res:3 = scf.for %j0 = %c0 to %kEnd step %cBL
@@ -134,18 +133,11 @@ module {
       %keys = arith.addi %j0v, %lLanes : tensor<{{BL}}xi32>
       %kOk = arith.cmpi slt, %keys, %kEndV : tensor<{{BL}}xi32>
       %kOkRow = tile.expand_dims %kOk axis 0 : tensor<{{BL}}xi1> -> tensor<1x{{BL}}xi1>
-      %kOkCol = tile.expand_dims %kOk axis 1 : tensor<{{BL}}xi1> -> tensor<{{BL}}x1xi1>
-      %j064 = arith.extsi %j0 : i32 to i64
-      %jHeads = arith.muli %j064, %heads64 : i64
-      %jh = arith.addi %jHeads, %h64 : i64
 
-      // S = Q_nope K_nope^T + Q_pe K_pe^T   [BM, BL], f32, in row-dot form:
-      // rows of Q and K are contiguous along the head dimension, so each DK
-      // step loads one vector per query and per key and accumulates
-      // [BM, BL, DK] lane-wise; keys past kEnd read key kEnd - 1 (masked below).
-      %kLast = arith.subi %kEnd, %j0 : i32
-      %kLast1 = arith.subi %kLast, %c1 : i32
-      %kLastV = tile.splat %kLast1 : i32 -> tensor<{{BL}}xi32>
+      // Key row offsets of the block (BL x DK), keys past kEnd clamped to
+      // key kEnd - 1 (masked below).
+      %kLast = arith.subi %kLastAll, %j0 : i32
+      %kLastV = tile.splat %kLast : i32 -> tensor<{{BL}}xi32>
       %keyIn = arith.minsi %lLanes, %kLastV : tensor<{{BL}}xi32>
       %keyCol = tile.expand_dims %keyIn axis 1 : tensor<{{BL}}xi32> -> tensor<{{BL}}x1xi32>
       %knRow = arith.muli %keyCol, %kTokWCol : tensor<{{BL}}x1xi32>
@@ -154,89 +146,103 @@ module {
       %krRow = arith.muli %keyCol, %cacheWCol : tensor<{{BL}}x1xi32>
       %krRowB = tile.broadcast %krRow : tensor<{{BL}}x1xi32> -> tensor<{{BL}}x{{DK}}xi32>
       %krOffs = arith.addi %krRowB, %dColK : tensor<{{BL}}x{{DK}}xi32>
+      %j064 = arith.extsi %j0 : i32 to i64
+      %jHeads = arith.muli %j064, %heads64 : i64
+      %jh = arith.addi %jHeads, %h64 : i64
       %knOff = arith.muli %jh, %cP64 : i64
       %knBase = tile.addptr %kNope, %knOff : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
       %krOff = arith.muli %j064, %cacheW64 : i64
       %krBase = tile.addptr %kPe, %krOff : !tile.ptr<{{CT}}>, i64 -> !tile.ptr<{{CT}}>
-      %sNopeAccMain = scf.for %d = %c0 to %pMain step %cDK
-          iter_args(%a = %sAcc0) -> (tensor<{{BM}}x{{BL}}x{{DK}}xf32>) : i32 {
-        %qd = tile.addptr %qBase, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-        %kd = tile.addptr %knBase, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-        %qp = tile.addptr %qd, %qOffs : !tile.ptr<f32>, tensor<{{BM}}x{{DK}}xi32> -> tensor<{{BM}}x{{DK}}x!tile.ptr<f32>>
-        %kp = tile.addptr %kd, %knOffs : !tile.ptr<f32>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<f32>>
-        %qt = tile.load %qp : tensor<{{BM}}x{{DK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{DK}}xf32>
-        %kt = tile.load %kp : tensor<{{BL}}x{{DK}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{DK}}xf32>
-        %kWide = arith.extf %kt : tensor<{{BL}}x{{DK}}xf32> to tensor<{{BL}}x{{DK}}xf64>
-        %kf = arith.truncf %kWide : tensor<{{BL}}x{{DK}}xf64> to tensor<{{BL}}x{{DK}}xf32>
-        %q3 = tile.expand_dims %qt axis 1 : tensor<{{BM}}x{{DK}}xf32> -> tensor<{{BM}}x1x{{DK}}xf32>
-        %k3 = tile.expand_dims %kf axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-        %qB = tile.broadcast %q3 : tensor<{{BM}}x1x{{DK}}xf32> -> tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        %a2 = math.fma %qB, %kB, %a : tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        scf.yield %a2 : tensor<{{BM}}x{{BL}}x{{DK}}xf32>
+      // One query row at a time: [1, BL, DK] lane-wise accumulators (the
+      // BL key rows stay in L1 across the BM rows), summed and placed in
+      // row r of the block's scores by a select.
+      %sQK = scf.for %r = %c0 to %cBM step %c1
+          iter_args(%sBlk = %zeroS) -> (tensor<{{BM}}x{{BL}}xf32>) : i32 {
+        %rIn = arith.minsi %r, %qLastRow : i32
+        %rOff = arith.muli %rIn, %qTokW : i32
+        %qRow = tile.addptr %qBase, %rOff : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %qPeRow = tile.addptr %qRow, %cP : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %sNopeAccMain = scf.for %d = %c0 to %pMain step %cDK
+            iter_args(%a = %sAcc0) -> (tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
+          %qd = tile.addptr %qRow, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %kd = tile.addptr %knBase, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %qp = tile.addptr %qd, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %kp = tile.addptr %kd, %knOffs : !tile.ptr<f32>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<f32>>
+          %qt = tile.load %qp : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %kt = tile.load %kp : tensor<{{BL}}x{{DK}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{DK}}xf32>
+          %q3 = tile.expand_dims %qt axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %k3 = tile.expand_dims %kt axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %qB = tile.broadcast %q3 : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %a2 = math.fma %qB, %kB, %a : tensor<1x{{BL}}x{{DK}}xf32>
+          scf.yield %a2 : tensor<1x{{BL}}x{{DK}}xf32>
+        }
+        %sNopeAcc = scf.for %d = %pMain to %cP step %cDK
+            iter_args(%a = %sNopeAccMain) -> (tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
+          %dLeft = arith.subi %cP, %d : i32
+          %dLeftV = tile.splat %dLeft : i32 -> tensor<1x{{DK}}xi32>
+          %dOk = arith.cmpi slt, %dRow, %dLeftV : tensor<1x{{DK}}xi32>
+          %qMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<1x{{DK}}xi1>
+          %kMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<{{BL}}x{{DK}}xi1>
+          %qd = tile.addptr %qRow, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %kd = tile.addptr %knBase, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %qp = tile.addptr %qd, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %kp = tile.addptr %kd, %knOffs : !tile.ptr<f32>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<f32>>
+          %qt = tile.load %qp mask %qMaskD : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %kt = tile.load %kp mask %kMaskD : tensor<{{BL}}x{{DK}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{DK}}xf32>
+          %q3 = tile.expand_dims %qt axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %k3 = tile.expand_dims %kt axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %qB = tile.broadcast %q3 : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %a2 = math.fma %qB, %kB, %a : tensor<1x{{BL}}x{{DK}}xf32>
+          scf.yield %a2 : tensor<1x{{BL}}x{{DK}}xf32>
+        }
+        %sAccMain = scf.for %d = %c0 to %rMain step %cDK
+            iter_args(%a = %sNopeAcc) -> (tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
+          %qd = tile.addptr %qPeRow, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %kd = tile.addptr %krBase, %d : !tile.ptr<{{CT}}>, i32 -> !tile.ptr<{{CT}}>
+          %qp = tile.addptr %qd, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %kp = tile.addptr %kd, %krOffs : !tile.ptr<{{CT}}>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>>
+          %qt = tile.load %qp : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %kt = tile.load %kp : tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>> -> tensor<{{BL}}x{{DK}}x{{CT}}>
+          %kWide = arith.extf %kt : tensor<{{BL}}x{{DK}}x{{CT}}> to tensor<{{BL}}x{{DK}}xf64>
+          %kf = arith.truncf %kWide : tensor<{{BL}}x{{DK}}xf64> to tensor<{{BL}}x{{DK}}xf32>
+          %q3 = tile.expand_dims %qt axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %k3 = tile.expand_dims %kf axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %qB = tile.broadcast %q3 : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %a2 = math.fma %qB, %kB, %a : tensor<1x{{BL}}x{{DK}}xf32>
+          scf.yield %a2 : tensor<1x{{BL}}x{{DK}}xf32>
+        }
+        %sAcc = scf.for %d = %rMain to %cR step %cDK
+            iter_args(%a = %sAccMain) -> (tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
+          %dLeft = arith.subi %cR, %d : i32
+          %dLeftV = tile.splat %dLeft : i32 -> tensor<1x{{DK}}xi32>
+          %dOk = arith.cmpi slt, %dRow, %dLeftV : tensor<1x{{DK}}xi32>
+          %qMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<1x{{DK}}xi1>
+          %kMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<{{BL}}x{{DK}}xi1>
+          %qd = tile.addptr %qPeRow, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %kd = tile.addptr %krBase, %d : !tile.ptr<{{CT}}>, i32 -> !tile.ptr<{{CT}}>
+          %qp = tile.addptr %qd, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %kp = tile.addptr %kd, %krOffs : !tile.ptr<{{CT}}>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>>
+          %qt = tile.load %qp mask %qMaskD : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %kt = tile.load %kp mask %kMaskD : tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>> -> tensor<{{BL}}x{{DK}}x{{CT}}>
+          %kWide = arith.extf %kt : tensor<{{BL}}x{{DK}}x{{CT}}> to tensor<{{BL}}x{{DK}}xf64>
+          %kf = arith.truncf %kWide : tensor<{{BL}}x{{DK}}xf64> to tensor<{{BL}}x{{DK}}xf32>
+          %q3 = tile.expand_dims %qt axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %k3 = tile.expand_dims %kf axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %qB = tile.broadcast %q3 : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %a2 = math.fma %qB, %kB, %a : tensor<1x{{BL}}x{{DK}}xf32>
+          scf.yield %a2 : tensor<1x{{BL}}x{{DK}}xf32>
+        }
+        %sRow = tile.reduce sum %sAcc axis 2 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}xf32>
+        %sRowB = tile.broadcast %sRow : tensor<1x{{BL}}xf32> -> tensor<{{BM}}x{{BL}}xf32>
+        %rV = tile.splat %r : i32 -> tensor<{{BM}}x{{BL}}xi32>
+        %isRow = arith.cmpi eq, %rowIdxS, %rV : tensor<{{BM}}x{{BL}}xi32>
+        %sBlk2 = arith.select %isRow, %sRowB, %sBlk : tensor<{{BM}}x{{BL}}xi1>, tensor<{{BM}}x{{BL}}xf32>
+        scf.yield %sBlk2 : tensor<{{BM}}x{{BL}}xf32>
       }
-      %sNopeAcc = scf.for %d = %pMain to %cP step %cDK
-          iter_args(%a = %sNopeAccMain) -> (tensor<{{BM}}x{{BL}}x{{DK}}xf32>) : i32 {
-        %dLeft = arith.subi %cP, %d : i32
-        %dLeftV = tile.splat %dLeft : i32 -> tensor<1x{{DK}}xi32>
-        %dOk = arith.cmpi slt, %dRow, %dLeftV : tensor<1x{{DK}}xi32>
-        %qMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<{{BM}}x{{DK}}xi1>
-        %kMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<{{BL}}x{{DK}}xi1>
-        %qd = tile.addptr %qBase, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-        %kd = tile.addptr %knBase, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-        %qp = tile.addptr %qd, %qOffs : !tile.ptr<f32>, tensor<{{BM}}x{{DK}}xi32> -> tensor<{{BM}}x{{DK}}x!tile.ptr<f32>>
-        %kp = tile.addptr %kd, %knOffs : !tile.ptr<f32>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<f32>>
-        %qt = tile.load %qp mask %qMaskD : tensor<{{BM}}x{{DK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{DK}}xf32>
-        %kt = tile.load %kp mask %kMaskD : tensor<{{BL}}x{{DK}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{DK}}xf32>
-        %kWide = arith.extf %kt : tensor<{{BL}}x{{DK}}xf32> to tensor<{{BL}}x{{DK}}xf64>
-        %kf = arith.truncf %kWide : tensor<{{BL}}x{{DK}}xf64> to tensor<{{BL}}x{{DK}}xf32>
-        %q3 = tile.expand_dims %qt axis 1 : tensor<{{BM}}x{{DK}}xf32> -> tensor<{{BM}}x1x{{DK}}xf32>
-        %k3 = tile.expand_dims %kf axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-        %qB = tile.broadcast %q3 : tensor<{{BM}}x1x{{DK}}xf32> -> tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        %a2 = math.fma %qB, %kB, %a : tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        scf.yield %a2 : tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-      }
-      %sAccMain = scf.for %d = %c0 to %rMain step %cDK
-          iter_args(%a = %sNopeAcc) -> (tensor<{{BM}}x{{BL}}x{{DK}}xf32>) : i32 {
-        %qd = tile.addptr %qPeBase, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-        %kd = tile.addptr %krBase, %d : !tile.ptr<{{CT}}>, i32 -> !tile.ptr<{{CT}}>
-        %qp = tile.addptr %qd, %qOffs : !tile.ptr<f32>, tensor<{{BM}}x{{DK}}xi32> -> tensor<{{BM}}x{{DK}}x!tile.ptr<f32>>
-        %kp = tile.addptr %kd, %krOffs : !tile.ptr<{{CT}}>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>>
-        %qt = tile.load %qp : tensor<{{BM}}x{{DK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{DK}}xf32>
-        %kt = tile.load %kp : tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>> -> tensor<{{BL}}x{{DK}}x{{CT}}>
-        %kWide = arith.extf %kt : tensor<{{BL}}x{{DK}}x{{CT}}> to tensor<{{BL}}x{{DK}}xf64>
-        %kf = arith.truncf %kWide : tensor<{{BL}}x{{DK}}xf64> to tensor<{{BL}}x{{DK}}xf32>
-        %q3 = tile.expand_dims %qt axis 1 : tensor<{{BM}}x{{DK}}xf32> -> tensor<{{BM}}x1x{{DK}}xf32>
-        %k3 = tile.expand_dims %kf axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-        %qB = tile.broadcast %q3 : tensor<{{BM}}x1x{{DK}}xf32> -> tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        %a2 = math.fma %qB, %kB, %a : tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        scf.yield %a2 : tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-      }
-      %sAcc = scf.for %d = %rMain to %cR step %cDK
-          iter_args(%a = %sAccMain) -> (tensor<{{BM}}x{{BL}}x{{DK}}xf32>) : i32 {
-        %dLeft = arith.subi %cR, %d : i32
-        %dLeftV = tile.splat %dLeft : i32 -> tensor<1x{{DK}}xi32>
-        %dOk = arith.cmpi slt, %dRow, %dLeftV : tensor<1x{{DK}}xi32>
-        %qMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<{{BM}}x{{DK}}xi1>
-        %kMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<{{BL}}x{{DK}}xi1>
-        %qd = tile.addptr %qPeBase, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-        %kd = tile.addptr %krBase, %d : !tile.ptr<{{CT}}>, i32 -> !tile.ptr<{{CT}}>
-        %qp = tile.addptr %qd, %qOffs : !tile.ptr<f32>, tensor<{{BM}}x{{DK}}xi32> -> tensor<{{BM}}x{{DK}}x!tile.ptr<f32>>
-        %kp = tile.addptr %kd, %krOffs : !tile.ptr<{{CT}}>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>>
-        %qt = tile.load %qp mask %qMaskD : tensor<{{BM}}x{{DK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{DK}}xf32>
-        %kt = tile.load %kp mask %kMaskD : tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>> -> tensor<{{BL}}x{{DK}}x{{CT}}>
-        %kWide = arith.extf %kt : tensor<{{BL}}x{{DK}}x{{CT}}> to tensor<{{BL}}x{{DK}}xf64>
-        %kf = arith.truncf %kWide : tensor<{{BL}}x{{DK}}xf64> to tensor<{{BL}}x{{DK}}xf32>
-        %q3 = tile.expand_dims %qt axis 1 : tensor<{{BM}}x{{DK}}xf32> -> tensor<{{BM}}x1x{{DK}}xf32>
-        %k3 = tile.expand_dims %kf axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-        %qB = tile.broadcast %q3 : tensor<{{BM}}x1x{{DK}}xf32> -> tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        %a2 = math.fma %qB, %kB, %a : tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-        scf.yield %a2 : tensor<{{BM}}x{{BL}}x{{DK}}xf32>
-      }
-      %sQK = tile.reduce sum %sAcc axis 2 : tensor<{{BM}}x{{BL}}x{{DK}}xf32> -> tensor<{{BM}}x{{BL}}xf32>
       %sScaled = arith.mulf %sQK, %scaleV : tensor<{{BM}}x{{BL}}xf32>
 
       // The causal mask: past + t >= key (and the key exists).
@@ -247,40 +253,57 @@ module {
       %visible = arith.andi %causal, %kOkS : tensor<{{BM}}x{{BL}}xi1>
       %s = arith.select %visible, %sScaled, %negInfS : tensor<{{BM}}x{{BL}}xi1>, tensor<{{BM}}x{{BL}}xf32>
 
-      // Online softmax per row, the shift guarded against -inf.
+      // Online softmax per row; the accumulator is rescaled only when some
+      // row's max grew (otherwise alpha is exp(0) = 1: same result).
       %bMax = tile.reduce max %s axis 1 : tensor<{{BM}}x{{BL}}xf32> -> tensor<{{BM}}xf32>
-      %mNew = arith.maximumf %m, %bMax : tensor<{{BM}}xf32>
-      %noMax = arith.cmpf oeq, %mNew, %negInfM : tensor<{{BM}}xf32>
-      %mSafe = arith.select %noMax, %zeroM, %mNew : tensor<{{BM}}xi1>, tensor<{{BM}}xf32>
-      %mDiff = arith.subf %m, %mSafe : tensor<{{BM}}xf32>
-      %alphaE = math.exp %mDiff : tensor<{{BM}}xf32>
-      %noOld = arith.cmpf oeq, %m, %negInfM : tensor<{{BM}}xf32>
-      %alpha = arith.select %noOld, %zeroM, %alphaE : tensor<{{BM}}xi1>, tensor<{{BM}}xf32>
-      %mSafe2 = tile.expand_dims %mSafe axis 1 : tensor<{{BM}}xf32> -> tensor<{{BM}}x1xf32>
+      %grew = arith.cmpf ogt, %bMax, %m : tensor<{{BM}}xf32>
+      %grewF = arith.select %grew, %oneM, %zeroM : tensor<{{BM}}xi1>, tensor<{{BM}}xf32>
+      %anyGrew = tile.reduce max %grewF axis 0 : tensor<{{BM}}xf32> -> f32
+      %rescale = arith.cmpf ogt, %anyGrew, %zeroF : f32
+      %upd:3 = scf.if %rescale -> (tensor<{{BM}}xf32>, tensor<{{BM}}xf32>, tensor<{{BM}}x{{VB}}xf32>) {
+        %mNew = arith.maximumf %m, %bMax : tensor<{{BM}}xf32>
+        %noMax = arith.cmpf oeq, %mNew, %negInfM : tensor<{{BM}}xf32>
+        %mSafe = arith.select %noMax, %zeroM, %mNew : tensor<{{BM}}xi1>, tensor<{{BM}}xf32>
+        %mDiff = arith.subf %m, %mSafe : tensor<{{BM}}xf32>
+        %alphaE = math.exp %mDiff : tensor<{{BM}}xf32>
+        %noOld = arith.cmpf oeq, %m, %negInfM : tensor<{{BM}}xf32>
+        %alpha = arith.select %noOld, %zeroM, %alphaE : tensor<{{BM}}xi1>, tensor<{{BM}}xf32>
+        %lScaled = arith.mulf %l, %alpha : tensor<{{BM}}xf32>
+        %alpha2 = tile.expand_dims %alpha axis 1 : tensor<{{BM}}xf32> -> tensor<{{BM}}x1xf32>
+        %alphaB = tile.broadcast %alpha2 : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{VB}}xf32>
+        %accScaled = arith.mulf %acc, %alphaB : tensor<{{BM}}x{{VB}}xf32>
+        scf.yield %mNew, %lScaled, %accScaled : tensor<{{BM}}xf32>, tensor<{{BM}}xf32>, tensor<{{BM}}x{{VB}}xf32>
+      } else {
+        scf.yield %m, %l, %acc : tensor<{{BM}}xf32>, tensor<{{BM}}xf32>, tensor<{{BM}}x{{VB}}xf32>
+      }
+
+      %noMaxC = arith.cmpf oeq, %upd#0, %negInfM : tensor<{{BM}}xf32>
+      %mSafeC = arith.select %noMaxC, %zeroM, %upd#0 : tensor<{{BM}}xi1>, tensor<{{BM}}xf32>
+      %mSafe2 = tile.expand_dims %mSafeC axis 1 : tensor<{{BM}}xf32> -> tensor<{{BM}}x1xf32>
       %mSafeB = tile.broadcast %mSafe2 : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BL}}xf32>
       %sShift = arith.subf %s, %mSafeB : tensor<{{BM}}x{{BL}}xf32>
       %pE = math.exp %sShift : tensor<{{BM}}x{{BL}}xf32>
       %p = arith.select %visible, %pE, %zeroS : tensor<{{BM}}x{{BL}}xi1>, tensor<{{BM}}x{{BL}}xf32>
       %pSum = tile.reduce sum %p axis 1 : tensor<{{BM}}x{{BL}}xf32> -> tensor<{{BM}}xf32>
-      %lScaled = arith.mulf %l, %alpha : tensor<{{BM}}xf32>
-      %lNew = arith.addf %lScaled, %pSum : tensor<{{BM}}xf32>
+      %lNew = arith.addf %upd#1, %pSum : tensor<{{BM}}xf32>
 
-      // acc = acc * alpha + P V   (f32 accumulation).
-      %alpha2 = tile.expand_dims %alpha axis 1 : tensor<{{BM}}xf32> -> tensor<{{BM}}x1xf32>
-      %alphaB = tile.broadcast %alpha2 : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{VB}}xf32>
-      %accScaled = arith.mulf %acc, %alphaB : tensor<{{BM}}x{{VB}}xf32>
+      // acc += P V; keys past kEnd read row kEnd - 1 (their p is 0).
+      %vKeyLast = arith.subi %kLastAll, %j0 : i32
+      %vKeyLastV = tile.splat %vKeyLast : i32 -> tensor<{{BL}}xi32>
+      %vKeyIn = arith.minsi %lLanes, %vKeyLastV : tensor<{{BL}}xi32>
+      %vKeyCol = tile.expand_dims %vKeyIn axis 1 : tensor<{{BL}}xi32> -> tensor<{{BL}}x1xi32>
+      %vKeyOff = arith.muli %vKeyCol, %vTokWCol : tensor<{{BL}}x1xi32>
+      %vKeyOffB = tile.broadcast %vKeyOff : tensor<{{BL}}x1xi32> -> tensor<{{BL}}x{{VB}}xi32>
+      %vOffs = arith.addi %vKeyOffB, %vColB : tensor<{{BL}}x{{VB}}xi32>
       %vOff = arith.muli %jh, %cV64 : i64
       %vBase = tile.addptr %v, %vOff : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
-      %kOkV = tile.broadcast %kOkCol : tensor<{{BL}}x1xi1> -> tensor<{{BL}}x{{VB}}xi1>
-      %vMask = arith.andi %kOkV, %vOkB : tensor<{{BL}}x{{VB}}xi1>
       %vPtrs = tile.addptr %vBase, %vOffs : !tile.ptr<f32>, tensor<{{BL}}x{{VB}}xi32> -> tensor<{{BL}}x{{VB}}x!tile.ptr<f32>>
-      %vBlk = tile.load %vPtrs mask %vMask : tensor<{{BL}}x{{VB}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{VB}}xf32>
-      %accNew = tile.dot %p, %vBlk, %accScaled : tensor<{{BM}}x{{BL}}xf32>, tensor<{{BL}}x{{VB}}xf32>, tensor<{{BM}}x{{VB}}xf32> -> tensor<{{BM}}x{{VB}}xf32>
-      scf.yield %mNew, %lNew, %accNew : tensor<{{BM}}xf32>, tensor<{{BM}}xf32>, tensor<{{BM}}x{{VB}}xf32>
+      %vBlk = tile.load %vPtrs mask %vOkB : tensor<{{BL}}x{{VB}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{VB}}xf32>
+      %accNew = tile.dot %p, %vBlk, %upd#2 : tensor<{{BM}}x{{BL}}xf32>, tensor<{{BL}}x{{VB}}xf32>, tensor<{{BM}}x{{VB}}xf32> -> tensor<{{BM}}x{{VB}}xf32>
+      scf.yield %upd#0, %lNew, %accNew : tensor<{{BM}}xf32>, tensor<{{BM}}xf32>, tensor<{{BM}}x{{VB}}xf32>
     }
 
     // out = acc / l (rows that saw no key: 0); padding rows not stored.
-    %oneM = arith.constant dense<1.0> : tensor<{{BM}}xf32>
     %lPos = arith.cmpf ogt, %res#1, %zeroM : tensor<{{BM}}xf32>
     %invL = arith.divf %oneM, %res#1 : tensor<{{BM}}xf32>
     %inv = arith.select %lPos, %invL, %zeroM : tensor<{{BM}}xi1>, tensor<{{BM}}xf32>

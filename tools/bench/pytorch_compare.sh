@@ -265,14 +265,14 @@ for dt in $dtypes; do
                 awk '$1 == $2 { ++n } END { print n + 0 "/" NR }')
         echo "greedy ids equal to torch's at $agree positions"
       fi
-      # Bytes one decoded token reads (batch-1 step at the middle of the decoded span; dsv2-run
-      # decodes the sequences of a batch one at a time, so per-token time = 1 / tokens/s).
+      # Bytes one decode step of the batch reads (at the middle of the decoded span): dsv2-run
+      # decodes the B sequences of a round in one batched step, so steps/s = tokens/s / B.
       ctx_mid=$((C + decode / 2))
-      echo "\$ python3 $helper roofline $ckpt --wbytes $wbytes --kvbytes $kvbytes --ctx $ctx_mid --batch 1"
-      rl=$(python3 "$helper" roofline "$ckpt" --wbytes "$wbytes" --kvbytes "$kvbytes" --ctx "$ctx_mid" --batch 1)
+      echo "\$ python3 $helper roofline $ckpt --wbytes $wbytes --kvbytes $kvbytes --ctx $ctx_mid --batch $B"
+      rl=$(python3 "$helper" roofline "$ckpt" --wbytes "$wbytes" --kvbytes "$kvbytes" --ctx "$ctx_mid" --batch "$B")
       echo "$rl"
       step_bytes=$(sed 's/.*step_bytes=\([0-9]*\).*/\1/' <<<"$rl")
-      echo "$case $ours_p $torch_p $ours_d $torch_d $step_bytes $ours_rss $torch_rss $agree" >>"$results"
+      echo "$case $ours_p $torch_p $ours_d $torch_d $step_bytes $ours_rss $torch_rss $agree $B" >>"$results"
     }
     skipped membw || measure_membw "after $dt-b$B-c$C"
   done
@@ -283,16 +283,17 @@ membw=$(tr ' ' '\n' <<<"$membw_all" | sort -g | tail -1)
 
 echo
 echo "== summary (tokens/s; ratios = ours / torch)"
-echo "roofline = decode bytes per token x our decode tokens/s / the best measured read bandwidth"
+echo "roofline = bytes one decode step of the batch reads x our decode steps/s (tokens/s / batch)" \
+  "/ the best measured read bandwidth"
 [[ -n $kv_per_token ]] && echo "KV cache: $kv_per_token bytes per token, ${kv_elem:-?} latent (dsv2-run --info; dsv2c report above gives the naive and bf16 figures)"
 [[ -n $membw ]] && echo "memory read bandwidth: best $membw GB/s of:$membw_all ($threads threads)"
 printf '%-14s %9s %9s %7s %9s %9s %7s %9s %8s %10s %10s %7s\n' case prefill torch ratio decode \
-  torch ratio "MB/token" roofline "peak ours" "peak torch" "ids="
-while read -r c op tp od td sb orss trss ag; do
+  torch ratio "MB/step" roofline "peak ours" "peak torch" "ids="
+while read -r c op tp od td sb orss trss ag nb; do
   rp=$(awk -v a="$op" -v b="$tp" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2fx", a / b; else print "-" }')
   rd=$(awk -v a="$od" -v b="$td" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2fx", a / b; else print "-" }')
-  rf=$(awk -v b="$sb" -v d="$od" -v bw="${membw:-0}" 'BEGIN {
-    if (bw + 0 > 0 && d + 0 > 0) printf "%.0f%%", 100 * b * d / 1e9 / bw; else print "-" }')
+  rf=$(awk -v b="$sb" -v d="$od" -v n="$nb" -v bw="${membw:-0}" 'BEGIN {
+    if (bw + 0 > 0 && d + 0 > 0) printf "%.0f%%", 100 * b * d / n / 1e9 / bw; else print "-" }')
   mb=$(awk -v b="$sb" 'BEGIN { printf "%.0f", b / 1e6 }')
   printf '%-14s %9s %9s %7s %9s %9s %7s %9s %8s %10s %10s %7s\n' "$c" "$op" "$tp" "$rp" "$od" "$td" \
     "$rd" "$mb" "$rf" "$orss" "$trss" "$ag"

@@ -10,6 +10,8 @@
 
 #include "test/unit/kernels/KernelHarness.h"
 
+#include "passes/kernel_formation/TileHeuristics.h"
+
 #include "dialect/dsv2/reference/CausalAttention.h"
 #include "runtime/io/Bf16.h"
 
@@ -76,6 +78,11 @@ protected:
     // 8-lane tail; R = 16 none).
     suite->add("causal_rowdot", "causal_attention_rowdot",
                causalParams({{"BM", "4"}, {"BL", "4"}, {"DK", "16"}}));
+    // ... and with the tiles kernel formation gives CPU engines.
+    suite->add("causal_rowdot_cpu", "causal_attention_rowdot",
+               causalParams({{"BM", std::to_string(mlir::dsv2::kRowDotAttentionQueries)},
+                             {"BL", std::to_string(mlir::dsv2::kRowDotAttentionKeys)},
+                             {"DK", "8"}}));
 #endif
     suite->compile("attention_kernels");
   }
@@ -201,6 +208,10 @@ TEST_F(AttentionKernels, CausalAttentionPrefillAfterPast) {
   checkCausal(*suite, 5, 7, kBlockKeys, "causal_rowdot", 4);
   checkCausal(*suite, 19, 7, kBlockKeys, "causal_rowdot", 4);
   checkCausal(*suite, 1, 0, kBlockKeys, "causal_rowdot", 4);
+  const int32_t cpuQueries = mlir::dsv2::kRowDotAttentionQueries;
+  checkCausal(*suite, 5, 7, kBlockKeys, "causal_rowdot_cpu", cpuQueries);
+  checkCausal(*suite, 37, 5, kBlockKeys, "causal_rowdot_cpu", cpuQueries);
+  checkCausal(*suite, 1, 0, kBlockKeys, "causal_rowdot_cpu", cpuQueries);
 #endif
 }
 
@@ -215,6 +226,8 @@ TEST_F(AttentionKernels, CausalAttentionStaysInItsBuffers) {
         checkCausal(*suite, 5, 7, 0);
 #if !DSV2_KERNEL_TESTS_EMULATED
         checkCausal(*suite, 5, 7, 0, "causal_rowdot", 4);
+        checkCausal(*suite, 37, 5, 0, "causal_rowdot_cpu",
+                    mlir::dsv2::kRowDotAttentionQueries);
 #endif
         std::exit(::testing::Test::HasFailure() ? 1 : 0);
       },
