@@ -43,6 +43,14 @@ resolve(const KernelLibrary *library, const StepProgram &program) {
   return functions;
 }
 
+/// Whether one of the launch's arguments is buffer `buffer`.
+bool namesBuffer(const Launch &launch, int32_t buffer) {
+  for (const KernelArg &arg : launch.args)
+    if (arg.kind == KernelArg::Kind::Buffer && arg.buffer == buffer)
+      return true;
+  return false;
+}
+
 } // namespace
 
 CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
@@ -291,12 +299,10 @@ absl::Status CpuExecutor::run(const StepProgram &program, size_t first,
 
 void CpuExecutor::sizeStepBuffers(const StepProgram &program,
                                   absl::Span<const RowSlice> slices) {
-  const bool lastRowProgram = &program == &plan.prefillLastRow;
   for (size_t i = 0; i < plan.buffers.size(); ++i) {
-    const BufferSpec &spec = plan.buffers[i];
-    if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache ||
-        (lastRowProgram && static_cast<int32_t>(i) == plan.logitsBuffer))
+    if (!sizedPerStep(plan, program, i))
       continue;
+    const BufferSpec &spec = plan.buffers[i];
     int64_t elements = 0;
     for (const RowSlice &slice : slices)
       elements = std::max(elements, spec.elements.evaluate(slice.tokens, slice.past));
@@ -365,46 +371,56 @@ CpuExecutor::runBatch(absl::Span<const SequenceTokens> steps,
       : lastRowOnly && !plan.prefillLastRow.launches.empty()
           ? plan.prefillLastRow
           : plan.prefill;
-  const bool lastRowProgram = &program == &plan.prefillLastRow;
-  const std::vector<LaunchSegment> segments = segmentLaunches(program, plan);
-  std::vector<std::vector<float>> logits(steps.size());
-  std::vector<size_t> together;
-  for (size_t i = 0; i < steps.size(); ++i)
-    if (batchedDecode || steps[i].tokens.size() != 1 ||
-        plan.decode.launches.empty())
-      together.push_back(i);
+  std::vector<SequenceTokens> together;
+  std::vector<size_t> alone, togetherIndex;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    bool decodesAlone = !batchedDecode && steps[i].tokens.size() == 1 &&
+                        !plan.decode.launches.empty();
+    if (decodesAlone) {
+      alone.push_back(i);
+    } else {
+      together.push_back(steps[i]);
+      togetherIndex.push_back(i);
+    }
+  }
   // Collectives would need every rank to agree on the batch; the last-row
   // logits must come from per-sequence launches (copied out after each).
   bool batchable = together.size() > 1;
-  for (const LaunchSegment &segment : segments)
-    for (size_t l = segment.first; l < segment.last && batchable; ++l) {
-      const Launch &launch = program.launches[l];
-      batchable = !launch.isCollective();
-      if (lastRowProgram && !segment.perSequence)
-        for (const KernelArg &arg : launch.args)
-          batchable = batchable && !(arg.kind == KernelArg::Kind::Buffer &&
-                                     arg.buffer == plan.lastRowLogitsBuffer);
-    }
+  for (const LaunchSegment &segment : segmentLaunches(program, plan))
+    for (size_t l = segment.first; l < segment.last && batchable; ++l)
+      batchable = !program.launches[l].isCollective() &&
+                  (segment.perSequence ||
+                   !namesBuffer(program.launches[l], plan.lastRowLogitsBuffer));
   if (!batchable)
     return StepExecutor::runBatch(steps, lastRowOnly);
-  for (size_t i = 0, next = 0; i < steps.size(); ++i) {
-    if (next < together.size() && together[next] == i) {
-      ++next;
-      continue;
-    }
+
+  std::vector<std::vector<float>> logits(steps.size());
+  for (size_t i : alone) {
     auto rows = runStep(steps[i].sequence, steps[i].tokens, lastRowOnly);
     if (!rows.ok())
       return rows.status();
     logits[i] = std::move(*rows);
   }
+  auto rows = runTogether(program, together, lastRowOnly);
+  if (!rows.ok())
+    return rows.status();
+  for (size_t t = 0; t < together.size(); ++t)
+    logits[togetherIndex[t]] = std::move((*rows)[t]);
+  return logits;
+}
 
+absl::StatusOr<std::vector<std::vector<float>>>
+CpuExecutor::runTogether(const StepProgram &program,
+                         absl::Span<const SequenceTokens> steps,
+                         bool lastRowOnly) {
+  const bool lastRowProgram = &program == &plan.prefillLastRow;
   // The sequences' tokens row after row: every batch-wide launch runs over
   // all of them (T = their sum, P = 0: such launches do not read P).
   std::vector<RowSlice> slices;
   int64_t total = 0;
-  for (size_t i : together) {
-    const int64_t count = static_cast<int64_t>(steps[i].tokens.size());
-    slices.push_back({steps[i].sequence, count, cached[steps[i].sequence], total});
+  for (const SequenceTokens &step : steps) {
+    const int64_t count = static_cast<int64_t>(step.tokens.size());
+    slices.push_back({step.sequence, count, cached[step.sequence], total});
     total += count;
   }
   const RowSlice all{slices.front().sequence, total, 0, 0};
@@ -413,15 +429,16 @@ CpuExecutor::runBatch(absl::Span<const SequenceTokens> steps,
   sizeStepBuffers(program, sizing);
   auto *tokenRows = reinterpret_cast<int32_t *>(storage[plan.tokensBuffer].data());
   for (size_t s = 0; s < slices.size(); ++s)
-    std::copy(steps[together[s]].tokens.begin(), steps[together[s]].tokens.end(),
+    std::copy(steps[s].tokens.begin(), steps[s].tokens.end(),
               tokenRows + slices[s].firstRow);
 
+  std::vector<std::vector<float>> logits(steps.size());
   auto start = std::chrono::steady_clock::now();
   if (LaunchProfile *profile = LaunchProfile::get())
-    profile->step(batchedDecode);
+    profile->step(&program == &plan.decodeBatch);
   const auto *lastRowLogits = reinterpret_cast<const float *>(
       lastRowProgram ? storage[plan.lastRowLogitsBuffer].data() : nullptr);
-  for (const LaunchSegment &segment : segments) {
+  for (const LaunchSegment &segment : segmentLaunches(program, plan)) {
     if (!segment.perSequence) {
       if (absl::Status status = run(program, segment.first, segment.last, all);
           !status.ok())
@@ -430,18 +447,16 @@ CpuExecutor::runBatch(absl::Span<const SequenceTokens> steps,
     }
     bool writesLastRow = false;
     for (size_t l = segment.first; l < segment.last; ++l)
-      for (const KernelArg &arg : program.launches[l].args)
-        writesLastRow = writesLastRow || (lastRowProgram &&
-                                          arg.kind == KernelArg::Kind::Buffer &&
-                                          arg.buffer == plan.lastRowLogitsBuffer);
+      writesLastRow = writesLastRow ||
+                      (lastRowProgram &&
+                       namesBuffer(program.launches[l], plan.lastRowLogitsBuffer));
     for (size_t s = 0; s < slices.size(); ++s) {
       if (absl::Status status =
               run(program, segment.first, segment.last, slices[s]);
           !status.ok())
         return status;
       if (writesLastRow)
-        logits[together[s]].assign(lastRowLogits,
-                                   lastRowLogits + plan.vocabSize);
+        logits[s].assign(lastRowLogits, lastRowLogits + plan.vocabSize);
     }
   }
   timings.launches = static_cast<int64_t>(program.launches.size());
@@ -458,7 +473,7 @@ CpuExecutor::runBatch(absl::Span<const SequenceTokens> steps,
       const float *first =
           allLogits + (slices[s].firstRow + slices[s].tokens - outRows) *
                           plan.vocabSize;
-      logits[together[s]].assign(first, first + outRows * plan.vocabSize);
+      logits[s].assign(first, first + outRows * plan.vocabSize);
     }
     cached[slices[s].sequence] += slices[s].tokens;
   }

@@ -96,6 +96,11 @@ private:
           bool lastRowOnly) override;
   absl::StatusOr<std::vector<std::vector<float>>>
   runBatch(absl::Span<const SequenceTokens> steps, bool lastRowOnly) override;
+  /// One step of `program` over the rows of all `steps` (checked input):
+  /// batch-wide segments once, per-sequence segments for each sequence.
+  absl::StatusOr<std::vector<std::vector<float>>>
+  runTogether(const StepProgram &program,
+              absl::Span<const SequenceTokens> steps, bool lastRowOnly);
   /// Grows the step-local buffers to hold every slice (never the [T, vocab]
   /// logits for the last-row program).
   void sizeStepBuffers(const StepProgram &program,

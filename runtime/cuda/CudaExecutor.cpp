@@ -516,10 +516,9 @@ CudaExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
   // Scratch, token and logit buffers sized for this step (grow only); the
   // [T, vocab] logits are not written by prefillLastRow.
   for (size_t i = 0; i < plan.buffers.size(); ++i) {
-    const BufferSpec &spec = plan.buffers[i];
-    if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache ||
-        (lastRowProgram && static_cast<int32_t>(i) == plan.logitsBuffer))
+    if (!sizedPerStep(plan, program, i))
       continue;
+    const BufferSpec &spec = plan.buffers[i];
     size_t bytes = static_cast<size_t>(spec.elements.evaluate(count, past) *
                                        elementBytes(spec.type));
     if (bufferBytes[i] >= bytes)

@@ -57,6 +57,15 @@ absl::Status checkBatchInput(const LaunchPlan &plan,
   return absl::OkStatus();
 }
 
+bool sizedPerStep(const LaunchPlan &plan, const StepProgram &program,
+                  size_t index) {
+  const BufferSpec &spec = plan.buffers[index];
+  if (spec.role == BufferRole::Weight || spec.role == BufferRole::Cache)
+    return false;
+  return !(&program == &plan.prefillLastRow &&
+           static_cast<int32_t>(index) == plan.logitsBuffer);
+}
+
 const StepProgram &programForStep(const LaunchPlan &plan, int64_t tokens,
                                   bool lastRowOnly) {
   if (tokens == 1 && !plan.decode.launches.empty())

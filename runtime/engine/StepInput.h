@@ -32,6 +32,12 @@ absl::Status checkBatchInput(const LaunchPlan &plan,
                              absl::Span<const int64_t> cached,
                              absl::Span<const SequenceTokens> steps);
 
+/// Whether the step sizes buffer `index` (scratch, tokens, logits) when it
+/// runs `program`: not weights or caches, and not the [T, vocab] logits
+/// under prefillLastRow (which never writes them).
+bool sizedPerStep(const LaunchPlan &plan, const StepProgram &program,
+                  size_t index);
+
 /// The program that runs a step of `tokens` tokens: decode for one token,
 /// else prefillLastRow when only the last row's logits are wanted and the
 /// plan has it, else prefill.
