@@ -25,6 +25,8 @@
 #   BENCH_THREADS    threads for dsv2-run, torch.set_num_threads and the bandwidth test [nproc]
 #   BENCH_SKIP       space-separated parts to skip: compile-time membw engine torch
 #   BENCH_MEMBW_REPEAT  passes of the bandwidth test, best kept [10]
+#   BENCH_REPEAT     runs of each side per case, alternating ours and torch; the best
+#                    prefill and decode tokens/s of each side are compared [1]
 #   BENCH_PROFILE    1: also run the first bf16 case with DSV2_PROFILE_LAUNCHES=1 [0]
 #   BENCH_FRESH      1: rewrite the checkpoint and recompile the engines even when present [0]
 set -euo pipefail
@@ -51,6 +53,7 @@ threads=${BENCH_THREADS:-$(nproc)}
 max_context=${BENCH_MAX_CONTEXT:-2048}
 skip=" ${BENCH_SKIP:-} "
 fresh=${BENCH_FRESH:-0}
+repeat=${BENCH_REPEAT:-1}
 helper=$root/tools/bench/pytorch_compare.py
 mkdir -p "$work"
 tmp=$(mktemp -d)
@@ -200,6 +203,8 @@ prompts() {
 
 # num FILE KEY: the number after KEY= in FILE.
 num() { sed -n "s/.*\b$2=\([0-9.eE+-]*\).*/\1/p" "$1" | head -1; }
+# best A B: the larger of two tokens/s figures (A may be "nan": none yet).
+best() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b + 0 > a + 0) print b; else print a }'; }
 
 results=$tmp/results.txt
 : >"$results"
@@ -227,36 +232,43 @@ for dt in $dtypes; do
       prompts "$B" "$C" >"$work/prompts-b$B-c$C.txt"
       echo "prompts: $work/prompts-b$B-c$C.txt (sequence b, position i: ((b*$C+i)*7919+13) % 102400)"
       ours_p=nan; ours_d=nan; ours_rss=nan; torch_p=nan; torch_d=nan; torch_rss=nan
-      if ! skipped engine; then
-        timed "ours-$case" "$dsv2run" "${engine_of[$dt]}" --tokens-file "$work/prompts-b$B-c$C.txt" \
-          --max-new-tokens "$decode" --ignore-eos --threads "$threads"
-        cat "$tmp/ours-$case.err"
-        ours_p=$(awk '$1 == "prefill:" { for (i = 1; i <= NF; ++i) if ($(i + 1) == "tokens/s") print $i }' "$tmp/ours-$case.err")
-        ours_d=$(awk '$1 == "decode:" { for (i = 1; i <= NF; ++i) if ($(i + 1) == "tokens/s") print $i }' "$tmp/ours-$case.err")
-        ours_rss=$(awk '$1 == "memory:" { print $4 $5 }' "$tmp/ours-$case.err")
-        # generated ids, one line per sequence
-        if [[ $B == 1 ]]; then
-          awk 'NR == 1' "$tmp/ours-$case.out" >"$tmp/ours-ids-$case"
-        else
-          sed -n 's/^sequence [0-9]*: //p' "$tmp/ours-$case.out" | sed 's/ (eos)//' >"$tmp/ours-ids-$case"
+      for ((run = 1; run <= repeat; ++run)); do
+        if ((repeat > 1)); then echo "-- run $run of $repeat"; fi
+        if ! skipped engine; then
+          timed "ours-$case" "$dsv2run" "${engine_of[$dt]}" --tokens-file "$work/prompts-b$B-c$C.txt" \
+            --max-new-tokens "$decode" --ignore-eos --threads "$threads"
+          cat "$tmp/ours-$case.err"
+          ours_p=$(best "$ours_p" "$(awk '$1 == "prefill:" { for (i = 1; i <= NF; ++i) if ($(i + 1) == "tokens/s") print $i }' "$tmp/ours-$case.err")")
+          ours_d=$(best "$ours_d" "$(awk '$1 == "decode:" { for (i = 1; i <= NF; ++i) if ($(i + 1) == "tokens/s") print $i }' "$tmp/ours-$case.err")")
+          ours_rss=$(awk '$1 == "memory:" { print $4 $5 }' "$tmp/ours-$case.err")
+          # generated ids, one line per sequence
+          if [[ $B == 1 ]]; then
+            awk 'NR == 1' "$tmp/ours-$case.out" >"$tmp/ours-ids-$case"
+          else
+            sed -n 's/^sequence [0-9]*: //p' "$tmp/ours-$case.out" | sed 's/ (eos)//' >"$tmp/ours-ids-$case"
+          fi
+          if [[ ${BENCH_PROFILE:-0} == 1 && $dt == bf16 && $profiled == 0 ]]; then
+            profiled=1
+            echo
+            echo "== launch profile of $case (DSV2_PROFILE_LAUNCHES=1)"
+            echo "\$ DSV2_PROFILE_LAUNCHES=1 $dsv2run ${engine_of[$dt]} --tokens-file $work/prompts-b$B-c$C.txt --max-new-tokens $decode --ignore-eos --threads $threads"
+            DSV2_PROFILE_LAUNCHES=1 "$dsv2run" "${engine_of[$dt]}" --tokens-file "$work/prompts-b$B-c$C.txt" \
+              --max-new-tokens "$decode" --ignore-eos --threads "$threads" 2>&1 >/dev/null
+          fi
         fi
-        if [[ ${BENCH_PROFILE:-0} == 1 && $dt == bf16 && $profiled == 0 ]]; then
-          profiled=1
-          echo
-          echo "== launch profile of $case (DSV2_PROFILE_LAUNCHES=1)"
-          echo "\$ DSV2_PROFILE_LAUNCHES=1 $dsv2run ${engine_of[$dt]} --tokens-file $work/prompts-b$B-c$C.txt --max-new-tokens $decode --ignore-eos --threads $threads"
-          DSV2_PROFILE_LAUNCHES=1 "$dsv2run" "${engine_of[$dt]}" --tokens-file "$work/prompts-b$B-c$C.txt" \
-            --max-new-tokens "$decode" --ignore-eos --threads "$threads" 2>&1 >/dev/null
+        if ! skipped torch; then
+          timed "torch-$case" python3 "$helper" torch "$ckpt" --dtype "$dt" --batch "$B" --ctx "$C" \
+            --decode "$decode" --threads "$threads"
+          grep -v '^torch_ids' "$tmp/torch-$case.out"
+          torch_p=$(best "$torch_p" "$(num "$tmp/torch-$case.out" torch_prefill_tok_s)")
+          torch_d=$(best "$torch_d" "$(num "$tmp/torch-$case.out" torch_decode_tok_s)")
+          torch_rss="$(num "$tmp/torch-$case.out" peak_rss_mib)MiB"
+          sed -n 's/^torch_ids\[[0-9]*\]=//p' "$tmp/torch-$case.out" >"$tmp/torch-ids-$case"
         fi
-      fi
-      if ! skipped torch; then
-        timed "torch-$case" python3 "$helper" torch "$ckpt" --dtype "$dt" --batch "$B" --ctx "$C" \
-          --decode "$decode" --threads "$threads"
-        grep -v '^torch_ids' "$tmp/torch-$case.out"
-        torch_p=$(num "$tmp/torch-$case.out" torch_prefill_tok_s)
-        torch_d=$(num "$tmp/torch-$case.out" torch_decode_tok_s)
-        torch_rss="$(num "$tmp/torch-$case.out" peak_rss_mib)MiB"
-        sed -n 's/^torch_ids\[[0-9]*\]=//p' "$tmp/torch-$case.out" >"$tmp/torch-ids-$case"
+      done
+      if ((repeat > 1)); then
+        echo "best of $repeat: ours prefill $ours_p decode $ours_d," \
+          "torch prefill $torch_p decode $torch_d tokens/s"
       fi
       agree=-
       if [[ -f $tmp/ours-ids-$case && -f $tmp/torch-ids-$case ]]; then
