@@ -43,47 +43,14 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
   %cH64 = arith.constant {{H}} : i64
   %expertSize = arith.muli %cI64, %cH64 : i64
 
-  // Programs in groups of GROUP row blocks: the linear program id walks
-  // the GROUP row blocks of a group for one column block, then the next
-  // column block, so a group's rows stay in L2 while the weight rows of a
-  // column block are reused from L1 (without it, every column block
-  // re-read all rows: at 2032 tokens the dispatch rows of the experts do not
-  // fit the L3 and grouped_down_rowdot ran at a third of the speed).
-  %pid = tile.program_id x : i32
-  %pidY = tile.program_id y : i32
-  %gridM = tile.num_programs x : i32
-  %gridN = tile.num_programs y : i32
-  %cGroup = arith.constant {{GROUP}} : i32
-  %pidRows = arith.muli %gridM, %pidY : i32
-  %linear = arith.addi %pid, %pidRows : i32
-  %groupSpan = arith.muli %cGroup, %gridN : i32
-  %groupIndex = arith.divsi %linear, %groupSpan : i32
-  %groupFirst = arith.muli %groupIndex, %cGroup : i32
-  %blocksLeft = arith.subi %gridM, %groupFirst : i32
-  %groupBlocks = arith.minsi %blocksLeft, %cGroup : i32
-  %inGroup = arith.remsi %linear, %groupSpan : i32
-  %blockInGroup = arith.remsi %inGroup, %groupBlocks : i32
-  %pm = arith.addi %groupFirst, %blockInGroup : i32
-  %pn = arith.divsi %inGroup, %groupBlocks : i32
+  // This program's row block %pm and column block %pn, in groups of GROUP
+  // row blocks.
+  {{>program_groups}}
   %row0 = arith.muli %pm, %cBM : i32
   %col0 = arith.muli %pn, %cBN : i32
 
   // The expert of this block: the first e with offsets[e+1] > row0.
-  %search:2 = scf.while (%lo = %c0, %hi = %cE) : (i32, i32) -> (i32, i32) {
-    %more = arith.cmpi slt, %lo, %hi : i32
-    scf.condition(%more) %lo, %hi : i32, i32
-  } do {
-  ^bb0(%lo: i32, %hi: i32):
-    %sum = arith.addi %lo, %hi : i32
-    %mid = arith.divsi %sum, %c2 : i32
-    %mid1 = arith.addi %mid, %c1 : i32
-    %ep = tile.addptr %offsets, %mid1 : !tile.ptr<i32>, i32 -> !tile.ptr<i32>
-    %end = tile.load %ep : !tile.ptr<i32> -> i32
-    %before = arith.cmpi sle, %end, %row0 : i32
-    %lo2 = arith.select %before, %mid1, %lo : i32
-    %hi2 = arith.select %before, %hi, %mid : i32
-    scf.yield %lo2, %hi2 : i32, i32
-  }
+  {{>expert_of_rows}}
   %hasExpert = arith.cmpi slt, %search#0, %cE : i32
 
   // Rows of the block and their tokens; padding rows (-1) and rows past

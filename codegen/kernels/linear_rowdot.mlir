@@ -39,28 +39,9 @@ module {
     %cBM = arith.constant {{BM}} : i32
     %cBN = arith.constant {{BN}} : i32
     %cBK = arith.constant {{BK}} : i32
-    // Programs in groups of GROUP row blocks: the linear program id walks
-    // the GROUP row blocks of a group for one column block, then the next
-    // column block, so a group's rows stay in L2 while the weight rows of a
-    // column block are reused from L1 (without it, every column block
-    // re-read all rows: at 2032 tokens the dispatch rows of the experts do not
-    // fit the L3 and grouped_down_rowdot ran at a third of the speed).
-    %pid = tile.program_id x : i32
-    %pidY = tile.program_id y : i32
-    %gridM = tile.num_programs x : i32
-    %gridN = tile.num_programs y : i32
-    %cGroup = arith.constant {{GROUP}} : i32
-    %pidRows = arith.muli %gridM, %pidY : i32
-    %linear = arith.addi %pid, %pidRows : i32
-    %groupSpan = arith.muli %cGroup, %gridN : i32
-    %groupIndex = arith.divsi %linear, %groupSpan : i32
-    %groupFirst = arith.muli %groupIndex, %cGroup : i32
-    %blocksLeft = arith.subi %gridM, %groupFirst : i32
-    %groupBlocks = arith.minsi %blocksLeft, %cGroup : i32
-    %inGroup = arith.remsi %linear, %groupSpan : i32
-    %blockInGroup = arith.remsi %inGroup, %groupBlocks : i32
-    %pm = arith.addi %groupFirst, %blockInGroup : i32
-    %pn = arith.divsi %inGroup, %groupBlocks : i32
+    // This program's row block %pm and column block %pn, in groups of GROUP
+    // row blocks.
+    {{>program_groups}}
     %m0 = arith.muli %pm, %cBM : i32
     %n0 = arith.muli %pn, %cBN : i32
     // Base pointers of this block: x + m0*x_stride, w + n0*K,

@@ -3,7 +3,8 @@
 
     instantiate.py TEMPLATE.mlir --param NAME=VALUE [--param ...] [--kernel NAME]
 
-Substitutes every `{{NAME}}` placeholder textually, as instantiateKernelText
+Includes every `{{>part}}` (TEMPLATE's directory/parts/part.mlir) and then
+substitutes every `{{NAME}}` placeholder textually, as instantiateKernelText
 (codegen/kernels/KernelCatalog.cpp) does: `{{KERNEL}}` is the instance name
 (the kind, then the parameter values in name order, joined by "__", with
 every character that is not a letter or digit replaced by "_"), unless
@@ -25,7 +26,27 @@ def instance_name(kind, params):
     return name
 
 
-def instantiate(text, kind, params, kernel=None):
+def expand_parts(text, kind, parts_dir):
+    out = []
+    while True:
+        open_at = text.find("{{>")
+        close_at = text.find("}}", open_at) if open_at >= 0 else -1
+        if open_at < 0 or close_at < 0:
+            break
+        name = text[open_at + 3:close_at]
+        path = os.path.join(parts_dir, name + ".mlir")
+        if not os.path.isfile(path):
+            raise ValueError(f"kernel template '{kind}' includes unknown part '{name}'")
+        with open(path) as f:
+            out.append(text[:open_at] + f.read())
+        text = text[close_at + 2:]
+    out.append(text)
+    return "".join(out)
+
+
+def instantiate(text, kind, params, kernel=None, parts_dir=None):
+    if parts_dir is not None:
+        text = expand_parts(text, kind, parts_dir)
     values = dict(params)
     values["KERNEL"] = kernel if kernel else instance_name(kind, params)
     used = set()
@@ -77,7 +98,9 @@ def main(argv):
     with open(args.template, encoding="utf-8") as f:
         text = f.read()
     try:
-        sys.stdout.write(instantiate(text, kind, params, args.kernel))
+        parts_dir = os.path.join(os.path.dirname(os.path.abspath(args.template)),
+                                 "parts")
+        sys.stdout.write(instantiate(text, kind, params, args.kernel, parts_dir))
     except ValueError as e:
         print(f"instantiate.py: error: {e}", file=sys.stderr)
         return 1
