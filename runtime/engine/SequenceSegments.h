@@ -1,9 +1,10 @@
 //===- SequenceSegments.h - Which launches a batched step repeats -*- C++ -*-===//
 //
-// A batched prefill step holds the tokens of several sequences, row after
-// row. Most launches treat rows independently (GEMMs, norms, MoE routing
-// and experts) and run once over all of them, so a weight is streamed once
-// per batch instead of once per sequence. The others belong to one
+// A batched step (the prompts of a batch in one prefill, or one token of
+// each sequence in one decode_batch step) holds the tokens of several
+// sequences, row after row. Most launches treat rows independently (GEMMs,
+// norms, MoE routing and experts) and run once over all of them, so a
+// weight is streamed once per step instead of once per sequence. The others belong to one
 // sequence: they read or write its KV cache, depend on its past P, or pick
 // rows by its length T (the last row's logits). The executor runs those
 // once per sequence, with the sequence's T and P and its rows
