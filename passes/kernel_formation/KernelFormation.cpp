@@ -594,8 +594,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                                    : FailureOr<Activation>(failure());
     if (failed(vRows))
       return failure();
-    // GPUs: Q K^T with tile.dot; CPUs: in row-dot form (4 queries x 4 keys
-    // x 8 lanes per step), like the GEMMs.
+    // GPUs: Q K^T with tile.dot; CPUs: in row-dot form (one query row's 8
+    // keys x 8 lanes per step, 16 queries per program), like the GEMMs.
     const bool rowDot = !options.gpuTiles;
     const int64_t queries = rowDot ? kRowDotAttentionQueries : 8;
     KernelParams ca{{"CT", typeText(latentType.getElementType())},

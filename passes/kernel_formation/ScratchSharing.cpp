@@ -54,33 +54,26 @@ int64_t shareScratchBuffers(rt::LaunchPlan &plan) {
   for (int p = 0; p < kPrograms; ++p) {
     live[p].assign(count, LiveRange{});
     const std::vector<rt::Launch> &launches = programs[p]->launches;
-    for (int64_t k = 0; k < static_cast<int64_t>(launches.size()); ++k)
-      for (const rt::KernelArg &arg : launches[k].args) {
-        if (arg.kind != rt::KernelArg::Kind::Buffer || arg.buffer < 0 ||
-            static_cast<size_t>(arg.buffer) >= count)
-          continue;
-        LiveRange &range = live[p][arg.buffer];
-        range.first = std::min(range.first, k);
-        range.last = std::max(range.last, k);
-      }
-    // A batched step repeats a per-sequence run of launches for every
-    // sequence, so a buffer it names is live across the whole run: the
-    // next sequence reads it again after the run's later launches.
+    // A launch names its buffers from itself to itself, but a launch of a
+    // per-sequence run from the run's first to its last: a batched step
+    // repeats the run for every sequence, so the next sequence reads them
+    // again after the run's later launches.
     for (const rt::LaunchSegment &segment :
-         rt::segmentLaunches(*programs[p], plan)) {
-      if (!segment.perSequence)
-        continue;
-      const int64_t first = static_cast<int64_t>(segment.first);
-      const int64_t last = static_cast<int64_t>(segment.last) - 1;
-      for (int64_t k = first; k <= last; ++k)
-        for (const rt::KernelArg &arg : launches[k].args)
-          if (arg.kind == rt::KernelArg::Kind::Buffer && arg.buffer >= 0 &&
-              static_cast<size_t>(arg.buffer) < count) {
-            LiveRange &range = live[p][arg.buffer];
-            range.first = std::min(range.first, first);
-            range.last = std::max(range.last, last);
-          }
-    }
+         rt::segmentLaunches(*programs[p], plan))
+      for (size_t k = segment.first; k < segment.last; ++k) {
+        const int64_t first = static_cast<int64_t>(
+            segment.perSequence ? segment.first : k);
+        const int64_t last = static_cast<int64_t>(
+            segment.perSequence ? segment.last - 1 : k);
+        for (const rt::KernelArg &arg : launches[k].args) {
+          if (arg.kind != rt::KernelArg::Kind::Buffer || arg.buffer < 0 ||
+              static_cast<size_t>(arg.buffer) >= count)
+            continue;
+          LiveRange &range = live[p][arg.buffer];
+          range.first = std::min(range.first, first);
+          range.last = std::max(range.last, last);
+        }
+      }
   }
 
   auto shareable = [&](size_t b) {

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -113,7 +114,43 @@ absl::Status CpuExecutor::resolveKernels() {
   decodeKernels = std::move(*decode);
   prefillLastRowKernels = std::move(*prefillLastRow);
   decodeBatchKernels = std::move(*decodeBatch);
+  for (const StepProgram *program :
+       {&plan.prefill, &plan.prefillLastRow, &plan.decodeBatch})
+    batchLayouts.push_back(batchLayoutOf(*program));
   return absl::OkStatus();
+}
+
+CpuExecutor::BatchLayout
+CpuExecutor::batchLayoutOf(const StepProgram &program) const {
+  BatchLayout layout;
+  layout.program = &program;
+  layout.segments = segmentLaunches(program, plan);
+  const bool lastRowProgram = &program == &plan.prefillLastRow;
+  for (const LaunchSegment &segment : layout.segments) {
+    bool writesLastRow = false;
+    for (size_t l = segment.first; l < segment.last; ++l) {
+      const Launch &launch = program.launches[l];
+      const bool namesLastRow =
+          lastRowProgram && namesBuffer(launch, plan.lastRowLogitsBuffer);
+      // Collectives would need every rank to agree on the batch; the
+      // last-row logits must come from per-sequence launches (copied out
+      // after each).
+      layout.batchable = layout.batchable && !launch.isCollective() &&
+                         (segment.perSequence || !namesLastRow);
+      writesLastRow = writesLastRow || namesLastRow;
+    }
+    layout.writesLastRow.push_back(writesLastRow);
+  }
+  return layout;
+}
+
+const CpuExecutor::BatchLayout &
+CpuExecutor::batchLayout(const StepProgram &program) const {
+  for (const BatchLayout &layout : batchLayouts)
+    if (layout.program == &program)
+      return layout;
+  assert(false && "no batch layout for the program");
+  return batchLayouts.front();
 }
 
 const std::vector<KernelGridFunction> &
@@ -383,15 +420,7 @@ CpuExecutor::runBatch(absl::Span<const SequenceTokens> steps,
       togetherIndex.push_back(i);
     }
   }
-  // Collectives would need every rank to agree on the batch; the last-row
-  // logits must come from per-sequence launches (copied out after each).
-  bool batchable = together.size() > 1;
-  for (const LaunchSegment &segment : segmentLaunches(program, plan))
-    for (size_t l = segment.first; l < segment.last && batchable; ++l)
-      batchable = !program.launches[l].isCollective() &&
-                  (segment.perSequence ||
-                   !namesBuffer(program.launches[l], plan.lastRowLogitsBuffer));
-  if (!batchable)
+  if (together.size() < 2 || !batchLayout(program).batchable)
     return StepExecutor::runBatch(steps, lastRowOnly);
 
   std::vector<std::vector<float>> logits(steps.size());
@@ -438,24 +467,21 @@ CpuExecutor::runTogether(const StepProgram &program,
     profile->step(&program == &plan.decodeBatch);
   const auto *lastRowLogits = reinterpret_cast<const float *>(
       lastRowProgram ? storage[plan.lastRowLogitsBuffer].data() : nullptr);
-  for (const LaunchSegment &segment : segmentLaunches(program, plan)) {
+  const BatchLayout &layout = batchLayout(program);
+  for (size_t g = 0; g < layout.segments.size(); ++g) {
+    const LaunchSegment &segment = layout.segments[g];
     if (!segment.perSequence) {
       if (absl::Status status = run(program, segment.first, segment.last, all);
           !status.ok())
         return status;
       continue;
     }
-    bool writesLastRow = false;
-    for (size_t l = segment.first; l < segment.last; ++l)
-      writesLastRow = writesLastRow ||
-                      (lastRowProgram &&
-                       namesBuffer(program.launches[l], plan.lastRowLogitsBuffer));
     for (size_t s = 0; s < slices.size(); ++s) {
       if (absl::Status status =
               run(program, segment.first, segment.last, slices[s]);
           !status.ok())
         return status;
-      if (writesLastRow)
+      if (layout.writesLastRow[g])
         logits[s].assign(lastRowLogits, lastRowLogits + plan.vocabSize);
     }
   }

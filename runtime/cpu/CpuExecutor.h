@@ -18,6 +18,7 @@
 #include "runtime/cpu/ThreadPool.h"
 #include "runtime/engine/Executor.h"
 #include "runtime/engine/LaunchPlan.h"
+#include "runtime/engine/SequenceSegments.h"
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
@@ -91,6 +92,20 @@ private:
     int64_t firstRow = 0;
   };
 
+  /// How a batched step runs a program (prefill, prefillLastRow,
+  /// decodeBatch), worked out once when the kernels are resolved.
+  struct BatchLayout {
+    const StepProgram *program = nullptr;
+    std::vector<LaunchSegment> segments;
+    /// Per segment: it writes the last-row logits (copied out per sequence).
+    std::vector<bool> writesLastRow;
+    /// No collectives, and the last-row logits come from per-sequence
+    /// segments only; otherwise batches run one sequence per step.
+    bool batchable = true;
+  };
+  BatchLayout batchLayoutOf(const StepProgram &program) const;
+  const BatchLayout &batchLayout(const StepProgram &program) const;
+
   absl::StatusOr<std::vector<float>>
   runStep(int sequence, absl::Span<const int32_t> tokens,
           bool lastRowOnly) override;
@@ -126,6 +141,7 @@ private:
   std::vector<const void *> weightViews;
   std::vector<KernelGridFunction> prefillKernels, decodeKernels,
       prefillLastRowKernels, decodeBatchKernels;
+  std::vector<BatchLayout> batchLayouts;
   std::vector<int64_t> cached;
   StepTimings timings;
 };

@@ -4,9 +4,9 @@
 // each sequence in one decode_batch step) holds the tokens of several
 // sequences, row after row. Most launches treat rows independently (GEMMs,
 // norms, MoE routing and experts) and run once over all of them, so a
-// weight is streamed once per step instead of once per sequence. The others belong to one
-// sequence: they read or write its KV cache, depend on its past P, or pick
-// rows by its length T (the last row's logits). The executor runs those
+// weight is streamed once per step instead of once per sequence. The
+// others belong to one sequence: they read or write its KV cache, depend
+// on its past P, or pick rows by its length T (the last row's logits). The executor runs those
 // once per sequence, with the sequence's T and P and its rows
 // (KernelArg::rowElements), and runs a consecutive run of them as a unit
 // for one sequence before the next: buffers of cached positions (the

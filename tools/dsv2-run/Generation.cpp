@@ -27,32 +27,33 @@ absl::StatusOr<std::vector<std::vector<float>>>
 runSteps(dsv2::runtime::StepExecutor &executor,
          const std::vector<SequenceTokens> &steps, bool lastRowOnly,
          bool batched) {
-  if (!batched) {
-    std::vector<std::vector<float>> logits;
-    for (const SequenceTokens &step : steps) {
-      auto rows = lastRowOnly
-                      ? executor.stepForNextToken(step.sequence, step.tokens)
-                      : executor.step(step.sequence, step.tokens);
-      if (!rows.ok())
-        return absl::Status(rows.status().code(),
-                            absl::StrCat("sequence ", step.sequence, ": ",
-                                         rows.status().message()));
-      logits.push_back(std::move(*rows));
-    }
-    return logits;
+  auto runTogether =
+      [&](absl::Span<const SequenceTokens> together)
+      -> absl::StatusOr<std::vector<std::vector<float>>> {
+    auto logits = executor.stepBatch(together, lastRowOnly);
+    if (logits.ok())
+      return logits;
+    // Input errors name their sequence already.
+    const std::string message(logits.status().message());
+    if (message.rfind("sequence ", 0) == 0)
+      return logits.status();
+    std::string which =
+        absl::StrCat("sequence", together.size() == 1 ? " " : "s ");
+    for (size_t i = 0; i < together.size(); ++i)
+      absl::StrAppend(&which, i ? "," : "", together[i].sequence);
+    return absl::Status(logits.status().code(),
+                        absl::StrCat(which, ": ", message));
+  };
+  if (batched)
+    return runTogether(steps);
+  std::vector<std::vector<float>> logits;
+  for (const SequenceTokens &step : steps) {
+    auto rows = runTogether(absl::MakeConstSpan(&step, 1));
+    if (!rows.ok())
+      return rows.status();
+    logits.push_back(std::move(rows->front()));
   }
-  auto logits = executor.stepBatch(steps, lastRowOnly);
-  if (logits.ok())
-    return logits;
-  // Input errors name their sequence already.
-  const std::string message(logits.status().message());
-  if (message.rfind("sequence ", 0) == 0)
-    return logits.status();
-  std::string which = absl::StrCat("sequence", steps.size() == 1 ? " " : "s ");
-  for (size_t i = 0; i < steps.size(); ++i)
-    absl::StrAppend(&which, i ? "," : "", steps[i].sequence);
-  return absl::Status(logits.status().code(),
-                      absl::StrCat(which, ": ", message));
+  return logits;
 }
 
 } // namespace
