@@ -443,9 +443,9 @@ AccessPattern accessPatternOf(const ContiguityAnalysis *contiguity,
   if (!contiguity)
     return AccessPattern::Scattered;
   AccessPattern pattern = contiguity->getAccessPattern(op);
-  // Rows of one lane gain nothing over a gather.
-  if (pattern == AccessPattern::ContiguousRows && type.getShape().back() < 2)
-    return AccessPattern::Scattered;
+  // Rows of one lane stay row accesses: one scalar load per row from a
+  // scalar row address (e.g. x[i, k] broadcast along a weight panel),
+  // where a gather would compute every address as a vector lane.
   if (pattern == AccessPattern::ContiguousColumns &&
       (type.getRank() != 2 || type.getDimSize(0) < 2))
     return AccessPattern::Scattered;

@@ -15,6 +15,7 @@
 #include "dialect/dsv2/reference/Rope.h"
 #include "passes/kernel_formation/ScratchSharing.h"
 #include "passes/kernel_formation/TileHeuristics.h"
+#include "runtime/io/WeightPanels.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -133,6 +134,13 @@ private:
   int32_t weight(Value value);
   int32_t derivedWeight(const std::string &recipe, ArrayRef<int64_t> shape,
                         Type elementType);
+  /// The buffer the linear kernels read W [n, k] (of `recipe`) from. CPU
+  /// engines hold it in column panels (runtime/io/WeightPanels.h) for
+  /// linear_panel and gemv_panel, and only there: a weight that only
+  /// linears read is packed once, in panels. GPU engines keep [N, K].
+  int32_t linearWeight(const std::string &recipe, int64_t n, int64_t k,
+                       Type elementType);
+  int32_t linearWeight(Value w);
   int32_t ropeFrequencies(RopeAttr rope, double &cosSinScale);
 
   // --- launches ----------------------------------------------------------
@@ -193,41 +201,65 @@ private:
                       m.constant == 0 && m.divisor == 1;
     bool oneRow = m.perToken == 0 && m.perPast == 0 && m.constant == 1;
     if (decodeRows || oneRow) {
-      if (failed(gemv(program, x, weight(w), elementOf(w), n, k, /*batch=*/1,
-                      /*xBatchStride=*/0, y, /*yBatchStride=*/0, origin)))
+      LogicalResult formed =
+          options.gpuTiles
+              ? gemv(program, x, linearWeight(w), elementOf(w), n, k,
+                     /*batch=*/1, /*xBatchStride=*/0, y, /*yBatchStride=*/0,
+                     origin)
+              : panelGemv(program, x, linearWeight(w), elementOf(w), n, k, y,
+                          origin);
+      if (failed(formed))
         return failure();
       return y;
     }
-    if (failed(gemm(program, x.arg(), x.stride, weight(w), elementOf(w), n, k,
-                    y, m, origin)))
+    if (failed(gemm(program, x.arg(), x.stride, linearWeight(w), elementOf(w),
+                    n, k, y, m, origin)))
       return failure();
     return y;
   }
 
   /// The GEMM of `linear`: y[m, N] = x[m, K] @ W[N, K]^T, x rows `xStride`
-  /// floats apart. GPUs take `linear` (tile.dot on tensor cores); CPUs take
-  /// `linear_rowdot`, whose operands are contiguous rows of x and W (the
-  /// tile.dot form loads W^T column by column there).
+  /// floats apart, W the buffer of linearWeight. GPUs take `linear`
+  /// (tile.dot on tensor cores); CPUs take `linear_panel` (outer products
+  /// over W's column panels).
   LogicalResult gemm(rt::StepProgram &program, KernelArg x, int64_t xStride,
                      int32_t w, Type wType, int64_t n, int64_t k, Activation y,
                      StepExpr m, Operation *origin) {
-    GemmTiles tiles = options.gpuTiles ? chooseGemmTiles(n, k, /*gpu=*/true)
-                                       : chooseRowDotTiles(n, k);
+    GemmTiles tiles = options.gpuTiles
+                          ? chooseGemmTiles(n, k, /*gpu=*/true)
+                          : GemmTiles{kPanelGemmRows, rt::kWeightPanelColumns, 1};
     KernelParams params{{"W", typeText(wType)},
                         {"N", std::to_string(n)},
                         {"K", std::to_string(k)},
                         {"BM", std::to_string(tiles.bm)},
-                        {"BN", std::to_string(tiles.bn)},
-                        {"BK", std::to_string(tiles.bk)}};
-    if (!options.gpuTiles)
+                        {"BN", std::to_string(tiles.bn)}};
+    if (options.gpuTiles)
+      params["BK"] = std::to_string(tiles.bk);
+    else
       params["GROUP"] = std::to_string(kRowDotGroup);
-    return launch(program, options.gpuTiles ? "linear" : "linear_rowdot",
+    return launch(program, options.gpuTiles ? "linear" : "linear_panel",
                   params, m.ceilDiv(tiles.bm),
                   StepExpr::of((n + tiles.bn - 1) / tiles.bn), StepExpr::of(1),
                   {x, KernelArg::ofBuffer(w), y.arg(), KernelArg::ofInt(m),
                    KernelArg::ofInt(StepExpr::of(xStride)),
                    KernelArg::ofInt(StepExpr::of(y.stride))},
                   origin);
+  }
+
+  /// One row's y[N] = W[N, K] @ x[K] on the CPU, W in column panels.
+  LogicalResult panelGemv(rt::StepProgram &program, Activation x, int32_t w,
+                          Type wType, int64_t n, int64_t k, Activation y,
+                          Operation *origin) {
+    KernelParams params{{"W", typeText(wType)},
+                        {"N", std::to_string(n)},
+                        {"K", std::to_string(k)},
+                        {"BN", std::to_string(rt::kWeightPanelColumns)},
+                        {"BK", std::to_string(kPanelGemvSteps)}};
+    return launch(program, "gemv_panel", params,
+                  StepExpr::of((n + rt::kWeightPanelColumns - 1) /
+                               rt::kWeightPanelColumns),
+                  StepExpr::of(1), StepExpr::of(1),
+                  {x.arg(), KernelArg::ofBuffer(w), y.arg()}, origin);
   }
 
   /// Single-token y_b[N] = W_b[N, K] @ x_b[K] for b < batch (W_b = W +
@@ -358,11 +390,8 @@ private:
   bool lastRowLogitsProgram = false;
 };
 
-int32_t Planner::weight(Value value) {
-  auto it = weights.find(value);
-  if (it != weights.end())
-    return it->second;
-  auto type = cast<RankedTensorType>(value.getType());
+/// The packer's recipe of a weight value (tools/dsv2c/WeightPacking.h).
+static std::string recipeOf(Value value) {
   std::string source;
   if (auto op = value.getDefiningOp<WeightOp>()) {
     source = (op.isStackedExperts() ? "stacked:" : "tensor:") +
@@ -379,6 +408,15 @@ int32_t Planner::weight(Value value) {
   } else {
     source = "unknown";
   }
+  return source;
+}
+
+int32_t Planner::weight(Value value) {
+  auto it = weights.find(value);
+  if (it != weights.end())
+    return it->second;
+  auto type = cast<RankedTensorType>(value.getType());
+  std::string source = recipeOf(value);
   int32_t buffer = addBuffer(source, rt::BufferRole::Weight,
                              elementTypeOf(type.getElementType()),
                              StepExpr::of(type.getNumElements()), source);
@@ -402,6 +440,30 @@ int32_t Planner::derivedWeight(const std::string &recipe,
   plan.buffers[buffer].shape.assign(shape.begin(), shape.end());
   derived[recipe] = buffer;
   return buffer;
+}
+
+int32_t Planner::linearWeight(const std::string &recipe, int64_t n,
+                              int64_t k, Type elementType) {
+  if (options.gpuTiles)
+    return derivedWeight(recipe, {n, k}, elementType);
+  std::string panels =
+      llvm::formatv("panels:{0}:{1}", rt::kWeightPanelColumns, recipe).str();
+  auto it = derived.find(panels);
+  if (it != derived.end())
+    return it->second;
+  int32_t buffer =
+      addBuffer(panels, rt::BufferRole::Weight, elementTypeOf(elementType),
+                StepExpr::of(rt::panelElements(n, k)), panels);
+  plan.buffers[buffer].shape = {n, k};
+  derived[panels] = buffer;
+  return buffer;
+}
+
+int32_t Planner::linearWeight(Value w) {
+  if (options.gpuTiles)
+    return weight(w);
+  ArrayRef<int64_t> shape = shapeOf(w);
+  return linearWeight(recipeOf(w), shape[0], shape[1], elementOf(w));
 }
 
 int32_t Planner::ropeFrequencies(RopeAttr rope, double &cosSinScale) {
@@ -580,8 +642,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                                          kvB.getReference().str(), heads, p, v)
                                .str();
     Type kvType = elementOf(op.getKvBProj());
-    int32_t wk = derivedWeight("kv_b_k:" + kvSuffix, {heads * p, c}, kvType);
-    int32_t wv = derivedWeight("kv_b_v:" + kvSuffix, {heads * v, c}, kvType);
+    int32_t wk = linearWeight("kv_b_k:" + kvSuffix, heads * p, c, kvType);
+    int32_t wv = linearWeight("kv_b_v:" + kvSuffix, heads * v, c, kvType);
     auto kvLinear = [&](int32_t w, int64_t n) -> FailureOr<Activation> {
       Activation y = scratch("kv_b", n, StepExpr::context());
       if (failed(gemm(program, cacheRows.arg(), row, w, kvType, n, c, y,

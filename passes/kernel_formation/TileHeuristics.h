@@ -46,6 +46,17 @@ GemmTiles chooseRowDotTiles(int64_t n, int64_t k);
 /// were re-read from DRAM for every column block); 4-64 measured.
 inline constexpr int64_t kRowDotGroup = 16;
 
+/// `linear_panel` (the CPU's GEMM over weights in 16-column panels): 6 rows
+/// of x per program, a [6, 16] f32 accumulator in 12 AVX2 registers, 12
+/// FMAs per K step for 2 panel loads and 6 broadcasts of x. Against
+/// `linear_rowdot` on the same machine (tools/bench/gemm_forms.sh shapes,
+/// 2032 rows, f32): 1.1-1.45x; GROUP as kRowDotGroup.
+inline constexpr int64_t kPanelGemmRows = 6;
+
+/// `gemv_panel`: panel rows per K iteration, i.e. independent accumulator
+/// rows ([4, 16]: 8 AVX2 registers).
+inline constexpr int64_t kPanelGemvSteps = 4;
+
 struct GemvTiles {
   int64_t bn, bk;
 };

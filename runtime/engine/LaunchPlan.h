@@ -64,10 +64,12 @@ struct BufferSpec {
   BufferRole role = BufferRole::Scratch;
   ElementType type = ElementType::F32;
   StepExpr elements;
-  /// Weights: the recipe of its values (see WeightRecipe.h): a checkpoint
-  /// tensor, stacked experts, or a tensor derived from kv_b_proj.
+  /// Weights: the recipe of its values (tools/dsv2c/WeightPacking.h): a
+  /// checkpoint tensor, stacked experts, a tensor derived from kv_b_proj,
+  /// or one of these in column panels.
   std::string source;
-  /// Weights: the logical shape (e.g. [experts, out, in]).
+  /// Weights: the logical shape (e.g. [experts, out, in]; [N, K] for
+  /// panels, whose `elements` round N up to whole panels).
   std::vector<int64_t> shape;
   /// Small compiler-computed constants (e.g. RoPE inverse frequencies),
   /// stored in the plan itself; F32 only.

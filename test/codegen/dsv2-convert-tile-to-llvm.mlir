@@ -107,6 +107,43 @@ func.func @two_d(%p: !tile.ptr<f32>, %n: i32) attributes {
 
 // -----
 
+// Rows of one lane (x[i, k] of linear_panel, broadcast along a weight
+// panel): one scalar-addressed load per row, no gather of vector addresses.
+// CHECK-LABEL: func.func @one_lane_rows(
+// CHECK-SAME: %[[P:[^:]*]]: !llvm.ptr
+// CHECK-NOT: llvm.intr.masked.gather
+// CHECK: %[[OFF0:.*]] = vector.extract %[[ROWS:.*]][0, 0] : i32 from vector<3x1xi32>
+// CHECK: %[[ROW0:.*]] = llvm.getelementptr %[[P]][%[[OFF0]]] : (!llvm.ptr, i32) -> !llvm.ptr, f32
+// CHECK: llvm.load %[[ROW0]] {alignment = 4 : i64} : !llvm.ptr -> vector<1xf32>
+// CHECK: vector.extract %[[ROWS]][1, 0] : i32 from vector<3x1xi32>
+// CHECK: llvm.load %{{.*}} : !llvm.ptr -> vector<1xf32>
+// CHECK: vector.extract %[[ROWS]][2, 0] : i32 from vector<3x1xi32>
+// CHECK: llvm.load %{{.*}} : !llvm.ptr -> vector<1xf32>
+// CHECK-NOT: llvm.intr.masked.gather
+// CHECK: vector.broadcast %{{.*}} : vector<3x1xf32> to vector<3x8xf32>
+// GATHER-LABEL: func.func @one_lane_rows(
+// GATHER: llvm.intr.masked.gather %{{.*}} : (vector<3x!llvm.ptr>, vector<3xi1>, vector<3xf32>) -> vector<3xf32>
+func.func @one_lane_rows(%p: !tile.ptr<f32>, %s: i32) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  %r = tile.range <0, 3> : tensor<3xi32>
+  %sv = tile.splat %s : i32 -> tensor<3xi32>
+  %rows = arith.muli %r, %sv : tensor<3xi32>
+  %col = tile.expand_dims %rows axis 1 : tensor<3xi32> -> tensor<3x1xi32>
+  %ps = tile.addptr %p, %col : !tile.ptr<f32>, tensor<3x1xi32> -> tensor<3x1x!tile.ptr<f32>>
+  %v = tile.load %ps : tensor<3x1x!tile.ptr<f32>> -> tensor<3x1xf32>
+  %b = tile.broadcast %v : tensor<3x1xf32> -> tensor<3x8xf32>
+  %r8 = tile.range <0, 8> : tensor<8xi32>
+  %r8r = tile.expand_dims %r8 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+  %o = tile.broadcast %r8r : tensor<1x8xi32> -> tensor<3x8xi32>
+  %colB = tile.broadcast %col : tensor<3x1xi32> -> tensor<3x8xi32>
+  %off = arith.addi %colB, %o : tensor<3x8xi32>
+  %qs = tile.addptr %p, %off : !tile.ptr<f32>, tensor<3x8xi32> -> tensor<3x8x!tile.ptr<f32>>
+  tile.store %qs, %b : tensor<3x8x!tile.ptr<f32>>, tensor<3x8xf32>
+  return
+}
+
+// -----
+
 // Pointer tiles advanced in a loop stay contiguous (the iter_arg is
 // analyzed with its initial and yielded values).
 // CHECK-LABEL: func.func @loop_carried(

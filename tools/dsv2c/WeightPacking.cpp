@@ -3,6 +3,7 @@
 #include "tools/dsv2c/WeightPacking.h"
 
 #include "runtime/io/Bf16.h"
+#include "runtime/io/WeightPanels.h"
 
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringExtras.h"
@@ -77,6 +78,38 @@ absl::Status packStacked(mlir::dsv2::WeightProvider &weights,
 
 } // namespace
 
+/// "panels:16:INNER": the [N, K] weight of recipe INNER (spec.shape) in
+/// column panels of 16 (runtime/io/WeightPanels.h).
+static absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
+                               const rt::BufferSpec &spec,
+                               llvm::StringRef widthAndInner,
+                               void *destination) {
+  auto [width, inner] = widthAndInner.split(':');
+  int64_t columns = 0;
+  if (width.getAsInteger(10, columns) || columns != rt::kWeightPanelColumns ||
+      spec.shape.size() != 2)
+    return absl::InvalidArgumentError(
+        "bad weight recipe " + spec.source + " (panels of " +
+        std::to_string(rt::kWeightPanelColumns) + " over an [N, K] shape)");
+  const int64_t n = spec.shape[0], k = spec.shape[1];
+  if (spec.elements.evaluate(0, 0) != rt::panelElements(n, k))
+    return absl::InvalidArgumentError("weight " + spec.name + " holds " +
+                                      std::to_string(spec.elements.evaluate(0, 0)) +
+                                      " elements, not the panels of [" +
+                                      std::to_string(n) + ", " +
+                                      std::to_string(k) + "]");
+  rt::BufferSpec rows = spec;
+  rows.source = inner.str();
+  rows.type = rt::ElementType::F32;
+  rows.elements = rt::StepExpr::of(n * k);
+  std::vector<float> values(static_cast<size_t>(n * k));
+  if (absl::Status status = packWeight(weights, rows, values.data());
+      !status.ok())
+    return status;
+  store(rt::toWeightPanels(values.data(), n, k), spec.type, destination);
+  return absl::OkStatus();
+}
+
 absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
                         const rt::BufferSpec &spec, void *destination) {
   if (spec.type != rt::ElementType::F32 && spec.type != rt::ElementType::BF16)
@@ -87,6 +120,8 @@ absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
   int64_t count = spec.elements.evaluate(0, 0);
   if (kind == "stacked")
     return packStacked(weights, rest, spec.shape, spec.type, destination);
+  if (kind == "panels")
+    return packPanels(weights, spec, rest, destination);
   std::vector<float> values(static_cast<size_t>(count));
   if (kind == "tensor") {
     if (absl::Status status = readFloat(weights, rest, spec.shape, values.data());

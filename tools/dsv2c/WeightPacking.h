@@ -21,9 +21,11 @@ namespace dsv2::tools {
 /// following the buffer's recipe (spec.source): "tensor:REF",
 /// "stacked:REF-with-{e}", "w_uk_t:KVB:HEADS:NOPE:V" ([heads, C, nope]),
 /// "w_uv:KVB:HEADS:NOPE:V" ([heads, V, C]), "kv_b_k:KVB:HEADS:NOPE:V"
-/// ([heads*nope, C]) and "kv_b_v:..." ([heads*V, C]). REF and KVB are
-/// weight references (dialect/dsv2/WeightReference.h): a checkpoint name,
-/// or one rank's slice of it.
+/// ([heads*nope, C]) and "kv_b_v:..." ([heads*V, C]); "panels:16:RECIPE"
+/// is RECIPE's [N, K] (spec.shape) in column panels of 16
+/// (runtime/io/WeightPanels.h), what CPU engines' linear kernels read. REF
+/// and KVB are weight references (dialect/dsv2/WeightReference.h): a
+/// checkpoint name, or one rank's slice of it.
 absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
                         const dsv2::runtime::BufferSpec &spec,
                         void *destination);

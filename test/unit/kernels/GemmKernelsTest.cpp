@@ -1,20 +1,22 @@
 //===- GemmKernelsTest.cpp - linear / batched_linear against the reference -===//
 //
 // m = 37, N = 100, K = 130 (no multiple of BM 8, BN 32, BK 16, nor of the
-// CPU's linear_rowdot tiles 4 x 3 x 8), f32 and bf16 weights, strided
-// activation rows; batched_linear in the per-head layout of the absorbed MLA
-// (q_nope @ W_UK).
+// CPU's linear_rowdot tiles 4 x 3 x 8 or linear_panel's 6 rows x 16-column
+// panels), f32 and bf16 weights, strided activation rows; batched_linear in
+// the per-head layout of the absorbed MLA (q_nope @ W_UK).
 //
 //===----------------------------------------------------------------------===//
 
 #include "test/unit/kernels/KernelHarness.h"
 
 #include "dialect/dsv2/reference/Linear.h"
+#include "runtime/io/WeightPanels.h"
 
 namespace dsv2::test {
 namespace {
 
 namespace ref = ::dsv2::reference;
+namespace rt = ::dsv2::runtime;
 
 constexpr float kSentinel = -12345.0f;
 constexpr int64_t kN = 100, kK = 130;
@@ -37,6 +39,16 @@ mlir::dsv2::KernelParams rowDotParams(const char *w) {
           {"K", std::to_string(kK)}, {"BM", "4"},
           {"BN", "3"},      {"BK", "8"}, {"GROUP", "3"}};
 }
+
+// 7 row blocks of 6 in groups of 3; 7 panels, the last one 4 columns wide.
+mlir::dsv2::KernelParams panelParams(const char *w) {
+  return {{"W", w},
+          {"N", std::to_string(kN)},
+          {"K", std::to_string(kK)},
+          {"BM", "6"},
+          {"BN", std::to_string(rt::kWeightPanelColumns)},
+          {"GROUP", "3"}};
+}
 #endif
 
 class GemmKernels : public ::testing::Test {
@@ -49,6 +61,8 @@ protected:
     // The CPU form (3-column blocks are no GPU tile).
     suite->add("linear_rowdot_f32", "linear_rowdot", rowDotParams("f32"));
     suite->add("linear_rowdot_bf16", "linear_rowdot", rowDotParams("bf16"));
+    suite->add("linear_panel_f32", "linear_panel", panelParams("f32"));
+    suite->add("linear_panel_bf16", "linear_panel", panelParams("bf16"));
 #endif
     mlir::dsv2::KernelParams batched = gemmParams("bf16", kBatchN, kBatchK);
     batched["BATCH"] = std::to_string(kHeads);
@@ -66,8 +80,9 @@ KernelSuite *GemmKernels::suite = nullptr;
 
 /// Runs `<kernel>_f32` and `<kernel>_bf16` (BM x BN blocks) on m = 37 rows
 /// and compares with the reference; columns past N must stay untouched.
+/// `panels`: the kernel reads W in column panels (runtime/io/WeightPanels.h).
 void checkLinear(KernelSuite &suite, const std::string &kernel, int32_t bm,
-                 int32_t bn) {
+                 int32_t bn, bool panels = false) {
   std::mt19937 rng(11);
   const int32_t m = 37, xStride = 136, yStride = 104;
   for (bool bf16 : {false, true}) {
@@ -77,11 +92,15 @@ void checkLinear(KernelSuite &suite, const std::string &kernel, int32_t bm,
     std::vector<uint16_t> wBits = randomBf16(rng, kN * kK, 0.5f, wF);
     if (!bf16)
       wF = randomFloats(rng, kN * kK, 0.5f);
-    Buffer<float> x(xAll.size()), y(m * yStride, kSentinel), wf(wF.size());
-    Buffer<uint16_t> wb(wBits.size());
+    std::vector<float> wLaidF =
+        panels ? rt::toWeightPanels(wF.data(), kN, kK) : wF;
+    std::vector<uint16_t> wLaidBits =
+        panels ? rt::toWeightPanels(wBits.data(), kN, kK) : wBits;
+    Buffer<float> x(xAll.size()), y(m * yStride, kSentinel), wf(wLaidF.size());
+    Buffer<uint16_t> wb(wLaidBits.size());
     std::copy(xAll.begin(), xAll.end(), x.data());
-    std::copy(wF.begin(), wF.end(), wf.data());
-    std::copy(wBits.begin(), wBits.end(), wb.data());
+    std::copy(wLaidF.begin(), wLaidF.end(), wf.data());
+    std::copy(wLaidBits.begin(), wLaidBits.end(), wb.data());
 
     KernelArgs args;
     args.buf(x)
@@ -114,6 +133,28 @@ TEST_F(GemmKernels, LinearAtUnalignedSizes) { checkLinear(*suite, "linear", 8, 3
 #if !DSV2_KERNEL_TESTS_EMULATED
 TEST_F(GemmKernels, RowDotLinearAtUnalignedSizes) {
   checkLinear(*suite, "linear_rowdot", 4, 3);
+}
+
+TEST_F(GemmKernels, PanelLinearAtUnalignedSizes) {
+  checkLinear(*suite, "linear_panel", 6, rt::kWeightPanelColumns,
+              /*panels=*/true);
+}
+
+// The panel layout itself: W row r, column c at panel r / 16, K step c,
+// lane r % 16; the padding lanes of the last panel are zeros.
+TEST(WeightPanels, LayoutAndPadding) {
+  const int64_t n = 18, k = 3;
+  std::vector<float> w(n * k);
+  for (int64_t i = 0; i < n * k; ++i)
+    w[i] = static_cast<float>(i + 1);
+  std::vector<float> panels = rt::toWeightPanels(w.data(), n, k);
+  ASSERT_EQ(static_cast<int64_t>(panels.size()), rt::panelElements(n, k));
+  ASSERT_EQ(rt::panelElements(n, k), 2 * 16 * k);
+  for (int64_t r = 0; r < 32; ++r)
+    for (int64_t c = 0; c < k; ++c) {
+      float got = panels[(r / 16 * k + c) * 16 + r % 16];
+      EXPECT_EQ(got, r < n ? w[r * k + c] : 0.0f) << "row " << r << " col " << c;
+    }
 }
 #endif
 

@@ -1,7 +1,7 @@
 //===- GemvKernelsTest.cpp - decode GEMV kernels against the reference ---===//
 //
-// gemv (f32 and bf16 weights at N = 100, K = 130: no multiple of BN 4 or
-// BK 16; batched in the per-head layout of the absorbed MLA; DeepSeek-V2's
+// gemv and gemv_panel (f32 and bf16 weights at N = 100, K = 130: no
+// multiple of BN 4 or BK 16, nor of 16-column panels or 4 K steps; batched in the per-head layout of the absorbed MLA; DeepSeek-V2's
 // q_a_proj width 1536 x 5120) against reference::linear, with sentinels
 // after every output row. expert_gemv_gate_up and expert_gemv_down (tiny
 // experts with unaligned H and I, several tokens; DeepSeek-V2-Lite's widths
@@ -16,6 +16,7 @@
 #include "dialect/dsv2/reference/Mlp.h"
 #include "dialect/dsv2/reference/MoeDispatch.h"
 #include "dialect/dsv2/reference/MoeGate.h"
+#include "runtime/io/WeightPanels.h"
 
 #include <cmath>
 
@@ -80,6 +81,15 @@ protected:
     suite->add("gemv_batched", "gemv",
                gemvParams("bf16", kBatchN, kBatchK, kHeads));
     suite->add("gemv_wide", "gemv", gemvParams("bf16", kWideN, kWideK, 1));
+#if !DSV2_KERNEL_TESTS_EMULATED
+    for (const char *w : {"f32", "bf16"})
+      suite->add(std::string("gemv_panel_") + w, "gemv_panel",
+                 {{"W", w},
+                  {"N", std::to_string(kN)},
+                  {"K", std::to_string(kK)},
+                  {"BN", std::to_string(runtime::kWeightPanelColumns)},
+                  {"BK", "4"}});
+#endif
     addExperts(*suite, kTinyExperts);
     addExperts(*suite, kLiteExperts);
     suite->compile("gemv_kernels");
@@ -127,6 +137,42 @@ TEST_F(GemvKernels, GemvAtUnalignedSizes) {
       ASSERT_EQ(y[j], kSentinel) << "col " << j;
   }
 }
+
+#if !DSV2_KERNEL_TESTS_EMULATED
+// The CPU's GEMV over column panels: 7 panels (the last 4 columns wide), K
+// = 32 steps of 4 and a masked tail of 2.
+TEST_F(GemvKernels, PanelGemvAtUnalignedSizes) {
+  std::mt19937 rng(24);
+  for (bool bf16 : {false, true}) {
+    SCOPED_TRACE(bf16 ? "bf16 weights" : "f32 weights");
+    std::vector<float> xv = randomFloats(rng, kK, 1.0f);
+    std::vector<float> wF;
+    std::vector<uint16_t> wBits = randomBf16(rng, kN * kK, 0.5f, wF);
+    if (!bf16)
+      wF = randomFloats(rng, kN * kK, 0.5f);
+    std::vector<float> panelsF = runtime::toWeightPanels(wF.data(), kN, kK);
+    std::vector<uint16_t> panelsBits =
+        runtime::toWeightPanels(wBits.data(), kN, kK);
+    Buffer<float> x(kK), y(kN + 7, kSentinel), wf(panelsF.size());
+    Buffer<uint16_t> wb(panelsBits.size());
+    std::copy(xv.begin(), xv.end(), x.data());
+    std::copy(panelsF.begin(), panelsF.end(), wf.data());
+    std::copy(panelsBits.begin(), panelsBits.end(), wb.data());
+    KernelArgs args;
+    args.buf(x)
+        .ptr(bf16 ? static_cast<void *>(wb.data())
+                  : static_cast<void *>(wf.data()))
+        .buf(y);
+    suite->run(bf16 ? "gemv_panel_bf16" : "gemv_panel_f32", args,
+               static_cast<int32_t>((kN + 15) / 16));
+    std::vector<float> expected(kN), got(y.data(), y.data() + kN);
+    ref::linear(xv.data(), wF.data(), 1, kK, kN, expected.data());
+    expectClose(got, expected, bf16 ? "gemv_panel bf16 w" : "gemv_panel f32 w");
+    for (int64_t j = kN; j < kN + 7; ++j)
+      ASSERT_EQ(y[j], kSentinel) << "col " << j;
+  }
+}
+#endif
 
 TEST_F(GemvKernels, BatchedGemvPerHead) {
   std::mt19937 rng(22);

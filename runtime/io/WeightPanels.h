@@ -1,0 +1,45 @@
+//===- WeightPanels.h - Linear weights as column panels ---------*- C++ -*-===//
+//
+// CPU engines hold every weight a linear layer multiplies by (y = x @ W^T,
+// W [N, K]) as column panels: panel p is W's rows p*16 .. p*16+15 stored
+// K-major, [ceil(N / 16)][K][16], rows past N zero. One K step of a panel is
+// 16 contiguous values, the 16 outputs' weights for input k, so the panel
+// GEMM (`linear_panel`) adds x[i, k] * panel[k, :] into a [rows, 16]
+// accumulator (an outer product, no horizontal sums) and the panel GEMV
+// streams each panel front to back (docs/kernels.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef RUNTIME_IO_WEIGHTPANELS_H
+#define RUNTIME_IO_WEIGHTPANELS_H
+
+#include <cstdint>
+#include <vector>
+
+namespace dsv2::runtime {
+
+/// Columns (W rows) per panel: two AVX2 vectors of f32.
+constexpr int64_t kWeightPanelColumns = 16;
+
+/// Elements of W [n, k] in panels (n rounded up to whole panels).
+inline int64_t panelElements(int64_t n, int64_t k) {
+  return (n + kWeightPanelColumns - 1) / kWeightPanelColumns *
+         kWeightPanelColumns * k;
+}
+
+/// W [n, k] (row-major) rearranged into panels; the padding rows are zero.
+template <typename T>
+std::vector<T> toWeightPanels(const T *w, int64_t n, int64_t k) {
+  std::vector<T> panels(static_cast<size_t>(panelElements(n, k)), T{});
+  for (int64_t row = 0; row < n; ++row) {
+    T *panel = panels.data() + row / kWeightPanelColumns * k * kWeightPanelColumns;
+    const int64_t lane = row % kWeightPanelColumns;
+    for (int64_t col = 0; col < k; ++col)
+      panel[col * kWeightPanelColumns + lane] = w[row * k + col];
+  }
+  return panels;
+}
+
+} // namespace dsv2::runtime
+
+#endif // RUNTIME_IO_WEIGHTPANELS_H
