@@ -140,7 +140,11 @@ private:
   /// linears read is packed once, in panels. GPU engines keep [N, K].
   int32_t linearWeight(const std::string &recipe, int64_t n, int64_t k,
                        Type elementType);
+  /// linearWeight of a weight value: [N, K], or stacked experts [E, N, K]
+  /// (each expert in panels, for the *_panel expert kernels).
   int32_t linearWeight(Value w);
+  int32_t panelWeight(const std::string &recipe, ArrayRef<int64_t> shape,
+                      Type elementType);
   int32_t ropeFrequencies(RopeAttr rope, double &cosSinScale);
 
   // --- launches ----------------------------------------------------------
@@ -442,28 +446,36 @@ int32_t Planner::derivedWeight(const std::string &recipe,
   return buffer;
 }
 
-int32_t Planner::linearWeight(const std::string &recipe, int64_t n,
-                              int64_t k, Type elementType) {
-  if (options.gpuTiles)
-    return derivedWeight(recipe, {n, k}, elementType);
+int32_t Planner::panelWeight(const std::string &recipe,
+                             ArrayRef<int64_t> shape, Type elementType) {
+  assert((shape.size() == 2 || shape.size() == 3) && "[N, K] or [E, N, K]");
   std::string panels =
       llvm::formatv("panels:{0}:{1}", rt::kWeightPanelColumns, recipe).str();
   auto it = derived.find(panels);
   if (it != derived.end())
     return it->second;
+  const int64_t matrices = shape.size() == 3 ? shape.front() : 1;
+  const int64_t elements =
+      matrices * rt::panelElements(shape[shape.size() - 2], shape.back());
   int32_t buffer =
       addBuffer(panels, rt::BufferRole::Weight, elementTypeOf(elementType),
-                StepExpr::of(rt::panelElements(n, k)), panels);
-  plan.buffers[buffer].shape = {n, k};
+                StepExpr::of(elements), panels);
+  plan.buffers[buffer].shape.assign(shape.begin(), shape.end());
   derived[panels] = buffer;
   return buffer;
+}
+
+int32_t Planner::linearWeight(const std::string &recipe, int64_t n,
+                              int64_t k, Type elementType) {
+  if (options.gpuTiles)
+    return derivedWeight(recipe, {n, k}, elementType);
+  return panelWeight(recipe, {n, k}, elementType);
 }
 
 int32_t Planner::linearWeight(Value w) {
   if (options.gpuTiles)
     return weight(w);
-  ArrayRef<int64_t> shape = shapeOf(w);
-  return linearWeight(recipeOf(w), shape[0], shape[1], elementOf(w));
+  return panelWeight(recipeOf(w), shapeOf(w), elementOf(w));
 }
 
 int32_t Planner::ropeFrequencies(RopeAttr rope, double &cosSinScale) {
@@ -763,15 +775,17 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     return failure();
 
   // Grouped GEMMs over the dispatched rows. GPUs run `block`-row tile.dot
-  // programs; CPUs the row-dot forms, whose 4-row programs divide `block`
-  // (so stay inside one expert) and skip blocks of padding rows.
-  const bool rowDot = !options.gpuTiles;
-  GemmTiles upTiles = rowDot ? chooseRowDotTiles(inter, hidden)
-                             : chooseGemmTiles(inter, hidden, /*gpu=*/true);
-  GemmTiles downTiles = rowDot ? chooseRowDotTiles(hidden, inter)
-                               : chooseGemmTiles(hidden, inter, /*gpu=*/true);
-  const int64_t upRows = rowDot ? upTiles.bm : block;
-  const int64_t downRows = rowDot ? downTiles.bm : block;
+  // programs; CPUs the panel forms over the experts' weight panels, whose
+  // 4-row programs divide `block` (so stay inside one expert) and skip
+  // blocks of padding rows.
+  const bool panels = !options.gpuTiles;
+  const GemmTiles cpuTiles{kPanelGroupedRows, rt::kWeightPanelColumns, 1};
+  GemmTiles upTiles =
+      panels ? cpuTiles : chooseGemmTiles(inter, hidden, /*gpu=*/true);
+  GemmTiles downTiles =
+      panels ? cpuTiles : chooseGemmTiles(hidden, inter, /*gpu=*/true);
+  const int64_t upRows = panels ? upTiles.bm : block;
+  const int64_t downRows = panels ? downTiles.bm : block;
   assert(block % upRows == 0 && block % downRows == 0 &&
          "a grouped-GEMM program must not straddle two experts");
   Activation hiddenRows = scratch("moe_hidden", inter, rows);
@@ -780,18 +794,19 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                       {"H", std::to_string(hidden)},
                       {"I", std::to_string(inter)},
                       {"BM", std::to_string(upRows)},
-                      {"BN", std::to_string(upTiles.bn)},
-                      {"BK", std::to_string(upTiles.bk)}};
-  if (rowDot)
+                      {"BN", std::to_string(upTiles.bn)}};
+  if (panels)
     gateUp["GROUP"] = std::to_string(kRowDotGroup);
+  else
+    gateUp["BK"] = std::to_string(upTiles.bk);
   if (failed(launch(program,
-                    rowDot ? "grouped_gate_up_rowdot" : "grouped_gate_up",
+                    panels ? "grouped_gate_up_panel" : "grouped_gate_up",
                     gateUp, rows.ceilDiv(upRows),
                     StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
                     StepExpr::of(1),
                     {x.arg(), rowToken.arg(), offsets.arg(),
-                     KernelArg::ofBuffer(weight(op.getGateProj())),
-                     KernelArg::ofBuffer(weight(op.getUpProj())),
+                     KernelArg::ofBuffer(linearWeight(op.getGateProj())),
+                     KernelArg::ofBuffer(linearWeight(op.getUpProj())),
                      hiddenRows.arg(), KernelArg::ofInt(rows)},
                     origin)))
     return failure();
@@ -801,16 +816,18 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                     {"H", std::to_string(hidden)},
                     {"I", std::to_string(inter)},
                     {"BM", std::to_string(downRows)},
-                    {"BN", std::to_string(downTiles.bn)},
-                    {"BK", std::to_string(downTiles.bk)}};
-  if (rowDot)
+                    {"BN", std::to_string(downTiles.bn)}};
+  if (panels)
     down["GROUP"] = std::to_string(kRowDotGroup);
-  std::vector<KernelArg> downArgs{hiddenRows.arg(), offsets.arg(),
-                                  KernelArg::ofBuffer(weight(op.getDownProj())),
-                                  expertOut.arg(), KernelArg::ofInt(rows)};
-  if (rowDot)
+  else
+    down["BK"] = std::to_string(downTiles.bk);
+  std::vector<KernelArg> downArgs{
+      hiddenRows.arg(), offsets.arg(),
+      KernelArg::ofBuffer(linearWeight(op.getDownProj())), expertOut.arg(),
+      KernelArg::ofInt(rows)};
+  if (panels)
     downArgs.insert(downArgs.begin() + 1, rowToken.arg());
-  if (failed(launch(program, rowDot ? "grouped_down_rowdot" : "grouped_down",
+  if (failed(launch(program, panels ? "grouped_down_panel" : "grouped_down",
                     down, rows.ceilDiv(downRows),
                     StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
                     StepExpr::of(1), std::move(downArgs), origin)))
@@ -856,7 +873,11 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   const int64_t experts = gateShape[0], inter = gateShape[1];
   const int64_t hidden = x.width, topK = op.getTopK();
 
-  GemvTiles upTiles = chooseGemvTiles(inter, hidden);
+  // CPUs read the experts' weight panels (panel GEMVs), GPUs [N, K] rows.
+  const bool panels = !options.gpuTiles;
+  GemvTiles upTiles = panels ? GemvTiles{rt::kWeightPanelColumns,
+                                         kPanelExpertGateUpSteps}
+                             : chooseGemvTiles(inter, hidden);
   Activation hiddenRows = scratch("moe_hidden", inter, StepExpr::tokens(topK));
   KernelParams gateUp{{"W", typeText(elementOf(op.getGateProj()))},
                       {"E", std::to_string(experts)},
@@ -865,12 +886,14 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                       {"K", std::to_string(topK)},
                       {"BN", std::to_string(upTiles.bn)},
                       {"BK", std::to_string(upTiles.bk)}};
-  if (failed(launch(program, "expert_gemv_gate_up", gateUp,
+  if (failed(launch(program,
+                    panels ? "expert_gemv_gate_up_panel" : "expert_gemv_gate_up",
+                    gateUp,
                     StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
                     StepExpr::of(topK), tokens,
                     {x.arg(), routeIndices.arg(),
-                     KernelArg::ofBuffer(weight(op.getGateProj())),
-                     KernelArg::ofBuffer(weight(op.getUpProj())),
+                     KernelArg::ofBuffer(linearWeight(op.getGateProj())),
+                     KernelArg::ofBuffer(linearWeight(op.getUpProj())),
                      hiddenRows.arg()},
                     origin)))
     return failure();
@@ -886,7 +909,9 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
       return failure();
     shared = *sharedOut;
   }
-  GemvTiles downTiles = chooseGemvTiles(hidden, inter);
+  GemvTiles downTiles =
+      panels ? GemvTiles{rt::kWeightPanelColumns, kPanelGemvSteps}
+             : chooseGemvTiles(hidden, inter);
   KernelParams down{{"W", typeText(elementOf(op.getDownProj()))},
                     {"E", std::to_string(experts)},
                     {"H", std::to_string(hidden)},
@@ -895,11 +920,13 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                     {"BN", std::to_string(downTiles.bn)},
                     {"BK", std::to_string(downTiles.bk)},
                     {"HAS_SHARED", hasShared ? "1" : "0"}};
-  if (failed(launch(program, "expert_gemv_down", down,
+  if (failed(launch(program,
+                    panels ? "expert_gemv_down_panel" : "expert_gemv_down",
+                    down,
                     StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
                     tokens, StepExpr::of(1),
                     {hiddenRows.arg(), routeIndices.arg(), routeWeights.arg(),
-                     KernelArg::ofBuffer(weight(op.getDownProj())),
+                     KernelArg::ofBuffer(linearWeight(op.getDownProj())),
                      shared.arg(), out.arg()},
                     origin)))
     return failure();

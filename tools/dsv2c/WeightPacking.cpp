@@ -49,11 +49,12 @@ absl::Status readFloat(mlir::dsv2::WeightProvider &weights,
 }
 
 /// Packs the routed experts of a "{e}" reference stacked along dimension 0,
-/// one expert at a time (a V2 layer's stacked experts are gigabytes in f32).
+/// one expert at a time (a V2 layer's stacked experts are gigabytes in f32);
+/// `panels`: each expert's [N, K] in column panels.
 absl::Status packStacked(mlir::dsv2::WeightProvider &weights,
                          llvm::StringRef reference,
                          llvm::ArrayRef<int64_t> shape, rt::ElementType type,
-                         void *destination) {
+                         void *destination, bool panels = false) {
   auto parsed = mlir::dsv2::WeightReference::parse(reference);
   if (!parsed)
     return toStatus(parsed.takeError());
@@ -62,6 +63,11 @@ absl::Status packStacked(mlir::dsv2::WeightProvider &weights,
                                       " has no {e} in its name");
   int64_t perExpert = std::accumulate(shape.begin() + 1, shape.end(),
                                       int64_t{1}, std::multiplies<int64_t>());
+  if (panels && shape.size() != 3)
+    return absl::InvalidArgumentError("stacked panels of " + reference.str() +
+                                      " need an [E, N, K] shape");
+  const int64_t stored =
+      panels ? rt::panelElements(shape[1], shape[2]) : perExpert;
   std::vector<float> expert(static_cast<size_t>(perExpert));
   for (int64_t e = 0; e < shape[0]; ++e) {
     // One expert of the stack: the same slice of checkpoint expert F + e.
@@ -71,33 +77,42 @@ absl::Status packStacked(mlir::dsv2::WeightProvider &weights,
     if (llvm::Error error = mlir::dsv2::readWeightReference(
             weights, one, shape.drop_front(), expert.data()))
       return toStatus(std::move(error));
-    store(expert, type, destination, e * perExpert);
+    if (panels)
+      store(rt::toWeightPanels(expert.data(), shape[1], shape[2]), type,
+            destination, e * stored);
+    else
+      store(expert, type, destination, e * stored);
   }
   return absl::OkStatus();
 }
 
-} // namespace
-
 /// "panels:16:INNER": the [N, K] weight of recipe INNER (spec.shape) in
-/// column panels of 16 (runtime/io/WeightPanels.h).
-static absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
-                               const rt::BufferSpec &spec,
-                               llvm::StringRef widthAndInner,
-                               void *destination) {
+/// column panels of 16 (runtime/io/WeightPanels.h); "panels:16:stacked:REF"
+/// each expert of an [E, N, K] stack.
+absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
+                        const rt::BufferSpec &spec,
+                        llvm::StringRef widthAndInner, void *destination) {
   auto [width, inner] = widthAndInner.split(':');
+  auto [innerKind, innerRest] = inner.split(':');
+  const bool stacked = innerKind == "stacked";
   int64_t columns = 0;
   if (width.getAsInteger(10, columns) || columns != rt::kWeightPanelColumns ||
-      spec.shape.size() != 2)
+      spec.shape.size() != (stacked ? 3u : 2u))
     return absl::InvalidArgumentError(
         "bad weight recipe " + spec.source + " (panels of " +
-        std::to_string(rt::kWeightPanelColumns) + " over an [N, K] shape)");
-  const int64_t n = spec.shape[0], k = spec.shape[1];
-  if (spec.elements.evaluate(0, 0) != rt::panelElements(n, k))
+        std::to_string(rt::kWeightPanelColumns) +
+        " over an [N, K] or stacked [E, N, K] shape)");
+  const int64_t matrices = stacked ? spec.shape[0] : 1;
+  const int64_t n = spec.shape[stacked ? 1 : 0], k = spec.shape[stacked ? 2 : 1];
+  if (spec.elements.evaluate(0, 0) != matrices * rt::panelElements(n, k))
     return absl::InvalidArgumentError("weight " + spec.name + " holds " +
                                       std::to_string(spec.elements.evaluate(0, 0)) +
                                       " elements, not the panels of [" +
                                       std::to_string(n) + ", " +
                                       std::to_string(k) + "]");
+  if (stacked)
+    return packStacked(weights, innerRest, spec.shape, spec.type, destination,
+                       /*panels=*/true);
   rt::BufferSpec rows = spec;
   rows.source = inner.str();
   rows.type = rt::ElementType::F32;
@@ -109,6 +124,8 @@ static absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
   store(rt::toWeightPanels(values.data(), n, k), spec.type, destination);
   return absl::OkStatus();
 }
+
+} // namespace
 
 absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
                         const rt::BufferSpec &spec, void *destination) {

@@ -72,6 +72,33 @@ void addExperts(KernelSuite &suite, const ExpertShape &s) {
                {"HAS_SHARED", std::to_string(shared)}});
 }
 
+#if !DSV2_KERNEL_TESTS_EMULATED
+// The CPU's forms over the experts' weight panels: one 16-column panel per
+// program, 2 (gate/up) and 4 (down) panel rows per K iteration.
+void addPanelExperts(KernelSuite &suite, const ExpertShape &s) {
+  const std::string panel = std::to_string(runtime::kWeightPanelColumns);
+  suite.add(std::string(s.label) + "_panel_gate_up", "expert_gemv_gate_up_panel",
+            {{"W", "bf16"},
+             {"E", std::to_string(s.experts)},
+             {"H", std::to_string(s.hidden)},
+             {"I", std::to_string(s.inter)},
+             {"K", std::to_string(s.topK)},
+             {"BN", panel},
+             {"BK", "2"}});
+  for (int shared : {0, 1})
+    suite.add(std::string(s.label) + "_panel_down" + std::to_string(shared),
+              "expert_gemv_down_panel",
+              {{"W", "bf16"},
+               {"E", std::to_string(s.experts)},
+               {"H", std::to_string(s.hidden)},
+               {"I", std::to_string(s.inter)},
+               {"K", std::to_string(s.topK)},
+               {"BN", panel},
+               {"BK", "4"},
+               {"HAS_SHARED", std::to_string(shared)}});
+}
+#endif
+
 class GemvKernels : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
@@ -92,6 +119,10 @@ protected:
 #endif
     addExperts(*suite, kTinyExperts);
     addExperts(*suite, kLiteExperts);
+#if !DSV2_KERNEL_TESTS_EMULATED
+    addPanelExperts(*suite, kTinyExperts);
+    addPanelExperts(*suite, kLiteExperts);
+#endif
     suite->compile("gemv_kernels");
   }
   static void TearDownTestSuite() {
@@ -101,8 +132,9 @@ protected:
   void SetUp() override { ASSERT_EQ(suite->error, ""); }
   static KernelSuite *suite;
 
+  /// `panels`: the *_panel kernels over the experts' weight panels.
   static void checkExperts(const ExpertShape &s, int32_t tokens,
-                           uint32_t seed);
+                           uint32_t seed, bool panels = false);
 };
 KernelSuite *GemvKernels::suite = nullptr;
 
@@ -224,8 +256,10 @@ TEST_F(GemvKernels, GemvAtDeepSeekV2Width) {
 }
 
 void GemvKernels::checkExperts(const ExpertShape &s, int32_t tokens,
-                               uint32_t seed) {
+                               uint32_t seed, bool panels) {
   SCOPED_TRACE(s.label);
+  SCOPED_TRACE(panels ? "weight panels" : "[N, K] weights");
+  const std::string prefix = std::string(s.label) + (panels ? "_panel" : "");
   std::mt19937 rng(seed);
   const int64_t E = s.experts, K = s.topK, H = s.hidden, I = s.inter;
   ref::MoeGateParams p{E, K, 1, 1, ref::TopkMethod::Greedy, 1.0,
@@ -252,19 +286,28 @@ void GemvKernels::checkExperts(const ExpertShape &s, int32_t tokens,
   Buffer<float> xBuf(x.size()), wBuf(weights.size()),
       hidden(tokens * K * I + 5, kSentinel);
   Buffer<int32_t> idx(indices.size());
+  if (panels) {
+    gateB = stackedPanels(gateB, E, I, H);
+    upB = stackedPanels(upB, E, I, H);
+    downB = stackedPanels(downB, E, H, I);
+  }
   Buffer<uint16_t> gate(gateB.size()), up(upB.size()), down(downB.size());
   std::copy(x.begin(), x.end(), xBuf.data());
   std::copy(weights.begin(), weights.end(), wBuf.data());
   std::copy(indices.begin(), indices.end(), idx.data());
-  std::copy(gateB.begin(), gateB.end(), gate.data());
-  std::copy(upB.begin(), upB.end(), up.data());
-  std::copy(downB.begin(), downB.end(), down.data());
+  fill(gate, gateB);
+  fill(up, upB);
+  fill(down, downB);
+  // Output columns per program: a panel, or gemv's BN rows.
+  const int64_t upColumns = panels ? runtime::kWeightPanelColumns : gemvBn(I);
+  const int64_t downColumns =
+      panels ? runtime::kWeightPanelColumns : gemvBn(H);
 
   // expert_gemv_gate_up: out[t, s] = silu(gate_e x_t) * (up_e x_t).
   KernelArgs gateUpArgs;
   gateUpArgs.buf(xBuf).buf(idx).buf(gate).buf(up).buf(hidden);
-  suite->run(std::string(s.label) + "_gate_up", gateUpArgs,
-             static_cast<int32_t>((I + gemvBn(I) - 1) / gemvBn(I)),
+  suite->run(prefix + "_gate_up", gateUpArgs,
+             static_cast<int32_t>((I + upColumns - 1) / upColumns),
              static_cast<int32_t>(K), tokens);
   std::vector<float> expectedHidden(tokens * K * I);
   for (int32_t t = 0; t < tokens; ++t)
@@ -297,8 +340,8 @@ void GemvKernels::checkExperts(const ExpertShape &s, int32_t tokens,
     downArgs.buf(hidden).buf(idx).buf(wBuf).buf(down)
         .ptr(hasShared ? static_cast<void *>(shared.data()) : nullptr)
         .buf(out);
-    suite->run(std::string(s.label) + "_down" + std::to_string(hasShared),
-               downArgs, static_cast<int32_t>((H + gemvBn(H) - 1) / gemvBn(H)),
+    suite->run(prefix + "_down" + std::to_string(hasShared), downArgs,
+               static_cast<int32_t>((H + downColumns - 1) / downColumns),
                tokens);
     std::vector<float> expected(tokens * H);
     for (int32_t t = 0; t < tokens; ++t) {
@@ -336,6 +379,16 @@ TEST_F(GemvKernels, ExpertGemvsMatchMoeFusedAtUnalignedSizes) {
 TEST_F(GemvKernels, ExpertGemvsMatchMoeFusedAtLiteWidths) {
   checkExperts(kLiteExperts, 1, 32);
 }
+
+#if !DSV2_KERNEL_TESTS_EMULATED
+TEST_F(GemvKernels, PanelExpertGemvsMatchMoeFusedAtUnalignedSizes) {
+  checkExperts(kTinyExperts, 5, 31, /*panels=*/true);
+}
+
+TEST_F(GemvKernels, PanelExpertGemvsMatchMoeFusedAtLiteWidths) {
+  checkExperts(kLiteExperts, 1, 32, /*panels=*/true);
+}
+#endif
 
 } // namespace
 } // namespace dsv2::test

@@ -13,9 +13,11 @@
 
 #include "codegen/kernels/KernelCatalog.h"
 #include "runtime/engine/KernelAbi.h"
+#include "runtime/io/WeightPanels.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -104,6 +106,24 @@ private:
 // --- data and comparisons --------------------------------------------------
 
 std::vector<float> randomFloats(std::mt19937 &rng, size_t count, float range);
+
+/// Stacked [experts, n, k] weights with each expert in column panels
+/// (runtime/io/WeightPanels.h), the layout of the CPU's *_panel kernels.
+template <typename T>
+std::vector<T> stackedPanels(const std::vector<T> &w, int64_t experts,
+                             int64_t n, int64_t k) {
+  std::vector<T> out;
+  for (int64_t e = 0; e < experts; ++e) {
+    std::vector<T> one = runtime::toWeightPanels(w.data() + e * n * k, n, k);
+    out.insert(out.end(), one.begin(), one.end());
+  }
+  return out;
+}
+
+/// A guarded copy of `values`.
+template <typename T> void fill(Buffer<T> &buffer, const std::vector<T> &values) {
+  std::copy(values.begin(), values.end(), buffer.data());
+}
 /// bf16 bit patterns of random values, and their f32 values.
 std::vector<uint16_t> randomBf16(std::mt19937 &rng, size_t count, float range,
                                  std::vector<float> &asFloat);

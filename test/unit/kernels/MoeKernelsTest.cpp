@@ -107,6 +107,17 @@ protected:
                   {"BN", "3"},
                   {"BK", "8"},
                   {"GROUP", "3"}});
+    // The CPU's panel forms over the experts' weight panels: 4-row programs,
+    // one 16-column panel each, groups of 3 row blocks.
+    for (const char *kind : {"grouped_gate_up_panel", "grouped_down_panel"})
+      suite->add(kind, kind,
+                 {{"W", "bf16"},
+                  {"E", std::to_string(kE)},
+                  {"H", std::to_string(kH)},
+                  {"I", std::to_string(kI)},
+                  {"BM", "4"},
+                  {"BN", std::to_string(runtime::kWeightPanelColumns)},
+                  {"GROUP", "3"}});
 #endif
     for (int shared : {0, 1})
       suite->add("combine" + std::to_string(shared), "moe_combine",
@@ -343,15 +354,26 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
   };
   // The tile.dot forms (16-row programs, 32 columns) and, on the CPU, the
   // row-dot forms (4 x 3 blocks; grouped_down_rowdot also reads row_token).
+  // The panel forms read each expert's weights in column panels.
   struct GroupedForm {
     const char *gateUp, *down;
     int32_t rowsPerProgram, columnsPerProgram;
-    bool downTakesRowToken;
+    bool downTakesRowToken, panels;
   };
-  std::vector<GroupedForm> forms{{"gate_up", "down", int32_t(kBlock), 32, false}};
+  std::vector<GroupedForm> forms{
+      {"gate_up", "down", int32_t(kBlock), 32, false, false}};
 #if !DSV2_KERNEL_TESTS_EMULATED
-  forms.push_back({"grouped_gate_up_rowdot", "grouped_down_rowdot", 4, 3, true});
+  forms.push_back(
+      {"grouped_gate_up_rowdot", "grouped_down_rowdot", 4, 3, true, false});
+  forms.push_back({"grouped_gate_up_panel", "grouped_down_panel", 4,
+                   int32_t(runtime::kWeightPanelColumns), true, true});
 #endif
+  Buffer<uint16_t> gatePanels(kE * runtime::panelElements(kI, kH)),
+      upPanels(kE * runtime::panelElements(kI, kH)),
+      downPanels(kE * runtime::panelElements(kH, kI));
+  fill(gatePanels, stackedPanels(gateB, kE, kI, kH));
+  fill(upPanels, stackedPanels(upB, kE, kI, kH));
+  fill(downPanels, stackedPanels(downB, kE, kH, kI));
   Buffer<float> expertOut(rowsMax * kH);
   for (const GroupedForm &form : forms) {
     SCOPED_TRACE(form.gateUp);
@@ -360,7 +382,9 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
     const int32_t programRows = static_cast<int32_t>(
         (rowsMax + form.rowsPerProgram - 1) / form.rowsPerProgram);
     KernelArgs gateUpArgs;
-    gateUpArgs.buf(xBuf).buf(rowToken).buf(offsets).buf(gate).buf(up)
+    gateUpArgs.buf(xBuf).buf(rowToken).buf(offsets)
+        .buf(form.panels ? gatePanels : gate)
+        .buf(form.panels ? upPanels : up)
         .buf(hidden).i32(static_cast<int32_t>(rowsMax));
     suite->run(form.gateUp, gateUpArgs, programRows,
                static_cast<int32_t>((kI + form.columnsPerProgram - 1) /
@@ -394,7 +418,7 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
     downArgs.buf(hidden);
     if (form.downTakesRowToken)
       downArgs.buf(rowToken);
-    downArgs.buf(offsets).buf(down).buf(expertOut)
+    downArgs.buf(offsets).buf(form.panels ? downPanels : down).buf(expertOut)
         .i32(static_cast<int32_t>(rowsMax));
     suite->run(form.down, downArgs, programRows,
                static_cast<int32_t>((kH + form.columnsPerProgram - 1) /
