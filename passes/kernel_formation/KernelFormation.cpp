@@ -240,7 +240,7 @@ private:
     if (options.gpuTiles)
       params["BK"] = std::to_string(tiles.bk);
     else
-      params["GROUP"] = std::to_string(kRowDotGroup);
+      params["GROUP"] = std::to_string(kPanelGroup);
     return launch(program, options.gpuTiles ? "linear" : "linear_panel",
                   params, m.ceilDiv(tiles.bm),
                   StepExpr::of((n + tiles.bn - 1) / tiles.bn), StepExpr::of(1),
@@ -258,11 +258,12 @@ private:
                         {"N", std::to_string(n)},
                         {"K", std::to_string(k)},
                         {"BN", std::to_string(rt::kWeightPanelColumns)},
+                        {"P", std::to_string(kPanelGemvPanels)},
                         {"BK", std::to_string(kPanelGemvSteps)}};
+    const int64_t span = kPanelGemvPanels * rt::kWeightPanelColumns;
     return launch(program, "gemv_panel", params,
-                  StepExpr::of((n + rt::kWeightPanelColumns - 1) /
-                               rt::kWeightPanelColumns),
-                  StepExpr::of(1), StepExpr::of(1),
+                  StepExpr::of((n + span - 1) / span), StepExpr::of(1),
+                  StepExpr::of(1),
                   {x.arg(), KernelArg::ofBuffer(w), y.arg()}, origin);
   }
 
@@ -796,7 +797,7 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                       {"BM", std::to_string(upRows)},
                       {"BN", std::to_string(upTiles.bn)}};
   if (panels)
-    gateUp["GROUP"] = std::to_string(kRowDotGroup);
+    gateUp["GROUP"] = std::to_string(kPanelGroup);
   else
     gateUp["BK"] = std::to_string(upTiles.bk);
   if (failed(launch(program,
@@ -818,7 +819,7 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                     {"BM", std::to_string(downRows)},
                     {"BN", std::to_string(downTiles.bn)}};
   if (panels)
-    down["GROUP"] = std::to_string(kRowDotGroup);
+    down["GROUP"] = std::to_string(kPanelGroup);
   else
     down["BK"] = std::to_string(downTiles.bk);
   std::vector<KernelArg> downArgs{

@@ -21,10 +21,6 @@ GemmTiles chooseGemmTiles(int64_t n, int64_t k, bool gpu) {
           std::min<int64_t>(16, nextPowerOfTwo(k))};
 }
 
-GemmTiles chooseRowDotTiles(int64_t n, int64_t k) {
-  return {4, std::min<int64_t>(3, n), std::min<int64_t>(8, nextPowerOfTwo(k))};
-}
-
 GemvTiles chooseGemvTiles(int64_t n, int64_t k) {
   return {std::min<int64_t>(4, nextPowerOfTwo(n)),
           std::min<int64_t>(16, nextPowerOfTwo(k))};

@@ -32,30 +32,32 @@ struct GemmTiles {
 /// output blocks (codegen/gpu/README.md); narrow matrices shrink as above.
 GemmTiles chooseGemmTiles(int64_t n, int64_t k, bool gpu = false);
 
-/// Tiles of `linear_rowdot` (the CPU's prefill GEMM): 4 rows of x by 3 rows
-/// of W, 8-lane K slices: a [4, 3, 8] f32 accumulator is 12 AVX2 registers,
-/// fed per K step by 7 contiguous vector loads for 12 FMAs (the 16 AVX2
-/// registers hold it without spilling; 4 x 4 spilled and ran at half the
-/// speed). Narrow matrices shrink BN/BK to N and the next power of two of K.
-GemmTiles chooseRowDotTiles(int64_t n, int64_t k);
-
-/// Row blocks per group of the row-dot kernels' program order (GROUP): a
-/// group's 64 rows stay in L2 while its programs walk the column blocks.
-/// 16 against no grouping: 1.2x on a 2032-row dense GEMM, 2.6-3x on
-/// grouped_down_rowdot at 192 rows per expert (whose 74 MB of dispatch rows
-/// were re-read from DRAM for every column block); 4-64 measured.
-inline constexpr int64_t kRowDotGroup = 16;
+/// Row blocks per group of the panel GEMMs' program order (GROUP, for
+/// linear_panel and the grouped panel kernels): a group's rows stay in L2
+/// while its programs walk the panels. Measured with the row-dot GEMMs
+/// these replaced: 16 against no grouping, 1.2x on a 2032-row dense GEMM
+/// and 2.6-3x on the grouped down projection at 192 rows per expert (whose
+/// 74 MB of dispatch rows were re-read from DRAM for every column block);
+/// 4-64 measured.
+inline constexpr int64_t kPanelGroup = 16;
 
 /// `linear_panel` (the CPU's GEMM over weights in 16-column panels): 6 rows
 /// of x per program, a [6, 16] f32 accumulator in 12 AVX2 registers, 12
-/// FMAs per K step for 2 panel loads and 6 broadcasts of x. Against
-/// `linear_rowdot` on the same machine (tools/bench/gemm_forms.sh shapes,
-/// 2032 rows, f32): 1.1-1.45x; GROUP as kRowDotGroup.
+/// FMAs per K step for 2 panel loads and 6 broadcasts of x. Against the
+/// row-dot GEMM it replaced (a [4, 3, 8] accumulator over [N, K] rows, 7
+/// loads per 12 FMAs and a horizontal sum per output), 2032 rows, f32, 2
+/// cores: 1.1-1.45x on the Lite shapes (docs/perf.md).
 inline constexpr int64_t kPanelGemmRows = 6;
 
 /// `gemv_panel` and `expert_gemv_down_panel`: panel rows per K iteration,
-/// i.e. independent accumulator rows ([4, 16]: 8 AVX2 registers).
+/// i.e. independent accumulator rows ([4, 16]: 8 AVX2 registers per panel).
 inline constexpr int64_t kPanelGemvSteps = 4;
+
+/// `gemv_panel`: panels per program, read side by side (2 x [4, 16]: 16
+/// registers). One weight stream per core stalls at every 4 KiB page of
+/// the file-mapped weights; two kept the lm_head (102400 x 2048 f32) at 35
+/// GB/s against 24-28 with one (and the row-wise `gemv`'s 22-28).
+inline constexpr int64_t kPanelGemvPanels = 2;
 
 /// `expert_gemv_gate_up_panel`: 2 panel rows per iteration, as gate and up
 /// each keep a [2, 16] accumulator (8 registers for both).
@@ -65,7 +67,8 @@ inline constexpr int64_t kPanelExpertGateUpSteps = 2;
 /// grouped_down_panel): BM must divide the 16-row MoE dispatch blocks, so 4
 /// (a [4, 16] accumulator) instead of linear_panel's 6. 192 x 1408 x 2048
 /// f32 (an expert's rows at 2032 tokens): 110 GFLOP/s against the row-dot
-/// form's 98; 6 rows reached 121.
+/// form's 98 (6 rows: 121); in the 2032-token prefill the routed experts
+/// took 4.6 s instead of 6.5.
 inline constexpr int64_t kPanelGroupedRows = 4;
 
 struct GemvTiles {

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The CPU's prefill GEMM kernels side by side, in one run: the tile.dot form
 # `linear` (8 x 32 x 16 blocks, the GPU's template with the CPU's old tiles)
-# against the row-dot form `linear_rowdot` (4 x 3 x 8 in groups of 16 row
-# blocks, what kernel formation picks for CPU engines), and torch.matmul when PyTorch is importable, on the
-# DeepSeek-V2-Lite prefill shapes, f32 and bf16 weights. Prints every
-# command, GFLOP/s, and rowdot / linear and rowdot / torch as ratios.
+# against the panel form `linear_panel` (6 rows x one 16-column weight panel
+# in groups of 16 row blocks, what kernel formation picks for CPU engines),
+# and torch.matmul when PyTorch is importable, on the DeepSeek-V2-Lite
+# prefill shapes, f32 and bf16 weights. Prints every command, GFLOP/s, and
+# panel / linear and panel / torch as ratios.
 #
 # A benchmark, not a test (./test.sh does not run it). It builds nothing: it
 # uses dsv2-translate-cpu from $DSV2_BUILD_DIR/bin (default: build/bin) and
@@ -14,7 +15,7 @@
 # Environment: DSV2_BUILD_DIR, BENCH_THREADS (nproc), BENCH_TOKENS (128, the
 #              prompt rows), BENCH_EXPERT_ROWS (12: 128 tokens x top-6 / 64
 #              experts), BENCH_REPEAT (5, best of), BENCH_DTYPES ("f32 bf16"),
-#              BENCH_GROUP (16: linear_rowdot's GROUP, kRowDotGroup).
+#              BENCH_GROUP (16: linear_panel's GROUP, kPanelGroup).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -45,16 +46,16 @@ fi
 pow2() { local p=1; while ((p < $1)); do p=$((p * 2)); done; echo "$p"; }
 min() { (($1 < $2)) && echo "$1" || echo "$2"; }
 
-# build KIND W N K BM BN BK [--param NAME=VALUE ...]: instantiates and
+# build KIND W N K BM BN [--param NAME=VALUE ...]: instantiates and
 # compiles one kernel; prints the library path.
 build() {
-  local kind=$1 w=$2 n=$3 k=$4 bm=$5 bn=$6 bk=$7
-  shift 7
+  local kind=$1 w=$2 n=$3 k=$4 bm=$5 bn=$6
+  shift 6
   local name=${kind}_${w}_${n}_${k}
   python3 "$root/test/codegen/Inputs/instantiate.py" \
     "$root/codegen/kernels/$kind.mlir" --kernel "$name" --param W="$w" \
     --param N="$n" --param K="$k" --param BM="$bm" --param BN="$bn" \
-    --param BK="$bk" "$@" > "$tmp/$name.mlir"
+    "$@" > "$tmp/$name.mlir"
   "$translate" "$tmp/$name.mlir" --emit=shared -o "$tmp/$name.so"
   echo "$tmp/$name.so"
 }
@@ -77,33 +78,33 @@ PY
 echo "== machine: $(nproc) cores, threads $threads, best of $repeat"
 echo "\$ for each: instantiate.py codegen/kernels/KIND.mlir --param ...;" \
      "dsv2-translate-cpu KIND.mlir --emit=shared -o KIND.so;" \
-     "gemm_grid KIND.so KIND M N K BM BN $threads W $repeat"
+     "gemm_grid KIND.so KIND M N K BM BN $threads W $repeat [panels]"
 [[ $have_torch == 1 ]] && echo "\$ torch: (x @ w.T) with torch.set_num_threads($threads), best of $repeat"
 printf "%-11s %-5s %6s %6s %6s | %9s %9s %9s | %8s %8s\n" shape W M N K \
-  linear rowdot torch "rd/lin" "rd/torch"
+  linear panel torch "pn/lin" "pn/torch"
 shapes="q_proj:$tokens:3072:2048 kv_a_proj:$tokens:576:2048 o_proj:$tokens:2048:2048"
 shapes+=" mlp_up:$tokens:10944:2048 mlp_down:$tokens:2048:10944"
 shapes+=" expert_up:$expert_rows:1408:2048 expert_down:$expert_rows:2048:1408"
 for w in $dtypes; do
   for shape in $shapes; do
     IFS=: read -r label m n k <<<"$shape"
-    lin=$(build linear "$w" "$n" "$k" 8 "$(min 32 "$(pow2 "$n")")" "$(min 16 "$(pow2 "$k")")")
-    rd=$(build linear_rowdot "$w" "$n" "$k" 4 "$(min 3 "$n")" "$(min 8 "$(pow2 "$k")")" \
-      --param GROUP="$group")
+    lin=$(build linear "$w" "$n" "$k" 8 "$(min 32 "$(pow2 "$n")")" \
+      --param BK="$(min 16 "$(pow2 "$k")")")
+    pn=$(build linear_panel "$w" "$n" "$k" 6 16 --param GROUP="$group")
     read -r _ linGf linErr < <("$tmp/gemm_grid" "$lin" "linear_${w}_${n}_${k}" "$m" "$n" "$k" \
       8 "$(min 32 "$(pow2 "$n")")" "$threads" "$w" "$repeat")
-    read -r _ rdGf rdErr < <("$tmp/gemm_grid" "$rd" "linear_rowdot_${w}_${n}_${k}" "$m" "$n" "$k" \
-      4 "$(min 3 "$n")" "$threads" "$w" "$repeat")
+    read -r _ pnGf pnErr < <("$tmp/gemm_grid" "$pn" "linear_panel_${w}_${n}_${k}" "$m" "$n" "$k" \
+      6 16 "$threads" "$w" "$repeat" panels)
     torchGf=-
     if [[ $have_torch == 1 ]]; then
       torchGf=$(torch_gflops "$m" "$n" "$k" "$w" "$threads" "$repeat")
     fi
-    ratio=$(awk -v a="$rdGf" -v b="$linGf" 'BEGIN { printf "%.2fx", a / b }')
+    ratio=$(awk -v a="$pnGf" -v b="$linGf" 'BEGIN { printf "%.2fx", a / b }')
     tratio=-
-    [[ $torchGf != - ]] && tratio=$(awk -v a="$rdGf" -v b="$torchGf" 'BEGIN { printf "%.2fx", a / b }')
+    [[ $torchGf != - ]] && tratio=$(awk -v a="$pnGf" -v b="$torchGf" 'BEGIN { printf "%.2fx", a / b }')
     printf "%-11s %-5s %6d %6d %6d | %9s %9s %9s | %8s %8s   (max error %s / %s)\n" \
-      "$label" "$w" "$m" "$n" "$k" "$linGf" "$rdGf" "$torchGf" "$ratio" "$tratio" \
-      "$linErr" "$rdErr"
+      "$label" "$w" "$m" "$n" "$k" "$linGf" "$pnGf" "$torchGf" "$ratio" "$tratio" \
+      "$linErr" "$pnErr"
   done
 done
 echo "(GFLOP/s = 2 M N K / best time; max error: sampled outputs against a double dot product)"

@@ -1,11 +1,14 @@
-// gemm_grid: times one compiled `linear`-ABI kernel (linear or
-// linear_rowdot) from a shared library built by dsv2-translate-cpu, over its
-// whole grid split across threads like the CPU executor does (contiguous
-// ranges of linear program ids), and checks sampled outputs against a
-// double-precision dot product. Used by tools/bench/gemm_forms.sh.
+// gemm_grid: times one compiled `linear`-ABI kernel (linear, or
+// linear_panel with w in 16-column panels) from a shared library built by
+// dsv2-translate-cpu, over its whole grid split across threads like the CPU
+// executor does (contiguous ranges of linear program ids), and checks
+// sampled outputs against a double-precision dot product. Used by
+// tools/bench/gemm_forms.sh.
 //
-//   gemm_grid LIB KERNEL M N K BM BN THREADS f32|bf16 REPEAT
+//   gemm_grid LIB KERNEL M N K BM BN THREADS f32|bf16 REPEAT [rows|panels]
 //
+// `panels`: w is passed as runtime/io/WeightPanels.h lays it out,
+// [ceil(N/16)][K][16] with zero padding (BN is then the panel width).
 // Prints one line: "<ms best> <GFLOP/s> <max abs error>".
 #include <dlfcn.h>
 #include <math.h>
@@ -47,10 +50,12 @@ static double seconds(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 11) {
-    fprintf(stderr, "usage: gemm_grid LIB KERNEL M N K BM BN THREADS f32|bf16 REPEAT\n");
+  if (argc != 11 && argc != 12) {
+    fprintf(stderr, "usage: gemm_grid LIB KERNEL M N K BM BN THREADS f32|bf16 "
+                    "REPEAT [rows|panels]\n");
     return 2;
   }
+  const int panels = argc == 12 && strcmp(argv[11], "panels") == 0;
   const char *lib = argv[1], *kernel = argv[2];
   int m = atoi(argv[3]), n = atoi(argv[4]), k = atoi(argv[5]);
   int bm = atoi(argv[6]), bn = atoi(argv[7]), threads = atoi(argv[8]);
@@ -101,8 +106,27 @@ int main(int argc, char **argv) {
     wb[i] = (uint16_t)(bits >> 16);
   }
 
+  // The layout the kernel reads: [n, k] rows, or 16-column panels.
+  const size_t panelCount = (n + 15) / 16;
+  float *wLaid = w;
+  uint16_t *wbLaid = wb;
+  if (panels) {
+    wLaid = calloc(panelCount * 16 * k, sizeof(float));
+    wbLaid = calloc(panelCount * 16 * k, sizeof(uint16_t));
+    if (!wLaid || !wbLaid) {
+      fprintf(stderr, "gemm_grid: out of memory\n");
+      return 1;
+    }
+    for (int j = 0; j < n; ++j)
+      for (int kk = 0; kk < k; ++kk) {
+        size_t at = ((size_t)(j / 16) * k + kk) * 16 + j % 16;
+        wLaid[at] = w[(size_t)j * k + kk];
+        wbLaid[at] = wb[(size_t)j * k + kk];
+      }
+  }
+
   int32_t rows = m, xStride = k, yStride = n;
-  void *px = x, *pw = bf16 ? (void *)wb : (void *)w, *py = y;
+  void *px = x, *pw = bf16 ? (void *)wbLaid : (void *)wLaid, *py = y;
   void *args[6] = {&px, &pw, &py, &rows, &xStride, &yStride};
   struct Launch launch = {grid, args, (m + bm - 1) / bm, (n + bn - 1) / bn, 0,
                           threads};

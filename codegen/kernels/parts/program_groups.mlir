@@ -4,7 +4,8 @@
   // the next column block, so a group's rows stay in L2 while the weight
   // rows of a column block are reused from L1 (without it, every column
   // block re-read all rows: at 2032 tokens the dispatch rows of the experts
-  // do not fit the L3 and grouped_down_rowdot ran at a third of the speed).
+  // do not fit the L3 and the grouped down projection ran at a third of
+  // the speed).
   %pid = tile.program_id x : i32
   %pidY = tile.program_id y : i32
   %gridM = tile.num_programs x : i32

@@ -1,8 +1,7 @@
 //===- GemmKernelsTest.cpp - linear / batched_linear against the reference -===//
 //
 // m = 37, N = 100, K = 130 (no multiple of BM 8, BN 32, BK 16, nor of the
-// CPU's linear_rowdot tiles 4 x 3 x 8 or linear_panel's 6 rows x 16-column
-// panels), f32 and bf16 weights, strided activation rows; batched_linear in
+// CPU's linear_panel: 6 rows x 16-column panels), f32 and bf16 weights, strided activation rows; batched_linear in
 // the per-head layout of the absorbed MLA (q_nope @ W_UK).
 //
 //===----------------------------------------------------------------------===//
@@ -33,13 +32,6 @@ mlir::dsv2::KernelParams gemmParams(const char *w, int64_t n, int64_t k) {
 }
 
 #if !DSV2_KERNEL_TESTS_EMULATED
-// GROUP 3: the 10 row blocks of m = 37 form groups of 3, 3, 3 and 1.
-mlir::dsv2::KernelParams rowDotParams(const char *w) {
-  return {{"W", w},         {"N", std::to_string(kN)},
-          {"K", std::to_string(kK)}, {"BM", "4"},
-          {"BN", "3"},      {"BK", "8"}, {"GROUP", "3"}};
-}
-
 // 7 row blocks of 6 in groups of 3; 7 panels, the last one 4 columns wide.
 mlir::dsv2::KernelParams panelParams(const char *w) {
   return {{"W", w},
@@ -58,9 +50,7 @@ protected:
     suite->add("linear_f32", "linear", gemmParams("f32", kN, kK));
     suite->add("linear_bf16", "linear", gemmParams("bf16", kN, kK));
 #if !DSV2_KERNEL_TESTS_EMULATED
-    // The CPU form (3-column blocks are no GPU tile).
-    suite->add("linear_rowdot_f32", "linear_rowdot", rowDotParams("f32"));
-    suite->add("linear_rowdot_bf16", "linear_rowdot", rowDotParams("bf16"));
+    // The CPU form, over weight panels.
     suite->add("linear_panel_f32", "linear_panel", panelParams("f32"));
     suite->add("linear_panel_bf16", "linear_panel", panelParams("bf16"));
 #endif
@@ -131,10 +121,6 @@ void checkLinear(KernelSuite &suite, const std::string &kernel, int32_t bm,
 TEST_F(GemmKernels, LinearAtUnalignedSizes) { checkLinear(*suite, "linear", 8, 32); }
 
 #if !DSV2_KERNEL_TESTS_EMULATED
-TEST_F(GemmKernels, RowDotLinearAtUnalignedSizes) {
-  checkLinear(*suite, "linear_rowdot", 4, 3);
-}
-
 TEST_F(GemmKernels, PanelLinearAtUnalignedSizes) {
   checkLinear(*suite, "linear_panel", 6, rt::kWeightPanelColumns,
               /*panels=*/true);

@@ -115,6 +115,7 @@ protected:
                   {"N", std::to_string(kN)},
                   {"K", std::to_string(kK)},
                   {"BN", std::to_string(runtime::kWeightPanelColumns)},
+                  {"P", "2"},
                   {"BK", "4"}});
 #endif
     addExperts(*suite, kTinyExperts);
@@ -171,8 +172,9 @@ TEST_F(GemvKernels, GemvAtUnalignedSizes) {
 }
 
 #if !DSV2_KERNEL_TESTS_EMULATED
-// The CPU's GEMV over column panels: 7 panels (the last 4 columns wide), K
-// = 32 steps of 4 and a masked tail of 2.
+// The CPU's GEMV over column panels: 7 panels (the last 4 columns wide), 2
+// per program (the last program's second one clamped, not stored), K = 32
+// steps of 4 and a masked tail of 2.
 TEST_F(GemvKernels, PanelGemvAtUnalignedSizes) {
   std::mt19937 rng(24);
   for (bool bf16 : {false, true}) {
@@ -196,7 +198,7 @@ TEST_F(GemvKernels, PanelGemvAtUnalignedSizes) {
                   : static_cast<void *>(wf.data()))
         .buf(y);
     suite->run(bf16 ? "gemv_panel_bf16" : "gemv_panel_f32", args,
-               static_cast<int32_t>((kN + 15) / 16));
+               static_cast<int32_t>((kN + 31) / 32));
     std::vector<float> expected(kN), got(y.data(), y.data() + kN);
     ref::linear(xv.data(), wF.data(), 1, kK, kN, expected.data());
     expectClose(got, expected, bf16 ? "gemv_panel bf16 w" : "gemv_panel f32 w");

@@ -95,20 +95,9 @@ protected:
                 {"BN", std::to_string(std::min<int64_t>(32, nextPowerOfTwo(kH)))},
                 {"BK", std::to_string(std::min<int64_t>(16, nextPowerOfTwo(kI)))}});
 #if !DSV2_KERNEL_TESTS_EMULATED
-    // The CPU's row-dot forms: 4-row programs inside the 16-row blocks, in
-    // groups of 3 row blocks (the last group partial).
-    for (const char *kind : {"grouped_gate_up_rowdot", "grouped_down_rowdot"})
-      suite->add(kind, kind,
-                 {{"W", "bf16"},
-                  {"E", std::to_string(kE)},
-                  {"H", std::to_string(kH)},
-                  {"I", std::to_string(kI)},
-                  {"BM", "4"},
-                  {"BN", "3"},
-                  {"BK", "8"},
-                  {"GROUP", "3"}});
-    // The CPU's panel forms over the experts' weight panels: 4-row programs,
-    // one 16-column panel each, groups of 3 row blocks.
+    // The CPU's panel forms over the experts' weight panels: 4-row programs
+    // inside the 16-row blocks, one 16-column panel each, in groups of 3 row
+    // blocks (the last group partial).
     for (const char *kind : {"grouped_gate_up_panel", "grouped_down_panel"})
       suite->add(kind, kind,
                  {{"W", "bf16"},
@@ -353,8 +342,8 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
     return e;
   };
   // The tile.dot forms (16-row programs, 32 columns) and, on the CPU, the
-  // row-dot forms (4 x 3 blocks; grouped_down_rowdot also reads row_token).
-  // The panel forms read each expert's weights in column panels.
+  // panel forms (4 rows x one 16-column panel of each expert's weights;
+  // grouped_down_panel also reads row_token).
   struct GroupedForm {
     const char *gateUp, *down;
     int32_t rowsPerProgram, columnsPerProgram;
@@ -363,8 +352,6 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
   std::vector<GroupedForm> forms{
       {"gate_up", "down", int32_t(kBlock), 32, false, false}};
 #if !DSV2_KERNEL_TESTS_EMULATED
-  forms.push_back(
-      {"grouped_gate_up_rowdot", "grouped_down_rowdot", 4, 3, true, false});
   forms.push_back({"grouped_gate_up_panel", "grouped_down_panel", 4,
                    int32_t(runtime::kWeightPanelColumns), true, true});
 #endif
