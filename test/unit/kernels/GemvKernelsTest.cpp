@@ -139,8 +139,13 @@ protected:
 };
 KernelSuite *GemvKernels::suite = nullptr;
 
-TEST_F(GemvKernels, GemvAtUnalignedSizes) {
-  std::mt19937 rng(21);
+/// Runs `<kernel>_f32` and `<kernel>_bf16` over `programs` programs at N =
+/// 100, K = 130 and compares with the reference; y past N must stay
+/// untouched. `panels`: the kernel reads w in column panels and takes no
+/// batch strides.
+void checkGemv(KernelSuite &suite, const std::string &kernel,
+               int32_t programs, bool panels, uint32_t seed) {
+  std::mt19937 rng(seed);
   for (bool bf16 : {false, true}) {
     SCOPED_TRACE(bf16 ? "bf16 weights" : "f32 weights");
     std::vector<float> xv = randomFloats(rng, kK, 1.0f);
@@ -148,27 +153,36 @@ TEST_F(GemvKernels, GemvAtUnalignedSizes) {
     std::vector<uint16_t> wBits = randomBf16(rng, kN * kK, 0.5f, wF);
     if (!bf16)
       wF = randomFloats(rng, kN * kK, 0.5f);
+    std::vector<float> laidF =
+        panels ? runtime::toWeightPanels(wF.data(), kN, kK) : wF;
+    std::vector<uint16_t> laidBits =
+        panels ? runtime::toWeightPanels(wBits.data(), kN, kK) : wBits;
     // y has room past N: the kernel must not write there.
-    Buffer<float> x(kK), y(kN + 7, kSentinel), wf(wF.size());
-    Buffer<uint16_t> wb(wBits.size());
+    Buffer<float> x(kK), y(kN + 7, kSentinel), wf(laidF.size());
+    Buffer<uint16_t> wb(laidBits.size());
     std::copy(xv.begin(), xv.end(), x.data());
-    std::copy(wF.begin(), wF.end(), wf.data());
-    std::copy(wBits.begin(), wBits.end(), wb.data());
+    fill(wf, laidF);
+    fill(wb, laidBits);
     KernelArgs args;
     args.buf(x)
         .ptr(bf16 ? static_cast<void *>(wb.data())
                   : static_cast<void *>(wf.data()))
-        .buf(y)
-        .i32(0)
-        .i32(0);
-    suite->run(bf16 ? "gemv_bf16" : "gemv_f32", args,
-               static_cast<int32_t>((kN + gemvBn(kN) - 1) / gemvBn(kN)));
+        .buf(y);
+    if (!panels)
+      args.i32(0).i32(0);
+    suite.run(kernel + (bf16 ? "_bf16" : "_f32"), args, programs);
     std::vector<float> expected(kN), got(y.data(), y.data() + kN);
     ref::linear(xv.data(), wF.data(), 1, kK, kN, expected.data());
-    expectClose(got, expected, bf16 ? "gemv bf16 w" : "gemv f32 w");
+    expectClose(got, expected, kernel + (bf16 ? " bf16 w" : " f32 w"));
     for (int64_t j = kN; j < kN + 7; ++j)
       ASSERT_EQ(y[j], kSentinel) << "col " << j;
   }
+}
+
+TEST_F(GemvKernels, GemvAtUnalignedSizes) {
+  checkGemv(*suite, "gemv",
+            static_cast<int32_t>((kN + gemvBn(kN) - 1) / gemvBn(kN)),
+            /*panels=*/false, 21);
 }
 
 #if !DSV2_KERNEL_TESTS_EMULATED
@@ -176,35 +190,8 @@ TEST_F(GemvKernels, GemvAtUnalignedSizes) {
 // per program (the last program's second one clamped, not stored), K = 32
 // steps of 4 and a masked tail of 2.
 TEST_F(GemvKernels, PanelGemvAtUnalignedSizes) {
-  std::mt19937 rng(24);
-  for (bool bf16 : {false, true}) {
-    SCOPED_TRACE(bf16 ? "bf16 weights" : "f32 weights");
-    std::vector<float> xv = randomFloats(rng, kK, 1.0f);
-    std::vector<float> wF;
-    std::vector<uint16_t> wBits = randomBf16(rng, kN * kK, 0.5f, wF);
-    if (!bf16)
-      wF = randomFloats(rng, kN * kK, 0.5f);
-    std::vector<float> panelsF = runtime::toWeightPanels(wF.data(), kN, kK);
-    std::vector<uint16_t> panelsBits =
-        runtime::toWeightPanels(wBits.data(), kN, kK);
-    Buffer<float> x(kK), y(kN + 7, kSentinel), wf(panelsF.size());
-    Buffer<uint16_t> wb(panelsBits.size());
-    std::copy(xv.begin(), xv.end(), x.data());
-    std::copy(panelsF.begin(), panelsF.end(), wf.data());
-    std::copy(panelsBits.begin(), panelsBits.end(), wb.data());
-    KernelArgs args;
-    args.buf(x)
-        .ptr(bf16 ? static_cast<void *>(wb.data())
-                  : static_cast<void *>(wf.data()))
-        .buf(y);
-    suite->run(bf16 ? "gemv_panel_bf16" : "gemv_panel_f32", args,
-               static_cast<int32_t>((kN + 31) / 32));
-    std::vector<float> expected(kN), got(y.data(), y.data() + kN);
-    ref::linear(xv.data(), wF.data(), 1, kK, kN, expected.data());
-    expectClose(got, expected, bf16 ? "gemv_panel bf16 w" : "gemv_panel f32 w");
-    for (int64_t j = kN; j < kN + 7; ++j)
-      ASSERT_EQ(y[j], kSentinel) << "col " << j;
-  }
+  checkGemv(*suite, "gemv_panel", static_cast<int32_t>((kN + 31) / 32),
+            /*panels=*/true, 24);
 }
 #endif
 
