@@ -27,16 +27,19 @@ inline int64_t panelElements(int64_t n, int64_t k) {
          kWeightPanelColumns * k;
 }
 
+/// Where W[row, col] of a [n, k] weight lies in its panels.
+inline int64_t panelOffset(int64_t row, int64_t col, int64_t k) {
+  return (row / kWeightPanelColumns * k + col) * kWeightPanelColumns +
+         row % kWeightPanelColumns;
+}
+
 /// W [n, k] (row-major) rearranged into panels; the padding rows are zero.
 template <typename T>
 std::vector<T> toWeightPanels(const T *w, int64_t n, int64_t k) {
   std::vector<T> panels(static_cast<size_t>(panelElements(n, k)), T{});
-  for (int64_t row = 0; row < n; ++row) {
-    T *panel = panels.data() + row / kWeightPanelColumns * k * kWeightPanelColumns;
-    const int64_t lane = row % kWeightPanelColumns;
+  for (int64_t row = 0; row < n; ++row)
     for (int64_t col = 0; col < k; ++col)
-      panel[col * kWeightPanelColumns + lane] = w[row * k + col];
-  }
+      panels[panelOffset(row, col, k)] = w[row * k + col];
   return panels;
 }
 

@@ -34,6 +34,25 @@ void store(const std::vector<float> &values, rt::ElementType type,
     out[i] = rt::float32ToBf16(values[i]);
 }
 
+/// Converts W [n, k] (`values`) to `type` in column panels at element
+/// `offset` of `destination`, padding rows zero, without a second copy of W
+/// (a V2 lm_head is 2 GB in f32).
+void storePanels(const std::vector<float> &values, int64_t n, int64_t k,
+                 rt::ElementType type, void *destination, int64_t offset) {
+  auto *f32 = static_cast<float *>(destination) + offset;
+  auto *bf16 = static_cast<uint16_t *>(destination) + offset;
+  const int64_t rows = rt::panelElements(n, k) / k;
+  for (int64_t row = 0; row < rows; ++row)
+    for (int64_t col = 0; col < k; ++col) {
+      const int64_t at = rt::panelOffset(row, col, k);
+      const float value = row < n ? values[row * k + col] : 0.0f;
+      if (type == rt::ElementType::F32)
+        f32[at] = value;
+      else
+        bf16[at] = rt::float32ToBf16(value);
+    }
+}
+
 /// Reads a tensor, or the slice a reference names (WeightReference.h), as
 /// f32.
 absl::Status readFloat(mlir::dsv2::WeightProvider &weights,
@@ -78,8 +97,7 @@ absl::Status packStacked(mlir::dsv2::WeightProvider &weights,
             weights, one, shape.drop_front(), expert.data()))
       return toStatus(std::move(error));
     if (panels)
-      store(rt::toWeightPanels(expert.data(), shape[1], shape[2]), type,
-            destination, e * stored);
+      storePanels(expert, shape[1], shape[2], type, destination, e * stored);
     else
       store(expert, type, destination, e * stored);
   }
@@ -121,7 +139,7 @@ absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
   if (absl::Status status = packWeight(weights, rows, values.data());
       !status.ok())
     return status;
-  store(rt::toWeightPanels(values.data(), n, k), spec.type, destination);
+  storePanels(values, n, k, spec.type, destination, 0);
   return absl::OkStatus();
 }
 
