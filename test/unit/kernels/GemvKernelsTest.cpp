@@ -50,54 +50,34 @@ struct ExpertShape {
 const ExpertShape kTinyExperts{"tiny", 10, 3, 40, 24};
 const ExpertShape kLiteExperts{"lite", 8, 6, 2048, 1408};
 
-void addExperts(KernelSuite &suite, const ExpertShape &s) {
-  suite.add(std::string(s.label) + "_gate_up", "expert_gemv_gate_up",
-            {{"W", "bf16"},
-             {"E", std::to_string(s.experts)},
-             {"H", std::to_string(s.hidden)},
-             {"I", std::to_string(s.inter)},
-             {"K", std::to_string(s.topK)},
-             {"BN", std::to_string(gemvBn(s.inter))},
-             {"BK", std::to_string(gemvBk(s.hidden))}});
-  for (int shared : {0, 1})
-    suite.add(std::string(s.label) + "_down" + std::to_string(shared),
-              "expert_gemv_down",
-              {{"W", "bf16"},
-               {"E", std::to_string(s.experts)},
-               {"H", std::to_string(s.hidden)},
-               {"I", std::to_string(s.inter)},
-               {"K", std::to_string(s.topK)},
-               {"BN", std::to_string(gemvBn(s.hidden))},
-               {"BK", std::to_string(gemvBk(s.inter))},
-               {"HAS_SHARED", std::to_string(shared)}});
-}
-
-#if !DSV2_KERNEL_TESTS_EMULATED
-// The CPU's forms over the experts' weight panels: one 16-column panel per
-// program, 2 (gate/up) and 4 (down) panel rows per K iteration.
-void addPanelExperts(KernelSuite &suite, const ExpertShape &s) {
+/// The expert GEMVs at `s`: over [N, K] rows (gemv tiles), or `panels`:
+/// the CPU's forms over the experts' weight panels (one 16-column panel per
+/// program, 2 (gate/up) and 4 (down) panel rows per K iteration), named
+/// "<label>_panel_...".
+void addExperts(KernelSuite &suite, const ExpertShape &s, bool panels = false) {
+  const std::string prefix = std::string(s.label) + (panels ? "_panel" : "");
+  const std::string suffix = panels ? "_panel" : "";
   const std::string panel = std::to_string(runtime::kWeightPanelColumns);
-  suite.add(std::string(s.label) + "_panel_gate_up", "expert_gemv_gate_up_panel",
+  suite.add(prefix + "_gate_up", "expert_gemv_gate_up" + suffix,
             {{"W", "bf16"},
              {"E", std::to_string(s.experts)},
              {"H", std::to_string(s.hidden)},
              {"I", std::to_string(s.inter)},
              {"K", std::to_string(s.topK)},
-             {"BN", panel},
-             {"BK", "2"}});
+             {"BN", panels ? panel : std::to_string(gemvBn(s.inter))},
+             {"BK", panels ? "2" : std::to_string(gemvBk(s.hidden))}});
   for (int shared : {0, 1})
-    suite.add(std::string(s.label) + "_panel_down" + std::to_string(shared),
-              "expert_gemv_down_panel",
+    suite.add(prefix + "_down" + std::to_string(shared),
+              "expert_gemv_down" + suffix,
               {{"W", "bf16"},
                {"E", std::to_string(s.experts)},
                {"H", std::to_string(s.hidden)},
                {"I", std::to_string(s.inter)},
                {"K", std::to_string(s.topK)},
-               {"BN", panel},
-               {"BK", "4"},
+               {"BN", panels ? panel : std::to_string(gemvBn(s.hidden))},
+               {"BK", panels ? "4" : std::to_string(gemvBk(s.inter))},
                {"HAS_SHARED", std::to_string(shared)}});
 }
-#endif
 
 class GemvKernels : public ::testing::Test {
 protected:
@@ -121,8 +101,8 @@ protected:
     addExperts(*suite, kTinyExperts);
     addExperts(*suite, kLiteExperts);
 #if !DSV2_KERNEL_TESTS_EMULATED
-    addPanelExperts(*suite, kTinyExperts);
-    addPanelExperts(*suite, kLiteExperts);
+    addExperts(*suite, kTinyExperts, /*panels=*/true);
+    addExperts(*suite, kLiteExperts, /*panels=*/true);
 #endif
     suite->compile("gemv_kernels");
   }
