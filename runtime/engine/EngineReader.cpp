@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 
 namespace dsv2::runtime {
 namespace fb = ::dsv2::engine::fb;
@@ -452,6 +453,26 @@ absl::StatusOr<EngineIdentity> readEngineIdentity(const std::string &path) {
   return EngineIdentity{parsed->buildId, parsed->description.parallel};
 }
 
+/// Whether the weight file at `path` may be copied into huge pages; if not,
+/// `why` says what stops it. The copy must leave a quarter of the available
+/// memory free: a mapping degrades under pressure (pages are re-read), an
+/// anonymous copy without swap would be killed.
+static bool hugePageCopyFits(const std::string &path, std::string &why) {
+  if (!transparentHugePagesAvailable()) {
+    why = "transparent huge pages are off";
+    return false;
+  }
+  std::error_code error;
+  const uint64_t bytes = std::filesystem::file_size(path, error);
+  const uint64_t available = memoryAvailableBytes();
+  if (!error && available != 0 && bytes > available / 4 * 3) {
+    why = absl::StrCat("too large to copy: ", available >> 20,
+                       " MiB of memory available");
+    return false;
+  }
+  return true;
+}
+
 absl::StatusOr<std::unique_ptr<LoadedEngine>>
 LoadedEngine::open(const std::string &path, const EngineLoadOptions &options) {
   std::unique_ptr<LoadedEngine> loaded(new LoadedEngine());
@@ -472,7 +493,10 @@ LoadedEngine::open(const std::string &path, const EngineLoadOptions &options) {
       (slash == std::string::npos ? "" : path.substr(0, slash + 1)) +
       parsed->weightFile;
   const std::string &weightsPath = loaded->weightsPath;
-  auto weights = MappedFile::open(weightsPath);
+  const bool copy = options.hugePageWeights && loaded->info.target == "cpu" &&
+                    hugePageCopyFits(weightsPath, loaded->weightsNote);
+  auto weights = MappedFile::open(
+      weightsPath, copy ? FileMemory::HugePageCopy : FileMemory::Mapped);
   if (!weights.ok())
     return absl::NotFoundError(absl::StrCat(
         path, ": its weight file is missing or unreadable: ",

@@ -28,6 +28,13 @@ struct EngineLoadOptions {
   bool verifyWeights = true;
   /// The rank whose plan and weight file to load (0 .. world size - 1).
   int rank = 0;
+  /// CPU engines (target "cpu"): read the weight file into 2 MiB huge pages
+  /// when the kernel grants them and memory allows (FileMemory::
+  /// HugePageCopy): decode streams every weight each step. Otherwise, and
+  /// for GPU or emulated engines, map it (the CUDA executor uploads from
+  /// the mapping). Off by default: the copy costs load time (in VMs that
+  /// hand freed memory back to the host, up to seconds per GiB).
+  bool hugePageWeights = false;
 };
 
 class LoadedEngine {
@@ -47,13 +54,20 @@ public:
   /// mapped weight file, or null (not a packed weight).
   const std::vector<const void *> &weightAddresses() const { return addresses; }
   uint64_t weightFileBytes() const { return weights ? weights->size() : 0; }
+  /// Whether the weights are a mapping of their file or a huge-page copy.
+  FileMemory weightMemory() const {
+    return weights ? weights->memory() : FileMemory::Mapped;
+  }
+  /// Why a CPU engine's weights were mapped although huge pages were asked
+  /// for (no transparent huge pages, too little memory); empty otherwise.
+  const std::string &weightMemoryNote() const { return weightsNote; }
   const std::string &path() const { return enginePath; }
   const std::string &weightPath() const { return weightsPath; }
 
 private:
   LoadedEngine() = default;
 
-  std::string enginePath, weightsPath;
+  std::string enginePath, weightsPath, weightsNote;
   std::unique_ptr<MappedFile> engine, weights;
   EngineDescription info;
   BuildId id{};

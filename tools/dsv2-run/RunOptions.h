@@ -60,6 +60,8 @@ struct RunOptions {
   std::optional<double> collectiveTimeout;
   bool quiet = false;
   bool verifyWeights = true;
+  /// CPU engines: weights read into huge pages (--huge-pages), else mapped.
+  bool hugePageWeights = false;
   bool info = false;
   bool help = false;
 };

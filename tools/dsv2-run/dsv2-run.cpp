@@ -220,6 +220,7 @@ absl::Status prepareRank(RunOptions &options, const RankJob &job,
                          PreparedRank &prepared) {
   rt::EngineLoadOptions loadOptions;
   loadOptions.verifyWeights = options.verifyWeights;
+  loadOptions.hugePageWeights = options.hugePageWeights;
   loadOptions.rank = job.rank;
   auto engine = rt::LoadedEngine::open(options.engine, loadOptions);
   if (!engine.ok())
@@ -424,8 +425,13 @@ absl::Status run(RunOptions options, const std::string &commandLine,
     std::fprintf(stderr, "  ranks:    %s over %s; rank 0's figures\n",
                  dsv2::run::describeLayout(d.parallel).c_str(), over.c_str());
   }
-  std::fprintf(stderr, "  load:     %.3f s (%s weights mapped%s)\n", loadSeconds,
-               mebibytes(loaded.weightFileBytes()).c_str(),
+  std::string held = loaded.weightMemory() == rt::FileMemory::HugePageCopy
+                         ? "read into 2 MiB pages"
+                         : "mapped";
+  if (!loaded.weightMemoryNote().empty())
+    held += " (" + loaded.weightMemoryNote() + ")";
+  std::fprintf(stderr, "  load:     %.3f s (%s weights %s%s)\n", loadSeconds,
+               mebibytes(loaded.weightFileBytes()).c_str(), held.c_str(),
                options.verifyWeights ? ", checksums verified" : "");
   std::fprintf(stderr, "  prefill:  %lld tokens in %.4f s = %.1f tokens/s\n",
                (long long)stats.prefillTokens, stats.prefillSeconds,

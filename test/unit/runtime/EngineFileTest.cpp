@@ -98,6 +98,33 @@ TEST(EngineFile, RoundTripsThePlanTheImageAndTheWeights) {
   EXPECT_EQ(std::memcmp(weights[1], pattern(66, 2).data(), 66), 0);
 }
 
+// A CPU engine's weights are mapped (the default), or copied into huge
+// pages when asked and the kernel grants them; the bytes are the same.
+TEST(EngineFile, CpuWeightsMappedOrInHugePages) {
+  ScratchDir dir;
+  std::string path = writeSmallEngine(dir);
+  auto mapped = LoadedEngine::open(path);
+  ASSERT_TRUE(mapped.ok()) << mapped.status();
+  EXPECT_EQ((*mapped)->weightMemory(), FileMemory::Mapped);
+  EXPECT_EQ((*mapped)->weightMemoryNote(), "");
+  EngineLoadOptions hugePages;
+  hugePages.hugePageWeights = true;
+  auto copied = LoadedEngine::open(path, hugePages);
+  ASSERT_TRUE(copied.ok()) << copied.status();
+  if (transparentHugePagesAvailable()) {
+    EXPECT_EQ((*copied)->weightMemory(), FileMemory::HugePageCopy);
+  } else {
+    EXPECT_EQ((*copied)->weightMemory(), FileMemory::Mapped);
+    EXPECT_EQ((*copied)->weightMemoryNote(), "transparent huge pages are off");
+  }
+  for (const auto *loaded : {&*copied, &*mapped}) {
+    const std::vector<const void *> &weights = (*loaded)->weightAddresses();
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(weights[1]) % kWeightAlignment, 0u);
+    EXPECT_EQ(std::memcmp(weights[0], pattern(20, 1).data(), 20), 0);
+    EXPECT_EQ(std::memcmp(weights[1], pattern(66, 2).data(), 66), 0);
+  }
+}
+
 TEST(EngineFile, AnUncommittedWriterLeavesNothing) {
   ScratchDir dir;
   {
@@ -119,8 +146,9 @@ TEST(EngineFile, EverySingleByteFlipIsRefused) {
     damaged[i] ^= 0x20;
     auto parsed = parseEngine(damaged, "e.dsv2");
     EXPECT_FALSE(parsed.ok()) << "flip at byte " << i << " went unnoticed";
-    if (!parsed.ok())
+    if (!parsed.ok()) {
       EXPECT_EQ(parsed.status().message().find('\n'), absl::string_view::npos);
+    }
   }
 }
 
@@ -145,6 +173,11 @@ TEST(EngineFile, WeightFileDamageIsNamed) {
   flipped[kWeightsHeaderBytes + 3] ^= 1;
   dir.write("small.dsv2.rank0.weights", flipped);
   testing::expectError(LoadedEngine::open(path).status(),
+                       absl::StatusCode::kDataLoss,
+                       {weightsPath, "checksum mismatch in weight w0"});
+  EngineLoadOptions hugePages;
+  hugePages.hugePageWeights = true;
+  testing::expectError(LoadedEngine::open(path, hugePages).status(),
                        absl::StatusCode::kDataLoss,
                        {weightsPath, "checksum mismatch in weight w0"});
   EngineLoadOptions unchecked;
