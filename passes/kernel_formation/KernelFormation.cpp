@@ -229,9 +229,11 @@ private:
   LogicalResult gemm(rt::StepProgram &program, KernelArg x, int64_t xStride,
                      int32_t w, Type wType, int64_t n, int64_t k, Activation y,
                      StepExpr m, Operation *origin) {
+    const int64_t panelRows =
+        batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRows;
     GemmTiles tiles = options.gpuTiles
                           ? chooseGemmTiles(n, k, /*gpu=*/true)
-                          : GemmTiles{kPanelGemmRows, rt::kWeightPanelColumns, 1};
+                          : GemmTiles{panelRows, rt::kWeightPanelColumns, 1};
     KernelParams params{{"W", typeText(wType)},
                         {"N", std::to_string(n)},
                         {"K", std::to_string(k)},

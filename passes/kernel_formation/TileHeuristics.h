@@ -49,6 +49,16 @@ inline constexpr int64_t kPanelGroup = 16;
 /// cores: 1.1-1.45x on the Lite shapes (docs/perf.md).
 inline constexpr int64_t kPanelGemmRows = 6;
 
+/// `linear_panel` in the batched decode program (CPU): a round has one row
+/// per sequence (at most --max-batch, 8 by default), so 6-row programs
+/// computed 12 rows for 8. Those GEMMs are bound by arithmetic, not bytes
+/// (the bf16 lm_head streamed ~14 GB/s of a ~30 GB/s machine at batch 8);
+/// 4 rows compute 8 for 8 (and 4 for 1-4). Batch 8, bf16 Lite shapes, 2
+/// cores, A/B of two runs each: lm_head 0.58 -> 0.45-0.51 s over 15 rounds,
+/// dense MLP 0.19-0.20 -> 0.16-0.18 s (8 rows: 16 registers, spills, 1.5x
+/// slower).
+inline constexpr int64_t kPanelDecodeBatchRows = 4;
+
 /// `gemv_panel` and `expert_gemv_down_panel`: panel rows per K iteration,
 /// i.e. independent accumulator rows ([4, 16]: 8 AVX2 registers per panel).
 inline constexpr int64_t kPanelGemvSteps = 4;

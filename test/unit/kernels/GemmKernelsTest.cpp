@@ -32,12 +32,13 @@ mlir::dsv2::KernelParams gemmParams(const char *w, int64_t n, int64_t k) {
 }
 
 #if !DSV2_KERNEL_TESTS_EMULATED
-// 7 row blocks of 6 in groups of 3; 7 panels, the last one 4 columns wide.
-mlir::dsv2::KernelParams panelParams(const char *w) {
+// 37 rows: 7 row blocks of 6 (10 of 4, the batched decode's form) in groups
+// of 3; 7 panels, the last one 4 columns wide.
+mlir::dsv2::KernelParams panelParams(const char *w, int64_t rows) {
   return {{"W", w},
           {"N", std::to_string(kN)},
           {"K", std::to_string(kK)},
-          {"BM", "6"},
+          {"BM", std::to_string(rows)},
           {"BN", std::to_string(rt::kWeightPanelColumns)},
           {"GROUP", "3"}};
 }
@@ -51,8 +52,10 @@ protected:
     suite->add("linear_bf16", "linear", gemmParams("bf16", kN, kK));
 #if !DSV2_KERNEL_TESTS_EMULATED
     // The CPU form, over weight panels.
-    suite->add("linear_panel_f32", "linear_panel", panelParams("f32"));
-    suite->add("linear_panel_bf16", "linear_panel", panelParams("bf16"));
+    suite->add("linear_panel_f32", "linear_panel", panelParams("f32", 6));
+    suite->add("linear_panel_bf16", "linear_panel", panelParams("bf16", 6));
+    suite->add("linear_panel4_f32", "linear_panel", panelParams("f32", 4));
+    suite->add("linear_panel4_bf16", "linear_panel", panelParams("bf16", 4));
 #endif
     mlir::dsv2::KernelParams batched = gemmParams("bf16", kBatchN, kBatchK);
     batched["BATCH"] = std::to_string(kHeads);
@@ -123,6 +126,8 @@ TEST_F(GemmKernels, LinearAtUnalignedSizes) { checkLinear(*suite, "linear", 8, 3
 #if !DSV2_KERNEL_TESTS_EMULATED
 TEST_F(GemmKernels, PanelLinearAtUnalignedSizes) {
   checkLinear(*suite, "linear_panel", 6, rt::kWeightPanelColumns,
+              /*panels=*/true);
+  checkLinear(*suite, "linear_panel4", 4, rt::kWeightPanelColumns,
               /*panels=*/true);
 }
 
