@@ -29,6 +29,7 @@
 #                    prefill and decode tokens/s of each side are compared [1]
 #   BENCH_PROFILE    1: also run the first bf16 case with DSV2_PROFILE_LAUNCHES=1 [0]
 #   BENCH_FRESH      1: rewrite the checkpoint and recompile the engines even when present [0]
+#   BENCH_RUN_FLAGS  extra dsv2-run flags for our side, e.g. --huge-pages [none]
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -43,6 +44,7 @@ for b in "$dsv2c" "$dsv2run"; do
 done
 
 work=${BENCH_WORKDIR:-/tmp/dsv2-pytorch-compare}
+read -r -a run_flags <<<"${BENCH_RUN_FLAGS:-}"
 layers=${BENCH_LAYERS:-4}
 seed=${BENCH_SEED:-0}
 dtypes=${BENCH_DTYPES:-bf16 fp32}
@@ -236,7 +238,7 @@ for dt in $dtypes; do
         if ((repeat > 1)); then echo "-- run $run of $repeat"; fi
         if ! skipped engine; then
           timed "ours-$case" "$dsv2run" "${engine_of[$dt]}" --tokens-file "$work/prompts-b$B-c$C.txt" \
-            --max-new-tokens "$decode" --ignore-eos --threads "$threads"
+            --max-new-tokens "$decode" --ignore-eos --threads "$threads" "${run_flags[@]}"
           cat "$tmp/ours-$case.err"
           ours_p=$(best "$ours_p" "$(awk '$1 == "prefill:" { for (i = 1; i <= NF; ++i) if ($(i + 1) == "tokens/s") print $i }' "$tmp/ours-$case.err")")
           ours_d=$(best "$ours_d" "$(awk '$1 == "decode:" { for (i = 1; i <= NF; ++i) if ($(i + 1) == "tokens/s") print $i }' "$tmp/ours-$case.err")")
@@ -251,9 +253,9 @@ for dt in $dtypes; do
             profiled=1
             echo
             echo "== launch profile of $case (DSV2_PROFILE_LAUNCHES=1)"
-            echo "\$ DSV2_PROFILE_LAUNCHES=1 $dsv2run ${engine_of[$dt]} --tokens-file $work/prompts-b$B-c$C.txt --max-new-tokens $decode --ignore-eos --threads $threads"
+            echo "\$ DSV2_PROFILE_LAUNCHES=1 $dsv2run ${engine_of[$dt]} --tokens-file $work/prompts-b$B-c$C.txt --max-new-tokens $decode --ignore-eos --threads $threads ${run_flags[*]}"
             DSV2_PROFILE_LAUNCHES=1 "$dsv2run" "${engine_of[$dt]}" --tokens-file "$work/prompts-b$B-c$C.txt" \
-              --max-new-tokens "$decode" --ignore-eos --threads "$threads" 2>&1 >/dev/null
+              --max-new-tokens "$decode" --ignore-eos --threads "$threads" "${run_flags[@]}" 2>&1 >/dev/null
           fi
         fi
         if ! skipped torch; then
