@@ -493,8 +493,14 @@ LoadedEngine::open(const std::string &path, const EngineLoadOptions &options) {
       (slash == std::string::npos ? "" : path.substr(0, slash + 1)) +
       parsed->weightFile;
   const std::string &weightsPath = loaded->weightsPath;
-  const bool copy = options.hugePageWeights && loaded->info.target == "cpu" &&
-                    hugePageCopyFits(weightsPath, loaded->weightsNote);
+  bool copy = false;
+  if (options.hugePageWeights) {
+    if (loaded->info.target == "cpu")
+      copy = hugePageCopyFits(weightsPath, loaded->weightsNote);
+    else
+      loaded->weightsNote = absl::StrCat("huge pages are for cpu engines, not ",
+                                         printableText(loaded->info.target));
+  }
   auto weights = MappedFile::open(
       weightsPath, copy ? FileMemory::HugePageCopy : FileMemory::Mapped);
   if (!weights.ok())

@@ -58,8 +58,8 @@ public:
   FileMemory weightMemory() const {
     return weights ? weights->memory() : FileMemory::Mapped;
   }
-  /// Why a CPU engine's weights were mapped although huge pages were asked
-  /// for (no transparent huge pages, too little memory); empty otherwise.
+  /// Why the weights were mapped although huge pages were asked for (not a
+  /// cpu engine, no transparent huge pages, too little memory); else empty.
   const std::string &weightMemoryNote() const { return weightsNote; }
   const std::string &path() const { return enginePath; }
   const std::string &weightPath() const { return weightsPath; }
