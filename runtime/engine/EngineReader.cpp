@@ -505,7 +505,10 @@ LoadedEngine::open(const std::string &path, const EngineLoadOptions &options) {
       weightsPath, copy ? FileMemory::HugePageCopy : FileMemory::Mapped);
   if (!weights.ok())
     return absl::NotFoundError(absl::StrCat(
-        path, ": its weight file is missing or unreadable: ",
+        path,
+        copy ? ": its weight file could not be copied into huge pages "
+               "(without them it is mapped): "
+             : ": its weight file is missing or unreadable: ",
         weights.status().message()));
   loaded->weights = std::move(*weights);
   const MappedFile &file = *loaded->weights;

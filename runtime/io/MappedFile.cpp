@@ -21,6 +21,7 @@
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -131,7 +132,8 @@ absl::StatusOr<std::unique_ptr<MappedFile>> MappedFile::readIntoHugePages(
   std::unique_ptr<MappedFile> file(new MappedFile(
       path, -1, data, size, FileMemory::HugePageCopy, region, regionBytes));
   // Several readers: most of the copy's time is the kernel handing out and
-  // zeroing fresh pages, which parallelizes (2 threads: ~2x here).
+  // zeroing fresh pages, which parallelizes (4.2 GiB here: 0.5 s with 2
+  // threads, 1.1 s with one, in one measurement each).
   constexpr size_t kChunk = size_t{64} << 20;
   const size_t chunks = (size + kChunk - 1) / kChunk;
   const size_t readers = std::min<size_t>(
@@ -146,8 +148,13 @@ absl::StatusOr<std::unique_ptr<MappedFile>> MappedFile::readIntoHugePages(
     }
   };
   std::vector<std::thread> threads;
-  for (size_t i = 1; i < readers; ++i)
-    threads.emplace_back(readChunks, std::ref(results[i]));
+  for (size_t i = 1; i < readers; ++i) {
+    try {
+      threads.emplace_back(readChunks, std::ref(results[i]));
+    } catch (const std::system_error&) {
+      break; // no more threads: the others (at least this one) read it all
+    }
+  }
   readChunks(results[0]);
   for (std::thread& thread : threads)
     thread.join();
