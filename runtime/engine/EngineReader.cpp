@@ -8,9 +8,15 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <numeric>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 namespace dsv2::runtime {
 namespace fb = ::dsv2::engine::fb;
@@ -453,6 +459,46 @@ absl::StatusOr<EngineIdentity> readEngineIdentity(const std::string &path) {
   return EngineIdentity{parsed->buildId, parsed->description.parallel};
 }
 
+/// The index of the first weight (in file order) whose bytes do not match
+/// its checksum, or -1. Several threads take the weights largest first:
+/// one thread spent ~0.65 s of a 0.77 s load on a 4.2 GiB weight file.
+static int64_t firstChecksumMismatch(const uint8_t *base,
+                                     const std::vector<PackedWeight> &weights) {
+  std::vector<size_t> order(weights.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return weights[a].bytes > weights[b].bytes;
+  });
+  std::vector<char> bad(weights.size(), 0);
+  std::atomic<size_t> next{0};
+  auto check = [&] {
+    for (size_t i; (i = next++) < order.size();) {
+      const PackedWeight &w = weights[order[i]];
+      bad[order[i]] = checksum64(base + w.offset, w.bytes,
+                                 kWeightChecksumSeed) != w.checksum;
+    }
+  };
+  const size_t helpers =
+      std::min<size_t>(weights.size(),
+                       std::clamp(std::thread::hardware_concurrency(), 1u, 4u)) -
+      (weights.empty() ? 0 : 1);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < helpers; ++i) {
+    try {
+      threads.emplace_back(check);
+    } catch (const std::system_error &) {
+      break; // fewer threads: this one checks what is left
+    }
+  }
+  check();
+  for (std::thread &thread : threads)
+    thread.join();
+  for (size_t i = 0; i < bad.size(); ++i)
+    if (bad[i])
+      return static_cast<int64_t>(i);
+  return -1;
+}
+
 /// Whether the weight file at `path` may be copied into huge pages; if not,
 /// `why` says what stops it. The copy must leave a quarter of the available
 /// memory free: a mapping degrades under pressure (pages are re-read), an
@@ -531,16 +577,18 @@ LoadedEngine::open(const std::string &path, const EngineLoadOptions &options) {
         weightsPath, ": truncated or extended: ", file.size(),
         " bytes, the engine expects ", parsed->weightFileBytes));
 
-  loaded->addresses.assign(loaded->info.plan.buffers.size(), nullptr);
-  for (const PackedWeight &w : parsed->weights) {
-    const uint8_t *bytes = file.data() + w.offset;
-    if (options.verifyWeights &&
-        checksum64(bytes, w.bytes, kWeightChecksumSeed) != w.checksum)
+  if (options.verifyWeights) {
+    const int64_t bad = firstChecksumMismatch(file.data(), parsed->weights);
+    if (bad >= 0) {
+      const PackedWeight &w = parsed->weights[bad];
       return absl::DataLossError(absl::StrCat(
           weightsPath, ": checksum mismatch in weight ", w.name, " (bytes ",
           w.offset, "..", w.offset + w.bytes, ")"));
-    loaded->addresses[w.buffer] = bytes;
+    }
   }
+  loaded->addresses.assign(loaded->info.plan.buffers.size(), nullptr);
+  for (const PackedWeight &w : parsed->weights)
+    loaded->addresses[w.buffer] = file.data() + w.offset;
   return loaded;
 }
 

@@ -184,6 +184,25 @@ TEST(EngineFile, WeightFileDamageIsNamed) {
   unchecked.verifyWeights = false;
   EXPECT_TRUE(LoadedEngine::open(path, unchecked).ok());
 
+  // The weights are verified on several threads, largest first; the error
+  // still names the first damaged weight in file order.
+  const std::vector<uint8_t> w1 = pattern(66, 2);
+  const size_t w1At =
+      weights.find(std::string(w1.begin(), w1.end()), kWeightsHeaderBytes);
+  ASSERT_NE(w1At, std::string::npos);
+  std::string bothFlipped = flipped;
+  bothFlipped[w1At + 5] ^= 1;
+  dir.write("small.dsv2.rank0.weights", bothFlipped);
+  testing::expectError(LoadedEngine::open(path).status(),
+                       absl::StatusCode::kDataLoss,
+                       {weightsPath, "checksum mismatch in weight w0"});
+  std::string onlyW1 = weights;
+  onlyW1[w1At + 5] ^= 1;
+  dir.write("small.dsv2.rank0.weights", onlyW1);
+  testing::expectError(LoadedEngine::open(path).status(),
+                       absl::StatusCode::kDataLoss,
+                       {weightsPath, "checksum mismatch in weight w1"});
+
   dir.write("small.dsv2.rank0.weights", weights.substr(0, weights.size() - 1));
   testing::expectError(LoadedEngine::open(path).status(),
                        absl::StatusCode::kDataLoss,
