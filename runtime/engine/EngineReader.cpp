@@ -4,6 +4,7 @@
 
 #include "runtime/engine/Checksum.h"
 #include "runtime/engine/engine_generated.h"
+#include "runtime/io/ParallelWork.h"
 #include "runtime/io/PrintableText.h"
 
 #include "absl/strings/str_cat.h"
@@ -14,8 +15,6 @@
 #include <cstring>
 #include <filesystem>
 #include <numeric>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 namespace dsv2::runtime {
@@ -471,28 +470,13 @@ static int64_t firstChecksumMismatch(const uint8_t *base,
   });
   std::vector<char> bad(weights.size(), 0);
   std::atomic<size_t> next{0};
-  auto check = [&] {
+  runOnThreads(loadingThreads(weights.size()), [&](size_t) {
     for (size_t i; (i = next++) < order.size();) {
       const PackedWeight &w = weights[order[i]];
       bad[order[i]] = checksum64(base + w.offset, w.bytes,
                                  kWeightChecksumSeed) != w.checksum;
     }
-  };
-  const size_t helpers =
-      std::min<size_t>(weights.size(),
-                       std::clamp(std::thread::hardware_concurrency(), 1u, 4u)) -
-      (weights.empty() ? 0 : 1);
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < helpers; ++i) {
-    try {
-      threads.emplace_back(check);
-    } catch (const std::system_error &) {
-      break; // fewer threads: this one checks what is left
-    }
-  }
-  check();
-  for (std::thread &thread : threads)
-    thread.join();
+  });
   for (size_t i = 0; i < bad.size(); ++i)
     if (bad[i])
       return static_cast<int64_t>(i);

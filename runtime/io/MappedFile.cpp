@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "runtime/io/MappedFile.h"
+#include "runtime/io/ParallelWork.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -18,11 +19,8 @@
 #include <cstring>
 #include <cstdint>
 #include <fstream>
-#include <functional>
 #include <iterator>
 #include <limits>
-#include <system_error>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -136,28 +134,17 @@ absl::StatusOr<std::unique_ptr<MappedFile>> MappedFile::readIntoHugePages(
   // threads, 1.1 s with one, in one measurement each).
   constexpr size_t kChunk = size_t{64} << 20;
   const size_t chunks = (size + kChunk - 1) / kChunk;
-  const size_t readers = std::min<size_t>(
-      chunks, std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  const size_t readers = loadingThreads(chunks);
   std::atomic<size_t> nextChunk{0};
   std::vector<absl::Status> results(readers);
-  auto readChunks = [&](absl::Status& result) {
+  runOnThreads(readers, [&](size_t reader) {
+    absl::Status& result = results[reader];
     for (size_t chunk; result.ok() && (chunk = nextChunk++) < chunks;) {
       const size_t begin = chunk * kChunk;
       result = readRange(path, fd, data, begin, std::min(size, begin + kChunk),
                          size);
     }
-  };
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < readers; ++i) {
-    try {
-      threads.emplace_back(readChunks, std::ref(results[i]));
-    } catch (const std::system_error&) {
-      break; // no more threads: the others (at least this one) read it all
-    }
-  }
-  readChunks(results[0]);
-  for (std::thread& thread : threads)
-    thread.join();
+  });
   for (const absl::Status& result : results)
     if (!result.ok())
       return result;
