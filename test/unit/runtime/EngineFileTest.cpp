@@ -169,17 +169,20 @@ TEST(EngineFile, WeightFileDamageIsNamed) {
   std::string weightsPath = weightFilePath(path, 0);
   std::string weights = testing::readFileBytes(weightsPath);
 
+  // Writes `bytes` as the weight file; loading must name damaged `weight`.
+  auto expectDamaged = [&](const std::string &bytes, const std::string &weight,
+                           const EngineLoadOptions &options) {
+    dir.write("small.dsv2.rank0.weights", bytes);
+    testing::expectError(LoadedEngine::open(path, options).status(),
+                         absl::StatusCode::kDataLoss,
+                         {weightsPath, "checksum mismatch in weight " + weight});
+  };
   std::string flipped = weights;
   flipped[kWeightsHeaderBytes + 3] ^= 1;
-  dir.write("small.dsv2.rank0.weights", flipped);
-  testing::expectError(LoadedEngine::open(path).status(),
-                       absl::StatusCode::kDataLoss,
-                       {weightsPath, "checksum mismatch in weight w0"});
+  expectDamaged(flipped, "w0", {});
   EngineLoadOptions hugePages;
   hugePages.hugePageWeights = true;
-  testing::expectError(LoadedEngine::open(path, hugePages).status(),
-                       absl::StatusCode::kDataLoss,
-                       {weightsPath, "checksum mismatch in weight w0"});
+  expectDamaged(flipped, "w0", hugePages);
   EngineLoadOptions unchecked;
   unchecked.verifyWeights = false;
   EXPECT_TRUE(LoadedEngine::open(path, unchecked).ok());
@@ -192,16 +195,10 @@ TEST(EngineFile, WeightFileDamageIsNamed) {
   ASSERT_NE(w1At, std::string::npos);
   std::string bothFlipped = flipped;
   bothFlipped[w1At + 5] ^= 1;
-  dir.write("small.dsv2.rank0.weights", bothFlipped);
-  testing::expectError(LoadedEngine::open(path).status(),
-                       absl::StatusCode::kDataLoss,
-                       {weightsPath, "checksum mismatch in weight w0"});
+  expectDamaged(bothFlipped, "w0", {});
   std::string onlyW1 = weights;
   onlyW1[w1At + 5] ^= 1;
-  dir.write("small.dsv2.rank0.weights", onlyW1);
-  testing::expectError(LoadedEngine::open(path).status(),
-                       absl::StatusCode::kDataLoss,
-                       {weightsPath, "checksum mismatch in weight w1"});
+  expectDamaged(onlyW1, "w1", {});
 
   dir.write("small.dsv2.rank0.weights", weights.substr(0, weights.size() - 1));
   testing::expectError(LoadedEngine::open(path).status(),
