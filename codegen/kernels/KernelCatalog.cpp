@@ -53,6 +53,51 @@ FailureOr<std::string> expandParts(llvm::StringRef kind, llvm::StringRef text,
   return out;
 }
 
+/// The text with every section resolved: `{{#KEY=VALUE}}body{{/KEY=VALUE}}`
+/// keeps body when parameter KEY is VALUE, `{{^KEY=VALUE}}body{{/KEY=VALUE}}`
+/// when it is not (one template for f32, bf16 and int8 weights). KEY must be
+/// a parameter; it counts as used. Sections do not nest.
+FailureOr<std::string> resolveSections(llvm::StringRef kind,
+                                       llvm::StringRef text,
+                                       const KernelParams &params,
+                                       llvm::StringSet<> &used,
+                                       std::string &error) {
+  std::string out;
+  while (true) {
+    size_t open = text.find("{{#");
+    size_t inverted = text.find("{{^");
+    if (inverted < open)
+      open = inverted;
+    if (open == llvm::StringRef::npos)
+      break;
+    size_t close = text.find("}}", open);
+    if (close == llvm::StringRef::npos)
+      break; // reported as an unclosed {{ by the substitution
+    const bool keepWhenEqual = text[open + 2] == '#';
+    llvm::StringRef condition = text.slice(open + 3, close);
+    auto [key, value] = condition.split('=');
+    std::string end = "{{/" + condition.str() + "}}";
+    size_t bodyEnd = text.find(end, close + 2);
+    if (bodyEnd == llvm::StringRef::npos) {
+      error = "kernel template '" + kind.str() + "' has no " + end;
+      return failure();
+    }
+    auto it = params.find(key.str());
+    if (it == params.end()) {
+      error = "kernel template '" + kind.str() + "' needs parameter " +
+              key.str() + " (section " + condition.str() + ")";
+      return failure();
+    }
+    used.insert(key);
+    out += text.take_front(open).str();
+    if ((it->second == value) == keepWhenEqual)
+      out += text.slice(close + 2, bodyEnd).str();
+    text = text.drop_front(bodyEnd + end.size());
+  }
+  out += text.str();
+  return out;
+}
+
 } // namespace
 
 llvm::ArrayRef<llvm::StringRef> kernelKinds() {
@@ -93,10 +138,14 @@ FailureOr<std::string> instantiateKernelText(llvm::StringRef kind,
       expandParts(kind, kernelTemplate(kind), error);
   if (failed(expanded))
     return failure();
-  llvm::StringRef text = *expanded;
+  llvm::StringSet<> used;
+  FailureOr<std::string> resolved =
+      resolveSections(kind, *expanded, params, used, error);
+  if (failed(resolved))
+    return failure();
+  llvm::StringRef text = *resolved;
   KernelParams all = params;
   all["KERNEL"] = kernelInstanceName(kind, params);
-  llvm::StringSet<> used;
   std::string out;
   out.reserve(text.size());
   while (!text.empty()) {

@@ -3,7 +3,10 @@
 // Every kernel kind is a tile-dialect template (codegen/kernels/*.mlir)
 // whose static sizes, tile sizes and element types are `{{NAME}}`
 // placeholders; `{{>part}}` includes a block that several templates share
-// (codegen/kernels/parts/part.mlir), before the placeholders are filled. Kernel formation instantiates a kind with concrete values;
+// (codegen/kernels/parts/part.mlir), and `{{#KEY=VALUE}}...{{/KEY=VALUE}}`
+// (`{{^...}}`: unless) keeps a section only for one parameter value, before
+// the placeholders are filled. Kernel formation instantiates a kind with
+// concrete values;
 // the result is a `func.func` with a `tile.kernel` attribute, named after its
 // kind and parameters so equal instances are shared.
 //

@@ -9,6 +9,8 @@
 //   down    [E, ceil(H/BN), I, BN] W   stacked down_proj, each expert's
 //                           [H, I] in column panels
 //                           (runtime/io/WeightPanels.h)
+//   down_scale [E, ceil(H/BN)*BN] f32   int8 weights only: each expert's
+//                           output scales (down_e = scale * q)
 //   shared  [T, H] f32      the shared experts' output (HAS_SHARED = 1)
 //   out     [T, H] f32      sum_s weights[t, s] * (down_e @ h[t, s])
 //                           (+ shared[t]), e = indices[t, s]
@@ -20,9 +22,11 @@
 // BK), then adds weights[t, s] times it to the routed sum (f32, experts in
 // order, as moe_combine); the shared experts' output is added last.
 // HAS_SHARED = 0 never reads `shared` (it may be null). An index of another
-// rank (-1, weight 0) reads no weights.
+// rank (-1, weight 0) reads no weights. W: f32, bf16 or i8 (widened by
+// sitofp, each expert's sums scaled before its routing weight).
 func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
-                      %weights: !tile.ptr<f32>, %down: !tile.ptr<{{W}}>,
+                      %weights: !tile.ptr<f32>, %down: !tile.ptr<{{W}}>,{{#W=i8}}
+                      %down_scale: !tile.ptr<f32>,{{/W=i8}}
                       %shared: !tile.ptr<f32>, %out: !tile.ptr<f32>) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> ({{H}} ceildiv {{BN}}, s0, 1),
                                grid_symbols = ["tokens"],
@@ -100,8 +104,12 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
       %dp = tile.addptr %dk, %wOff : !tile.ptr<{{W}}>, tensor<{{BK}}x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BK}}x1x!tile.ptr<f32>> -> tensor<{{BK}}x1xf32>
       %dw = tile.load %dp : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
+{{#W=i8}}
+      %df = arith.sitofp %dw : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %dWide = arith.extf %dw : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
       %df = arith.truncf %dWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}
       %xB = tile.broadcast %xt : tensor<{{BK}}x1xf32> -> tensor<{{BK}}x{{BN}}xf32>
       %a2 = math.fma %xB, %df, %a : tensor<{{BK}}x{{BN}}xf32>
       scf.yield %a2 : tensor<{{BK}}x{{BN}}xf32>
@@ -119,15 +127,29 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
       %dp = tile.addptr %dk, %wOff : !tile.ptr<{{W}}>, tensor<{{BK}}x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %xMask : tensor<{{BK}}x1x!tile.ptr<f32>> -> tensor<{{BK}}x1xf32>
       %dw = tile.load %dp mask %wMask : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
+{{#W=i8}}
+      %df = arith.sitofp %dw : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %dWide = arith.extf %dw : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
       %df = arith.truncf %dWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}
       %xB = tile.broadcast %xt : tensor<{{BK}}x1xf32> -> tensor<{{BK}}x{{BN}}xf32>
       %a2 = math.fma %xB, %df, %a : tensor<{{BK}}x{{BN}}xf32>
       scf.yield %a2 : tensor<{{BK}}x{{BN}}xf32>
     }
     %y = tile.reduce sum %acc axis 0 : tensor<{{BK}}x{{BN}}xf32> -> tensor<{{BN}}xf32>
     %rwv = tile.splat %rw : f32 -> tensor<{{BN}}xf32>
+{{#W=i8}}
+    %sBase = arith.muli %ew, %hPadded : i64
+    %sBlock = arith.addi %sBase, %n0w : i64
+    %sRow = tile.addptr %down_scale, %sBlock : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
+    %sp = tile.addptr %sRow, %rn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+    %scale = tile.load %sp : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+    %yScaled = arith.mulf %y, %scale : tensor<{{BN}}xf32>
+    %term = arith.mulf %rwv, %yScaled : tensor<{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
     %term = arith.mulf %rwv, %y : tensor<{{BN}}xf32>
+{{/W=i8}}
     %sum2 = arith.addf %sum, %term : tensor<{{BN}}xf32>
     scf.yield %sum2 : tensor<{{BN}}xf32>
   }

@@ -8,6 +8,9 @@
 //   gate, up [E, ceil(I/BN), H, BN] W   stacked gate_proj / up_proj, each
 //                           expert's [I, H] in column panels
 //                           (runtime/io/WeightPanels.h)
+//   gate_scale, up_scale [E, ceil(I/BN)*BN] f32   int8 weights only (after
+//                           gate and after up): each expert's output
+//                           scales (gate_e = scale * q)
 //   out     [T, K, I] f32   out[t, s] = silu(gate_e @ x[t]) * (up_e @ x[t]),
 //                           e = indices[t, s]
 //
@@ -15,11 +18,13 @@
 // up_e, each read front to back as gemv_panel does: per iteration BK panel
 // rows ([BK, BN]) times x[t, k .. k+BK-1] (a scalar per row, broadcast
 // along it), two [BK, BN] f32 accumulators, the BK rows summed at the end;
-// one masked step covers H % BK. Params: W, E, H, I, K, BN (the panel
+// one masked step covers H % BK. Params: W (f32, bf16 or i8: widened
+// by sitofp, the sums scaled before silu), E, H, I, K, BN (the panel
 // width, 16), BK. An index of another rank (-1) reads no weights and
 // stores silu(0) * 0 = 0; other indices are clamped into [0, E).
 func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
-                      %gate: !tile.ptr<{{W}}>, %up: !tile.ptr<{{W}}>,
+                      %gate: !tile.ptr<{{W}}>,{{#W=i8}} %gate_scale: !tile.ptr<f32>,{{/W=i8}}
+                      %up: !tile.ptr<{{W}}>,{{#W=i8}} %up_scale: !tile.ptr<f32>,{{/W=i8}}
                       %out: !tile.ptr<f32>) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> ({{I}} ceildiv {{BN}}, {{K}}, s0),
                                grid_symbols = ["tokens"],
@@ -104,10 +109,18 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
     %xt = tile.load %xp : tensor<{{BK}}x1x!tile.ptr<f32>> -> tensor<{{BK}}x1xf32>
     %gw = tile.load %gp : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
     %uw = tile.load %upp : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
+{{#W=i8}}
+    %gf = arith.sitofp %gw : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
     %gWide = arith.extf %gw : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
     %gf = arith.truncf %gWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}
+{{#W=i8}}
+    %uf = arith.sitofp %uw : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
     %uWide = arith.extf %uw : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
     %uf = arith.truncf %uWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}
     %xB = tile.broadcast %xt : tensor<{{BK}}x1xf32> -> tensor<{{BK}}x{{BN}}xf32>
     %ag2 = math.fma %xB, %gf, %ag : tensor<{{BK}}x{{BN}}xf32>
     %au2 = math.fma %xB, %uf, %au : tensor<{{BK}}x{{BN}}xf32>
@@ -130,10 +143,18 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
     %xt = tile.load %xp mask %xMask : tensor<{{BK}}x1x!tile.ptr<f32>> -> tensor<{{BK}}x1xf32>
     %gw = tile.load %gp mask %wMask : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
     %uw = tile.load %upp mask %wMask : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
+{{#W=i8}}
+    %gf = arith.sitofp %gw : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
     %gWide = arith.extf %gw : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
     %gf = arith.truncf %gWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}
+{{#W=i8}}
+    %uf = arith.sitofp %uw : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
     %uWide = arith.extf %uw : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
     %uf = arith.truncf %uWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}
     %xB = tile.broadcast %xt : tensor<{{BK}}x1xf32> -> tensor<{{BK}}x{{BN}}xf32>
     %ag2 = math.fma %xB, %gf, %ag : tensor<{{BK}}x{{BN}}xf32>
     %au2 = math.fma %xB, %uf, %au : tensor<{{BK}}x{{BN}}xf32>
@@ -142,8 +163,24 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
 
   %g = tile.reduce sum %acc#0 axis 0 : tensor<{{BK}}x{{BN}}xf32> -> tensor<{{BN}}xf32>
   %u = tile.reduce sum %acc#1 axis 0 : tensor<{{BK}}x{{BN}}xf32> -> tensor<{{BN}}xf32>
+{{#W=i8}}
+  // Int8 weights: the sums times expert e's scales of outputs n0 + j.
+  %sBase = arith.muli %ew, %iPadded : i64
+  %sBlock = arith.addi %sBase, %n0w : i64
+  %gsRow = tile.addptr %gate_scale, %sBlock : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
+  %usRow = tile.addptr %up_scale, %sBlock : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
+  %gsp = tile.addptr %gsRow, %rn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+  %usp = tile.addptr %usRow, %rn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+  %gs = tile.load %gsp : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+  %us = tile.load %usp : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+  %gScaled = arith.mulf %g, %gs : tensor<{{BN}}xf32>
+  %uScaled = arith.mulf %u, %us : tensor<{{BN}}xf32>
+  %act = tile.silu %gScaled : tensor<{{BN}}xf32>
+  %hv = arith.mulf %act, %uScaled : tensor<{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
   %act = tile.silu %g : tensor<{{BN}}xf32>
   %hv = arith.mulf %act, %u : tensor<{{BN}}xf32>
+{{/W=i8}}
   %nLeft = arith.subi %cI, %n0 : i32
   %nLeftV = tile.splat %nLeft : i32 -> tensor<{{BN}}xi32>
   %colOk = arith.cmpi slt, %rn, %nLeftV : tensor<{{BN}}xi32>

@@ -3,10 +3,12 @@
 // y = w @ x with w in column panels (runtime/io/WeightPanels.h,
 // [ceil(N / BN)][K][BN], rows past N zero), the layout `linear_panel` reads.
 //
-//   args: x: ptr<f32> [K], w: ptr<W> [ceil(N / BN), K, BN], y: ptr<f32> [N]
+//   args: x: ptr<f32> [K], w: ptr<W> [ceil(N / BN), K, BN],
+//         ws: ptr<f32> [ceil(N / BN) * BN] (int8 weights only: the outputs'
+//             scales), y: ptr<f32> [N]
 //   grid: (ceil(N / (P*BN)), 1, 1); program q owns panels q*P .. q*P+P-1,
 //         y[q*P*BN, (q+1)*P*BN).
-//   params: W (f32 or bf16), N, K, BN (the panel width, 16), P (panels per
+//   params: W (f32, bf16 or i8), N, K, BN (the panel width, 16), P (panels per
 //           program), BK (K steps per iteration: accumulator rows).
 //
 // Each panel is BN * K contiguous weights, read front to back; a program
@@ -19,10 +21,11 @@
 // sums). The K loop runs unmasked over whole BK steps and one masked step
 // covers the K % BK tail. Panels past the last are clamped to it (read, not
 // stored). Weights are widened to f32 by an exact extf to f64 + truncf pair
-// (one template for f32 and bf16; it folds away). The block base is 64-bit;
+// (one template for f32 and bf16; it folds away); int8 weights by sitofp,
+// and the sums are scaled by the outputs' scales before the store. The block base is 64-bit;
 // offsets inside it are i32.
 module {
-  func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %w: !tile.ptr<{{W}}>, %y: !tile.ptr<f32>) attributes {
+  func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %w: !tile.ptr<{{W}}>,{{#W=i8}} %ws: !tile.ptr<f32>,{{/W=i8}} %y: !tile.ptr<f32>) attributes {
       tile.kernel = #tile.kernel<grid = () -> ({{N}} ceildiv ({{P}} * {{BN}}), 1, 1),
                                  grid_symbols = [],
                                  block = [{{P}}, {{BK}}, {{BN}}]>} {
@@ -86,8 +89,12 @@ module {
       %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{P}}x{{BK}}x{{BN}}xi32> -> tensor<{{P}}x{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BK}}x1x!tile.ptr<f32>> -> tensor<{{BK}}x1xf32>
       %wt = tile.load %wp : tensor<{{P}}x{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{P}}x{{BK}}x{{BN}}x{{W}}>
+{{#W=i8}}
+      %wf = arith.sitofp %wt : tensor<{{P}}x{{BK}}x{{BN}}xi8> to tensor<{{P}}x{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %wWide = arith.extf %wt : tensor<{{P}}x{{BK}}x{{BN}}x{{W}}> to tensor<{{P}}x{{BK}}x{{BN}}xf64>
       %wf = arith.truncf %wWide : tensor<{{P}}x{{BK}}x{{BN}}xf64> to tensor<{{P}}x{{BK}}x{{BN}}xf32>
+{{/W=i8}}
       %x3 = tile.expand_dims %xt axis 0 : tensor<{{BK}}x1xf32> -> tensor<1x{{BK}}x1xf32>
       %xB = tile.broadcast %x3 : tensor<1x{{BK}}x1xf32> -> tensor<{{P}}x{{BK}}x{{BN}}xf32>
       %a2 = math.fma %xB, %wf, %a : tensor<{{P}}x{{BK}}x{{BN}}xf32>
@@ -109,8 +116,12 @@ module {
       %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{P}}x{{BK}}x{{BN}}xi32> -> tensor<{{P}}x{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %xMask : tensor<{{BK}}x1x!tile.ptr<f32>> -> tensor<{{BK}}x1xf32>
       %wt = tile.load %wp mask %wMask : tensor<{{P}}x{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{P}}x{{BK}}x{{BN}}x{{W}}>
+{{#W=i8}}
+      %wf = arith.sitofp %wt : tensor<{{P}}x{{BK}}x{{BN}}xi8> to tensor<{{P}}x{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %wWide = arith.extf %wt : tensor<{{P}}x{{BK}}x{{BN}}x{{W}}> to tensor<{{P}}x{{BK}}x{{BN}}xf64>
       %wf = arith.truncf %wWide : tensor<{{P}}x{{BK}}x{{BN}}xf64> to tensor<{{P}}x{{BK}}x{{BN}}xf32>
+{{/W=i8}}
       %x3 = tile.expand_dims %xt axis 0 : tensor<{{BK}}x1xf32> -> tensor<1x{{BK}}x1xf32>
       %xB = tile.broadcast %x3 : tensor<1x{{BK}}x1xf32> -> tensor<{{P}}x{{BK}}x{{BN}}xf32>
       %a2 = math.fma %xB, %wf, %a : tensor<{{P}}x{{BK}}x{{BN}}xf32>
@@ -128,7 +139,15 @@ module {
     %nLeftV = tile.splat %nLeft : i32 -> tensor<{{P}}x{{BN}}xi32>
     %colOk = arith.cmpi slt, %yOff, %nLeftV : tensor<{{P}}x{{BN}}xi32>
     %yPtrs = tile.addptr %yBlock, %yOff : !tile.ptr<f32>, tensor<{{P}}x{{BN}}xi32> -> tensor<{{P}}x{{BN}}x!tile.ptr<f32>>
-    tile.store %yPtrs, %sum mask %colOk : tensor<{{P}}x{{BN}}x!tile.ptr<f32>>, tensor<{{P}}x{{BN}}xf32>
+{{#W=i8}}
+    // sum[p, j] *= the scale of output n0 + p*BN + j (panels past the last
+    // are masked: the scales end with the last panel).
+    %wsBlock = tile.addptr %ws, %n0 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+    %sp = tile.addptr %wsBlock, %yOff : !tile.ptr<f32>, tensor<{{P}}x{{BN}}xi32> -> tensor<{{P}}x{{BN}}x!tile.ptr<f32>>
+    %st = tile.load %sp mask %colOk : tensor<{{P}}x{{BN}}x!tile.ptr<f32>> -> tensor<{{P}}x{{BN}}xf32>
+    %scaled = arith.mulf %sum, %st : tensor<{{P}}x{{BN}}xf32>
+{{/W=i8}}
+    tile.store %yPtrs, {{#W=i8}}%scaled{{/W=i8}}{{^W=i8}}%sum{{/W=i8}} mask %colOk : tensor<{{P}}x{{BN}}x!tile.ptr<f32>>, tensor<{{P}}x{{BN}}xf32>
     return
   }
 }

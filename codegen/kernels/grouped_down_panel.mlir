@@ -8,16 +8,19 @@
 //   down      [E, ceil(H/BN), I, BN] W   stacked down_proj, each expert's
 //                             [H, I] in column panels
 //                             (runtime/io/WeightPanels.h)
+//   down_scale [E, ceil(H/BN)*BN] f32   int8 weights only: each expert's
+//                             output scales (down_e = scale * q)
 //   out       [rows, H] f32   h[r] @ down_e^T (0 on padding rows)
 //   rows      i32             rows of the dispatch buffers (ROWS_MAX)
 //
-// Params as grouped_gate_up_panel (BM divides the plan's BLOCK; BN is the
+// Params as grouped_gate_up_panel (W f32, bf16 or i8; BM divides the plan's BLOCK; BN is the
 // panel width). A block past offsets[E], or of padding rows only, writes
 // zeros without reading weights. Per K step h[r, k] of the BM rows (rows
 // past `rows` read row rows - 1) broadcast along panel row k of down_e into
 // a [BM, BN] f32 accumulator, stored as it is.
 func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
-                      %offsets: !tile.ptr<i32>, %down: !tile.ptr<{{W}}>,
+                      %offsets: !tile.ptr<i32>, %down: !tile.ptr<{{W}}>,{{#W=i8}}
+                      %down_scale: !tile.ptr<f32>,{{/W=i8}}
                       %out: !tile.ptr<f32>, %rows: i32) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> (s0 ceildiv {{BM}}, {{H}} ceildiv {{BN}}, 1),
                                grid_symbols = ["rows"],
@@ -102,14 +105,30 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %wp = tile.addptr %wk, %lanes : !tile.ptr<{{W}}>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BM}}x1x!tile.ptr<f32>> -> tensor<{{BM}}x1xf32>
       %wt = tile.load %wp : tensor<1x{{BN}}x!tile.ptr<{{W}}>> -> tensor<1x{{BN}}x{{W}}>
+{{#W=i8}}
+      %wf = arith.sitofp %wt : tensor<1x{{BN}}xi8> to tensor<1x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %wWide = arith.extf %wt : tensor<1x{{BN}}x{{W}}> to tensor<1x{{BN}}xf64>
       %wf = arith.truncf %wWide : tensor<1x{{BN}}xf64> to tensor<1x{{BN}}xf32>
+{{/W=i8}}
       %xB = tile.broadcast %xt : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
       %wB = tile.broadcast %wf : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       %a2 = math.fma %xB, %wB, %a : tensor<{{BM}}x{{BN}}xf32>
       scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
     }
+{{#W=i8}}
+    // Int8 weights: the sums times expert e's scales of columns col0 + j.
+    %sBase = arith.muli %expert64, %hPadded : i64
+    %sBlock = arith.addi %sBase, %col064 : i64
+    %sRow = tile.addptr %down_scale, %sBlock : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
+    %sp = tile.addptr %sRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
+    %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
+    %sB = tile.broadcast %st : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+    %accDs = arith.mulf %accD, %sB : tensor<{{BM}}x{{BN}}xf32>
+    scf.yield %accDs : tensor<{{BM}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
     scf.yield %accD : tensor<{{BM}}x{{BN}}xf32>
+{{/W=i8}}
   } else {
     scf.yield %acc0 : tensor<{{BM}}x{{BN}}xf32>
   }

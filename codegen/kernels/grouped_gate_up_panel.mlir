@@ -8,10 +8,14 @@
 //   gate, up  [E, ceil(I/BN), H, BN] W   stacked gate_proj / up_proj, each
 //                               expert's [I, H] in column panels
 //                               (runtime/io/WeightPanels.h)
+//   gate_scale, up_scale [E, ceil(I/BN)*BN] f32   int8 weights only (after
+//                               gate and after up): each expert's output
+//                               scales (gate_e = scale * q)
 //   out       [rows, I] f32     silu(x[tok] @ gate_e^T) * (x[tok] @ up_e^T)
 //   rows      i32               rows of the dispatch buffers (ROWS_MAX)
 //
-// Params: W, E, H, I, BM (must divide the plan's BLOCK, so the BM rows of a
+// Params: W (f32, bf16 or i8: widened by sitofp, the sums scaled before
+// silu), E, H, I, BM (must divide the plan's BLOCK, so the BM rows of a
 // program belong to one expert e, found by the binary search of
 // parts/expert_of_rows), BN (the panel width, 16), GROUP (row blocks per
 // group of the program order, parts/program_groups). A block past
@@ -22,8 +26,10 @@
 // registers, as BM 6 does not divide the 16-row blocks). Gate and up run
 // one after the other so each loop keeps its accumulator in registers.
 func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
-                      %offsets: !tile.ptr<i32>, %gate: !tile.ptr<{{W}}>,
-                      %up: !tile.ptr<{{W}}>, %out: !tile.ptr<f32>,
+                      %offsets: !tile.ptr<i32>, %gate: !tile.ptr<{{W}}>,{{#W=i8}}
+                      %gate_scale: !tile.ptr<f32>,{{/W=i8}}
+                      %up: !tile.ptr<{{W}}>,{{#W=i8}} %up_scale: !tile.ptr<f32>,{{/W=i8}}
+                      %out: !tile.ptr<f32>,
                       %rows: i32) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> (s0 ceildiv {{BM}}, {{I}} ceildiv {{BN}}, 1),
                                grid_symbols = ["rows"],
@@ -108,8 +114,12 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %wp = tile.addptr %wk, %lanes : !tile.ptr<{{W}}>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BM}}x1x!tile.ptr<f32>> -> tensor<{{BM}}x1xf32>
       %wt = tile.load %wp : tensor<1x{{BN}}x!tile.ptr<{{W}}>> -> tensor<1x{{BN}}x{{W}}>
+{{#W=i8}}
+      %wf = arith.sitofp %wt : tensor<1x{{BN}}xi8> to tensor<1x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %wWide = arith.extf %wt : tensor<1x{{BN}}x{{W}}> to tensor<1x{{BN}}xf64>
       %wf = arith.truncf %wWide : tensor<1x{{BN}}xf64> to tensor<1x{{BN}}xf32>
+{{/W=i8}}
       %xB = tile.broadcast %xt : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
       %wB = tile.broadcast %wf : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       %a2 = math.fma %xB, %wB, %a : tensor<{{BM}}x{{BN}}xf32>
@@ -126,14 +136,35 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %wp = tile.addptr %wk, %lanes : !tile.ptr<{{W}}>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BM}}x1x!tile.ptr<f32>> -> tensor<{{BM}}x1xf32>
       %wt = tile.load %wp : tensor<1x{{BN}}x!tile.ptr<{{W}}>> -> tensor<1x{{BN}}x{{W}}>
+{{#W=i8}}
+      %wf = arith.sitofp %wt : tensor<1x{{BN}}xi8> to tensor<1x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %wWide = arith.extf %wt : tensor<1x{{BN}}x{{W}}> to tensor<1x{{BN}}xf64>
       %wf = arith.truncf %wWide : tensor<1x{{BN}}xf64> to tensor<1x{{BN}}xf32>
+{{/W=i8}}
       %xB = tile.broadcast %xt : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
       %wB = tile.broadcast %wf : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       %a2 = math.fma %xB, %wB, %a : tensor<{{BM}}x{{BN}}xf32>
       scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
     }
+{{#W=i8}}
+    // Int8 weights: the sums times expert e's scales of columns col0 + j.
+    %sBase = arith.muli %expert64, %iPadded : i64
+    %sBlock = arith.addi %sBase, %col064 : i64
+    %gsRow = tile.addptr %gate_scale, %sBlock : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
+    %usRow = tile.addptr %up_scale, %sBlock : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
+    %gsp = tile.addptr %gsRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
+    %usp = tile.addptr %usRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
+    %gs = tile.load %gsp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
+    %us = tile.load %usp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
+    %gsB = tile.broadcast %gs : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+    %usB = tile.broadcast %us : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+    %accGs = arith.mulf %accG, %gsB : tensor<{{BM}}x{{BN}}xf32>
+    %accUs = arith.mulf %accU, %usB : tensor<{{BM}}x{{BN}}xf32>
+    scf.yield %accGs, %accUs : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
     scf.yield %accG, %accU : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
+{{/W=i8}}
   } else {
     scf.yield %acc0, %acc0 : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
   }

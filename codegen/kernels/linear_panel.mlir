@@ -5,12 +5,14 @@
 //
 //   args: x: ptr<f32> [m, K] (rows x_stride apart),
 //         w: ptr<W> [ceil(N / BN), K, BN] (the panels),
+//         ws: ptr<f32> [ceil(N / BN) * BN] (int8 weights only: each
+//             output's scale, padding columns zero),
 //         y: ptr<f32> [m, N] (rows y_stride apart),
 //         m: i32, x_stride: i32, y_stride: i32
 //   grid: (ceil(m / BM), ceil(N / BN), 1); program (i, p) owns rows
 //         i*BM .. i*BM+BM-1 of panel p's columns, in GROUP-row-block groups
 //         (parts/program_groups.mlir).
-//   params: W (f32 or bf16), N, K, BM, BN (the panel width the weights were
+//   params: W (f32, bf16 or i8), N, K, BM, BN (the panel width the weights were
 //           packed with, 16), GROUP (row blocks per group, >= 1).
 //
 // An outer product per K step: x[i, k] of the BM rows, each loaded once and
@@ -23,10 +25,12 @@
 // m are clamped to the last row of x (they read valid memory and are not
 // stored); the panel's padding columns are zeros and are not stored either.
 // Weights are widened to f32 by an exact extf to f64 + truncf pair (one
-// template for f32 and bf16; it folds away). Block bases are 64-bit; offsets
+// template for f32 and bf16; it folds away); int8 weights by sitofp, and
+// the accumulator is scaled by the outputs' scales before the store
+// (y = s * sum_k x q, one multiply per output). Block bases are 64-bit; offsets
 // inside a block are i32.
 module {
-  func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %w: !tile.ptr<{{W}}>, %y: !tile.ptr<f32>,
+  func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %w: !tile.ptr<{{W}}>,{{#W=i8}} %ws: !tile.ptr<f32>,{{/W=i8}} %y: !tile.ptr<f32>,
                         %m: i32, %x_stride: i32, %y_stride: i32) attributes {
       tile.kernel = #tile.kernel<grid = ()[s0] -> (s0 ceildiv {{BM}}, {{N}} ceildiv {{BN}}, 1),
                                  grid_symbols = ["tokens"],
@@ -79,13 +83,25 @@ module {
       %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BM}}x1x!tile.ptr<f32>> -> tensor<{{BM}}x1xf32>
       %wt = tile.load %wp : tensor<1x{{BN}}x!tile.ptr<{{W}}>> -> tensor<1x{{BN}}x{{W}}>
+{{#W=i8}}
+      %wf = arith.sitofp %wt : tensor<1x{{BN}}xi8> to tensor<1x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %wWide = arith.extf %wt : tensor<1x{{BN}}x{{W}}> to tensor<1x{{BN}}xf64>
       %wf = arith.truncf %wWide : tensor<1x{{BN}}xf64> to tensor<1x{{BN}}xf32>
+{{/W=i8}}
       %xB = tile.broadcast %xt : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
       %wB = tile.broadcast %wf : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       %a2 = math.fma %xB, %wB, %a : tensor<{{BM}}x{{BN}}xf32>
       scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
     }
+{{#W=i8}}
+    // acc[i, j] *= the scale of output n0 + j.
+    %wsBlock = tile.addptr %ws, %n0 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+    %sp = tile.addptr %wsBlock, %wOff : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
+    %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
+    %sB = tile.broadcast %st : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+    %accOut = arith.mulf %acc, %sB : tensor<{{BM}}x{{BN}}xf32>
+{{/W=i8}}
 
     // y[rows < m, columns < N] = acc.
     %rmCol = tile.expand_dims %rm axis 1 : tensor<{{BM}}xi32> -> tensor<{{BM}}x1xi32>
@@ -105,7 +121,7 @@ module {
     %yRowMask = tile.broadcast %rowOkCol : tensor<{{BM}}x1xi1> -> tensor<{{BM}}x{{BN}}xi1>
     %yColMask = tile.broadcast %colOkRow : tensor<1x{{BN}}xi1> -> tensor<{{BM}}x{{BN}}xi1>
     %yMask = arith.andi %yRowMask, %yColMask : tensor<{{BM}}x{{BN}}xi1>
-    tile.store %yPtrs, %acc mask %yMask : tensor<{{BM}}x{{BN}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BN}}xf32>
+    tile.store %yPtrs, {{#W=i8}}%accOut{{/W=i8}}{{^W=i8}}%acc{{/W=i8}} mask %yMask : tensor<{{BM}}x{{BN}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BN}}xf32>
     return
   }
 }

@@ -12,6 +12,7 @@
 
 #include "codegen/kernels/KernelCatalog.h"
 #include "dialect/dsv2/Dsv2Ops.h"
+#include "dialect/dsv2/WeightQuantization.h"
 #include "dialect/dsv2/reference/Rope.h"
 #include "passes/kernel_formation/ScratchSharing.h"
 #include "passes/kernel_formation/TileHeuristics.h"
@@ -61,6 +62,8 @@ std::string floatText(double value) {
 std::string typeText(Type type) {
   if (type.isBF16())
     return "bf16";
+  if (type.isInteger(8))
+    return "i8";
   if (type.isF16())
     return "f16";
   return "f32";
@@ -69,6 +72,8 @@ std::string typeText(Type type) {
 rt::ElementType elementTypeOf(Type type) {
   if (type.isBF16())
     return rt::ElementType::BF16;
+  if (type.isInteger(8))
+    return rt::ElementType::I8;
   if (type.isF16())
     return rt::ElementType::F16;
   if (type.isInteger(32))
@@ -83,6 +88,22 @@ ArrayRef<int64_t> shapeOf(Value value) {
 Type elementOf(Value value) {
   return cast<RankedTensorType>(value.getType()).getElementType();
 }
+
+/// The buffers a linear kernel reads W from: the weights and, for int8
+/// weights (--quantize int8), their per-row scales; `type` is the kernels'
+/// W parameter.
+struct LinearWeight {
+  int32_t buffer = -1;
+  int32_t scales = -1;
+  Type type;
+
+  /// The kernel arguments of W: the weights, then the scales if any.
+  void appendTo(std::vector<KernelArg> &args) const {
+    args.push_back(KernelArg::ofBuffer(buffer));
+    if (scales >= 0)
+      args.push_back(KernelArg::ofBuffer(scales));
+  }
+};
 
 /// Forms one program; the planner owns buffers shared by both programs.
 class Planner {
@@ -138,13 +159,16 @@ private:
   /// engines hold it in column panels (runtime/io/WeightPanels.h) for
   /// linear_panel and gemv_panel, and only there: a weight that only
   /// linears read is packed once, in panels. GPU engines keep [N, K].
-  int32_t linearWeight(const std::string &recipe, int64_t n, int64_t k,
-                       Type elementType);
+  LinearWeight linearWeight(const std::string &recipe, int64_t n, int64_t k,
+                            Type elementType);
   /// linearWeight of a weight value: [N, K], or stacked experts [E, N, K]
   /// (each expert in panels, for the *_panel expert kernels).
-  int32_t linearWeight(Value w);
-  int32_t panelWeight(const std::string &recipe, ArrayRef<int64_t> shape,
-                      Type elementType);
+  LinearWeight linearWeight(Value w);
+  /// Panels of `recipe`'s [N, K] or [E, N, K]; in int8 with per-row scales
+  /// ("scales:16:RECIPE", [E,] ceil(N / 16) * 16 f32, padding zero) when
+  /// --quantize int8 covers the checkpoint weight the recipe reads.
+  LinearWeight panelWeight(const std::string &recipe, ArrayRef<int64_t> shape,
+                           Type elementType);
   int32_t ropeFrequencies(RopeAttr rope, double &cosSinScale);
 
   // --- launches ----------------------------------------------------------
@@ -207,17 +231,16 @@ private:
     if (decodeRows || oneRow) {
       LogicalResult formed =
           options.gpuTiles
-              ? gemv(program, x, linearWeight(w), elementOf(w), n, k,
+              ? gemv(program, x, linearWeight(w).buffer, elementOf(w), n, k,
                      /*batch=*/1, /*xBatchStride=*/0, y, /*yBatchStride=*/0,
                      origin)
-              : panelGemv(program, x, linearWeight(w), elementOf(w), n, k, y,
-                          origin);
+              : panelGemv(program, x, linearWeight(w), n, k, y, origin);
       if (failed(formed))
         return failure();
       return y;
     }
-    if (failed(gemm(program, x.arg(), x.stride, linearWeight(w), elementOf(w),
-                    n, k, y, m, origin)))
+    if (failed(gemm(program, x.arg(), x.stride, linearWeight(w), n, k, y, m,
+                    origin)))
       return failure();
     return y;
   }
@@ -227,14 +250,14 @@ private:
   /// (tile.dot on tensor cores); CPUs take `linear_panel` (outer products
   /// over W's column panels).
   LogicalResult gemm(rt::StepProgram &program, KernelArg x, int64_t xStride,
-                     int32_t w, Type wType, int64_t n, int64_t k, Activation y,
+                     const LinearWeight &w, int64_t n, int64_t k, Activation y,
                      StepExpr m, Operation *origin) {
     const int64_t panelRows =
         batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRows;
     GemmTiles tiles = options.gpuTiles
                           ? chooseGemmTiles(n, k, /*gpu=*/true)
                           : GemmTiles{panelRows, rt::kWeightPanelColumns, 1};
-    KernelParams params{{"W", typeText(wType)},
+    KernelParams params{{"W", typeText(w.type)},
                         {"N", std::to_string(n)},
                         {"K", std::to_string(k)},
                         {"BM", std::to_string(tiles.bm)},
@@ -243,30 +266,34 @@ private:
       params["BK"] = std::to_string(tiles.bk);
     else
       params["GROUP"] = std::to_string(kPanelGroup);
+    std::vector<KernelArg> args{x};
+    w.appendTo(args);
+    args.insert(args.end(), {y.arg(), KernelArg::ofInt(m),
+                             KernelArg::ofInt(StepExpr::of(xStride)),
+                             KernelArg::ofInt(StepExpr::of(y.stride))});
     return launch(program, options.gpuTiles ? "linear" : "linear_panel",
                   params, m.ceilDiv(tiles.bm),
                   StepExpr::of((n + tiles.bn - 1) / tiles.bn), StepExpr::of(1),
-                  {x, KernelArg::ofBuffer(w), y.arg(), KernelArg::ofInt(m),
-                   KernelArg::ofInt(StepExpr::of(xStride)),
-                   KernelArg::ofInt(StepExpr::of(y.stride))},
-                  origin);
+                  std::move(args), origin);
   }
 
   /// One row's y[N] = W[N, K] @ x[K] on the CPU, W in column panels.
-  LogicalResult panelGemv(rt::StepProgram &program, Activation x, int32_t w,
-                          Type wType, int64_t n, int64_t k, Activation y,
-                          Operation *origin) {
-    KernelParams params{{"W", typeText(wType)},
+  LogicalResult panelGemv(rt::StepProgram &program, Activation x,
+                          const LinearWeight &w, int64_t n, int64_t k,
+                          Activation y, Operation *origin) {
+    KernelParams params{{"W", typeText(w.type)},
                         {"N", std::to_string(n)},
                         {"K", std::to_string(k)},
                         {"BN", std::to_string(rt::kWeightPanelColumns)},
                         {"P", std::to_string(kPanelGemvPanels)},
                         {"BK", std::to_string(kPanelGemvSteps)}};
     const int64_t span = kPanelGemvPanels * rt::kWeightPanelColumns;
+    std::vector<KernelArg> args{x.arg()};
+    w.appendTo(args);
+    args.push_back(y.arg());
     return launch(program, "gemv_panel", params,
                   StepExpr::of((n + span - 1) / span), StepExpr::of(1),
-                  StepExpr::of(1),
-                  {x.arg(), KernelArg::ofBuffer(w), y.arg()}, origin);
+                  StepExpr::of(1), std::move(args), origin);
   }
 
   /// Single-token y_b[N] = W_b[N, K] @ x_b[K] for b < batch (W_b = W +
@@ -449,35 +476,64 @@ int32_t Planner::derivedWeight(const std::string &recipe,
   return buffer;
 }
 
-int32_t Planner::panelWeight(const std::string &recipe,
-                             ArrayRef<int64_t> shape, Type elementType) {
+/// Whether --quantize int8 stores the checkpoint weight `recipe` reads
+/// ("tensor:REF" or "stacked:REF") in int8; derived recipes (kv_b's key and
+/// value rows) keep the engine's dtype.
+static bool readsInt8Weight(llvm::StringRef recipe) {
+  auto [kind, reference] = recipe.split(':');
+  if (kind != "tensor" && kind != "stacked")
+    return false;
+  auto parsed = WeightReference::parse(reference);
+  if (!parsed) {
+    llvm::consumeError(parsed.takeError());
+    return false;
+  }
+  return isInt8QuantizedWeight(parsed->name);
+}
+
+LinearWeight Planner::panelWeight(const std::string &recipe,
+                                  ArrayRef<int64_t> shape, Type elementType) {
   assert((shape.size() == 2 || shape.size() == 3) && "[N, K] or [E, N, K]");
+  const bool int8 = options.weightQuantization == WeightQuantization::Int8 &&
+                    readsInt8Weight(recipe);
+  Type stored = int8 ? IntegerType::get(elementType.getContext(), 8)
+                     : elementType;
   std::string panels =
       llvm::formatv("panels:{0}:{1}", rt::kWeightPanelColumns, recipe).str();
+  std::string scales =
+      llvm::formatv("scales:{0}:{1}", rt::kWeightPanelColumns, recipe).str();
   auto it = derived.find(panels);
   if (it != derived.end())
-    return it->second;
+    return {it->second, int8 ? derived.lookup(scales) : -1, stored};
   const int64_t matrices = shape.size() == 3 ? shape.front() : 1;
-  const int64_t elements =
-      matrices * rt::panelElements(shape[shape.size() - 2], shape.back());
+  const int64_t n = shape[shape.size() - 2];
+  const int64_t elements = matrices * rt::panelElements(n, shape.back());
   int32_t buffer =
-      addBuffer(panels, rt::BufferRole::Weight, elementTypeOf(elementType),
+      addBuffer(panels, rt::BufferRole::Weight, elementTypeOf(stored),
                 StepExpr::of(elements), panels);
   plan.buffers[buffer].shape.assign(shape.begin(), shape.end());
   derived[panels] = buffer;
-  return buffer;
+  if (!int8)
+    return {buffer, -1, stored};
+  const int64_t paddedRows = rt::panelElements(n, 1);
+  int32_t scaleBuffer =
+      addBuffer(scales, rt::BufferRole::Weight, rt::ElementType::F32,
+                StepExpr::of(matrices * paddedRows), scales);
+  plan.buffers[scaleBuffer].shape.assign(shape.begin(), shape.end());
+  derived[scales] = scaleBuffer;
+  return {buffer, scaleBuffer, stored};
 }
 
-int32_t Planner::linearWeight(const std::string &recipe, int64_t n,
-                              int64_t k, Type elementType) {
+LinearWeight Planner::linearWeight(const std::string &recipe, int64_t n,
+                                   int64_t k, Type elementType) {
   if (options.gpuTiles)
-    return derivedWeight(recipe, {n, k}, elementType);
+    return {derivedWeight(recipe, {n, k}, elementType), -1, elementType};
   return panelWeight(recipe, {n, k}, elementType);
 }
 
-int32_t Planner::linearWeight(Value w) {
+LinearWeight Planner::linearWeight(Value w) {
   if (options.gpuTiles)
-    return weight(w);
+    return {weight(w), -1, elementOf(w)};
   return panelWeight(recipeOf(w), shapeOf(w), elementOf(w));
 }
 
@@ -657,11 +713,14 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                                          kvB.getReference().str(), heads, p, v)
                                .str();
     Type kvType = elementOf(op.getKvBProj());
-    int32_t wk = linearWeight("kv_b_k:" + kvSuffix, heads * p, c, kvType);
-    int32_t wv = linearWeight("kv_b_v:" + kvSuffix, heads * v, c, kvType);
-    auto kvLinear = [&](int32_t w, int64_t n) -> FailureOr<Activation> {
+    LinearWeight wk =
+        linearWeight("kv_b_k:" + kvSuffix, heads * p, c, kvType);
+    LinearWeight wv =
+        linearWeight("kv_b_v:" + kvSuffix, heads * v, c, kvType);
+    auto kvLinear = [&](const LinearWeight &w,
+                        int64_t n) -> FailureOr<Activation> {
       Activation y = scratch("kv_b", n, StepExpr::context());
-      if (failed(gemm(program, cacheRows.arg(), row, w, kvType, n, c, y,
+      if (failed(gemm(program, cacheRows.arg(), row, w, n, c, y,
                       StepExpr::context(), origin)))
         return failure();
       return y;
@@ -792,7 +851,10 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   assert(block % upRows == 0 && block % downRows == 0 &&
          "a grouped-GEMM program must not straddle two experts");
   Activation hiddenRows = scratch("moe_hidden", inter, rows);
-  KernelParams gateUp{{"W", typeText(elementOf(op.getGateProj()))},
+  const LinearWeight gateW = linearWeight(op.getGateProj());
+  const LinearWeight upW = linearWeight(op.getUpProj());
+  const LinearWeight downW = linearWeight(op.getDownProj());
+  KernelParams gateUp{{"W", typeText(gateW.type)},
                       {"E", std::to_string(experts)},
                       {"H", std::to_string(hidden)},
                       {"I", std::to_string(inter)},
@@ -802,19 +864,18 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     gateUp["GROUP"] = std::to_string(kPanelGroup);
   else
     gateUp["BK"] = std::to_string(upTiles.bk);
+  std::vector<KernelArg> gateUpArgs{x.arg(), rowToken.arg(), offsets.arg()};
+  gateW.appendTo(gateUpArgs);
+  upW.appendTo(gateUpArgs);
+  gateUpArgs.insert(gateUpArgs.end(), {hiddenRows.arg(), KernelArg::ofInt(rows)});
   if (failed(launch(program,
                     panels ? "grouped_gate_up_panel" : "grouped_gate_up",
                     gateUp, rows.ceilDiv(upRows),
                     StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
-                    StepExpr::of(1),
-                    {x.arg(), rowToken.arg(), offsets.arg(),
-                     KernelArg::ofBuffer(linearWeight(op.getGateProj())),
-                     KernelArg::ofBuffer(linearWeight(op.getUpProj())),
-                     hiddenRows.arg(), KernelArg::ofInt(rows)},
-                    origin)))
+                    StepExpr::of(1), std::move(gateUpArgs), origin)))
     return failure();
   Activation expertOut = scratch("moe_expert_out", hidden, rows);
-  KernelParams down{{"W", typeText(elementOf(op.getDownProj()))},
+  KernelParams down{{"W", typeText(downW.type)},
                     {"E", std::to_string(experts)},
                     {"H", std::to_string(hidden)},
                     {"I", std::to_string(inter)},
@@ -824,12 +885,12 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     down["GROUP"] = std::to_string(kPanelGroup);
   else
     down["BK"] = std::to_string(downTiles.bk);
-  std::vector<KernelArg> downArgs{
-      hiddenRows.arg(), offsets.arg(),
-      KernelArg::ofBuffer(linearWeight(op.getDownProj())), expertOut.arg(),
-      KernelArg::ofInt(rows)};
+  std::vector<KernelArg> downArgs{hiddenRows.arg()};
   if (panels)
-    downArgs.insert(downArgs.begin() + 1, rowToken.arg());
+    downArgs.push_back(rowToken.arg());
+  downArgs.push_back(offsets.arg());
+  downW.appendTo(downArgs);
+  downArgs.insert(downArgs.end(), {expertOut.arg(), KernelArg::ofInt(rows)});
   if (failed(launch(program, panels ? "grouped_down_panel" : "grouped_down",
                     down, rows.ceilDiv(downRows),
                     StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
@@ -882,22 +943,24 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                                          kPanelExpertGateUpSteps}
                              : chooseGemvTiles(inter, hidden);
   Activation hiddenRows = scratch("moe_hidden", inter, StepExpr::tokens(topK));
-  KernelParams gateUp{{"W", typeText(elementOf(op.getGateProj()))},
+  const LinearWeight gateW = linearWeight(op.getGateProj());
+  const LinearWeight upW = linearWeight(op.getUpProj());
+  KernelParams gateUp{{"W", typeText(gateW.type)},
                       {"E", std::to_string(experts)},
                       {"H", std::to_string(hidden)},
                       {"I", std::to_string(inter)},
                       {"K", std::to_string(topK)},
                       {"BN", std::to_string(upTiles.bn)},
                       {"BK", std::to_string(upTiles.bk)}};
+  std::vector<KernelArg> gateUpArgs{x.arg(), routeIndices.arg()};
+  gateW.appendTo(gateUpArgs);
+  upW.appendTo(gateUpArgs);
+  gateUpArgs.push_back(hiddenRows.arg());
   if (failed(launch(program,
                     panels ? "expert_gemv_gate_up_panel" : "expert_gemv_gate_up",
                     gateUp,
                     StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
-                    StepExpr::of(topK), tokens,
-                    {x.arg(), routeIndices.arg(),
-                     KernelArg::ofBuffer(linearWeight(op.getGateProj())),
-                     KernelArg::ofBuffer(linearWeight(op.getUpProj())),
-                     hiddenRows.arg()},
+                    StepExpr::of(topK), tokens, std::move(gateUpArgs),
                     origin)))
     return failure();
 
@@ -915,7 +978,12 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   GemvTiles downTiles =
       panels ? GemvTiles{rt::kWeightPanelColumns, kPanelGemvSteps}
              : chooseGemvTiles(hidden, inter);
-  KernelParams down{{"W", typeText(elementOf(op.getDownProj()))},
+  const LinearWeight downW = linearWeight(op.getDownProj());
+  std::vector<KernelArg> downArgs{hiddenRows.arg(), routeIndices.arg(),
+                                  routeWeights.arg()};
+  downW.appendTo(downArgs);
+  downArgs.insert(downArgs.end(), {shared.arg(), out.arg()});
+  KernelParams down{{"W", typeText(downW.type)},
                     {"E", std::to_string(experts)},
                     {"H", std::to_string(hidden)},
                     {"I", std::to_string(inter)},
@@ -927,11 +995,7 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                     panels ? "expert_gemv_down_panel" : "expert_gemv_down",
                     down,
                     StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
-                    tokens, StepExpr::of(1),
-                    {hiddenRows.arg(), routeIndices.arg(), routeWeights.arg(),
-                     KernelArg::ofBuffer(linearWeight(op.getDownProj())),
-                     shared.arg(), out.arg()},
-                    origin)))
+                    tokens, StepExpr::of(1), std::move(downArgs), origin)))
     return failure();
   values[op.getResult()] = out;
   return success();
@@ -1112,6 +1176,12 @@ FailureOr<FormedKernels> formKernels(ModuleOp module,
     plan.expertParallel = layoutValue("dsv2.expert_parallel");
   }
 
+  if (options.gpuTiles &&
+      options.weightQuantization != WeightQuantization::None) {
+    error = "int8 weights (--quantize int8) are for cpu engines; GPU "
+            "engines keep the checkpoint's bf16 or f32";
+    return failure();
+  }
   Planner planner(*formed.kernels, plan, options);
   plan.tokensBuffer = static_cast<int32_t>(plan.buffers.size());
   plan.buffers.push_back({"tokens", rt::BufferRole::Tokens, rt::ElementType::I32,

@@ -11,6 +11,7 @@
 #ifndef PASSES_KERNEL_FORMATION_KERNELFORMATION_H
 #define PASSES_KERNEL_FORMATION_KERNELFORMATION_H
 
+#include "dialect/dsv2/WeightQuantization.h"
 #include "runtime/engine/LaunchPlan.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -32,6 +33,9 @@ struct KernelFormationOptions {
   /// Tile sizes for the GPU code generator (TileHeuristics.h) instead of
   /// the CPU's.
   bool gpuTiles = false;
+  /// Int8 projection weights with per-row scales (CPU engines only;
+  /// dialect/dsv2/WeightQuantization.h says which weights).
+  WeightQuantization weightQuantization = WeightQuantization::None;
 };
 
 /// Forms kernels for `step` (the module's func.func @step after

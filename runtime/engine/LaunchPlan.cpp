@@ -12,6 +12,8 @@ int64_t elementBytes(ElementType type) {
   case ElementType::BF16:
   case ElementType::F16:
     return 2;
+  case ElementType::I8:
+    return 1;
   }
   return 4;
 }

@@ -41,7 +41,7 @@ struct StepExpr {
   }
 };
 
-enum class ElementType : uint8_t { F32, BF16, F16, I32 };
+enum class ElementType : uint8_t { F32, BF16, F16, I32, I8 };
 
 /// Bytes per element.
 int64_t elementBytes(ElementType type);

@@ -53,6 +53,8 @@ const char *elementName(rt::ElementType type) {
     return "f16";
   case rt::ElementType::I32:
     return "i32";
+  case rt::ElementType::I8:
+    return "i8";
   }
   return "?";
 }

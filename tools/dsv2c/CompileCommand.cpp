@@ -18,6 +18,7 @@
 #include "tools/dsv2c/TokenizerSource.h"
 #include "tools/dsv2c/WeightPacking.h"
 
+#include "dialect/dsv2/interpreter/Int8WeightProvider.h"
 #include "models/deepseek_v2/ModelConfig.h"
 #include "models/deepseek_v2/Sharding.h"
 #include "runtime/engine/EngineWriter.h"
@@ -86,6 +87,11 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   options.push_back({"dtype", "bf16|fp32",
                      "weight dtype of the engine (default: bf16 for presets, "
                      "the checkpoint's own otherwise)"});
+  options.push_back({"quantize", "none|int8",
+                     "int8: store the projection weights (attention, MLPs, "
+                     "experts, lm_head) in int8 with one f32 scale per output "
+                     "row, CPU engines only; decode streams half the bytes of "
+                     "bf16 (default none; docs/quantization.md)"});
   options.push_back({"target", "cpu|sm_80|sm_90a|sm_90a-emu",
                      "what the kernels run on (default cpu): the host CPU, "
                      "PTX for an NVIDIA GPU, or the GPU kernels compiled for "
@@ -138,6 +144,17 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                                        gpuTargetList() + ")");
   if (gpuTarget && cl.has("cpu"))
     return cl.valueError("cpu", "applies to --target cpu only");
+  std::string quantizeText = cl.get("quantize").value_or("none");
+  std::optional<mlir::dsv2::WeightQuantization> quantization =
+      mlir::dsv2::parseWeightQuantization(quantizeText);
+  if (!quantization)
+    return cl.valueError("quantize", "'" + quantizeText +
+                                         "' is not one of none, int8");
+  const bool int8 = *quantization == mlir::dsv2::WeightQuantization::Int8;
+  if (int8 && gpuTarget)
+    return cl.valueError("quantize",
+                         "int8 weights are for --target cpu; GPU engines "
+                         "keep bf16 or f32 weights");
   auto maxBatch = cl.getInteger("max-batch");
   if (!maxBatch)
     return maxBatch.takeError();
@@ -155,6 +172,11 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   if (!source)
     return source.takeError();
   const dsv2::model::ModelConfig &config = source->config;
+  // Every reader of an int8 engine's weights (the packer, the weights
+  // derived from kv_b_proj) sees scale * q.
+  if (int8)
+    source->weights = std::make_unique<mlir::dsv2::Int8WeightProvider>(
+        std::move(source->weights));
   int64_t context = maxContext->value_or(
       std::min<int64_t>(config.maxPositionEmbeddings, 4096));
   if (context < 1 || context > config.maxPositionEmbeddings)
@@ -215,6 +237,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     CpuEngineOptions engineOptions;
     engineOptions.maxContext = context;
     engineOptions.cpu = cl.get("cpu").value_or("host");
+    engineOptions.weightQuantization = *quantization;
     llvm::errs() << llvm::formatv(
         "dsv2c compile: {0}: generating CPU kernels for '{1}'...\n",
         source->description, engineOptions.cpu);
@@ -270,8 +293,10 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                        config.maxPositionEmbeddings,
                        config.bosTokenId,
                        config.eosTokenId,
-                       source->storage == dsv2::model::WeightStorage::F32 ? "f32"
-                                                                          : "bf16"};
+                       std::string(int8 ? "int8+" : "") +
+                           (source->storage == dsv2::model::WeightStorage::F32
+                                ? "f32"
+                                : "bf16")};
   description.kvCache = describeCache(plan, config, maxBatch->value_or(8));
   description.kernels = compiled->module;
   description.plan = plan;

@@ -59,12 +59,10 @@ linkKernelImage(mlir::ModuleOp kernels,
 }
 
 llvm::Expected<mlir::dsv2::FormedKernels>
-formEngineKernels(mlir::ModuleOp module, int64_t maxContext, bool gpuTiles,
+formEngineKernels(mlir::ModuleOp module,
+                  const mlir::dsv2::KernelFormationOptions &formation,
                   double &seconds) {
   auto start = std::chrono::steady_clock::now();
-  mlir::dsv2::KernelFormationOptions formation;
-  formation.maxContext = maxContext;
-  formation.gpuTiles = gpuTiles;
   std::string error;
   auto formed = mlir::dsv2::formKernels(module, formation, error);
   if (mlir::failed(formed))
@@ -79,12 +77,13 @@ compileCpuKernels(mlir::ModuleOp module, const CpuEngineOptions &options) {
 }
 
 llvm::Expected<mlir::dsv2::FormedKernels>
-formRankKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules, int64_t maxContext,
-                bool gpuTiles, CompiledCpuKernels &compiled) {
+formRankKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
+                const mlir::dsv2::KernelFormationOptions &formation,
+                CompiledCpuKernels &compiled) {
   std::optional<mlir::dsv2::FormedKernels> formed;
   for (mlir::ModuleOp module : rankModules) {
     double seconds = 0;
-    auto rank = formEngineKernels(module, maxContext, gpuTiles, seconds);
+    auto rank = formEngineKernels(module, formation, seconds);
     if (!rank)
       return rank.takeError();
     compiled.formationSeconds += seconds;
@@ -109,8 +108,10 @@ llvm::Expected<CompiledCpuKernels>
 compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
                   const CpuEngineOptions &options) {
   CompiledCpuKernels compiled;
-  auto formed = formRankKernels(rankModules, options.maxContext,
-                                /*gpuTiles=*/false, compiled);
+  mlir::dsv2::KernelFormationOptions formation;
+  formation.maxContext = options.maxContext;
+  formation.weightQuantization = options.weightQuantization;
+  auto formed = formRankKernels(rankModules, formation, compiled);
   if (!formed)
     return formed.takeError();
 

@@ -27,6 +27,9 @@ struct CpuEngineOptions {
   int threads = 0;
   /// LLVM CPU name, or "host" (see codegen/cpu/ObjectEmitter.h).
   std::string cpu = "host";
+  /// --quantize: int8 projection weights.
+  mlir::dsv2::WeightQuantization weightQuantization =
+      mlir::dsv2::WeightQuantization::None;
 };
 
 struct CompiledCpuKernels {
@@ -47,10 +50,11 @@ llvm::Expected<std::vector<uint8_t>>
 linkKernelImage(mlir::ModuleOp kernels,
                 const mlir::dsv2::cpu::CpuTargetOptions &target);
 
-/// Kernel formation of the optimized `module` (CPU or, with `gpuTiles`, GPU
-/// tile sizes); `seconds` gets its wall time.
+/// Kernel formation of the optimized `module`; `seconds` gets its wall
+/// time.
 llvm::Expected<mlir::dsv2::FormedKernels>
-formEngineKernels(mlir::ModuleOp module, int64_t maxContext, bool gpuTiles,
+formEngineKernels(mlir::ModuleOp module,
+                  const mlir::dsv2::KernelFormationOptions &formation,
                   double &seconds);
 
 /// Kernel formation of every rank's module (one module for a single-rank
@@ -60,8 +64,9 @@ formEngineKernels(mlir::ModuleOp module, int64_t maxContext, bool gpuTiles,
 /// are named by all their parameters, so equal names are equal kernels and
 /// each is generated once).
 llvm::Expected<mlir::dsv2::FormedKernels>
-formRankKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules, int64_t maxContext,
-                bool gpuTiles, CompiledCpuKernels &compiled);
+formRankKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
+                const mlir::dsv2::KernelFormationOptions &formation,
+                CompiledCpuKernels &compiled);
 
 /// Forms kernels for `module` and generates their CPU code. Errors name the
 /// stage that failed.

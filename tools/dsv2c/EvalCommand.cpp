@@ -14,6 +14,7 @@
 #include "tools/dsv2c/ParallelOptions.h"
 #include "tools/dsv2c/ShardedReference.h"
 
+#include "dialect/dsv2/interpreter/Int8WeightProvider.h"
 #include "dialect/dsv2/interpreter/ReferenceInterpreter.h"
 #include "models/deepseek_v2/GraphBuilder.h"
 #include "runtime/io/Npy.h"
@@ -87,6 +88,10 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                      "reference: the reference interpreter (default); cpu: "
                      "compile the step into CPU kernels and run those"});
   options.push_back({"threads", "N", "CPU engine worker threads (default: all)"});
+  options.push_back({"quantize", "none|int8",
+                     "int8: read the projection weights as an int8 engine "
+                     "holds them (scale * q per output row; dsv2c compile "
+                     "--quantize int8), in either engine (default none)"});
   options.push_back({"tp", "N",
                      "with --engine reference: shard the step for N "
                      "tensor-parallel ranks (dsv2-shard) and run every rank "
@@ -133,6 +138,16 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                                   id, position, source->config.vocabSize,
                                   source->description)
                         .str());
+
+  std::string quantizeText = cl.get("quantize").value_or("none");
+  std::optional<mlir::dsv2::WeightQuantization> quantization =
+      mlir::dsv2::parseWeightQuantization(quantizeText);
+  if (!quantization)
+    return cl.valueError("quantize", "'" + quantizeText +
+                                         "' is not one of none, int8");
+  if (*quantization == mlir::dsv2::WeightQuantization::Int8)
+    source->weights = std::make_unique<mlir::dsv2::Int8WeightProvider>(
+        std::move(source->weights));
 
   TimedWeights *timedWeights = nullptr;
   if (cl.has("timings")) {
@@ -210,6 +225,7 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
     engineOptions.maxContext =
         std::min<int64_t>(source->config.maxPositionEmbeddings, count);
     engineOptions.threads = static_cast<int>(threads->value_or(0));
+    engineOptions.weightQuantization = *quantization;
     auto built = buildCpuEngine(**module, *source, engineOptions);
     if (!built)
       return built.takeError();

@@ -51,8 +51,10 @@ llvm::Expected<CompiledCpuKernels>
 compileGpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
                   const GpuEngineOptions &options) {
   CompiledCpuKernels compiled;
-  auto formed = formRankKernels(rankModules, options.maxContext,
-                                /*gpuTiles=*/true, compiled);
+  mlir::dsv2::KernelFormationOptions formation;
+  formation.maxContext = options.maxContext;
+  formation.gpuTiles = true;
+  auto formed = formRankKernels(rankModules, formation, compiled);
   if (!formed)
     return formed.takeError();
 

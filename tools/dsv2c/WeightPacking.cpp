@@ -2,6 +2,7 @@
 
 #include "tools/dsv2c/WeightPacking.h"
 
+#include "dialect/dsv2/WeightQuantization.h"
 #include "runtime/io/Bf16.h"
 #include "runtime/io/WeightPanels.h"
 
@@ -104,6 +105,110 @@ absl::Status packStacked(mlir::dsv2::WeightProvider &weights,
   return absl::OkStatus();
 }
 
+/// The matrices [n, k] an int8 recipe ("tensor:REF" or "stacked:REF")
+/// covers, one checkpoint tensor (or its slice) each: REF itself, or expert
+/// e of a stack.
+llvm::Expected<std::vector<mlir::dsv2::WeightReference>>
+int8Matrices(llvm::StringRef inner, int64_t matrices) {
+  auto [kind, reference] = inner.split(':');
+  if (kind != "tensor" && kind != "stacked")
+    return llvm::createStringError(
+        "int8 weights come from checkpoint tensors, not " + inner.str());
+  auto parsed = mlir::dsv2::WeightReference::parse(reference);
+  if (!parsed)
+    return parsed.takeError();
+  std::vector<mlir::dsv2::WeightReference> out;
+  for (int64_t e = 0; e < matrices; ++e) {
+    mlir::dsv2::WeightReference one = *parsed;
+    if (kind == "stacked") {
+      one.name = parsed->expertName(e);
+      one.firstExpert = 0;
+    }
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
+/// Reads one [n, k] matrix (`values`) and the int8 scale of each of its
+/// rows over the whole checkpoint row: a shard that slices the columns
+/// (row-parallel weights) keeps the scales of the unsliced rows, so every
+/// rank's q times its scale is the same value the reference reads.
+absl::Status readInt8Rows(mlir::dsv2::WeightProvider &weights,
+                          const mlir::dsv2::WeightReference &reference,
+                          int64_t n, int64_t k, std::vector<float> &values,
+                          std::vector<float> &scales) {
+  values.assign(static_cast<size_t>(n * k), 0.0f);
+  if (llvm::Error error =
+          mlir::dsv2::readWeightReference(weights, reference, {n, k},
+                                          values.data()))
+    return toStatus(std::move(error));
+  const float *rows = values.data();
+  int64_t width = k;
+  std::vector<float> whole;
+  if (reference.isSliced() && reference.sliceDim == 1) {
+    mlir::dsv2::WeightReference unsliced = reference;
+    unsliced.sliceDim = -1;
+    unsliced.part = 0;
+    unsliced.parts = 1;
+    width = reference.fullShape({n, k})[1];
+    whole.assign(static_cast<size_t>(n * width), 0.0f);
+    if (llvm::Error error = mlir::dsv2::readWeightReference(
+            weights, unsliced, {n, width}, whole.data()))
+      return toStatus(std::move(error));
+    rows = whole.data();
+  }
+  scales.resize(static_cast<size_t>(n));
+  for (int64_t r = 0; r < n; ++r)
+    scales[r] = mlir::dsv2::int8RowScale(
+        {rows + r * width, static_cast<size_t>(width)});
+  return absl::OkStatus();
+}
+
+/// "panels:16:INNER" in int8 (the panels of q) or "scales:16:INNER" (each
+/// row's scale, [matrices, ceil(N / 16) * 16] f32, padding rows zero):
+/// INNER is "tensor:REF" or "stacked:REF" over [N, K] or [E, N, K].
+absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
+                      const rt::BufferSpec &spec, llvm::StringRef inner,
+                      bool scalesOnly, void *destination) {
+  const bool stacked = spec.shape.size() == 3;
+  if (spec.shape.size() != 2 && !stacked)
+    return absl::InvalidArgumentError("int8 weight " + spec.name +
+                                      " needs an [N, K] or [E, N, K] shape");
+  const int64_t matrices = stacked ? spec.shape[0] : 1;
+  const int64_t n = spec.shape[stacked ? 1 : 0], k = spec.shape[stacked ? 2 : 1];
+  const int64_t paddedRows = rt::panelElements(n, 1);
+  const int64_t perMatrix = scalesOnly ? paddedRows : rt::panelElements(n, k);
+  if (spec.elements.evaluate(0, 0) != matrices * perMatrix)
+    return absl::InvalidArgumentError(
+        "weight " + spec.name + " holds " +
+        std::to_string(spec.elements.evaluate(0, 0)) + " elements, not " +
+        std::to_string(matrices * perMatrix));
+  auto references = int8Matrices(inner, matrices);
+  if (!references)
+    return toStatus(references.takeError());
+  std::vector<float> values, scales;
+  for (int64_t e = 0; e < matrices; ++e) {
+    if (absl::Status status =
+            readInt8Rows(weights, (*references)[e], n, k, values, scales);
+        !status.ok())
+      return status;
+    if (scalesOnly) {
+      float *out = static_cast<float *>(destination) + e * perMatrix;
+      std::fill_n(out, paddedRows, 0.0f);
+      std::copy(scales.begin(), scales.end(), out);
+      continue;
+    }
+    auto *out = static_cast<int8_t *>(destination) + e * perMatrix;
+    for (int64_t row = 0; row < paddedRows; ++row)
+      for (int64_t col = 0; col < k; ++col)
+        out[rt::panelOffset(row, col, k)] =
+            row < n ? mlir::dsv2::quantizeInt8(values[row * k + col],
+                                               scales[row])
+                    : 0;
+  }
+  return absl::OkStatus();
+}
+
 /// "panels:16:INNER": the [N, K] weight of recipe INNER (spec.shape) in
 /// column panels of 16 (runtime/io/WeightPanels.h); "panels:16:stacked:REF"
 /// each expert of an [E, N, K] stack.
@@ -122,6 +227,8 @@ absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
         " over an [N, K] or stacked [E, N, K] shape)");
   const int64_t matrices = stacked ? spec.shape[0] : 1;
   const int64_t n = spec.shape[stacked ? 1 : 0], k = spec.shape[stacked ? 2 : 1];
+  if (spec.type == rt::ElementType::I8)
+    return packInt8(weights, spec, inner, /*scalesOnly=*/false, destination);
   if (spec.elements.evaluate(0, 0) != matrices * rt::panelElements(n, k))
     return absl::InvalidArgumentError("weight " + spec.name + " holds " +
                                       std::to_string(spec.elements.evaluate(0, 0)) +
@@ -147,11 +254,22 @@ absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
 
 absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
                         const rt::BufferSpec &spec, void *destination) {
-  if (spec.type != rt::ElementType::F32 && spec.type != rt::ElementType::BF16)
-    return absl::UnimplementedError("weight " + spec.name +
-                                    ": only f32 and bf16 engines exist");
   llvm::StringRef recipe = spec.source;
   auto [kind, rest] = recipe.split(':');
+  if (spec.type == rt::ElementType::I8 && kind != "panels")
+    return absl::UnimplementedError("weight " + spec.name +
+                                    ": int8 weights are column panels");
+  if (spec.type != rt::ElementType::F32 && spec.type != rt::ElementType::BF16 &&
+      spec.type != rt::ElementType::I8)
+    return absl::UnimplementedError("weight " + spec.name +
+                                    ": only f32, bf16 and int8 weights exist");
+  if (kind == "scales") {
+    auto [width, inner] = rest.split(':');
+    if (width != std::to_string(rt::kWeightPanelColumns) ||
+        spec.type != rt::ElementType::F32)
+      return absl::InvalidArgumentError("bad weight recipe " + spec.source);
+    return packInt8(weights, spec, inner, /*scalesOnly=*/true, destination);
+  }
   int64_t count = spec.elements.evaluate(0, 0);
   if (kind == "stacked")
     return packStacked(weights, rest, spec.shape, spec.type, destination);

@@ -23,7 +23,9 @@ namespace dsv2::tools {
 /// "w_uv:KVB:HEADS:NOPE:V" ([heads, V, C]), "kv_b_k:KVB:HEADS:NOPE:V"
 /// ([heads*nope, C]) and "kv_b_v:..." ([heads*V, C]); "panels:16:RECIPE"
 /// is RECIPE's [N, K] (spec.shape) in column panels of 16
-/// (runtime/io/WeightPanels.h), what CPU engines' linear kernels read. REF
+/// (runtime/io/WeightPanels.h), what CPU engines' linear kernels read; an
+/// i8 spec holds them quantized per row (--quantize int8) and
+/// "scales:16:RECIPE" holds the rows' scales. REF
 /// and KVB are weight references (dialect/dsv2/WeightReference.h): a
 /// checkpoint name, or one rank's slice of it.
 absl::Status packWeight(mlir::dsv2::WeightProvider &weights,

@@ -3,8 +3,9 @@
 
     instantiate.py TEMPLATE.mlir --param NAME=VALUE [--param ...] [--kernel NAME]
 
-Includes every `{{>part}}` (TEMPLATE's directory/parts/part.mlir) and then
-substitutes every `{{NAME}}` placeholder textually, as instantiateKernelText
+Includes every `{{>part}}` (TEMPLATE's directory/parts/part.mlir), keeps
+`{{#KEY=VALUE}}...{{/KEY=VALUE}}` sections only when KEY is VALUE (`{{^`:
+unless), and then substitutes every `{{NAME}}` placeholder textually, as instantiateKernelText
 (codegen/kernels/KernelCatalog.cpp) does: `{{KERNEL}}` is the instance name
 (the kind, then the parameter values in name order, joined by "__", with
 every character that is not a letter or digit replaced by "_"), unless
@@ -44,12 +45,42 @@ def expand_parts(text, kind, parts_dir):
     return "".join(out)
 
 
+def resolve_sections(text, kind, params, used):
+    out = []
+    while True:
+        starts = [i for i in (text.find("{{#"), text.find("{{^")) if i >= 0]
+        if not starts:
+            break
+        open_at = min(starts)
+        close_at = text.find("}}", open_at)
+        if close_at < 0:
+            break
+        keep_when_equal = text[open_at + 2] == "#"
+        condition = text[open_at + 3:close_at]
+        key, _, value = condition.partition("=")
+        end = "{{/" + condition + "}}"
+        body_end = text.find(end, close_at + 2)
+        if body_end < 0:
+            raise ValueError(f"kernel template '{kind}' has no {end}")
+        if key not in params:
+            raise ValueError(f"kernel template '{kind}' needs parameter {key}"
+                             f" (section {condition})")
+        used.add(key)
+        out.append(text[:open_at])
+        if (params[key] == value) == keep_when_equal:
+            out.append(text[close_at + 2:body_end])
+        text = text[body_end + len(end):]
+    out.append(text)
+    return "".join(out)
+
+
 def instantiate(text, kind, params, kernel=None, parts_dir=None):
     if parts_dir is not None:
         text = expand_parts(text, kind, parts_dir)
+    used = set()
+    text = resolve_sections(text, kind, params, used)
     values = dict(params)
     values["KERNEL"] = kernel if kernel else instance_name(kind, params)
-    used = set()
     out = []
     while text:
         open_at = text.find("{{")

@@ -1,0 +1,50 @@
+//===- WeightQuantization.cpp - Int8 weight-only quantization -------------===//
+
+#include "dialect/dsv2/WeightQuantization.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mlir::dsv2 {
+
+std::optional<WeightQuantization> parseWeightQuantization(llvm::StringRef text) {
+  if (text == "none")
+    return WeightQuantization::None;
+  if (text == "int8")
+    return WeightQuantization::Int8;
+  return std::nullopt;
+}
+
+const char *weightQuantizationName(WeightQuantization quantization) {
+  return quantization == WeightQuantization::Int8 ? "int8" : "none";
+}
+
+bool isInt8QuantizedWeight(llvm::StringRef name) {
+  return name.ends_with("_proj.weight") ||
+         name.ends_with("_proj_with_mqa.weight") || name == "lm_head.weight";
+}
+
+float int8RowScale(llvm::ArrayRef<float> row) {
+  float largest = 0.0f;
+  for (float value : row)
+    largest = std::max(largest, std::fabs(value));
+  return largest / 127.0f;
+}
+
+int8_t quantizeInt8(float value, float scale) {
+  const float q = std::nearbyint(value / scale);
+  if (scale == 0.0f || std::isnan(q))
+    return 0;
+  return static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
+}
+
+void fakeQuantizeInt8Rows(float *values, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float *row = values + r * cols;
+    const float scale = int8RowScale({row, static_cast<size_t>(cols)});
+    for (int64_t c = 0; c < cols; ++c)
+      row[c] = scale * static_cast<float>(quantizeInt8(row[c], scale));
+  }
+}
+
+} // namespace mlir::dsv2

@@ -1,0 +1,54 @@
+//===- WeightQuantization.h - Int8 weight-only quantization ------*- C++ -*-===//
+//
+// `dsv2c compile --quantize int8` stores the projection weights as int8 with
+// one f32 scale per output row (symmetric, absmax / 127): decode streams
+// every weight once per token, so a quarter of the f32 bytes (half of bf16)
+// is the lever. Activations, norms, the router gate and the embedding stay
+// in the engine's dtype; the router decides which experts run, so it keeps
+// its precision.
+//
+// The same rule and arithmetic serve the compiler (which weights become
+// int8, kernel formation), the weight packer (the int8 panels and their
+// scales) and the reference interpreter (`dsv2c eval --quantize int8` reads
+// every such weight as scale * q), so an int8 engine is checked against a
+// reference that computes with exactly its weights.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DIALECT_DSV2_WEIGHTQUANTIZATION_H
+#define DIALECT_DSV2_WEIGHTQUANTIZATION_H
+
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mlir::dsv2 {
+
+enum class WeightQuantization { None, Int8 };
+
+/// "none" / "int8", or nullopt.
+std::optional<WeightQuantization> parseWeightQuantization(llvm::StringRef text);
+const char *weightQuantizationName(WeightQuantization quantization);
+
+/// Whether checkpoint tensor `name` (a concrete name or one with "{e}") is
+/// stored in int8 under --quantize int8: every *_proj weight (attention,
+/// dense MLP, shared and routed experts) and lm_head.
+bool isInt8QuantizedWeight(llvm::StringRef name);
+
+/// The scale of one output row: max |w| / 127 (0 for a row of zeros).
+float int8RowScale(llvm::ArrayRef<float> row);
+
+/// round(value / scale) clamped to [-127, 127] (0 when scale is 0 or the
+/// quotient is NaN).
+int8_t quantizeInt8(float value, float scale);
+
+/// Replaces every row of the row-major [rows, cols] `values` by scale * q,
+/// the values an int8 engine computes with.
+void fakeQuantizeInt8Rows(float *values, int64_t rows, int64_t cols);
+
+} // namespace mlir::dsv2
+
+#endif // DIALECT_DSV2_WEIGHTQUANTIZATION_H

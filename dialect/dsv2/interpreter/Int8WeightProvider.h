@@ -1,0 +1,35 @@
+//===- Int8WeightProvider.h - Weights as an int8 engine sees them -*- C++ -*-===//
+//
+// Wraps a WeightProvider so every weight that --quantize int8 stores in int8
+// (dialect/dsv2/WeightQuantization.h) reads as scale * q, row by row, over
+// the whole checkpoint tensor (before any shard slices it, so a rank's
+// slice has the scales of the full rows). `dsv2c compile` packs through it
+// (the weights derived from kv_b_proj carry the same rounding as its int8
+// panels) and `dsv2c eval --quantize int8` interprets through it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef DIALECT_DSV2_INTERPRETER_INT8WEIGHTPROVIDER_H
+#define DIALECT_DSV2_INTERPRETER_INT8WEIGHTPROVIDER_H
+
+#include "dialect/dsv2/interpreter/WeightProvider.h"
+
+#include <memory>
+
+namespace mlir::dsv2 {
+
+class Int8WeightProvider : public WeightProvider {
+public:
+  explicit Int8WeightProvider(std::unique_ptr<WeightProvider> weights)
+      : weights(std::move(weights)) {}
+
+  llvm::Error read(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                   float *destination) override;
+
+private:
+  std::unique_ptr<WeightProvider> weights;
+};
+
+} // namespace mlir::dsv2
+
+#endif // DIALECT_DSV2_INTERPRETER_INT8WEIGHTPROVIDER_H
