@@ -122,13 +122,16 @@ def Dsv2TestPrintKernelPlanPass
     program, one line per launch: the kernel instance (its name carries the
     tile sizes the heuristic chose), the grid as expressions of T (tokens in
     the step) and P (tokens cached before it), and the op it implements;
-    then the buffer count by role. The module is not changed.
+    then the buffer count by role and the weight buffers by element type.
+    The module is not changed.
   }];
   let options = [
     Option<"maxContext", "max-context", "int64_t", /*default=*/"4096",
            "Positions the KV cache holds">,
     Option<"gpuTiles", "gpu-tiles", "bool", /*default=*/"false",
            "Form the GPU's kernels (tile.dot GEMMs) instead of the CPU's">,
+    Option<"quantize", "quantize", "std::string", /*default=*/"\"none\"",
+           "Weight quantization: none, or int8 (CPU only)">,
   ];
 }
 

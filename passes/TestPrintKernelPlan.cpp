@@ -11,6 +11,8 @@
 
 #include "llvm/Support/raw_ostream.h"
 
+#include <map>
+
 namespace mlir::dsv2 {
 #define GEN_PASS_DEF_DSV2TESTPRINTKERNELPLANPASS
 #include "passes/Passes.h.inc"
@@ -67,6 +69,14 @@ struct Dsv2TestPrintKernelPlanPass
     KernelFormationOptions options;
     options.maxContext = maxContext;
     options.gpuTiles = gpuTiles;
+    std::optional<WeightQuantization> quantization =
+        parseWeightQuantization(quantize);
+    if (!quantization) {
+      getOperation().emitError()
+          << "quantize must be none or int8, not '" << quantize << "'";
+      return signalPassFailure();
+    }
+    options.weightQuantization = *quantization;
     std::string error;
     auto formed = formKernels(getOperation(), options, error);
     if (failed(formed)) {
@@ -86,6 +96,14 @@ struct Dsv2TestPrintKernelPlanPass
       ++counts[static_cast<int>(spec.role)];
     os << "buffers: " << counts[0] << " weights, " << counts[1]
        << " scratch, " << counts[2] << " cache\n";
+    std::map<std::string, int64_t> weightTypes;
+    for (const rt::BufferSpec &spec : formed->plan.buffers)
+      if (spec.role == rt::BufferRole::Weight)
+        ++weightTypes[rt::elementTypeName(spec.type)];
+    os << "weights by type:";
+    for (const auto &[type, count] : weightTypes)
+      os << " " << type << " " << count;
+    os << "\n";
   }
 };
 

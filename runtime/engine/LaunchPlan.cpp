@@ -18,6 +18,22 @@ int64_t elementBytes(ElementType type) {
   return 4;
 }
 
+const char *elementTypeName(ElementType type) {
+  switch (type) {
+  case ElementType::F32:
+    return "f32";
+  case ElementType::BF16:
+    return "bf16";
+  case ElementType::F16:
+    return "f16";
+  case ElementType::I32:
+    return "i32";
+  case ElementType::I8:
+    return "i8";
+  }
+  return "?";
+}
+
 const char *collectiveName(CollectiveKind kind) {
   switch (kind) {
   case CollectiveKind::None:

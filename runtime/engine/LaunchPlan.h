@@ -45,6 +45,8 @@ enum class ElementType : uint8_t { F32, BF16, F16, I32, I8 };
 
 /// Bytes per element.
 int64_t elementBytes(ElementType type);
+/// "f32", "bf16", "f16", "i32", "i8".
+const char *elementTypeName(ElementType type);
 
 enum class BufferRole : uint8_t {
   /// Packed weight, constant across steps; `source` names it.

@@ -4,7 +4,7 @@
 // RUN: dsv2-opt %s -split-input-file -verify-diagnostics
 
 // TileTypes.cpp PtrType: the pointee is a type kernels keep in memory.
-// expected-error @+1 {{!tile.ptr pointee must be f32, bf16, f16, i32 or i64, got 'f64'}}
+// expected-error @+1 {{!tile.ptr pointee must be f32, bf16, f16, i8, i32 or i64, got 'f64'}}
 func.func private @ptr_f64(!tile.ptr<f64>)
 
 // -----

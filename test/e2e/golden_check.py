@@ -12,8 +12,11 @@ the runs are `dsv2-run ENGINE --max-new-tokens 0 --dump-logits ...` (after
 continuation (tokens[prompt_len:][:N]). With --batch (and --engine) every
 case runs in one batch (`--tokens-file`, each case's logits to its own
 `.i.npy`): the prompts share batched prefill steps and, past a
---decode-split, batched decode steps. Prints one line per run; exits 1 if
-any run failed.
+--decode-split, batched decode steps. With --golden-eval ARGS the
+goldens are not the fixture's but `dsv2c eval --model FIXTURE ARGS` of
+each case (e.g. "--quantize int8": the reference interpreter on the
+weights an int8 engine holds). Prints one line per run; exits 1 if any run
+failed.
 """
 
 import argparse
@@ -46,6 +49,23 @@ def read_npy_f32(path):
     return tuple(header["shape"]), values
 
 
+def golden_path(args, case, tmp):
+    """The case's golden logits: the fixture's, or `dsv2c eval` with
+    --golden-eval's arguments (written once into tmp)."""
+    if args.golden_eval is None:
+        return os.path.join(args.fixture, "golden", case["logits"])
+    path = os.path.join(tmp, "golden-" + case["logits"])
+    if not os.path.exists(path):
+        cmd = [args.dsv2c, "eval", "--model", args.fixture, "--tokens",
+               ",".join(map(str, case["tokens"])), "--dump-logits", path]
+        cmd += args.golden_eval.split()
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(cmd)} exited {result.returncode}: "
+                               f"{result.stderr.strip()}")
+    return path
+
+
 def argmax_rows(values, rows, cols):
     out = []
     for r in range(rows):
@@ -69,6 +89,9 @@ def main():
                         help="with --engine: all cases in one dsv2-run batch")
     parser.add_argument("--run-args", default="",
                         help="with --batch: extra dsv2-run arguments")
+    parser.add_argument("--golden-eval", dest="golden_eval", default=None,
+                        help="goldens from `dsv2c eval --model FIXTURE` with these "
+                             "arguments instead of the fixture's golden/*.npy")
     parser.add_argument("--launcher", default="",
                         help="command line that starts dsv2-run (e.g. 'mpirun -np 2' "
                              "for a multi-rank engine)")
@@ -85,7 +108,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for case in cases:
             tokens = case["tokens"]
-            shape, golden = read_npy_f32(os.path.join(args.fixture, "golden", case["logits"]))
+            shape, golden = read_npy_f32(golden_path(args, case, tmp))
             rows, vocab = shape
             scale = max(abs(v) for v in golden)
             runs = [None] + sorted({min(k, len(tokens)) for k in splits})
@@ -172,7 +195,7 @@ def check_batch(args, cases, splits):
                 label = (f"{fixture}/{case['name']} (T={len(case['tokens'])}, "
                          f"{run}, batch of {len(cases)})")
                 failures += compare(label, os.path.join(tmp, f"logits.{i}.npy"),
-                                    os.path.join(args.fixture, "golden", case["logits"]),
+                                    golden_path(args, case, tmp),
                                     args.tolerance)
     return 1 if failures else 0
 

@@ -43,22 +43,6 @@ std::string mebibytes(double bytes) {
   return text;
 }
 
-const char *elementName(rt::ElementType type) {
-  switch (type) {
-  case rt::ElementType::F32:
-    return "f32";
-  case rt::ElementType::BF16:
-    return "bf16";
-  case rt::ElementType::F16:
-    return "f16";
-  case rt::ElementType::I32:
-    return "i32";
-  case rt::ElementType::I8:
-    return "i8";
-  }
-  return "?";
-}
-
 void printInfo(const rt::LoadedEngine &engine) {
   const rt::EngineDescription &d = engine.description();
   const rt::LaunchPlan &plan = d.plan;
@@ -85,7 +69,7 @@ void printInfo(const rt::LoadedEngine &engine) {
   std::printf("kv cache:      %s, %lld values/token/layer (%s), %lld bytes/token, "
               "%lld positions x %lld sequences\n",
               d.kvCache.kind.c_str(), (long long)d.kvCache.valuesPerTokenPerLayer,
-              elementName(d.kvCache.elementType), (long long)d.kvCache.bytesPerToken,
+              rt::elementTypeName(d.kvCache.elementType), (long long)d.kvCache.bytesPerToken,
               (long long)d.kvCache.maxContext, (long long)d.kvCache.maxBatch);
   std::printf("steps:         prefill %zu launches, decode %zu launches, %zu buffers\n",
               plan.prefill.launches.size(), plan.decode.launches.size(),

@@ -11,6 +11,8 @@
 #include "dialect/dsv2/reference/Linear.h"
 #include "runtime/io/WeightPanels.h"
 
+#include <cmath>
+
 namespace dsv2::test {
 namespace {
 
@@ -56,6 +58,7 @@ protected:
     suite->add("linear_panel_bf16", "linear_panel", panelParams("bf16", 6));
     suite->add("linear_panel4_f32", "linear_panel", panelParams("f32", 4));
     suite->add("linear_panel4_bf16", "linear_panel", panelParams("bf16", 4));
+    suite->add("linear_panel_i8", "linear_panel", panelParams("i8", 6));
 #endif
     mlir::dsv2::KernelParams batched = gemmParams("bf16", kBatchN, kBatchK);
     batched["BATCH"] = std::to_string(kHeads);
@@ -129,6 +132,48 @@ TEST_F(GemmKernels, PanelLinearAtUnalignedSizes) {
               /*panels=*/true);
   checkLinear(*suite, "linear_panel4", 4, rt::kWeightPanelColumns,
               /*panels=*/true);
+}
+
+// Int8 weights (--quantize int8): q in panels, one f32 scale per output row
+// (padded to whole panels); y = x @ (scale * q)^T.
+TEST_F(GemmKernels, PanelLinearInt8AtUnalignedSizes) {
+  std::mt19937 rng(5);
+  const int32_t m = 37, xStride = 136, yStride = 104;
+  std::uniform_int_distribution<int> quantized(-127, 127);
+  std::vector<int8_t> q(kN * kK);
+  for (int8_t &value : q)
+    value = static_cast<int8_t>(quantized(rng));
+  std::vector<float> scales = randomFloats(rng, kN, 0.01f), w(kN * kK);
+  for (int64_t r = 0; r < kN; ++r) {
+    scales[r] = std::fabs(scales[r]) + 1e-3f;
+    for (int64_t c = 0; c < kK; ++c)
+      w[r * kK + c] = scales[r] * q[r * kK + c];
+  }
+  std::vector<int8_t> laid = rt::toWeightPanels(q.data(), kN, kK);
+  std::vector<float> xAll = randomFloats(rng, m * xStride, 1.0f);
+  Buffer<float> x(xAll.size()), y(m * yStride, kSentinel);
+  Buffer<int8_t> wq(laid.size());
+  Buffer<float> ws(rt::panelElements(kN, 1), 0.0f);
+  std::copy(xAll.begin(), xAll.end(), x.data());
+  std::copy(laid.begin(), laid.end(), wq.data());
+  std::copy(scales.begin(), scales.end(), ws.data());
+  KernelArgs args;
+  args.buf(x).buf(wq).buf(ws).buf(y).i32(m).i32(xStride).i32(yStride);
+  suite->run("linear_panel_i8", args, (m + 5) / 6,
+             static_cast<int32_t>((kN + rt::kWeightPanelColumns - 1) /
+                                  rt::kWeightPanelColumns));
+  std::vector<float> packed(m * kK), expected(m * kN), got(m * kN);
+  for (int32_t i = 0; i < m; ++i) {
+    for (int64_t k = 0; k < kK; ++k)
+      packed[i * kK + k] = xAll[i * xStride + k];
+    for (int64_t j = 0; j < kN; ++j)
+      got[i * kN + j] = y[i * yStride + j];
+  }
+  ref::linear(packed.data(), w.data(), m, kK, kN, expected.data());
+  expectClose(got, expected, "linear int8 w");
+  for (int32_t i = 0; i < m; ++i)
+    for (int64_t j = kN; j < yStride; ++j)
+      ASSERT_EQ(y[i * yStride + j], kSentinel) << "row " << i << " col " << j;
 }
 
 // The panel layout itself: W row r, column c at panel r / 16, K step c,
