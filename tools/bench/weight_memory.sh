@@ -59,12 +59,7 @@ for ((i = 1; i <= repeat; ++i)); do
     { echo "weight_memory: run $i generated different ids" >&2; exit 1; }
 done
 
-stats() {  # column -> "best median" (best: max for rates, min for seconds)
-  sort -g -k"$1","$1" "$2" | awk -v c="$1" -v best="$3" '
-    { v[NR] = $c } END {
-      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-      printf "%s %s", (best == "max" ? v[NR] : v[1]), m }'
-}
+source "$root/tools/bench/stats.sh"
 read -r hb hm <<<"$(stats 2 "$tmp/huge.figures" max)"
 read -r mb mm <<<"$(stats 2 "$tmp/mapped.figures" max)"
 read -r hl _ <<<"$(stats 1 "$tmp/huge.figures" min)"
