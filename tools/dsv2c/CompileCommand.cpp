@@ -18,7 +18,6 @@
 #include "tools/dsv2c/TokenizerSource.h"
 #include "tools/dsv2c/WeightPacking.h"
 
-#include "dialect/dsv2/interpreter/Int8WeightProvider.h"
 #include "models/deepseek_v2/ModelConfig.h"
 #include "models/deepseek_v2/Sharding.h"
 #include "runtime/engine/EngineWriter.h"
@@ -144,12 +143,9 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                                        gpuTargetList() + ")");
   if (gpuTarget && cl.has("cpu"))
     return cl.valueError("cpu", "applies to --target cpu only");
-  std::string quantizeText = cl.get("quantize").value_or("none");
-  std::optional<mlir::dsv2::WeightQuantization> quantization =
-      mlir::dsv2::parseWeightQuantization(quantizeText);
+  auto quantization = parseQuantizeOption(cl);
   if (!quantization)
-    return cl.valueError("quantize", "'" + quantizeText +
-                                         "' is not one of none, int8");
+    return quantization.takeError();
   const bool int8 = *quantization == mlir::dsv2::WeightQuantization::Int8;
   if (int8 && gpuTarget)
     return cl.valueError("quantize",
@@ -174,9 +170,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   const dsv2::model::ModelConfig &config = source->config;
   // Every reader of an int8 engine's weights (the packer, the weights
   // derived from kv_b_proj) sees scale * q.
-  if (int8)
-    source->weights = std::make_unique<mlir::dsv2::Int8WeightProvider>(
-        std::move(source->weights));
+  quantizeWeights(*source, *quantization);
   int64_t context = maxContext->value_or(
       std::min<int64_t>(config.maxPositionEmbeddings, 4096));
   if (context < 1 || context > config.maxPositionEmbeddings)

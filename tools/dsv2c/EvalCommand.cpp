@@ -14,7 +14,6 @@
 #include "tools/dsv2c/ParallelOptions.h"
 #include "tools/dsv2c/ShardedReference.h"
 
-#include "dialect/dsv2/interpreter/Int8WeightProvider.h"
 #include "dialect/dsv2/interpreter/ReferenceInterpreter.h"
 #include "models/deepseek_v2/GraphBuilder.h"
 #include "runtime/io/Npy.h"
@@ -139,15 +138,10 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                                   source->description)
                         .str());
 
-  std::string quantizeText = cl.get("quantize").value_or("none");
-  std::optional<mlir::dsv2::WeightQuantization> quantization =
-      mlir::dsv2::parseWeightQuantization(quantizeText);
+  auto quantization = parseQuantizeOption(cl);
   if (!quantization)
-    return cl.valueError("quantize", "'" + quantizeText +
-                                         "' is not one of none, int8");
-  if (*quantization == mlir::dsv2::WeightQuantization::Int8)
-    source->weights = std::make_unique<mlir::dsv2::Int8WeightProvider>(
-        std::move(source->weights));
+    return quantization.takeError();
+  quantizeWeights(*source, *quantization);
 
   TimedWeights *timedWeights = nullptr;
   if (cl.has("timings")) {

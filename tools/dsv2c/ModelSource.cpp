@@ -2,6 +2,7 @@
 
 #include "tools/dsv2c/ModelSource.h"
 
+#include "dialect/dsv2/interpreter/Int8WeightProvider.h"
 #include "models/deepseek_v2/Presets.h"
 #include "models/deepseek_v2/TensorNames.h"
 #include "runtime/safetensors/CheckpointRequirements.h"
@@ -263,6 +264,23 @@ llvm::Expected<ModelSource> loadModelSource(const CommandLine &cl,
                           ": give exactly one of --model DIR or --preset NAME");
   return hasModel ? loadCheckpoint(cl, needWeights)
                   : loadPreset(cl, needWeights);
+}
+
+llvm::Expected<mlir::dsv2::WeightQuantization>
+parseQuantizeOption(const CommandLine &cl) {
+  std::string text = cl.get("quantize").value_or("none");
+  std::optional<mlir::dsv2::WeightQuantization> quantization =
+      mlir::dsv2::parseWeightQuantization(text);
+  if (!quantization)
+    return cl.valueError("quantize", "'" + text + "' is not one of none, int8");
+  return *quantization;
+}
+
+void quantizeWeights(ModelSource &source,
+                     mlir::dsv2::WeightQuantization quantization) {
+  if (quantization == mlir::dsv2::WeightQuantization::Int8)
+    source.weights = std::make_unique<mlir::dsv2::Int8WeightProvider>(
+        std::move(source.weights));
 }
 
 } // namespace dsv2::tools

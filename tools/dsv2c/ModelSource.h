@@ -9,6 +9,7 @@
 #ifndef TOOLS_DSV2C_MODELSOURCE_H
 #define TOOLS_DSV2C_MODELSOURCE_H
 
+#include "dialect/dsv2/WeightQuantization.h"
 #include "dialect/dsv2/interpreter/WeightProvider.h"
 #include "models/deepseek_v2/ModelConfig.h"
 #include "models/deepseek_v2/RandomWeights.h"
@@ -41,6 +42,15 @@ struct ModelSource {
 /// or mis-shaped tensor).
 llvm::Expected<ModelSource> loadModelSource(const CommandLine &cl,
                                             bool needWeights);
+
+/// --quantize none|int8 (default none), or an error naming the value.
+llvm::Expected<mlir::dsv2::WeightQuantization>
+parseQuantizeOption(const CommandLine &cl);
+
+/// With int8, every later reader of `source`'s weights sees them as an int8
+/// engine holds them (Int8WeightProvider).
+void quantizeWeights(ModelSource &source,
+                     mlir::dsv2::WeightQuantization quantization);
 
 } // namespace dsv2::tools
 

@@ -74,6 +74,26 @@ protected:
 };
 KernelSuite *GemmKernels::suite = nullptr;
 
+/// y (m rows, yStride apart) against the reference x @ w^T (x: m rows
+/// xStride apart, w: [N, K] row-major); columns past N must still hold the
+/// sentinel.
+void expectLinearOutput(const std::vector<float> &xAll, int32_t xStride,
+                        const std::vector<float> &w, const Buffer<float> &y,
+                        int32_t yStride, int32_t m, const char *label) {
+  std::vector<float> packed(m * kK), expected(m * kN), got(m * kN);
+  for (int32_t i = 0; i < m; ++i) {
+    for (int64_t k = 0; k < kK; ++k)
+      packed[i * kK + k] = xAll[i * xStride + k];
+    for (int64_t j = 0; j < kN; ++j)
+      got[i * kN + j] = y[i * yStride + j];
+  }
+  ref::linear(packed.data(), w.data(), m, kK, kN, expected.data());
+  expectClose(got, expected, label);
+  for (int32_t i = 0; i < m; ++i)
+    for (int64_t j = kN; j < yStride; ++j)
+      ASSERT_EQ(y[i * yStride + j], kSentinel) << "row " << i << " col " << j;
+}
+
 /// Runs `<kernel>_f32` and `<kernel>_bf16` (BM x BN blocks) on m = 37 rows
 /// and compares with the reference; columns past N must stay untouched.
 /// `panels`: the kernel reads W in column panels (runtime/io/WeightPanels.h).
@@ -109,18 +129,8 @@ void checkLinear(KernelSuite &suite, const std::string &kernel, int32_t bm,
     suite.run(kernel + (bf16 ? "_bf16" : "_f32"), args, (m + bm - 1) / bm,
               static_cast<int32_t>((kN + bn - 1) / bn));
 
-    std::vector<float> packed(m * kK), expected(m * kN), got(m * kN);
-    for (int32_t i = 0; i < m; ++i) {
-      for (int64_t k = 0; k < kK; ++k)
-        packed[i * kK + k] = xAll[i * xStride + k];
-      for (int64_t j = 0; j < kN; ++j)
-        got[i * kN + j] = y[i * yStride + j];
-    }
-    ref::linear(packed.data(), wF.data(), m, kK, kN, expected.data());
-    expectClose(got, expected, bf16 ? "linear bf16 w" : "linear f32 w");
-    for (int32_t i = 0; i < m; ++i)
-      for (int64_t j = kN; j < yStride; ++j)
-        ASSERT_EQ(y[i * yStride + j], kSentinel) << "row " << i << " col " << j;
+    expectLinearOutput(xAll, xStride, wF, y, yStride, m,
+                       bf16 ? "linear bf16 w" : "linear f32 w");
   }
 }
 
@@ -162,18 +172,7 @@ TEST_F(GemmKernels, PanelLinearInt8AtUnalignedSizes) {
   suite->run("linear_panel_i8", args, (m + 5) / 6,
              static_cast<int32_t>((kN + rt::kWeightPanelColumns - 1) /
                                   rt::kWeightPanelColumns));
-  std::vector<float> packed(m * kK), expected(m * kN), got(m * kN);
-  for (int32_t i = 0; i < m; ++i) {
-    for (int64_t k = 0; k < kK; ++k)
-      packed[i * kK + k] = xAll[i * xStride + k];
-    for (int64_t j = 0; j < kN; ++j)
-      got[i * kN + j] = y[i * yStride + j];
-  }
-  ref::linear(packed.data(), w.data(), m, kK, kN, expected.data());
-  expectClose(got, expected, "linear int8 w");
-  for (int32_t i = 0; i < m; ++i)
-    for (int64_t j = kN; j < yStride; ++j)
-      ASSERT_EQ(y[i * yStride + j], kSentinel) << "row " << i << " col " << j;
+  expectLinearOutput(xAll, xStride, w, y, yStride, m, "linear int8 w");
 }
 
 // The panel layout itself: W row r, column c at panel r / 16, K step c,
