@@ -131,7 +131,7 @@ def Dsv2TestPrintKernelPlanPass
     Option<"gpuTiles", "gpu-tiles", "bool", /*default=*/"false",
            "Form the GPU's kernels (tile.dot GEMMs) instead of the CPU's">,
     Option<"quantize", "quantize", "std::string", /*default=*/"\"none\"",
-           "Weight quantization: none, or int8 (CPU only)">,
+           "Weight quantization: none, int8 or int8-experts (CPU only)">,
   ];
 }
 

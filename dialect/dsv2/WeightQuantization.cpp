@@ -12,16 +12,37 @@ std::optional<WeightQuantization> parseWeightQuantization(llvm::StringRef text) 
     return WeightQuantization::None;
   if (text == "int8")
     return WeightQuantization::Int8;
+  if (text == "int8-experts")
+    return WeightQuantization::Int8Experts;
   return std::nullopt;
 }
 
 const char *weightQuantizationName(WeightQuantization quantization) {
-  return quantization == WeightQuantization::Int8 ? "int8" : "none";
+  switch (quantization) {
+  case WeightQuantization::None:
+    return "none";
+  case WeightQuantization::Int8:
+    return "int8";
+  case WeightQuantization::Int8Experts:
+    return "int8-experts";
+  }
+  return "?";
 }
 
-bool isInt8QuantizedWeight(llvm::StringRef name) {
-  return name.ends_with("_proj.weight") ||
-         name.ends_with("_proj_with_mqa.weight") || name == "lm_head.weight";
+bool isInt8QuantizedWeight(llvm::StringRef name,
+                           WeightQuantization quantization) {
+  switch (quantization) {
+  case WeightQuantization::None:
+    return false;
+  case WeightQuantization::Int8:
+    return name.ends_with("_proj.weight") ||
+           name.ends_with("_proj_with_mqa.weight") || name == "lm_head.weight";
+  case WeightQuantization::Int8Experts:
+    return name.ends_with("_proj.weight") &&
+           (name.contains(".mlp.experts.") ||
+            name.contains(".mlp.shared_experts."));
+  }
+  return false;
 }
 
 float int8RowScale(llvm::ArrayRef<float> row) {

@@ -27,16 +27,21 @@
 
 namespace mlir::dsv2 {
 
-enum class WeightQuantization { None, Int8 };
+/// Int8: every projection weight (below); Int8Experts: only the MoE layers'
+/// routed and shared experts (~94% of DeepSeek-V2's weights), attention,
+/// dense MLPs and lm_head keep the engine's dtype.
+enum class WeightQuantization { None, Int8, Int8Experts };
 
-/// "none" / "int8", or nullopt.
+/// "none" / "int8" / "int8-experts", or nullopt.
 std::optional<WeightQuantization> parseWeightQuantization(llvm::StringRef text);
 const char *weightQuantizationName(WeightQuantization quantization);
 
 /// Whether checkpoint tensor `name` (a concrete name or one with "{e}") is
-/// stored in int8 under --quantize int8: every *_proj weight (attention,
-/// dense MLP, shared and routed experts) and lm_head.
-bool isInt8QuantizedWeight(llvm::StringRef name);
+/// stored in int8 under `quantization`: with int8 every *_proj weight
+/// (attention, dense MLP, shared and routed experts) and lm_head; with
+/// int8-experts the experts' *_proj weights only.
+bool isInt8QuantizedWeight(llvm::StringRef name,
+                           WeightQuantization quantization);
 
 /// The scale of one output row: max |w| / 127 (0 for a row of zeros).
 float int8RowScale(llvm::ArrayRef<float> row);

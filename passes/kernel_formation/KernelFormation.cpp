@@ -476,10 +476,11 @@ int32_t Planner::derivedWeight(const std::string &recipe,
   return buffer;
 }
 
-/// Whether --quantize int8 stores the checkpoint weight `recipe` reads
+/// Whether --quantize stores the checkpoint weight `recipe` reads
 /// ("tensor:REF" or "stacked:REF") in int8; derived recipes (kv_b's key and
 /// value rows) keep the engine's dtype.
-static bool readsInt8Weight(llvm::StringRef recipe) {
+static bool readsInt8Weight(llvm::StringRef recipe,
+                            WeightQuantization quantization) {
   auto [kind, reference] = recipe.split(':');
   if (kind != "tensor" && kind != "stacked")
     return false;
@@ -488,14 +489,13 @@ static bool readsInt8Weight(llvm::StringRef recipe) {
     llvm::consumeError(parsed.takeError());
     return false;
   }
-  return isInt8QuantizedWeight(parsed->name);
+  return isInt8QuantizedWeight(parsed->name, quantization);
 }
 
 LinearWeight Planner::panelWeight(const std::string &recipe,
                                   ArrayRef<int64_t> shape, Type elementType) {
   assert((shape.size() == 2 || shape.size() == 3) && "[N, K] or [E, N, K]");
-  const bool int8 = options.weightQuantization == WeightQuantization::Int8 &&
-                    readsInt8Weight(recipe);
+  const bool int8 = readsInt8Weight(recipe, options.weightQuantization);
   Type stored = int8 ? IntegerType::get(elementType.getContext(), 8)
                      : elementType;
   std::string panels =
@@ -1178,8 +1178,10 @@ FailureOr<FormedKernels> formKernels(ModuleOp module,
 
   if (options.gpuTiles &&
       options.weightQuantization != WeightQuantization::None) {
-    error = "int8 weights (--quantize int8) are for cpu engines; GPU "
-            "engines keep the checkpoint's bf16 or f32";
+    error = std::string("int8 weights (--quantize ") +
+            weightQuantizationName(options.weightQuantization) +
+            ") are for cpu engines; GPU engines keep the checkpoint's bf16 "
+            "or f32";
     return failure();
   }
   Planner planner(*formed.kernels, plan, options);

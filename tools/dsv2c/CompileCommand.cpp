@@ -86,11 +86,12 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   options.push_back({"dtype", "bf16|fp32",
                      "weight dtype of the engine (default: bf16 for presets, "
                      "the checkpoint's own otherwise)"});
-  options.push_back({"quantize", "none|int8",
+  options.push_back({"quantize", "none|int8|int8-experts",
                      "int8: store the projection weights (attention, MLPs, "
                      "experts, lm_head) in int8 with one f32 scale per output "
                      "row, CPU engines only; decode streams half the bytes of "
-                     "bf16 (default none; docs/quantization.md)"});
+                     "bf16; int8-experts: only the MoE experts' (default "
+                     "none; docs/quantization.md)"});
   options.push_back({"target", "cpu|sm_80|sm_90a|sm_90a-emu",
                      "what the kernels run on (default cpu): the host CPU, "
                      "PTX for an NVIDIA GPU, or the GPU kernels compiled for "
@@ -146,7 +147,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   auto quantization = parseQuantizeOption(cl);
   if (!quantization)
     return quantization.takeError();
-  const bool int8 = *quantization == mlir::dsv2::WeightQuantization::Int8;
+  const bool int8 = *quantization != mlir::dsv2::WeightQuantization::None;
   if (int8 && gpuTarget)
     return cl.valueError("quantize",
                          "int8 weights are for --target cpu; GPU engines "
@@ -287,7 +288,10 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                        config.maxPositionEmbeddings,
                        config.bosTokenId,
                        config.eosTokenId,
-                       std::string(int8 ? "int8+" : "") +
+                       (int8 ? std::string(mlir::dsv2::weightQuantizationName(
+                                   *quantization)) +
+                                   "+"
+                             : std::string()) +
                            (source->storage == dsv2::model::WeightStorage::F32
                                 ? "f32"
                                 : "bf16")};

@@ -35,7 +35,7 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   options.push_back({"max-context", "N",
                      "with the kernel stages: positions of the KV cache "
                      "(default: the model's, at most 4096)"});
-  options.push_back({"quantize", "none|int8",
+  options.push_back({"quantize", "none|int8|int8-experts",
                      "with --stage tile or llvm: the kernels of an int8 "
                      "engine (dsv2c compile --quantize int8)"});
   for (OptionSpec &option : pipelineOptions("dsv2-optimize"))

@@ -87,7 +87,7 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                      "reference: the reference interpreter (default); cpu: "
                      "compile the step into CPU kernels and run those"});
   options.push_back({"threads", "N", "CPU engine worker threads (default: all)"});
-  options.push_back({"quantize", "none|int8",
+  options.push_back({"quantize", "none|int8|int8-experts",
                      "int8: read the projection weights as an int8 engine "
                      "holds them (scale * q per output row; dsv2c compile "
                      "--quantize int8), in either engine (default none)"});

@@ -272,15 +272,17 @@ parseQuantizeOption(const CommandLine &cl) {
   std::optional<mlir::dsv2::WeightQuantization> quantization =
       mlir::dsv2::parseWeightQuantization(text);
   if (!quantization)
-    return cl.valueError("quantize", "'" + text + "' is not one of none, int8");
+    return cl.valueError("quantize", "'" + text +
+                                         "' is not one of none, int8, "
+                                         "int8-experts");
   return *quantization;
 }
 
 void quantizeWeights(ModelSource &source,
                      mlir::dsv2::WeightQuantization quantization) {
-  if (quantization == mlir::dsv2::WeightQuantization::Int8)
+  if (quantization != mlir::dsv2::WeightQuantization::None)
     source.weights = std::make_unique<mlir::dsv2::Int8WeightProvider>(
-        std::move(source.weights));
+        std::move(source.weights), quantization);
 }
 
 } // namespace dsv2::tools

@@ -2,8 +2,6 @@
 
 #include "dialect/dsv2/interpreter/Int8WeightProvider.h"
 
-#include "dialect/dsv2/WeightQuantization.h"
-
 namespace mlir::dsv2 {
 
 llvm::Error Int8WeightProvider::read(llvm::StringRef name,
@@ -12,7 +10,7 @@ llvm::Error Int8WeightProvider::read(llvm::StringRef name,
   if (llvm::Error error = weights->read(name, shape, destination))
     return error;
   // Only matrices are quantized; a *_proj vector would be a bias.
-  if (isInt8QuantizedWeight(name) && shape.size() == 2)
+  if (isInt8QuantizedWeight(name, quantization) && shape.size() == 2)
     fakeQuantizeInt8Rows(destination, shape[0], shape[1]);
   return llvm::Error::success();
 }

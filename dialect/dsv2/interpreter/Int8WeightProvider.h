@@ -1,7 +1,8 @@
 //===- Int8WeightProvider.h - Weights as an int8 engine sees them -*- C++ -*-===//
 //
-// Wraps a WeightProvider so every weight that --quantize int8 stores in int8
-// (dialect/dsv2/WeightQuantization.h) reads as scale * q, row by row, over
+// Wraps a WeightProvider so every weight that --quantize int8 (or
+// int8-experts) stores in int8 (dialect/dsv2/WeightQuantization.h) reads as
+// scale * q, row by row, over
 // the whole checkpoint tensor (before any shard slices it, so a rank's
 // slice has the scales of the full rows). `dsv2c compile` packs through it
 // (the weights derived from kv_b_proj carry the same rounding as its int8
@@ -12,6 +13,7 @@
 #ifndef DIALECT_DSV2_INTERPRETER_INT8WEIGHTPROVIDER_H
 #define DIALECT_DSV2_INTERPRETER_INT8WEIGHTPROVIDER_H
 
+#include "dialect/dsv2/WeightQuantization.h"
 #include "dialect/dsv2/interpreter/WeightProvider.h"
 
 #include <memory>
@@ -20,14 +22,16 @@ namespace mlir::dsv2 {
 
 class Int8WeightProvider : public WeightProvider {
 public:
-  explicit Int8WeightProvider(std::unique_ptr<WeightProvider> weights)
-      : weights(std::move(weights)) {}
+  Int8WeightProvider(std::unique_ptr<WeightProvider> weights,
+                     WeightQuantization quantization)
+      : weights(std::move(weights)), quantization(quantization) {}
 
   llvm::Error read(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                    float *destination) override;
 
 private:
   std::unique_ptr<WeightProvider> weights;
+  WeightQuantization quantization;
 };
 
 } // namespace mlir::dsv2

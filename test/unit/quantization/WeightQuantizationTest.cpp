@@ -25,21 +25,44 @@ TEST(WeightQuantization, WhichWeightsAreInt8) {
         "model.layers.1.mlp.shared_experts.up_proj.weight",
         "model.layers.1.mlp.experts.{e}.gate_proj.weight",
         "model.layers.1.mlp.experts.7.down_proj.weight", "lm_head.weight"})
-    EXPECT_TRUE(isInt8QuantizedWeight(name)) << name;
+    EXPECT_TRUE(isInt8QuantizedWeight(name, WeightQuantization::Int8)) << name;
   // The router picks the experts: it keeps its precision; so do the
   // embedding and the norms.
   for (const char *name :
        {"model.layers.1.mlp.gate.weight", "model.embed_tokens.weight",
         "model.layers.0.input_layernorm.weight",
         "model.layers.0.self_attn.kv_a_layernorm.weight", "model.norm.weight"})
-    EXPECT_FALSE(isInt8QuantizedWeight(name)) << name;
+    EXPECT_FALSE(isInt8QuantizedWeight(name, WeightQuantization::Int8))
+        << name;
+}
+
+// int8-experts: the MoE experts' projections only (routed and shared).
+TEST(WeightQuantization, ExpertsOnly) {
+  for (const char *name :
+       {"model.layers.1.mlp.experts.{e}.gate_proj.weight",
+        "model.layers.1.mlp.experts.7.down_proj.weight",
+        "model.layers.1.mlp.shared_experts.up_proj.weight"})
+    EXPECT_TRUE(isInt8QuantizedWeight(name, WeightQuantization::Int8Experts))
+        << name;
+  for (const char *name :
+       {"model.layers.0.self_attn.q_proj.weight",
+        "model.layers.0.self_attn.kv_b_proj.weight",
+        "model.layers.0.mlp.down_proj.weight", "lm_head.weight",
+        "model.layers.1.mlp.gate.weight"})
+    EXPECT_FALSE(isInt8QuantizedWeight(name, WeightQuantization::Int8Experts))
+        << name;
+  EXPECT_FALSE(isInt8QuantizedWeight("lm_head.weight", WeightQuantization::None));
 }
 
 TEST(WeightQuantization, ParsesItsNames) {
   EXPECT_EQ(parseWeightQuantization("int8"), WeightQuantization::Int8);
   EXPECT_EQ(parseWeightQuantization("none"), WeightQuantization::None);
+  EXPECT_EQ(parseWeightQuantization("int8-experts"),
+            WeightQuantization::Int8Experts);
   EXPECT_FALSE(parseWeightQuantization("int4").has_value());
   EXPECT_STREQ(weightQuantizationName(WeightQuantization::Int8), "int8");
+  EXPECT_STREQ(weightQuantizationName(WeightQuantization::Int8Experts),
+               "int8-experts");
 }
 
 TEST(WeightQuantization, RowScaleAndRounding) {
@@ -110,7 +133,7 @@ TEST(Int8WeightProvider, QuantizesProjectionMatricesOnly) {
   fixed->tensors["model.layers.0.self_attn.o_proj.weight"] = matrix;
   fixed->tensors["model.layers.1.mlp.gate.weight"] = matrix;
   fixed->tensors["bias.up_proj.weight"] = matrix;
-  Int8WeightProvider int8(std::move(fixed));
+  Int8WeightProvider int8(std::move(fixed), WeightQuantization::Int8);
   std::vector<float> got(6);
   ASSERT_FALSE(bool(int8.read("model.layers.0.self_attn.o_proj.weight",
                               {2, 3}, got.data())));
