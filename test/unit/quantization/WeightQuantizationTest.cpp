@@ -154,5 +154,22 @@ TEST(Int8WeightProvider, QuantizesProjectionMatricesOnly) {
   EXPECT_EQ(llvm::toString(std::move(missing)), "no tensor lm_head.weight");
 }
 
+TEST(Int8WeightProvider, NonFiniteWeightsAreNamed) {
+  auto fixed = std::make_unique<FixedWeights>();
+  fixed->tensors["lm_head.weight"] = {0.5f, 1.0f, 0.25f,
+                                      std::numeric_limits<float>::infinity()};
+  fixed->tensors["model.layers.0.mlp.up_proj.weight"] = {
+      0.5f, std::numeric_limits<float>::quiet_NaN(), 0.25f, 1.0f};
+  Int8WeightProvider int8(std::move(fixed), WeightQuantization::Int8);
+  std::vector<float> got(4);
+  EXPECT_EQ(llvm::toString(int8.read("lm_head.weight", {2, 2}, got.data())),
+            "lm_head.weight: row 1, column 1 holds +inf; int8 quantization "
+            "needs finite weights");
+  EXPECT_EQ(llvm::toString(int8.read("model.layers.0.mlp.up_proj.weight",
+                                     {2, 2}, got.data())),
+            "model.layers.0.mlp.up_proj.weight: row 0, column 1 holds NaN; "
+            "int8 quantization needs finite weights");
+}
+
 } // namespace
 } // namespace mlir::dsv2
