@@ -29,6 +29,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <sys/resource.h>
 
 namespace {
@@ -66,6 +67,19 @@ void printInfo(const rt::LoadedEngine &engine) {
   std::printf("weights:       %s, %s in %s\n", d.model.weightDtype.c_str(),
               mebibytes(engine.weightFileBytes()).c_str(),
               engine.weightPath().c_str());
+  // By element type (what --quantize made int8, and the scales it added).
+  std::map<std::string, std::pair<int64_t, int64_t>> byType;
+  for (const rt::BufferSpec &spec : plan.buffers)
+    if (spec.role == rt::BufferRole::Weight) {
+      auto &[count, bytes] = byType[rt::elementTypeName(spec.type)];
+      ++count;
+      bytes += spec.elements.evaluate(0, 0) * rt::elementBytes(spec.type);
+    }
+  std::string types;
+  for (const auto &[type, figures] : byType)
+    absl::StrAppend(&types, types.empty() ? "" : "; ", type, " ",
+                    mebibytes(figures.second), " in ", figures.first);
+  std::printf("  by type:     %s (weight buffers)\n", types.c_str());
   std::printf("kv cache:      %s, %lld values/token/layer (%s), %lld bytes/token, "
               "%lld positions x %lld sequences\n",
               d.kvCache.kind.c_str(), (long long)d.kvCache.valuesPerTokenPerLayer,

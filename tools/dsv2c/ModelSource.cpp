@@ -110,8 +110,13 @@ llvm::Expected<WeightStorage> parseStorage(const CommandLine &cl) {
     return WeightStorage::F32;
   if (text == "f16" || text == "fp16")
     return WeightStorage::F16;
+  // int8 is a quantization of one of these, not a storage dtype.
+  const bool int8 = llvm::StringRef(text).starts_with("int8");
   return cl.valueError(cl.has("weight-dtype") ? "weight-dtype" : "dtype",
-                       "'" + text + "' is not one of bf16, f32, f16");
+                       "'" + text + "' is not one of bf16, f32, f16" +
+                           (int8 ? " (int8 weights: --quantize int8, with "
+                                   "--dtype the type of the rest)"
+                                 : ""));
 }
 
 llvm::Expected<ModelSource> loadPreset(const CommandLine &cl, bool needWeights) {
