@@ -16,6 +16,7 @@
 #include "models/deepseek_v2/GraphBuilder.h"
 #include "models/deepseek_v2/ParameterCount.h"
 #include "models/deepseek_v2/Sharding.h"
+#include "models/deepseek_v2/TensorNames.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -58,6 +59,29 @@ llvm::Expected<CacheFootprint> cacheFootprint(mlir::ModuleOp module,
                             "layer)"};
   }
   return makeError("the step function has no KV-cache argument");
+}
+
+/// Bytes of the checkpoint's tensors at `weightBytes` per element, with
+/// the tensors `quantization` stores in int8 at one byte per element plus a
+/// 4-byte scale per row. (An engine adds the absorbed MLA's copies of
+/// kv_b_proj and panel padding.)
+int64_t checkpointWeightBytes(const dsv2::model::ModelConfig &config,
+                              int64_t weightBytes,
+                              mlir::dsv2::WeightQuantization quantization) {
+  int64_t bytes = 0;
+  for (const dsv2::model::TensorSpec &tensor :
+       dsv2::model::requiredTensors(config)) {
+    if (tensor.shape.size() == 2 &&
+        mlir::dsv2::isInt8QuantizedWeight(tensor.name, quantization))
+      bytes += tensor.numElements() + tensor.shape[0] * 4;
+    else
+      bytes += tensor.numElements() * weightBytes;
+  }
+  return bytes;
+}
+
+std::string gibibytes(int64_t bytes) {
+  return llvm::formatv("{0:f2} GiB", bytes / (1024.0 * 1024.0 * 1024.0)).str();
 }
 
 std::string humanCount(int64_t count) {
@@ -127,6 +151,13 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
   dsv2::model::StepCommunication communication =
       dsv2::model::stepCommunicationPerToken(config, layout);
   auto counts = dsv2::model::countParameters(config);
+  using mlir::dsv2::WeightQuantization;
+  const int64_t plainBytes =
+      checkpointWeightBytes(config, weightBytes, WeightQuantization::None);
+  const int64_t int8Bytes =
+      checkpointWeightBytes(config, weightBytes, WeightQuantization::Int8);
+  const int64_t expertsBytes = checkpointWeightBytes(
+      config, weightBytes, WeightQuantization::Int8Experts);
   mlir::MLIRContext context;
   auto module = buildPipelinedModule(context, *source, cl, "none");
   if (!module)
@@ -159,6 +190,9 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
     report["tp"] = layout.tp;
     report["ep"] = layout.ep;
     report["weight_dtype"] = weightDtype;
+    report["weight_bytes"] = {{"none", plainBytes},
+                              {"int8", int8Bytes},
+                              {"int8-experts", expertsBytes}};
     nlohmann::ordered_json rankList = nlohmann::ordered_json::array();
     for (const auto &rank : ranks)
       rankList.push_back({{"rank", rank.rank},
@@ -187,13 +221,17 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
       "included)\n"
       "KV cache per token ({5}):  {6} bytes, {7} (pipeline {8})\n"
       "  latent form {9} bytes, naive per-head {10} bytes ({11:f1}x)\n"
-      "layers:                    {12} ({13} MoE, {14} dense)\n",
+      "layers:                    {12} ({13} MoE, {14} dense)\n"
+      "weights ({15}):            {16}; --quantize int8 {17}, int8-experts "
+      "{18} (checkpoint tensors)\n",
       source->description, counts.total, humanCount(counts.total),
       counts.active, humanCount(counts.active), kvDtype,
       footprint->bytesPerToken, footprint->layout,
       cl.get("pipeline").value_or("none"), latentBytes, naiveBytes,
       double(naiveBytes) / latentBytes, config.numHiddenLayers,
-      config.numMoeLayers(), config.numHiddenLayers - config.numMoeLayers());
+      config.numMoeLayers(), config.numHiddenLayers - config.numMoeLayers(),
+      weightDtype, gibibytes(plainBytes), gibibytes(int8Bytes),
+      gibibytes(expertsBytes));
   if (layout.world() == 1)
     return llvm::Error::success();
   llvm::outs() << llvm::formatv(
