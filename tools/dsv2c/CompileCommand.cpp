@@ -252,6 +252,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   ProgressBar progress("packing weights", totalBytes, llvm::errs());
   std::vector<uint8_t> bytes;
   for (const rt::LaunchPlan &rankPlan : compiled->rankPlans) {
+    PackingCache cache;
     for (size_t i = 0; i < rankPlan.buffers.size(); ++i) {
       const rt::BufferSpec &spec = rankPlan.buffers[i];
       if (spec.role != rt::BufferRole::Weight || !spec.constantData.empty())
@@ -259,7 +260,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
       bytes.assign(spec.elements.evaluate(0, 0) * rt::elementBytes(spec.type),
                    0);
       if (absl::Status status =
-              packWeight(*source->weights, spec, bytes.data());
+              packWeight(*source->weights, spec, bytes.data(), &cache);
           !status.ok())
         return makeError("packing weight " + spec.name + ": " +
                          std::string(status.message()));

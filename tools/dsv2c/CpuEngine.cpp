@@ -155,8 +155,9 @@ buildCpuEngine(mlir::ModuleOp module, const ModelSource &source,
                                                         "the compiled kernels");
   if (!loaded.ok())
     return makeError(std::string(loaded.status().message()));
+  PackingCache cache;
   auto fill = [&](const dsv2::runtime::BufferSpec &spec, void *destination) {
-    return packWeight(*source.weights, spec, destination);
+    return packWeight(*source.weights, spec, destination, &cache);
   };
   dsv2::runtime::CpuExecutorOptions executorOptions;
   executorOptions.threads = options.threads;

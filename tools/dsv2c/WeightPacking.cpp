@@ -169,7 +169,8 @@ absl::Status readInt8Rows(mlir::dsv2::WeightProvider &weights,
 /// INNER is "tensor:REF" or "stacked:REF" over [N, K] or [E, N, K].
 absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
                       const rt::BufferSpec &spec, llvm::StringRef inner,
-                      bool scalesOnly, void *destination) {
+                      bool scalesOnly, void *destination,
+                      PackingCache *cache) {
   const bool stacked = spec.shape.size() == 3;
   if (spec.shape.size() != 2 && !stacked)
     return absl::InvalidArgumentError("int8 weight " + spec.name +
@@ -183,21 +184,37 @@ absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
         "weight " + spec.name + " holds " +
         std::to_string(spec.elements.evaluate(0, 0)) + " elements, not " +
         std::to_string(matrices * perMatrix));
+  auto storeScales = [&](int64_t e, const float *scales) {
+    float *out = static_cast<float *>(destination) + e * perMatrix;
+    std::fill_n(out, paddedRows, 0.0f);
+    std::copy_n(scales, n, out);
+  };
+  // The panels of this weight were packed first: their scales are cached.
+  if (scalesOnly && cache) {
+    auto cached = cache->int8Scales.find(inner.str());
+    if (cached != cache->int8Scales.end() &&
+        static_cast<int64_t>(cached->second.size()) == matrices * n) {
+      for (int64_t e = 0; e < matrices; ++e)
+        storeScales(e, cached->second.data() + e * n);
+      cache->int8Scales.erase(cached);
+      return absl::OkStatus();
+    }
+  }
   auto references = int8Matrices(inner, matrices);
   if (!references)
     return toStatus(references.takeError());
-  std::vector<float> values, scales;
+  std::vector<float> values, scales, allScales;
   for (int64_t e = 0; e < matrices; ++e) {
     if (absl::Status status =
             readInt8Rows(weights, (*references)[e], n, k, values, scales);
         !status.ok())
       return status;
     if (scalesOnly) {
-      float *out = static_cast<float *>(destination) + e * perMatrix;
-      std::fill_n(out, paddedRows, 0.0f);
-      std::copy(scales.begin(), scales.end(), out);
+      storeScales(e, scales.data());
       continue;
     }
+    if (cache)
+      allScales.insert(allScales.end(), scales.begin(), scales.end());
     auto *out = static_cast<int8_t *>(destination) + e * perMatrix;
     for (int64_t row = 0; row < paddedRows; ++row)
       for (int64_t col = 0; col < k; ++col)
@@ -206,6 +223,8 @@ absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
                                                scales[row])
                     : 0;
   }
+  if (cache && !scalesOnly)
+    cache->int8Scales[inner.str()] = std::move(allScales);
   return absl::OkStatus();
 }
 
@@ -214,7 +233,8 @@ absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
 /// each expert of an [E, N, K] stack.
 absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
                         const rt::BufferSpec &spec,
-                        llvm::StringRef widthAndInner, void *destination) {
+                        llvm::StringRef widthAndInner, void *destination,
+                        PackingCache *cache) {
   auto [width, inner] = widthAndInner.split(':');
   auto [innerKind, innerRest] = inner.split(':');
   const bool stacked = innerKind == "stacked";
@@ -228,7 +248,8 @@ absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
   const int64_t matrices = stacked ? spec.shape[0] : 1;
   const int64_t n = spec.shape[stacked ? 1 : 0], k = spec.shape[stacked ? 2 : 1];
   if (spec.type == rt::ElementType::I8)
-    return packInt8(weights, spec, inner, /*scalesOnly=*/false, destination);
+    return packInt8(weights, spec, inner, /*scalesOnly=*/false, destination,
+                    cache);
   if (spec.elements.evaluate(0, 0) != matrices * rt::panelElements(n, k))
     return absl::InvalidArgumentError("weight " + spec.name + " holds " +
                                       std::to_string(spec.elements.evaluate(0, 0)) +
@@ -253,7 +274,8 @@ absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
 } // namespace
 
 absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
-                        const rt::BufferSpec &spec, void *destination) {
+                        const rt::BufferSpec &spec, void *destination,
+                        PackingCache *cache) {
   llvm::StringRef recipe = spec.source;
   auto [kind, rest] = recipe.split(':');
   if (spec.type == rt::ElementType::I8 && kind != "panels")
@@ -268,13 +290,14 @@ absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
     if (width != std::to_string(rt::kWeightPanelColumns) ||
         spec.type != rt::ElementType::F32)
       return absl::InvalidArgumentError("bad weight recipe " + spec.source);
-    return packInt8(weights, spec, inner, /*scalesOnly=*/true, destination);
+    return packInt8(weights, spec, inner, /*scalesOnly=*/true, destination,
+                    cache);
   }
   int64_t count = spec.elements.evaluate(0, 0);
   if (kind == "stacked")
     return packStacked(weights, rest, spec.shape, spec.type, destination);
   if (kind == "panels")
-    return packPanels(weights, spec, rest, destination);
+    return packPanels(weights, spec, rest, destination, cache);
   std::vector<float> values(static_cast<size_t>(count));
   if (kind == "tensor") {
     if (absl::Status status = readFloat(weights, rest, spec.shape, values.data());

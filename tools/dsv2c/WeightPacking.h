@@ -15,6 +15,10 @@
 
 #include "absl/status/status.h"
 
+#include <map>
+#include <string>
+#include <vector>
+
 namespace dsv2::tools {
 
 /// Fills `destination` (spec.elements values of spec.type) from `weights`
@@ -28,9 +32,19 @@ namespace dsv2::tools {
 /// "scales:16:RECIPE" holds the rows' scales. REF
 /// and KVB are weight references (dialect/dsv2/WeightReference.h): a
 /// checkpoint name, or one rank's slice of it.
+///
+/// `cache` (optional, one per rank's plan) carries the row scales computed
+/// while packing an int8 weight's panels to its "scales:" buffer, so each
+/// int8 weight is read once instead of twice.
+struct PackingCache {
+  /// Per-row scales of each int8 recipe ("tensor:REF" / "stacked:REF"),
+  /// matrix after matrix, until its scales buffer takes them.
+  std::map<std::string, std::vector<float>> int8Scales;
+};
+
 absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
                         const dsv2::runtime::BufferSpec &spec,
-                        void *destination);
+                        void *destination, PackingCache *cache = nullptr);
 
 } // namespace dsv2::tools
 
