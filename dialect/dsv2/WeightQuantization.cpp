@@ -30,7 +30,11 @@ const char *weightQuantizationName(WeightQuantization quantization) {
 }
 
 bool isInt8QuantizedWeight(llvm::StringRef name,
-                           WeightQuantization quantization) {
+                           WeightQuantization quantization,
+                           llvm::ArrayRef<std::string> keep) {
+  for (const std::string &pattern : keep)
+    if (name.contains(pattern))
+      return false;
   switch (quantization) {
   case WeightQuantization::None:
     return false;

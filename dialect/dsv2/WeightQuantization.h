@@ -39,9 +39,11 @@ const char *weightQuantizationName(WeightQuantization quantization);
 /// Whether checkpoint tensor `name` (a concrete name or one with "{e}") is
 /// stored in int8 under `quantization`: with int8 every *_proj weight
 /// (attention, dense MLP, shared and routed experts) and lm_head; with
-/// int8-experts the experts' *_proj weights only.
+/// int8-experts the experts' *_proj weights only; never a name that
+/// contains one of `keep` (--quantize-keep: e.g. "self_attn", "lm_head").
 bool isInt8QuantizedWeight(llvm::StringRef name,
-                           WeightQuantization quantization);
+                           WeightQuantization quantization,
+                           llvm::ArrayRef<std::string> keep = {});
 
 /// The scale of one output row: max |w| / 127 (0 for a row of zeros).
 float int8RowScale(llvm::ArrayRef<float> row);

@@ -480,7 +480,7 @@ int32_t Planner::derivedWeight(const std::string &recipe,
 /// ("tensor:REF" or "stacked:REF") in int8; derived recipes (kv_b's key and
 /// value rows) keep the engine's dtype.
 static bool readsInt8Weight(llvm::StringRef recipe,
-                            WeightQuantization quantization) {
+                            const KernelFormationOptions &options) {
   auto [kind, reference] = recipe.split(':');
   if (kind != "tensor" && kind != "stacked")
     return false;
@@ -489,13 +489,14 @@ static bool readsInt8Weight(llvm::StringRef recipe,
     llvm::consumeError(parsed.takeError());
     return false;
   }
-  return isInt8QuantizedWeight(parsed->name, quantization);
+  return isInt8QuantizedWeight(parsed->name, options.weightQuantization,
+                               options.keepWeights);
 }
 
 LinearWeight Planner::panelWeight(const std::string &recipe,
                                   ArrayRef<int64_t> shape, Type elementType) {
   assert((shape.size() == 2 || shape.size() == 3) && "[N, K] or [E, N, K]");
-  const bool int8 = readsInt8Weight(recipe, options.weightQuantization);
+  const bool int8 = readsInt8Weight(recipe, options);
   Type stored = int8 ? IntegerType::get(elementType.getContext(), 8)
                      : elementType;
   std::string panels =

@@ -18,6 +18,7 @@
 #include "mlir/IR/OwningOpRef.h"
 
 #include <string>
+#include <vector>
 
 namespace mlir::dsv2 {
 
@@ -36,6 +37,9 @@ struct KernelFormationOptions {
   /// Int8 projection weights with per-row scales (CPU engines only;
   /// dialect/dsv2/WeightQuantization.h says which weights).
   WeightQuantization weightQuantization = WeightQuantization::None;
+  /// Weights whose name contains one of these keep their dtype
+  /// (--quantize-keep).
+  std::vector<std::string> keepWeights;
 };
 
 /// Forms kernels for `step` (the module's func.func @step after

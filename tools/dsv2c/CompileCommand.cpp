@@ -86,12 +86,12 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   options.push_back({"dtype", "bf16|fp32",
                      "weight dtype of the engine (default: bf16 for presets, "
                      "the checkpoint's own otherwise)"});
-  options.push_back({"quantize", "none|int8|int8-experts",
+  addQuantizeOptions(options,
                      "int8: store the projection weights (attention, MLPs, "
                      "experts, lm_head) in int8 with one f32 scale per output "
                      "row, CPU engines only; decode streams half the bytes of "
                      "bf16; int8-experts: only the MoE experts' (default "
-                     "none; docs/quantization.md)"});
+                     "none; docs/quantization.md)");
   options.push_back({"target", "cpu|sm_80|sm_90a|sm_90a-emu",
                      "what the kernels run on (default cpu): the host CPU, "
                      "PTX for an NVIDIA GPU, or the GPU kernels compiled for "
@@ -144,10 +144,10 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                                        gpuTargetList() + ")");
   if (gpuTarget && cl.has("cpu"))
     return cl.valueError("cpu", "applies to --target cpu only");
-  auto quantization = parseQuantizeOption(cl);
+  auto quantization = parseQuantizeOptions(cl);
   if (!quantization)
     return quantization.takeError();
-  const bool int8 = *quantization != mlir::dsv2::WeightQuantization::None;
+  const bool int8 = quantization->int8();
   if (int8 && gpuTarget)
     return cl.valueError("quantize",
                          "int8 weights are for --target cpu; GPU engines "
@@ -232,7 +232,8 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     CpuEngineOptions engineOptions;
     engineOptions.maxContext = context;
     engineOptions.cpu = cl.get("cpu").value_or("host");
-    engineOptions.weightQuantization = *quantization;
+    engineOptions.weightQuantization = quantization->scheme;
+    engineOptions.keepWeights = quantization->keep;
     llvm::errs() << llvm::formatv(
         "dsv2c compile: {0}: generating CPU kernels for '{1}'...\n",
         source->description, engineOptions.cpu);
@@ -290,7 +291,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                        config.bosTokenId,
                        config.eosTokenId,
                        (int8 ? std::string(mlir::dsv2::weightQuantizationName(
-                                   *quantization)) +
+                                   quantization->scheme)) +
                                    "+"
                              : std::string()) +
                            (source->storage == dsv2::model::WeightStorage::F32

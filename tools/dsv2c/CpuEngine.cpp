@@ -111,6 +111,7 @@ compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
   mlir::dsv2::KernelFormationOptions formation;
   formation.maxContext = options.maxContext;
   formation.weightQuantization = options.weightQuantization;
+  formation.keepWeights = options.keepWeights;
   auto formed = formRankKernels(rankModules, formation, compiled);
   if (!formed)
     return formed.takeError();

@@ -30,6 +30,8 @@ struct CpuEngineOptions {
   /// --quantize: int8 projection weights.
   mlir::dsv2::WeightQuantization weightQuantization =
       mlir::dsv2::WeightQuantization::None;
+  /// --quantize-keep.
+  std::vector<std::string> keepWeights;
 };
 
 struct CompiledCpuKernels {

@@ -35,9 +35,9 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   options.push_back({"max-context", "N",
                      "with the kernel stages: positions of the KV cache "
                      "(default: the model's, at most 4096)"});
-  options.push_back({"quantize", "none|int8|int8-experts",
+  addQuantizeOptions(options,
                      "with --stage tile or llvm: the kernels of an int8 "
-                     "engine (dsv2c compile --quantize int8)"});
+                     "engine (dsv2c compile --quantize int8)");
   for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
     options.push_back(option);
   options.push_back({"o", "FILE", "write to FILE instead of stdout"});
@@ -69,7 +69,7 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
     return maxContext.takeError();
   if (cl.has("max-context") && !kernelStage)
     return cl.valueError("max-context", "applies to the kernel stages");
-  auto quantization = parseQuantizeOption(cl);
+  auto quantization = parseQuantizeOptions(cl);
   if (!quantization)
     return quantization.takeError();
   if (cl.has("quantize") && stage != "tile" && stage != "llvm")
@@ -105,7 +105,8 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   // The GPU stages form kernels with the GPU's tile sizes, as `dsv2c
   // compile --target sm_*` does; tile and llvm show the CPU's.
   formation.gpuTiles = stage == "nvvm" || stage == "ptx";
-  formation.weightQuantization = *quantization;
+  formation.weightQuantization = quantization->scheme;
+  formation.keepWeights = quantization->keep;
   if (formation.maxContext < 1 ||
       formation.maxContext > source->config.maxPositionEmbeddings)
     return cl.valueError("max-context", "must be between 1 and the model's "

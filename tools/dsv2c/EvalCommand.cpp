@@ -87,10 +87,10 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                      "reference: the reference interpreter (default); cpu: "
                      "compile the step into CPU kernels and run those"});
   options.push_back({"threads", "N", "CPU engine worker threads (default: all)"});
-  options.push_back({"quantize", "none|int8|int8-experts",
+  addQuantizeOptions(options,
                      "int8: read the projection weights as an int8 engine "
                      "holds them (scale * q per output row; dsv2c compile "
-                     "--quantize int8), in either engine (default none)"});
+                     "--quantize int8), in either engine (default none)");
   options.push_back({"tp", "N",
                      "with --engine reference: shard the step for N "
                      "tensor-parallel ranks (dsv2-shard) and run every rank "
@@ -138,7 +138,7 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                                   source->description)
                         .str());
 
-  auto quantization = parseQuantizeOption(cl);
+  auto quantization = parseQuantizeOptions(cl);
   if (!quantization)
     return quantization.takeError();
   quantizeWeights(*source, *quantization);
@@ -219,7 +219,8 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
     engineOptions.maxContext =
         std::min<int64_t>(source->config.maxPositionEmbeddings, count);
     engineOptions.threads = static_cast<int>(threads->value_or(0));
-    engineOptions.weightQuantization = *quantization;
+    engineOptions.weightQuantization = quantization->scheme;
+    engineOptions.keepWeights = quantization->keep;
     auto built = buildCpuEngine(**module, *source, engineOptions);
     if (!built)
       return built.takeError();

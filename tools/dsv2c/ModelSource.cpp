@@ -271,23 +271,44 @@ llvm::Expected<ModelSource> loadModelSource(const CommandLine &cl,
                   : loadPreset(cl, needWeights);
 }
 
-llvm::Expected<mlir::dsv2::WeightQuantization>
-parseQuantizeOption(const CommandLine &cl) {
+void addQuantizeOptions(std::vector<OptionSpec> &options, const char *help) {
+  options.push_back({"quantize", "none|int8|int8-experts", help});
+  options.push_back({"quantize-keep", "PATTERN,...",
+                     "with --quantize: weights whose checkpoint name contains "
+                     "one of the patterns keep their dtype (e.g. "
+                     "self_attn,lm_head)"});
+}
+
+llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
+  QuantizeOptions out;
   std::string text = cl.get("quantize").value_or("none");
-  std::optional<mlir::dsv2::WeightQuantization> quantization =
+  std::optional<mlir::dsv2::WeightQuantization> scheme =
       mlir::dsv2::parseWeightQuantization(text);
-  if (!quantization)
+  if (!scheme)
     return cl.valueError("quantize", "'" + text +
                                          "' is not one of none, int8, "
                                          "int8-experts");
-  return *quantization;
+  out.scheme = *scheme;
+  if (std::optional<std::string> keep = cl.get("quantize-keep")) {
+    if (!out.int8())
+      return cl.valueError("quantize-keep", "needs --quantize int8 or "
+                                            "int8-experts");
+    llvm::SmallVector<llvm::StringRef> patterns;
+    llvm::StringRef(*keep).split(patterns, ',');
+    for (llvm::StringRef pattern : patterns) {
+      if (pattern.trim().empty())
+        return cl.valueError("quantize-keep",
+                             "'" + *keep + "' has an empty pattern");
+      out.keep.push_back(pattern.trim().str());
+    }
+  }
+  return out;
 }
 
-void quantizeWeights(ModelSource &source,
-                     mlir::dsv2::WeightQuantization quantization) {
-  if (quantization != mlir::dsv2::WeightQuantization::None)
+void quantizeWeights(ModelSource &source, const QuantizeOptions &quantize) {
+  if (quantize.int8())
     source.weights = std::make_unique<mlir::dsv2::Int8WeightProvider>(
-        std::move(source.weights), quantization);
+        std::move(source.weights), quantize.scheme, quantize.keep);
 }
 
 } // namespace dsv2::tools

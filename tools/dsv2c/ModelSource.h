@@ -43,14 +43,26 @@ struct ModelSource {
 llvm::Expected<ModelSource> loadModelSource(const CommandLine &cl,
                                             bool needWeights);
 
-/// --quantize none|int8 (default none), or an error naming the value.
-llvm::Expected<mlir::dsv2::WeightQuantization>
-parseQuantizeOption(const CommandLine &cl);
+/// --quantize and --quantize-keep: the scheme and the name patterns whose
+/// weights keep their dtype.
+struct QuantizeOptions {
+  mlir::dsv2::WeightQuantization scheme = mlir::dsv2::WeightQuantization::None;
+  std::vector<std::string> keep;
+
+  bool int8() const { return scheme != mlir::dsv2::WeightQuantization::None; }
+};
+
+/// Appends --quantize (with `help`) and --quantize-keep to `options`.
+void addQuantizeOptions(std::vector<OptionSpec> &options, const char *help);
+
+/// Reads --quantize none|int8|int8-experts (default none) and
+/// --quantize-keep PATTERN,... (only with int8), or an error naming the
+/// value.
+llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl);
 
 /// With int8, every later reader of `source`'s weights sees them as an int8
 /// engine holds them (Int8WeightProvider).
-void quantizeWeights(ModelSource &source,
-                     mlir::dsv2::WeightQuantization quantization);
+void quantizeWeights(ModelSource &source, const QuantizeOptions &quantize);
 
 } // namespace dsv2::tools
 

@@ -14,7 +14,7 @@ llvm::Error Int8WeightProvider::read(llvm::StringRef name,
   if (llvm::Error error = weights->read(name, shape, destination))
     return error;
   // Only matrices are quantized; a *_proj vector would be a bias.
-  if (!isInt8QuantizedWeight(name, quantization) || shape.size() != 2)
+  if (!isInt8QuantizedWeight(name, quantization, keep) || shape.size() != 2)
     return llvm::Error::success();
   // A NaN or infinity would make its row's scale meaningless (every q 0):
   // refuse it by name rather than compute with a silently zeroed row.

@@ -17,14 +17,18 @@
 #include "dialect/dsv2/interpreter/WeightProvider.h"
 
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace mlir::dsv2 {
 
 class Int8WeightProvider : public WeightProvider {
 public:
   Int8WeightProvider(std::unique_ptr<WeightProvider> weights,
-                     WeightQuantization quantization)
-      : weights(std::move(weights)), quantization(quantization) {}
+                     WeightQuantization quantization,
+                     std::vector<std::string> keep = {})
+      : weights(std::move(weights)), quantization(quantization),
+        keep(std::move(keep)) {}
 
   llvm::Error read(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
                    float *destination) override;
@@ -32,6 +36,7 @@ public:
 private:
   std::unique_ptr<WeightProvider> weights;
   WeightQuantization quantization;
+  std::vector<std::string> keep;
 };
 
 } // namespace mlir::dsv2

@@ -54,6 +54,23 @@ TEST(WeightQuantization, ExpertsOnly) {
   EXPECT_FALSE(isInt8QuantizedWeight("lm_head.weight", WeightQuantization::None));
 }
 
+// --quantize-keep: a name containing any pattern keeps its dtype.
+TEST(WeightQuantization, KeptPatterns) {
+  const std::vector<std::string> keep = {"self_attn", "lm_head"};
+  EXPECT_FALSE(isInt8QuantizedWeight("model.layers.0.self_attn.q_proj.weight",
+                                     WeightQuantization::Int8, keep));
+  EXPECT_FALSE(
+      isInt8QuantizedWeight("lm_head.weight", WeightQuantization::Int8, keep));
+  EXPECT_TRUE(isInt8QuantizedWeight("model.layers.0.mlp.up_proj.weight",
+                                    WeightQuantization::Int8, keep));
+  EXPECT_FALSE(isInt8QuantizedWeight(
+      "model.layers.1.mlp.experts.3.up_proj.weight",
+      WeightQuantization::Int8Experts, {"experts.3."}));
+  EXPECT_TRUE(isInt8QuantizedWeight(
+      "model.layers.1.mlp.experts.13.up_proj.weight",
+      WeightQuantization::Int8Experts, {"experts.3."}));
+}
+
 TEST(WeightQuantization, ParsesItsNames) {
   EXPECT_EQ(parseWeightQuantization("int8"), WeightQuantization::Int8);
   EXPECT_EQ(parseWeightQuantization("none"), WeightQuantization::None);
