@@ -171,7 +171,8 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   const dsv2::model::ModelConfig &config = source->config;
   // Every reader of an int8 engine's weights (the packer, the weights
   // derived from kv_b_proj) sees scale * q.
-  quantizeWeights(*source, *quantization);
+  if (llvm::Error error = quantizeWeights(cl, *source, *quantization))
+    return error;
   int64_t context = maxContext->value_or(
       std::min<int64_t>(config.maxPositionEmbeddings, 4096));
   if (context < 1 || context > config.maxPositionEmbeddings)

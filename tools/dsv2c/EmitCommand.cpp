@@ -81,6 +81,9 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   auto source = loadModelSource(cl, /*needWeights=*/false);
   if (!source)
     return source.takeError();
+  if (llvm::Error error =
+          checkQuantizeKeep(cl, *quantization, source->config))
+    return error;
 
   mlir::MLIRContext context;
   auto module = buildPipelinedModule(context, *source, cl,

@@ -141,7 +141,8 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   auto quantization = parseQuantizeOptions(cl);
   if (!quantization)
     return quantization.takeError();
-  quantizeWeights(*source, *quantization);
+  if (llvm::Error error = quantizeWeights(cl, *source, *quantization))
+    return error;
 
   TimedWeights *timedWeights = nullptr;
   if (cl.has("timings")) {

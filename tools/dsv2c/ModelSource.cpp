@@ -11,6 +11,7 @@
 #include "runtime/safetensors/TensorConversion.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
 namespace dsv2::tools {
@@ -305,10 +306,39 @@ llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
   return out;
 }
 
-void quantizeWeights(ModelSource &source, const QuantizeOptions &quantize) {
-  if (quantize.int8())
-    source.weights = std::make_unique<mlir::dsv2::Int8WeightProvider>(
-        std::move(source.weights), quantize.scheme, quantize.keep);
+llvm::Error checkQuantizeKeep(const CommandLine &cl,
+                              const QuantizeOptions &quantize,
+                              const dsv2::model::ModelConfig &config) {
+  std::vector<std::string> unmatched;
+  std::vector<dsv2::model::TensorSpec> tensors =
+      dsv2::model::requiredTensors(config);
+  for (const std::string &pattern : quantize.keep) {
+    bool matched = llvm::any_of(tensors, [&](const auto &tensor) {
+      return llvm::StringRef(tensor.name).contains(pattern) &&
+             mlir::dsv2::isInt8QuantizedWeight(tensor.name, quantize.scheme);
+    });
+    if (!matched)
+      unmatched.push_back("'" + pattern + "'");
+  }
+  if (unmatched.empty())
+    return llvm::Error::success();
+  return cl.valueError(
+      "quantize-keep",
+      llvm::join(unmatched, ", ") + " matches no weight that --quantize " +
+      mlir::dsv2::weightQuantizationName(quantize.scheme) +
+      " stores in int8 (patterns are parts of checkpoint names, e.g. "
+      "self_attn, lm_head, layers.0.)");
+}
+
+llvm::Error quantizeWeights(const CommandLine &cl, ModelSource &source,
+                            const QuantizeOptions &quantize) {
+  if (!quantize.int8())
+    return llvm::Error::success();
+  if (llvm::Error error = checkQuantizeKeep(cl, quantize, source.config))
+    return error;
+  source.weights = std::make_unique<mlir::dsv2::Int8WeightProvider>(
+      std::move(source.weights), quantize.scheme, quantize.keep);
+  return llvm::Error::success();
 }
 
 } // namespace dsv2::tools

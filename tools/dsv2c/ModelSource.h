@@ -60,9 +60,17 @@ void addQuantizeOptions(std::vector<OptionSpec> &options, const char *help);
 /// value.
 llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl);
 
+/// An error naming every --quantize-keep pattern that matches none of the
+/// checkpoint tensors the scheme would store in int8 (a typo would
+/// otherwise quantize everything silently).
+llvm::Error checkQuantizeKeep(const CommandLine &cl,
+                              const QuantizeOptions &quantize,
+                              const dsv2::model::ModelConfig &config);
+
 /// With int8, every later reader of `source`'s weights sees them as an int8
-/// engine holds them (Int8WeightProvider).
-void quantizeWeights(ModelSource &source, const QuantizeOptions &quantize);
+/// engine holds them (Int8WeightProvider); checks --quantize-keep first.
+llvm::Error quantizeWeights(const CommandLine &cl, ModelSource &source,
+                            const QuantizeOptions &quantize);
 
 } // namespace dsv2::tools
 
