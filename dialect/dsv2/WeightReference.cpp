@@ -65,6 +65,13 @@ std::string WeightReference::expertName(int64_t index) const {
          name.substr(at + kExperts.size());
 }
 
+WeightReference WeightReference::expertReference(int64_t index) const {
+  WeightReference one = *this;
+  one.name = expertName(index);
+  one.firstExpert = 0;
+  return one;
+}
+
 llvm::SmallVector<int64_t>
 WeightReference::fullShape(llvm::ArrayRef<int64_t> sliceShape) const {
   llvm::SmallVector<int64_t> shape(sliceShape);

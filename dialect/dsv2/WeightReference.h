@@ -46,6 +46,9 @@ struct WeightReference {
 
   /// The checkpoint name of stack index `index` (stacked references only).
   std::string expertName(int64_t index) const;
+  /// Stack index `index` as a reference of its own: checkpoint expert
+  /// F + index, with the same slice (stacked references only).
+  WeightReference expertReference(int64_t index) const;
 
   /// The checkpoint shape of one tensor whose slice has `sliceShape`.
   llvm::SmallVector<int64_t> fullShape(llvm::ArrayRef<int64_t> sliceShape) const;

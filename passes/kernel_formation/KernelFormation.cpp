@@ -59,16 +59,6 @@ std::string floatText(double value) {
   return text;
 }
 
-std::string typeText(Type type) {
-  if (type.isBF16())
-    return "bf16";
-  if (type.isInteger(8))
-    return "i8";
-  if (type.isF16())
-    return "f16";
-  return "f32";
-}
-
 rt::ElementType elementTypeOf(Type type) {
   if (type.isBF16())
     return rt::ElementType::BF16;
@@ -79,6 +69,12 @@ rt::ElementType elementTypeOf(Type type) {
   if (type.isInteger(32))
     return rt::ElementType::I32;
   return rt::ElementType::F32;
+}
+
+/// A kernel template's type parameter ("f32", "bf16", "i8", ...): the
+/// engine's name of the element type, one mapping for both.
+std::string typeText(Type type) {
+  return rt::elementTypeName(elementTypeOf(type));
 }
 
 ArrayRef<int64_t> shapeOf(Value value) {

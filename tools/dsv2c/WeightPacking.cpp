@@ -91,11 +91,9 @@ absl::Status packStacked(mlir::dsv2::WeightProvider &weights,
   std::vector<float> expert(static_cast<size_t>(perExpert));
   for (int64_t e = 0; e < shape[0]; ++e) {
     // One expert of the stack: the same slice of checkpoint expert F + e.
-    mlir::dsv2::WeightReference one = *parsed;
-    one.name = parsed->expertName(e);
-    one.firstExpert = 0;
     if (llvm::Error error = mlir::dsv2::readWeightReference(
-            weights, one, shape.drop_front(), expert.data()))
+            weights, parsed->expertReference(e), shape.drop_front(),
+            expert.data()))
       return toStatus(std::move(error));
     if (panels)
       storePanels(expert, shape[1], shape[2], type, destination, e * stored);
@@ -118,14 +116,8 @@ int8Matrices(llvm::StringRef inner, int64_t matrices) {
   if (!parsed)
     return parsed.takeError();
   std::vector<mlir::dsv2::WeightReference> out;
-  for (int64_t e = 0; e < matrices; ++e) {
-    mlir::dsv2::WeightReference one = *parsed;
-    if (kind == "stacked") {
-      one.name = parsed->expertName(e);
-      one.firstExpert = 0;
-    }
-    out.push_back(std::move(one));
-  }
+  for (int64_t e = 0; e < matrices; ++e)
+    out.push_back(kind == "stacked" ? parsed->expertReference(e) : *parsed);
   return out;
 }
 
