@@ -132,6 +132,10 @@ def Dsv2TestPrintKernelPlanPass
            "Form the GPU's kernels (tile.dot GEMMs) instead of the CPU's">,
     Option<"quantize", "quantize", "std::string", /*default=*/"\"none\"",
            "Weight quantization: none, int8 or int8-experts (CPU only)">,
+    Option<"int16Activations", "int16-activations", "bool",
+           /*default=*/"true",
+           "With quantize: int8 single-row GEMVs take int16 activations "
+           "(quantize_rows_i16 + gemv_panel_i16)">,
   ];
 }
 

@@ -78,6 +78,7 @@ struct Dsv2TestPrintKernelPlanPass
       return signalPassFailure();
     }
     options.weightQuantization = *quantization;
+    options.int16Activations = int16Activations;
     std::string error;
     auto formed = formKernels(getOperation(), options, error);
     if (failed(formed)) {

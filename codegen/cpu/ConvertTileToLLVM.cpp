@@ -27,6 +27,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
 
+#include "llvm/ADT/StringSwitch.h"
+
 #include <limits>
 #include <optional>
 
@@ -132,6 +134,24 @@ LogicalResult mlir::dsv2::cpu::checkSupportedOps(Operation *root) {
     ok = false;
   });
   return success(ok);
+}
+
+std::optional<PairDotIsa>
+mlir::dsv2::cpu::parsePairDotIsa(llvm::StringRef name) {
+  return llvm::StringSwitch<std::optional<PairDotIsa>>(name)
+      .Case("generic", PairDotIsa::Generic)
+      .Case("avx2", PairDotIsa::Avx2)
+      .Case("avx512bw", PairDotIsa::Avx512)
+      .Default(std::nullopt);
+}
+
+llvm::StringRef
+mlir::dsv2::cpu::pairDotIsaFor(llvm::ArrayRef<std::string> features) {
+  if (llvm::is_contained(features, "avx512bw"))
+    return "avx512bw";
+  if (llvm::is_contained(features, "avx2"))
+    return "avx2";
+  return "generic";
 }
 
 //===----------------------------------------------------------------------===//
@@ -628,6 +648,110 @@ struct DotLowering : OpConversionPattern<tile::DotOp> {
   }
 };
 
+/// One row of tile.pair_dot: acc + lo16(x) * w0 + hi16(x) * w1 over
+/// vector<N x i32> / vector<N x i8> rows. With pmaddwd (AVX-512BW: 16 lanes,
+/// AVX2: 8) the two weight rows are interleaved into int16 pairs so each i32
+/// lane multiplies its own pair and sums it; LLVM folds the add into
+/// vpdpwssd on VNNI targets. The generic form splits x's halves with shifts.
+Value pairDotRow(OpBuilder &builder, Location loc, PairDotIsa isa, Value x,
+                 Value w0, Value w1, Value acc) {
+  auto rowType = cast<VectorType>(acc.getType());
+  const int64_t width = rowType.getShape().back();
+  const int64_t chunk = isa == PairDotIsa::Avx512 ? 16
+                        : isa == PairDotIsa::Avx2 ? 8
+                                                  : 0;
+  if (chunk == 0 || width % chunk != 0) {
+    Value sixteen = constantOf(builder, loc, rowType,
+                               builder.getI32IntegerAttr(16));
+    Value lo = arith::ShRSIOp::create(
+        builder, loc, arith::ShLIOp::create(builder, loc, x, sixteen), sixteen);
+    Value hi = arith::ShRSIOp::create(builder, loc, x, sixteen);
+    Value w0Wide = arith::ExtSIOp::create(builder, loc, rowType, w0);
+    Value w1Wide = arith::ExtSIOp::create(builder, loc, rowType, w1);
+    Value sum = arith::AddIOp::create(
+        builder, loc, acc, arith::MulIOp::create(builder, loc, lo, w0Wide));
+    return arith::AddIOp::create(
+        builder, loc, sum, arith::MulIOp::create(builder, loc, hi, w1Wide));
+  }
+  StringAttr intrinsic = builder.getStringAttr(
+      isa == PairDotIsa::Avx512 ? "llvm.x86.avx512.pmaddw.d.512"
+                                : "llvm.x86.avx2.pmadd.wd");
+  auto i32Chunk = VectorType::get({chunk}, builder.getI32Type());
+  auto i16Pairs = VectorType::get({2 * chunk}, builder.getI16Type());
+  SmallVector<int64_t> interleave;
+  for (int64_t j = 0; j < chunk; ++j)
+    interleave.append({j, chunk + j});
+  auto slice = [&](Value row, int64_t offset) -> Value {
+    if (chunk == width)
+      return row;
+    return vector::ExtractStridedSliceOp::create(builder, loc, row, {offset},
+                                                 {chunk}, {1});
+  };
+  Value result = acc;
+  for (int64_t offset = 0; offset < width; offset += chunk) {
+    Value pairs = vector::ShuffleOp::create(builder, loc, slice(w0, offset),
+                                           slice(w1, offset), interleave);
+    Value weights = arith::ExtSIOp::create(builder, loc, i16Pairs, pairs);
+    Value activations =
+        vector::BitCastOp::create(builder, loc, i16Pairs, slice(x, offset));
+    Value products =
+        LLVM::CallIntrinsicOp::create(builder, loc, i32Chunk, intrinsic,
+                                      ValueRange{activations, weights})
+            .getResult(0);
+    Value sum =
+        arith::AddIOp::create(builder, loc, slice(acc, offset), products);
+    result = chunk == width
+                 ? sum
+                 : vector::InsertStridedSliceOp::create(builder, loc, sum,
+                                                        result, {offset}, {1})
+                       .getResult();
+  }
+  return result;
+}
+
+/// tile.pair_dot row by row over the leading axes (see pairDotRow).
+struct PairDotLowering : OpConversionPattern<tile::PairDotOp> {
+  PairDotLowering(const TypeConverter &converter, MLIRContext *context,
+                  PairDotIsa isa)
+      : OpConversionPattern(converter, context), isa(isa) {}
+
+  LogicalResult
+  matchAndRewrite(tile::PairDotOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<VectorType>(adaptor.getAcc().getType());
+    ArrayRef<int64_t> lead = type.getShape().drop_back();
+    int64_t rows = 1;
+    for (int64_t size : lead)
+      rows *= size;
+    Value result = adaptor.getAcc();
+    for (int64_t row = 0; row < rows; ++row) {
+      SmallVector<int64_t> index = rowIndex(lead, row);
+      auto at = [&](Value value, ArrayRef<int64_t> position) -> Value {
+        if (position.empty())
+          return value;
+        return vector::ExtractOp::create(rewriter, loc, value, position);
+      };
+      SmallVector<int64_t> row0(index), row1(index);
+      row0.push_back(0);
+      row1.push_back(1);
+      Value x = at(adaptor.getX(), index);
+      Value w0 = at(adaptor.getW(), row0);
+      Value w1 = at(adaptor.getW(), row1);
+      Value acc = at(adaptor.getAcc(), index);
+      Value sum = pairDotRow(rewriter, loc, isa, x, w0, w1, acc);
+      result = index.empty() ? sum
+                             : vector::InsertOp::create(rewriter, loc, sum,
+                                                        result, index)
+                                   .getResult();
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+
+  PairDotIsa isa;
+};
+
 struct ReduceLowering : OpConversionPattern<tile::ReduceOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -864,7 +988,7 @@ struct ElementwiseOnTilesLowering : ConversionPattern {
 
 void mlir::dsv2::cpu::populateTileToLLVMConversionPatterns(
     const TypeConverter &typeConverter, RewritePatternSet &patterns,
-    const ContiguityAnalysis *contiguity) {
+    const ContiguityAnalysis *contiguity, PairDotIsa pairDot) {
   MLIRContext *context = patterns.getContext();
   patterns.add<RangeLowering, SplatLowering, BroadcastLowering,
                ExpandDimsLowering, AddPtrLowering, DotLowering, ReduceLowering,
@@ -872,6 +996,7 @@ void mlir::dsv2::cpu::populateTileToLLVMConversionPatterns(
                GridOpLowering<tile::NumProgramsOp>, ElementwiseOnTilesLowering>(
       typeConverter, context);
   patterns.add<LoadLowering, StoreLowering>(typeConverter, context, contiguity);
+  patterns.add<PairDotLowering>(typeConverter, context, pairDot);
   scf::populateSCFStructuralTypeConversions(typeConverter, patterns);
   populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
                                                                  typeConverter);
@@ -921,8 +1046,14 @@ struct Dsv2ConvertTileToLLVMPass
 
     cpu::TileToLLVMTypeConverter typeConverter(context);
     RewritePatternSet patterns(context);
+    std::optional<cpu::PairDotIsa> isa = cpu::parsePairDotIsa(pairDot);
+    if (!isa) {
+      module.emitError() << "unknown pair-dot ISA '" << pairDot
+                         << "' (generic, avx2 or avx512bw)";
+      return signalPassFailure();
+    }
     cpu::populateTileToLLVMConversionPatterns(
-        typeConverter, patterns, contiguity ? &*contiguity : nullptr);
+        typeConverter, patterns, contiguity ? &*contiguity : nullptr, *isa);
     ConversionTarget target(*context);
     cpu::configureTileToLLVMConversionTarget(target, typeConverter);
     if (failed(applyPartialConversion(module, target, std::move(patterns))))

@@ -14,6 +14,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <optional>
+#include <string>
+
 namespace mlir::dsv2::cpu {
 
 class ContiguityAnalysis;
@@ -42,13 +45,24 @@ LogicalResult lowerKernelLaunchInterface(func::FuncOp kernel);
 /// naming the op. Fails when there is one.
 LogicalResult checkSupportedOps(Operation *root);
 
+/// The x86 instructions tile.pair_dot may use (pmaddwd on 512- or 256-bit
+/// vectors); Generic is plain i32 arithmetic for any target.
+enum class PairDotIsa { Generic, Avx2, Avx512 };
+
+/// "generic", "avx2" or "avx512bw"; nullopt for anything else.
+std::optional<PairDotIsa> parsePairDotIsa(llvm::StringRef name);
+
+/// The ISA name of parsePairDotIsa for a target's LLVM feature names.
+llvm::StringRef pairDotIsaFor(llvm::ArrayRef<std::string> features);
+
 /// The conversion patterns of the tile ops and of arith/math ops on tiles.
 /// With `contiguity`, loads and stores it marks contiguous become per-row
 /// vector loads/stores; without, every pointer tile access is a gather or
 /// scatter.
-void populateTileToLLVMConversionPatterns(const TypeConverter &typeConverter,
-                                          RewritePatternSet &patterns,
-                                          const ContiguityAnalysis *contiguity);
+void populateTileToLLVMConversionPatterns(
+    const TypeConverter &typeConverter, RewritePatternSet &patterns,
+    const ContiguityAnalysis *contiguity,
+    PairDotIsa pairDot = PairDotIsa::Generic);
 
 /// Legality of the conversion: tile illegal; arith, math, func and scf
 /// legal once their types are.

@@ -38,6 +38,11 @@ def Dsv2ConvertTileToLLVMPass
       the lane index, min-reduce (the first maximum wins); bf16 and f16
       reduce in f32;
     - `tile.silu` -> `x / (1 + exp(-x))` in f32;
+    - `tile.pair_dot` row by row: with `pair-dot=avx512bw` (`avx2`) the two
+      int8 weight rows are interleaved, sign-extended to int16 and
+      multiplied with the int16 activation pairs by `pmaddwd` (16 or 8 i32
+      lanes; `vpdpwssd` on VNNI targets), else i32 shifts, multiplies and
+      adds;
     - upstream arith and math ops on tiles -> the same ops on vectors;
       `scf` loops and branches with converted iter_args and results.
 
@@ -54,6 +59,9 @@ def Dsv2ConvertTileToLLVMPass
            "Use per-row (per-column) vector loads/stores for pointer tiles "
            "that are contiguous along their last (first) dimension; "
            "gathers/scatters otherwise">,
+    Option<"pairDot", "pair-dot", "std::string", /*default=*/"\"generic\"",
+           "Instructions of tile.pair_dot: generic (i32 arithmetic), avx2 "
+           "or avx512bw (pmaddwd)">,
   ];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect",

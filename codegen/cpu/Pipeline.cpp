@@ -37,6 +37,11 @@ struct LowerTileToLLVMPipelineOptions
       llvm::cl::desc("Keep masked loads/stores of 32/64-bit elements as "
                      "LLVM intrinsics (AVX and later)"),
       llvm::cl::init(true)};
+  Option<std::string> pairDot{
+      *this, "pair-dot",
+      llvm::cl::desc("Instructions of tile.pair_dot: generic, avx2 or "
+                     "avx512bw"),
+      llvm::cl::init("generic")};
 };
 
 } // namespace
@@ -44,7 +49,8 @@ struct LowerTileToLLVMPipelineOptions
 void mlir::dsv2::cpu::buildLowerTileToLLVMPipeline(
     OpPassManager &pm, const CpuLoweringOptions &options) {
   pm.addPass(createDsv2ConvertTileToLLVMPass(
-      Dsv2ConvertTileToLLVMPassOptions{options.contiguousAccess}));
+      Dsv2ConvertTileToLLVMPassOptions{options.contiguousAccess,
+                                       options.pairDot}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createDsv2CpuLowerVectorsPass(Dsv2CpuLowerVectorsPassOptions{
@@ -74,6 +80,7 @@ void mlir::dsv2::cpu::registerDsv2CpuPipelines() {
         cpuOptions.approximateMath = options.approximateMath;
         cpuOptions.reassociateFPReductions = options.reassociateFPReductions;
         cpuOptions.nativeMaskedOps = options.nativeMaskedOps;
+        cpuOptions.pairDot = options.pairDot;
         buildLowerTileToLLVMPipeline(pm, cpuOptions);
       });
 }

@@ -30,6 +30,9 @@ struct CpuLoweringOptions {
   /// Masked loads/stores of 32/64-bit elements stay LLVM intrinsics (AVX
   /// vmaskmov); false expands them into lane loops too (SSE-only targets).
   bool nativeMaskedOps = true;
+  /// Instructions of tile.pair_dot: "generic", "avx2" or "avx512bw"
+  /// (pairDotIsaFor(target features) picks the widest the target has).
+  std::string pairDot = "generic";
 };
 
 /// Appends the lowering to `pm` (anchored on builtin.module):
@@ -45,7 +48,7 @@ LogicalResult lowerTileToLLVM(ModuleOp module,
                               const CpuLoweringOptions &options = {});
 
 /// Registers `dsv2-lower-tile-to-llvm` (options: contiguous-access,
-/// approximate-math, reassociate-fp-reductions) with the pass registry.
+/// approximate-math, reassociate-fp-reductions, native-masked-ops, pair-dot) with the pass registry.
 void registerDsv2CpuPipelines();
 
 } // namespace mlir::dsv2::cpu

@@ -346,6 +346,37 @@ LogicalResult DotOp::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// PairDotOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PairDotOp::verify() {
+  auto x = cast<RankedTensorType>(getX().getType());
+  auto w = cast<RankedTensorType>(getW().getType());
+  auto acc = cast<RankedTensorType>(getAcc().getType());
+  if (acc.getRank() < 1)
+    return emitOpError() << "acc must be a tile of rank 1 or more, got "
+                         << acc;
+  if (x != acc)
+    return emitOpError() << "x " << x << " must have the accumulator's type "
+                         << acc << " (one i32 pair of int16 per lane)";
+  if (getResult().getType() != acc)
+    return emitOpError() << "result " << getResult().getType()
+                         << " must have the accumulator's type " << acc;
+  // w is acc's shape with the pair axis (2) before the last.
+  SmallVector<int64_t> expected(acc.getShape());
+  expected.insert(expected.end() - 1, 2);
+  if (w.getShape() != ArrayRef<int64_t>(expected)) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvm::interleave(expected, os, "x");
+    return emitOpError() << "w is " << w << " but must be " << text
+                         << "xi8: the accumulator's shape with the pair axis "
+                            "(2) before the last";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // ReduceOp
 //===----------------------------------------------------------------------===//
 

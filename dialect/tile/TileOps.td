@@ -221,6 +221,36 @@ def Tile_DotOp : Tile_Op<"dot", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tile_PairDotOp : Tile_Op<"pair_dot", [Pure]> {
+  let summary = "Integer dot over K pairs: int16 activation pairs x int8 weight rows";
+  let description = [{
+    The inner step of an int8-weight GEMV with int16 activations (x86
+    `vpmaddwd` / `vpdpwssd`). `x` holds two int16 activations per i32 lane
+    (element 2k in the low half, 2k+1 in the high half, as memory lays out
+    an int16 array); `w` holds the two weight rows they multiply, row 2k
+    at index 0 of its second-to-last axis and row 2k+1 at index 1:
+
+      result[..., j] = acc[..., j] + lo16(x[..., j]) * w[..., 0, j]
+                                   + hi16(x[..., j]) * w[..., 1, j]
+
+    in i32 with two's-complement wrap-around; kernels keep each lane's
+    number of pairs small enough not to wrap (|x| <= 32767 and |w| <= 127:
+    258 pairs at worst) and flush to f32 between chunks.
+
+    ```mlir
+    %acc1 = tile.pair_dot %x, %w, %acc : tensor<4x16xi32>, tensor<4x2x16xi8>, tensor<4x16xi32> -> tensor<4x16xi32>
+    ```
+  }];
+  let arguments = (ins StaticShapeTensorOf<[I32]>:$x,
+                       StaticShapeTensorOf<[I8]>:$w,
+                       StaticShapeTensorOf<[I32]>:$acc);
+  let results = (outs StaticShapeTensorOf<[I32]>:$result);
+  let assemblyFormat = [{
+    $x `,` $w `,` $acc attr-dict `:` type($x) `,` type($w) `,` type($acc) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def Tile_ReduceOp : Tile_Op<"reduce", [Pure]> {
   let summary = "Reduce a tile along one axis: sum, max, min or argmax";
   let description = [{

@@ -277,6 +277,8 @@ private:
   LogicalResult panelGemv(rt::StepProgram &program, Activation x,
                           const LinearWeight &w, int64_t n, int64_t k,
                           Activation y, Operation *origin) {
+    if (w.type.isInteger(8) && options.int16Activations)
+      return panelGemvInt16(program, x, w, n, k, y, origin);
     KernelParams params{{"W", typeText(w.type)},
                         {"N", std::to_string(n)},
                         {"K", std::to_string(k)},
@@ -288,6 +290,40 @@ private:
     w.appendTo(args);
     args.push_back(y.arg());
     return launch(program, "gemv_panel", params,
+                  StepExpr::of((n + span - 1) / span), StepExpr::of(1),
+                  StepExpr::of(1), std::move(args), origin);
+  }
+
+  /// panelGemv of int8 W in integer arithmetic: x's row quantized to int16
+  /// pairs with one scale (quantize_rows_i16), then gemv_panel_i16.
+  LogicalResult panelGemvInt16(rt::StepProgram &program, Activation x,
+                               const LinearWeight &w, int64_t n, int64_t k,
+                               Activation y, Operation *origin) {
+    const int64_t pairs = (k + 1) / 2;
+    Activation xq =
+        scratch("x_int16", pairs, StepExpr::of(1), rt::ElementType::I32);
+    Activation xs = scratch("x_int16_scale", 1, StepExpr::of(1));
+    const int64_t block = std::min<int64_t>(chooseRowBlock(k), 256);
+    KernelParams quantize{{"K", std::to_string(k)},
+                          {"PAIRS", std::to_string(pairs)},
+                          {"BLOCK", std::to_string(block)}};
+    if (failed(launch(program, "quantize_rows_i16", quantize, StepExpr::of(1),
+                      StepExpr::of(1), StepExpr::of(1),
+                      {x.arg(), xq.arg(), xs.arg(),
+                       KernelArg::ofInt(StepExpr::of(x.stride))},
+                      origin)))
+      return failure();
+    KernelParams params{{"N", std::to_string(n)},
+                        {"K", std::to_string(k)},
+                        {"BN", std::to_string(rt::kWeightPanelColumns)},
+                        {"P", std::to_string(kPanelGemvPanels)},
+                        {"BK", std::to_string(kPanelGemvSteps)},
+                        {"CHUNK", std::to_string(kPairDotChunk)}};
+    const int64_t span = kPanelGemvPanels * rt::kWeightPanelColumns;
+    std::vector<KernelArg> args{xq.arg(), xs.arg()};
+    w.appendTo(args);
+    args.push_back(y.arg());
+    return launch(program, "gemv_panel_i16", params,
                   StepExpr::of((n + span - 1) / span), StepExpr::of(1),
                   StepExpr::of(1), std::move(args), origin);
   }

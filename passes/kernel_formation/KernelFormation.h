@@ -40,6 +40,11 @@ struct KernelFormationOptions {
   /// Weights whose name contains one of these keep their dtype
   /// (--quantize-keep).
   std::vector<std::string> keepWeights;
+  /// Int8-weight GEMVs (one row: decode, the last row's logits) quantize
+  /// their input row to int16 and multiply in integer arithmetic
+  /// (quantize_rows_i16 + gemv_panel_i16); false keeps f32 activations
+  /// (gemv_panel with W = i8).
+  bool int16Activations = true;
 };
 
 /// Forms kernels for `step` (the module's func.func @step after

@@ -69,6 +69,11 @@ inline constexpr int64_t kPanelGemvSteps = 4;
 /// GB/s against 24-28 with one (and the row-wise `gemv`'s 22-28).
 inline constexpr int64_t kPanelGemvPanels = 2;
 
+/// gemv_panel_i16's K-pair steps between flushes of its i32 sums to f32: a
+/// lane gains at most 2 * 32767 * 127 per step, so 128 steps stay below
+/// 2^31 with room to spare (258 would not).
+inline constexpr int64_t kPairDotChunk = 128;
+
 /// `expert_gemv_gate_up_panel`: 2 panel rows per iteration, as gate and up
 /// each keep a [2, 16] accumulator (8 registers for both).
 inline constexpr int64_t kPanelExpertGateUpSteps = 2;

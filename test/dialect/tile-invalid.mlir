@@ -363,6 +363,42 @@ func.func @store_not_pointer(%p: i64, %v: i64) {
 
 // -----
 
+// TileOps.cpp PairDotOp: w is acc's shape with the pair axis before the last.
+func.func @pair_dot_w_shape(%x: tensor<4x16xi32>, %w: tensor<4x16x2xi8>) {
+  // expected-error @+1 {{'tile.pair_dot' op w is 'tensor<4x16x2xi8>' but must be 4x2x16xi8: the accumulator's shape with the pair axis (2) before the last}}
+  %0 = tile.pair_dot %x, %w, %x : tensor<4x16xi32>, tensor<4x16x2xi8>, tensor<4x16xi32> -> tensor<4x16xi32>
+  return
+}
+
+// -----
+
+// TileOps.cpp PairDotOp: x has the accumulator's type.
+func.func @pair_dot_x_shape(%x: tensor<16xi32>, %w: tensor<4x2x16xi8>, %acc: tensor<4x16xi32>) {
+  // expected-error @+1 {{'tile.pair_dot' op x 'tensor<16xi32>' must have the accumulator's type 'tensor<4x16xi32>' (one i32 pair of int16 per lane)}}
+  %0 = tile.pair_dot %x, %w, %acc : tensor<16xi32>, tensor<4x2x16xi8>, tensor<4x16xi32> -> tensor<4x16xi32>
+  return
+}
+
+// -----
+
+// TileOps.cpp PairDotOp: the result has the accumulator's type.
+func.func @pair_dot_result(%x: tensor<16xi32>, %w: tensor<2x16xi8>) {
+  // expected-error @+1 {{'tile.pair_dot' op result 'tensor<8xi32>' must have the accumulator's type 'tensor<16xi32>'}}
+  %0 = tile.pair_dot %x, %w, %x : tensor<16xi32>, tensor<2x16xi8>, tensor<16xi32> -> tensor<8xi32>
+  return
+}
+
+// -----
+
+// ODS: the weights are i8 and the pairs i32.
+func.func @pair_dot_types(%x: tensor<16xi32>, %w: tensor<2x16xi16>) {
+  // expected-error @+1 {{'tile.pair_dot' op operand #1 must be statically shaped tensor of 8-bit signless integer values}}
+  %0 = tile.pair_dot %x, %w, %x : tensor<16xi32>, tensor<2x16xi16>, tensor<16xi32> -> tensor<16xi32>
+  return
+}
+
+// -----
+
 // TileOps.cpp DotOp: operands are matrices.
 func.func @dot_rank(%a: tensor<16xbf16>, %b: tensor<16x8xbf16>, %c: tensor<16x8xf32>) {
   // expected-error @+1 {{'tile.dot' op a must be a 2-D tile (M x K), got 'tensor<16xbf16>'}}

@@ -125,6 +125,15 @@ func.func @compute(%x: !tile.ptr<f32>, %out: !tile.ptr<i32>) attributes {
   %bf = arith.constant dense<1.0> : tensor<4x8xf32>
   // CHECK: %[[DF:.*]] = tile.dot %{{.*}}, %{{.*}}, %{{.*}} : tensor<16x4xf32>, tensor<4x8xf32>, tensor<16x8xf32> -> tensor<16x8xf32>
   %df = tile.dot %af, %bf, %dh : tensor<16x4xf32>, tensor<4x8xf32>, tensor<16x8xf32> -> tensor<16x8xf32>
+  %px = arith.constant dense<65537> : tensor<2x16xi32>
+  %pw = arith.constant dense<3> : tensor<2x2x16xi8>
+  %pacc = arith.constant dense<0> : tensor<2x16xi32>
+  // CHECK: tile.pair_dot %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x16xi32>, tensor<2x2x16xi8>, tensor<2x16xi32> -> tensor<2x16xi32>
+  %pd = tile.pair_dot %px, %pw, %pacc : tensor<2x16xi32>, tensor<2x2x16xi8>, tensor<2x16xi32> -> tensor<2x16xi32>
+  %px1 = arith.constant dense<1> : tensor<8xi32>
+  %pw1 = arith.constant dense<1> : tensor<2x8xi8>
+  // CHECK: tile.pair_dot %{{.*}}, %{{.*}}, %{{.*}} : tensor<8xi32>, tensor<2x8xi8>, tensor<8xi32> -> tensor<8xi32>
+  %pd1 = tile.pair_dot %px1, %pw1, %px1 : tensor<8xi32>, tensor<2x8xi8>, tensor<8xi32> -> tensor<8xi32>
   // CHECK: tile.reduce sum %[[DF]] axis 1 : tensor<16x8xf32> -> tensor<16xf32>
   %rs = tile.reduce sum %df axis 1 : tensor<16x8xf32> -> tensor<16xf32>
   // CHECK: tile.reduce max %[[DF]] axis 0 : tensor<16x8xf32> -> tensor<8xf32>

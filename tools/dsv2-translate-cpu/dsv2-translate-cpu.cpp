@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/ConvertTileToLLVM.h"
 #include "codegen/cpu/GridEntryPoints.h"
 #include "codegen/cpu/ObjectEmitter.h"
 #include "codegen/cpu/Pipeline.h"
@@ -77,6 +78,11 @@ int main(int argc, char **argv) {
       "approximate-math",
       llvm::cl::desc("Polynomial approximations of f32 exp/log/sin/cos"),
       llvm::cl::init(true));
+  static llvm::cl::opt<std::string> pairDot(
+      "pair-dot",
+      llvm::cl::desc("Instructions of tile.pair_dot: target (the widest the "
+                     "target CPU has), generic, avx2 or avx512bw"),
+      llvm::cl::init("target"));
   static llvm::cl::opt<bool> reassociateFPReductions(
       "reassociate-fp-reductions",
       llvm::cl::desc("Tree-ordered lane sums in tile.reduce"),
@@ -115,6 +121,17 @@ int main(int argc, char **argv) {
   lowering.contiguousAccess = contiguousAccess;
   lowering.approximateMath = approximateMath;
   lowering.reassociateFPReductions = reassociateFPReductions;
+  if (pairDot == "target") {
+    dsv2::cpu::CpuTargetOptions probe;
+    probe.cpu = cpu;
+    probe.features = features;
+    auto described = dsv2::cpu::describeCpuTarget(probe, {"avx2", "avx512bw"});
+    if (!described)
+      return fail(llvm::toString(described.takeError()));
+    lowering.pairDot = dsv2::cpu::pairDotIsaFor(described->features).str();
+  } else {
+    lowering.pairDot = pairDot;
+  }
   if (failed(dsv2::cpu::lowerTileToLLVM(*module, lowering)))
     return fail("lowering the tile kernels to the LLVM dialect failed");
   if (failed(dsv2::cpu::addGridEntryPoints(*module, kernels)))

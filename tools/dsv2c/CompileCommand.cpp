@@ -235,6 +235,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     engineOptions.cpu = cl.get("cpu").value_or("host");
     engineOptions.weightQuantization = quantization->scheme;
     engineOptions.keepWeights = quantization->keep;
+    engineOptions.int16Activations = quantization->int16Activations;
     llvm::errs() << llvm::formatv(
         "dsv2c compile: {0}: generating CPU kernels for '{1}'...\n",
         source->description, engineOptions.cpu);

@@ -5,6 +5,7 @@
 #include "tools/dsv2c/CommandLine.h"
 #include "tools/dsv2c/WeightPacking.h"
 
+#include "codegen/cpu/ConvertTileToLLVM.h"
 #include "codegen/cpu/GridEntryPoints.h"
 #include "codegen/cpu/ObjectEmitter.h"
 #include "codegen/cpu/Pipeline.h"
@@ -112,6 +113,7 @@ compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
   formation.maxContext = options.maxContext;
   formation.weightQuantization = options.weightQuantization;
   formation.keepWeights = options.keepWeights;
+  formation.int16Activations = options.int16Activations;
   auto formed = formRankKernels(rankModules, formation, compiled);
   if (!formed)
     return formed.takeError();
@@ -125,7 +127,9 @@ compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
     return described.takeError();
   for (auto kernel : formed->kernels->getOps<mlir::func::FuncOp>())
     compiled.module.kernels.push_back(kernel.getSymName().str());
-  if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(*formed->kernels)))
+  mlir::dsv2::cpu::CpuLoweringOptions lowering;
+  lowering.pairDot = mlir::dsv2::cpu::pairDotIsaFor(described->features).str();
+  if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(*formed->kernels, lowering)))
     return makeError("CPU code generation failed (see the diagnostics above)");
   if (mlir::failed(mlir::dsv2::cpu::addGridEntryPoints(*formed->kernels,
                                                        compiled.module.kernels)))

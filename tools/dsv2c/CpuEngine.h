@@ -32,6 +32,8 @@ struct CpuEngineOptions {
       mlir::dsv2::WeightQuantization::None;
   /// --quantize-keep.
   std::vector<std::string> keepWeights;
+  /// --quantize-activations int16 (the default) or f32.
+  bool int16Activations = true;
 };
 
 struct CompiledCpuKernels {

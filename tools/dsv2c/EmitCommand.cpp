@@ -13,6 +13,7 @@
 #include "tools/dsv2c/GpuEngine.h"
 #include "tools/dsv2c/ModelSource.h"
 
+#include "codegen/cpu/ConvertTileToLLVM.h"
 #include "codegen/cpu/GridEntryPoints.h"
 #include "codegen/cpu/ObjectEmitter.h"
 #include "codegen/cpu/Pipeline.h"
@@ -110,6 +111,7 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   formation.gpuTiles = stage == "nvvm" || stage == "ptx";
   formation.weightQuantization = quantization->scheme;
   formation.keepWeights = quantization->keep;
+  formation.int16Activations = quantization->int16Activations;
   if (formation.maxContext < 1 ||
       formation.maxContext > source->config.maxPositionEmbeddings)
     return cl.valueError("max-context", "must be between 1 and the model's "
@@ -122,7 +124,13 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
     std::vector<std::string> names;
     for (auto kernel : kernels.getOps<mlir::func::FuncOp>())
       names.push_back(kernel.getSymName().str());
-    if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(kernels)) ||
+    // The host's instructions, as `dsv2c compile` would choose them.
+    auto host = mlir::dsv2::cpu::describeCpuTarget({}, {"avx2", "avx512bw"});
+    if (!host)
+      return host.takeError();
+    mlir::dsv2::cpu::CpuLoweringOptions lowering;
+    lowering.pairDot = mlir::dsv2::cpu::pairDotIsaFor(host->features).str();
+    if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(kernels, lowering)) ||
         mlir::failed(mlir::dsv2::cpu::addGridEntryPoints(kernels, names)))
       return makeError("dsv2c emit: CPU code generation failed");
     auto text = mlir::dsv2::cpu::emitLLVMIRText(kernels, {});

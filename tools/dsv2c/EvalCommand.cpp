@@ -222,6 +222,7 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
     engineOptions.threads = static_cast<int>(threads->value_or(0));
     engineOptions.weightQuantization = quantization->scheme;
     engineOptions.keepWeights = quantization->keep;
+    engineOptions.int16Activations = quantization->int16Activations;
     auto built = buildCpuEngine(**module, *source, engineOptions);
     if (!built)
       return built.takeError();

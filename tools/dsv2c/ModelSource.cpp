@@ -278,6 +278,11 @@ void addQuantizeOptions(std::vector<OptionSpec> &options, const char *help) {
                      "with --quantize: weights whose checkpoint name contains "
                      "one of the patterns keep their dtype (e.g. "
                      "self_attn,lm_head)"});
+  options.push_back({"quantize-activations", "int16|f32",
+                     "with --quantize on the CPU: the activations of int8 "
+                     "single-row GEMVs (decode, the last row's logits) as "
+                     "int16 with a scale per row, multiplied in integer "
+                     "arithmetic (int16, the default), or f32"});
 }
 
 llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
@@ -302,6 +307,16 @@ llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
                              "'" + *keep + "' has an empty pattern");
       out.keep.push_back(pattern.trim().str());
     }
+  }
+  if (std::optional<std::string> activations =
+          cl.get("quantize-activations")) {
+    if (!out.int8())
+      return cl.valueError("quantize-activations",
+                           "needs --quantize int8 or int8-experts");
+    if (*activations != "int16" && *activations != "f32")
+      return cl.valueError("quantize-activations",
+                           "'" + *activations + "' is not one of int16, f32");
+    out.int16Activations = *activations == "int16";
   }
   return out;
 }

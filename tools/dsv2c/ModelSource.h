@@ -48,6 +48,9 @@ llvm::Expected<ModelSource> loadModelSource(const CommandLine &cl,
 struct QuantizeOptions {
   mlir::dsv2::WeightQuantization scheme = mlir::dsv2::WeightQuantization::None;
   std::vector<std::string> keep;
+  /// --quantize-activations: int8-weight GEMVs take int16 activations
+  /// (integer arithmetic) or f32 ones.
+  bool int16Activations = true;
 
   bool int8() const { return scheme != mlir::dsv2::WeightQuantization::None; }
 };
@@ -55,9 +58,9 @@ struct QuantizeOptions {
 /// Appends --quantize (with `help`) and --quantize-keep to `options`.
 void addQuantizeOptions(std::vector<OptionSpec> &options, const char *help);
 
-/// Reads --quantize none|int8|int8-experts (default none) and
-/// --quantize-keep PATTERN,... (only with int8), or an error naming the
-/// value.
+/// Reads --quantize none|int8|int8-experts (default none),
+/// --quantize-keep PATTERN,... and --quantize-activations int16|f32 (only
+/// with int8), or an error naming the value.
 llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl);
 
 /// An error naming every --quantize-keep pattern that matches none of the

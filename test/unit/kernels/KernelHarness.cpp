@@ -144,7 +144,9 @@ void KernelSuite::compile(const std::string &suiteName) {
     return;
   }
 #else
-  if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(*state->module))) {
+  mlir::dsv2::cpu::CpuLoweringOptions lowering;
+  lowering.pairDot = pairDot;
+  if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(*state->module, lowering))) {
     error = "lowering failed: " + state->diagnostics;
     return;
   }

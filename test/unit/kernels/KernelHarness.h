@@ -95,6 +95,9 @@ public:
   /// Emulated GPU build only: run bf16-weight GEMMs on mma.sync with the
   /// activations rounded to bf16 (set before compile()).
   bool bf16Activations = false;
+  /// CPU build only: the instructions of tile.pair_dot ("generic", "avx2",
+  /// "avx512bw"; set before compile()).
+  std::string pairDot = "generic";
 
 private:
   struct State;

@@ -1,0 +1,250 @@
+//===- Int16GemvKernelsTest.cpp - quantize_rows_i16 + gemv_panel_i16 -------===//
+//
+// The integer GEMV of int8 weights (docs/quantization.md, "int16
+// activations") against exact models: the quantized row bit for bit, the
+// GEMV against int64 sums, the worst case that would wrap an unflushed i32
+// sum, and the pair against x @ (scale * q)^T in floats. Every test runs
+// once per tile.pair_dot lowering the host can execute (generic i32
+// arithmetic; pmaddwd on AVX2 and AVX-512BW), N = 100 (the last of 7 panels 4
+// wide), K even and odd, several flushes of the i32 sums. CPU build only.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/unit/kernels/KernelHarness.h"
+
+#include "codegen/cpu/ConvertTileToLLVM.h"
+#include "codegen/cpu/ObjectEmitter.h"
+#include "runtime/io/WeightPanels.h"
+
+#include "llvm/Support/Error.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace dsv2::test {
+namespace {
+
+namespace rt = ::dsv2::runtime;
+
+constexpr int64_t kN = 100;
+constexpr float kSentinel = -12345.0f;
+
+mlir::dsv2::KernelParams quantizeParams(int64_t k) {
+  return {{"K", std::to_string(k)},
+          {"PAIRS", std::to_string((k + 1) / 2)},
+          {"BLOCK", "32"}};
+}
+
+mlir::dsv2::KernelParams gemvParams(int64_t n, int64_t k, int64_t chunk) {
+  return {{"N", std::to_string(n)},  {"K", std::to_string(k)},
+          {"BN", "16"},              {"P", "2"},
+          {"BK", "4"},               {"CHUNK", std::to_string(chunk)}};
+}
+
+/// The lowerings of tile.pair_dot this host runs: generic always, then the
+/// pmaddwd forms its CPU has.
+std::vector<std::string> hostPairDotIsas() {
+  std::vector<std::string> isas{"generic"};
+  auto host = mlir::dsv2::cpu::describeCpuTarget({}, {"avx2", "avx512bw"});
+  if (!host) {
+    llvm::consumeError(host.takeError());
+    return isas;
+  }
+  for (const char *isa : {"avx2", "avx512bw"})
+    if (std::find(host->features.begin(), host->features.end(), isa) !=
+        host->features.end())
+      isas.push_back(isa);
+  return isas;
+}
+
+/// quantize_rows_i16's model: scale = max|x| / 32767, q = round-half-even(x *
+/// (32767 / max|x|)), pairs packed low half first.
+void quantizeModel(const float *x, int64_t k, std::vector<int32_t> &pairs,
+                   float &scale) {
+  float absMax = 0.0f;
+  for (int64_t i = 0; i < k; ++i)
+    absMax = std::max(absMax, std::fabs(x[i]));
+  scale = absMax / 32767.0f;
+  const float inv = absMax > 0.0f ? 32767.0f / absMax : 0.0f;
+  pairs.assign((k + 1) / 2, 0);
+  for (int64_t i = 0; i < k; ++i) {
+    auto q = static_cast<int32_t>(std::nearbyint(x[i] * inv));
+    uint32_t bits = static_cast<uint32_t>(q) & 0xFFFFu;
+    pairs[i / 2] = static_cast<int32_t>(static_cast<uint32_t>(pairs[i / 2]) |
+                                        (bits << (16 * (i % 2))));
+  }
+}
+
+class Int16GemvKernels : public ::testing::TestWithParam<std::string> {
+protected:
+  /// One suite per lowering, compiled on first use.
+  KernelSuite &suite() {
+    static std::map<std::string, std::unique_ptr<KernelSuite>> suites;
+    std::unique_ptr<KernelSuite> &slot = suites[GetParam()];
+    if (!slot) {
+      slot = std::make_unique<KernelSuite>();
+      slot->pairDot = GetParam();
+      slot->add("quantize130", "quantize_rows_i16", quantizeParams(130));
+      slot->add("quantize131", "quantize_rows_i16", quantizeParams(131));
+      // CHUNK 3: 12 pairs between flushes, so K = 130 flushes 6 times.
+      slot->add("gemv130", "gemv_panel_i16", gemvParams(kN, 130, 3));
+      slot->add("gemv131", "gemv_panel_i16", gemvParams(kN, 131, 128));
+      slot->add("gemv4096", "gemv_panel_i16", gemvParams(32, 4096, 128));
+      slot->compile("int16_gemv_" + GetParam());
+    }
+    EXPECT_EQ(slot->error, "");
+    return *slot;
+  }
+
+  /// Runs gemv_panel_i16 `label` on q [n, k] (row-major), the pairs and
+  /// scales; returns y [n].
+  std::vector<float> gemv(const std::string &label, const std::vector<int8_t> &q,
+                          const std::vector<float> &rowScales, int64_t n,
+                          int64_t k, const std::vector<int32_t> &pairs,
+                          float xScale) {
+    std::vector<int8_t> laid = rt::toWeightPanels(q.data(), n, k);
+    Buffer<int32_t> xq(pairs.size());
+    Buffer<float> xs(1, xScale), ws(rt::panelElements(n, 1), 0.0f),
+        y(n, kSentinel);
+    Buffer<int8_t> w(laid.size());
+    fill(xq, pairs);
+    fill(w, laid);
+    std::copy(rowScales.begin(), rowScales.end(), ws.data());
+    KernelArgs args;
+    args.buf(xq).buf(xs).buf(w).buf(ws).buf(y);
+    suite().run(label, args, static_cast<int32_t>((n + 31) / 32));
+    return y.vector();
+  }
+};
+
+std::vector<int8_t> randomInt8(std::mt19937 &rng, size_t count) {
+  std::uniform_int_distribution<int> value(-127, 127);
+  std::vector<int8_t> out(count);
+  for (int8_t &v : out)
+    v = static_cast<int8_t>(value(rng));
+  return out;
+}
+
+std::vector<float> positiveScales(std::mt19937 &rng, int64_t n) {
+  std::vector<float> scales = randomFloats(rng, n, 0.01f);
+  for (float &s : scales)
+    s = std::fabs(s) + 1e-3f;
+  return scales;
+}
+
+// Rows of an odd and an even K, strided, one all zero, one with a NaN:
+// scales and packed pairs equal the model's bit for bit.
+TEST_P(Int16GemvKernels, QuantizedRowsEqualTheModel) {
+  std::mt19937 rng(21);
+  for (int64_t k : {130, 131}) {
+    const int32_t rows = 4, stride = 140;
+    std::vector<float> xAll = randomFloats(rng, rows * stride, 3.0f);
+    std::fill(xAll.begin() + stride, xAll.begin() + stride + k, 0.0f);
+    xAll[3 * stride + 7] = std::numeric_limits<float>::quiet_NaN();
+    const int64_t pairs = (k + 1) / 2;
+    Buffer<float> x(xAll.size()), xs(rows, kSentinel);
+    Buffer<int32_t> xq(rows * pairs, 0x5a5a5a5a);
+    fill(x, xAll);
+    KernelArgs args;
+    args.buf(x).buf(xq).buf(xs).i32(stride);
+    suite().run("quantize" + std::to_string(k), args, rows);
+    for (int32_t r = 0; r < rows; ++r) {
+      if (r == 3) {
+        EXPECT_TRUE(std::isnan(xs[r])) << "a row with a NaN gets a NaN scale";
+        continue;
+      }
+      std::vector<int32_t> expected;
+      float scale = 0;
+      quantizeModel(xAll.data() + r * stride, k, expected, scale);
+      EXPECT_EQ(xs[r], scale) << "K " << k << " row " << r;
+      for (int64_t j = 0; j < pairs; ++j)
+        ASSERT_EQ(xq[r * pairs + j], expected[j])
+            << "K " << k << " row " << r << " pair " << j;
+    }
+    EXPECT_EQ(xs[1], 0.0f) << "an all-zero row has scale 0";
+  }
+}
+
+// y = ws * xs * (q @ x_q) against int64 sums, K even (several flushes) and
+// odd (the last row's partner is zero).
+TEST_P(Int16GemvKernels, GemvEqualsTheIntegerSums) {
+  std::mt19937 rng(22);
+  std::uniform_int_distribution<int> activation(-32767, 32767);
+  for (int64_t k : {130, 131}) {
+    std::vector<int8_t> q = randomInt8(rng, kN * k);
+    std::vector<float> scales = positiveScales(rng, kN);
+    std::vector<int32_t> pairs((k + 1) / 2);
+    std::vector<int16_t> x16(k + 1, 0);
+    for (int64_t i = 0; i < k; ++i)
+      x16[i] = static_cast<int16_t>(activation(rng));
+    for (size_t j = 0; j < pairs.size(); ++j)
+      pairs[j] = static_cast<int32_t>(
+          (static_cast<uint32_t>(static_cast<uint16_t>(x16[2 * j]))) |
+          (static_cast<uint32_t>(static_cast<uint16_t>(x16[2 * j + 1])) << 16));
+    const float xScale = 2.5e-4f;
+    std::vector<float> y =
+        gemv("gemv" + std::to_string(k), q, scales, kN, k, pairs, xScale);
+    std::vector<float> expected(kN);
+    for (int64_t n = 0; n < kN; ++n) {
+      int64_t sum = 0;
+      for (int64_t i = 0; i < k; ++i)
+        sum += static_cast<int64_t>(q[n * k + i]) * x16[i];
+      expected[n] = static_cast<float>(static_cast<double>(sum) * scales[n] *
+                                       xScale);
+    }
+    expectClose(y, expected, "gemv_panel_i16 K " + std::to_string(k));
+  }
+}
+
+// The largest products everywhere (127 * 32767, K = 4096): one lane's sum
+// over K would wrap an i32 five times over; the flushes every 128 steps
+// keep it exact up to f32 rounding.
+TEST_P(Int16GemvKernels, LargestProductsDoNotWrap) {
+  const int64_t n = 32, k = 4096;
+  std::vector<int8_t> q(n * k, 127);
+  for (int64_t i = 0; i < k; ++i)
+    q[5 * k + i] = -127;  // one negative row
+  std::vector<float> scales(n, 1.0f);
+  const int32_t pair = static_cast<int32_t>(0x7FFF7FFF);
+  std::vector<int32_t> pairs(k / 2, pair);
+  std::vector<float> y = gemv("gemv4096", q, scales, n, k, pairs, 1.0f);
+  const double exact = 127.0 * 32767.0 * k;
+  for (int64_t r = 0; r < n; ++r)
+    EXPECT_NEAR(y[r], r == 5 ? -exact : exact, exact * 1e-6) << "row " << r;
+}
+
+// The pair end to end: quantize x, multiply; within 1e-4 of max|y| of
+// x @ (scale * q)^T in floats (int16 rounding of x: ~1.5e-5 of max|x|).
+TEST_P(Int16GemvKernels, QuantizedGemvApproximatesTheFloatProduct) {
+  std::mt19937 rng(23);
+  const int64_t k = 131;
+  std::vector<int8_t> q = randomInt8(rng, kN * k);
+  std::vector<float> scales = positiveScales(rng, kN);
+  std::vector<float> xRow = randomFloats(rng, k, 2.0f);
+  Buffer<float> x(k), xs(1, kSentinel);
+  Buffer<int32_t> xq((k + 1) / 2);
+  fill(x, xRow);
+  KernelArgs quantize;
+  quantize.buf(x).buf(xq).buf(xs).i32(static_cast<int32_t>(k));
+  suite().run("quantize131", quantize, 1);
+  std::vector<float> y = gemv("gemv131", q, scales, kN, k, xq.vector(), xs[0]);
+  std::vector<float> expected(kN);
+  double yMax = 0;
+  for (int64_t n = 0; n < kN; ++n) {
+    double sum = 0;
+    for (int64_t i = 0; i < k; ++i)
+      sum += static_cast<double>(scales[n]) * q[n * k + i] * xRow[i];
+    expected[n] = static_cast<float>(sum);
+    yMax = std::max(yMax, std::fabs(sum));
+  }
+  for (int64_t n = 0; n < kN; ++n)
+    EXPECT_NEAR(y[n], expected[n], 1e-4 * yMax) << "row " << n;
+}
+
+INSTANTIATE_TEST_SUITE_P(PairDot, Int16GemvKernels,
+                         ::testing::ValuesIn(hostPairDotIsas()),
+                         [](const auto &info) { return info.param; });
+
+} // namespace
+} // namespace dsv2::test
