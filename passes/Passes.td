@@ -134,8 +134,8 @@ def Dsv2TestPrintKernelPlanPass
            "Weight quantization: none, int8 or int8-experts (CPU only)">,
     Option<"int16Activations", "int16-activations", "bool",
            /*default=*/"true",
-           "With quantize: int8 single-row GEMVs take int16 activations "
-           "(quantize_rows_i16 + gemv_panel_i16)">,
+           "With quantize: int8 linears take int16 activations "
+           "(quantize_rows_i16, linear_panel_i16 / gemv_panel_i16)">,
   ];
 }
 

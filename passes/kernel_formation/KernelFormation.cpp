@@ -248,6 +248,8 @@ private:
   LogicalResult gemm(rt::StepProgram &program, KernelArg x, int64_t xStride,
                      const LinearWeight &w, int64_t n, int64_t k, Activation y,
                      StepExpr m, Operation *origin) {
+    if (w.type.isInteger(8) && options.int16Activations && !options.gpuTiles)
+      return gemmInt16(program, x, xStride, w, n, k, y, m, origin);
     const int64_t panelRows =
         batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRows;
     GemmTiles tiles = options.gpuTiles
@@ -271,6 +273,54 @@ private:
                   params, m.ceilDiv(tiles.bm),
                   StepExpr::of((n + tiles.bn - 1) / tiles.bn), StepExpr::of(1),
                   std::move(args), origin);
+  }
+
+  /// x's m rows as int16 pairs with one scale per row (quantize_rows_i16),
+  /// the operands of the integer kernels of int8 weights.
+  FailureOr<std::pair<Activation, Activation>>
+  quantizeRows(rt::StepProgram &program, KernelArg x, int64_t xStride,
+               int64_t k, StepExpr m, Operation *origin) {
+    const int64_t pairs = (k + 1) / 2;
+    Activation xq = scratch("x_int16", pairs, m, rt::ElementType::I32);
+    Activation xs = scratch("x_int16_scale", 1, m);
+    const int64_t block = std::min<int64_t>(chooseRowBlock(k), 256);
+    KernelParams params{{"K", std::to_string(k)},
+                        {"PAIRS", std::to_string(pairs)},
+                        {"BLOCK", std::to_string(block)}};
+    if (failed(launch(program, "quantize_rows_i16", params, m, StepExpr::of(1),
+                      StepExpr::of(1),
+                      {x, xq.arg(), xs.arg(),
+                       KernelArg::ofInt(StepExpr::of(xStride))},
+                      origin)))
+      return failure();
+    return std::make_pair(xq, xs);
+  }
+
+  /// gemm of int8 W in integer arithmetic: quantizeRows, then
+  /// linear_panel_i16.
+  LogicalResult gemmInt16(rt::StepProgram &program, KernelArg x,
+                          int64_t xStride, const LinearWeight &w, int64_t n,
+                          int64_t k, Activation y, StepExpr m,
+                          Operation *origin) {
+    auto quantized = quantizeRows(program, x, xStride, k, m, origin);
+    if (failed(quantized))
+      return failure();
+    const int64_t rows = batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRows;
+    KernelParams params{{"N", std::to_string(n)},
+                        {"K", std::to_string(k)},
+                        {"BM", std::to_string(rows)},
+                        {"BN", std::to_string(rt::kWeightPanelColumns)},
+                        {"GROUP", std::to_string(kPanelGroup)},
+                        {"CHUNK", std::to_string(kPairDotChunk)}};
+    std::vector<KernelArg> args{quantized->first.arg(),
+                                quantized->second.arg()};
+    w.appendTo(args);
+    args.insert(args.end(), {y.arg(), KernelArg::ofInt(m),
+                             KernelArg::ofInt(StepExpr::of(y.stride))});
+    return launch(program, "linear_panel_i16", params, m.ceilDiv(rows),
+                  StepExpr::of((n + rt::kWeightPanelColumns - 1) /
+                               rt::kWeightPanelColumns),
+                  StepExpr::of(1), std::move(args), origin);
   }
 
   /// One row's y[N] = W[N, K] @ x[K] on the CPU, W in column panels.
@@ -299,19 +349,9 @@ private:
   LogicalResult panelGemvInt16(rt::StepProgram &program, Activation x,
                                const LinearWeight &w, int64_t n, int64_t k,
                                Activation y, Operation *origin) {
-    const int64_t pairs = (k + 1) / 2;
-    Activation xq =
-        scratch("x_int16", pairs, StepExpr::of(1), rt::ElementType::I32);
-    Activation xs = scratch("x_int16_scale", 1, StepExpr::of(1));
-    const int64_t block = std::min<int64_t>(chooseRowBlock(k), 256);
-    KernelParams quantize{{"K", std::to_string(k)},
-                          {"PAIRS", std::to_string(pairs)},
-                          {"BLOCK", std::to_string(block)}};
-    if (failed(launch(program, "quantize_rows_i16", quantize, StepExpr::of(1),
-                      StepExpr::of(1), StepExpr::of(1),
-                      {x.arg(), xq.arg(), xs.arg(),
-                       KernelArg::ofInt(StepExpr::of(x.stride))},
-                      origin)))
+    auto quantized =
+        quantizeRows(program, x.arg(), x.stride, k, StepExpr::of(1), origin);
+    if (failed(quantized))
       return failure();
     KernelParams params{{"N", std::to_string(n)},
                         {"K", std::to_string(k)},
@@ -320,7 +360,8 @@ private:
                         {"BK", std::to_string(kPanelGemvSteps)},
                         {"CHUNK", std::to_string(kPairDotChunk)}};
     const int64_t span = kPanelGemvPanels * rt::kWeightPanelColumns;
-    std::vector<KernelArg> args{xq.arg(), xs.arg()};
+    std::vector<KernelArg> args{quantized->first.arg(),
+                                quantized->second.arg()};
     w.appendTo(args);
     args.push_back(y.arg());
     return launch(program, "gemv_panel_i16", params,

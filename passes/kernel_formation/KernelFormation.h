@@ -40,10 +40,11 @@ struct KernelFormationOptions {
   /// Weights whose name contains one of these keep their dtype
   /// (--quantize-keep).
   std::vector<std::string> keepWeights;
-  /// Int8-weight GEMVs (one row: decode, the last row's logits) quantize
-  /// their input row to int16 and multiply in integer arithmetic
-  /// (quantize_rows_i16 + gemv_panel_i16); false keeps f32 activations
-  /// (gemv_panel with W = i8).
+  /// Linears of int8 weights (GEMMs and single-row GEMVs; not the routed
+  /// experts' kernels) quantize their input rows to int16 and multiply in
+  /// integer arithmetic (quantize_rows_i16, then linear_panel_i16 or
+  /// gemv_panel_i16); false keeps f32 activations (linear_panel and
+  /// gemv_panel with W = i8).
   bool int16Activations = true;
 };
 

@@ -19,6 +19,11 @@ bool runsPerSequence(const Launch &launch, const LaunchPlan &plan) {
         static_cast<size_t>(arg.buffer) < plan.buffers.size() &&
         plan.buffers[arg.buffer].role == BufferRole::Cache)
       return true;
+    // The last row's logits are the sequence's own: copied out after its
+    // run (the GEMV that writes them may read only scratch, e.g. its row
+    // quantized to int16 by a per-sequence launch before it).
+    if (arg.buffer >= 0 && arg.buffer == plan.lastRowLogitsBuffer)
+      return true;
   }
   return false;
 }

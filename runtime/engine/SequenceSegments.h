@@ -26,9 +26,9 @@
 
 namespace dsv2::runtime {
 
-/// The launch touches a KV cache, or a grid size, argument or offset of it
-/// depends on P, or a buffer offset depends on T (a row picked by the
-/// step's length).
+/// The launch touches a KV cache or the last-row logits, or a grid size,
+/// argument or offset of it depends on P, or a buffer offset depends on T
+/// (a row picked by the step's length).
 bool runsPerSequence(const Launch &launch, const LaunchPlan &plan);
 
 /// Launches [first, last) of a program: all per-sequence or all batch-wide.

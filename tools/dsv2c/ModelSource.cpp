@@ -279,10 +279,11 @@ void addQuantizeOptions(std::vector<OptionSpec> &options, const char *help) {
                      "one of the patterns keep their dtype (e.g. "
                      "self_attn,lm_head)"});
   options.push_back({"quantize-activations", "int16|f32",
-                     "with --quantize on the CPU: the activations of int8 "
-                     "single-row GEMVs (decode, the last row's logits) as "
-                     "int16 with a scale per row, multiplied in integer "
-                     "arithmetic (int16, the default), or f32"});
+                     "with --quantize on the CPU: the inputs of the int8 "
+                     "linears (attention, dense MLP, shared experts, "
+                     "lm_head; the routed experts keep f32) as int16 with "
+                     "one scale per row, multiplied in integer arithmetic "
+                     "(int16, the default), or f32"});
 }
 
 llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {

@@ -48,7 +48,7 @@ llvm::Expected<ModelSource> loadModelSource(const CommandLine &cl,
 struct QuantizeOptions {
   mlir::dsv2::WeightQuantization scheme = mlir::dsv2::WeightQuantization::None;
   std::vector<std::string> keep;
-  /// --quantize-activations: int8-weight GEMVs take int16 activations
+  /// --quantize-activations: the int8 linears take int16 activations
   /// (integer arithmetic) or f32 ones.
   bool int16Activations = true;
 

@@ -82,6 +82,17 @@ TEST(BatchedStep, LaunchesTouchingASequenceRunPerSequence) {
   // A row picked by T (the last row's logits).
   EXPECT_TRUE(runsPerSequence(
       launchWith({KernelArg::ofBuffer(rows, {-4, 4, 0, 1}, 4)}), plan));
+  // The last-row logits, even from scratch that holds one row (the int16
+  // GEMV of an int8 lm_head reads its row quantized by the launch before).
+  int32_t oneRow = plan.addBuffer("one row", BufferRole::Scratch,
+                                  ElementType::I32, StepExpr::of(4));
+  plan.lastRowLogitsBuffer = plan.addBuffer(
+      "last row logits", BufferRole::Scratch, ElementType::F32, StepExpr::of(8));
+  EXPECT_FALSE(runsPerSequence(launchWith({KernelArg::ofBuffer(oneRow)}), plan));
+  EXPECT_TRUE(runsPerSequence(
+      launchWith({KernelArg::ofBuffer(oneRow),
+                  KernelArg::ofBuffer(plan.lastRowLogitsBuffer)}),
+      plan));
 
   StepProgram program;
   program.launches = {rowWise, rowWise, launchWith({KernelArg::ofBuffer(cache)}),

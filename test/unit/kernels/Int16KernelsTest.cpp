@@ -1,12 +1,13 @@
-//===- Int16GemvKernelsTest.cpp - quantize_rows_i16 + gemv_panel_i16 -------===//
+//===- Int16KernelsTest.cpp - quantize_rows_i16, *_panel_i16 -------------===//
 //
-// The integer GEMV of int8 weights (docs/quantization.md, "int16
+// The integer GEMV and GEMM of int8 weights (docs/quantization.md, "int16
 // activations") against exact models: the quantized row bit for bit, the
-// GEMV against int64 sums, the worst case that would wrap an unflushed i32
-// sum, and the pair against x @ (scale * q)^T in floats. Every test runs
-// once per tile.pair_dot lowering the host can execute (generic i32
-// arithmetic; pmaddwd on AVX2 and AVX-512BW), N = 100 (the last of 7 panels 4
-// wide), K even and odd, several flushes of the i32 sums. CPU build only.
+// GEMV and the GEMM against int64 sums, the worst case that would wrap an
+// unflushed i32 sum, and quantize + GEMV against x @ (scale * q)^T in
+// floats. Every test runs once per tile.pair_dot lowering the host can
+// execute (generic i32 arithmetic; pmaddwd on AVX2 and AVX-512BW), N = 100
+// (the last of 7 panels 4 wide), K even and odd, several flushes of the i32
+// sums. CPU build only.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,6 +35,13 @@ mlir::dsv2::KernelParams quantizeParams(int64_t k) {
   return {{"K", std::to_string(k)},
           {"PAIRS", std::to_string((k + 1) / 2)},
           {"BLOCK", "32"}};
+}
+
+mlir::dsv2::KernelParams linearParams(int64_t k, int64_t rows,
+                                      int64_t chunk) {
+  return {{"N", std::to_string(kN)},       {"K", std::to_string(k)},
+          {"BM", std::to_string(rows)},    {"BN", "16"},
+          {"GROUP", "3"},                  {"CHUNK", std::to_string(chunk)}};
 }
 
 mlir::dsv2::KernelParams gemvParams(int64_t n, int64_t k, int64_t chunk) {
@@ -76,7 +84,7 @@ void quantizeModel(const float *x, int64_t k, std::vector<int32_t> &pairs,
   }
 }
 
-class Int16GemvKernels : public ::testing::TestWithParam<std::string> {
+class Int16Kernels : public ::testing::TestWithParam<std::string> {
 protected:
   /// One suite per lowering, compiled on first use.
   KernelSuite &suite() {
@@ -91,7 +99,11 @@ protected:
       slot->add("gemv130", "gemv_panel_i16", gemvParams(kN, 130, 3));
       slot->add("gemv131", "gemv_panel_i16", gemvParams(kN, 131, 128));
       slot->add("gemv4096", "gemv_panel_i16", gemvParams(32, 4096, 128));
-      slot->compile("int16_gemv_" + GetParam());
+      // The GEMM: 6-row blocks (prefill) over an odd K with a flush every
+      // 3 pairs; 4-row blocks (batched decode) over an even K.
+      slot->add("linear131", "linear_panel_i16", linearParams(131, 6, 3));
+      slot->add("linear130", "linear_panel_i16", linearParams(130, 4, 128));
+      slot->compile("int16_kernels_" + GetParam());
     }
     EXPECT_EQ(slot->error, "");
     return *slot;
@@ -135,7 +147,7 @@ std::vector<float> positiveScales(std::mt19937 &rng, int64_t n) {
 
 // Rows of an odd and an even K, strided, one all zero, one with a NaN:
 // scales and packed pairs equal the model's bit for bit.
-TEST_P(Int16GemvKernels, QuantizedRowsEqualTheModel) {
+TEST_P(Int16Kernels, QuantizedRowsEqualTheModel) {
   std::mt19937 rng(21);
   for (int64_t k : {130, 131}) {
     const int32_t rows = 4, stride = 140;
@@ -168,7 +180,7 @@ TEST_P(Int16GemvKernels, QuantizedRowsEqualTheModel) {
 
 // y = ws * xs * (q @ x_q) against int64 sums, K even (several flushes) and
 // odd (the last row's partner is zero).
-TEST_P(Int16GemvKernels, GemvEqualsTheIntegerSums) {
+TEST_P(Int16Kernels, GemvEqualsTheIntegerSums) {
   std::mt19937 rng(22);
   std::uniform_int_distribution<int> activation(-32767, 32767);
   for (int64_t k : {130, 131}) {
@@ -197,10 +209,59 @@ TEST_P(Int16GemvKernels, GemvEqualsTheIntegerSums) {
   }
 }
 
+// linear_panel_i16 over m = 37 rows (7 blocks of 6, 10 of 4) against int64
+// sums scaled by the row's and the output's scales; rows of y are strided
+// and nothing outside [m, N] is written.
+TEST_P(Int16Kernels, GemmEqualsTheIntegerSums) {
+  std::mt19937 rng(24);
+  std::uniform_int_distribution<int> activation(-32767, 32767);
+  const int32_t m = 37, yStride = 104;
+  for (auto [k, rows] : {std::pair<int64_t, int32_t>{131, 6}, {130, 4}}) {
+    std::vector<int8_t> q = randomInt8(rng, kN * k);
+    std::vector<float> scales = positiveScales(rng, kN);
+    std::vector<float> rowScales = positiveScales(rng, m);
+    const int64_t pairs = (k + 1) / 2;
+    std::vector<int16_t> x16(m * pairs * 2, 0);
+    std::vector<int32_t> packed(m * pairs);
+    for (int32_t r = 0; r < m; ++r)
+      for (int64_t i = 0; i < k; ++i)
+        x16[r * pairs * 2 + i] = static_cast<int16_t>(activation(rng));
+    std::memcpy(packed.data(), x16.data(), packed.size() * sizeof(int32_t));
+    std::vector<int8_t> laid = rt::toWeightPanels(q.data(), kN, k);
+    Buffer<int32_t> xq(packed.size());
+    Buffer<float> xs(m), ws(rt::panelElements(kN, 1), 0.0f),
+        y(m * yStride, kSentinel);
+    Buffer<int8_t> w(laid.size());
+    fill(xq, packed);
+    fill(xs, rowScales);
+    fill(w, laid);
+    std::copy(scales.begin(), scales.end(), ws.data());
+    KernelArgs args;
+    args.buf(xq).buf(xs).buf(w).buf(ws).buf(y).i32(m).i32(yStride);
+    const std::string label = "linear" + std::to_string(k);
+    suite().run(label, args, (m + rows - 1) / rows,
+                static_cast<int32_t>((kN + 15) / 16));
+    std::vector<float> got, expected;
+    for (int32_t r = 0; r < m; ++r) {
+      for (int64_t n = 0; n < kN; ++n) {
+        int64_t sum = 0;
+        for (int64_t i = 0; i < k; ++i)
+          sum += static_cast<int64_t>(q[n * k + i]) * x16[r * pairs * 2 + i];
+        expected.push_back(static_cast<float>(static_cast<double>(sum) *
+                                              scales[n] * rowScales[r]));
+        got.push_back(y[r * yStride + n]);
+      }
+      for (int64_t n = kN; n < yStride; ++n)
+        ASSERT_EQ(y[r * yStride + n], kSentinel) << "row " << r << " col " << n;
+    }
+    expectClose(got, expected, "linear_panel_i16 K " + std::to_string(k));
+  }
+}
+
 // The largest products everywhere (127 * 32767, K = 4096): one lane's sum
 // over K would wrap an i32 five times over; the flushes every 128 steps
 // keep it exact up to f32 rounding.
-TEST_P(Int16GemvKernels, LargestProductsDoNotWrap) {
+TEST_P(Int16Kernels, LargestProductsDoNotWrap) {
   const int64_t n = 32, k = 4096;
   std::vector<int8_t> q(n * k, 127);
   for (int64_t i = 0; i < k; ++i)
@@ -216,7 +277,7 @@ TEST_P(Int16GemvKernels, LargestProductsDoNotWrap) {
 
 // The pair end to end: quantize x, multiply; within 1e-4 of max|y| of
 // x @ (scale * q)^T in floats (int16 rounding of x: ~1.5e-5 of max|x|).
-TEST_P(Int16GemvKernels, QuantizedGemvApproximatesTheFloatProduct) {
+TEST_P(Int16Kernels, QuantizedGemvApproximatesTheFloatProduct) {
   std::mt19937 rng(23);
   const int64_t k = 131;
   std::vector<int8_t> q = randomInt8(rng, kN * k);
@@ -242,7 +303,7 @@ TEST_P(Int16GemvKernels, QuantizedGemvApproximatesTheFloatProduct) {
     EXPECT_NEAR(y[n], expected[n], 1e-4 * yMax) << "row " << n;
 }
 
-INSTANTIATE_TEST_SUITE_P(PairDot, Int16GemvKernels,
+INSTANTIATE_TEST_SUITE_P(PairDot, Int16Kernels,
                          ::testing::ValuesIn(hostPairDotIsas()),
                          [](const auto &info) { return info.param; });
 
