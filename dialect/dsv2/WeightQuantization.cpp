@@ -29,11 +29,25 @@ const char *weightQuantizationName(WeightQuantization quantization) {
   return "?";
 }
 
+/// An MLP's gate_proj and up_proj are read by one kernel with one weight
+/// type (the experts' gate/up kernels), so they are kept or quantized as a
+/// pair: the other one's name, or "" for any other weight.
+static std::string gateUpPartner(llvm::StringRef name) {
+  for (auto [mine, other] : {std::pair<llvm::StringRef, llvm::StringRef>{
+                                 "gate_proj.weight", "up_proj.weight"},
+                             {"up_proj.weight", "gate_proj.weight"}})
+    if (name.ends_with(mine))
+      return name.drop_back(mine.size()).str() + other.str();
+  return "";
+}
+
 bool isInt8QuantizedWeight(llvm::StringRef name,
                            WeightQuantization quantization,
                            llvm::ArrayRef<std::string> keep) {
+  const std::string partner = gateUpPartner(name);
   for (const std::string &pattern : keep)
-    if (name.contains(pattern))
+    if (name.contains(pattern) ||
+        (!partner.empty() && llvm::StringRef(partner).contains(pattern)))
       return false;
   switch (quantization) {
   case WeightQuantization::None:

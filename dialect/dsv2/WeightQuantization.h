@@ -41,6 +41,8 @@ const char *weightQuantizationName(WeightQuantization quantization);
 /// (attention, dense MLP, shared and routed experts) and lm_head; with
 /// int8-experts the experts' *_proj weights only; never a name that
 /// contains one of `keep` (--quantize-keep: e.g. "self_attn", "lm_head").
+/// An MLP's gate_proj and up_proj go together: keeping one keeps both (the
+/// experts' gate/up kernels read the pair with one weight type).
 bool isInt8QuantizedWeight(llvm::StringRef name,
                            WeightQuantization quantization,
                            llvm::ArrayRef<std::string> keep = {});

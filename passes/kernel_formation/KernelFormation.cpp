@@ -471,6 +471,17 @@ private:
     return linear(program, a, down, StepExpr::tokens(), origin);
   }
 
+  /// The experts' gate/up kernels read both weights with one type.
+  LogicalResult checkGateUpTypes(const LinearWeight &gate,
+                                 const LinearWeight &up) {
+    if (gate.type == up.type)
+      return success();
+    error = "the routed experts' gate_proj and up_proj weights must share "
+            "an element type (" +
+            typeText(gate.type) + " and " + typeText(up.type) + ")";
+    return failure();
+  }
+
   LogicalResult formMla(rt::StepProgram &program, MlaAttentionOp op,
                         bool decode);
   LogicalResult formMoe(rt::StepProgram &program, MoeFusedOp op, bool decode);
@@ -927,6 +938,8 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   Activation hiddenRows = scratch("moe_hidden", inter, rows);
   const LinearWeight gateW = linearWeight(op.getGateProj());
   const LinearWeight upW = linearWeight(op.getUpProj());
+  if (failed(checkGateUpTypes(gateW, upW)))
+    return failure();
   const LinearWeight downW = linearWeight(op.getDownProj());
   KernelParams gateUp{{"W", typeText(gateW.type)},
                       {"E", std::to_string(experts)},
@@ -1019,6 +1032,8 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   Activation hiddenRows = scratch("moe_hidden", inter, StepExpr::tokens(topK));
   const LinearWeight gateW = linearWeight(op.getGateProj());
   const LinearWeight upW = linearWeight(op.getUpProj());
+  if (failed(checkGateUpTypes(gateW, upW)))
+    return failure();
   KernelParams gateUp{{"W", typeText(gateW.type)},
                       {"E", std::to_string(experts)},
                       {"H", std::to_string(hidden)},

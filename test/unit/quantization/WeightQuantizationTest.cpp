@@ -71,6 +71,28 @@ TEST(WeightQuantization, KeptPatterns) {
       WeightQuantization::Int8Experts, {"experts.3."}));
 }
 
+// An MLP's gate_proj and up_proj are kept together (the experts' gate/up
+// kernels read both with one weight type; one kept alone crashed them).
+TEST(WeightQuantization, GateAndUpAreKeptTogether) {
+  for (const char *pattern : {"up_proj", "gate_proj"})
+    for (const char *name : {"model.layers.1.mlp.experts.{e}.gate_proj.weight",
+                             "model.layers.1.mlp.experts.{e}.up_proj.weight",
+                             "model.layers.0.mlp.gate_proj.weight",
+                             "model.layers.0.mlp.up_proj.weight"})
+      EXPECT_FALSE(isInt8QuantizedWeight(name, WeightQuantization::Int8,
+                                         {pattern}))
+          << name << " with --quantize-keep " << pattern;
+  EXPECT_TRUE(isInt8QuantizedWeight("model.layers.1.mlp.experts.{e}.down_proj.weight",
+                                    WeightQuantization::Int8, {"up_proj"}));
+  // A pattern naming one expert's up_proj keeps that expert's gate_proj.
+  EXPECT_FALSE(isInt8QuantizedWeight(
+      "model.layers.1.mlp.experts.3.gate_proj.weight", WeightQuantization::Int8,
+      {"experts.3.up_proj"}));
+  EXPECT_TRUE(isInt8QuantizedWeight(
+      "model.layers.1.mlp.experts.4.gate_proj.weight", WeightQuantization::Int8,
+      {"experts.3.up_proj"}));
+}
+
 TEST(WeightQuantization, ParsesItsNames) {
   EXPECT_EQ(parseWeightQuantization("int8"), WeightQuantization::Int8);
   EXPECT_EQ(parseWeightQuantization("none"), WeightQuantization::None);
