@@ -53,30 +53,8 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
   {{>expert_of_rows}}
   %hasExpert = arith.cmpi slt, %search#0, %cE : i32
 
-  // Rows of the block and their tokens (-1: padding, or past `rows`); a
-  // block of padding rows only skips the K loop.
-  %rBM = tile.range <0, {{BM}}> : tensor<{{BM}}xi32>
-  %rBN = tile.range <0, {{BN}}> : tensor<{{BN}}xi32>
-  %row0v = tile.splat %row0 : i32 -> tensor<{{BM}}xi32>
-  %rm = arith.addi %row0v, %rBM : tensor<{{BM}}xi32>
-  %rowsv = tile.splat %rows : i32 -> tensor<{{BM}}xi32>
-  %rowOk = arith.cmpi slt, %rm, %rowsv : tensor<{{BM}}xi32>
-  %noToken = arith.constant dense<-1> : tensor<{{BM}}xi32>
-  %zeroTok = arith.constant dense<0> : tensor<{{BM}}xi32>
-  %tokPtrs = tile.addptr %row_token, %rm : !tile.ptr<i32>, tensor<{{BM}}xi32> -> tensor<{{BM}}x!tile.ptr<i32>>
-  %tok = tile.load %tokPtrs mask %rowOk other %noToken : tensor<{{BM}}x!tile.ptr<i32>> -> tensor<{{BM}}xi32>
-  %valid = arith.cmpi sge, %tok, %zeroTok : tensor<{{BM}}xi32>
-  %validInt = arith.extui %valid : tensor<{{BM}}xi1> to tensor<{{BM}}xi32>
-  %validRows = tile.reduce sum %validInt axis 0 : tensor<{{BM}}xi32> -> i32
-  %anyValid = arith.cmpi sgt, %validRows, %c0 : i32
-  %work = arith.andi %hasExpert, %anyValid : i1
-
-  // Columns of the panel (the padding columns are zeros, not stored).
-  %col0v = tile.splat %col0 : i32 -> tensor<{{BN}}xi32>
-  %rn = arith.addi %col0v, %rBN : tensor<{{BN}}xi32>
-  %nv = tile.splat %cN : i32 -> tensor<{{BN}}xi32>
-  %colOk = arith.cmpi slt, %rn, %nv : tensor<{{BN}}xi32>
-  %lanes = tile.expand_dims %rBN axis 0 : tensor<{{BN}}xi32> -> tensor<1x{{BN}}xi32>
+  // Rows of the block and their tokens; padding rows of h are 0.
+  {{>dispatch_block}}
 
   %acc0 = arith.constant dense<0.000000e+00> : tensor<{{BM}}x{{BN}}xf32>
   %value = scf.if %work -> (tensor<{{BM}}x{{BN}}xf32>) {

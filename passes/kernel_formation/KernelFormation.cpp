@@ -951,12 +951,30 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     gateUp["GROUP"] = std::to_string(kPanelGroup);
   else
     gateUp["BK"] = std::to_string(upTiles.bk);
-  std::vector<KernelArg> gateUpArgs{x.arg(), rowToken.arg(), offsets.arg()};
+  // Int8 experts with int16 activations: the tokens' rows quantized once,
+  // the products in integers (grouped_*_panel_i16).
+  const bool int16Up = panels && options.int16Activations &&
+                       gateW.type.isInteger(8);
+  std::vector<KernelArg> gateUpArgs;
+  if (int16Up) {
+    auto quantized = quantizeRows(program, x.arg(), x.stride, hidden,
+                                  StepExpr::tokens(), origin);
+    if (failed(quantized))
+      return failure();
+    gateUpArgs = {quantized->first.arg(), quantized->second.arg()};
+    gateUp.erase("W");
+    gateUp["CHUNK"] = std::to_string(kPairDotChunk);
+  } else {
+    gateUpArgs = {x.arg()};
+  }
+  gateUpArgs.insert(gateUpArgs.end(), {rowToken.arg(), offsets.arg()});
   gateW.appendTo(gateUpArgs);
   upW.appendTo(gateUpArgs);
   gateUpArgs.insert(gateUpArgs.end(), {hiddenRows.arg(), KernelArg::ofInt(rows)});
   if (failed(launch(program,
-                    panels ? "grouped_gate_up_panel" : "grouped_gate_up",
+                    int16Up  ? "grouped_gate_up_panel_i16"
+                    : panels ? "grouped_gate_up_panel"
+                             : "grouped_gate_up",
                     gateUp, rows.ceilDiv(upRows),
                     StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
                     StepExpr::of(1), std::move(gateUpArgs), origin)))
@@ -972,13 +990,29 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     down["GROUP"] = std::to_string(kPanelGroup);
   else
     down["BK"] = std::to_string(downTiles.bk);
-  std::vector<KernelArg> downArgs{hiddenRows.arg()};
+  const bool int16Down = panels && options.int16Activations &&
+                         downW.type.isInteger(8);
+  std::vector<KernelArg> downArgs;
+  if (int16Down) {
+    auto quantized = quantizeRows(program, hiddenRows.arg(), hiddenRows.stride,
+                                  inter, rows, origin);
+    if (failed(quantized))
+      return failure();
+    downArgs = {quantized->first.arg(), quantized->second.arg()};
+    down.erase("W");
+    down["CHUNK"] = std::to_string(kPairDotChunk);
+  } else {
+    downArgs = {hiddenRows.arg()};
+  }
   if (panels)
     downArgs.push_back(rowToken.arg());
   downArgs.push_back(offsets.arg());
   downW.appendTo(downArgs);
   downArgs.insert(downArgs.end(), {expertOut.arg(), KernelArg::ofInt(rows)});
-  if (failed(launch(program, panels ? "grouped_down_panel" : "grouped_down",
+  if (failed(launch(program,
+                    int16Down ? "grouped_down_panel_i16"
+                    : panels  ? "grouped_down_panel"
+                              : "grouped_down",
                     down, rows.ceilDiv(downRows),
                     StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
                     StepExpr::of(1), std::move(downArgs), origin)))

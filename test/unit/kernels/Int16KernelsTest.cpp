@@ -29,6 +29,8 @@ namespace {
 namespace rt = ::dsv2::runtime;
 
 constexpr int64_t kN = 100;
+// The grouped experts: 3 experts of [I, H] / [H, I], 16-row dispatch blocks.
+constexpr int64_t kExperts = 3, kHidden = 41, kInter = 25, kBlockRows = 16;
 constexpr float kSentinel = -12345.0f;
 
 mlir::dsv2::KernelParams quantizeParams(int64_t k) {
@@ -103,6 +105,17 @@ protected:
       // 3 pairs; 4-row blocks (batched decode) over an even K.
       slot->add("linear131", "linear_panel_i16", linearParams(131, 6, 3));
       slot->add("linear130", "linear_panel_i16", linearParams(130, 4, 128));
+      // The routed experts' grouped GEMMs: odd H and I, flushes every 3.
+      for (const char *kind :
+           {"grouped_gate_up_panel_i16", "grouped_down_panel_i16"})
+        slot->add(kind, kind,
+                  {{"E", std::to_string(kExperts)},
+                   {"H", std::to_string(kHidden)},
+                   {"I", std::to_string(kInter)},
+                   {"BM", "4"},
+                   {"BN", "16"},
+                   {"GROUP", "3"},
+                   {"CHUNK", "3"}});
       slot->compile("int16_kernels_" + GetParam());
     }
     EXPECT_EQ(slot->error, "");
@@ -256,6 +269,142 @@ TEST_P(Int16Kernels, GemmEqualsTheIntegerSums) {
     }
     expectClose(got, expected, "linear_panel_i16 K " + std::to_string(k));
   }
+}
+
+/// Random int16 rows [rows, k] and their packed pairs [rows, ceil(k/2)].
+std::vector<int32_t> randomPairs(std::mt19937 &rng, int64_t rows, int64_t k,
+                                 std::vector<int16_t> &values) {
+  std::uniform_int_distribution<int> activation(-32767, 32767);
+  const int64_t pairs = (k + 1) / 2;
+  values.assign(rows * pairs * 2, 0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t i = 0; i < k; ++i)
+      values[r * pairs * 2 + i] = static_cast<int16_t>(activation(rng));
+  std::vector<int32_t> packed(rows * pairs);
+  std::memcpy(packed.data(), values.data(), packed.size() * sizeof(int32_t));
+  return packed;
+}
+
+/// sum_k q[n, k] * x[k] in int64 (q row-major [*, k], x with stride 1).
+int64_t integerDot(const int8_t *q, const int16_t *x, int64_t k) {
+  int64_t sum = 0;
+  for (int64_t i = 0; i < k; ++i)
+    sum += static_cast<int64_t>(q[i]) * x[i];
+  return sum;
+}
+
+// The grouped expert kernels over a hand-made dispatch plan (3 experts of
+// 16-row blocks, tokens in each, padding rows, 4 rows past offsets[E]):
+// gate_up = silu(xs * gs * (q_gate @ x16)) * (xs * us * (q_up @ x16)) per
+// real row, 0 on padding rows; down = hs * ds * (q_down @ h16); nothing
+// past `rows` is written.
+TEST_P(Int16Kernels, GroupedExpertsEqualTheIntegerSums) {
+  std::mt19937 rng(25);
+  const int32_t tokens = 5;
+  const std::vector<int32_t> offsets = {0, 16, 32, 48};
+  std::vector<int32_t> rowToken(52, -1);
+  for (auto [row, token] : std::vector<std::pair<int, int>>{
+           {0, 0}, {1, 2}, {2, 4}, {16, 1}, {17, 3}, {18, 0}, {32, 4}})
+    rowToken[row] = token;
+  const int32_t rows = 52;
+  std::vector<int16_t> x16, h16;
+  std::vector<int32_t> xPairs = randomPairs(rng, tokens, kHidden, x16);
+  std::vector<float> xScales = positiveScales(rng, tokens);
+  std::vector<int8_t> gateQ = randomInt8(rng, kExperts * kInter * kHidden),
+                      upQ = randomInt8(rng, kExperts * kInter * kHidden),
+                      downQ = randomInt8(rng, kExperts * kHidden * kInter);
+  std::vector<float> gateS(kExperts * rt::panelElements(kInter, 1), 0.0f),
+      upS(gateS.size(), 0.0f), downS(kExperts * rt::panelElements(kHidden, 1), 0.0f);
+  for (int64_t e = 0; e < kExperts; ++e) {
+    std::vector<float> g = positiveScales(rng, kInter), u = positiveScales(rng, kInter),
+                       d = positiveScales(rng, kHidden);
+    std::copy(g.begin(), g.end(), gateS.begin() + e * rt::panelElements(kInter, 1));
+    std::copy(u.begin(), u.end(), upS.begin() + e * rt::panelElements(kInter, 1));
+    std::copy(d.begin(), d.end(), downS.begin() + e * rt::panelElements(kHidden, 1));
+  }
+  auto expertOf = [&](int32_t row) {
+    int64_t e = 0;
+    while (offsets[e + 1] <= row)
+      ++e;
+    return e;
+  };
+
+  Buffer<int32_t> xq(xPairs.size()), tokenBuf(rowToken.size()), offsetBuf(offsets.size());
+  Buffer<float> xs(tokens), gs(gateS.size()), us(upS.size()), ds(downS.size()),
+      hidden(rows * kInter, kSentinel), out(rows * kHidden, kSentinel);
+  Buffer<int8_t> gate(kExperts * rt::panelElements(kInter, kHidden)),
+      up(gate.size()), down(kExperts * rt::panelElements(kHidden, kInter));
+  fill(xq, xPairs);
+  fill(tokenBuf, rowToken);
+  fill(offsetBuf, offsets);
+  fill(xs, xScales);
+  fill(gs, gateS);
+  fill(us, upS);
+  fill(ds, downS);
+  fill(gate, stackedPanels(gateQ, kExperts, kInter, kHidden));
+  fill(up, stackedPanels(upQ, kExperts, kInter, kHidden));
+  fill(down, stackedPanels(downQ, kExperts, kHidden, kInter));
+  KernelArgs gateUpArgs;
+  gateUpArgs.buf(xq).buf(xs).buf(tokenBuf).buf(offsetBuf).buf(gate).buf(gs)
+      .buf(up).buf(us).buf(hidden).i32(rows);
+  suite().run("grouped_gate_up_panel_i16", gateUpArgs, rows / 4,
+              static_cast<int32_t>((kInter + 15) / 16));
+  std::vector<float> got, expected;
+  const int64_t xPairWidth = (kHidden + 1) / 2 * 2;
+  for (int32_t r = 0; r < rows; ++r) {
+    const int32_t t = rowToken[r];
+    for (int64_t i = 0; i < kInter; ++i) {
+      got.push_back(hidden[r * kInter + i]);
+      if (t < 0) {
+        expected.push_back(0.0f);
+        continue;
+      }
+      const int64_t e = expertOf(r);
+      const int64_t w = (e * kInter + i) * kHidden;
+      double g = static_cast<double>(integerDot(&gateQ[w], &x16[t * xPairWidth], kHidden)) *
+                 xScales[t] * gateS[e * rt::panelElements(kInter, 1) + i];
+      double u = static_cast<double>(integerDot(&upQ[w], &x16[t * xPairWidth], kHidden)) *
+                 xScales[t] * upS[e * rt::panelElements(kInter, 1) + i];
+      expected.push_back(static_cast<float>(g / (1.0 + std::exp(-g)) * u));
+    }
+  }
+  expectClose(got, expected, "grouped_gate_up_panel_i16");
+
+  // down over its own int16 rows (padding rows all zero, scale 0).
+  std::vector<int32_t> hPairs = randomPairs(rng, rows, kInter, h16);
+  std::vector<float> hScales = positiveScales(rng, rows);
+  const int64_t hPairWidth = (kInter + 1) / 2 * 2;
+  for (int32_t r = 0; r < rows; ++r)
+    if (rowToken[r] < 0) {
+      hScales[r] = 0.0f;
+      std::fill(&h16[r * hPairWidth], &h16[r * hPairWidth] + hPairWidth, 0);
+      std::fill(&hPairs[r * hPairWidth / 2], &hPairs[r * hPairWidth / 2] + hPairWidth / 2, 0);
+    }
+  Buffer<int32_t> hq(hPairs.size());
+  Buffer<float> hs(rows);
+  fill(hq, hPairs);
+  fill(hs, hScales);
+  KernelArgs downArgs;
+  downArgs.buf(hq).buf(hs).buf(tokenBuf).buf(offsetBuf).buf(down).buf(ds)
+      .buf(out).i32(rows);
+  suite().run("grouped_down_panel_i16", downArgs, rows / 4,
+              static_cast<int32_t>((kHidden + 15) / 16));
+  got.clear();
+  expected.clear();
+  for (int32_t r = 0; r < rows; ++r)
+    for (int64_t n = 0; n < kHidden; ++n) {
+      got.push_back(out[r * kHidden + n]);
+      if (rowToken[r] < 0 || r >= offsets[kExperts]) {
+        expected.push_back(0.0f);
+        continue;
+      }
+      const int64_t e = expertOf(r);
+      expected.push_back(static_cast<float>(
+          static_cast<double>(integerDot(&downQ[(e * kHidden + n) * kInter],
+                                         &h16[r * hPairWidth], kInter)) *
+          hScales[r] * downS[e * rt::panelElements(kHidden, 1) + n]));
+    }
+  expectClose(got, expected, "grouped_down_panel_i16");
 }
 
 // The largest products everywhere (127 * 32767, K = 4096): one lane's sum
