@@ -145,6 +145,12 @@ mlir::dsv2::cpu::parsePairDotIsa(llvm::StringRef name) {
       .Default(std::nullopt);
 }
 
+bool mlir::dsv2::cpu::pairDotIsFused(llvm::ArrayRef<std::string> features) {
+  return (llvm::is_contained(features, "avx512vnni") &&
+          llvm::is_contained(features, "avx512bw")) ||
+         llvm::is_contained(features, "avxvnni");
+}
+
 llvm::StringRef
 mlir::dsv2::cpu::pairDotIsaFor(llvm::ArrayRef<std::string> features) {
   if (llvm::is_contained(features, "avx512bw"))

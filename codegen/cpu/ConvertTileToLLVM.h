@@ -55,6 +55,12 @@ std::optional<PairDotIsa> parsePairDotIsa(llvm::StringRef name);
 /// The ISA name of parsePairDotIsa for a target's LLVM feature names.
 llvm::StringRef pairDotIsaFor(llvm::ArrayRef<std::string> features);
 
+/// Whether tile.pair_dot is one instruction on a target with `features`
+/// (vpdpwssd: AVX512-VNNI with AVX-512BW, or AVX-VNNI): 32 (16) multiply-
+/// adds where an f32 FMA does 16 (8). Without VNNI, pmaddwd + add cost what
+/// two FMAs do, and int16 activations buy no speed.
+bool pairDotIsFused(llvm::ArrayRef<std::string> features);
+
 /// The conversion patterns of the tile ops and of arith/math ops on tiles.
 /// With `contiguity`, loads and stores it marks contiguous become per-row
 /// vector loads/stores; without, every pointer tile access is a gather or

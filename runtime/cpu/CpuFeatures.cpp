@@ -33,6 +33,7 @@ int hostHas(const std::string &feature) {
   DSV2_FEATURE("avx512vnni", "avx512vnni")
   DSV2_FEATURE("avx512bf16", "avx512bf16")
   DSV2_FEATURE("avx512fp16", "avx512fp16")
+  DSV2_FEATURE("avxvnni", "avxvnni")
 #undef DSV2_FEATURE
 #endif
   (void)feature;
@@ -45,7 +46,8 @@ const std::vector<std::string> &checkableCpuFeatures() {
   static const std::vector<std::string> features = {
       "sse4.1",   "sse4.2",   "avx",        "avx2",       "fma",
       "f16c",     "bmi2",     "avx512f",    "avx512bw",   "avx512dq",
-      "avx512vl", "avx512cd", "avx512vnni", "avx512bf16", "avx512fp16"};
+      "avx512vl", "avx512cd", "avx512vnni", "avx512bf16", "avx512fp16",
+      "avxvnni"};
   return features;
 }
 

@@ -311,10 +311,15 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
 
   const rt::EngineKvCacheInfo &cache = description.kvCache;
   llvm::errs() << llvm::formatv(
-      "dsv2c compile: {0} -> {1} (target {2}, {3} weights, {4} kernels{5})\n",
+      "dsv2c compile: {0} -> {1} (target {2}, {3} weights, {4}{5} "
+      "kernels{6})\n",
       source->description, *output,
       gpuTarget ? gpuTarget->name() : "cpu '" + compiled->module.cpu + "'",
-      description.model.weightDtype, compiled->module.kernels.size(),
+      description.model.weightDtype,
+      int8 ? (compiled->int16Activations ? "int16 activations, "
+                                         : "f32 activations, ")
+           : "",
+      compiled->module.kernels.size(),
       layout.world() > 1
           ? llvm::formatv(", {0} ranks: tp {1} x ep {2}", layout.world(),
                           layout.tp, layout.ep)

@@ -109,22 +109,26 @@ llvm::Expected<CompiledCpuKernels>
 compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
                   const CpuEngineOptions &options) {
   CompiledCpuKernels compiled;
-  mlir::dsv2::KernelFormationOptions formation;
-  formation.maxContext = options.maxContext;
-  formation.weightQuantization = options.weightQuantization;
-  formation.keepWeights = options.keepWeights;
-  formation.int16Activations = options.int16Activations;
-  auto formed = formRankKernels(rankModules, formation, compiled);
-  if (!formed)
-    return formed.takeError();
-
-  auto start = std::chrono::steady_clock::now();
   mlir::dsv2::cpu::CpuTargetOptions target;
   target.cpu = options.cpu;
   auto described = mlir::dsv2::cpu::describeCpuTarget(
       target, dsv2::runtime::checkableCpuFeatures());
   if (!described)
     return described.takeError();
+  mlir::dsv2::KernelFormationOptions formation;
+  formation.maxContext = options.maxContext;
+  formation.weightQuantization = options.weightQuantization;
+  formation.keepWeights = options.keepWeights;
+  formation.int16Activations = options.int16Activations.value_or(
+      mlir::dsv2::cpu::pairDotIsFused(described->features));
+  compiled.int16Activations =
+      formation.int16Activations &&
+      formation.weightQuantization != mlir::dsv2::WeightQuantization::None;
+  auto formed = formRankKernels(rankModules, formation, compiled);
+  if (!formed)
+    return formed.takeError();
+
+  auto start = std::chrono::steady_clock::now();
   for (auto kernel : formed->kernels->getOps<mlir::func::FuncOp>())
     compiled.module.kernels.push_back(kernel.getSymName().str());
   mlir::dsv2::cpu::CpuLoweringOptions lowering;

@@ -32,8 +32,9 @@ struct CpuEngineOptions {
       mlir::dsv2::WeightQuantization::None;
   /// --quantize-keep.
   std::vector<std::string> keepWeights;
-  /// --quantize-activations int16 (the default) or f32.
-  bool int16Activations = true;
+  /// --quantize-activations int16 or f32; nullopt: int16 where the target
+  /// CPU has VNNI.
+  std::optional<bool> int16Activations;
 };
 
 struct CompiledCpuKernels {
@@ -44,6 +45,9 @@ struct CompiledCpuKernels {
   /// The kernels' shared library (ELF), as bytes.
   std::vector<uint8_t> image;
   dsv2::runtime::KernelModuleInfo module;
+  /// The int8 linears take int16 activations (the resolved
+  /// --quantize-activations).
+  bool int16Activations = false;
   double formationSeconds = 0, codegenSeconds = 0;
 };
 

@@ -111,7 +111,13 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   formation.gpuTiles = stage == "nvvm" || stage == "ptx";
   formation.weightQuantization = quantization->scheme;
   formation.keepWeights = quantization->keep;
-  formation.int16Activations = quantization->int16Activations;
+  // auto: as `dsv2c compile` decides for the host CPU.
+  auto host = mlir::dsv2::cpu::describeCpuTarget(
+      {}, {"avx2", "avx512bw", "avx512vnni", "avxvnni"});
+  if (!host)
+    return host.takeError();
+  formation.int16Activations = quantization->int16Activations.value_or(
+      mlir::dsv2::cpu::pairDotIsFused(host->features));
   if (formation.maxContext < 1 ||
       formation.maxContext > source->config.maxPositionEmbeddings)
     return cl.valueError("max-context", "must be between 1 and the model's "
@@ -125,9 +131,6 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
     for (auto kernel : kernels.getOps<mlir::func::FuncOp>())
       names.push_back(kernel.getSymName().str());
     // The host's instructions, as `dsv2c compile` would choose them.
-    auto host = mlir::dsv2::cpu::describeCpuTarget({}, {"avx2", "avx512bw"});
-    if (!host)
-      return host.takeError();
     mlir::dsv2::cpu::CpuLoweringOptions lowering;
     lowering.pairDot = mlir::dsv2::cpu::pairDotIsaFor(host->features).str();
     if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(kernels, lowering)) ||

@@ -278,12 +278,12 @@ void addQuantizeOptions(std::vector<OptionSpec> &options, const char *help) {
                      "with --quantize: weights whose checkpoint name contains "
                      "one of the patterns keep their dtype (e.g. "
                      "self_attn,lm_head)"});
-  options.push_back({"quantize-activations", "int16|f32",
+  options.push_back({"quantize-activations", "int16|f32|auto",
                      "with --quantize on the CPU: the inputs of the int8 "
-                     "linears (attention, dense MLP, shared experts, "
-                     "lm_head; the routed experts keep f32) as int16 with "
-                     "one scale per row, multiplied in integer arithmetic "
-                     "(int16, the default), or f32"});
+                     "linears as int16 with one scale per row, multiplied "
+                     "in integer arithmetic (int16), or f32; auto (the "
+                     "default): int16 where the CPU has VNNI (vpdpwssd), "
+                     "where it is faster"});
 }
 
 llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
@@ -314,10 +314,13 @@ llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
     if (!out.int8())
       return cl.valueError("quantize-activations",
                            "needs --quantize int8 or int8-experts");
-    if (*activations != "int16" && *activations != "f32")
+    if (*activations != "int16" && *activations != "f32" &&
+        *activations != "auto")
       return cl.valueError("quantize-activations",
-                           "'" + *activations + "' is not one of int16, f32");
-    out.int16Activations = *activations == "int16";
+                           "'" + *activations +
+                               "' is not one of int16, f32, auto");
+    if (*activations != "auto")
+      out.int16Activations = *activations == "int16";
   }
   return out;
 }

@@ -49,8 +49,9 @@ struct QuantizeOptions {
   mlir::dsv2::WeightQuantization scheme = mlir::dsv2::WeightQuantization::None;
   std::vector<std::string> keep;
   /// --quantize-activations: the int8 linears take int16 activations
-  /// (integer arithmetic) or f32 ones.
-  bool int16Activations = true;
+  /// (integer arithmetic) or f32 ones; nullopt (auto): int16 where the
+  /// target CPU has VNNI (codegen/cpu pairDotIsFused).
+  std::optional<bool> int16Activations;
 
   bool int8() const { return scheme != mlir::dsv2::WeightQuantization::None; }
 };
@@ -59,8 +60,8 @@ struct QuantizeOptions {
 void addQuantizeOptions(std::vector<OptionSpec> &options, const char *help);
 
 /// Reads --quantize none|int8|int8-experts (default none),
-/// --quantize-keep PATTERN,... and --quantize-activations int16|f32 (only
-/// with int8), or an error naming the value.
+/// --quantize-keep PATTERN,... and --quantize-activations int16|f32|auto
+/// (only with int8), or an error naming the value.
 llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl);
 
 /// An error naming every --quantize-keep pattern that matches none of the
