@@ -1075,12 +1075,30 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                       {"K", std::to_string(topK)},
                       {"BN", std::to_string(upTiles.bn)},
                       {"BK", std::to_string(upTiles.bk)}};
-  std::vector<KernelArg> gateUpArgs{x.arg(), routeIndices.arg()};
+  // Int8 experts with int16 activations: the tokens' rows quantized once,
+  // the products in integers (expert_gemv_*_panel_i16).
+  const bool int16Up =
+      panels && options.int16Activations && gateW.type.isInteger(8);
+  std::vector<KernelArg> gateUpArgs;
+  if (int16Up) {
+    auto quantized =
+        quantizeRows(program, x.arg(), x.stride, hidden, tokens, origin);
+    if (failed(quantized))
+      return failure();
+    gateUpArgs = {quantized->first.arg(), quantized->second.arg()};
+    gateUp.erase("W");
+    gateUp["CHUNK"] = std::to_string(kPairDotChunk);
+  } else {
+    gateUpArgs = {x.arg()};
+  }
+  gateUpArgs.push_back(routeIndices.arg());
   gateW.appendTo(gateUpArgs);
   upW.appendTo(gateUpArgs);
   gateUpArgs.push_back(hiddenRows.arg());
   if (failed(launch(program,
-                    panels ? "expert_gemv_gate_up_panel" : "expert_gemv_gate_up",
+                    int16Up  ? "expert_gemv_gate_up_panel_i16"
+                    : panels ? "expert_gemv_gate_up_panel"
+                             : "expert_gemv_gate_up",
                     gateUp,
                     StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
                     StepExpr::of(topK), tokens, std::move(gateUpArgs),
@@ -1102,8 +1120,19 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
       panels ? GemvTiles{rt::kWeightPanelColumns, kPanelGemvSteps}
              : chooseGemvTiles(hidden, inter);
   const LinearWeight downW = linearWeight(op.getDownProj());
-  std::vector<KernelArg> downArgs{hiddenRows.arg(), routeIndices.arg(),
-                                  routeWeights.arg()};
+  const bool int16Down =
+      panels && options.int16Activations && downW.type.isInteger(8);
+  std::vector<KernelArg> downArgs;
+  if (int16Down) {
+    auto quantized = quantizeRows(program, hiddenRows.arg(), inter, inter,
+                                  StepExpr::tokens(topK), origin);
+    if (failed(quantized))
+      return failure();
+    downArgs = {quantized->first.arg(), quantized->second.arg()};
+  } else {
+    downArgs = {hiddenRows.arg()};
+  }
+  downArgs.insert(downArgs.end(), {routeIndices.arg(), routeWeights.arg()});
   downW.appendTo(downArgs);
   downArgs.insert(downArgs.end(), {shared.arg(), out.arg()});
   KernelParams down{{"W", typeText(downW.type)},
@@ -1114,8 +1143,14 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                     {"BN", std::to_string(downTiles.bn)},
                     {"BK", std::to_string(downTiles.bk)},
                     {"HAS_SHARED", hasShared ? "1" : "0"}};
+  if (int16Down) {
+    down.erase("W");
+    down["CHUNK"] = std::to_string(kPairDotChunk);
+  }
   if (failed(launch(program,
-                    panels ? "expert_gemv_down_panel" : "expert_gemv_down",
+                    int16Down ? "expert_gemv_down_panel_i16"
+                    : panels  ? "expert_gemv_down_panel"
+                              : "expert_gemv_down",
                     down,
                     StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
                     tokens, StepExpr::of(1), std::move(downArgs), origin)))

@@ -116,6 +116,24 @@ protected:
                    {"BN", "16"},
                    {"GROUP", "3"},
                    {"CHUNK", "3"}});
+      // The routed experts' decode GEMVs: 2 slots, odd H and I.
+      slot->add("expert_gate_up", "expert_gemv_gate_up_panel_i16",
+                {{"E", std::to_string(kExperts)},
+                 {"H", std::to_string(kHidden)},
+                 {"I", std::to_string(kInter)},
+                 {"K", "2"},
+                 {"BN", "16"},
+                 {"BK", "2"},
+                 {"CHUNK", "3"}});
+      slot->add("expert_down", "expert_gemv_down_panel_i16",
+                {{"E", std::to_string(kExperts)},
+                 {"H", std::to_string(kHidden)},
+                 {"I", std::to_string(kInter)},
+                 {"K", "2"},
+                 {"BN", "16"},
+                 {"BK", "4"},
+                 {"CHUNK", "3"},
+                 {"HAS_SHARED", "1"}});
       slot->compile("int16_kernels_" + GetParam());
     }
     EXPECT_EQ(slot->error, "");
@@ -405,6 +423,107 @@ TEST_P(Int16Kernels, GroupedExpertsEqualTheIntegerSums) {
           hScales[r] * downS[e * rt::panelElements(kHidden, 1) + n]));
     }
   expectClose(got, expected, "grouped_down_panel_i16");
+}
+
+// The routed experts' decode GEMVs: 3 tokens x 2 slots, one slot of
+// another rank (-1, weight 0: no weights read, contributes 0); gate_up =
+// silu(xs * gs * (q_gate @ x16)) * (xs * us * (q_up @ x16)); down = the
+// slots' weighted hs * ds * (q_down @ h16) plus the shared output.
+TEST_P(Int16Kernels, ExpertGemvsEqualTheIntegerSums) {
+  std::mt19937 rng(26);
+  const int32_t tokens = 3, slots = 2;
+  const std::vector<int32_t> indices = {2, 0, -1, 1, 1, 2};
+  std::vector<float> routeWeights = {0.7f, 0.3f, 0.0f, 1.0f, 0.4f, 0.6f};
+  std::vector<int16_t> x16, h16;
+  std::vector<int32_t> xPairs = randomPairs(rng, tokens, kHidden, x16);
+  std::vector<int32_t> hPairs = randomPairs(rng, tokens * slots, kInter, h16);
+  std::vector<float> xScales = positiveScales(rng, tokens);
+  std::vector<float> hScales = positiveScales(rng, tokens * slots);
+  std::vector<float> shared = randomFloats(rng, tokens * kHidden, 1.0f);
+  std::vector<int8_t> gateQ = randomInt8(rng, kExperts * kInter * kHidden),
+                      upQ = randomInt8(rng, kExperts * kInter * kHidden),
+                      downQ = randomInt8(rng, kExperts * kHidden * kInter);
+  const int64_t interPanel = rt::panelElements(kInter, 1),
+                hiddenPanel = rt::panelElements(kHidden, 1);
+  std::vector<float> gateS(kExperts * interPanel, 0.0f), upS(gateS.size(), 0.0f),
+      downS(kExperts * hiddenPanel, 0.0f);
+  for (int64_t e = 0; e < kExperts; ++e) {
+    std::vector<float> g = positiveScales(rng, kInter), u = positiveScales(rng, kInter),
+                       d = positiveScales(rng, kHidden);
+    std::copy(g.begin(), g.end(), gateS.begin() + e * interPanel);
+    std::copy(u.begin(), u.end(), upS.begin() + e * interPanel);
+    std::copy(d.begin(), d.end(), downS.begin() + e * hiddenPanel);
+  }
+  Buffer<int32_t> xq(xPairs.size()), hq(hPairs.size()), idx(indices.size());
+  Buffer<float> xs(tokens), hs(tokens * slots), rw(routeWeights.size()),
+      gs(gateS.size()), us(upS.size()), ds(downS.size()), sharedBuf(shared.size()),
+      hidden(tokens * slots * kInter, kSentinel), out(tokens * kHidden, kSentinel);
+  Buffer<int8_t> gate(kExperts * rt::panelElements(kInter, kHidden)),
+      up(gate.size()), down(kExperts * rt::panelElements(kHidden, kInter));
+  fill(xq, xPairs);
+  fill(hq, hPairs);
+  fill(idx, indices);
+  fill(xs, xScales);
+  fill(hs, hScales);
+  fill(rw, routeWeights);
+  fill(gs, gateS);
+  fill(us, upS);
+  fill(ds, downS);
+  fill(sharedBuf, shared);
+  fill(gate, stackedPanels(gateQ, kExperts, kInter, kHidden));
+  fill(up, stackedPanels(upQ, kExperts, kInter, kHidden));
+  fill(down, stackedPanels(downQ, kExperts, kHidden, kInter));
+
+  KernelArgs gateUpArgs;
+  gateUpArgs.buf(xq).buf(xs).buf(idx).buf(gate).buf(gs).buf(up).buf(us)
+      .buf(hidden);
+  suite().run("expert_gate_up", gateUpArgs,
+              static_cast<int32_t>((kInter + 15) / 16), slots, tokens);
+  std::vector<float> got, expected;
+  const int64_t xWidth = (kHidden + 1) / 2 * 2, hWidth = (kInter + 1) / 2 * 2;
+  for (int32_t t = 0; t < tokens; ++t)
+    for (int32_t s = 0; s < slots; ++s) {
+      const int32_t e = indices[t * slots + s];
+      for (int64_t i = 0; i < kInter; ++i) {
+        got.push_back(hidden[(t * slots + s) * kInter + i]);
+        if (e < 0) {
+          expected.push_back(0.0f);
+          continue;
+        }
+        const int64_t w = (e * kInter + i) * kHidden;
+        double g = static_cast<double>(integerDot(&gateQ[w], &x16[t * xWidth], kHidden)) *
+                   xScales[t] * gateS[e * interPanel + i];
+        double u = static_cast<double>(integerDot(&upQ[w], &x16[t * xWidth], kHidden)) *
+                   xScales[t] * upS[e * interPanel + i];
+        expected.push_back(static_cast<float>(g / (1.0 + std::exp(-g)) * u));
+      }
+    }
+  expectClose(got, expected, "expert_gemv_gate_up_panel_i16");
+
+  KernelArgs downArgs;
+  downArgs.buf(hq).buf(hs).buf(idx).buf(rw).buf(down).buf(ds).buf(sharedBuf)
+      .buf(out);
+  suite().run("expert_down", downArgs, static_cast<int32_t>((kHidden + 15) / 16),
+              tokens);
+  got.clear();
+  expected.clear();
+  for (int32_t t = 0; t < tokens; ++t)
+    for (int64_t n = 0; n < kHidden; ++n) {
+      double sum = 0;
+      for (int32_t s = 0; s < slots; ++s) {
+        const int32_t e = indices[t * slots + s];
+        if (e < 0)
+          continue;
+        const int32_t row = t * slots + s;
+        sum += routeWeights[row] *
+               (static_cast<double>(integerDot(&downQ[(e * kHidden + n) * kInter],
+                                               &h16[row * hWidth], kInter)) *
+                hScales[row] * downS[e * hiddenPanel + n]);
+      }
+      expected.push_back(static_cast<float>(sum + shared[t * kHidden + n]));
+      got.push_back(out[t * kHidden + n]);
+    }
+  expectClose(got, expected, "expert_gemv_down_panel_i16");
 }
 
 // The largest products everywhere (127 * 32767, K = 4096): one lane's sum
