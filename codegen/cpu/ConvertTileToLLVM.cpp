@@ -3,7 +3,7 @@
 // Part of dsv2c. dsv2-convert-tile-to-llvm: tiles become vectors of the
 // same shape, pointers become !llvm.ptr, memory access becomes LLVM masked
 // vector intrinsics, tile.dot a vector.contract in f32, tile.reduce a
-// vector.multi_reduction. Kernels get the CPU launch ABI (six trailing i32
+// vector.multi_reduction, tile.pair_dot x86 pmaddwd (or i32 arithmetic). Kernels get the CPU launch ABI (six trailing i32
 // arguments; GridEntryPoints.h adds the runtime's `_grid` entry points after
 // the lowering). See codegen/cpu/README.md.
 //
