@@ -923,24 +923,33 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
 
   // Grouped GEMMs over the dispatched rows. GPUs run `block`-row tile.dot
   // programs; CPUs the panel forms over the experts' weight panels, whose
-  // 4-row programs divide `block` (so stay inside one expert) and skip
-  // blocks of padding rows.
+  // 4-row (int16 forms: 8-row) programs divide `block` (so stay inside one
+  // expert) and skip blocks of padding rows. Int8 experts with int16
+  // activations quantize the rows once and multiply in integers
+  // (grouped_*_panel_i16).
   const bool panels = !options.gpuTiles;
-  const GemmTiles cpuTiles{kPanelGroupedRows, rt::kWeightPanelColumns, 1};
-  GemmTiles upTiles =
-      panels ? cpuTiles : chooseGemmTiles(inter, hidden, /*gpu=*/true);
-  GemmTiles downTiles =
-      panels ? cpuTiles : chooseGemmTiles(hidden, inter, /*gpu=*/true);
-  const int64_t upRows = panels ? upTiles.bm : block;
-  const int64_t downRows = panels ? downTiles.bm : block;
-  assert(block % upRows == 0 && block % downRows == 0 &&
-         "a grouped-GEMM program must not straddle two experts");
-  Activation hiddenRows = scratch("moe_hidden", inter, rows);
   const LinearWeight gateW = linearWeight(op.getGateProj());
   const LinearWeight upW = linearWeight(op.getUpProj());
   if (failed(checkGateUpTypes(gateW, upW)))
     return failure();
   const LinearWeight downW = linearWeight(op.getDownProj());
+  const bool int16Up =
+      panels && options.int16Activations && gateW.type.isInteger(8);
+  const bool int16Down =
+      panels && options.int16Activations && downW.type.isInteger(8);
+  auto cpuTiles = [](bool int16) {
+    return GemmTiles{int16 ? kPanelGroupedRowsInt16 : kPanelGroupedRows,
+                     rt::kWeightPanelColumns, 1};
+  };
+  GemmTiles upTiles = panels ? cpuTiles(int16Up)
+                             : chooseGemmTiles(inter, hidden, /*gpu=*/true);
+  GemmTiles downTiles = panels ? cpuTiles(int16Down)
+                               : chooseGemmTiles(hidden, inter, /*gpu=*/true);
+  const int64_t upRows = panels ? upTiles.bm : block;
+  const int64_t downRows = panels ? downTiles.bm : block;
+  assert(block % upRows == 0 && block % downRows == 0 &&
+         "a grouped-GEMM program must not straddle two experts");
+  Activation hiddenRows = scratch("moe_hidden", inter, rows);
   KernelParams gateUp{{"W", typeText(gateW.type)},
                       {"E", std::to_string(experts)},
                       {"H", std::to_string(hidden)},
@@ -951,10 +960,6 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     gateUp["GROUP"] = std::to_string(kPanelGroup);
   else
     gateUp["BK"] = std::to_string(upTiles.bk);
-  // Int8 experts with int16 activations: the tokens' rows quantized once,
-  // the products in integers (grouped_*_panel_i16).
-  const bool int16Up = panels && options.int16Activations &&
-                       gateW.type.isInteger(8);
   std::vector<KernelArg> gateUpArgs;
   if (int16Up) {
     auto quantized = quantizeRows(program, x.arg(), x.stride, hidden,
@@ -990,8 +995,6 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     down["GROUP"] = std::to_string(kPanelGroup);
   else
     down["BK"] = std::to_string(downTiles.bk);
-  const bool int16Down = panels && options.int16Activations &&
-                         downW.type.isInteger(8);
   std::vector<KernelArg> downArgs;
   if (int16Down) {
     auto quantized = quantizeRows(program, hiddenRows.arg(), hiddenRows.stride,

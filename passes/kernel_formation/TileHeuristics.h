@@ -86,6 +86,14 @@ inline constexpr int64_t kPanelExpertGateUpSteps = 2;
 /// took 4.6 s instead of 6.5.
 inline constexpr int64_t kPanelGroupedRows = 4;
 
+/// The int16 forms (grouped_*_panel_i16) take 8 rows: a K pair's weight rows
+/// (two loads, an interleave and a widening per matrix) then feed 8
+/// vpdpwssd instead of 4. Lite shapes, 8 x 128-token prefill, two runs:
+/// grouped_gate_up_panel_i16 0.60-0.64 s against 0.72-0.84 s with 4 rows,
+/// grouped_down_panel_i16 0.32-0.35 against 0.34-0.38. (linear_panel_i16
+/// with 12 rows instead of 6 was slower: 1.08-1.14 s against 0.99-1.06.)
+inline constexpr int64_t kPanelGroupedRowsInt16 = 8;
+
 struct GemvTiles {
   int64_t bn, bk;
 };

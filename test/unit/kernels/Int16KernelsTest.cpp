@@ -39,17 +39,22 @@ mlir::dsv2::KernelParams quantizeParams(int64_t k) {
           {"BLOCK", "32"}};
 }
 
-mlir::dsv2::KernelParams linearParams(int64_t k, int64_t rows,
-                                      int64_t chunk) {
-  return {{"N", std::to_string(kN)},       {"K", std::to_string(k)},
-          {"BM", std::to_string(rows)},    {"BN", "16"},
-          {"GROUP", "3"},                  {"CHUNK", std::to_string(chunk)}};
+mlir::dsv2::KernelParams linearParams(int64_t k, int64_t rows, int64_t chunk) {
+  return {{"N", std::to_string(kN)},
+          {"K", std::to_string(k)},
+          {"BM", std::to_string(rows)},
+          {"BN", "16"},
+          {"GROUP", "3"},
+          {"CHUNK", std::to_string(chunk)}};
 }
 
 mlir::dsv2::KernelParams gemvParams(int64_t n, int64_t k, int64_t chunk) {
-  return {{"N", std::to_string(n)},  {"K", std::to_string(k)},
-          {"BN", "16"},              {"P", "2"},
-          {"BK", "4"},               {"CHUNK", std::to_string(chunk)}};
+  return {{"N", std::to_string(n)},
+          {"K", std::to_string(k)},
+          {"BN", "16"},
+          {"P", "2"},
+          {"BK", "4"},
+          {"CHUNK", std::to_string(chunk)}};
 }
 
 /// The lowerings of tile.pair_dot this host runs: generic always, then the
@@ -105,17 +110,19 @@ protected:
       // 3 pairs; 4-row blocks (batched decode) over an even K.
       slot->add("linear131", "linear_panel_i16", linearParams(131, 6, 3));
       slot->add("linear130", "linear_panel_i16", linearParams(130, 4, 128));
-      // The routed experts' grouped GEMMs: odd H and I, flushes every 3.
+      // The routed experts' grouped GEMMs: odd H and I, flushes every 3,
+      // 4- and 8-row programs (kernel formation takes 8).
       for (const char *kind :
            {"grouped_gate_up_panel_i16", "grouped_down_panel_i16"})
-        slot->add(kind, kind,
-                  {{"E", std::to_string(kExperts)},
-                   {"H", std::to_string(kHidden)},
-                   {"I", std::to_string(kInter)},
-                   {"BM", "4"},
-                   {"BN", "16"},
-                   {"GROUP", "3"},
-                   {"CHUNK", "3"}});
+        for (const char *rows : {"4", "8"})
+          slot->add(std::string(kind) + "/" + rows, kind,
+                    {{"E", std::to_string(kExperts)},
+                     {"H", std::to_string(kHidden)},
+                     {"I", std::to_string(kInter)},
+                     {"BM", rows},
+                     {"BN", "16"},
+                     {"GROUP", "3"},
+                     {"CHUNK", "3"}});
       // The routed experts' decode GEMVs: 2 slots, odd H and I.
       slot->add("expert_gate_up", "expert_gemv_gate_up_panel_i16",
                 {{"E", std::to_string(kExperts)},
@@ -142,7 +149,8 @@ protected:
 
   /// Runs gemv_panel_i16 `label` on q [n, k] (row-major), the pairs and
   /// scales; returns y [n].
-  std::vector<float> gemv(const std::string &label, const std::vector<int8_t> &q,
+  std::vector<float> gemv(const std::string &label,
+                          const std::vector<int8_t> &q,
                           const std::vector<float> &rowScales, int64_t n,
                           int64_t k, const std::vector<int32_t> &pairs,
                           float xScale) {
@@ -233,8 +241,8 @@ TEST_P(Int16Kernels, GemvEqualsTheIntegerSums) {
       int64_t sum = 0;
       for (int64_t i = 0; i < k; ++i)
         sum += static_cast<int64_t>(q[n * k + i]) * x16[i];
-      expected[n] = static_cast<float>(static_cast<double>(sum) * scales[n] *
-                                       xScale);
+      expected[n] =
+          static_cast<float>(static_cast<double>(sum) * scales[n] * xScale);
     }
     expectClose(y, expected, "gemv_panel_i16 K " + std::to_string(k));
   }
@@ -332,13 +340,18 @@ TEST_P(Int16Kernels, GroupedExpertsEqualTheIntegerSums) {
                       upQ = randomInt8(rng, kExperts * kInter * kHidden),
                       downQ = randomInt8(rng, kExperts * kHidden * kInter);
   std::vector<float> gateS(kExperts * rt::panelElements(kInter, 1), 0.0f),
-      upS(gateS.size(), 0.0f), downS(kExperts * rt::panelElements(kHidden, 1), 0.0f);
+      upS(gateS.size(), 0.0f),
+      downS(kExperts * rt::panelElements(kHidden, 1), 0.0f);
   for (int64_t e = 0; e < kExperts; ++e) {
-    std::vector<float> g = positiveScales(rng, kInter), u = positiveScales(rng, kInter),
+    std::vector<float> g = positiveScales(rng, kInter),
+                       u = positiveScales(rng, kInter),
                        d = positiveScales(rng, kHidden);
-    std::copy(g.begin(), g.end(), gateS.begin() + e * rt::panelElements(kInter, 1));
-    std::copy(u.begin(), u.end(), upS.begin() + e * rt::panelElements(kInter, 1));
-    std::copy(d.begin(), d.end(), downS.begin() + e * rt::panelElements(kHidden, 1));
+    std::copy(g.begin(), g.end(),
+              gateS.begin() + e * rt::panelElements(kInter, 1));
+    std::copy(u.begin(), u.end(),
+              upS.begin() + e * rt::panelElements(kInter, 1));
+    std::copy(d.begin(), d.end(),
+              downS.begin() + e * rt::panelElements(kHidden, 1));
   }
   auto expertOf = [&](int32_t row) {
     int64_t e = 0;
@@ -347,7 +360,8 @@ TEST_P(Int16Kernels, GroupedExpertsEqualTheIntegerSums) {
     return e;
   };
 
-  Buffer<int32_t> xq(xPairs.size()), tokenBuf(rowToken.size()), offsetBuf(offsets.size());
+  Buffer<int32_t> xq(xPairs.size()), tokenBuf(rowToken.size()),
+      offsetBuf(offsets.size());
   Buffer<float> xs(tokens), gs(gateS.size()), us(upS.size()), ds(downS.size()),
       hidden(rows * kInter, kSentinel), out(rows * kHidden, kSentinel);
   Buffer<int8_t> gate(kExperts * rt::panelElements(kInter, kHidden)),
@@ -362,67 +376,91 @@ TEST_P(Int16Kernels, GroupedExpertsEqualTheIntegerSums) {
   fill(gate, stackedPanels(gateQ, kExperts, kInter, kHidden));
   fill(up, stackedPanels(upQ, kExperts, kInter, kHidden));
   fill(down, stackedPanels(downQ, kExperts, kHidden, kInter));
-  KernelArgs gateUpArgs;
-  gateUpArgs.buf(xq).buf(xs).buf(tokenBuf).buf(offsetBuf).buf(gate).buf(gs)
-      .buf(up).buf(us).buf(hidden).i32(rows);
-  suite().run("grouped_gate_up_panel_i16", gateUpArgs, rows / 4,
-              static_cast<int32_t>((kInter + 15) / 16));
-  std::vector<float> got, expected;
-  const int64_t xPairWidth = (kHidden + 1) / 2 * 2;
-  for (int32_t r = 0; r < rows; ++r) {
-    const int32_t t = rowToken[r];
-    for (int64_t i = 0; i < kInter; ++i) {
-      got.push_back(hidden[r * kInter + i]);
-      if (t < 0) {
-        expected.push_back(0.0f);
-        continue;
+  for (int32_t blockRows : {4, 8}) {
+    SCOPED_TRACE(std::to_string(blockRows) + "-row programs");
+    const std::string suffix = "/" + std::to_string(blockRows);
+    const int32_t programRows = (rows + blockRows - 1) / blockRows;
+    std::fill(hidden.data(), hidden.data() + rows * kInter, kSentinel);
+    std::fill(out.data(), out.data() + rows * kHidden, kSentinel);
+    KernelArgs gateUpArgs;
+    gateUpArgs.buf(xq)
+        .buf(xs)
+        .buf(tokenBuf)
+        .buf(offsetBuf)
+        .buf(gate)
+        .buf(gs)
+        .buf(up)
+        .buf(us)
+        .buf(hidden)
+        .i32(rows);
+    suite().run("grouped_gate_up_panel_i16" + suffix, gateUpArgs, programRows,
+                static_cast<int32_t>((kInter + 15) / 16));
+    std::vector<float> got, expected;
+    const int64_t xPairWidth = (kHidden + 1) / 2 * 2;
+    for (int32_t r = 0; r < rows; ++r) {
+      const int32_t t = rowToken[r];
+      for (int64_t i = 0; i < kInter; ++i) {
+        got.push_back(hidden[r * kInter + i]);
+        if (t < 0) {
+          expected.push_back(0.0f);
+          continue;
+        }
+        const int64_t e = expertOf(r);
+        const int64_t w = (e * kInter + i) * kHidden;
+        double g = static_cast<double>(
+                       integerDot(&gateQ[w], &x16[t * xPairWidth], kHidden)) *
+                   xScales[t] * gateS[e * rt::panelElements(kInter, 1) + i];
+        double u = static_cast<double>(
+                       integerDot(&upQ[w], &x16[t * xPairWidth], kHidden)) *
+                   xScales[t] * upS[e * rt::panelElements(kInter, 1) + i];
+        expected.push_back(static_cast<float>(g / (1.0 + std::exp(-g)) * u));
       }
-      const int64_t e = expertOf(r);
-      const int64_t w = (e * kInter + i) * kHidden;
-      double g = static_cast<double>(integerDot(&gateQ[w], &x16[t * xPairWidth], kHidden)) *
-                 xScales[t] * gateS[e * rt::panelElements(kInter, 1) + i];
-      double u = static_cast<double>(integerDot(&upQ[w], &x16[t * xPairWidth], kHidden)) *
-                 xScales[t] * upS[e * rt::panelElements(kInter, 1) + i];
-      expected.push_back(static_cast<float>(g / (1.0 + std::exp(-g)) * u));
     }
-  }
-  expectClose(got, expected, "grouped_gate_up_panel_i16");
+    expectClose(got, expected, "grouped_gate_up_panel_i16");
 
-  // down over its own int16 rows (padding rows all zero, scale 0).
-  std::vector<int32_t> hPairs = randomPairs(rng, rows, kInter, h16);
-  std::vector<float> hScales = positiveScales(rng, rows);
-  const int64_t hPairWidth = (kInter + 1) / 2 * 2;
-  for (int32_t r = 0; r < rows; ++r)
-    if (rowToken[r] < 0) {
-      hScales[r] = 0.0f;
-      std::fill(&h16[r * hPairWidth], &h16[r * hPairWidth] + hPairWidth, 0);
-      std::fill(&hPairs[r * hPairWidth / 2], &hPairs[r * hPairWidth / 2] + hPairWidth / 2, 0);
-    }
-  Buffer<int32_t> hq(hPairs.size());
-  Buffer<float> hs(rows);
-  fill(hq, hPairs);
-  fill(hs, hScales);
-  KernelArgs downArgs;
-  downArgs.buf(hq).buf(hs).buf(tokenBuf).buf(offsetBuf).buf(down).buf(ds)
-      .buf(out).i32(rows);
-  suite().run("grouped_down_panel_i16", downArgs, rows / 4,
-              static_cast<int32_t>((kHidden + 15) / 16));
-  got.clear();
-  expected.clear();
-  for (int32_t r = 0; r < rows; ++r)
-    for (int64_t n = 0; n < kHidden; ++n) {
-      got.push_back(out[r * kHidden + n]);
-      if (rowToken[r] < 0 || r >= offsets[kExperts]) {
-        expected.push_back(0.0f);
-        continue;
+    // down over its own int16 rows (padding rows all zero, scale 0).
+    std::vector<int32_t> hPairs = randomPairs(rng, rows, kInter, h16);
+    std::vector<float> hScales = positiveScales(rng, rows);
+    const int64_t hPairWidth = (kInter + 1) / 2 * 2;
+    for (int32_t r = 0; r < rows; ++r)
+      if (rowToken[r] < 0) {
+        hScales[r] = 0.0f;
+        std::fill(&h16[r * hPairWidth], &h16[r * hPairWidth] + hPairWidth, 0);
+        std::fill(&hPairs[r * hPairWidth / 2],
+                  &hPairs[r * hPairWidth / 2] + hPairWidth / 2, 0);
       }
-      const int64_t e = expertOf(r);
-      expected.push_back(static_cast<float>(
-          static_cast<double>(integerDot(&downQ[(e * kHidden + n) * kInter],
-                                         &h16[r * hPairWidth], kInter)) *
-          hScales[r] * downS[e * rt::panelElements(kHidden, 1) + n]));
-    }
-  expectClose(got, expected, "grouped_down_panel_i16");
+    Buffer<int32_t> hq(hPairs.size());
+    Buffer<float> hs(rows);
+    fill(hq, hPairs);
+    fill(hs, hScales);
+    KernelArgs downArgs;
+    downArgs.buf(hq)
+        .buf(hs)
+        .buf(tokenBuf)
+        .buf(offsetBuf)
+        .buf(down)
+        .buf(ds)
+        .buf(out)
+        .i32(rows);
+    suite().run("grouped_down_panel_i16" + suffix, downArgs, programRows,
+                static_cast<int32_t>((kHidden + 15) / 16));
+    got.clear();
+    expected.clear();
+    for (int32_t r = 0; r < rows; ++r)
+      for (int64_t n = 0; n < kHidden; ++n) {
+        got.push_back(out[r * kHidden + n]);
+        if (rowToken[r] < 0 || r >= offsets[kExperts]) {
+          expected.push_back(0.0f);
+          continue;
+        }
+        const int64_t e = expertOf(r);
+        expected.push_back(static_cast<float>(
+            static_cast<double>(integerDot(&downQ[(e * kHidden + n) * kInter],
+                                           &h16[r * hPairWidth], kInter)) *
+            hScales[r] * downS[e * rt::panelElements(kHidden, 1) + n]));
+      }
+    expectClose(got, expected, "grouped_down_panel_i16");
+  }
 }
 
 // The routed experts' decode GEMVs: 3 tokens x 2 slots, one slot of
@@ -445,10 +483,11 @@ TEST_P(Int16Kernels, ExpertGemvsEqualTheIntegerSums) {
                       downQ = randomInt8(rng, kExperts * kHidden * kInter);
   const int64_t interPanel = rt::panelElements(kInter, 1),
                 hiddenPanel = rt::panelElements(kHidden, 1);
-  std::vector<float> gateS(kExperts * interPanel, 0.0f), upS(gateS.size(), 0.0f),
-      downS(kExperts * hiddenPanel, 0.0f);
+  std::vector<float> gateS(kExperts * interPanel, 0.0f),
+      upS(gateS.size(), 0.0f), downS(kExperts * hiddenPanel, 0.0f);
   for (int64_t e = 0; e < kExperts; ++e) {
-    std::vector<float> g = positiveScales(rng, kInter), u = positiveScales(rng, kInter),
+    std::vector<float> g = positiveScales(rng, kInter),
+                       u = positiveScales(rng, kInter),
                        d = positiveScales(rng, kHidden);
     std::copy(g.begin(), g.end(), gateS.begin() + e * interPanel);
     std::copy(u.begin(), u.end(), upS.begin() + e * interPanel);
@@ -456,8 +495,9 @@ TEST_P(Int16Kernels, ExpertGemvsEqualTheIntegerSums) {
   }
   Buffer<int32_t> xq(xPairs.size()), hq(hPairs.size()), idx(indices.size());
   Buffer<float> xs(tokens), hs(tokens * slots), rw(routeWeights.size()),
-      gs(gateS.size()), us(upS.size()), ds(downS.size()), sharedBuf(shared.size()),
-      hidden(tokens * slots * kInter, kSentinel), out(tokens * kHidden, kSentinel);
+      gs(gateS.size()), us(upS.size()), ds(downS.size()),
+      sharedBuf(shared.size()), hidden(tokens * slots * kInter, kSentinel),
+      out(tokens * kHidden, kSentinel);
   Buffer<int8_t> gate(kExperts * rt::panelElements(kInter, kHidden)),
       up(gate.size()), down(kExperts * rt::panelElements(kHidden, kInter));
   fill(xq, xPairs);
@@ -475,8 +515,8 @@ TEST_P(Int16Kernels, ExpertGemvsEqualTheIntegerSums) {
   fill(down, stackedPanels(downQ, kExperts, kHidden, kInter));
 
   KernelArgs gateUpArgs;
-  gateUpArgs.buf(xq).buf(xs).buf(idx).buf(gate).buf(gs).buf(up).buf(us)
-      .buf(hidden);
+  gateUpArgs.buf(xq).buf(xs).buf(idx).buf(gate).buf(gs).buf(up).buf(us).buf(
+      hidden);
   suite().run("expert_gate_up", gateUpArgs,
               static_cast<int32_t>((kInter + 15) / 16), slots, tokens);
   std::vector<float> got, expected;
@@ -491,9 +531,11 @@ TEST_P(Int16Kernels, ExpertGemvsEqualTheIntegerSums) {
           continue;
         }
         const int64_t w = (e * kInter + i) * kHidden;
-        double g = static_cast<double>(integerDot(&gateQ[w], &x16[t * xWidth], kHidden)) *
+        double g = static_cast<double>(
+                       integerDot(&gateQ[w], &x16[t * xWidth], kHidden)) *
                    xScales[t] * gateS[e * interPanel + i];
-        double u = static_cast<double>(integerDot(&upQ[w], &x16[t * xWidth], kHidden)) *
+        double u = static_cast<double>(
+                       integerDot(&upQ[w], &x16[t * xWidth], kHidden)) *
                    xScales[t] * upS[e * interPanel + i];
         expected.push_back(static_cast<float>(g / (1.0 + std::exp(-g)) * u));
       }
@@ -501,10 +543,16 @@ TEST_P(Int16Kernels, ExpertGemvsEqualTheIntegerSums) {
   expectClose(got, expected, "expert_gemv_gate_up_panel_i16");
 
   KernelArgs downArgs;
-  downArgs.buf(hq).buf(hs).buf(idx).buf(rw).buf(down).buf(ds).buf(sharedBuf)
+  downArgs.buf(hq)
+      .buf(hs)
+      .buf(idx)
+      .buf(rw)
+      .buf(down)
+      .buf(ds)
+      .buf(sharedBuf)
       .buf(out);
-  suite().run("expert_down", downArgs, static_cast<int32_t>((kHidden + 15) / 16),
-              tokens);
+  suite().run("expert_down", downArgs,
+              static_cast<int32_t>((kHidden + 15) / 16), tokens);
   got.clear();
   expected.clear();
   for (int32_t t = 0; t < tokens; ++t)
@@ -515,10 +563,11 @@ TEST_P(Int16Kernels, ExpertGemvsEqualTheIntegerSums) {
         if (e < 0)
           continue;
         const int32_t row = t * slots + s;
-        sum += routeWeights[row] *
-               (static_cast<double>(integerDot(&downQ[(e * kHidden + n) * kInter],
-                                               &h16[row * hWidth], kInter)) *
-                hScales[row] * downS[e * hiddenPanel + n]);
+        sum +=
+            routeWeights[row] *
+            (static_cast<double>(integerDot(&downQ[(e * kHidden + n) * kInter],
+                                            &h16[row * hWidth], kInter)) *
+             hScales[row] * downS[e * hiddenPanel + n]);
       }
       expected.push_back(static_cast<float>(sum + shared[t * kHidden + n]));
       got.push_back(out[t * kHidden + n]);
@@ -533,7 +582,7 @@ TEST_P(Int16Kernels, LargestProductsDoNotWrap) {
   const int64_t n = 32, k = 4096;
   std::vector<int8_t> q(n * k, 127);
   for (int64_t i = 0; i < k; ++i)
-    q[5 * k + i] = -127;  // one negative row
+    q[5 * k + i] = -127; // one negative row
   std::vector<float> scales(n, 1.0f);
   const int32_t pair = static_cast<int32_t>(0x7FFF7FFF);
   std::vector<int32_t> pairs(k / 2, pair);
