@@ -305,7 +305,8 @@ private:
     auto quantized = quantizeRows(program, x, xStride, k, m, origin);
     if (failed(quantized))
       return failure();
-    const int64_t rows = batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRows;
+    const int64_t rows =
+        batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRowsInt16;
     KernelParams params{{"N", std::to_string(n)},
                         {"K", std::to_string(k)},
                         {"BM", std::to_string(rows)},

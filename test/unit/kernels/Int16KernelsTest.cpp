@@ -106,9 +106,9 @@ protected:
       slot->add("gemv130", "gemv_panel_i16", gemvParams(kN, 130, 3));
       slot->add("gemv131", "gemv_panel_i16", gemvParams(kN, 131, 128));
       slot->add("gemv4096", "gemv_panel_i16", gemvParams(32, 4096, 128));
-      // The GEMM: 6-row blocks (prefill) over an odd K with a flush every
+      // The GEMM: 8-row blocks (prefill) over an odd K with a flush every
       // 3 pairs; 4-row blocks (batched decode) over an even K.
-      slot->add("linear131", "linear_panel_i16", linearParams(131, 6, 3));
+      slot->add("linear131", "linear_panel_i16", linearParams(131, 8, 3));
       slot->add("linear130", "linear_panel_i16", linearParams(130, 4, 128));
       // The routed experts' grouped GEMMs: odd H and I, flushes every 3,
       // 4- and 8-row programs (kernel formation takes 8).
@@ -248,14 +248,14 @@ TEST_P(Int16Kernels, GemvEqualsTheIntegerSums) {
   }
 }
 
-// linear_panel_i16 over m = 37 rows (7 blocks of 6, 10 of 4) against int64
+// linear_panel_i16 over m = 37 rows (5 blocks of 8, 10 of 4) against int64
 // sums scaled by the row's and the output's scales; rows of y are strided
 // and nothing outside [m, N] is written.
 TEST_P(Int16Kernels, GemmEqualsTheIntegerSums) {
   std::mt19937 rng(24);
   std::uniform_int_distribution<int> activation(-32767, 32767);
   const int32_t m = 37, yStride = 104;
-  for (auto [k, rows] : {std::pair<int64_t, int32_t>{131, 6}, {130, 4}}) {
+  for (auto [k, rows] : {std::pair<int64_t, int32_t>{131, 8}, {130, 4}}) {
     std::vector<int8_t> q = randomInt8(rng, kN * k);
     std::vector<float> scales = positiveScales(rng, kN);
     std::vector<float> rowScales = positiveScales(rng, m);
