@@ -296,6 +296,25 @@ private:
     return std::make_pair(xq, xs);
   }
 
+  /// The leading arguments of a kernel over x's m rows (k wide, `stride`
+  /// apart): the rows, or for an int16 kernel the rows quantized (pairs,
+  /// scales; quantizeRows), with `params`' weight type W replaced by the
+  /// i32 flush interval CHUNK.
+  FailureOr<std::vector<KernelArg>>
+  activationArgs(rt::StepProgram &program, bool int16, KernelArg x,
+                 int64_t stride, int64_t k, StepExpr m, KernelParams &params,
+                 Operation *origin) {
+    if (!int16)
+      return std::vector<KernelArg>{x};
+    auto quantized = quantizeRows(program, x, stride, k, m, origin);
+    if (failed(quantized))
+      return failure();
+    params.erase("W");
+    params["CHUNK"] = std::to_string(kPairDotChunk);
+    return std::vector<KernelArg>{quantized->first.arg(),
+                                  quantized->second.arg()};
+  }
+
   /// gemm of int8 W in integer arithmetic: quantizeRows, then
   /// linear_panel_i16.
   LogicalResult gemmInt16(rt::StepProgram &program, KernelArg x,
@@ -961,18 +980,11 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     gateUp["GROUP"] = std::to_string(kPanelGroup);
   else
     gateUp["BK"] = std::to_string(upTiles.bk);
-  std::vector<KernelArg> gateUpArgs;
-  if (int16Up) {
-    auto quantized = quantizeRows(program, x.arg(), x.stride, hidden,
-                                  StepExpr::tokens(), origin);
-    if (failed(quantized))
-      return failure();
-    gateUpArgs = {quantized->first.arg(), quantized->second.arg()};
-    gateUp.erase("W");
-    gateUp["CHUNK"] = std::to_string(kPairDotChunk);
-  } else {
-    gateUpArgs = {x.arg()};
-  }
+  auto gateUpInput = activationArgs(program, int16Up, x.arg(), x.stride,
+                                    hidden, StepExpr::tokens(), gateUp, origin);
+  if (failed(gateUpInput))
+    return failure();
+  std::vector<KernelArg> gateUpArgs = std::move(*gateUpInput);
   gateUpArgs.insert(gateUpArgs.end(), {rowToken.arg(), offsets.arg()});
   gateW.appendTo(gateUpArgs);
   upW.appendTo(gateUpArgs);
@@ -996,18 +1008,11 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     down["GROUP"] = std::to_string(kPanelGroup);
   else
     down["BK"] = std::to_string(downTiles.bk);
-  std::vector<KernelArg> downArgs;
-  if (int16Down) {
-    auto quantized = quantizeRows(program, hiddenRows.arg(), hiddenRows.stride,
-                                  inter, rows, origin);
-    if (failed(quantized))
-      return failure();
-    downArgs = {quantized->first.arg(), quantized->second.arg()};
-    down.erase("W");
-    down["CHUNK"] = std::to_string(kPairDotChunk);
-  } else {
-    downArgs = {hiddenRows.arg()};
-  }
+  auto downInput = activationArgs(program, int16Down, hiddenRows.arg(),
+                                  hiddenRows.stride, inter, rows, down, origin);
+  if (failed(downInput))
+    return failure();
+  std::vector<KernelArg> downArgs = std::move(*downInput);
   if (panels)
     downArgs.push_back(rowToken.arg());
   downArgs.push_back(offsets.arg());
@@ -1083,18 +1088,11 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   // the products in integers (expert_gemv_*_panel_i16).
   const bool int16Up =
       panels && options.int16Activations && gateW.type.isInteger(8);
-  std::vector<KernelArg> gateUpArgs;
-  if (int16Up) {
-    auto quantized =
-        quantizeRows(program, x.arg(), x.stride, hidden, tokens, origin);
-    if (failed(quantized))
-      return failure();
-    gateUpArgs = {quantized->first.arg(), quantized->second.arg()};
-    gateUp.erase("W");
-    gateUp["CHUNK"] = std::to_string(kPairDotChunk);
-  } else {
-    gateUpArgs = {x.arg()};
-  }
+  auto gateUpInput = activationArgs(program, int16Up, x.arg(), x.stride,
+                                    hidden, tokens, gateUp, origin);
+  if (failed(gateUpInput))
+    return failure();
+  std::vector<KernelArg> gateUpArgs = std::move(*gateUpInput);
   gateUpArgs.push_back(routeIndices.arg());
   gateW.appendTo(gateUpArgs);
   upW.appendTo(gateUpArgs);
@@ -1126,19 +1124,6 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   const LinearWeight downW = linearWeight(op.getDownProj());
   const bool int16Down =
       panels && options.int16Activations && downW.type.isInteger(8);
-  std::vector<KernelArg> downArgs;
-  if (int16Down) {
-    auto quantized = quantizeRows(program, hiddenRows.arg(), inter, inter,
-                                  StepExpr::tokens(topK), origin);
-    if (failed(quantized))
-      return failure();
-    downArgs = {quantized->first.arg(), quantized->second.arg()};
-  } else {
-    downArgs = {hiddenRows.arg()};
-  }
-  downArgs.insert(downArgs.end(), {routeIndices.arg(), routeWeights.arg()});
-  downW.appendTo(downArgs);
-  downArgs.insert(downArgs.end(), {shared.arg(), out.arg()});
   KernelParams down{{"W", typeText(downW.type)},
                     {"E", std::to_string(experts)},
                     {"H", std::to_string(hidden)},
@@ -1147,10 +1132,14 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                     {"BN", std::to_string(downTiles.bn)},
                     {"BK", std::to_string(downTiles.bk)},
                     {"HAS_SHARED", hasShared ? "1" : "0"}};
-  if (int16Down) {
-    down.erase("W");
-    down["CHUNK"] = std::to_string(kPairDotChunk);
-  }
+  auto downInput = activationArgs(program, int16Down, hiddenRows.arg(), inter,
+                                  inter, StepExpr::tokens(topK), down, origin);
+  if (failed(downInput))
+    return failure();
+  std::vector<KernelArg> downArgs = std::move(*downInput);
+  downArgs.insert(downArgs.end(), {routeIndices.arg(), routeWeights.arg()});
+  downW.appendTo(downArgs);
+  downArgs.insert(downArgs.end(), {shared.arg(), out.arg()});
   if (failed(launch(program,
                     int16Down ? "expert_gemv_down_panel_i16"
                     : panels  ? "expert_gemv_down_panel"
