@@ -168,6 +168,12 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   std::string engine = cl.get("engine").value_or("reference");
   if (engine != "reference" && engine != "cpu")
     return cl.valueError("engine", "'" + engine + "' is not one of reference, cpu");
+  // The oracle computes with f32 activations; asking it for int16 ones
+  // would be ignored silently.
+  if (engine == "reference" && quantization->int16Activations.value_or(false))
+    return cl.valueError("quantize-activations",
+                         "int16 applies to --engine cpu; the reference "
+                         "interpreter keeps f32 activations");
   auto threads = cl.getInteger("threads");
   if (!threads)
     return threads.takeError();
