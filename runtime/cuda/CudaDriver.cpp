@@ -71,6 +71,16 @@ CudaDriver::open(const std::string &target) {
   DSV2_RESOLVE(cuMemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2")
   DSV2_RESOLVE(cuMemcpy2DAsync, "cuMemcpy2DAsync_v2")
 #undef DSV2_RESOLVE
+  // Graphs are optional: without them decode steps are stream launches.
+  driver->graphs =
+      lookUp(handle, "cuGraphCreate", f.cuGraphCreate) &&
+      lookUp(handle, "cuGraphAddKernelNode_v2", f.cuGraphAddKernelNode) &&
+      lookUp(handle, "cuGraphInstantiateWithFlags", f.cuGraphInstantiate) &&
+      lookUp(handle, "cuGraphExecKernelNodeSetParams_v2",
+             f.cuGraphExecKernelNodeSetParams) &&
+      lookUp(handle, "cuGraphLaunch", f.cuGraphLaunch) &&
+      lookUp(handle, "cuGraphExecDestroy", f.cuGraphExecDestroy) &&
+      lookUp(handle, "cuGraphDestroy", f.cuGraphDestroy);
   return driver;
 }
 

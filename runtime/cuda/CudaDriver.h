@@ -30,6 +30,9 @@ using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
 using CUevent = struct CUevent_st *;
+using CUgraph = struct CUgraph_st *;
+using CUgraphNode = struct CUgraphNode_st *;
+using CUgraphExec = struct CUgraphExec_st *;
 
 inline constexpr CUresult CUDA_SUCCESS = 0;
 inline constexpr CUresult CUDA_ERROR_NO_DEVICE = 100;
@@ -62,6 +65,21 @@ struct CudaMemcpy2D {
   size_t widthInBytes = 0, height = 0;
 };
 static_assert(sizeof(CudaMemcpy2D) == 128, "CUDA_MEMCPY2D_v2 is 128 bytes");
+
+/// A kernel node of a CUDA graph (CUDA_KERNEL_NODE_PARAMS_v2 in cuda.h).
+/// `kernelParams` are copied by the driver when the node is added or set.
+struct CudaKernelNodeParams {
+  CUfunction function = nullptr;
+  unsigned gridX = 1, gridY = 1, gridZ = 1;
+  unsigned blockX = 1, blockY = 1, blockZ = 1;
+  unsigned sharedBytes = 0;
+  void **kernelParams = nullptr;
+  void **extra = nullptr;
+  void *kernel = nullptr;   // CUkernel: unused when `function` is set.
+  CUcontext context = nullptr;
+};
+static_assert(sizeof(CudaKernelNodeParams) == 72,
+              "CUDA_KERNEL_NODE_PARAMS_v2 is 72 bytes");
 
 /// The entry points, resolved from the loaded driver.
 struct CudaDriverApi {
@@ -97,6 +115,20 @@ struct CudaDriverApi {
   CUresult (*cuStreamQuery)(CUstream);
   CUresult (*cuMemcpyDtoDAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
   CUresult (*cuMemcpy2DAsync)(const CudaMemcpy2D *, CUstream);
+  // CUDA graphs (decode steps); null when the driver lacks any of them,
+  // and the executor then launches on the stream.
+  CUresult (*cuGraphCreate)(CUgraph *, unsigned flags);
+  CUresult (*cuGraphAddKernelNode)(CUgraphNode *, CUgraph,
+                                   const CUgraphNode *dependencies,
+                                   size_t dependencyCount,
+                                   const CudaKernelNodeParams *);
+  CUresult (*cuGraphInstantiate)(CUgraphExec *, CUgraph,
+                                 unsigned long long flags);
+  CUresult (*cuGraphExecKernelNodeSetParams)(CUgraphExec, CUgraphNode,
+                                             const CudaKernelNodeParams *);
+  CUresult (*cuGraphLaunch)(CUgraphExec, CUstream);
+  CUresult (*cuGraphExecDestroy)(CUgraphExec);
+  CUresult (*cuGraphDestroy)(CUgraph);
 };
 
 /// A GPU as the executor sees it.
@@ -120,6 +152,8 @@ public:
   CudaDriver &operator=(const CudaDriver &) = delete;
 
   const CudaDriverApi &api() const { return fns; }
+  /// Whether the driver has every CUDA graph entry point of CudaDriverApi.
+  bool hasGraphs() const { return graphs; }
   /// `result` as "call: CUDA_ERROR_X: description" (OK on CUDA_SUCCESS).
   absl::Status check(CUresult result, const char *call) const;
 
@@ -133,6 +167,7 @@ private:
   CudaDriver(void *handle) : handle(handle) {}
   void *handle;
   CudaDriverApi fns{};
+  bool graphs = false;
 };
 
 /// The compute capability an engine target needs, e.g. "sm_90a" -> {9, 0,

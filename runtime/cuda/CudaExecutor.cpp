@@ -1,19 +1,19 @@
 //===- CudaExecutor.cpp - Runs a launch plan on an NVIDIA GPU -------------===//
 //
-// Decode steps are plain stream launches today. The next step is to capture
-// a decode step into a CUDA graph (cuStreamBeginCapture .. cuGraphInstantiate,
-// keyed by sequence and past, or with past read from device memory so one
-// graph serves every position) to remove the per-launch CPU overhead, which
-// dominates small decode steps.
+// Decode steps run as CUDA graphs (KernelGraph.h): made on the first decode
+// step, then each step sets only the kernels whose arguments moved and
+// launches each graph with one call. Prefill steps (their grids follow the
+// prompt length) are plain stream launches.
 //
 // A multi-rank plan's collective launches are NCCL calls on the same stream
-// (NcclCollectives.h): the stream orders them between the kernels, and the
-// end of a step waits with the collective deadline instead of
-// cuStreamSynchronize.
+// (NcclCollectives.h): the stream orders them between the kernels (or the
+// graphs of the kernels between them), and the end of a step waits with the
+// collective deadline instead of cuStreamSynchronize.
 //
 //===----------------------------------------------------------------------===//
 
 #include "runtime/cuda/CudaExecutor.h"
+#include "runtime/cuda/KernelGraph.h"
 #include "runtime/cuda/NcclCollectives.h"
 #include "runtime/cuda/PtxSignatures.h"
 #include "runtime/engine/LaunchArguments.h"
@@ -61,6 +61,44 @@ int localRankFromLauncher() {
   return 0;
 }
 
+/// Why decode steps cannot run as graphs for the whole run, or "".
+std::string graphsOffReason(const CudaExecutorOptions &options,
+                            bool syncEachLaunch) {
+  const char *env = std::getenv("DSV2_CUDA_GRAPHS");
+  if (!options.decodeGraph)
+    return "graphs turned off";
+  if (env && std::strcmp(env, "0") == 0)
+    return "DSV2_CUDA_GRAPHS=0";
+  if (syncEachLaunch)
+    return "each launch synchronized";
+  return "";
+}
+
+/// The bytes of each kernel parameter of `launch`, as the PTX entry has it.
+void argumentSizes(const Launch &launch, std::vector<uint8_t> &sizes) {
+  sizes.resize(launch.args.size());
+  for (size_t a = 0; a < launch.args.size(); ++a)
+    sizes[a] = launch.args[a].kind == KernelArg::Kind::Buffer
+                   ? sizeof(CUdeviceptr)
+                   : sizeof(int32_t); // i32 and f32 scalars.
+}
+
+/// The launch's grid at this step: false when it is empty (nothing to
+/// launch), an error beyond the GPU's limits.
+absl::StatusOr<bool> gridAt(const Launch &launch, int64_t tokens, int64_t past,
+                            std::array<unsigned, 3> &out) {
+  std::array<int64_t, 3> grid = evaluateGrid(launch, tokens, past);
+  if (grid[0] <= 0 || grid[1] <= 0 || grid[2] <= 0)
+    return false;
+  if (grid[0] > 0x7fffffff || grid[1] > 65535 || grid[2] > 65535)
+    return absl::OutOfRangeError(absl::StrCat(
+        "launch of ", launch.kernel, " (", launch.origin, ") has grid ", grid[0],
+        "x", grid[1], "x", grid[2], ", beyond the GPU's limits"));
+  for (int d = 0; d < 3; ++d)
+    out[d] = static_cast<unsigned>(grid[d]);
+  return true;
+}
+
 bool hasCollectives(const LaunchPlan &plan) {
   for (const StepProgram *program :
        {&plan.prefill, &plan.decode, &plan.prefillLastRow})
@@ -76,7 +114,11 @@ CudaExecutor::CudaExecutor(LaunchPlan plan, std::unique_ptr<CudaDriver> driver,
                            const CudaExecutorOptions &options)
     : plan(std::move(plan)), driver(std::move(driver)),
       syncEachLaunch(options.syncEachLaunch || envFlag("DSV2_CUDA_SYNC_LAUNCHES")),
-      cached(std::max(options.sequences, 1), 0) {}
+      cached(std::max(options.sequences, 1), 0) {
+  graphsOff = graphsOffReason(options, syncEachLaunch);
+  if (graphsOff.empty() && !this->driver->hasGraphs())
+    graphsOff = "the driver has no CUDA graph API";
+}
 
 CudaExecutor::~CudaExecutor() {
   if (!context)
@@ -84,6 +126,7 @@ CudaExecutor::~CudaExecutor() {
   const CudaDriverApi &f = driver->api();
   f.cuCtxSetCurrent(context);
   nccl.reset(); // Before the buffers its kernels may still touch.
+  decodeGraphs.clear();
   if (gatherScratch)
     f.cuMemFree(gatherScratch);
   for (CUdeviceptr pointer : buffers)
@@ -442,6 +485,15 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
   int64_t past = cached[sequence];
   LaunchProfile *profile = LaunchProfile::get();
   const bool decode = &program == &plan.decode;
+  if (decode && graphsOff.empty() && !profile) {
+    absl::StatusOr<bool> graphed = runAsGraph(program, sequence, tokens);
+    if (!graphed.ok())
+      return graphed.status();
+    if (*graphed) {
+      timings.launches = static_cast<int64_t>(program.launches.size());
+      return absl::OkStatus();
+    }
+  }
   if (profile) {
     profile->setNote("GPU, each launch synchronized");
     profile->step(decode);
@@ -467,20 +519,18 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
     void **args = arguments.bind(launch, tokens, past, [&](const KernelArg &arg) {
       return address(arg, sequence, tokens);
     });
-    std::array<int64_t, 3> grid = evaluateGrid(launch, tokens, past);
-    if (grid[0] <= 0 || grid[1] <= 0 || grid[2] <= 0)
+    std::array<unsigned, 3> grid;
+    absl::StatusOr<bool> nonEmpty = gridAt(launch, tokens, past, grid);
+    if (!nonEmpty.ok())
+      return nonEmpty.status();
+    if (!*nonEmpty)
       continue;
-    if (grid[0] > 0x7fffffff || grid[1] > 65535 || grid[2] > 65535)
-      return absl::OutOfRangeError(absl::StrCat(
-          "launch of ", launch.kernel, " (", launch.origin, ") has grid ", grid[0],
-          "x", grid[1], "x", grid[2], ", beyond the GPU's limits"));
     const Kernel &kernel = kernels[l];
     auto launchStart = profile ? std::chrono::steady_clock::now()
                                : std::chrono::steady_clock::time_point();
-    CUresult r = f.cuLaunchKernel(
-        kernel.function, static_cast<unsigned>(grid[0]),
-        static_cast<unsigned>(grid[1]), static_cast<unsigned>(grid[2]),
-        kernel.threads, 1, 1, kernel.sharedBytes, stream, args, nullptr);
+    CUresult r = f.cuLaunchKernel(kernel.function, grid[0], grid[1], grid[2],
+                                  kernel.threads, 1, 1, kernel.sharedBytes,
+                                  stream, args, nullptr);
     if (r == CUDA_SUCCESS && (syncEachLaunch || profile))
       r = f.cuStreamSynchronize(stream);
     if (profile && r == CUDA_SUCCESS)
@@ -495,6 +545,103 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
   }
   timings.launches = static_cast<int64_t>(program.launches.size());
   return absl::OkStatus();
+}
+
+absl::StatusOr<bool> CudaExecutor::runAsGraph(const StepProgram &program,
+                                              int sequence, int64_t tokens) {
+  const int64_t past = cached[sequence];
+  decodeNodes.resize(program.launches.size());
+  LaunchArguments<CUdeviceptr> arguments;
+  std::vector<uint8_t> sizes;
+  for (size_t l = 0; l < program.launches.size(); ++l) {
+    const Launch &launch = program.launches[l];
+    if (launch.isCollective())
+      continue;
+    KernelNode &node = decodeNodes[l];
+    absl::StatusOr<bool> nonEmpty = gridAt(launch, tokens, past, node.grid);
+    if (!nonEmpty.ok())
+      return nonEmpty.status();
+    if (!*nonEmpty)
+      return false; // A graph node cannot launch nothing; this step cannot be one.
+    void **args = arguments.bind(launch, tokens, past, [&](const KernelArg &arg) {
+      return address(arg, sequence, tokens);
+    });
+    argumentSizes(launch, sizes);
+    node.setArguments(args, sizes.data(), sizes.size());
+    node.function = decodeKernels[l].function;
+    node.threads = decodeKernels[l].threads;
+    node.sharedBytes = decodeKernels[l].sharedBytes;
+  }
+
+  // One graph per run of kernels between collectives (all of them for a
+  // single-rank plan); the NCCL calls stay stream calls between the graphs.
+  std::vector<std::pair<size_t, size_t>> runs;
+  for (size_t l = 0; l < program.launches.size(); ++l) {
+    if (program.launches[l].isCollective())
+      continue;
+    if (runs.empty() || runs.back().second != l)
+      runs.push_back({l, l});
+    runs.back().second = l + 1;
+  }
+  if (decodeGraphs.empty()) {
+    for (auto [begin, end] : runs) {
+      auto made = KernelGraph::create(
+          *driver, std::vector<KernelNode>(decodeNodes.begin() + begin,
+                                           decodeNodes.begin() + end));
+      if (!made.ok()) {
+        // Still correct on the stream; say why in decodeLaunchDescription().
+        graphsOff = std::string(made.status().message());
+        decodeGraphs.clear();
+        return false;
+      }
+      decodeGraphs.push_back(std::move(*made));
+    }
+  } else {
+    for (size_t g = 0; g < runs.size(); ++g)
+      for (size_t l = runs[g].first; l < runs[g].second; ++l)
+        if (absl::Status s = decodeGraphs[g]->set(l - runs[g].first, decodeNodes[l]);
+            !s.ok())
+          return s;
+  }
+
+  size_t next = 0;
+  for (size_t l = 0; l < program.launches.size(); ++l) {
+    const Launch &launch = program.launches[l];
+    if (launch.isCollective()) {
+      if (absl::Status s = runCollective(launch, sequence, tokens); !s.ok())
+        return s;
+    } else if (next < runs.size() && runs[next].first == l) {
+      if (absl::Status s = decodeGraphs[next++]->launch(stream); !s.ok())
+        return s;
+    }
+  }
+  ++graphStepCount;
+  return true;
+}
+
+int64_t CudaExecutor::graphUpdates() const {
+  int64_t updates = 0;
+  for (const auto &graph : decodeGraphs)
+    updates += graph->updates();
+  return updates;
+}
+
+std::string CudaExecutor::decodeLaunchDescription() const {
+  if (!decodeGraphs.empty()) {
+    size_t kernels = 0;
+    for (const auto &graph : decodeGraphs)
+      kernels += graph->size();
+    std::string graphs =
+        decodeGraphs.size() == 1
+            ? absl::StrCat("one CUDA graph of ", kernels, " kernels")
+            : absl::StrCat(decodeGraphs.size(), " CUDA graphs of ", kernels,
+                           " kernels between NCCL collectives");
+    return absl::StrCat(graphs, " (", graphUpdates(), " kernel updates in ",
+                        graphStepCount, " steps)");
+  }
+  if (!graphsOff.empty())
+    return absl::StrCat("stream launches (", graphsOff, ")");
+  return "stream launches";
 }
 
 absl::StatusOr<std::vector<float>>

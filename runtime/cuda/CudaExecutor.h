@@ -17,6 +17,7 @@
 
 #include "runtime/collectives/Collectives.h"
 #include "runtime/cuda/CudaDriver.h"
+#include "runtime/cuda/KernelGraph.h"
 #include "runtime/engine/EngineFormat.h"
 #include "runtime/engine/Executor.h"
 
@@ -43,6 +44,11 @@ struct CudaExecutorOptions {
   Collectives *collectives = nullptr;
   /// The deadline of a step's NCCL collectives.
   double collectiveTimeoutSeconds = kDefaultCollectiveTimeoutSeconds;
+  /// Decode steps as CUDA graphs (KernelGraph.h; one per run of kernels
+  /// between NCCL collectives), made on the first decode step and updated
+  /// per step. Also off with DSV2_CUDA_GRAPHS=0, syncEachLaunch and
+  /// DSV2_PROFILE_LAUNCHES (both check or time each launch).
+  bool decodeGraph = true;
   /// The device: this index modulo the device count. -1: the launcher's
   /// local rank (OMPI_COMM_WORLD_LOCAL_RANK, ...; 0 without one), so the
   /// ranks on one host take one GPU each.
@@ -76,6 +82,13 @@ public:
   const cuda::CudaDeviceInfo &device() const { return deviceInfo; }
   /// "NCCL 2.28.3" for a multi-rank plan, else empty.
   std::string collectivesDescription() const;
+  /// How decode steps reach the GPU: "one CUDA graph of N kernels (U
+  /// kernel updates in S steps)", "G CUDA graphs of N kernels between NCCL
+  /// collectives (...)", or "stream launches (why)".
+  std::string decodeLaunchDescription() const;
+  /// Decode steps run as graphs, and graph nodes set to a changed launch.
+  int64_t graphSteps() const { return graphStepCount; }
+  int64_t graphUpdates() const;
 
 private:
   struct Kernel {
@@ -96,6 +109,11 @@ private:
   runStep(int sequence, absl::Span<const int32_t> tokens,
           bool lastRowOnly) override;
   absl::Status run(const StepProgram &program, int sequence, int64_t tokens);
+  /// A decode step as graphs; false (nothing launched) when this step
+  /// cannot be (a launch with an empty grid) or a graph could not be made
+  /// (graphsOff says why, and later steps use the stream).
+  absl::StatusOr<bool> runAsGraph(const StepProgram &program, int sequence,
+                                  int64_t tokens);
   cuda::CUdeviceptr address(const KernelArg &arg, int sequence, int64_t tokens) const;
   int64_t bytesAfter(const KernelArg &arg, int sequence, int64_t tokens) const;
   absl::Status runCollective(const Launch &launch, int sequence,
@@ -110,6 +128,11 @@ private:
   cuda::CUmodule module = nullptr;
   cuda::CUstream stream = nullptr;
   bool syncEachLaunch;
+  /// Empty while decode steps may run as the graph; else why they do not.
+  std::string graphsOff;
+  std::vector<std::unique_ptr<cuda::KernelGraph>> decodeGraphs;
+  std::vector<cuda::KernelNode> decodeNodes; // This step's, reused.
+  int64_t graphStepCount = 0;
   std::vector<Kernel> prefillKernels, decodeKernels, prefillLastRowKernels;
   /// Per plan buffer: its device allocation and size (scratch, token and
   /// logit buffers grow with the step); caches are per sequence.

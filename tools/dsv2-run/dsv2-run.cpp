@@ -442,6 +442,11 @@ absl::Status run(RunOptions options, const std::string &commandLine,
                  stats.decodeTokens / stats.decodeSeconds);
   else
     std::fprintf(stderr, "  decode:   none\n");
+  if (*kind == ExecutorKind::Cuda && stats.decodeTokens > 0)
+    std::fprintf(stderr, "  launches: decode steps as %s\n",
+                 static_cast<rt::CudaExecutor &>(**executor)
+                     .decodeLaunchDescription()
+                     .c_str());
   std::fprintf(stderr, "  memory:   peak RSS %s (%s %s)\n",
                mebibytes(usage.ru_maxrss * 1024.0).c_str(),
                *kind == ExecutorKind::Cuda ? "device memory: weights, buffers and KV caches"

@@ -7,7 +7,9 @@
    1e-4 x max|golden| with the same argmax at every position, and 12 greedy
    ids equal to the fixture's continuation.
 2. Each engine's prefill and decode tokens/s (dsv2-run's summary: a prompt,
-   then one-token decode steps, one sequence), and a per-kernel profile
+   then one-token decode steps, one sequence), decode again with every kernel
+   launched on the stream (DSV2_CUDA_GRAPHS=0) for the CUDA graph's ratio,
+   and a per-kernel profile
    (DSV2_PROFILE_LAUNCHES=1: every launch synchronized and timed).
 3. PyTorch on the same GPU: device-to-device copy bandwidth (1 GiB) and bf16
    matmul TFLOP/s at DeepSeek-V2-like shapes (the roofline our kernels are
@@ -87,8 +89,16 @@ def check_engine(args, fixture, deadline):
                            "--max-new-tokens", str(new), "--ignore-eos"],
                           min(60, deadline - time.time()))
     result["speed"] = {"prefill": rate(err, "prefill"), "decode": rate(err, "decode")}
+    launches = re.search(r"launches: (.*)", err)
+    result["speed"]["decode_launches"] = launches.group(1) if launches else None
     if rc != 0:
         result["speed"]["error"] = err.strip()[-500:]
+    # The same decode with every kernel launched on the stream: what the
+    # CUDA graph saves, side by side in this run.
+    rc, out, err, _ = run([dsv2_run, engine, "--tokens", ",".join(map(str, prompt)),
+                           "--max-new-tokens", str(new), "--ignore-eos"],
+                          min(60, deadline - time.time()), {"DSV2_CUDA_GRAPHS": "0"})
+    result["speed"]["decode_stream_launches"] = rate(err, "decode")
     # Per-kernel wall time (each launch synchronized), for kernel work.
     rc, out, err, _ = run([dsv2_run, engine, "--tokens", ",".join(map(str, prompt)),
                            "--max-new-tokens", str(min(new, 16)), "--ignore-eos", "--quiet"],
@@ -174,6 +184,13 @@ def text_report(report):
                 v = sp[what]
                 lines.append(f"      {what}: {v['tokens']} tokens in {v['seconds']:.4f} s = "
                              f"{v['tokens_per_s']:.1f} tokens/s")
+        if sp.get("decode_launches"):
+            lines.append(f"      launches: {sp['decode_launches']}")
+        graph, plain = sp.get("decode"), sp.get("decode_stream_launches")
+        if graph and plain and plain["tokens_per_s"] > 0:
+            lines.append(f"      decode with stream launches (DSV2_CUDA_GRAPHS=0): "
+                         f"{plain['tokens_per_s']:.1f} tokens/s; graph / stream = "
+                         f"{graph['tokens_per_s'] / plain['tokens_per_s']:.2f}x")
         if sp.get("error"):
             lines.append(f"      speed run failed: {sp['error']}")
         profile = r.get("launch_profile", [])

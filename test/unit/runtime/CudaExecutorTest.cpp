@@ -5,7 +5,8 @@
 // PTX JIT error each give their one-line message; against the fake driver
 // (FakeLibcuda.cpp, whose two kernels run on the host) a two-sequence
 // prefill + decode checks uploads, per-sequence caches, argument offsets,
-// scalars, launch shapes and logits readback. The RealGpu tests run the
+// scalars, launch shapes and logits readback, and decode steps replayed as
+// one CUDA graph whose nodes follow each step. The RealGpu tests run the
 // same plan's PTX on device 0 and skip when no driver or device is present.
 //
 //===----------------------------------------------------------------------===//
@@ -215,6 +216,86 @@ TEST(CudaExecutor, RunsThePlanOnTheFakeDriver) {
   EXPECT_EQ(fake.hook<unsigned (*)()>("fakeCudaLastShared")(), 64u * 1024);
   EXPECT_EQ(fake.hook<int (*)()>("fakeCudaMaxDynamicShared")(), 64 * 1024);
   EXPECT_EQ((*executor)->lastStepTimings().launches, 2);
+}
+
+TEST(CudaExecutor, DecodeStepsReplayOneGraph) {
+  FakeDriver fake("cc90");
+  auto executor = createTestExecutor("sm_90a");
+  ASSERT_TRUE(executor.ok()) << executor.status();
+  // The fake's hooks, once the executor has loaded it.
+  auto launches = fake.hook<int (*)()>("fakeCudaLaunches");
+  auto graphLaunches = fake.hook<int (*)()>("fakeCudaGraphLaunches");
+  auto updates = fake.hook<int (*)()>("fakeCudaGraphNodeUpdates");
+  ASSERT_TRUE(launches && graphLaunches && updates);
+  CudaExecutor &e = **executor;
+  const int launchesBefore = launches(), graphsBefore = graphLaunches(),
+            updatesBefore = updates();
+  // Prefill on the stream (2 kernels), the decode step as the graph.
+  checkSteps(e);
+  EXPECT_EQ(launches() - launchesBefore, 2 * 2);
+  EXPECT_EQ(graphLaunches() - graphsBefore, 1);
+  EXPECT_EQ(e.graphSteps(), 1);
+  EXPECT_EQ(e.graphUpdates(), 0);
+
+  // Decode steps at moving positions and alternating sequences: each one
+  // moves the cache slot (both kernels) and the context (fake_logits), so
+  // both nodes are set again, and every logit must follow the step's
+  // arguments (a stale node would write the wrong slot or context).
+  e.reset();
+  std::vector<int32_t> tokens[2] = {{2, 3, 1, 2, 3}, {1, 1, 3, 2, 2}};
+  for (int t = 0; t < 5; ++t)
+    for (int s = 0; s < 2; ++s) {
+      auto logits = e.step(s, absl::MakeConstSpan(&tokens[s][t], 1));
+      ASSERT_TRUE(logits.ok()) << logits.status();
+      for (int64_t v = 0; v < kVocab; ++v)
+        ASSERT_EQ((*logits)[v], kWeights[v] * 0.25f + tokens[s][t] +
+                                    1000.0f * tokens[s][0] + 0.5f * (t + 1))
+            << "sequence " << s << " position " << t << " logit " << v;
+    }
+  EXPECT_EQ(e.graphSteps(), 11);
+  EXPECT_EQ(e.graphUpdates(), 2 * 10);
+  EXPECT_EQ(updates() - updatesBefore, 2 * 10);
+  EXPECT_EQ(launches() - launchesBefore, 2 * 2); // No more stream launches.
+
+  // The same step again (same sequence, position, buffers): nothing to set.
+  e.reset();
+  ASSERT_TRUE(e.step(1, absl::MakeConstSpan(&tokens[1][0], 1)).ok());
+  e.reset();
+  auto again = e.step(1, absl::MakeConstSpan(&tokens[1][0], 1));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ((*again)[3], kWeights[3] * 0.25f + 1 + 1000.0f + 0.5f);
+  EXPECT_EQ(e.graphUpdates(), 2 * 10 + 2);
+  EXPECT_EQ(e.decodeLaunchDescription(),
+            "one CUDA graph of 2 kernels (22 kernel updates in 13 steps)");
+}
+
+TEST(CudaExecutor, DecodeFallsBackToTheStreamWhenTheGraphCannotBeMade) {
+  FakeDriver fake("cc90");
+  setenv("DSV2_FAKE_CUDA_GRAPH_FAILS", "1", 1);
+  auto executor = createTestExecutor("sm_90a");
+  ASSERT_TRUE(executor.ok()) << executor.status();
+  checkSteps(**executor);
+  unsetenv("DSV2_FAKE_CUDA_GRAPH_FAILS");
+  EXPECT_EQ((*executor)->graphSteps(), 0);
+  EXPECT_EQ((*executor)->decodeLaunchDescription(),
+            "stream launches (cuGraphInstantiate: CUDA_ERROR_OUT_OF_MEMORY (2): "
+            "out of memory)");
+}
+
+TEST(CudaExecutor, GraphsCanBeTurnedOff) {
+  FakeDriver fake("cc90");
+  setenv("DSV2_CUDA_GRAPHS", "0", 1);
+  auto executor = createTestExecutor("sm_90a");
+  unsetenv("DSV2_CUDA_GRAPHS");
+  ASSERT_TRUE(executor.ok()) << executor.status();
+  auto graphLaunches = fake.hook<int (*)()>("fakeCudaGraphLaunches");
+  ASSERT_TRUE(graphLaunches);
+  const int before = graphLaunches();
+  checkSteps(**executor);
+  EXPECT_EQ(graphLaunches(), before);
+  EXPECT_EQ((*executor)->graphSteps(), 0);
+  EXPECT_EQ((*executor)->decodeLaunchDescription(),
+            "stream launches (DSV2_CUDA_GRAPHS=0)");
 }
 
 /// A real driver and device, or skip.

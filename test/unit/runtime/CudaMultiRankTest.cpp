@@ -6,7 +6,8 @@
 // InProcessWorld as dsv2-run bootstraps through MPI. A plan whose kernels
 // differ per rank (its weights) with an all-gather of columns (the 2D copy
 // for several rows, the direct gather for one) and an all-reduce checks the
-// collective launches end to end; plus a missing libnccl, a collective
+// collective launches end to end (decode steps as a CUDA graph of the
+// kernels, the NCCL calls after it); plus a missing libnccl, a collective
 // whose peers never come (the deadline, then NCCL abort), the device of a
 // local rank, and (CudaMultiRankRealGpu) one rank on a real GPU and NCCL.
 //
@@ -192,6 +193,16 @@ TEST_P(CudaMultiRank, CollectiveLaunchesExchangeDeviceBuffers) {
         for (int c = 0; c < kVocab * tp; ++c)
           EXPECT_EQ((*decode)[c], expectedLogit(tp, ep, 0, c, {2}, 4, 3.0f))
               << "rank " << rank << " decode column " << c;
+        // Decode steps are a CUDA graph of the two kernels with the NCCL
+        // calls after it on the stream; the next step moves both nodes.
+        auto later = executor.step(0, std::vector<int32_t>{1});
+        if (!later.ok())
+          return later.status();
+        for (int c = 0; c < kVocab * tp; ++c)
+          EXPECT_EQ((*later)[c], expectedLogit(tp, ep, 0, c, {1}, 5, 3.0f))
+              << "rank " << rank << " second decode column " << c;
+        EXPECT_EQ(executor.decodeLaunchDescription(),
+                  "one CUDA graph of 2 kernels (2 kernel updates in 2 steps)");
         return absl::OkStatus();
       });
   for (int r = 0; r < tp * ep; ++r)

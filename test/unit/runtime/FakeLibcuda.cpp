@@ -11,6 +11,8 @@
 //              checking its launch configuration, with meaningless logits).
 // PTX containing "FAKE_JIT_ERROR" fails to load with a JIT error log.
 // $DSV2_FAKE_CUDA_DEVICES sets the device count (default 1).
+// CUDA graphs replay their kernel nodes on the host in order; with
+// $DSV2_FAKE_CUDA_GRAPH_FAILS set, cuGraphInstantiate runs out of memory.
 // Every stream is its own object; the fake NCCL (FakeLibnccl.cpp) marks one
 // stuck through fakeCudaSetStreamStuck (a collective whose peers never
 // come), and cuStreamQuery then answers CUDA_ERROR_NOT_READY until it is
@@ -22,7 +24,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace {
 
@@ -51,12 +56,88 @@ struct FakeStream {
   std::atomic<int> stuck{0};
 };
 
+/// Runs one launch of `programs` blocks on the host (see the header).
+void runKernel(const FakeFunction *f, unsigned programs, unsigned block,
+               unsigned shared, void **params) {
+  lastBlock = block;
+  lastShared = shared;
+  if (f == &fakeNoop)
+    return;
+  for (unsigned p = 0; p < programs; ++p) {
+    if (f == &fakeCache) {
+      // (tokens, cacheAtPast): cacheAtPast[p] = tokens[p].
+      pointerArg<float>(params, 1)[p] =
+          static_cast<float>(pointerArg<int32_t>(params, 0)[p]);
+    } else {
+      // (w, cacheBase, cacheAtPast, logits, vocab, context, scale).
+      const float *w = pointerArg<float>(params, 0);
+      const float *cacheBase = pointerArg<float>(params, 1);
+      const float *cacheAtPast = pointerArg<float>(params, 2);
+      float *logits = pointerArg<float>(params, 3);
+      int vocab = *static_cast<int32_t *>(params[4]);
+      int context = *static_cast<int32_t *>(params[5]);
+      float scale = *static_cast<float *>(params[6]);
+      for (int v = 0; v < vocab; ++v)
+        logits[p * vocab + v] = w[v] * scale + cacheAtPast[p] +
+                                1000.0f * cacheBase[0] + 0.5f * context;
+    }
+  }
+}
+
+/// CUDA_KERNEL_NODE_PARAMS_v2.
+struct KernelNodeParams {
+  FakeFunction *function;
+  unsigned gridX, gridY, gridZ, blockX, blockY, blockZ, shared;
+  void **kernelParams;
+  void **extra;
+  void *kernel;
+  void *context;
+};
+
+/// A kernel node: its launch, with copies of the parameter values of the
+/// two host kernels (a no-op kernel's are not read).
+struct FakeNode {
+  const FakeFunction *function = nullptr;
+  unsigned grid[3] = {}, block = 0, shared = 0;
+  std::vector<uint8_t> values;
+  std::vector<size_t> offsets;
+
+  void set(const KernelNodeParams &p) {
+    function = p.function;
+    grid[0] = p.gridX;
+    grid[1] = p.gridY;
+    grid[2] = p.gridZ;
+    block = p.blockX;
+    shared = p.shared;
+    std::vector<size_t> sizes;
+    if (function == &fakeCache)
+      sizes = {8, 8};
+    else if (function == &fakeLogits)
+      sizes = {8, 8, 8, 8, 4, 4, 4};
+    values.assign(sizes.size() * 8, 0);
+    offsets.clear();
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      offsets.push_back(i * 8);
+      std::memcpy(values.data() + i * 8, p.kernelParams[i], sizes[i]);
+    }
+  }
+};
+struct FakeGraph {
+  std::vector<std::unique_ptr<FakeNode>> nodes;
+};
+struct FakeExec {
+  std::vector<std::pair<FakeNode *, FakeNode>> nodes;
+};
+std::atomic<int> graphLaunches{0}, graphNodeUpdates{0};
+
 } // namespace
 
 extern "C" {
 
 // Test hooks (not driver API).
 int fakeCudaLaunches() { return launches; }
+int fakeCudaGraphLaunches() { return graphLaunches; }
+int fakeCudaGraphNodeUpdates() { return graphNodeUpdates; }
 unsigned fakeCudaLastBlock() { return lastBlock; }
 unsigned fakeCudaLastShared() { return lastShared; }
 int fakeCudaMaxDynamicShared() { return maxDynamicShared; }
@@ -67,6 +148,7 @@ void fakeCudaSetStreamStuck(void *stream, int stuck) {
 CUresult cuGetErrorName(CUresult error, const char **name) {
   switch (error) {
   case 100: *name = "CUDA_ERROR_NO_DEVICE"; return 0;
+  case 2: *name = "CUDA_ERROR_OUT_OF_MEMORY"; return 0;
   case 218: *name = "CUDA_ERROR_INVALID_PTX"; return 0;
   case 500: *name = "CUDA_ERROR_NOT_FOUND"; return 0;
   case 600: *name = "CUDA_ERROR_NOT_READY"; return 0;
@@ -76,6 +158,7 @@ CUresult cuGetErrorName(CUresult error, const char **name) {
 CUresult cuGetErrorString(CUresult error, const char **text) {
   switch (error) {
   case 100: *text = "no CUDA-capable device is detected"; return 0;
+  case 2: *text = "out of memory"; return 0;
   case 218: *text = "a PTX JIT compilation failed"; return 0;
   case 500: *text = "named symbol not found"; return 0;
   case 600: *text = "device not ready"; return 0;
@@ -148,30 +231,61 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned, unsigned, unsigned shared,
                         void *, void **params, void **) {
   ++launches;
-  lastBlock = bx;
-  lastShared = shared;
-  const FakeFunction *f = static_cast<const FakeFunction *>(function);
-  if (f == &fakeNoop)
-    return 0;
-  for (unsigned p = 0; p < gx * gy * gz; ++p) {
-    if (f == &fakeCache) {
-      // (tokens, cacheAtPast): cacheAtPast[p] = tokens[p].
-      pointerArg<float>(params, 1)[p] =
-          static_cast<float>(pointerArg<int32_t>(params, 0)[p]);
-    } else {
-      // (w, cacheBase, cacheAtPast, logits, vocab, context, scale).
-      const float *w = pointerArg<float>(params, 0);
-      const float *cacheBase = pointerArg<float>(params, 1);
-      const float *cacheAtPast = pointerArg<float>(params, 2);
-      float *logits = pointerArg<float>(params, 3);
-      int vocab = *static_cast<int32_t *>(params[4]);
-      int context = *static_cast<int32_t *>(params[5]);
-      float scale = *static_cast<float *>(params[6]);
-      for (int v = 0; v < vocab; ++v)
-        logits[p * vocab + v] = w[v] * scale + cacheAtPast[p] +
-                                1000.0f * cacheBase[0] + 0.5f * context;
+  runKernel(static_cast<const FakeFunction *>(function), gx * gy * gz, bx,
+            shared, params);
+  return 0;
+}
+
+// CUDA graphs: a graph is its nodes in order (the executor makes a chain);
+// a node keeps a copy of its parameter values, as the driver does.
+CUresult cuGraphCreate(FakeGraph **graph, unsigned) {
+  *graph = new FakeGraph;
+  return 0;
+}
+CUresult cuGraphAddKernelNode_v2(FakeNode **node, FakeGraph *graph,
+                                 FakeNode *const *, size_t,
+                                 const KernelNodeParams *params) {
+  graph->nodes.push_back(std::make_unique<FakeNode>());
+  graph->nodes.back()->set(*params);
+  *node = graph->nodes.back().get();
+  return 0;
+}
+CUresult cuGraphInstantiateWithFlags(FakeExec **exec, FakeGraph *graph,
+                                     unsigned long long) {
+  if (std::getenv("DSV2_FAKE_CUDA_GRAPH_FAILS"))
+    return 2; // CUDA_ERROR_OUT_OF_MEMORY
+  *exec = new FakeExec;
+  for (const auto &node : graph->nodes)
+    (*exec)->nodes.push_back({node.get(), *node});
+  return 0;
+}
+CUresult cuGraphExecKernelNodeSetParams_v2(FakeExec *exec, FakeNode *node,
+                                           const KernelNodeParams *params) {
+  for (auto &[original, copy] : exec->nodes)
+    if (original == node) {
+      copy.set(*params);
+      ++graphNodeUpdates;
+      return 0;
     }
+  return 1; // CUDA_ERROR_INVALID_VALUE: not a node of this graph.
+}
+CUresult cuGraphLaunch(FakeExec *exec, void *) {
+  ++graphLaunches;
+  for (auto &[original, node] : exec->nodes) {
+    std::vector<void *> params;
+    for (size_t offset : node.offsets)
+      params.push_back(node.values.data() + offset);
+    runKernel(node.function, node.grid[0] * node.grid[1] * node.grid[2],
+              node.block, node.shared, params.data());
   }
+  return 0;
+}
+CUresult cuGraphExecDestroy(FakeExec *exec) {
+  delete exec;
+  return 0;
+}
+CUresult cuGraphDestroy(FakeGraph *graph) {
+  delete graph;
   return 0;
 }
 CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
