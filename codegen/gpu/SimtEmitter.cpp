@@ -298,6 +298,9 @@ private:
   /// The bf16 tile `value` was widened from (extf, or extf to f64 +
   /// truncf to f32), or null.
   Value widenedBf16(Value value);
+  /// Whether the f32 tile `value` is an int8 tile converted (sitofp): its
+  /// values (-128 .. 127) are exact in bf16, so tensor cores can take it.
+  bool isWidenedInt8(Value value);
   LogicalResult emitFor(scf::ForOp op);
   LogicalResult emitIf(scf::IfOp op);
   LogicalResult emitWhile(scf::WhileOp op);
@@ -723,6 +726,11 @@ LogicalResult Emitter::emitReduce(tile::ReduceOp op) {
   return success();
 }
 
+bool Emitter::isWidenedInt8(Value value) {
+  auto convert = dyn_cast_or_null<arith::SIToFPOp>(value.getDefiningOp());
+  return convert && elementOf(convert.getIn().getType()).isInteger(8);
+}
+
 Value Emitter::widenedBf16(Value value) {
   Operation *def = value.getDefiningOp();
   if (auto trunc = dyn_cast_or_null<arith::TruncFOp>(def))
@@ -742,16 +750,20 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
   Type bElement = elementOf(op.getB().getType());
 
   // Tensor cores: bf16 inputs (or, under bf16Activations, f32 activations
-  // against a widened bf16 weight), blocks of 16 x 8 x 16, whole warps.
+  // against a widened bf16 weight, or against an int8 weight converted to
+  // f32, which bf16 holds exactly), blocks of 16 x 8 x 16, whole warps.
   Value aTile = op.getA(), bTile = op.getB();
-  bool roundA = false;
-  if (options.bf16Activations && aElement.isF32() && !bElement.isBF16())
+  bool roundA = false, roundB = false;
+  if (options.bf16Activations && aElement.isF32() && !bElement.isBF16()) {
     if (Value narrow = widenedBf16(bTile)) {
       bTile = narrow;
       roundA = true;
+    } else if (isWidenedInt8(bTile)) {
+      roundA = roundB = true;
     }
+  }
   bool bf16Inputs = (aElement.isBF16() || roundA) &&
-                    elementOf(bTile.getType()).isBF16();
+                    (roundB || elementOf(bTile.getType()).isBF16());
   if (options.useMma && bf16Inputs && m % 16 == 0 && n % 8 == 0 &&
       k % 16 == 0 && threads % 32 == 0) {
     Type bf16 = b.getBF16Type();
@@ -762,7 +774,14 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
     }
     int64_t bOffset = static_cast<int64_t>(llvm::alignTo(m * k * 2, 16));
     writeSlotsToShared(aSlots, m * k, bf16, 0);
-    writeTileToShared(bTile, bOffset);
+    if (roundB) {
+      SmallVector<Value> bSlots;
+      for (int64_t slot = 0, e = slotCount(bTile.getType()); slot < e; ++slot)
+        bSlots.push_back(f32ToBf16(get(bTile, slot)));
+      writeSlotsToShared(bSlots, k * n, bf16, bOffset);
+    } else {
+      writeTileToShared(bTile, bOffset);
+    }
     values[op.getResult()] = emitMmaDot(op, bOffset);
     return success();
   }

@@ -5,7 +5,8 @@
 //   h       [T, K, I] f32   expert_gemv_gate_up's output
 //   indices [T, K] i32      moe_route's experts of each token
 //   weights [T, K] f32      moe_route's routing weights
-//   down    [E, H, I] W     stacked down_proj weights
+//   down    [E, H, I] W     stacked down_proj weights (int8: followed by
+//                           its rows' scales [E, H] f32)
 //   shared  [T, H] f32      the shared experts' output (HAS_SHARED = 1)
 //   out     [T, H] f32      sum_s weights[t, s] * (down_e @ h[t, s])
 //                           (+ shared[t]), e = indices[t, s]
@@ -17,10 +18,12 @@
 // and not stored), then adds weights[t, s] times them to the routed sum
 // (f32, experts in order, as moe_combine); the shared experts' output is
 // added last. HAS_SHARED = 0 never reads `shared` (it may be null). Weights
-// are widened to f32 by an exact extf to f64 + truncf pair. Meant for
+// are widened to f32 by an exact extf to f64 + truncf pair (int8 ones by
+// sitofp, each row's sum then times its scale before the routing weight). Meant for
 // T = 1: each token re-reads its experts' weights.
 func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
-                      %weights: !tile.ptr<f32>, %down: !tile.ptr<{{W}}>,
+                      %weights: !tile.ptr<f32>, %down: !tile.ptr<{{W}}>,{{#W=i8}}
+                      %down_scale: !tile.ptr<f32>,{{/W=i8}}
                       %shared: !tile.ptr<f32>, %out: !tile.ptr<f32>) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> ({{H}} ceildiv {{BN}}, s0, 1),
                                grid_symbols = ["tokens"],
@@ -96,8 +99,12 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
       %dp = tile.addptr %dPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BK}}x!tile.ptr<f32>> -> tensor<{{BK}}xf32>
       %dw = tile.load %dp : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
+{{#W=i8}}
+      %df = arith.sitofp %dw : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}{{^W=i8}}
       %dWide = arith.extf %dw : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
       %df = arith.truncf %dWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}
       %xRow = tile.expand_dims %xt axis 0 : tensor<{{BK}}xf32> -> tensor<1x{{BK}}xf32>
       %xB = tile.broadcast %xRow : tensor<1x{{BK}}xf32> -> tensor<{{BN}}x{{BK}}xf32>
       %prod = arith.mulf %df, %xB : tensor<{{BN}}x{{BK}}xf32>
@@ -117,8 +124,12 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
       %dp = tile.addptr %dPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %kOk : tensor<{{BK}}x!tile.ptr<f32>> -> tensor<{{BK}}xf32>
       %dw = tile.load %dp mask %wMask : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
+{{#W=i8}}
+      %df = arith.sitofp %dw : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}{{^W=i8}}
       %dWide = arith.extf %dw : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
       %df = arith.truncf %dWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}
       %xRow = tile.expand_dims %xt axis 0 : tensor<{{BK}}xf32> -> tensor<1x{{BK}}xf32>
       %xB = tile.broadcast %xRow : tensor<1x{{BK}}xf32> -> tensor<{{BN}}x{{BK}}xf32>
       %prod = arith.mulf %df, %xB : tensor<{{BN}}x{{BK}}xf32>
@@ -127,7 +138,18 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
     }
     %y = tile.reduce sum %acc axis 1 : tensor<{{BN}}x{{BK}}xf32> -> tensor<{{BN}}xf32>
     %rwv = tile.splat %rw : f32 -> tensor<{{BN}}xf32>
+{{#W=i8}}
+    // Int8 weights: each row's sum times expert e's scale of that row.
+    %eRows = arith.muli %expert, %cH : i32
+    %sAt = arith.addi %eRows, %n0 : i32
+    %dsBlock = tile.addptr %down_scale, %sAt : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+    %dsP = tile.addptr %dsBlock, %rowIn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+    %ds = tile.load %dsP : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+    %yScaled = arith.mulf %y, %ds : tensor<{{BN}}xf32>
+    %term = arith.mulf %rwv, %yScaled : tensor<{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
     %term = arith.mulf %rwv, %y : tensor<{{BN}}xf32>
+{{/W=i8}}
     %sum2 = arith.addf %sum, %term : tensor<{{BN}}xf32>
     scf.yield %sum2 : tensor<{{BN}}xf32>
   }

@@ -5,7 +5,8 @@
 //
 //   x       [T, H] f32      the normalized hidden states
 //   indices [T, K] i32      moe_route's experts of each token
-//   gate, up [E, I, H] W    stacked gate_proj / up_proj weights
+//   gate, up [E, I, H] W    stacked gate_proj / up_proj weights (int8: each
+//                           followed by its rows' scales [E, I] f32)
 //   out     [T, K, I] f32   out[t, s] = silu(gate_e @ x[t]) * (up_e @ x[t]),
 //                           e = indices[t, s]
 //
@@ -16,10 +17,11 @@
 // (tile.reduce sum, order unspecified). Whole BK slices run unmasked, one
 // masked step covers H % BK, and rows beyond I are clamped to row I-1 (read,
 // never stored). Weights are widened to f32 by an exact extf to f64 +
-// truncf pair. Every routed expert's weights are read once per token, so
+// truncf pair; int8 ones by sitofp, the sums then times the rows' scales. Every routed expert's weights are read once per token, so
 // the kernel is meant for T = 1 (the decode program).
 func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
-                      %gate: !tile.ptr<{{W}}>, %up: !tile.ptr<{{W}}>,
+                      %gate: !tile.ptr<{{W}}>,{{#W=i8}} %gate_scale: !tile.ptr<f32>,{{/W=i8}}
+                      %up: !tile.ptr<{{W}}>,{{#W=i8}} %up_scale: !tile.ptr<f32>,{{/W=i8}}
                       %out: !tile.ptr<f32>) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> ({{I}} ceildiv {{BN}}, {{K}}, s0),
                                grid_symbols = ["tokens"],
@@ -103,10 +105,18 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
     %xt = tile.load %xp : tensor<{{BK}}x!tile.ptr<f32>> -> tensor<{{BK}}xf32>
     %gw = tile.load %gp : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
     %uw = tile.load %up2 : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
+{{#W=i8}}
+    %gf = arith.sitofp %gw : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}{{^W=i8}}
     %gWide = arith.extf %gw : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
     %gf = arith.truncf %gWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}
+{{#W=i8}}
+    %uf = arith.sitofp %uw : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}{{^W=i8}}
     %uWide = arith.extf %uw : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
     %uf = arith.truncf %uWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}
     %xRow = tile.expand_dims %xt axis 0 : tensor<{{BK}}xf32> -> tensor<1x{{BK}}xf32>
     %xB = tile.broadcast %xRow : tensor<1x{{BK}}xf32> -> tensor<{{BN}}x{{BK}}xf32>
     %pg = arith.mulf %gf, %xB : tensor<{{BN}}x{{BK}}xf32>
@@ -131,10 +141,18 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
     %xt = tile.load %xp mask %kOk : tensor<{{BK}}x!tile.ptr<f32>> -> tensor<{{BK}}xf32>
     %gw = tile.load %gp mask %wMask : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
     %uw = tile.load %up2 mask %wMask : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
+{{#W=i8}}
+    %gf = arith.sitofp %gw : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}{{^W=i8}}
     %gWide = arith.extf %gw : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
     %gf = arith.truncf %gWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}
+{{#W=i8}}
+    %uf = arith.sitofp %uw : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}{{^W=i8}}
     %uWide = arith.extf %uw : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
     %uf = arith.truncf %uWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}
     %xRow = tile.expand_dims %xt axis 0 : tensor<{{BK}}xf32> -> tensor<1x{{BK}}xf32>
     %xB = tile.broadcast %xRow : tensor<1x{{BK}}xf32> -> tensor<{{BN}}x{{BK}}xf32>
     %pg = arith.mulf %gf, %xB : tensor<{{BN}}x{{BK}}xf32>
@@ -146,8 +164,24 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
 
   %g = tile.reduce sum %acc#0 axis 1 : tensor<{{BN}}x{{BK}}xf32> -> tensor<{{BN}}xf32>
   %u = tile.reduce sum %acc#1 axis 1 : tensor<{{BN}}x{{BK}}xf32> -> tensor<{{BN}}xf32>
+{{#W=i8}}
+  // Int8 weights: each row's sum times expert e's scale of that row.
+  %eRows = arith.muli %expert, %cI : i32
+  %sAt = arith.addi %eRows, %n0 : i32
+  %gsBlock = tile.addptr %gate_scale, %sAt : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+  %usBlock = tile.addptr %up_scale, %sAt : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+  %gsP = tile.addptr %gsBlock, %rowIn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+  %usP = tile.addptr %usBlock, %rowIn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+  %gs = tile.load %gsP : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+  %us = tile.load %usP : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+  %gScaled = arith.mulf %g, %gs : tensor<{{BN}}xf32>
+  %uScaled = arith.mulf %u, %us : tensor<{{BN}}xf32>
+  %act = tile.silu %gScaled : tensor<{{BN}}xf32>
+  %h = arith.mulf %act, %uScaled : tensor<{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
   %act = tile.silu %g : tensor<{{BN}}xf32>
   %h = arith.mulf %act, %u : tensor<{{BN}}xf32>
+{{/W=i8}}
   %nLeftV = tile.splat %nLeft : i32 -> tensor<{{BN}}xi32>
   %rowOk = arith.cmpi slt, %rn, %nLeftV : tensor<{{BN}}xi32>
   %oPtrs = tile.addptr %oBlock, %rn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>

@@ -4,10 +4,11 @@
 //
 //   args: x: ptr<f32> (x_b[:K] at x + b*x_batch_stride),
 //         w: ptr<W> [BATCH, N, K] (contiguous),
+//         ws: ptr<f32> [BATCH, N] (int8 weights only: each row's scale),
 //         y: ptr<f32> (y_b[:N] at y + b*y_batch_stride),
 //         x_batch_stride: i32, y_batch_stride: i32
 //   grid: (ceil(N / BN), BATCH, 1); program (j, b) owns y_b[j*BN, j*BN+BN).
-//   params: W (f32 or bf16), N, K, BATCH, BN (rows of w per program),
+//   params: W (f32, bf16 or i8), N, K, BATCH, BN (rows of w per program),
 //           BK (columns per K step).
 //
 // Each K step loads a [BN, BK] tile of w, one contiguous row slice per
@@ -19,10 +20,10 @@
 // beyond N are clamped to row N-1 (they read valid memory and their results
 // are not stored), so the loads need no row mask. Weights are widened to
 // f32 by an exact extf to f64 + truncf pair (one template for f32 and bf16;
-// it folds away). Batch and block bases are 64-bit; offsets inside a block
-// are i32.
+// it folds away); int8 weights by sitofp, each row's sum then times its
+// scale. Batch and block bases are 64-bit; offsets inside a block are i32.
 module {
-  func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %w: !tile.ptr<{{W}}>, %y: !tile.ptr<f32>,
+  func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %w: !tile.ptr<{{W}}>,{{#W=i8}} %ws: !tile.ptr<f32>,{{/W=i8}} %y: !tile.ptr<f32>,
                         %x_batch_stride: i32, %y_batch_stride: i32) attributes {
       tile.kernel = #tile.kernel<grid = () -> ({{N}} ceildiv {{BN}}, {{BATCH}}, 1),
                                  grid_symbols = [],
@@ -86,8 +87,12 @@ module {
       %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BK}}x!tile.ptr<f32>> -> tensor<{{BK}}xf32>
       %wt = tile.load %wp : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
+{{#W=i8}}
+      %wf = arith.sitofp %wt : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}{{^W=i8}}
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
       %wf = arith.truncf %wWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}
       %xRow = tile.expand_dims %xt axis 0 : tensor<{{BK}}xf32> -> tensor<1x{{BK}}xf32>
       %xB = tile.broadcast %xRow : tensor<1x{{BK}}xf32> -> tensor<{{BN}}x{{BK}}xf32>
       %prod = arith.mulf %wf, %xB : tensor<{{BN}}x{{BK}}xf32>
@@ -109,8 +114,12 @@ module {
       %wp = tile.addptr %wk, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %kOk : tensor<{{BK}}x!tile.ptr<f32>> -> tensor<{{BK}}xf32>
       %wt = tile.load %wp mask %wMask : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
+{{#W=i8}}
+      %wf = arith.sitofp %wt : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}{{^W=i8}}
       %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
       %wf = arith.truncf %wWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
+{{/W=i8}}
       %xRow = tile.expand_dims %xt axis 0 : tensor<{{BK}}xf32> -> tensor<1x{{BK}}xf32>
       %xB = tile.broadcast %xRow : tensor<1x{{BK}}xf32> -> tensor<{{BN}}x{{BK}}xf32>
       %prod = arith.mulf %wf, %xB : tensor<{{BN}}x{{BK}}xf32>
@@ -123,7 +132,16 @@ module {
     %nLeftV = tile.splat %nLeft : i32 -> tensor<{{BN}}xi32>
     %rowOk = arith.cmpi slt, %rn, %nLeftV : tensor<{{BN}}xi32>
     %yPtrs = tile.addptr %yBlock, %rn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
-    tile.store %yPtrs, %sum mask %rowOk : tensor<{{BN}}x!tile.ptr<f32>>, tensor<{{BN}}xf32>
+{{#W=i8}}
+    // sum[i] *= the scale of row n0 + i of w_b (ws_b = ws + b*N).
+    %wsBatch = arith.muli %pbw, %cNw : i64
+    %wsAt = arith.addi %wsBatch, %n0w : i64
+    %wsBlock = tile.addptr %ws, %wsAt : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
+    %sp = tile.addptr %wsBlock, %rn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+    %st = tile.load %sp mask %rowOk : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+    %scaled = arith.mulf %sum, %st : tensor<{{BN}}xf32>
+{{/W=i8}}
+    tile.store %yPtrs, {{#W=i8}}%scaled{{/W=i8}}{{^W=i8}}%sum{{/W=i8}} mask %rowOk : tensor<{{BN}}x!tile.ptr<f32>>, tensor<{{BN}}xf32>
     return
   }
 }

@@ -3,7 +3,8 @@
 //
 //   h       [rows, I] f32   grouped_gate_up's output (padding rows are 0)
 //   offsets [E+1] i32       expert e owns rows [offsets[e], offsets[e+1])
-//   down    [E, H, I] W     stacked down_proj weights
+//   down    [E, H, I] W     stacked down_proj weights (int8: followed by
+//                           its rows' scales [E, H] f32)
 //   out     [rows, H] f32   h[r] @ down_e^T
 //   rows    i32             rows of the dispatch buffers (ROWS_MAX)
 //
@@ -12,9 +13,10 @@
 // the nondecreasing offsets). A block past offsets[E] has no expert and
 // writes zeros. The K loop over I accumulates in f32. W is f32 or bf16: a
 // weight tile goes to f32 through f64 (extf then truncf), which is exact
-// for both and folds away for f32.
+// for both and folds away for f32; i8: sitofp, the sums then scaled.
 func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %offsets: !tile.ptr<i32>,
-                      %down: !tile.ptr<{{W}}>, %out: !tile.ptr<f32>,
+                      %down: !tile.ptr<{{W}}>,{{#W=i8}} %down_scale: !tile.ptr<f32>,{{/W=i8}}
+                      %out: !tile.ptr<f32>,
                       %rows: i32) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> (s0 ceildiv {{BM}}, {{H}} ceildiv {{BN}}, 1),
                                grid_symbols = ["rows"],
@@ -75,7 +77,7 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %offsets: !tile.ptr<i32>,
     %colOkB = tile.broadcast %colOkRow : tensor<1x{{BN}}xi1> -> tensor<{{BK}}x{{BN}}xi1>
     %iK = tile.splat %cI : i32 -> tensor<{{BK}}xi32>
     %aZero = arith.constant dense<0.000000e+00> : tensor<{{BM}}x{{BK}}xf32>
-    %wZero = arith.constant dense<0.000000e+00> : tensor<{{BK}}x{{BN}}x{{W}}>
+    %wZero = arith.constant {{#W=i8}}dense<0>{{/W=i8}}{{^W=i8}}dense<0.000000e+00>{{/W=i8}} : tensor<{{BK}}x{{BN}}x{{W}}>
     %sum = scf.for %k0 = %c0 to %cI step %cBK
         iter_args(%accD = %zeroAcc) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
       %k0v = tile.splat %k0 : i32 -> tensor<{{BK}}xi32>
@@ -99,12 +101,28 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %offsets: !tile.ptr<i32>,
       %wMask = arith.andi %kOkColB, %colOkB : tensor<{{BK}}x{{BN}}xi1>
       %wPtrs = tile.addptr %downE, %wOff : !tile.ptr<{{W}}>, tensor<{{BK}}x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
       %ww = tile.load %wPtrs mask %wMask other %wZero : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
+{{#W=i8}}
+      %wt = arith.sitofp %ww : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %wWide = arith.extf %ww : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
       %wt = arith.truncf %wWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}
       %accD2 = tile.dot %at, %wt, %accD : tensor<{{BM}}x{{BK}}xf32>, tensor<{{BK}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       scf.yield %accD2 : tensor<{{BM}}x{{BN}}xf32>
     }
+{{#W=i8}}
+    // Int8 weights: the sums times expert e's scales of columns col0 + j.
+    %sOff = arith.muli %search#0, %cH : i32
+    %dsE = tile.addptr %down_scale, %sOff : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+    %dsP = tile.addptr %dsE, %rn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+    %ds = tile.load %dsP mask %colOk : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+    %dsRow = tile.expand_dims %ds axis 0 : tensor<{{BN}}xf32> -> tensor<1x{{BN}}xf32>
+    %dsB = tile.broadcast %dsRow : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+    %scaled = arith.mulf %sum, %dsB : tensor<{{BM}}x{{BN}}xf32>
+    scf.yield %scaled : tensor<{{BM}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
     scf.yield %sum : tensor<{{BM}}x{{BN}}xf32>
+{{/W=i8}}
   } else {
     scf.yield %zeroAcc : tensor<{{BM}}x{{BN}}xf32>
   }

@@ -4,7 +4,8 @@
 //   x         [T, H] f32        the normalized hidden states
 //   row_token [rows] i32        token of each dispatch row, -1 for padding
 //   offsets   [E+1] i32         expert e owns rows [offsets[e], offsets[e+1])
-//   gate, up  [E, I, H] W       stacked gate_proj / up_proj weights
+//   gate, up  [E, I, H] W       stacked gate_proj / up_proj weights (int8:
+//                               each followed by its rows' scales [E, I] f32)
 //   out       [rows, I] f32     silu(x[tok] @ gate_e^T) * (x[tok] @ up_e^T)
 //   rows      i32               rows of the dispatch buffers (ROWS_MAX)
 //
@@ -14,10 +15,13 @@
 // writes zeros. Row tokens are gathered (padding rows load zeros, so they
 // compute silu(0) * 0 = 0); the K loop over H accumulates both products in
 // f32. W is f32 or bf16: a weight tile goes to f32 through f64 (extf then
-// truncf), which is exact for both and folds away for f32.
+// truncf), which is exact for both and folds away for f32; or i8: sitofp,
+// and the sums are scaled by the expert's row scales before silu.
 func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
-                      %offsets: !tile.ptr<i32>, %gate: !tile.ptr<{{W}}>,
-                      %up: !tile.ptr<{{W}}>, %out: !tile.ptr<f32>,
+                      %offsets: !tile.ptr<i32>, %gate: !tile.ptr<{{W}}>,{{#W=i8}}
+                      %gate_scale: !tile.ptr<f32>,{{/W=i8}}
+                      %up: !tile.ptr<{{W}}>,{{#W=i8}} %up_scale: !tile.ptr<f32>,{{/W=i8}}
+                      %out: !tile.ptr<f32>,
                       %rows: i32) attributes {
     tile.kernel = #tile.kernel<grid = ()[s0] -> (s0 ceildiv {{BM}}, {{I}} ceildiv {{BN}}, 1),
                                grid_symbols = ["rows"],
@@ -87,7 +91,7 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
     %colOkB = tile.broadcast %colOkRow : tensor<1x{{BN}}xi1> -> tensor<{{BK}}x{{BN}}xi1>
     %hK = tile.splat %cH : i32 -> tensor<{{BK}}xi32>
     %xZero = arith.constant dense<0.000000e+00> : tensor<{{BM}}x{{BK}}xf32>
-    %wZero = arith.constant dense<0.000000e+00> : tensor<{{BK}}x{{BN}}x{{W}}>
+    %wZero = arith.constant {{#W=i8}}dense<0>{{/W=i8}}{{^W=i8}}dense<0.000000e+00>{{/W=i8}} : tensor<{{BK}}x{{BN}}x{{W}}>
     %sums:2 = scf.for %k0 = %c0 to %cH step %cBK
         iter_args(%accG = %zeroAcc, %accU = %zeroAcc)
         -> (tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>) : i32 {
@@ -114,15 +118,41 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %uPtrs = tile.addptr %upE, %wOff : !tile.ptr<{{W}}>, tensor<{{BK}}x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
       %gw = tile.load %gPtrs mask %wMask other %wZero : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
       %uw = tile.load %uPtrs mask %wMask other %wZero : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
+{{#W=i8}}
+      %gt = arith.sitofp %gw : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %gWide = arith.extf %gw : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
       %gt = arith.truncf %gWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}
+{{#W=i8}}
+      %ut = arith.sitofp %uw : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %uWide = arith.extf %uw : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
       %ut = arith.truncf %uWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}
       %accG2 = tile.dot %xt, %gt, %accG : tensor<{{BM}}x{{BK}}xf32>, tensor<{{BK}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       %accU2 = tile.dot %xt, %ut, %accU : tensor<{{BM}}x{{BK}}xf32>, tensor<{{BK}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       scf.yield %accG2, %accU2 : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
     }
+{{#W=i8}}
+    // Int8 weights: the sums times expert e's scales of columns col0 + j.
+    %sOff = arith.muli %search#0, %cI : i32
+    %gsE = tile.addptr %gate_scale, %sOff : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+    %usE = tile.addptr %up_scale, %sOff : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+    %gsP = tile.addptr %gsE, %rn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+    %usP = tile.addptr %usE, %rn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+    %gs = tile.load %gsP mask %colOk : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+    %us = tile.load %usP mask %colOk : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+    %gsRow = tile.expand_dims %gs axis 0 : tensor<{{BN}}xf32> -> tensor<1x{{BN}}xf32>
+    %usRow = tile.expand_dims %us axis 0 : tensor<{{BN}}xf32> -> tensor<1x{{BN}}xf32>
+    %gsB = tile.broadcast %gsRow : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+    %usB = tile.broadcast %usRow : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+    %gScaled = arith.mulf %sums#0, %gsB : tensor<{{BM}}x{{BN}}xf32>
+    %uScaled = arith.mulf %sums#1, %usB : tensor<{{BM}}x{{BN}}xf32>
+    scf.yield %gScaled, %uScaled : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
     scf.yield %sums#0, %sums#1 : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
+{{/W=i8}}
   } else {
     scf.yield %zeroAcc, %zeroAcc : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
   }

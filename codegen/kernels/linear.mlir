@@ -3,11 +3,12 @@
 //
 //   args: x: ptr<f32> [m, K] (rows x_stride apart),
 //         w: ptr<W> [N, K] (contiguous),
+//         ws: ptr<f32> [N] (int8 weights only: each row's scale),
 //         y: ptr<f32> [m, N] (rows y_stride apart),
 //         m: i32, x_stride: i32, y_stride: i32
 //   grid: (ceil(m / BM), ceil(N / BN), 1); program (i, j) owns the BM x BN
 //         block of y at rows i*BM, columns j*BN.
-//   params: W (f32 or bf16), N, K, BM, BN, BK (tile sizes, powers of two
+//   params: W (f32, bf16 or i8), N, K, BM, BN, BK (tile sizes, powers of two
 //           on a GPU; any positive size on the CPU).
 //
 // The K loop steps over BK-deep slices and accumulates with tile.dot in f32.
@@ -16,10 +17,11 @@
 // columns outside y are not stored. Weights are widened to f32 before the
 // dot (the extf to f64 + truncf to f32 pair is exact for f32 and bf16 and
 // lets one template serve both; canonicalization / LLVM fold it to a single
-// extf or nothing). Block base pointers are advanced with 64-bit offsets;
+// extf or nothing); int8 weights by sitofp (exact in bf16 too, so tensor
+// cores take them), each column then times its row's scale. Block base pointers are advanced with 64-bit offsets;
 // offsets inside a block are i32.
 module {
-  func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %w: !tile.ptr<{{W}}>, %y: !tile.ptr<f32>,
+  func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %w: !tile.ptr<{{W}}>,{{#W=i8}} %ws: !tile.ptr<f32>,{{/W=i8}} %y: !tile.ptr<f32>,
                         %m: i32, %x_stride: i32, %y_stride: i32) attributes {
       tile.kernel = #tile.kernel<grid = ()[s0] -> (s0 ceildiv {{BM}}, {{N}} ceildiv {{BN}}, 1),
                                  grid_symbols = ["tokens"],
@@ -104,8 +106,12 @@ module {
       %wp = tile.addptr %wPtrs, %kW : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>, tensor<{{BK}}x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %xMask : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
       %wt = tile.load %wp mask %wMask : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
+{{#W=i8}}
+      %wf = arith.sitofp %wt : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}{{^W=i8}}
       %wWide = arith.extf %wt : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
       %wf = arith.truncf %wWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+{{/W=i8}}
       %a2 = tile.dot %xt, %wf, %a : tensor<{{BM}}x{{BK}}xf32>, tensor<{{BK}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
     }
@@ -120,7 +126,16 @@ module {
     %yRowMask = tile.broadcast %rowOkCol : tensor<{{BM}}x1xi1> -> tensor<{{BM}}x{{BN}}xi1>
     %yColMask = tile.broadcast %colOkRow : tensor<1x{{BN}}xi1> -> tensor<{{BM}}x{{BN}}xi1>
     %yMask = arith.andi %yRowMask, %yColMask : tensor<{{BM}}x{{BN}}xi1>
-    tile.store %yPtrs, %acc mask %yMask : tensor<{{BM}}x{{BN}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BN}}xf32>
+{{#W=i8}}
+    // Column j times the scale of w's row n0 + j.
+    %wsBlock = tile.addptr %ws, %n0 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+    %sp = tile.addptr %wsBlock, %rn : !tile.ptr<f32>, tensor<{{BN}}xi32> -> tensor<{{BN}}x!tile.ptr<f32>>
+    %st = tile.load %sp mask %colOk : tensor<{{BN}}x!tile.ptr<f32>> -> tensor<{{BN}}xf32>
+    %stRow = tile.expand_dims %st axis 0 : tensor<{{BN}}xf32> -> tensor<1x{{BN}}xf32>
+    %stB = tile.broadcast %stRow : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+    %scaled = arith.mulf %acc, %stB : tensor<{{BM}}x{{BN}}xf32>
+{{/W=i8}}
+    tile.store %yPtrs, {{#W=i8}}%scaled{{/W=i8}}{{^W=i8}}%acc{{/W=i8}} mask %yMask : tensor<{{BM}}x{{BN}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BN}}xf32>
     return
   }
 }

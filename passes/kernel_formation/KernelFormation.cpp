@@ -165,6 +165,11 @@ private:
   /// --quantize int8 covers the checkpoint weight the recipe reads.
   LinearWeight panelWeight(const std::string &recipe, ArrayRef<int64_t> shape,
                            Type elementType);
+  /// GPU engines' W: `recipe`'s [N, K] or [E, N, K] as it is; in int8
+  /// ("int8_rows:RECIPE") with its rows' scales ("row_scales:RECIPE",
+  /// [E,] N f32) when --quantize int8 covers the checkpoint weight.
+  LinearWeight rowWeight(const std::string &recipe, ArrayRef<int64_t> shape,
+                         Type elementType);
   int32_t ropeFrequencies(RopeAttr rope, double &cosSinScale);
 
   // --- launches ----------------------------------------------------------
@@ -227,7 +232,7 @@ private:
     if (decodeRows || oneRow) {
       LogicalResult formed =
           options.gpuTiles
-              ? gemv(program, x, linearWeight(w).buffer, elementOf(w), n, k,
+              ? gemv(program, x, linearWeight(w), n, k,
                      /*batch=*/1, /*xBatchStride=*/0, y, /*yBatchStride=*/0,
                      origin)
               : panelGemv(program, x, linearWeight(w), n, k, y, origin);
@@ -402,7 +407,8 @@ private:
                               int64_t yRowStride, int64_t yBatchStride,
                               Operation *origin) {
     if (decode && !batchedDecode)
-      return gemv(program, x, weight(w), elementOf(w), n, k, batch,
+      return gemv(program, x, LinearWeight{weight(w), -1, elementOf(w)}, n, k,
+                  batch,
                   xBatchStride, y, yBatchStride, origin);
     const StepExpr tokens = StepExpr::tokens();
     GemmTiles tiles = chooseGemmTiles(n, k, options.gpuTiles);
@@ -425,12 +431,16 @@ private:
                   origin);
   }
 
-  LogicalResult gemv(rt::StepProgram &program, Activation x, int32_t w,
-                     Type wType, int64_t n, int64_t k, int64_t batch,
+  LogicalResult gemv(rt::StepProgram &program, Activation x,
+                     const LinearWeight &w, int64_t n, int64_t k, int64_t batch,
                      int64_t xBatchStride, Activation y, int64_t yBatchStride,
                      Operation *origin) {
     GemvTiles tiles = chooseGemvTiles(n, k);
-    KernelParams params{{"W", typeText(wType)},
+    std::vector<KernelArg> args{x.arg()};
+    w.appendTo(args);
+    args.insert(args.end(), {y.arg(), KernelArg::ofInt(StepExpr::of(xBatchStride)),
+                             KernelArg::ofInt(StepExpr::of(yBatchStride))});
+    KernelParams params{{"W", typeText(w.type)},
                         {"N", std::to_string(n)},
                         {"K", std::to_string(k)},
                         {"BATCH", std::to_string(batch)},
@@ -438,10 +448,7 @@ private:
                         {"BK", std::to_string(tiles.bk)}};
     return launch(program, "gemv", params,
                   StepExpr::of((n + tiles.bn - 1) / tiles.bn),
-                  StepExpr::of(batch), StepExpr::of(1),
-                  {x.arg(), KernelArg::ofBuffer(w), y.arg(),
-                   KernelArg::ofInt(StepExpr::of(xBatchStride)),
-                   KernelArg::ofInt(StepExpr::of(yBatchStride))},
+                  StepExpr::of(batch), StepExpr::of(1), std::move(args),
                   origin);
   }
 
@@ -629,16 +636,34 @@ LinearWeight Planner::panelWeight(const std::string &recipe,
   return {buffer, scaleBuffer, stored};
 }
 
+LinearWeight Planner::rowWeight(const std::string &recipe,
+                                ArrayRef<int64_t> shape, Type elementType) {
+  if (!readsInt8Weight(recipe, options))
+    return {derivedWeight(recipe, shape, elementType), -1, elementType};
+  Type i8 = IntegerType::get(elementType.getContext(), 8);
+  const int64_t matrices = shape.size() == 3 ? shape.front() : 1;
+  int32_t values = derivedWeight("int8_rows:" + recipe, shape, i8);
+  int32_t scales =
+      derivedWeight("row_scales:" + recipe, {matrices, shape[shape.size() - 2]},
+                    Float32Type::get(elementType.getContext()));
+  // The scales' packer reads the weight's shape ([E,] N, K), not its own.
+  plan.buffers[scales].shape.assign(shape.begin(), shape.end());
+  return {values, scales, i8};
+}
+
 LinearWeight Planner::linearWeight(const std::string &recipe, int64_t n,
                                    int64_t k, Type elementType) {
   if (options.gpuTiles)
-    return {derivedWeight(recipe, {n, k}, elementType), -1, elementType};
+    return rowWeight(recipe, {n, k}, elementType);
   return panelWeight(recipe, {n, k}, elementType);
 }
 
 LinearWeight Planner::linearWeight(Value w) {
-  if (options.gpuTiles)
+  if (options.gpuTiles) {
+    if (readsInt8Weight(recipeOf(w), options))
+      return rowWeight(recipeOf(w), shapeOf(w), elementOf(w));
     return {weight(w), -1, elementOf(w)};
+  }
   return panelWeight(recipeOf(w), shapeOf(w), elementOf(w));
 }
 
@@ -1327,14 +1352,6 @@ FailureOr<FormedKernels> formKernels(ModuleOp module,
     plan.expertParallel = layoutValue("dsv2.expert_parallel");
   }
 
-  if (options.gpuTiles &&
-      options.weightQuantization != WeightQuantization::None) {
-    error = std::string("int8 weights (--quantize ") +
-            weightQuantizationName(options.weightQuantization) +
-            ") are for cpu engines; GPU engines keep the checkpoint's bf16 "
-            "or f32";
-    return failure();
-  }
   Planner planner(*formed.kernels, plan, options);
   plan.tokensBuffer = static_cast<int32_t>(plan.buffers.size());
   plan.buffers.push_back({"tokens", rt::BufferRole::Tokens, rt::ElementType::I32,

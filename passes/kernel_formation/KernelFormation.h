@@ -34,8 +34,9 @@ struct KernelFormationOptions {
   /// Tile sizes for the GPU code generator (TileHeuristics.h) instead of
   /// the CPU's.
   bool gpuTiles = false;
-  /// Int8 projection weights with per-row scales (CPU engines only;
-  /// dialect/dsv2/WeightQuantization.h says which weights).
+  /// Int8 projection weights with per-row scales
+  /// (dialect/dsv2/WeightQuantization.h says which weights): column panels
+  /// on CPUs, [N, K] rows on GPUs (gpuTiles).
   WeightQuantization weightQuantization = WeightQuantization::None;
   /// Weights whose name contains one of these keep their dtype
   /// (--quantize-keep).
@@ -44,7 +45,8 @@ struct KernelFormationOptions {
   /// experts' kernels) quantize their input rows to int16 and multiply in
   /// integer arithmetic (quantize_rows_i16, then linear_panel_i16 or
   /// gemv_panel_i16); false keeps f32 activations (linear_panel and
-  /// gemv_panel with W = i8).
+  /// gemv_panel with W = i8). CPU engines only: GPU kernels multiply int8
+  /// weights widened to f32 (bf16 on tensor cores).
   bool int16Activations = true;
 };
 

@@ -15,8 +15,10 @@ case runs in one batch (`--tokens-file`, each case's logits to its own
 --decode-split, batched decode steps. With --golden-eval ARGS the
 goldens are not the fixture's but `dsv2c eval --model FIXTURE ARGS` of
 each case (e.g. "--quantize int8": the reference interpreter on the
-weights an int8 engine holds). Prints one line per run; exits 1 if any run
-failed.
+weights an int8 engine holds); --write-goldens DIR writes those into DIR
+and exits, and --golden-dir DIR reads them back on a machine without
+dsv2c (tools/gpu/gpu-check.sh). Prints one line per run; exits 1 if any
+run failed.
 """
 
 import argparse
@@ -50,8 +52,11 @@ def read_npy_f32(path):
 
 
 def golden_path(args, case, tmp):
-    """The case's golden logits: the fixture's, or `dsv2c eval` with
-    --golden-eval's arguments (written once into tmp)."""
+    """The case's golden logits: the fixture's, `dsv2c eval` with
+    --golden-eval's arguments (written once into tmp), or --golden-dir's
+    file of the same name (written beforehand, e.g. by --write-goldens)."""
+    if args.golden_dir:
+        return os.path.join(args.golden_dir, case["logits"])
     if args.golden_eval is None:
         return os.path.join(args.fixture, "golden", case["logits"])
     path = os.path.join(tmp, "golden-" + case["logits"])
@@ -92,6 +97,11 @@ def main():
     parser.add_argument("--golden-eval", dest="golden_eval", default=None,
                         help="goldens from `dsv2c eval --model FIXTURE` with these "
                              "arguments instead of the fixture's golden/*.npy")
+    parser.add_argument("--golden-dir", dest="golden_dir", default=None,
+                        help="goldens from DIR/<case logits>.npy (made by "
+                             "--write-goldens DIR on a machine with dsv2c)")
+    parser.add_argument("--write-goldens", dest="write_goldens", default=None,
+                        help="write --golden-eval's goldens into DIR and exit")
     parser.add_argument("--launcher", default="",
                         help="command line that starts dsv2-run (e.g. 'mpirun -np 2' "
                              "for a multi-rank engine)")
@@ -100,6 +110,16 @@ def main():
     with open(os.path.join(args.fixture, "golden", "cases.json")) as f:
         cases = json.load(f)["cases"]
     splits = [int(k) for k in args.decode_splits.split(",") if k]
+    if args.write_goldens:
+        # For a machine without dsv2c (tools/gpu/gpu-check.sh): the goldens
+        # of --golden-eval, computed here.
+        if args.golden_eval is None:
+            parser.error("--write-goldens needs --golden-eval")
+        os.makedirs(args.write_goldens, exist_ok=True)
+        for case in cases:
+            path = golden_path(args, case, args.write_goldens)
+            os.replace(path, os.path.join(args.write_goldens, case["logits"]))
+        return 0
     if args.batch:
         if not args.engine:
             parser.error("--batch needs --engine")

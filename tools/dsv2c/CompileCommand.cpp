@@ -148,10 +148,10 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   if (!quantization)
     return quantization.takeError();
   const bool int8 = quantization->int8();
-  if (int8 && gpuTarget)
-    return cl.valueError("quantize",
-                         "int8 weights are for --target cpu; GPU engines "
-                         "keep bf16 or f32 weights");
+  if (int8 && gpuTarget && quantization->int16Activations.value_or(false))
+    return cl.valueError("quantize-activations",
+                         "int16 activations are for --target cpu; GPU "
+                         "kernels widen int8 weights (bf16 on tensor cores)");
   auto maxBatch = cl.getInteger("max-batch");
   if (!maxBatch)
     return maxBatch.takeError();
@@ -225,6 +225,8 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     engineOptions.maxContext = context;
     engineOptions.bf16Weights =
         source->storage != dsv2::model::WeightStorage::F32;
+    engineOptions.weightQuantization = quantization->scheme;
+    engineOptions.keepWeights = quantization->keep;
     llvm::errs() << llvm::formatv(
         "dsv2c compile: {0}: generating GPU kernels for {1}...\n",
         source->description, gpuTarget->name());
@@ -317,7 +319,10 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
       gpuTarget ? gpuTarget->name() : "cpu '" + compiled->module.cpu + "'",
       description.model.weightDtype,
       int8 ? (compiled->int16Activations ? "int16 activations, "
-                                         : "f32 activations, ")
+              : gpuTarget &&
+                      source->storage != dsv2::model::WeightStorage::F32
+                  ? "bf16 activations, "
+                  : "f32 activations, ")
            : "",
       compiled->module.kernels.size(),
       layout.world() > 1

@@ -37,7 +37,7 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
                      "with the kernel stages: positions of the KV cache "
                      "(default: the model's, at most 4096)"});
   addQuantizeOptions(options,
-                     "with --stage tile or llvm: the kernels of an int8 "
+                     "with the kernel stages: the kernels of an int8 "
                      "engine (dsv2c compile --quantize int8)");
   for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
     options.push_back(option);
@@ -73,9 +73,9 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   auto quantization = parseQuantizeOptions(cl);
   if (!quantization)
     return quantization.takeError();
-  if (cl.has("quantize") && stage != "tile" && stage != "llvm")
-    return cl.valueError("quantize", "applies to --stage tile and llvm (the "
-                                     "CPU's kernels)");
+  if (cl.has("quantize") && !kernelStage)
+    return cl.valueError("quantize", "applies to the kernel stages (tile, "
+                                     "llvm, nvvm, ptx)");
   if (stage == "graph" && cl.has("pipeline"))
     return cl.valueError("pipeline", "applies to --stage optimized; --stage "
                                      "graph prints the imported module");
@@ -118,6 +118,14 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
     return host.takeError();
   formation.int16Activations = quantization->int16Activations.value_or(
       mlir::dsv2::cpu::pairDotIsFused(host->features));
+  if (formation.gpuTiles && formation.int16Activations) {
+    // GPU kernels widen int8 weights (to bf16 on tensor cores).
+    if (quantization->int16Activations.value_or(false))
+      return cl.valueError("quantize-activations",
+                           "int16 activations are for the CPU's kernels "
+                           "(--stage tile, llvm)");
+    formation.int16Activations = false;
+  }
   if (formation.maxContext < 1 ||
       formation.maxContext > source->config.maxPositionEmbeddings)
     return cl.valueError("max-context", "must be between 1 and the model's "

@@ -54,6 +54,9 @@ compileGpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
   mlir::dsv2::KernelFormationOptions formation;
   formation.maxContext = options.maxContext;
   formation.gpuTiles = true;
+  formation.weightQuantization = options.weightQuantization;
+  formation.keepWeights = options.keepWeights;
+  formation.int16Activations = false;
   auto formed = formRankKernels(rankModules, formation, compiled);
   if (!formed)
     return formed.takeError();

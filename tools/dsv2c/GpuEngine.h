@@ -38,6 +38,12 @@ struct GpuEngineOptions {
   /// (codegen/gpu SimtOptions::bf16Activations); f32 weights keep exact
   /// f32 FMA dots.
   bool bf16Weights = true;
+  /// --quantize int8 / int8-experts: those weights in int8 [N, K] rows with
+  /// per-row scales (KernelFormationOptions::weightQuantization); their
+  /// GEMMs take the weights' activations as above (int8 is exact in bf16).
+  mlir::dsv2::WeightQuantization weightQuantization =
+      mlir::dsv2::WeightQuantization::None;
+  std::vector<std::string> keepWeights;
 };
 
 llvm::Expected<CompiledCpuKernels>

@@ -156,21 +156,29 @@ absl::Status readInt8Rows(mlir::dsv2::WeightProvider &weights,
   return absl::OkStatus();
 }
 
-/// "panels:16:INNER" in int8 (the panels of q) or "scales:16:INNER" (each
-/// row's scale, [matrices, ceil(N / 16) * 16] f32, padding rows zero):
-/// INNER is "tensor:REF" or "stacked:REF" over [N, K] or [E, N, K].
+/// Where an int8 weight's values and scales go: CPU engines' column panels
+/// ("panels:16:INNER" / "scales:16:INNER": padding rows zero, scales padded
+/// to whole panels) or GPU engines' rows ("int8_rows:INNER", the nn.Linear
+/// layout, and "row_scales:INNER", n per matrix).
+enum class Int8Layout { Panels, Rows };
+
+/// An int8 weight (q) or its rows' scales ([matrices, rows] f32): INNER is
+/// "tensor:REF" or "stacked:REF" over [N, K] or [E, N, K].
 absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
                       const rt::BufferSpec &spec, llvm::StringRef inner,
-                      bool scalesOnly, void *destination,
+                      Int8Layout layout, bool scalesOnly, void *destination,
                       PackingCache *cache) {
   const bool stacked = spec.shape.size() == 3;
   if (spec.shape.size() != 2 && !stacked)
     return absl::InvalidArgumentError("int8 weight " + spec.name +
                                       " needs an [N, K] or [E, N, K] shape");
+  const bool panels = layout == Int8Layout::Panels;
   const int64_t matrices = stacked ? spec.shape[0] : 1;
   const int64_t n = spec.shape[stacked ? 1 : 0], k = spec.shape[stacked ? 2 : 1];
-  const int64_t paddedRows = rt::panelElements(n, 1);
-  const int64_t perMatrix = scalesOnly ? paddedRows : rt::panelElements(n, k);
+  const int64_t paddedRows = panels ? rt::panelElements(n, 1) : n;
+  const int64_t perMatrix = scalesOnly ? paddedRows
+                            : panels   ? rt::panelElements(n, k)
+                                       : n * k;
   if (spec.elements.evaluate(0, 0) != matrices * perMatrix)
     return absl::InvalidArgumentError(
         "weight " + spec.name + " holds " +
@@ -181,7 +189,7 @@ absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
     std::fill_n(out, paddedRows, 0.0f);
     std::copy_n(scales, n, out);
   };
-  // The panels of this weight were packed first: their scales are cached.
+  // The values of this weight were packed first: their scales are cached.
   if (scalesOnly && cache) {
     auto cached = cache->int8Scales.find(inner.str());
     if (cached != cache->int8Scales.end() &&
@@ -210,7 +218,7 @@ absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
     auto *out = static_cast<int8_t *>(destination) + e * perMatrix;
     for (int64_t row = 0; row < paddedRows; ++row)
       for (int64_t col = 0; col < k; ++col)
-        out[rt::panelOffset(row, col, k)] =
+        out[panels ? rt::panelOffset(row, col, k) : row * k + col] =
             row < n ? mlir::dsv2::quantizeInt8(values[row * k + col],
                                                scales[row])
                     : 0;
@@ -240,8 +248,8 @@ absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
   const int64_t matrices = stacked ? spec.shape[0] : 1;
   const int64_t n = spec.shape[stacked ? 1 : 0], k = spec.shape[stacked ? 2 : 1];
   if (spec.type == rt::ElementType::I8)
-    return packInt8(weights, spec, inner, /*scalesOnly=*/false, destination,
-                    cache);
+    return packInt8(weights, spec, inner, Int8Layout::Panels,
+                    /*scalesOnly=*/false, destination, cache);
   if (spec.elements.evaluate(0, 0) != matrices * rt::panelElements(n, k))
     return absl::InvalidArgumentError("weight " + spec.name + " holds " +
                                       std::to_string(spec.elements.evaluate(0, 0)) +
@@ -270,9 +278,21 @@ absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
                         PackingCache *cache) {
   llvm::StringRef recipe = spec.source;
   auto [kind, rest] = recipe.split(':');
-  if (spec.type == rt::ElementType::I8 && kind != "panels")
-    return absl::UnimplementedError("weight " + spec.name +
-                                    ": int8 weights are column panels");
+  if (spec.type == rt::ElementType::I8 && kind != "panels" &&
+      kind != "int8_rows")
+    return absl::UnimplementedError(
+        "weight " + spec.name +
+        ": int8 weights are column panels or int8_rows");
+  if (kind == "int8_rows" || kind == "row_scales") {
+    const bool scalesOnly = kind == "row_scales";
+    if (spec.type != (scalesOnly ? rt::ElementType::F32 : rt::ElementType::I8))
+      return absl::InvalidArgumentError("bad weight recipe " + spec.source +
+                                        " for a " +
+                                        rt::elementTypeName(spec.type) +
+                                        " buffer");
+    return packInt8(weights, spec, rest, Int8Layout::Rows, scalesOnly,
+                    destination, cache);
+  }
   if (spec.type != rt::ElementType::F32 && spec.type != rt::ElementType::BF16 &&
       spec.type != rt::ElementType::I8)
     return absl::UnimplementedError("weight " + spec.name +
@@ -282,8 +302,8 @@ absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
     if (width != std::to_string(rt::kWeightPanelColumns) ||
         spec.type != rt::ElementType::F32)
       return absl::InvalidArgumentError("bad weight recipe " + spec.source);
-    return packInt8(weights, spec, inner, /*scalesOnly=*/true, destination,
-                    cache);
+    return packInt8(weights, spec, inner, Int8Layout::Panels,
+                    /*scalesOnly=*/true, destination, cache);
   }
   int64_t count = spec.elements.evaluate(0, 0);
   if (kind == "stacked")

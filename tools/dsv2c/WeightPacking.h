@@ -29,7 +29,9 @@ namespace dsv2::tools {
 /// is RECIPE's [N, K] (spec.shape) in column panels of 16
 /// (runtime/io/WeightPanels.h), what CPU engines' linear kernels read; an
 /// i8 spec holds them quantized per row (--quantize int8) and
-/// "scales:16:RECIPE" holds the rows' scales. REF
+/// "scales:16:RECIPE" holds the rows' scales; GPU engines' int8 weights are
+/// "int8_rows:RECIPE" (the same q in RECIPE's own [N, K] / [E, N, K] rows)
+/// and "row_scales:RECIPE" ([E, N] f32). REF
 /// and KVB are weight references (dialect/dsv2/WeightReference.h): a
 /// checkpoint name, or one rank's slice of it.
 ///

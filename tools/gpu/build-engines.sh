@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Builds, on the development machine (LLVM/MLIR present), what the GPU check
 # needs on a GPU machine that has neither: every golden fixture compiled to a
-# GPU engine (fp32 weights, the precision the goldens are checked at) and a
-# copy of dsv2-run, all in one folder (default build-gpu/, ignored by git),
-# which is what travels. See docs/gpu.md.
+# GPU engine (fp32 weights, the precision the goldens are checked at), three
+# int8 engines with their reference logits, and a copy of dsv2-run, all in
+# one folder (default build-gpu/, ignored by git), which is what travels.
+# See docs/gpu.md.
 #
 #   tools/gpu/build-engines.sh [--build DIR] [--target sm_90a] [--out build-gpu]
 set -euo pipefail
@@ -31,5 +32,20 @@ for cases in "$root"/test/fixtures/*/golden/cases.json; do
   "$build/bin/dsv2c" compile --model "$root/test/fixtures/$fixture" --dtype fp32 \
     --target "$target" -o "$out/$fixture.dsv2" 2> "$out/$fixture.compile.log" ||
     { echo "  failed; see $out/$fixture.compile.log" >&2; exit 1; }
+done
+# Int8 engines (--quantize int8: the GPU's int8 kernels), checked against
+# the reference interpreter on the same weights, whose logits are computed
+# here (the GPU machine has no dsv2c): f32 activations on a dense and an
+# MoE fixture, and a bf16 one (int8 GEMMs on tensor cores).
+for spec in dense-mix:fp32 qlora-grouped-yarn:fp32 gready-norope-bf16:bf16; do
+  fixture=${spec%%:*} dtype=${spec##*:}
+  echo "compiling $fixture for $target (--quantize int8, $dtype)"
+  "$build/bin/dsv2c" compile --model "$root/test/fixtures/$fixture" --dtype "$dtype" \
+    --quantize int8 --target "$target" -o "$out/$fixture-int8.dsv2" \
+    2> "$out/$fixture-int8.compile.log" ||
+    { echo "  failed; see $out/$fixture-int8.compile.log" >&2; exit 1; }
+  python3 "$root/test/e2e/golden_check.py" --dsv2c "$build/bin/dsv2c" \
+    --fixture "$root/test/fixtures/$fixture" --golden-eval "--quantize int8" \
+    --write-goldens "$out/int8-goldens/$fixture"
 done
 du -sh "$out"

@@ -5,7 +5,10 @@
    tools/gpu/build-engines.sh) is checked by test/e2e/golden_check.py with
    ENGINES/dsv2-run: one prefill and decode-splits 1 and 7 per case, within
    1e-4 x max|golden| with the same argmax at every position, and 12 greedy
-   ids equal to the fixture's continuation.
+   ids equal to the fixture's continuation. The int8 engines
+   (ENGINES/<fixture>-int8.dsv2) against the reference on the same weights
+   (ENGINES/int8-goldens/<fixture>/, computed by build-engines.sh): 1e-4,
+   or 3e-2 for an int8+bf16 engine.
 2. Each engine's prefill and decode tokens/s (dsv2-run's summary: a prompt,
    then one-token decode steps, one sequence), decode again with every kernel
    launched on the stream (DSV2_CUDA_GRAPHS=0) for the CUDA graph's ratio,
@@ -55,9 +58,9 @@ def rate(text, what):
             "tokens_per_s": float(m.group(3))} if m else None
 
 
-def check_engine(args, fixture, deadline):
-    result = {"fixture": fixture}
-    engine = os.path.join(args.engines, fixture + ".dsv2")
+def check_engine(args, fixture, deadline, int8=False):
+    result = {"fixture": fixture + (" (--quantize int8)" if int8 else "")}
+    engine = os.path.join(args.engines, fixture + ("-int8" if int8 else "") + ".dsv2")
     dsv2_run = os.path.join(args.engines, "dsv2-run")
     if not os.path.exists(engine):
         result["status"] = "MISSING"
@@ -67,9 +70,17 @@ def check_engine(args, fixture, deadline):
     positions = re.search(r"(\d+) positions x", out)
     golden = os.path.join(args.root, "test", "e2e", "golden_check.py")
     fixture_dir = os.path.join(args.root, "test", "fixtures", fixture)
+    if int8:
+        # Against the reference on the same int8 weights (logits computed by
+        # build-engines.sh); bf16 engines at the bf16 criterion.
+        bf16 = re.search(r"^weights:\s+int8\+bf16", out, re.M) is not None
+        checks = ["--golden-dir", os.path.join(args.engines, "int8-goldens", fixture),
+                  "--tolerance", "3e-2" if bf16 else "1e-4"]
+    else:
+        checks = ["--greedy-new-tokens", "12"]
     rc, out, err, seconds = run(
         [sys.executable, golden, "--fixture", fixture_dir, "--engine", engine,
-         "--dsv2-run", dsv2_run, "--decode-splits", "1,7", "--greedy-new-tokens", "12"],
+         "--dsv2-run", dsv2_run, "--decode-splits", "1,7"] + checks,
         min(args.per_engine, deadline - time.time()))
     lines = [l for l in out.splitlines() if l.startswith(("PASS", "FAIL"))]
     result["golden"] = lines
@@ -243,12 +254,15 @@ def main():
         report["executor_test"] = {
             "status": "PASS" if rc == 0 and not skipped else ("SKIPPED" if rc == 0 else "FAIL"),
             "output": (out + err).strip().splitlines()[-12:]}
-    for fixture in fixtures:
+    int8 = sorted(f[:-len("-int8.dsv2")] for f in os.listdir(args.engines)
+                  if f.endswith("-int8.dsv2"))
+    for fixture, quantized in [(f, False) for f in fixtures] + [(f, True) for f in int8]:
         if time.time() > engine_deadline:
             report["engines"].append({"fixture": fixture, "status": "SKIPPED (time budget)"})
             continue
-        report["engines"].append(check_engine(args, fixture, engine_deadline))
-        print(f"{report['engines'][-1]['status']} {fixture}", file=sys.stderr, flush=True)
+        report["engines"].append(check_engine(args, fixture, engine_deadline, quantized))
+        print(f"{report['engines'][-1]['status']} {report['engines'][-1]['fixture']}",
+              file=sys.stderr, flush=True)
     if not args.skip_torch:
         try:
             report["torch"] = torch_bench(args)
