@@ -1370,10 +1370,8 @@ FailureOr<FormedKernels> formKernels(ModuleOp module,
     error = planner.error;
     return failure();
   }
-  // CPU engines decode the sequences of a batch in one step (the CUDA
-  // executor steps them one by one).
-  if (!options.gpuTiles &&
-      failed(planner.formProgram(step, plan.decodeBatch, /*decode=*/true,
+  // One token of each sequence of a batch in one step (decodeBatch).
+  if (failed(planner.formProgram(step, plan.decodeBatch, /*decode=*/true,
                                  /*lastRowLogits=*/false, /*batched=*/true))) {
     error = planner.error;
     return failure();

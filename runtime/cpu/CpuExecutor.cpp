@@ -44,14 +44,6 @@ resolve(const KernelLibrary *library, const StepProgram &program) {
   return functions;
 }
 
-/// Whether one of the launch's arguments is buffer `buffer`.
-bool namesBuffer(const Launch &launch, int32_t buffer) {
-  for (const KernelArg &arg : launch.args)
-    if (arg.kind == KernelArg::Kind::Buffer && arg.buffer == buffer)
-      return true;
-  return false;
-}
-
 } // namespace
 
 CpuExecutor::CpuExecutor(LaunchPlan plan, std::unique_ptr<KernelLibrary> library,
@@ -116,35 +108,11 @@ absl::Status CpuExecutor::resolveKernels() {
   decodeBatchKernels = std::move(*decodeBatch);
   for (const StepProgram *program :
        {&plan.prefill, &plan.prefillLastRow, &plan.decodeBatch})
-    batchLayouts.push_back(batchLayoutOf(*program));
+    batchLayouts.push_back(layoutBatch(*program, plan));
   return absl::OkStatus();
 }
 
-CpuExecutor::BatchLayout
-CpuExecutor::batchLayoutOf(const StepProgram &program) const {
-  BatchLayout layout;
-  layout.program = &program;
-  layout.segments = segmentLaunches(program, plan);
-  const bool lastRowProgram = &program == &plan.prefillLastRow;
-  for (const LaunchSegment &segment : layout.segments) {
-    bool writesLastRow = false;
-    for (size_t l = segment.first; l < segment.last; ++l) {
-      const Launch &launch = program.launches[l];
-      const bool namesLastRow =
-          lastRowProgram && namesBuffer(launch, plan.lastRowLogitsBuffer);
-      // Collectives would need every rank to agree on the batch; the
-      // last-row logits must come from per-sequence launches (copied out
-      // after each).
-      layout.batchable = layout.batchable && !launch.isCollective() &&
-                         (segment.perSequence || !namesLastRow);
-      writesLastRow = writesLastRow || namesLastRow;
-    }
-    layout.writesLastRow.push_back(writesLastRow);
-  }
-  return layout;
-}
-
-const CpuExecutor::BatchLayout &
+const BatchLayout &
 CpuExecutor::batchLayout(const StepProgram &program) const {
   for (const BatchLayout &layout : batchLayouts)
     if (layout.program == &program)
@@ -337,15 +305,9 @@ absl::Status CpuExecutor::run(const StepProgram &program, size_t first,
 void CpuExecutor::sizeStepBuffers(const StepProgram &program,
                                   absl::Span<const RowSlice> slices) {
   for (size_t i = 0; i < plan.buffers.size(); ++i) {
-    if (!sizedPerStep(plan, program, i))
-      continue;
-    const BufferSpec &spec = plan.buffers[i];
-    int64_t elements = 0;
-    for (const RowSlice &slice : slices)
-      elements = std::max(elements, spec.elements.evaluate(slice.tokens, slice.past));
-    size_t bytes = static_cast<size_t>(elements * elementBytes(spec.type));
-    if (storage[i].size() < bytes)
-      storage[i].resize(bytes);
+    int64_t bytes = stepBufferBytes(plan, program, i, slices);
+    if (bytes > static_cast<int64_t>(storage[i].size()))
+      storage[i].resize(static_cast<size_t>(bytes));
   }
 }
 
@@ -395,47 +357,12 @@ CpuExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
 absl::StatusOr<std::vector<std::vector<float>>>
 CpuExecutor::runBatch(absl::Span<const SequenceTokens> steps,
                       bool lastRowOnly) {
-  // One token of each sequence: the batched decode program when the plan
-  // has one. Otherwise a prefill; in it a one-token step runs the decode
-  // program alone (as step() does: its numbers differ from a prefill's in
-  // the last bits) and the others go together.
-  bool allDecode = true;
-  for (const SequenceTokens &step : steps)
-    allDecode = allDecode && step.tokens.size() == 1;
-  const bool batchedDecode = allDecode && !plan.decodeBatch.launches.empty();
-  const StepProgram &program =
-      batchedDecode ? plan.decodeBatch
-      : lastRowOnly && !plan.prefillLastRow.launches.empty()
-          ? plan.prefillLastRow
-          : plan.prefill;
-  std::vector<SequenceTokens> together;
-  std::vector<size_t> alone, togetherIndex;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    bool decodesAlone = !batchedDecode && steps[i].tokens.size() == 1 &&
-                        !plan.decode.launches.empty();
-    if (decodesAlone) {
-      alone.push_back(i);
-    } else {
-      together.push_back(steps[i]);
-      togetherIndex.push_back(i);
-    }
-  }
-  if (together.size() < 2 || !batchLayout(program).batchable)
-    return StepExecutor::runBatch(steps, lastRowOnly);
-
-  std::vector<std::vector<float>> logits(steps.size());
-  for (size_t i : alone) {
-    auto rows = runStep(steps[i].sequence, steps[i].tokens, lastRowOnly);
-    if (!rows.ok())
-      return rows.status();
-    logits[i] = std::move(*rows);
-  }
-  auto rows = runTogether(program, together, lastRowOnly);
-  if (!rows.ok())
-    return rows.status();
-  for (size_t t = 0; t < together.size(); ++t)
-    logits[togetherIndex[t]] = std::move((*rows)[t]);
-  return logits;
+  return runBatchTogether(
+      steps, lastRowOnly,
+      [&](const StepProgram &program) { return batchLayout(program).batchable; },
+      [&](const StepProgram &program, absl::Span<const SequenceTokens> rows) {
+        return runTogether(program, rows, lastRowOnly);
+      });
 }
 
 absl::StatusOr<std::vector<std::vector<float>>>
@@ -445,14 +372,9 @@ CpuExecutor::runTogether(const StepProgram &program,
   const bool lastRowProgram = &program == &plan.prefillLastRow;
   // The sequences' tokens row after row: every batch-wide launch runs over
   // all of them (T = their sum, P = 0: such launches do not read P).
-  std::vector<RowSlice> slices;
-  int64_t total = 0;
-  for (const SequenceTokens &step : steps) {
-    const int64_t count = static_cast<int64_t>(step.tokens.size());
-    slices.push_back({step.sequence, count, cached[step.sequence], total});
-    total += count;
-  }
-  const RowSlice all{slices.front().sequence, total, 0, 0};
+  const std::vector<RowSlice> slices = rowSlices(steps, cached);
+  const RowSlice all{slices.front().sequence,
+                     slices.back().firstRow + slices.back().tokens, 0, 0};
   std::vector<RowSlice> sizing = slices;
   sizing.push_back(all);
   sizeStepBuffers(program, sizing);
@@ -467,24 +389,17 @@ CpuExecutor::runTogether(const StepProgram &program,
     profile->step(&program == &plan.decodeBatch);
   const auto *lastRowLogits = reinterpret_cast<const float *>(
       lastRowProgram ? storage[plan.lastRowLogitsBuffer].data() : nullptr);
-  const BatchLayout &layout = batchLayout(program);
-  for (size_t g = 0; g < layout.segments.size(); ++g) {
-    const LaunchSegment &segment = layout.segments[g];
-    if (!segment.perSequence) {
-      if (absl::Status status = run(program, segment.first, segment.last, all);
-          !status.ok())
-        return status;
-      continue;
-    }
-    for (size_t s = 0; s < slices.size(); ++s) {
-      if (absl::Status status =
-              run(program, segment.first, segment.last, slices[s]);
-          !status.ok())
-        return status;
-      if (layout.writesLastRow[g])
-        logits[s].assign(lastRowLogits, lastRowLogits + plan.vocabSize);
-    }
-  }
+  if (absl::Status status = runBatchSegments(
+          batchLayout(program), slices, all,
+          [&](size_t first, size_t last, const RowSlice &rows) {
+            return run(program, first, last, rows);
+          },
+          [&](size_t q) {
+            logits[q].assign(lastRowLogits, lastRowLogits + plan.vocabSize);
+            return absl::OkStatus();
+          });
+      !status.ok())
+    return status;
   timings.launches = static_cast<int64_t>(program.launches.size());
   timings.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)

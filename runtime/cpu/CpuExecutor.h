@@ -82,28 +82,8 @@ private:
   absl::Status bindWeights(
       const std::function<absl::Status(size_t, const BufferSpec &)> &bindPacked);
   absl::Status checkCollectives() const;
-  /// The rows a launch runs over: `tokens` tokens of `sequence` after
-  /// `past`, starting at row `firstRow` of the step's token-row buffers (0
-  /// except for a per-sequence launch of a batched step).
-  struct RowSlice {
-    int sequence = 0;
-    int64_t tokens = 0;
-    int64_t past = 0;
-    int64_t firstRow = 0;
-  };
-
-  /// How a batched step runs a program (prefill, prefillLastRow,
-  /// decodeBatch), worked out once when the kernels are resolved.
-  struct BatchLayout {
-    const StepProgram *program = nullptr;
-    std::vector<LaunchSegment> segments;
-    /// Per segment: it writes the last-row logits (copied out per sequence).
-    std::vector<bool> writesLastRow;
-    /// No collectives, and the last-row logits come from per-sequence
-    /// segments only; otherwise batches run one sequence per step.
-    bool batchable = true;
-  };
-  BatchLayout batchLayoutOf(const StepProgram &program) const;
+  /// The batch layout of `program` (prefill, prefillLastRow, decodeBatch),
+  /// worked out once when the kernels are resolved.
   const BatchLayout &batchLayout(const StepProgram &program) const;
 
   absl::StatusOr<std::vector<float>>

@@ -25,6 +25,7 @@
 #include "absl/strings/str_replace.h"
 
 #include <algorithm>
+#include <cassert>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -255,6 +256,12 @@ absl::Status CudaExecutor::loadModule(absl::Span<const uint8_t> ptx,
   if (absl::Status s = resolveProgram(plan.prefillLastRow, prefillLastRowKernels);
       !s.ok())
     return s;
+  if (absl::Status s = resolveProgram(plan.decodeBatch, decodeBatchKernels);
+      !s.ok())
+    return s;
+  for (const StepProgram *program :
+       {&plan.prefill, &plan.prefillLastRow, &plan.decodeBatch})
+    batchLayouts.push_back(layoutBatch(*program, plan));
   return resolveProgram(plan.decode, decodeKernels);
 }
 
@@ -382,40 +389,43 @@ std::string CudaExecutor::collectivesDescription() const {
   return nccl ? nccl->describe() : "";
 }
 
-CUdeviceptr CudaExecutor::address(const KernelArg &arg, int sequence,
-                                  int64_t tokens) const {
+CUdeviceptr CudaExecutor::address(const KernelArg &arg,
+                                  const RowSlice &rows) const {
   const BufferSpec &spec = plan.buffers[arg.buffer];
-  CUdeviceptr base = spec.role == BufferRole::Cache ? caches[sequence][arg.buffer]
-                                                    : buffers[arg.buffer];
-  return base + static_cast<CUdeviceptr>(
-                    arg.offset.evaluate(tokens, cached[sequence]) *
-                    elementBytes(spec.type));
+  CUdeviceptr base = spec.role == BufferRole::Cache
+                         ? caches[rows.sequence][arg.buffer]
+                         : buffers[arg.buffer];
+  const int64_t element = arg.offset.evaluate(rows.tokens, rows.past) +
+                          rows.firstRow * arg.rowElements;
+  return base + static_cast<CUdeviceptr>(element * elementBytes(spec.type));
 }
 
-int64_t CudaExecutor::bytesAfter(const KernelArg &arg, int sequence,
-                                 int64_t tokens) const {
+int64_t CudaExecutor::bytesAfter(const KernelArg &arg,
+                                 const RowSlice &rows) const {
   const BufferSpec &spec = plan.buffers[arg.buffer];
   int64_t size = spec.role == BufferRole::Cache
                      ? fixedBufferBytes(spec)
                      : static_cast<int64_t>(bufferBytes[arg.buffer]);
-  return size - arg.offset.evaluate(tokens, cached[sequence]) *
-                    elementBytes(spec.type);
+  const int64_t element = arg.offset.evaluate(rows.tokens, rows.past) +
+                          rows.firstRow * arg.rowElements;
+  return size - element * elementBytes(spec.type);
 }
 
-absl::Status CudaExecutor::runCollective(const Launch &launch, int sequence,
-                                         int64_t tokens) {
+absl::Status CudaExecutor::runCollective(const Launch &launch,
+                                         const RowSlice &slice) {
   const CudaDriverApi &f = driver->api();
-  const int64_t past = cached[sequence];
-  const int64_t rows = launch.args[2].intValue.evaluate(tokens, past);
-  const int64_t cols = launch.args[3].intValue.evaluate(tokens, past);
+  const int64_t rows =
+      launch.args[2].intValue.evaluate(slice.tokens, slice.past);
+  const int64_t cols =
+      launch.args[3].intValue.evaluate(slice.tokens, slice.past);
   const int64_t ranks = nccl->groupSize(launch.group);
   const bool gather = launch.collective == CollectiveKind::AllGatherColumns;
   const int64_t outCols = gather ? cols * ranks : cols;
   // The checks and words of CpuExecutor::runCollective.
   const int64_t f32 = sizeof(float);
   if (rows < 0 || cols < 0 ||
-      bytesAfter(launch.args[0], sequence, tokens) < rows * cols * f32 ||
-      bytesAfter(launch.args[1], sequence, tokens) < rows * outCols * f32)
+      bytesAfter(launch.args[0], slice) < rows * cols * f32 ||
+      bytesAfter(launch.args[1], slice) < rows * outCols * f32)
     return absl::InternalError(
         absl::StrCat(collectiveName(launch.collective), " (", launch.origin,
                      ") of [", rows, ", ", cols, "] does not fit its buffers ",
@@ -423,8 +433,8 @@ absl::Status CudaExecutor::runCollective(const Launch &launch, int sequence,
                      plan.buffers[launch.args[1].buffer].name));
   if (rows == 0 || cols == 0)
     return absl::OkStatus();
-  CUdeviceptr src = address(launch.args[0], sequence, tokens);
-  CUdeviceptr dst = address(launch.args[1], sequence, tokens);
+  CUdeviceptr src = address(launch.args[0], slice);
+  CUdeviceptr dst = address(launch.args[1], slice);
   if (!gather)
     return nccl->allReduceSum(src, dst, rows * cols, launch.group, stream);
 
@@ -477,12 +487,6 @@ absl::Status CudaExecutor::finishStream(const char *what) {
 
 absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
                                int64_t tokens) {
-  const CudaDriverApi &f = driver->api();
-  const std::vector<Kernel> &kernels = &program == &plan.decode ? decodeKernels
-                                       : &program == &plan.prefillLastRow
-                                           ? prefillLastRowKernels
-                                           : prefillKernels;
-  int64_t past = cached[sequence];
   LaunchProfile *profile = LaunchProfile::get();
   const bool decode = &program == &plan.decode;
   if (decode && graphsOff.empty() && !profile) {
@@ -498,13 +502,28 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
     profile->setNote("GPU, each launch synchronized");
     profile->step(decode);
   }
+  if (absl::Status s =
+          runLaunches(program, 0, program.launches.size(),
+                      RowSlice{sequence, tokens, cached[sequence], 0});
+      !s.ok())
+    return s;
+  timings.launches = static_cast<int64_t>(program.launches.size());
+  return absl::OkStatus();
+}
+
+absl::Status CudaExecutor::runLaunches(const StepProgram &program, size_t first,
+                                       size_t last, const RowSlice &rows) {
+  const CudaDriverApi &f = driver->api();
+  const std::vector<Kernel> &kernels = kernelsOf(program);
+  LaunchProfile *profile = LaunchProfile::get();
+  const bool decode = &program == &plan.decode || &program == &plan.decodeBatch;
   LaunchArguments<CUdeviceptr> arguments;
-  for (size_t l = 0; l < program.launches.size(); ++l) {
+  for (size_t l = first; l < last; ++l) {
     const Launch &launch = program.launches[l];
     if (launch.isCollective()) {
       auto collectiveStart = profile ? std::chrono::steady_clock::now()
                                      : std::chrono::steady_clock::time_point();
-      absl::Status status = runCollective(launch, sequence, tokens);
+      absl::Status status = runCollective(launch, rows);
       if (status.ok() && (syncEachLaunch || profile))
         status = finishStream("cuStreamSynchronize");
       if (!status.ok())
@@ -516,11 +535,12 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
                          .count());
       continue;
     }
-    void **args = arguments.bind(launch, tokens, past, [&](const KernelArg &arg) {
-      return address(arg, sequence, tokens);
-    });
+    void **args = arguments.bind(launch, rows.tokens, rows.past,
+                                 [&](const KernelArg &arg) {
+                                   return address(arg, rows);
+                                 });
     std::array<unsigned, 3> grid;
-    absl::StatusOr<bool> nonEmpty = gridAt(launch, tokens, past, grid);
+    absl::StatusOr<bool> nonEmpty = gridAt(launch, rows.tokens, rows.past, grid);
     if (!nonEmpty.ok())
       return nonEmpty.status();
     if (!*nonEmpty)
@@ -543,13 +563,32 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
           "launch of ", launch.kernel, " (", launch.origin, ") failed: ",
           driver->check(r, "cuLaunchKernel").message()));
   }
-  timings.launches = static_cast<int64_t>(program.launches.size());
   return absl::OkStatus();
+}
+
+const std::vector<CudaExecutor::Kernel> &
+CudaExecutor::kernelsOf(const StepProgram &program) const {
+  if (&program == &plan.decode)
+    return decodeKernels;
+  if (&program == &plan.decodeBatch)
+    return decodeBatchKernels;
+  if (&program == &plan.prefillLastRow)
+    return prefillLastRowKernels;
+  return prefillKernels;
+}
+
+const BatchLayout &CudaExecutor::batchLayout(const StepProgram &program) const {
+  for (const BatchLayout &layout : batchLayouts)
+    if (layout.program == &program)
+      return layout;
+  assert(false && "no batch layout for the program");
+  return batchLayouts.front();
 }
 
 absl::StatusOr<bool> CudaExecutor::runAsGraph(const StepProgram &program,
                                               int sequence, int64_t tokens) {
   const int64_t past = cached[sequence];
+  const RowSlice slice{sequence, tokens, past, 0};
   decodeNodes.resize(program.launches.size());
   LaunchArguments<CUdeviceptr> arguments;
   std::vector<uint8_t> sizes;
@@ -564,7 +603,7 @@ absl::StatusOr<bool> CudaExecutor::runAsGraph(const StepProgram &program,
     if (!*nonEmpty)
       return false; // A graph node cannot launch nothing; this step cannot be one.
     void **args = arguments.bind(launch, tokens, past, [&](const KernelArg &arg) {
-      return address(arg, sequence, tokens);
+      return address(arg, slice);
     });
     argumentSizes(launch, sizes);
     node.setArguments(args, sizes.data(), sizes.size());
@@ -608,7 +647,7 @@ absl::StatusOr<bool> CudaExecutor::runAsGraph(const StepProgram &program,
   for (size_t l = 0; l < program.launches.size(); ++l) {
     const Launch &launch = program.launches[l];
     if (launch.isCollective()) {
-      if (absl::Status s = runCollective(launch, sequence, tokens); !s.ok())
+      if (absl::Status s = runCollective(launch, slice); !s.ok())
         return s;
     } else if (next < runs.size() && runs[next].first == l) {
       if (absl::Status s = decodeGraphs[next++]->launch(stream); !s.ok())
@@ -627,6 +666,14 @@ int64_t CudaExecutor::graphUpdates() const {
 }
 
 std::string CudaExecutor::decodeLaunchDescription() const {
+  std::string single = singleDecodeDescription();
+  if (batchedDecodeSteps == 0)
+    return single;
+  return absl::StrCat(single, "; ", batchedDecodeSteps,
+                      " steps of a whole batch (decodeBatch, stream launches)");
+}
+
+std::string CudaExecutor::singleDecodeDescription() const {
   if (!decodeGraphs.empty()) {
     size_t kernels = 0;
     for (const auto &graph : decodeGraphs)
@@ -642,6 +689,24 @@ std::string CudaExecutor::decodeLaunchDescription() const {
   if (!graphsOff.empty())
     return absl::StrCat("stream launches (", graphsOff, ")");
   return "stream launches";
+}
+
+absl::Status CudaExecutor::sizeStepBuffers(const StepProgram &program,
+                                           absl::Span<const RowSlice> slices) {
+  // Scratch, token and logit buffers sized for this step (grow only); the
+  // [T, vocab] logits are not written by prefillLastRow.
+  for (size_t i = 0; i < plan.buffers.size(); ++i) {
+    const int64_t needed = stepBufferBytes(plan, program, i, slices);
+    if (needed <= static_cast<int64_t>(bufferBytes[i]))
+      continue;
+    const size_t bytes = static_cast<size_t>(needed);
+    deviceBytes -= static_cast<int64_t>(bufferBytes[i]);
+    bufferBytes[i] = 0;
+    if (absl::Status s = allocate(buffers[i], bytes); !s.ok())
+      return s;
+    bufferBytes[i] = bytes;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<float>>
@@ -660,22 +725,9 @@ CudaExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
   const StepProgram &program = programForStep(plan, count, lastRowOnly);
   const bool lastRowProgram = &program == &plan.prefillLastRow;
 
-  // Scratch, token and logit buffers sized for this step (grow only); the
-  // [T, vocab] logits are not written by prefillLastRow.
-  for (size_t i = 0; i < plan.buffers.size(); ++i) {
-    if (!sizedPerStep(plan, program, i))
-      continue;
-    const BufferSpec &spec = plan.buffers[i];
-    size_t bytes = static_cast<size_t>(spec.elements.evaluate(count, past) *
-                                       elementBytes(spec.type));
-    if (bufferBytes[i] >= bytes)
-      continue;
-    deviceBytes -= static_cast<int64_t>(bufferBytes[i]);
-    bufferBytes[i] = 0;
-    if (absl::Status s = allocate(buffers[i], bytes); !s.ok())
-      return s;
-    bufferBytes[i] = bytes;
-  }
+  const RowSlice slice{sequence, count, past, 0};
+  if (absl::Status s = sizeStepBuffers(program, {&slice, 1}); !s.ok())
+    return s;
 
   auto start = std::chrono::steady_clock::now();
   if (absl::Status s = driver->check(
@@ -710,6 +762,100 @@ CudaExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   cached[sequence] += count;
+  return logits;
+}
+
+absl::StatusOr<StepExecutor::Batch>
+CudaExecutor::runBatch(absl::Span<const SequenceTokens> steps,
+                       bool lastRowOnly) {
+  return runBatchTogether(
+      steps, lastRowOnly,
+      [&](const StepProgram &program) { return batchLayout(program).batchable; },
+      [&](const StepProgram &program, absl::Span<const SequenceTokens> rows) {
+        return runTogether(program, rows, lastRowOnly);
+      });
+}
+
+absl::StatusOr<StepExecutor::Batch>
+CudaExecutor::runTogether(const StepProgram &program,
+                          absl::Span<const SequenceTokens> steps,
+                          bool lastRowOnly) {
+  const CudaDriverApi &f = driver->api();
+  if (absl::Status s = driver->check(f.cuCtxSetCurrent(context), "cuCtxSetCurrent");
+      !s.ok())
+    return s;
+  const bool lastRowProgram = &program == &plan.prefillLastRow;
+  // The sequences' tokens row after row: every batch-wide launch runs over
+  // all of them (T = their sum, P = 0: such launches do not read P).
+  const std::vector<RowSlice> slices = rowSlices(steps, cached);
+  std::vector<int32_t> tokenRows;
+  for (const SequenceTokens &step : steps)
+    tokenRows.insert(tokenRows.end(), step.tokens.begin(), step.tokens.end());
+  const RowSlice all{slices.front().sequence,
+                     static_cast<int64_t>(tokenRows.size()), 0, 0};
+  std::vector<RowSlice> sizing = slices;
+  sizing.push_back(all);
+  if (absl::Status s = sizeStepBuffers(program, sizing); !s.ok())
+    return s;
+
+  auto start = std::chrono::steady_clock::now();
+  if (absl::Status s = driver->check(
+          f.cuMemcpyHtoD(buffers[plan.tokensBuffer], tokenRows.data(),
+                         tokenRows.size() * sizeof(int32_t)),
+          "cuMemcpyHtoD (tokens)");
+      !s.ok())
+    return s;
+  if (LaunchProfile *profile = LaunchProfile::get()) {
+    profile->setNote("GPU, each launch synchronized");
+    profile->step(&program == &plan.decodeBatch);
+  }
+  Batch logits(steps.size());
+  const size_t vocabBytes = static_cast<size_t>(plan.vocabSize) * sizeof(float);
+  if (absl::Status s = runBatchSegments(
+          batchLayout(program), slices, all,
+          [&](size_t first, size_t last, const RowSlice &rows) {
+            return runLaunches(program, first, last, rows);
+          },
+          [&](size_t q) {
+            // A synchronous copy, ordered after the sequence's kernels.
+            logits[q].resize(static_cast<size_t>(plan.vocabSize));
+            return driver->check(
+                f.cuMemcpyDtoH(logits[q].data(),
+                               buffers[plan.lastRowLogitsBuffer], vocabBytes),
+                "cuMemcpyDtoH (last-row logits)");
+          });
+      !s.ok())
+    return s;
+  if (absl::Status s =
+          finishStream("a step's kernels failed (cuStreamSynchronize)");
+      !s.ok())
+    return s;
+  if (!lastRowProgram) {
+    // Rows of sequence q in the [T, vocab] logits: all, or its last.
+    for (size_t q = 0; q < slices.size(); ++q) {
+      const int64_t outRows = lastRowOnly ? 1 : slices[q].tokens;
+      const CUdeviceptr first =
+          buffers[plan.logitsBuffer] +
+          static_cast<CUdeviceptr>((slices[q].firstRow + slices[q].tokens -
+                                    outRows) *
+                                   plan.vocabSize * sizeof(float));
+      logits[q].resize(static_cast<size_t>(outRows * plan.vocabSize));
+      if (absl::Status s = driver->check(
+              f.cuMemcpyDtoH(logits[q].data(), first,
+                             logits[q].size() * sizeof(float)),
+              "cuMemcpyDtoH (logits)");
+          !s.ok())
+        return s;
+    }
+  }
+  timings.launches = static_cast<int64_t>(program.launches.size());
+  timings.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  for (const RowSlice &slice : slices)
+    cached[slice.sequence] += slice.tokens;
+  if (&program == &plan.decodeBatch)
+    ++batchedDecodeSteps;
   return logits;
 }
 

@@ -20,6 +20,7 @@
 #include "runtime/cuda/KernelGraph.h"
 #include "runtime/engine/EngineFormat.h"
 #include "runtime/engine/Executor.h"
+#include "runtime/engine/SequenceSegments.h"
 
 #include "absl/types/span.h"
 
@@ -84,7 +85,8 @@ public:
   std::string collectivesDescription() const;
   /// How decode steps reach the GPU: "one CUDA graph of N kernels (U
   /// kernel updates in S steps)", "G CUDA graphs of N kernels between NCCL
-  /// collectives (...)", or "stream launches (why)".
+  /// collectives (...)", or "stream launches (why)"; then, if batches
+  /// decoded together, "; B steps of a whole batch (decodeBatch, ...)".
   std::string decodeLaunchDescription() const;
   /// Decode steps run as graphs, and graph nodes set to a changed launch.
   int64_t graphSteps() const { return graphStepCount; }
@@ -108,16 +110,34 @@ private:
   absl::StatusOr<std::vector<float>>
   runStep(int sequence, absl::Span<const int32_t> tokens,
           bool lastRowOnly) override;
+  /// Several sequences' prompts in one prefill, or one token of each in one
+  /// decodeBatch step (CpuExecutor's rules: runBatchTogether).
+  absl::StatusOr<Batch> runBatch(absl::Span<const SequenceTokens> steps,
+                                 bool lastRowOnly) override;
+  /// One step of `program` over the rows of all `steps` (checked input):
+  /// batch-wide segments once, per-sequence segments for each sequence.
+  absl::StatusOr<Batch> runTogether(const StepProgram &program,
+                                    absl::Span<const SequenceTokens> steps,
+                                    bool lastRowOnly);
+  /// Grows the step-local device buffers to hold every slice.
+  absl::Status sizeStepBuffers(const StepProgram &program,
+                               absl::Span<const RowSlice> slices);
+  const std::vector<Kernel> &kernelsOf(const StepProgram &program) const;
+  const BatchLayout &batchLayout(const StepProgram &program) const;
   absl::Status run(const StepProgram &program, int sequence, int64_t tokens);
+  /// Launches [first, last) of `program` over `rows` on the stream.
+  absl::Status runLaunches(const StepProgram &program, size_t first,
+                           size_t last, const RowSlice &rows);
   /// A decode step as graphs; false (nothing launched) when this step
   /// cannot be (a launch with an empty grid) or a graph could not be made
   /// (graphsOff says why, and later steps use the stream).
   absl::StatusOr<bool> runAsGraph(const StepProgram &program, int sequence,
                                   int64_t tokens);
-  cuda::CUdeviceptr address(const KernelArg &arg, int sequence, int64_t tokens) const;
-  int64_t bytesAfter(const KernelArg &arg, int sequence, int64_t tokens) const;
-  absl::Status runCollective(const Launch &launch, int sequence,
-                             int64_t tokens);
+  /// decodeLaunchDescription's part for one sequence's decode steps.
+  std::string singleDecodeDescription() const;
+  cuda::CUdeviceptr address(const KernelArg &arg, const RowSlice &rows) const;
+  int64_t bytesAfter(const KernelArg &arg, const RowSlice &rows) const;
+  absl::Status runCollective(const Launch &launch, const RowSlice &rows);
   /// Waits for the stream: NCCL's deadline-polled wait in a multi-rank run.
   absl::Status finishStream(const char *what);
 
@@ -133,7 +153,10 @@ private:
   std::vector<std::unique_ptr<cuda::KernelGraph>> decodeGraphs;
   std::vector<cuda::KernelNode> decodeNodes; // This step's, reused.
   int64_t graphStepCount = 0;
-  std::vector<Kernel> prefillKernels, decodeKernels, prefillLastRowKernels;
+  int64_t batchedDecodeSteps = 0;
+  std::vector<Kernel> prefillKernels, decodeKernels, prefillLastRowKernels,
+      decodeBatchKernels;
+  std::vector<BatchLayout> batchLayouts;
   /// Per plan buffer: its device allocation and size (scratch, token and
   /// logit buffers grow with the step); caches are per sequence.
   std::vector<cuda::CUdeviceptr> buffers;

@@ -10,11 +10,13 @@
 #define RUNTIME_ENGINE_EXECUTOR_H
 
 #include "runtime/engine/LaunchPlan.h"
+#include "runtime/engine/SequenceSegments.h"
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace dsv2::runtime {
@@ -29,6 +31,11 @@ struct SequenceTokens {
   int sequence = 0;
   absl::Span<const int32_t> tokens;
 };
+
+/// The rows of a batched step, one sequence after another (each slice's
+/// tokens after its cached `past`, from row `firstRow`).
+std::vector<RowSlice> rowSlices(absl::Span<const SequenceTokens> steps,
+                                absl::Span<const int64_t> cached);
 
 class StepExecutor {
 public:
@@ -85,6 +92,19 @@ protected:
   /// stepBatch on checked input; the default runs runStep per sequence.
   virtual absl::StatusOr<std::vector<std::vector<float>>>
   runBatch(absl::Span<const SequenceTokens> steps, bool lastRowOnly);
+
+  using Batch = std::vector<std::vector<float>>;
+  /// runBatch of an executor that can run a program over the rows of
+  /// several sequences (`together`, when `batchable` says the program can):
+  /// one token of each sequence takes the plan's decodeBatch program (if it
+  /// has one), else a prefill, where a one-token step runs the decode
+  /// program alone (as step() does: its numbers differ from a prefill's in
+  /// the last bits) and the others go together.
+  absl::StatusOr<Batch> runBatchTogether(
+      absl::Span<const SequenceTokens> steps, bool lastRowOnly,
+      const std::function<bool(const StepProgram &)> &batchable,
+      const std::function<absl::StatusOr<Batch>(
+          const StepProgram &, absl::Span<const SequenceTokens>)> &together);
 };
 
 } // namespace dsv2::runtime

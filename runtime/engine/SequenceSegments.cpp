@@ -40,4 +40,62 @@ std::vector<LaunchSegment> segmentLaunches(const StepProgram &program,
   return segments;
 }
 
+namespace {
+
+/// Whether one of the launch's arguments is buffer `buffer`.
+bool namesBuffer(const Launch &launch, int32_t buffer) {
+  for (const KernelArg &arg : launch.args)
+    if (arg.kind == KernelArg::Kind::Buffer && arg.buffer == buffer)
+      return true;
+  return false;
+}
+
+} // namespace
+
+BatchLayout layoutBatch(const StepProgram &program, const LaunchPlan &plan) {
+  BatchLayout layout;
+  layout.program = &program;
+  layout.segments = segmentLaunches(program, plan);
+  const bool lastRowProgram = &program == &plan.prefillLastRow;
+  for (const LaunchSegment &segment : layout.segments) {
+    bool writesLastRow = false;
+    for (size_t l = segment.first; l < segment.last; ++l) {
+      const Launch &launch = program.launches[l];
+      const bool namesLastRow =
+          lastRowProgram && namesBuffer(launch, plan.lastRowLogitsBuffer);
+      // Collectives would need every rank to agree on the batch; the
+      // last-row logits must come from per-sequence launches (copied out
+      // after each).
+      layout.batchable = layout.batchable && !launch.isCollective() &&
+                         (segment.perSequence || !namesLastRow);
+      writesLastRow = writesLastRow || namesLastRow;
+    }
+    layout.writesLastRow.push_back(writesLastRow);
+  }
+  return layout;
+}
+
+absl::Status runBatchSegments(
+    const BatchLayout &layout, absl::Span<const RowSlice> slices,
+    const RowSlice &all,
+    const std::function<absl::Status(size_t, size_t, const RowSlice &)> &run,
+    const std::function<absl::Status(size_t)> &lastRowWritten) {
+  for (size_t g = 0; g < layout.segments.size(); ++g) {
+    const LaunchSegment &segment = layout.segments[g];
+    if (!segment.perSequence) {
+      if (absl::Status s = run(segment.first, segment.last, all); !s.ok())
+        return s;
+      continue;
+    }
+    for (size_t q = 0; q < slices.size(); ++q) {
+      if (absl::Status s = run(segment.first, segment.last, slices[q]); !s.ok())
+        return s;
+      if (layout.writesLastRow[g])
+        if (absl::Status s = lastRowWritten(q); !s.ok())
+          return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
 } // namespace dsv2::runtime

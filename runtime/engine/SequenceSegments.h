@@ -21,7 +21,12 @@
 
 #include "runtime/engine/LaunchPlan.h"
 
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace dsv2::runtime {
@@ -41,6 +46,42 @@ struct LaunchSegment {
 /// The program's launches as maximal segments, in order.
 std::vector<LaunchSegment> segmentLaunches(const StepProgram &program,
                                            const LaunchPlan &plan);
+
+/// The rows of one sequence in a step: `tokens` of `sequence` after `past`,
+/// starting at row `firstRow` of the step's token-row buffers (0 except for
+/// a per-sequence launch of a batched step; KernelArg::rowElements).
+struct RowSlice {
+  int sequence = 0;
+  int64_t tokens = 0;
+  int64_t past = 0;
+  int64_t firstRow = 0;
+};
+
+/// How an executor runs a program (prefill, prefillLastRow, decodeBatch)
+/// over the rows of several sequences: its segments, and whether it can.
+struct BatchLayout {
+  const StepProgram *program = nullptr;
+  std::vector<LaunchSegment> segments;
+  /// Per segment: it writes the last-row logits (copied out per sequence).
+  std::vector<bool> writesLastRow;
+  /// No collectives, and the last-row logits come from per-sequence
+  /// segments only; otherwise batches run one sequence per step.
+  bool batchable = true;
+};
+
+/// The batch layout of `program`, one of `plan`'s.
+BatchLayout layoutBatch(const StepProgram &program, const LaunchPlan &plan);
+
+/// One batched step's launches in order: a batch-wide segment once over
+/// `all` (every row), a per-sequence segment for each of `slices` in turn;
+/// after a sequence's run of a segment that writes the last-row logits,
+/// `lastRowWritten(q)` (the next sequence overwrites them).
+absl::Status runBatchSegments(
+    const BatchLayout &layout, absl::Span<const RowSlice> slices,
+    const RowSlice &all,
+    const std::function<absl::Status(size_t first, size_t last,
+                                     const RowSlice &rows)> &run,
+    const std::function<absl::Status(size_t q)> &lastRowWritten);
 
 } // namespace dsv2::runtime
 

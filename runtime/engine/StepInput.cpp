@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace dsv2::runtime {
@@ -55,6 +56,17 @@ absl::Status checkBatchInput(const LaunchPlan &plan,
         "a batched step of ", total, " tokens exceeds the engine's maximum "
         "context of ", plan.maxContext, " (tokens of all its sequences)"));
   return absl::OkStatus();
+}
+
+int64_t stepBufferBytes(const LaunchPlan &plan, const StepProgram &program,
+                        size_t index, absl::Span<const RowSlice> slices) {
+  if (!sizedPerStep(plan, program, index))
+    return -1;
+  const BufferSpec &spec = plan.buffers[index];
+  int64_t elements = 0;
+  for (const RowSlice &slice : slices)
+    elements = std::max(elements, spec.elements.evaluate(slice.tokens, slice.past));
+  return elements * elementBytes(spec.type);
 }
 
 bool sizedPerStep(const LaunchPlan &plan, const StepProgram &program,

@@ -38,6 +38,11 @@ absl::Status checkBatchInput(const LaunchPlan &plan,
 bool sizedPerStep(const LaunchPlan &plan, const StepProgram &program,
                   size_t index);
 
+/// The bytes buffer `index` needs for a step of `program` over `slices`
+/// (the most any of them needs), or -1 when the step does not size it.
+int64_t stepBufferBytes(const LaunchPlan &plan, const StepProgram &program,
+                        size_t index, absl::Span<const RowSlice> slices);
+
 /// The program that runs a step of `tokens` tokens: decode for one token,
 /// else prefillLastRow when only the last row's logits are wanted and the
 /// plan has it, else prefill.

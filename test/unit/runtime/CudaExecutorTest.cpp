@@ -298,6 +298,48 @@ TEST(CudaExecutor, GraphsCanBeTurnedOff) {
             "stream launches (DSV2_CUDA_GRAPHS=0)");
 }
 
+TEST(CudaExecutor, BatchedStepsPlaceEachSequenceInItsRows) {
+  FakeDriver fake("cc90");
+  auto executor = createTestExecutor("sm_90a");
+  ASSERT_TRUE(executor.ok()) << executor.status();
+  CudaExecutor &e = **executor;
+  // Two prompts in one prefill (rows 0-2 and 3-4 of the step), then one
+  // token of each in one decodeBatch step (rows 0 and 1).
+  std::vector<int32_t> first = {3, 1, 2, 1}, second = {2, 3, 3};
+  auto logit = [](const std::vector<int32_t> &all, int64_t position,
+                  int64_t context, int64_t v) {
+    return kWeights[v] * 0.25f + all[position] + 1000.0f * all[0] +
+           0.5f * context;
+  };
+  std::vector<SequenceTokens> prefill = {
+      {0, absl::MakeConstSpan(first.data(), 3)},
+      {1, absl::MakeConstSpan(second.data(), 2)}};
+  auto rows = e.stepBatch(prefill, /*lastRowOnly=*/false);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ((*rows)[0].size(), static_cast<size_t>(3 * kVocab));
+  ASSERT_EQ((*rows)[1].size(), static_cast<size_t>(2 * kVocab));
+  for (int64_t v = 0; v < kVocab; ++v) {
+    EXPECT_EQ((*rows)[0][2 * kVocab + v], logit(first, 2, 3, v));
+    EXPECT_EQ((*rows)[1][1 * kVocab + v], logit(second, 1, 2, v));
+  }
+  std::vector<SequenceTokens> decode = {
+      {0, absl::MakeConstSpan(first.data() + 3, 1)},
+      {1, absl::MakeConstSpan(second.data() + 2, 1)}};
+  auto next = e.stepBatch(decode, /*lastRowOnly=*/true);
+  ASSERT_TRUE(next.ok()) << next.status();
+  for (int64_t v = 0; v < kVocab; ++v) {
+    EXPECT_EQ((*next)[0][v], logit(first, 3, 4, v)) << "logit " << v;
+    EXPECT_EQ((*next)[1][v], logit(second, 2, 3, v)) << "logit " << v;
+  }
+  EXPECT_EQ(e.past(0), 4);
+  EXPECT_EQ(e.past(1), 3);
+  // decodeBatch ran (on the stream), not one decode step (a graph) each.
+  EXPECT_EQ(e.graphSteps(), 0);
+  EXPECT_EQ(e.decodeLaunchDescription(),
+            "stream launches; 1 steps of a whole batch (decodeBatch, stream "
+            "launches)");
+}
+
 /// A real driver and device, or skip.
 bool haveGpu(std::string &why) {
   if (std::getenv("DSV2_LIBCUDA")) {

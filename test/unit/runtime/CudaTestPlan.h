@@ -112,7 +112,8 @@ inline LaunchPlan testPlan() {
   first.kernel = "fake_cache";
   first.origin = "test.cache";
   first.grid[0] = StepExpr::tokens();
-  first.args = {KernelArg::ofBuffer(plan.tokensBuffer),
+  // Row offsets (rowElements) place a sequence's rows in a batched step.
+  first.args = {KernelArg::ofBuffer(plan.tokensBuffer, {}, 1),
                 KernelArg::ofBuffer(cache, StepExpr::past())};
   Launch second;
   second.kernel = "fake_logits";
@@ -121,12 +122,14 @@ inline LaunchPlan testPlan() {
   second.args = {KernelArg::ofBuffer(w),
                  KernelArg::ofBuffer(cache),
                  KernelArg::ofBuffer(cache, StepExpr::past()),
-                 KernelArg::ofBuffer(plan.logitsBuffer),
+                 KernelArg::ofBuffer(plan.logitsBuffer, {}, kVocab),
                  KernelArg::ofInt(StepExpr::of(kVocab)),
                  KernelArg::ofInt(StepExpr::context()),
                  KernelArg::ofFloat(0.25f)};
   plan.prefill.launches = {first, second};
   plan.decode.launches = {first, second};
+  // Both launches touch the cache, so a batched step runs them per sequence.
+  plan.decodeBatch.launches = {first, second};
   plan.vocabSize = kVocab;
   plan.maxContext = 8;
   return plan;
