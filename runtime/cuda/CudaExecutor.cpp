@@ -128,6 +128,7 @@ CudaExecutor::~CudaExecutor() {
   f.cuCtxSetCurrent(context);
   nccl.reset(); // Before the buffers its kernels may still touch.
   decodeGraphs.clear();
+  batchGraphs.clear();
   if (gatherScratch)
     f.cuMemFree(gatherScratch);
   for (CUdeviceptr pointer : buffers)
@@ -489,6 +490,7 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
                                int64_t tokens) {
   LaunchProfile *profile = LaunchProfile::get();
   const bool decode = &program == &plan.decode;
+  singleDecodeSteps += decode ? 1 : 0;
   if (decode && graphsOff.empty() && !profile) {
     absl::StatusOr<bool> graphed = runAsGraph(program, sequence, tokens);
     if (!graphed.ok())
@@ -585,6 +587,81 @@ const BatchLayout &CudaExecutor::batchLayout(const StepProgram &program) const {
   return batchLayouts.front();
 }
 
+absl::StatusOr<bool> CudaExecutor::recordNode(
+    const StepProgram &program, size_t l, const RowSlice &rows,
+    LaunchArguments<CUdeviceptr> &arguments, std::vector<uint8_t> &sizes,
+    KernelNode &node) {
+  const Launch &launch = program.launches[l];
+  absl::StatusOr<bool> nonEmpty = gridAt(launch, rows.tokens, rows.past, node.grid);
+  if (!nonEmpty.ok() || !*nonEmpty)
+    return nonEmpty;
+  void **args = arguments.bind(launch, rows.tokens, rows.past,
+                               [&](const KernelArg &arg) {
+                                 return address(arg, rows);
+                               });
+  argumentSizes(launch, sizes);
+  node.setArguments(args, sizes.data(), sizes.size());
+  const Kernel &kernel = kernelsOf(program)[l];
+  node.function = kernel.function;
+  node.threads = kernel.threads;
+  node.sharedBytes = kernel.sharedBytes;
+  return true;
+}
+
+absl::StatusOr<bool>
+CudaExecutor::runBatchAsGraph(const StepProgram &program,
+                              absl::Span<const RowSlice> slices,
+                              const RowSlice &all) {
+  // The step's launches in order (batch-wide once, per-sequence ones per
+  // sequence), recorded instead of launched.
+  LaunchArguments<CUdeviceptr> arguments;
+  std::vector<uint8_t> sizes;
+  size_t count = 0;
+  bool complete = true;
+  absl::Status recorded = runBatchSegments(
+      batchLayout(program), slices, all,
+      [&](size_t first, size_t last, const RowSlice &rows) -> absl::Status {
+        for (size_t l = first; l < last && complete; ++l) {
+          if (count == batchNodes.size())
+            batchNodes.emplace_back();
+          absl::StatusOr<bool> node =
+              recordNode(program, l, rows, arguments, sizes, batchNodes[count]);
+          if (!node.ok())
+            return node.status();
+          complete = *node; // An empty grid: this step cannot be a graph.
+          count += complete ? 1 : 0;
+        }
+        return absl::OkStatus();
+      },
+      [](size_t) { return absl::OkStatus(); });
+  if (!recorded.ok())
+    return recorded;
+  if (!complete)
+    return false;
+  batchNodes.resize(count);
+  // One graph per batch size: the same kernels in the same order.
+  std::unique_ptr<KernelGraph> &graph = batchGraphs[slices.size()];
+  if (graph && !graph->runsTheSameKernels(batchNodes))
+    graph.reset();
+  if (!graph) {
+    auto made = KernelGraph::create(*driver, batchNodes);
+    if (!made.ok()) {
+      graphsOff = std::string(made.status().message());
+      batchGraphs.clear();
+      return false;
+    }
+    graph = std::move(*made);
+  } else {
+    for (size_t n = 0; n < batchNodes.size(); ++n)
+      if (absl::Status s = graph->set(n, batchNodes[n]); !s.ok())
+        return s;
+  }
+  if (absl::Status s = graph->launch(stream); !s.ok())
+    return s;
+  ++batchGraphSteps;
+  return true;
+}
+
 absl::StatusOr<bool> CudaExecutor::runAsGraph(const StepProgram &program,
                                               int sequence, int64_t tokens) {
   const int64_t past = cached[sequence];
@@ -593,23 +670,14 @@ absl::StatusOr<bool> CudaExecutor::runAsGraph(const StepProgram &program,
   LaunchArguments<CUdeviceptr> arguments;
   std::vector<uint8_t> sizes;
   for (size_t l = 0; l < program.launches.size(); ++l) {
-    const Launch &launch = program.launches[l];
-    if (launch.isCollective())
+    if (program.launches[l].isCollective())
       continue;
-    KernelNode &node = decodeNodes[l];
-    absl::StatusOr<bool> nonEmpty = gridAt(launch, tokens, past, node.grid);
-    if (!nonEmpty.ok())
-      return nonEmpty.status();
-    if (!*nonEmpty)
+    absl::StatusOr<bool> recorded =
+        recordNode(program, l, slice, arguments, sizes, decodeNodes[l]);
+    if (!recorded.ok())
+      return recorded.status();
+    if (!*recorded)
       return false; // A graph node cannot launch nothing; this step cannot be one.
-    void **args = arguments.bind(launch, tokens, past, [&](const KernelArg &arg) {
-      return address(arg, slice);
-    });
-    argumentSizes(launch, sizes);
-    node.setArguments(args, sizes.data(), sizes.size());
-    node.function = decodeKernels[l].function;
-    node.threads = decodeKernels[l].threads;
-    node.sharedBytes = decodeKernels[l].sharedBytes;
   }
 
   // One graph per run of kernels between collectives (all of them for a
@@ -669,8 +737,17 @@ std::string CudaExecutor::decodeLaunchDescription() const {
   std::string single = singleDecodeDescription();
   if (batchedDecodeSteps == 0)
     return single;
-  return absl::StrCat(single, "; ", batchedDecodeSteps,
-                      " steps of a whole batch (decodeBatch, stream launches)");
+  std::string batch = absl::StrCat(batchedDecodeSteps,
+                                   " steps of a whole batch (decodeBatch)");
+  if (batchGraphSteps == batchedDecodeSteps)
+    absl::StrAppend(&batch, " as CUDA graphs, one per batch size (",
+                    batchGraphs.size(), ")");
+  else if (batchGraphSteps > 0)
+    absl::StrAppend(&batch, ", ", batchGraphSteps, " of them as CUDA graphs");
+  else
+    absl::StrAppend(&batch, " as stream launches",
+                    graphsOff.empty() ? "" : absl::StrCat(" (", graphsOff, ")"));
+  return singleDecodeSteps == 0 ? batch : absl::StrCat(single, "; ", batch);
 }
 
 std::string CudaExecutor::singleDecodeDescription() const {
@@ -811,21 +888,32 @@ CudaExecutor::runTogether(const StepProgram &program,
   }
   Batch logits(steps.size());
   const size_t vocabBytes = static_cast<size_t>(plan.vocabSize) * sizeof(float);
-  if (absl::Status s = runBatchSegments(
-          batchLayout(program), slices, all,
-          [&](size_t first, size_t last, const RowSlice &rows) {
-            return runLaunches(program, first, last, rows);
-          },
-          [&](size_t q) {
-            // A synchronous copy, ordered after the sequence's kernels.
-            logits[q].resize(static_cast<size_t>(plan.vocabSize));
-            return driver->check(
-                f.cuMemcpyDtoH(logits[q].data(),
-                               buffers[plan.lastRowLogitsBuffer], vocabBytes),
-                "cuMemcpyDtoH (last-row logits)");
-          });
-      !s.ok())
-    return s;
+  // decodeBatch steps as a CUDA graph per batch size (no last-row logits
+  // to copy out between sequences there).
+  absl::StatusOr<bool> graphed = false;
+  if (&program == &plan.decodeBatch && graphsOff.empty() &&
+      !LaunchProfile::get())
+    graphed = runBatchAsGraph(program, slices, all);
+  if (!graphed.ok())
+    return graphed.status();
+  auto launchSegments = [&]() {
+    return runBatchSegments(
+        batchLayout(program), slices, all,
+        [&](size_t first, size_t last, const RowSlice &rows) {
+          return runLaunches(program, first, last, rows);
+        },
+        [&](size_t q) {
+          // A synchronous copy, ordered after the sequence's kernels.
+          logits[q].resize(static_cast<size_t>(plan.vocabSize));
+          return driver->check(
+              f.cuMemcpyDtoH(logits[q].data(),
+                             buffers[plan.lastRowLogitsBuffer], vocabBytes),
+              "cuMemcpyDtoH (last-row logits)");
+        });
+  };
+  if (!*graphed)
+    if (absl::Status s = launchSegments(); !s.ok())
+      return s;
   if (absl::Status s =
           finishStream("a step's kernels failed (cuStreamSynchronize)");
       !s.ok())

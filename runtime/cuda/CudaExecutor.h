@@ -20,10 +20,12 @@
 #include "runtime/cuda/KernelGraph.h"
 #include "runtime/engine/EngineFormat.h"
 #include "runtime/engine/Executor.h"
+#include "runtime/engine/LaunchArguments.h"
 #include "runtime/engine/SequenceSegments.h"
 
 #include "absl/types/span.h"
 
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -85,8 +87,9 @@ public:
   std::string collectivesDescription() const;
   /// How decode steps reach the GPU: "one CUDA graph of N kernels (U
   /// kernel updates in S steps)", "G CUDA graphs of N kernels between NCCL
-  /// collectives (...)", or "stream launches (why)"; then, if batches
-  /// decoded together, "; B steps of a whole batch (decodeBatch, ...)".
+  /// collectives (...)", or "stream launches (why)"; for batches decoded
+  /// together "B steps of a whole batch (decodeBatch) as CUDA graphs, one
+  /// per batch size (G)" (after "; " when single steps ran too).
   std::string decodeLaunchDescription() const;
   /// Decode steps run as graphs, and graph nodes set to a changed launch.
   int64_t graphSteps() const { return graphStepCount; }
@@ -135,6 +138,18 @@ private:
                                   int64_t tokens);
   /// decodeLaunchDescription's part for one sequence's decode steps.
   std::string singleDecodeDescription() const;
+  /// Node `node` of launch `l` of `program` over `rows` (its kernel, grid
+  /// and argument values); false when its grid is empty.
+  absl::StatusOr<bool> recordNode(const StepProgram &program, size_t l,
+                                  const RowSlice &rows,
+                                  LaunchArguments<cuda::CUdeviceptr> &arguments,
+                                  std::vector<uint8_t> &sizes,
+                                  cuda::KernelNode &node);
+  /// A decodeBatch step as the CUDA graph of its batch size (recorded,
+  /// then made or updated); false (nothing launched) as runAsGraph.
+  absl::StatusOr<bool> runBatchAsGraph(const StepProgram &program,
+                                       absl::Span<const RowSlice> slices,
+                                       const RowSlice &all);
   cuda::CUdeviceptr address(const KernelArg &arg, const RowSlice &rows) const;
   int64_t bytesAfter(const KernelArg &arg, const RowSlice &rows) const;
   absl::Status runCollective(const Launch &launch, const RowSlice &rows);
@@ -153,7 +168,11 @@ private:
   std::vector<std::unique_ptr<cuda::KernelGraph>> decodeGraphs;
   std::vector<cuda::KernelNode> decodeNodes; // This step's, reused.
   int64_t graphStepCount = 0;
-  int64_t batchedDecodeSteps = 0;
+  int64_t singleDecodeSteps = 0, batchedDecodeSteps = 0;
+  /// decodeBatch graphs by batch size, and the last step's nodes.
+  std::map<size_t, std::unique_ptr<cuda::KernelGraph>> batchGraphs;
+  std::vector<cuda::KernelNode> batchNodes;
+  int64_t batchGraphSteps = 0;
   std::vector<Kernel> prefillKernels, decodeKernels, prefillLastRowKernels,
       decodeBatchKernels;
   std::vector<BatchLayout> batchLayouts;

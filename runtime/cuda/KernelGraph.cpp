@@ -113,6 +113,16 @@ absl::Status KernelGraph::set(size_t i, const KernelNode &node) {
   return absl::OkStatus();
 }
 
+bool KernelGraph::runsTheSameKernels(
+    const std::vector<KernelNode> &launches) const {
+  if (launches.size() != nodes.size())
+    return false;
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (launches[i].function != nodes[i].function)
+      return false;
+  return true;
+}
+
 absl::Status KernelGraph::launch(CUstream stream) {
   return driver.check(driver.api().cuGraphLaunch(executable, stream),
                       "cuGraphLaunch");

@@ -55,6 +55,9 @@ public:
   KernelGraph &operator=(const KernelGraph &) = delete;
 
   size_t size() const { return nodes.size(); }
+  /// Whether `launches` are this graph's kernels in its order (so set()
+  /// can update every node).
+  bool runsTheSameKernels(const std::vector<KernelNode> &launches) const;
   /// Makes node i launch `node` from the next launch on; a no-op when it
   /// already does. Same function as before (a graph node keeps its kernel).
   absl::Status set(size_t i, const KernelNode &node);

@@ -12,6 +12,7 @@
 2. Each engine's prefill and decode tokens/s (dsv2-run's summary: a prompt,
    then one-token decode steps, one sequence), decode again with every kernel
    launched on the stream (DSV2_CUDA_GRAPHS=0) for the CUDA graph's ratio,
+   eight sequences of the prompt decoded together (decodeBatch steps),
    and a per-kernel profile
    (DSV2_PROFILE_LAUNCHES=1: every launch synchronized and timed).
 3. PyTorch on the same GPU: device-to-device copy bandwidth (1 GiB) and bf16
@@ -110,6 +111,14 @@ def check_engine(args, fixture, deadline, int8=False):
                            "--max-new-tokens", str(new), "--ignore-eos"],
                           min(60, deadline - time.time()), {"DSV2_CUDA_GRAPHS": "0"})
     result["speed"]["decode_stream_launches"] = rate(err, "decode")
+    # Eight sequences of that prompt: one decodeBatch step per round.
+    batch_file = os.path.join(args.out, fixture + ".batch8.txt")
+    with open(batch_file, "w") as f:
+        f.write((",".join(map(str, prompt)) + "\n") * 8)
+    rc, out, err, _ = run([dsv2_run, engine, "--tokens-file", batch_file,
+                           "--max-new-tokens", str(new), "--ignore-eos"],
+                          min(60, deadline - time.time()))
+    result["speed"]["batch8"] = {"prefill": rate(err, "prefill"), "decode": rate(err, "decode")}
     # Per-kernel wall time (each launch synchronized), for kernel work.
     rc, out, err, _ = run([dsv2_run, engine, "--tokens", ",".join(map(str, prompt)),
                            "--max-new-tokens", str(min(new, 16)), "--ignore-eos", "--quiet"],
@@ -202,6 +211,10 @@ def text_report(report):
             lines.append(f"      decode with stream launches (DSV2_CUDA_GRAPHS=0): "
                          f"{plain['tokens_per_s']:.1f} tokens/s; graph / stream = "
                          f"{graph['tokens_per_s'] / plain['tokens_per_s']:.2f}x")
+        b8 = (sp.get("batch8") or {}).get("decode")
+        if b8:
+            lines.append(f"      decode, 8 sequences (decodeBatch): {b8['tokens']} tokens in "
+                         f"{b8['seconds']:.4f} s = {b8['tokens_per_s']:.1f} tokens/s")
         if sp.get("error"):
             lines.append(f"      speed run failed: {sp['error']}")
         profile = r.get("launch_profile", [])

@@ -333,11 +333,27 @@ TEST(CudaExecutor, BatchedStepsPlaceEachSequenceInItsRows) {
   }
   EXPECT_EQ(e.past(0), 4);
   EXPECT_EQ(e.past(1), 3);
-  // decodeBatch ran (on the stream), not one decode step (a graph) each.
+  // decodeBatch ran (as the graph of batch size 2), not one decode step
+  // each; the next rounds update the graph's nodes (the cache slots moved).
   EXPECT_EQ(e.graphSteps(), 0);
+  std::vector<int32_t> more = {2, 1, 3, 2};
+  for (int round = 0; round < 2; ++round) {
+    std::vector<SequenceTokens> step = {
+        {0, absl::MakeConstSpan(&more[round], 1)},
+        {1, absl::MakeConstSpan(&more[2 + round], 1)}};
+    auto rows = e.stepBatch(step, /*lastRowOnly=*/true);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    first.push_back(more[round]);
+    second.push_back(more[2 + round]);
+    for (int64_t v = 0; v < kVocab; ++v) {
+      EXPECT_EQ((*rows)[0][v], logit(first, 4 + round, 5 + round, v));
+      EXPECT_EQ((*rows)[1][v], logit(second, 3 + round, 4 + round, v));
+    }
+  }
+  EXPECT_EQ(e.graphUpdates(), 0); // The single-step graph never ran.
   EXPECT_EQ(e.decodeLaunchDescription(),
-            "stream launches; 1 steps of a whole batch (decodeBatch, stream "
-            "launches)");
+            "3 steps of a whole batch (decodeBatch) as CUDA graphs, one per "
+            "batch size (1)");
 }
 
 /// A real driver and device, or skip.
