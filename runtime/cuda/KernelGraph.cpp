@@ -101,7 +101,6 @@ absl::Status KernelGraph::set(size_t i, const KernelNode &node) {
   if (node.function != nodes[i].function)
     return absl::InternalError(
         absl::StrCat("graph node ", i, " cannot change its kernel"));
-  std::vector<void *> params;
   CudaKernelNodeParams p = driverParams(node, params);
   if (absl::Status s = driver.check(
           driver.api().cuGraphExecKernelNodeSetParams(executable, handles[i], &p),

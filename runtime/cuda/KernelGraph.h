@@ -74,6 +74,7 @@ private:
   CUgraphExec executable = nullptr;
   std::vector<CUgraphNode> handles;
   std::vector<KernelNode> nodes;
+  std::vector<void *> params; // set()'s argument pointers, reused.
   int64_t updateCount = 0;
 };
 
