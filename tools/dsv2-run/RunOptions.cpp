@@ -49,7 +49,7 @@ const Flag kFlags[] = {
      "(default: the engine's maximum context; 0: one prompt per step)"},
     {"sequential-decode", nullptr,
      "decode each sequence of a batch in its own step (default: one batched "
-     "step per decode round on CPU engines)"},
+     "step per decode round)"},
     {"temperature", "T", "sampling temperature; 0 = greedy (default)"},
     {"top-k", "K", "sample among the K most likely tokens (default: all)"},
     {"top-p", "P", "sample within the smallest set of probability >= P "
@@ -154,7 +154,12 @@ void printHelp() {
       "(prefill and decode tokens/s, peak memory) on stderr.\n"
       "\nA multi-rank engine (dsv2c compile --tp N --ep M) runs as N x M\n"
       "processes: mpirun -np N*M dsv2-run ENGINE ... Rank 0 prints the output;\n"
-      "every rank prints its own errors, prefixed with its rank.\n\nOptions:\n");
+      "every rank prints its own errors, prefixed with its rank.\n"
+      "\nGPU engines (sm_80, sm_90a) run decode steps as CUDA graphs;\n"
+      "DSV2_CUDA_GRAPHS=0 launches every kernel on the stream instead,\n"
+      "DSV2_CUDA_SYNC_LAUNCHES=1 waits for each launch (a fault names its\n"
+      "kernel), DSV2_PROFILE_LAUNCHES=1 times each launch (docs/gpu.md).\n"
+      "\nOptions:\n");
   for (const Flag &flag : kFlags) {
     std::string name = absl::StrCat("--", flag.name,
                                     flag.value ? absl::StrCat(" ", flag.value) : "");
