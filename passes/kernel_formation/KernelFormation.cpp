@@ -784,8 +784,11 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                     origin)))
     return failure();
 
+  // The decompressed form reads f32 cache rows: a bf16 cache
+  // (--kv-cache-dtype bf16) runs every step absorbed unless told never.
+  const bool f32Cache = latentType.getElementType().isF32();
   bool absorbed = op.getAbsorb() == Absorption::always ||
-                  (decode && op.getAbsorb() != Absorption::never);
+                  ((decode || !f32Cache) && op.getAbsorb() != Absorption::never);
   Activation attention = scratch("attention", heads * v);
   if (absorbed) {
     // q_lat = q_nope @ W_UK per head, next to q_pe: [T, heads, c | r].
@@ -826,10 +829,11 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
       return failure();
   } else {
     // Decompressed: k_nope and v for every cached position through kv_b.
-    if (!latentType.getElementType().isF32()) {
+    if (!f32Cache) {
       error = "the decompressed attention reads the latent cache as f32; "
               "a " + typeText(latentType.getElementType()) +
-              " cache needs the absorbed form";
+              " cache needs the absorbed form (absorb never asks for the "
+              "decompressed one)";
       return failure();
     }
     // kv_b split at packing into its key rows [heads*nope, C] and value

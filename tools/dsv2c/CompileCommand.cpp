@@ -114,6 +114,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                      "mpirun -np tp*ep dsv2-run"});
   for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
     options.push_back(option);
+  options.push_back(kvCacheDtypeOption());
   options.push_back({"o", "ENGINE",
                      "the engine file to write; its weights go to "
                      "ENGINE.rank0.weights beside it"});

@@ -41,6 +41,7 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
                      "engine (dsv2c compile --quantize int8)");
   for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
     options.push_back(option);
+  options.push_back(kvCacheDtypeOption());
   options.push_back({"o", "FILE", "write to FILE instead of stdout"});
   CommandLine cl("dsv2c emit", "Print the model's IR at a compilation stage.",
                  options);

@@ -83,6 +83,7 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                      "step"});
   for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
     options.push_back(option);
+  options.push_back(kvCacheDtypeOption());
   options.push_back({"engine", "reference|cpu",
                      "reference: the reference interpreter (default); cpu: "
                      "compile the step into CPU kernels and run those"});

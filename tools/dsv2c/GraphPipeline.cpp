@@ -28,6 +28,12 @@ std::vector<OptionSpec> pipelineOptions(llvm::StringRef defaultSpec) {
   };
 }
 
+OptionSpec kvCacheDtypeOption() {
+  return {"kv-cache-dtype", "f32|bf16",
+          "what the KV cache stores (default f32); bf16 halves its bytes, "
+          "and attention then runs in the absorbed form at every step"};
+}
+
 void registerCompilerPasses() {
   static bool registered = [] {
     mlir::registerTransformsPasses();
@@ -67,7 +73,14 @@ buildPipelinedModule(mlir::MLIRContext &context, const ModelSource &source,
   registerCompilerPasses();
   if (llvm::Error error = loadPlugins(cl))
     return std::move(error);
-  mlir::Type cacheType = mlir::Builder(&context).getF32Type();
+  std::string cacheDtype = cl.get("kv-cache-dtype").value_or("f32");
+  if (cacheDtype != "f32" && cacheDtype != "bf16")
+    return cl.valueError("kv-cache-dtype",
+                         "'" + cacheDtype + "' is not one of f32, bf16");
+  mlir::Builder builder(&context);
+  mlir::Type cacheType = cacheDtype == "bf16"
+                             ? mlir::Type(builder.getBF16Type())
+                             : mlir::Type(builder.getF32Type());
   auto module = dsv2::model::buildStepModule(
       context, source.config, {source.weightType(context), cacheType});
   if (mlir::failed(mlir::verify(*module)))

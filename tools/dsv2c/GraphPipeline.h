@@ -20,6 +20,10 @@ namespace dsv2::tools {
 /// --pipeline and --pass-plugin, with the command's default in the help.
 std::vector<OptionSpec> pipelineOptions(llvm::StringRef defaultSpec);
 
+/// --kv-cache-dtype f32|bf16 (compile, eval, emit): the graph's KV cache
+/// element type, read by buildPipelinedModule.
+OptionSpec kvCacheDtypeOption();
+
 /// Registers our passes, pipelines and the upstream passes pipelines use,
 /// so textual pass lists resolve. Idempotent.
 void registerCompilerPasses();

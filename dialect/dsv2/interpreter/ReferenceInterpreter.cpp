@@ -236,9 +236,12 @@ struct ReferenceInterpreter::Impl {
       ok = ref::mlaAttentionNaive(dims, w, x.floats, tokens, start,
                                   cache.naive[layer], mutableData(out));
     else
-      ok = ref::mlaAttentionLatent(dims, w, x.floats, tokens, start,
-                                   cache.latent[layer], mutableData(out),
-                                   absorbed);
+      ok = ref::mlaAttentionLatent(
+          dims, w, x.floats, tokens, start, cache.latent[layer],
+          mutableData(out), absorbed,
+          cast<LatentKvCacheType>(op.getCache().getType())
+              .getElementType()
+              .isBF16());
     if (!ok)
       return interpreterError(
           op, llvm::formatv("layer {0}: the cache does not hold the {1} "

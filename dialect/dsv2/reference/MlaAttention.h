@@ -55,10 +55,13 @@ bool mlaAttentionNaive(const MlaDims &dims, const MlaWeights &weights,
 /// Both equal mlaAttentionNaive() up to rounding (~1e-5 relative; the
 /// absorbed form reorders the contractions).
 ///
-/// Same arguments and failure rule as mlaAttentionNaive().
+/// Same arguments and failure rule as mlaAttentionNaive(). `bf16Cache`: the
+/// cache stores bfloat16 (--kv-cache-dtype bf16): the appended latent and
+/// k_pe are rounded to it (nearest, ties to even) before anything reads them.
 bool mlaAttentionLatent(const MlaDims &dims, const MlaWeights &weights,
                         const float *x, int64_t tokens, int64_t startPos,
-                        LatentKvCacheLayer &cache, float *out, bool absorbed);
+                        LatentKvCacheLayer &cache, float *out, bool absorbed,
+                        bool bf16Cache = false);
 
 } // namespace dsv2::reference
 

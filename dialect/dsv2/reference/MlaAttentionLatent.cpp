@@ -9,6 +9,7 @@
 #include "dialect/dsv2/reference/CausalAttention.h"
 #include "dialect/dsv2/reference/Linear.h"
 #include "dialect/dsv2/reference/MlaProjections.h"
+#include "runtime/io/Bf16.h" // Header only: the engine's bf16 rounding.
 
 #include <algorithm>
 #include <cstddef>
@@ -77,7 +78,8 @@ void attendAbsorbed(const MlaDims &dims, const MlaWeights &weights,
 
 bool mlaAttentionLatent(const MlaDims &dims, const MlaWeights &weights,
                         const float *x, int64_t tokens, int64_t startPos,
-                        LatentKvCacheLayer &cache, float *out, bool absorbed) {
+                        LatentKvCacheLayer &cache, float *out, bool absorbed,
+                        bool bf16Cache) {
   if (cache.length != startPos)
     return false;
   const int64_t n = dims.heads;
@@ -94,6 +96,14 @@ bool mlaAttentionLatent(const MlaDims &dims, const MlaWeights &weights,
                    cache.latent.data() + startPos * c,
                    cache.ropeKey.data() + startPos * r);
   cache.length = length;
+  if (bf16Cache) {
+    auto round = [](float *values, int64_t count) {
+      for (int64_t i = 0; i < count; ++i)
+        values[i] = runtime::bf16ToFloat32(runtime::float32ToBf16(values[i]));
+    };
+    round(cache.latent.data() + startPos * c, tokens * c);
+    round(cache.ropeKey.data() + startPos * r, tokens * r);
+  }
 
   std::vector<float> heads(static_cast<size_t>(tokens * n * dims.vHead));
   if (absorbed)
