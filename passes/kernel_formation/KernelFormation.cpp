@@ -765,7 +765,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                      KernelArg::ofInt(StepExpr::past())},
                     origin)))
     return failure();
-  KernelParams copyPe{{"DST", typeText(latentType.getElementType())},
+  KernelParams copyPe{{"SRC", "f32"},
+                      {"DST", typeText(latentType.getElementType())},
                       {"COLS", std::to_string(r)},
                       {"BLOCK", std::to_string(nextPowerOfTwo(r))}};
   if (failed(launch(program, "copy_rows", copyPe, tokens, StepExpr::of(1),
@@ -784,11 +785,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                     origin)))
     return failure();
 
-  // The decompressed form reads f32 cache rows: a bf16 cache
-  // (--kv-cache-dtype bf16) runs every step absorbed unless told never.
-  const bool f32Cache = latentType.getElementType().isF32();
   bool absorbed = op.getAbsorb() == Absorption::always ||
-                  ((decode || !f32Cache) && op.getAbsorb() != Absorption::never);
+                  (decode && op.getAbsorb() != Absorption::never);
   Activation attention = scratch("attention", heads * v);
   if (absorbed) {
     // q_lat = q_nope @ W_UK per head, next to q_pe: [T, heads, c | r].
@@ -797,7 +795,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                              heads * qk, qk, qAbsorbed, heads * row, row,
                              origin)))
       return failure();
-    KernelParams copyQPe{{"DST", "f32"},
+    KernelParams copyQPe{{"SRC", "f32"},
+                         {"DST", "f32"},
                          {"COLS", std::to_string(r)},
                          {"BLOCK", std::to_string(nextPowerOfTwo(r))}};
     if (failed(launch(program, "copy_rows", copyQPe, StepExpr::tokens(heads),
@@ -829,13 +828,6 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
       return failure();
   } else {
     // Decompressed: k_nope and v for every cached position through kv_b.
-    if (!f32Cache) {
-      error = "the decompressed attention reads the latent cache as f32; "
-              "a " + typeText(latentType.getElementType()) +
-              " cache needs the absorbed form (absorb never asks for the "
-              "decompressed one)";
-      return failure();
-    }
     // kv_b split at packing into its key rows [heads*nope, C] and value
     // rows [heads*v, C], so k_nope and v come out head-major and contiguous.
     auto kvB = op.getKvBProj().getDefiningOp<WeightOp>();
@@ -851,10 +843,27 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
         linearWeight("kv_b_k:" + kvSuffix, heads * p, c, kvType);
     LinearWeight wv =
         linearWeight("kv_b_v:" + kvSuffix, heads * v, c, kvType);
+    // The latent rows kv_b multiplies: the cache's own when it is f32; a
+    // bf16 cache's (--kv-cache-dtype bf16) widened to f32 first (exact).
+    Activation latentRows = cacheRows;
+    if (!latentType.getElementType().isF32()) {
+      latentRows = scratch("latent_rows", c, StepExpr::context());
+      KernelParams widen{{"SRC", typeText(latentType.getElementType())},
+                         {"DST", "f32"},
+                         {"COLS", std::to_string(c)},
+                         {"BLOCK", std::to_string(chooseRowBlock(c))}};
+      if (failed(launch(program, "copy_rows", widen, StepExpr::context(),
+                        StepExpr::of(1), StepExpr::of(1),
+                        {cacheRows.arg(), latentRows.arg(),
+                         KernelArg::ofInt(StepExpr::of(row)),
+                         KernelArg::ofInt(StepExpr::of(c))},
+                        origin)))
+        return failure();
+    }
     auto kvLinear = [&](const LinearWeight &w,
                         int64_t n) -> FailureOr<Activation> {
       Activation y = scratch("kv_b", n, StepExpr::context());
-      if (failed(gemm(program, cacheRows.arg(), row, w, n, c, y,
+      if (failed(gemm(program, latentRows.arg(), latentRows.stride, w, n, c, y,
                       StepExpr::context(), origin)))
         return failure();
       return y;

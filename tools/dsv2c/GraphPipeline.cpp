@@ -30,8 +30,7 @@ std::vector<OptionSpec> pipelineOptions(llvm::StringRef defaultSpec) {
 
 OptionSpec kvCacheDtypeOption() {
   return {"kv-cache-dtype", "f32|bf16",
-          "what the KV cache stores (default f32); bf16 halves its bytes, "
-          "and attention then runs in the absorbed form at every step"};
+          "what the KV cache stores (default f32); bf16 halves its bytes"};
 }
 
 void registerCompilerPasses() {

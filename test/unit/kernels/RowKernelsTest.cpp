@@ -72,9 +72,16 @@ protected:
                 {"BLOCK", std::to_string(nextPowerOfTwo(kSiluCols))}});
     for (const char *dst : {"f32", "bf16"})
       suite->add(std::string("copy_rows_") + dst, "copy_rows",
-                 {{"DST", dst},
+                 {{"SRC", "f32"},
+                  {"DST", dst},
                   {"COLS", std::to_string(kCopyCols)},
                   {"BLOCK", std::to_string(nextPowerOfTwo(kCopyCols))}});
+    // A bf16 cache's rows widened back to f32 (--kv-cache-dtype bf16).
+    suite->add("copy_rows_widen", "copy_rows",
+               {{"SRC", "bf16"},
+                {"DST", "f32"},
+                {"COLS", std::to_string(kCopyCols)},
+                {"BLOCK", std::to_string(nextPowerOfTwo(kCopyCols))}});
     suite->compile("row_kernels");
   }
   static void TearDownTestSuite() {
@@ -245,7 +252,7 @@ TEST_F(RowKernels, SiluMulOfStridedRows) {
       ASSERT_EQ(out[r * outStride + c], kSentinel) << "row " << r << " col " << c;
 }
 
-TEST_F(RowKernels, CopyRowsToF32AndBf16) {
+TEST_F(RowKernels, CopyRowsToF32AndBf16AndBack) {
   std::mt19937 rng(6);
   const int32_t rows = 5, srcStride = 36, dstStride = 20;
   std::vector<float> sV = randomFloats(rng, rows * srcStride, 3.0f);
@@ -259,6 +266,11 @@ TEST_F(RowKernels, CopyRowsToF32AndBf16) {
   KernelArgs bf16Args;
   bf16Args.ptr(src.data() + 24).buf(dstB).i32(srcStride).i32(dstStride);
   suite->run("copy_rows_bf16", bf16Args, rows);
+  // And back: the bf16 rows widened to f32, exactly.
+  Buffer<float> widened(rows * dstStride, kSentinel);
+  KernelArgs widenArgs;
+  widenArgs.buf(dstB).buf(widened).i32(dstStride).i32(dstStride);
+  suite->run("copy_rows_widen", widenArgs, rows);
 
   for (int32_t r = 0; r < rows; ++r)
     for (int64_t c = 0; c < dstStride; ++c) {
@@ -269,9 +281,13 @@ TEST_F(RowKernels, CopyRowsToF32AndBf16) {
             << "bf16 row " << r << " col " << c << ": got "
             << bf16ToFloat32(dstB[r * dstStride + c]) << ", expected "
             << value;
+        ASSERT_EQ(widened[r * dstStride + c],
+                  bf16ToFloat32(float32ToBf16(value)))
+            << "widened row " << r << " col " << c;
       } else {
         ASSERT_EQ(dstF[r * dstStride + c], kSentinel);
         ASSERT_EQ(dstB[r * dstStride + c], 0xdead);
+        ASSERT_EQ(widened[r * dstStride + c], kSentinel);
       }
     }
 }
