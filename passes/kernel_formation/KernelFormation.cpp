@@ -408,8 +408,7 @@ private:
                               Operation *origin) {
     if (decode && !batchedDecode)
       return gemv(program, x, LinearWeight{weight(w), -1, elementOf(w)}, n, k,
-                  batch,
-                  xBatchStride, y, yBatchStride, origin);
+                  batch, xBatchStride, y, yBatchStride, origin);
     const StepExpr tokens = StepExpr::tokens();
     GemmTiles tiles = chooseGemmTiles(n, k, options.gpuTiles);
     KernelParams params{{"W", typeText(elementOf(w))},

@@ -75,15 +75,6 @@ std::string graphsOffReason(const CudaExecutorOptions &options,
   return "";
 }
 
-/// The bytes of each kernel parameter of `launch`, as the PTX entry has it.
-void argumentSizes(const Launch &launch, std::vector<uint8_t> &sizes) {
-  sizes.resize(launch.args.size());
-  for (size_t a = 0; a < launch.args.size(); ++a)
-    sizes[a] = launch.args[a].kind == KernelArg::Kind::Buffer
-                   ? sizeof(CUdeviceptr)
-                   : sizeof(int32_t); // i32 and f32 scalars.
-}
-
 /// The launch's grid at this step: false when it is empty (nothing to
 /// launch), an error beyond the GPU's limits.
 absl::StatusOr<bool> gridAt(const Launch &launch, int64_t tokens, int64_t past,
@@ -263,6 +254,15 @@ absl::Status CudaExecutor::loadModule(absl::Span<const uint8_t> ptx,
   for (const StepProgram *program :
        {&plan.prefill, &plan.prefillLastRow, &plan.decodeBatch})
     batchLayouts.push_back(layoutBatch(*program, plan));
+  // One decode graph per run of kernels between collectives (all of them
+  // for a single-rank plan); the NCCL calls stay stream calls between them.
+  for (size_t l = 0; l < plan.decode.launches.size(); ++l) {
+    if (plan.decode.launches[l].isCollective())
+      continue;
+    if (decodeKernelRuns.empty() || decodeKernelRuns.back().second != l)
+      decodeKernelRuns.push_back({l, l});
+    decodeKernelRuns.back().second = l + 1;
+  }
   return resolveProgram(plan.decode, decodeKernels);
 }
 
@@ -589,8 +589,7 @@ const BatchLayout &CudaExecutor::batchLayout(const StepProgram &program) const {
 
 absl::StatusOr<bool> CudaExecutor::recordNode(
     const StepProgram &program, size_t l, const RowSlice &rows,
-    LaunchArguments<CUdeviceptr> &arguments, std::vector<uint8_t> &sizes,
-    KernelNode &node) {
+    LaunchArguments<CUdeviceptr> &arguments, KernelNode &node) {
   const Launch &launch = program.launches[l];
   absl::StatusOr<bool> nonEmpty = gridAt(launch, rows.tokens, rows.past, node.grid);
   if (!nonEmpty.ok() || !*nonEmpty)
@@ -599,8 +598,7 @@ absl::StatusOr<bool> CudaExecutor::recordNode(
                                [&](const KernelArg &arg) {
                                  return address(arg, rows);
                                });
-  argumentSizes(launch, sizes);
-  node.setArguments(args, sizes.data(), sizes.size());
+  node.setArguments(args, arguments.sizes().data(), arguments.sizes().size());
   const Kernel &kernel = kernelsOf(program)[l];
   node.function = kernel.function;
   node.threads = kernel.threads;
@@ -615,7 +613,6 @@ CudaExecutor::runBatchAsGraph(const StepProgram &program,
   // The step's launches in order (batch-wide once, per-sequence ones per
   // sequence), recorded instead of launched.
   LaunchArguments<CUdeviceptr> arguments;
-  std::vector<uint8_t> sizes;
   size_t count = 0;
   bool complete = true;
   absl::Status recorded = runBatchSegments(
@@ -625,7 +622,7 @@ CudaExecutor::runBatchAsGraph(const StepProgram &program,
           if (count == batchNodes.size())
             batchNodes.emplace_back();
           absl::StatusOr<bool> node =
-              recordNode(program, l, rows, arguments, sizes, batchNodes[count]);
+              recordNode(program, l, rows, arguments, batchNodes[count]);
           if (!node.ok())
             return node.status();
           complete = *node; // An empty grid: this step cannot be a graph.
@@ -668,28 +665,18 @@ absl::StatusOr<bool> CudaExecutor::runAsGraph(const StepProgram &program,
   const RowSlice slice{sequence, tokens, past, 0};
   decodeNodes.resize(program.launches.size());
   LaunchArguments<CUdeviceptr> arguments;
-  std::vector<uint8_t> sizes;
   for (size_t l = 0; l < program.launches.size(); ++l) {
     if (program.launches[l].isCollective())
       continue;
     absl::StatusOr<bool> recorded =
-        recordNode(program, l, slice, arguments, sizes, decodeNodes[l]);
+        recordNode(program, l, slice, arguments, decodeNodes[l]);
     if (!recorded.ok())
       return recorded.status();
     if (!*recorded)
       return false; // A graph node cannot launch nothing; this step cannot be one.
   }
 
-  // One graph per run of kernels between collectives (all of them for a
-  // single-rank plan); the NCCL calls stay stream calls between the graphs.
-  std::vector<std::pair<size_t, size_t>> runs;
-  for (size_t l = 0; l < program.launches.size(); ++l) {
-    if (program.launches[l].isCollective())
-      continue;
-    if (runs.empty() || runs.back().second != l)
-      runs.push_back({l, l});
-    runs.back().second = l + 1;
-  }
+  const std::vector<std::pair<size_t, size_t>> &runs = decodeKernelRuns;
   if (decodeGraphs.empty()) {
     for (auto [begin, end] : runs) {
       auto made = KernelGraph::create(
@@ -807,11 +794,7 @@ CudaExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
     return s;
 
   auto start = std::chrono::steady_clock::now();
-  if (absl::Status s = driver->check(
-          f.cuMemcpyHtoD(buffers[plan.tokensBuffer], tokens.data(),
-                         tokens.size() * sizeof(int32_t)),
-          "cuMemcpyHtoD (tokens)");
-      !s.ok())
+  if (absl::Status s = uploadTokens(tokens); !s.ok())
     return s;
   if (absl::Status s = run(program, sequence, count); !s.ok())
     return s;
@@ -824,21 +807,38 @@ CudaExecutor::runStep(int sequence, absl::Span<const int32_t> tokens,
   // All rows, or the last: of the [T, vocab] logits, or the only row of
   // prefillLastRow's.
   const int64_t rows = lastRowOnly ? 1 : count;
-  const CUdeviceptr source =
-      lastRowProgram ? buffers[plan.lastRowLogitsBuffer]
-                     : buffers[plan.logitsBuffer] +
-                           static_cast<CUdeviceptr>((count - rows) *
-                                                    plan.vocabSize * sizeof(float));
-  std::vector<float> logits(static_cast<size_t>(rows * plan.vocabSize));
-  if (absl::Status s = driver->check(
-          f.cuMemcpyDtoH(logits.data(), source, logits.size() * sizeof(float)),
-          "cuMemcpyDtoH (logits)");
-      !s.ok())
-    return s;
+  auto logits = lastRowProgram
+                    ? logitRows(plan.lastRowLogitsBuffer, 0, 1)
+                    : logitRows(plan.logitsBuffer, count - rows, rows);
+  if (!logits.ok())
+    return logits.status();
   timings.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   cached[sequence] += count;
+  return logits;
+}
+
+absl::Status CudaExecutor::uploadTokens(absl::Span<const int32_t> tokens) {
+  return driver->check(
+      driver->api().cuMemcpyHtoD(buffers[plan.tokensBuffer], tokens.data(),
+                                 tokens.size() * sizeof(int32_t)),
+      "cuMemcpyHtoD (tokens)");
+}
+
+absl::StatusOr<std::vector<float>>
+CudaExecutor::logitRows(int32_t buffer, int64_t first, int64_t rows) const {
+  // A synchronous copy: ordered after the kernels queued on the stream.
+  std::vector<float> logits(static_cast<size_t>(rows * plan.vocabSize));
+  CUdeviceptr source =
+      buffers[buffer] +
+      static_cast<CUdeviceptr>(first * plan.vocabSize * sizeof(float));
+  if (absl::Status s = driver->check(
+          driver->api().cuMemcpyDtoH(logits.data(), source,
+                                     logits.size() * sizeof(float)),
+          "cuMemcpyDtoH (logits)");
+      !s.ok())
+    return s;
   return logits;
 }
 
@@ -876,18 +876,13 @@ CudaExecutor::runTogether(const StepProgram &program,
     return s;
 
   auto start = std::chrono::steady_clock::now();
-  if (absl::Status s = driver->check(
-          f.cuMemcpyHtoD(buffers[plan.tokensBuffer], tokenRows.data(),
-                         tokenRows.size() * sizeof(int32_t)),
-          "cuMemcpyHtoD (tokens)");
-      !s.ok())
+  if (absl::Status s = uploadTokens(tokenRows); !s.ok())
     return s;
   if (LaunchProfile *profile = LaunchProfile::get()) {
     profile->setNote("GPU, each launch synchronized");
     profile->step(&program == &plan.decodeBatch);
   }
   Batch logits(steps.size());
-  const size_t vocabBytes = static_cast<size_t>(plan.vocabSize) * sizeof(float);
   // decodeBatch steps as a CUDA graph per batch size (no last-row logits
   // to copy out between sequences there).
   absl::StatusOr<bool> graphed = false;
@@ -896,23 +891,21 @@ CudaExecutor::runTogether(const StepProgram &program,
     graphed = runBatchAsGraph(program, slices, all);
   if (!graphed.ok())
     return graphed.status();
-  auto launchSegments = [&]() {
-    return runBatchSegments(
-        batchLayout(program), slices, all,
-        [&](size_t first, size_t last, const RowSlice &rows) {
-          return runLaunches(program, first, last, rows);
-        },
-        [&](size_t q) {
-          // A synchronous copy, ordered after the sequence's kernels.
-          logits[q].resize(static_cast<size_t>(plan.vocabSize));
-          return driver->check(
-              f.cuMemcpyDtoH(logits[q].data(),
-                             buffers[plan.lastRowLogitsBuffer], vocabBytes),
-              "cuMemcpyDtoH (last-row logits)");
-        });
-  };
   if (!*graphed)
-    if (absl::Status s = launchSegments(); !s.ok())
+    if (absl::Status s = runBatchSegments(
+            batchLayout(program), slices, all,
+            [&](size_t first, size_t last, const RowSlice &rows) {
+              return runLaunches(program, first, last, rows);
+            },
+            [&](size_t q) -> absl::Status {
+              // The next sequence overwrites them.
+              auto row = logitRows(plan.lastRowLogitsBuffer, 0, 1);
+              if (!row.ok())
+                return row.status();
+              logits[q] = std::move(*row);
+              return absl::OkStatus();
+            });
+        !s.ok())
       return s;
   if (absl::Status s =
           finishStream("a step's kernels failed (cuStreamSynchronize)");
@@ -922,18 +915,12 @@ CudaExecutor::runTogether(const StepProgram &program,
     // Rows of sequence q in the [T, vocab] logits: all, or its last.
     for (size_t q = 0; q < slices.size(); ++q) {
       const int64_t outRows = lastRowOnly ? 1 : slices[q].tokens;
-      const CUdeviceptr first =
-          buffers[plan.logitsBuffer] +
-          static_cast<CUdeviceptr>((slices[q].firstRow + slices[q].tokens -
-                                    outRows) *
-                                   plan.vocabSize * sizeof(float));
-      logits[q].resize(static_cast<size_t>(outRows * plan.vocabSize));
-      if (absl::Status s = driver->check(
-              f.cuMemcpyDtoH(logits[q].data(), first,
-                             logits[q].size() * sizeof(float)),
-              "cuMemcpyDtoH (logits)");
-          !s.ok())
-        return s;
+      auto rows = logitRows(plan.logitsBuffer,
+                            slices[q].firstRow + slices[q].tokens - outRows,
+                            outRows);
+      if (!rows.ok())
+        return rows.status();
+      logits[q] = std::move(*rows);
     }
   }
   timings.launches = static_cast<int64_t>(program.launches.size());

@@ -27,6 +27,7 @@
 
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace dsv2::runtime {
@@ -122,6 +123,12 @@ private:
   absl::StatusOr<Batch> runTogether(const StepProgram &program,
                                     absl::Span<const SequenceTokens> steps,
                                     bool lastRowOnly);
+  /// The step's token ids into the tokens buffer (synchronous).
+  absl::Status uploadTokens(absl::Span<const int32_t> tokens);
+  /// Rows [first, first + rows) of a [rows, vocab] logits buffer, copied
+  /// to the host after the queued kernels.
+  absl::StatusOr<std::vector<float>> logitRows(int32_t buffer, int64_t first,
+                                               int64_t rows) const;
   /// Grows the step-local device buffers to hold every slice.
   absl::Status sizeStepBuffers(const StepProgram &program,
                                absl::Span<const RowSlice> slices);
@@ -143,7 +150,6 @@ private:
   absl::StatusOr<bool> recordNode(const StepProgram &program, size_t l,
                                   const RowSlice &rows,
                                   LaunchArguments<cuda::CUdeviceptr> &arguments,
-                                  std::vector<uint8_t> &sizes,
                                   cuda::KernelNode &node);
   /// A decodeBatch step as the CUDA graph of its batch size (recorded,
   /// then made or updated); false (nothing launched) as runAsGraph.
@@ -167,6 +173,8 @@ private:
   std::string graphsOff;
   std::vector<std::unique_ptr<cuda::KernelGraph>> decodeGraphs;
   std::vector<cuda::KernelNode> decodeNodes; // This step's, reused.
+  /// [first, last) of each run of decode kernels between collectives.
+  std::vector<std::pair<size_t, size_t>> decodeKernelRuns;
   int64_t graphStepCount = 0;
   int64_t singleDecodeSteps = 0, batchedDecodeSteps = 0;
   /// decodeBatch graphs by batch size, and the last step's nodes.

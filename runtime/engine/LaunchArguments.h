@@ -32,31 +32,39 @@ public:
     ints.assign(count, 0);
     floats.assign(count, 0.0f);
     args.assign(count, nullptr);
+    bytes.assign(count, 0);
     for (size_t a = 0; a < count; ++a) {
       const KernelArg &arg = launch.args[a];
       switch (arg.kind) {
       case KernelArg::Kind::Buffer:
         pointers[a] = address(arg);
         args[a] = &pointers[a];
+        bytes[a] = sizeof(Pointer);
         break;
       case KernelArg::Kind::Int32:
         ints[a] = static_cast<int32_t>(arg.intValue.evaluate(tokens, past));
         args[a] = &ints[a];
+        bytes[a] = sizeof(int32_t);
         break;
       case KernelArg::Kind::Float32:
         floats[a] = arg.floatValue;
         args[a] = &floats[a];
+        bytes[a] = sizeof(float);
         break;
       }
     }
     return args.data();
   }
+  /// The bytes of each value of the last bind() (what a CUDA graph node
+  /// copies).
+  const std::vector<uint8_t> &sizes() const { return bytes; }
 
 private:
   std::vector<Pointer> pointers;
   std::vector<int32_t> ints;
   std::vector<float> floats;
   std::vector<void *> args;
+  std::vector<uint8_t> bytes;
 };
 
 /// The launch's grid (x, y, z) at this step.

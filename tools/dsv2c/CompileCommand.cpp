@@ -313,18 +313,19 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   double writeSeconds = secondsSince(start);
 
   const rt::EngineKvCacheInfo &cache = description.kvCache;
+  // What int8 linears multiply the weights with.
+  std::string activations;
+  if (int8)
+    activations = compiled->int16Activations ? "int16 activations, "
+                  : gpuTarget && source->storage != dsv2::model::WeightStorage::F32
+                      ? "bf16 activations, "
+                      : "f32 activations, ";
   llvm::errs() << llvm::formatv(
       "dsv2c compile: {0} -> {1} (target {2}, {3} weights, {4}{5} "
       "kernels{6})\n",
       source->description, *output,
       gpuTarget ? gpuTarget->name() : "cpu '" + compiled->module.cpu + "'",
-      description.model.weightDtype,
-      int8 ? (compiled->int16Activations ? "int16 activations, "
-              : gpuTarget &&
-                      source->storage != dsv2::model::WeightStorage::F32
-                  ? "bf16 activations, "
-                  : "f32 activations, ")
-           : "",
+      description.model.weightDtype, activations,
       compiled->module.kernels.size(),
       layout.world() > 1
           ? llvm::formatv(", {0} ranks: tp {1} x ep {2}", layout.world(),

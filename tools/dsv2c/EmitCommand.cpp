@@ -117,15 +117,16 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
       {}, {"avx2", "avx512bw", "avx512vnni", "avxvnni"});
   if (!host)
     return host.takeError();
-  formation.int16Activations = quantization->int16Activations.value_or(
-      mlir::dsv2::cpu::pairDotIsFused(host->features));
-  if (formation.gpuTiles && formation.int16Activations) {
+  if (formation.gpuTiles) {
     // GPU kernels widen int8 weights (to bf16 on tensor cores).
     if (quantization->int16Activations.value_or(false))
       return cl.valueError("quantize-activations",
                            "int16 activations are for the CPU's kernels "
                            "(--stage tile, llvm)");
     formation.int16Activations = false;
+  } else {
+    formation.int16Activations = quantization->int16Activations.value_or(
+        mlir::dsv2::cpu::pairDotIsFused(host->features));
   }
   if (formation.maxContext < 1 ||
       formation.maxContext > source->config.maxPositionEmbeddings)
