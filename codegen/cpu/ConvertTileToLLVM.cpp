@@ -10,7 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/ConvertTileToLLVM.h"
-#include "codegen/cpu/ContiguityAnalysis.h"
+#include "dialect/tile/ContiguityAnalysis.h"
 #include "codegen/cpu/Passes.h"
 #include "dialect/tile/TileOps.h"
 
@@ -41,6 +41,8 @@ namespace mlir::dsv2 {
 
 using namespace mlir;
 using namespace mlir::dsv2::cpu;
+using mlir::tile::AccessPattern;
+using mlir::tile::ContiguityAnalysis;
 
 //===----------------------------------------------------------------------===//
 // Types
@@ -1046,7 +1048,7 @@ struct Dsv2ConvertTileToLLVMPass
       if (failed(cpu::lowerKernelLaunchInterface(kernel)))
         return signalPassFailure();
 
-    std::optional<cpu::ContiguityAnalysis> contiguity;
+    std::optional<tile::ContiguityAnalysis> contiguity;
     if (contiguousAccess)
       contiguity.emplace(module);
 

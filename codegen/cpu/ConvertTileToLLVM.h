@@ -17,9 +17,11 @@
 #include <optional>
 #include <string>
 
-namespace mlir::dsv2::cpu {
-
+namespace mlir::tile {
 class ContiguityAnalysis;
+} // namespace mlir::tile
+
+namespace mlir::dsv2::cpu {
 
 /// Number of i32 launch arguments appended to every kernel:
 /// pid_x, pid_y, pid_z, nprog_x, nprog_y, nprog_z.
@@ -67,7 +69,7 @@ bool pairDotIsFused(llvm::ArrayRef<std::string> features);
 /// scatter.
 void populateTileToLLVMConversionPatterns(
     const TypeConverter &typeConverter, RewritePatternSet &patterns,
-    const ContiguityAnalysis *contiguity,
+    const tile::ContiguityAnalysis *contiguity,
     PairDotIsa pairDot = PairDotIsa::Generic);
 
 /// Legality of the conversion: tile illegal; arith, math, func and scf

@@ -18,16 +18,19 @@ def Dsv2ConvertTileToNVVMPass
   let description = [{
     Every kernel (a `func.func` with `tile.kernel`) becomes an `llvm.func`
     marked `nvvm.kernel` with `nvvm.reqntid`; one program of the grid is
-    one thread block. Tiles are spread over the block's threads cyclically
-    (thread t holds flat elements t, t+T, ...); elementwise ops run per
+    one thread block. Tiles are spread over the block's threads in runs
+    (thread t holds flat elements t*R .. t*R+R-1, then the same T*R later;
+    R = 4 or 2 when the tile divides into T*R, else 1); elementwise ops run per
     element; `tile.broadcast` of loaded data, `tile.reduce` and `tile.dot`
     exchange elements through dynamic shared memory (`@__dsv2_shared`,
     address space 3) between `nvvm.barrier0`s; index arithmetic is
     recomputed instead. Dots of bf16 tiles whose shape divides into
     16 x 8 x 16 blocks run on tensor cores (`llvm.nvvm.mma.m16n8k16.row.col.bf16`
     through `llvm.call_intrinsic`, each warp a set of 16 x 8 output
-    blocks); other dots accumulate in f32 with one fma per K step. Global loads and stores are guarded by the mask and
-    by the tile's bounds; a barrier separates a store from a later load of
+    blocks); other dots accumulate in f32 with one fma per K step. Global loads and
+    stores are guarded by the mask and by the tile's bounds; a run whose
+    pointers are contiguous (ContiguityAnalysis) is one vector access when
+    its address is aligned and its mask all set (checked at run time); a barrier separates a store from a later load of
     another thread in the same program. bf16 is kept as i16 bit patterns.
     The block size and the shared-memory bytes are recorded on each kernel
     as `dsv2.threads` and `dsv2.shared_bytes`.
@@ -45,6 +48,10 @@ def Dsv2ConvertTileToNVVMPass
     Option<"bf16Activations", "bf16-activations", "bool", "false",
            "Round f32 activations to bf16 for mma.sync when the other dot "
            "operand is a widened bf16 weight">,
+    Option<"vectorAccesses", "vector-accesses", "bool", "true",
+           "Vector global loads and stores (ld/st.global.v2/.v4) of each "
+           "thread's run of elements where the pointer tile is contiguous "
+           "along its rows; alignment checked per thread at run time">,
     Option<"injectMissingBarrier", "inject-missing-barrier", "bool", "false",
            "Test only: omit the barrier after shared-memory writes">,
     Option<"injectBadMmaLayout", "inject-bad-mma-layout", "bool", "false",

@@ -46,6 +46,7 @@ struct Dsv2ConvertTileToNVVMPass
     options.maxThreads = maxThreads;
     options.useMma = useMma;
     options.bf16Activations = bf16Activations;
+    options.vectorAccesses = vectorAccesses;
     options.injectMissingBarrier = injectMissingBarrier;
     options.injectBadMmaLayout = injectBadMmaLayout;
     for (func::FuncOp kernel : kernels)
@@ -106,6 +107,11 @@ struct LowerTileToNVVMPipelineOptions
       llvm::cl::desc("Round f32 activations to bf16 for mma.sync against "
                      "bf16 weights"),
       llvm::cl::init(false)};
+  Option<bool> vectorAccesses{
+      *this, "vector-accesses",
+      llvm::cl::desc("Vector global loads and stores of aligned contiguous "
+                     "runs"),
+      llvm::cl::init(true)};
   Option<bool> injectMissingBarrier{
       *this, "inject-missing-barrier",
       llvm::cl::desc("Test only: omit the barrier after shared-memory writes"),
@@ -123,7 +129,7 @@ void mlir::dsv2::gpu::buildLowerTileToNVVMPipeline(OpPassManager &pm,
                                                    const SimtOptions &options) {
   pm.addPass(createDsv2ConvertTileToNVVMPass(Dsv2ConvertTileToNVVMPassOptions{
       options.maxThreads, options.useMma, options.bf16Activations,
-      options.injectMissingBarrier, options.injectBadMmaLayout}));
+      options.vectorAccesses, options.injectMissingBarrier, options.injectBadMmaLayout}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -168,6 +174,7 @@ void mlir::dsv2::gpu::registerDsv2GpuPipelines() {
         simt.maxThreads = options.maxThreads;
         simt.useMma = options.useMma;
         simt.bf16Activations = options.bf16Activations;
+        simt.vectorAccesses = options.vectorAccesses;
         simt.injectMissingBarrier = options.injectMissingBarrier;
         simt.injectBadMmaLayout = options.injectBadMmaLayout;
         buildLowerTileToNVVMPipeline(pm, simt);

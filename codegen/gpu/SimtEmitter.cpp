@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/gpu/SimtEmitter.h"
+#include "dialect/tile/ContiguityAnalysis.h"
 #include "dialect/tile/TileDialect.h"
 #include "dialect/tile/TileOps.h"
 
@@ -73,6 +74,16 @@ bool isElementwise(Operation *op) {
       op->getDialect());
 }
 
+/// Empties a block created with a default terminator.
+void dropTerminator(Block *block) {
+  if (!block->empty() && block->back().hasTrait<OpTrait::IsTerminator>())
+    block->back().erase();
+}
+
+/// Reductions along at most this many elements are one thread's loop per
+/// output element; longer ones a tree (a barrier per level).
+constexpr int64_t kSequentialReduceLength = 8;
+
 class Emitter {
 public:
   Emitter(func::FuncOp kernel, const SimtOptions &options)
@@ -102,6 +113,17 @@ private:
   int64_t slotCount(Type type) {
     return isTile(type) ? llvm::divideCeil(numElements(type), threads) : 1;
   }
+  /// Consecutive elements a thread holds in a tile of `count` elements: 4
+  /// or 2 when the tile divides into that many per thread (then every slot
+  /// is valid), else 1. A function of the element count only, so tiles
+  /// combined slot by slot (elementwise ops, expand_dims, loop-carried
+  /// values) always agree.
+  int64_t runLength(int64_t count) {
+    for (int64_t run : {4, 2})
+      if (count % (threads * run) == 0)
+        return run;
+    return 1;
+  }
 
   // Constants and small arithmetic.
   Value i32(int64_t value) {
@@ -110,14 +132,22 @@ private:
   Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
   Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
 
-  /// Flat index of slot `slot` of this thread.
-  Value flatIndex(int64_t slot) {
-    return slot == 0 ? tid : add(tid, i32(slot * threads));
+  /// Flat index of slot `slot` of this thread in a tile of `count`
+  /// elements: runs of R = runLength(count) elements, run j of thread t at
+  /// (j * T + t) * R (R = 1: elements t, t + T, ...). A warp's accesses
+  /// stay contiguous; each thread's run is one vector access.
+  Value flatIndex(int64_t slot, int64_t count) {
+    int64_t run = runLength(count);
+    if (run == 1)
+      return slot == 0 ? tid : add(tid, i32(slot * threads));
+    Value start = mul(tid, i32(run));
+    int64_t offset = (slot / run) * threads * run + slot % run;
+    return offset == 0 ? start : add(start, i32(offset));
   }
   /// Whether slot `slot` holds an element of an N-element tile; null when
   /// it always does.
   Value slotValid(int64_t slot, int64_t count) {
-    if ((slot + 1) * threads <= count)
+    if ((slot + 1) * threads <= count || runLength(count) > 1)
       return {};
     return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, tid,
                                  i32(count - slot * threads));
@@ -247,13 +277,69 @@ private:
       slots.push_back(get(tileValue, slot));
     writeSlotsToShared(slots, numElements(type), elementOf(type), byteOffset);
   }
+  /// The run length of shared-memory vector accesses to a tile of `count`
+  /// `element`s at byteOffset (runs are aligned there); 1: scalar.
+  int64_t sharedRun(int64_t count, Type element, int64_t byteOffset) {
+    Type storage = storageType(element);
+    int64_t run = runLength(count);
+    if (!options.vectorAccesses || !storage.isIntOrFloat() ||
+        element.isInteger(1) || byteOffset % (run * storageBytes(element)))
+      return 1;
+    return run;
+  }
+  /// `run` elements of shared memory from `index` (a multiple of `run`).
+  SmallVector<Value> loadSharedRun(Type element, int64_t byteOffset,
+                                   Value index, int64_t run) {
+    if (run == 1)
+      return {loadShared(element, byteOffset, index)};
+    auto vectorType = VectorType::get({run}, storageType(element));
+    Value vector =
+        LLVM::LoadOp::create(b, loc, vectorType,
+                             sharedAddress(byteOffset, element, index),
+                             run * storageBytes(element));
+    SmallVector<Value> elements;
+    for (int64_t i = 0; i < run; ++i)
+      elements.push_back(LLVM::ExtractElementOp::create(b, loc, vector, i32(i)));
+    return elements;
+  }
+  /// This thread's elements of a tile of `count` elements in shared memory
+  /// (slots past the end read element 0).
+  SmallVector<Value> readSlotsFromShared(Type tileType, Type element,
+                                         int64_t byteOffset) {
+    int64_t count = numElements(tileType);
+    int64_t run = sharedRun(count, element, byteOffset);
+    SmallVector<Value> slots;
+    for (int64_t slot = 0, e = slotCount(tileType); slot < e; slot += run) {
+      Value index = flatIndex(slot, count);
+      if (Value valid = slotValid(slot, count))
+        index = arith::SelectOp::create(b, loc, valid, index, i32(0));
+      llvm::append_range(slots, loadSharedRun(element, byteOffset, index, run));
+    }
+    return slots;
+  }
   void writeSlotsToShared(ArrayRef<Value> slots, int64_t count, Type element,
                           int64_t byteOffset) {
     reserveShared(byteOffset + count * storageBytes(element));
+    if (int64_t run = sharedRun(count, element, byteOffset); run > 1) {
+      // Whole runs (every slot valid): one vector store each, no bank
+      // conflicts between the runs of neighbouring threads.
+      auto vectorType = VectorType::get({run}, storageType(element));
+      for (int64_t slot = 0, e = slots.size(); slot < e; slot += run) {
+        Value vector = LLVM::PoisonOp::create(b, loc, vectorType);
+        for (int64_t i = 0; i < run; ++i)
+          vector = LLVM::InsertElementOp::create(b, loc, vector,
+                                                 slots[slot + i], i32(i));
+        LLVM::StoreOp::create(
+            b, loc, vector,
+            sharedAddress(byteOffset, element, flatIndex(slot, count)),
+            run * storageBytes(element));
+      }
+      return;
+    }
     for (int64_t slot = 0, e = slots.size(); slot < e; ++slot) {
       Value valid = slotValid(slot, count);
       Value value = slots[slot];
-      Value index = flatIndex(slot);
+      Value index = flatIndex(slot, count);
       if (!valid) {
         storeShared(value, element, byteOffset, index);
         continue;
@@ -291,7 +377,23 @@ private:
   LogicalResult emitAddPtr(tile::AddPtrOp op);
   LogicalResult emitLoad(tile::LoadOp op);
   LogicalResult emitStore(tile::StoreOp op);
+  /// One guarded access per slot (the scalar form of emitLoad/emitStore).
+  SmallVector<Value> loadSlots(tile::LoadOp op);
+  void storeSlots(tile::StoreOp op);
+  /// The run length of the vector accesses of `memoryOp` (a tile.load or
+  /// tile.store of `tileType`): the tile's run when each run lies in one
+  /// row of a pointer tile contiguous along its rows; 1 (scalar) otherwise.
+  int64_t accessRun(Operation *memoryOp, Type tileType);
+  /// Whether this thread can access its runs of `ptrs` as vectors: every
+  /// run's first address aligned to the run's bytes (a pointer argument or
+  /// a row stride may not be) and every element enabled by `mask`.
+  Value runsAccessible(Value ptrs, Value mask, int64_t slots, int64_t run,
+                       int64_t runBytes);
   LogicalResult emitReduce(tile::ReduceOp op);
+  /// sum / max / min along an axis longer than kSequentialReduceLength: a
+  /// tree over shared memory.
+  SmallVector<Value> emitTreeReduce(tile::ReduceOp op);
+  Value reductionBase(Value outFlat, ArrayRef<int64_t> shape, int64_t axis);
   LogicalResult emitDot(tile::DotOp op);
   /// C = A @ B + C on tensor cores; A and B are bf16 in shared memory.
   SmallVector<Value> emitMmaDot(tile::DotOp op, int64_t bOffset);
@@ -328,6 +430,8 @@ private:
 
   func::FuncOp kernel;
   SimtOptions options;
+  /// Which pointer tiles address consecutive elements along their rows.
+  std::optional<tile::ContiguityAnalysis> contiguity;
   OpBuilder b;
   Location loc;
   int64_t threads = 32;
@@ -543,7 +647,7 @@ LogicalResult Emitter::emitBroadcast(tile::BroadcastOp op) {
   int64_t count = numElements(type);
   SmallVector<Value> sources;
   for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
-    SmallVector<Value> coords = coordinates(flatIndex(slot), to);
+    SmallVector<Value> coords = coordinates(flatIndex(slot, count), to);
     SmallVector<Value> source(coords.end() - from.size(), coords.end());
     for (size_t i = 0; i < from.size(); ++i)
       if (from[i] == 1)
@@ -553,6 +657,26 @@ LogicalResult Emitter::emitBroadcast(tile::BroadcastOp op) {
     if (Value valid = slotValid(slot, count))
       index = arith::SelectOp::create(b, loc, valid, index, i32(0));
     sources.push_back(index);
+  }
+  // Loaded data with runs along rows: a run reads one element (the row is
+  // stretched) or a contiguous run of the input, one shared access.
+  int64_t run = runLength(count);
+  Type element = elementOf(input.getType());
+  bool stretched = from.back() == 1, sameRows = from.back() == to.back();
+  if (!recomputable(input) && run > 1 && to.back() % run == 0 &&
+      (stretched || (sameRows && sharedRun(count, element, 0) == run))) {
+    writeTileToShared(input, 0);
+    publishBarrier();
+    SmallVector<Value> slots;
+    for (int64_t slot = 0, e = sources.size(); slot < e; slot += run) {
+      if (stretched)
+        slots.append(run, loadShared(element, 0, sources[slot]));
+      else
+        llvm::append_range(slots, loadSharedRun(element, 0, sources[slot], run));
+    }
+    barrier();
+    values[op.getResult()] = std::move(slots);
+    return success();
   }
   values[op.getResult()] = gather(input, sources);
   return success();
@@ -573,11 +697,44 @@ LogicalResult Emitter::emitAddPtr(tile::AddPtrOp op) {
   return success();
 }
 
-LogicalResult Emitter::emitLoad(tile::LoadOp op) {
+int64_t Emitter::accessRun(Operation *memoryOp, Type tileType) {
+  if (!options.vectorAccesses || !isTile(tileType))
+    return 1;
+  Type storage = storageType(elementOf(tileType));
+  if (!storage.isIntOrFloat() || storage.isInteger(1))
+    return 1;
+  int64_t run = runLength(numElements(tileType));
+  if (run == 1 || shapeOf(tileType).back() % run != 0 ||
+      contiguity->getAccessPattern(memoryOp) !=
+          tile::AccessPattern::ContiguousRows)
+    return 1;
+  return run;
+}
+
+Value Emitter::runsAccessible(Value ptrs, Value mask, int64_t slots,
+                              int64_t run, int64_t runBytes) {
+  Value accessible;
+  Value alignmentBits = arith::ConstantOp::create(
+      b, loc, b.getI64IntegerAttr(runBytes - 1));
+  Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
+  for (int64_t slot = 0; slot < slots; slot += run) {
+    Value address =
+        LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), get(ptrs, slot));
+    Value low = arith::AndIOp::create(b, loc, address, alignmentBits);
+    accessible = andMaybe(accessible,
+                          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                                low, zero));
+  }
+  if (mask)
+    for (int64_t slot = 0; slot < slots; ++slot)
+      accessible = andMaybe(accessible, get(mask, slot));
+  return accessible;
+}
+
+SmallVector<Value> Emitter::loadSlots(tile::LoadOp op) {
   Type type = op.getType();
   Type storage = storageType(elementOf(type));
   int64_t count = numElements(type);
-  beforeGlobalLoad();
   SmallVector<Value> slots;
   for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
     Value ptr = get(op.getPtrs(), slot);
@@ -603,14 +760,51 @@ LogicalResult Emitter::emitLoad(tile::LoadOp op) {
         });
     slots.push_back(guarded.getResult(0));
   }
-  values[op.getResult()] = std::move(slots);
+  return slots;
+}
+
+LogicalResult Emitter::emitLoad(tile::LoadOp op) {
+  Type type = op.getType();
+  beforeGlobalLoad();
+  int64_t run = accessRun(op, type);
+  if (run == 1) {
+    values[op.getResult()] = loadSlots(op);
+    return success();
+  }
+  // Each run one vector load (ld.global.v2/.v4) when this thread's runs
+  // are aligned and enabled; otherwise the scalar loads.
+  Type element = elementOf(type);
+  Type storage = storageType(element);
+  int64_t slots = slotCount(type), runBytes = run * storageBytes(element);
+  Value accessible =
+      runsAccessible(op.getPtrs(), op.getMask(), slots, run, runBytes);
+  auto branch = scf::IfOp::create(b, loc, flatTypes(ArrayRef<Type>(type)),
+                                  accessible, /*addThenBlock=*/true,
+                                  /*addElseBlock=*/true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    dropTerminator(branch.thenBlock());
+    dropTerminator(branch.elseBlock());
+    b.setInsertionPointToStart(branch.thenBlock());
+    auto vectorType = VectorType::get({run}, storage);
+    SmallVector<Value> loaded;
+    for (int64_t slot = 0; slot < slots; slot += run) {
+      Value vector = LLVM::LoadOp::create(b, loc, vectorType,
+                                          get(op.getPtrs(), slot), runBytes);
+      for (int64_t i = 0; i < run; ++i)
+        loaded.push_back(LLVM::ExtractElementOp::create(b, loc, vector, i32(i)));
+    }
+    scf::YieldOp::create(b, loc, loaded);
+    b.setInsertionPointToStart(branch.elseBlock());
+    scf::YieldOp::create(b, loc, loadSlots(op));
+  }
+  values[op.getResult()] = SmallVector<Value>(branch.getResults());
   return success();
 }
 
-LogicalResult Emitter::emitStore(tile::StoreOp op) {
+void Emitter::storeSlots(tile::StoreOp op) {
   Type type = op.getValue().getType();
   int64_t count = numElements(type);
-  beforeGlobalStore();
   for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
     Value ptr = get(op.getPtrs(), slot);
     Value value = get(op.getValue(), slot);
@@ -626,6 +820,35 @@ LogicalResult Emitter::emitStore(tile::StoreOp op) {
     b.setInsertionPointToStart(guard.thenBlock());
     LLVM::StoreOp::create(b, loc, value, ptr);
   }
+}
+
+LogicalResult Emitter::emitStore(tile::StoreOp op) {
+  Type type = op.getValue().getType();
+  beforeGlobalStore();
+  int64_t run = accessRun(op, type);
+  if (run == 1) {
+    storeSlots(op);
+    return success();
+  }
+  Type element = elementOf(type);
+  Type storage = storageType(element);
+  int64_t slots = slotCount(type), runBytes = run * storageBytes(element);
+  Value accessible =
+      runsAccessible(op.getPtrs(), op.getMask(), slots, run, runBytes);
+  auto branch = scf::IfOp::create(b, loc, accessible, /*withElse=*/true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(branch.thenBlock());
+  auto vectorType = VectorType::get({run}, storage);
+  for (int64_t slot = 0; slot < slots; slot += run) {
+    Value vector = LLVM::PoisonOp::create(b, loc, vectorType);
+    for (int64_t i = 0; i < run; ++i)
+      vector = LLVM::InsertElementOp::create(b, loc, vector,
+                                             get(op.getValue(), slot + i),
+                                             i32(i));
+    LLVM::StoreOp::create(b, loc, vector, get(op.getPtrs(), slot), runBytes);
+  }
+  b.setInsertionPointToStart(branch.elseBlock());
+  storeSlots(op);
   return success();
 }
 
@@ -642,6 +865,10 @@ LogicalResult Emitter::emitReduce(tile::ReduceOp op) {
   if (isFloat && !element.isF32() && !element.isBF16())
     return op.emitOpError() << "reduces " << element
                             << "; the GPU code generator reduces f32 and bf16";
+  if (kind != tile::ReduceKind::argmax && length > kSequentialReduceLength) {
+    values[op.getResult()] = emitTreeReduce(op);
+    return success();
+  }
 
   writeTileToShared(input, 0);
   publishBarrier();
@@ -655,7 +882,7 @@ LogicalResult Emitter::emitReduce(tile::ReduceOp op) {
     // Element 0 along the axis of this output element.
     Value base = i32(0);
     if (isTile(resultType)) {
-      Value outFlat = flatIndex(slot);
+      Value outFlat = flatIndex(slot, count);
       if (Value valid = slotValid(slot, count))
         outFlat = arith::SelectOp::create(b, loc, valid, outFlat, i32(0));
       SmallVector<Value> coords = coordinates(outFlat, kept);
@@ -724,6 +951,111 @@ LogicalResult Emitter::emitReduce(tile::ReduceOp op) {
   barrier();
   values[op.getResult()] = std::move(slots);
   return success();
+}
+
+/// Flat index of element 0 along `axis` of the reduction whose output
+/// element is `outFlat` (`kept`: the input shape without the axis).
+Value Emitter::reductionBase(Value outFlat, ArrayRef<int64_t> shape,
+                             int64_t axis) {
+  if (shape.size() == 1)
+    return i32(0);
+  SmallVector<int64_t> kept(shape);
+  kept.erase(kept.begin() + axis);
+  SmallVector<Value> coords = coordinates(outFlat, kept);
+  coords.insert(coords.begin() + axis, i32(0));
+  return flatten(coords, shape);
+}
+
+SmallVector<Value> Emitter::emitTreeReduce(tile::ReduceOp op) {
+  Value input = op.getInput();
+  Type element = elementOf(input.getType());
+  ArrayRef<int64_t> shape = shapeOf(input.getType());
+  int64_t axis = op.getAxis(), length = shape[axis];
+  int64_t stride = stridesOf(shape)[axis];
+  int64_t outputs = numElements(input.getType()) / length;
+  bool isFloat = isa<FloatType>(element);
+  // Partial results in f32 (bf16 is widened once and rounded once).
+  Type accumulator = isFloat ? b.getF32Type() : element;
+  SmallVector<Value> widened;
+  for (int64_t slot = 0, e = slotCount(input.getType()); slot < e; ++slot)
+    widened.push_back(isFloat ? toF32(get(input, slot), element)
+                              : get(input, slot));
+  writeSlotsToShared(widened, numElements(input.getType()), accumulator, 0);
+  publishBarrier();
+
+  auto combine = [&](Value x, Value y) -> Value {
+    switch (op.getKind()) {
+    case tile::ReduceKind::sum:
+      return isFloat ? arith::AddFOp::create(b, loc, x, y).getResult()
+                     : add(x, y);
+    case tile::ReduceKind::max:
+      return isFloat ? arith::MaximumFOp::create(b, loc, x, y).getResult()
+                     : arith::MaxSIOp::create(b, loc, x, y).getResult();
+    default:
+      return isFloat ? arith::MinimumFOp::create(b, loc, x, y).getResult()
+                     : arith::MinSIOp::create(b, loc, x, y).getResult();
+    }
+  };
+  // Each level folds the upper half of every row onto its lower half (the
+  // pairs spread over all threads, neighbours in memory on neighbouring
+  // threads), then a barrier: log2(length) levels instead of one thread
+  // walking the whole axis.
+  for (int64_t live = length; live > 1;) {
+    int64_t half = static_cast<int64_t>(llvm::PowerOf2Ceil(live)) / 2;
+    int64_t pairs = outputs * half;
+    for (int64_t first = 0; first < pairs; first += threads) {
+      Value pair = first == 0 ? tid : add(tid, i32(first));
+      Value inRange;
+      if (first + threads > pairs)
+        inRange = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                        pair, i32(pairs));
+      Value output, lane;
+      if (stride == 1) {
+        output = arith::DivUIOp::create(b, loc, pair, i32(half));
+        lane = arith::RemUIOp::create(b, loc, pair, i32(half));
+      } else {
+        output = arith::RemUIOp::create(b, loc, pair, i32(outputs));
+        lane = arith::DivUIOp::create(b, loc, pair, i32(outputs));
+      }
+      if (2 * half != live)
+        inRange = andMaybe(inRange, arith::CmpIOp::create(
+                                        b, loc, arith::CmpIPredicate::slt,
+                                        lane, i32(live - half)));
+      auto fold = [&]() {
+        Value lower = add(reductionBase(output, shape, axis),
+                          mul(lane, i32(stride)));
+        Value upper = add(lower, i32(half * stride));
+        Value low = loadShared(accumulator, 0, lower);
+        Value high = loadShared(accumulator, 0, upper);
+        Value folded = combine(low, high);
+        storeShared(folded, accumulator, 0, lower);
+      };
+      if (!inRange) {
+        fold();
+        continue;
+      }
+      auto guard = scf::IfOp::create(b, loc, inRange, /*withElse=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(guard.thenBlock());
+      fold();
+    }
+    barrier();
+    live = half;
+  }
+
+  Type resultType = op.getType();
+  int64_t count = numElements(resultType);
+  SmallVector<Value> slots;
+  for (int64_t slot = 0, e = slotCount(resultType); slot < e; ++slot) {
+    Value outFlat = isTile(resultType) ? flatIndex(slot, count) : i32(0);
+    if (Value valid = isTile(resultType) ? slotValid(slot, count) : Value())
+      outFlat = arith::SelectOp::create(b, loc, valid, outFlat, i32(0));
+    Value result =
+        loadShared(accumulator, 0, reductionBase(outFlat, shape, axis));
+    slots.push_back(element.isBF16() ? f32ToBf16(result) : result);
+  }
+  barrier();
+  return slots;
 }
 
 bool Emitter::isWidenedInt8(Value value) {
@@ -796,8 +1128,38 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
   // rounding per step (fma): the CPU code's numerics.
   int64_t count = m * n;
   SmallVector<Value> slots;
+  int64_t run = runLength(count);
+  if (run > 1 && n % run == 0 && sharedRun(count, bElement, bOffset) == run) {
+    // A run is `run` neighbours in one row of C: each K step reads its A
+    // element once and its B elements with one shared access.
+    for (int64_t slot = 0, e = slotCount(op.getType()); slot < e; slot += run) {
+      Value index = flatIndex(slot, count);
+      Value row = arith::DivUIOp::create(b, loc, index, i32(n));
+      Value column = arith::RemUIOp::create(b, loc, index, i32(n));
+      Value aRow = mul(row, i32(k));
+      SmallVector<Value> inits;
+      for (int64_t i = 0; i < run; ++i)
+        inits.push_back(get(op.getAcc(), slot + i));
+      auto loop = scf::ForOp::create(
+          b, loc, i32(0), i32(k), i32(1), inits,
+          [&](OpBuilder &, Location, Value kk, ValueRange acc) {
+            Value av = toF32(loadShared(aElement, 0, add(aRow, kk)), aElement);
+            SmallVector<Value> bv = loadSharedRun(
+                bElement, bOffset, add(mul(kk, i32(n)), column), run);
+            SmallVector<Value> sums;
+            for (int64_t i = 0; i < run; ++i)
+              sums.push_back(math::FmaOp::create(b, loc, av,
+                                                 toF32(bv[i], bElement), acc[i]));
+            scf::YieldOp::create(b, loc, sums);
+          });
+      llvm::append_range(slots, loop.getResults());
+    }
+    barrier();
+    values[op.getResult()] = std::move(slots);
+    return success();
+  }
   for (int64_t slot = 0, e = slotCount(op.getType()); slot < e; ++slot) {
-    Value index = flatIndex(slot);
+    Value index = flatIndex(slot, count);
     if (Value valid = slotValid(slot, count))
       index = arith::SelectOp::create(b, loc, valid, index, i32(0));
     Value row = arith::DivUIOp::create(b, loc, index, i32(n));
@@ -907,14 +1269,7 @@ SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset) {
   publishBarrier();
 
   // Back to the block's layout.
-  int64_t count = m * n;
-  SmallVector<Value> slots;
-  for (int64_t slot = 0, e = slotCount(op.getType()); slot < e; ++slot) {
-    Value index = flatIndex(slot);
-    if (Value valid = slotValid(slot, count))
-      index = arith::SelectOp::create(b, loc, valid, index, i32(0));
-    slots.push_back(loadShared(f32, cOffset, index));
-  }
+  SmallVector<Value> slots = readSlotsFromShared(op.getType(), f32, cOffset);
   barrier();
   return slots;
 }
@@ -922,12 +1277,6 @@ SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset) {
 //===----------------------------------------------------------------------===//
 // Control flow
 //===----------------------------------------------------------------------===//
-
-/// Empties a block created with a default terminator.
-void dropTerminator(Block *block) {
-  if (!block->empty() && block->back().hasTrait<OpTrait::IsTerminator>())
-    block->back().erase();
-}
 
 LogicalResult Emitter::emitFor(scf::ForOp op) {
   auto loop = scf::ForOp::create(b, loc, get(op.getLowerBound(), 0),
@@ -1041,8 +1390,9 @@ LogicalResult Emitter::emitOp(Operation *op) {
   }
   if (auto range = dyn_cast<tile::RangeOp>(op)) {
     SmallVector<Value> slots;
+    int64_t count = numElements(range.getType());
     for (int64_t slot = 0, e = slotCount(range.getType()); slot < e; ++slot)
-      slots.push_back(add(flatIndex(slot), i32(range.getStart())));
+      slots.push_back(add(flatIndex(slot, count), i32(range.getStart())));
     values[range.getResult()] = std::move(slots);
     return success();
   }
@@ -1097,6 +1447,8 @@ FailureOr<SimtKernelInfo> Emitter::run() {
   });
   threads = std::clamp<int64_t>(llvm::PowerOf2Ceil(largest), 32,
                                 std::max<int64_t>(32, options.maxThreads));
+
+  contiguity.emplace(kernel);
 
   MLIRContext *context = kernel.getContext();
   auto ptrType = LLVM::LLVMPointerType::get(context);

@@ -1,12 +1,18 @@
 // dsv2-convert-tile-to-nvvm: one tile program becomes one thread block;
-// tiles are spread over the threads cyclically (thread t holds flat
-// elements t, t+T, ...); broadcasts of loaded data, reductions and dots
-// exchange elements through shared memory between barriers.
+// tiles are spread over the threads in runs (thread t holds flat elements
+// t*R .. t*R+R-1, then the same T*R later; R = 4 or 2 when the tile divides
+// into T*R, else 1: elements t, t+T, ...); broadcasts of loaded data,
+// reductions and dots exchange elements through shared memory between
+// barriers.
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm --verify-diagnostics | FileCheck %s
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm="inject-missing-barrier=true" --verify-diagnostics | FileCheck %s --check-prefix=BROKEN
+// RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm="vector-accesses=false" --verify-diagnostics | FileCheck %s --check-prefix=SCALAR
 
 // An elementwise kernel of 256 elements: 128 threads (the default largest
-// block), two slots each, no shared memory and no exchange. The barrier
+// block), one run of two elements each, no shared memory and no exchange.
+// The pointers are contiguous, so each run is one vector load and one
+// vector store when its address is 8-byte aligned (checked per thread: a
+// pointer argument need not be), scalar accesses otherwise. The barrier
 // before the store separates this program's loads from its stores.
 // CHECK-LABEL: llvm.func @scale
 // CHECK-SAME: dsv2.shared_bytes = 0 : i64, dsv2.threads = 128 : i64
@@ -14,11 +20,29 @@
 // CHECK-SAME: nvvm.reqntid = array<i32: 128, 1, 1>
 // CHECK: %[[TID:.*]] = nvvm.read.ptx.sreg.tid.x : i32
 // CHECK: nvvm.read.ptx.sreg.ctaid.x
+// CHECK: %[[OWN:.*]] = arith.muli %[[TID]], %c2_i32
+// CHECK: %[[ADDRESS:.*]] = llvm.ptrtoint %[[FIRST:.*]] : !llvm.ptr to i64
+// CHECK: %[[LOW:.*]] = arith.andi %[[ADDRESS]], %c7_i64
+// CHECK: %[[ALIGNED:.*]] = arith.cmpi eq, %[[LOW]], %c0_i64
+// CHECK: scf.if %[[ALIGNED]] -> (f32, f32)
+// CHECK: %[[PAIR:.*]] = llvm.load %[[FIRST]] {alignment = 8 : i64} : !llvm.ptr -> vector<2xf32>
+// CHECK: llvm.extractelement %[[PAIR]]
+// CHECK: llvm.extractelement %[[PAIR]]
+// CHECK: } else {
 // CHECK-COUNT-2: llvm.load {{.*}} : !llvm.ptr -> f32
 // CHECK: nvvm.barrier0
+// CHECK: llvm.store {{.*}} {alignment = 8 : i64} : vector<2xf32>, !llvm.ptr
+// CHECK: } else {
 // CHECK-COUNT-2: llvm.store {{.*}} : f32, !llvm.ptr
 // CHECK-NOT: nvvm.barrier0
 // CHECK: llvm.return
+// SCALAR-LABEL: llvm.func @scale
+// SCALAR-NOT: vector<2xf32>
+// SCALAR-COUNT-2: llvm.load {{.*}} : !llvm.ptr -> f32
+// SCALAR-NOT: vector<2xf32>
+// SCALAR-COUNT-2: llvm.store {{.*}} : f32, !llvm.ptr
+// SCALAR-NOT: vector<2xf32>
+// SCALAR: llvm.return
 func.func @scale(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
     tile.kernel = #tile.kernel<grid = () -> (4, 1, 1), grid_symbols = []>} {
   %c256 = arith.constant 256 : i32
@@ -38,9 +62,36 @@ func.func @scale(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
 
 // -----
 
+// Every other element (offsets 2*i) is not contiguous: 256 elements in runs
+// of two, but one scalar global load per element. (The runs still go to
+// shared memory as vectors for the reduction.)
+// CHECK-LABEL: llvm.func @strided
+// CHECK-NOT: llvm.ptrtoint
+// CHECK-COUNT-2: llvm.load {{.*}} : !llvm.ptr -> f32
+// CHECK-NOT: llvm.ptrtoint
+// CHECK: llvm.store {{.*}} {alignment = 8 : i64} : vector<2xf32>, !llvm.ptr
+// CHECK: nvvm.barrier0
+// CHECK-NOT: llvm.load {{.*}} -> vector<
+// CHECK: llvm.return
+func.func @strided(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  %lanes = tile.range <0, 256> : tensor<256xi32>
+  %two = arith.constant dense<2> : tensor<256xi32>
+  %every2 = arith.muli %lanes, %two : tensor<256xi32>
+  %xp = tile.addptr %x, %every2 : !tile.ptr<f32>, tensor<256xi32> -> tensor<256x!tile.ptr<f32>>
+  %v = tile.load %xp : tensor<256x!tile.ptr<f32>> -> tensor<256xf32>
+  %s = tile.reduce sum %v axis 0 : tensor<256xf32> -> f32
+  tile.store %y, %s : !tile.ptr<f32>, f32
+  return
+}
+
+// -----
+
 // A row sum of 48 elements: 64 threads; the last 16 hold no element, so
 // their loads are masked off (scf.if on tid < 48) and they do not write
-// shared memory. The reduction reads shared memory between two barriers.
+// shared memory. The sum is a tree over shared memory, a barrier after each
+// level: lanes below 16 add lane + 32 (48 -> 32), then 32 -> 16 -> 8 -> 4
+// -> 2 -> 1; no thread walks the row.
 // CHECK-LABEL: llvm.func @row_sum
 // CHECK-SAME: dsv2.shared_bytes = 192 : i64, dsv2.threads = 64 : i64
 // CHECK: %[[TID:.*]] = nvvm.read.ptx.sreg.tid.x
@@ -52,13 +103,27 @@ func.func @scale(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
 // CHECK: scf.if %[[STILL]]
 // CHECK: llvm.store {{.*}} : f32, !llvm.ptr
 // CHECK: nvvm.barrier0
-// CHECK: scf.for
+// CHECK: %[[LANE:.*]] = arith.remui %[[TID]], %c32_i32
+// CHECK: arith.cmpi slt, %[[LANE]], %c16_i32
 // CHECK: arith.addf
 // CHECK: nvvm.barrier0
+// CHECK: arith.addf
+// CHECK: nvvm.barrier0
+// CHECK: arith.addf
+// CHECK: nvvm.barrier0
+// CHECK: arith.addf
+// CHECK: nvvm.barrier0
+// CHECK: arith.addf
+// CHECK: nvvm.barrier0
+// CHECK: arith.addf
+// CHECK: nvvm.barrier0
+// CHECK-NOT: arith.addf
+// CHECK-NOT: scf.for
+// CHECK: llvm.return
 // BROKEN-LABEL: llvm.func @row_sum
 // BROKEN: llvm.store {{.*}} : f32, !llvm.ptr
 // BROKEN-NOT: nvvm.barrier0
-// BROKEN: scf.for
+// BROKEN: arith.addf
 // BROKEN: nvvm.barrier0
 func.func @row_sum(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
     tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
@@ -67,6 +132,36 @@ func.func @row_sum(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
   %v = tile.load %xp : tensor<48x!tile.ptr<f32>> -> tensor<48xf32>
   %s = tile.reduce sum %v axis 0 : tensor<48xf32> -> f32
   tile.store %y, %s : !tile.ptr<f32>, f32
+  return
+}
+
+// -----
+
+// Rows of 8 elements (at most kSequentialReduceLength): each output's owner
+// thread adds its row in order, no tree.
+// CHECK-LABEL: llvm.func @short_rows
+// CHECK: nvvm.barrier0
+// CHECK: scf.for
+// CHECK: arith.addf
+// CHECK: nvvm.barrier0
+// CHECK-NOT: nvvm.barrier0
+// CHECK: llvm.return
+func.func @short_rows(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  %c8 = arith.constant 8 : i32
+  %r8 = tile.range <0, 8> : tensor<8xi32>
+  %eight = tile.splat %c8 : i32 -> tensor<8x1xi32>
+  %rowCol = tile.expand_dims %r8 axis 1 : tensor<8xi32> -> tensor<8x1xi32>
+  %rowOff = arith.muli %rowCol, %eight : tensor<8x1xi32>
+  %rowOffB = tile.broadcast %rowOff : tensor<8x1xi32> -> tensor<8x8xi32>
+  %colRow = tile.expand_dims %r8 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+  %colB = tile.broadcast %colRow : tensor<1x8xi32> -> tensor<8x8xi32>
+  %off = arith.addi %rowOffB, %colB : tensor<8x8xi32>
+  %xp = tile.addptr %x, %off : !tile.ptr<f32>, tensor<8x8xi32> -> tensor<8x8x!tile.ptr<f32>>
+  %rows = tile.load %xp : tensor<8x8x!tile.ptr<f32>> -> tensor<8x8xf32>
+  %s = tile.reduce sum %rows axis 1 : tensor<8x8xf32> -> tensor<8xf32>
+  %yp = tile.addptr %y, %r8 : !tile.ptr<f32>, tensor<8xi32> -> tensor<8x!tile.ptr<f32>>
+  tile.store %yp, %s : tensor<8x!tile.ptr<f32>>, tensor<8xf32>
   return
 }
 

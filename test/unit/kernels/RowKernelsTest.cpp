@@ -27,7 +27,7 @@ constexpr int64_t kDim = 100, kDimBlock = 128;
 constexpr double kEps = 1e-6;
 // rope: q rows [T, HEADS, P + R], the rotated part at column P.
 constexpr int64_t kRopeHeads = 3, kNope = 24, kRope = 12;
-constexpr int64_t kSiluCols = 100, kCopyCols = 12;
+constexpr int64_t kSiluCols = 100, kCopyCols = 12, kWideSiluCols = 1000;
 
 ref::RopeParams ropeParams() {
   ref::RopeParams params;
@@ -70,6 +70,11 @@ protected:
     suite->add("silu_mul", "silu_mul",
                {{"COLS", std::to_string(kSiluCols)},
                 {"BLOCK", std::to_string(nextPowerOfTwo(kSiluCols))}});
+    // 1024-lane blocks: on a GPU, runs of 4 elements per thread (vector
+    // accesses where a row's address allows).
+    suite->add("silu_mul_wide", "silu_mul",
+               {{"COLS", std::to_string(kWideSiluCols)},
+                {"BLOCK", std::to_string(nextPowerOfTwo(kWideSiluCols))}});
     for (const char *dst : {"f32", "bf16"})
       suite->add(std::string("copy_rows_") + dst, "copy_rows",
                  {{"SRC", "f32"},
@@ -250,6 +255,37 @@ TEST_F(RowKernels, SiluMulOfStridedRows) {
   for (int32_t r = 0; r < rows; ++r)
     for (int64_t c = kSiluCols; c < outStride; ++c)
       ASSERT_EQ(out[r * outStride + c], kSentinel) << "row " << r << " col " << c;
+}
+
+// Row strides of 1027 floats start the rows at every alignment, so an
+// emulated GPU kernel takes its vector loads and stores on some rows and the
+// scalar ones on others; the masked tail of each row (1000 of 1024 lanes)
+// must not be read or written by a vector access either.
+TEST_F(RowKernels, SiluMulOfWideRowsAtEveryAlignment) {
+  std::mt19937 rng(6);
+  const int32_t rows = 8, stride = 1027;
+  std::vector<float> gV = randomFloats(rng, rows * stride, 6.0f);
+  std::vector<float> uV = randomFloats(rng, rows * stride, 2.0f);
+  Buffer<float> gate(gV.size()), up(uV.size()), out(rows * stride, kSentinel);
+  std::copy(gV.begin(), gV.end(), gate.data());
+  std::copy(uV.begin(), uV.end(), up.data());
+
+  KernelArgs args;
+  args.buf(gate).buf(up).buf(out).i32(stride).i32(stride).i32(stride);
+  suite->run("silu_mul_wide", args, rows, 1);
+
+  std::vector<float> expected(rows * kWideSiluCols), got(rows * kWideSiluCols);
+  for (int32_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < kWideSiluCols; ++c) {
+      double z = gV[r * stride + c];
+      expected[r * kWideSiluCols + c] =
+          static_cast<float>(z / (1.0 + std::exp(-z)) * uV[r * stride + c]);
+      got[r * kWideSiluCols + c] = out[r * stride + c];
+    }
+  expectClose(got, expected, "silu_mul_wide");
+  for (int32_t r = 0; r < rows; ++r)
+    for (int64_t c = kWideSiluCols; c < stride; ++c)
+      ASSERT_EQ(out[r * stride + c], kSentinel) << "row " << r << " col " << c;
 }
 
 TEST_F(RowKernels, CopyRowsToF32AndBf16AndBack) {

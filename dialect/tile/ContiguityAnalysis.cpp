@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "codegen/cpu/ContiguityAnalysis.h"
+#include "dialect/tile/ContiguityAnalysis.h"
 
 #include "dialect/tile/TileOps.h"
 
@@ -15,7 +15,7 @@
 #include "llvm/ADT/STLExtras.h"
 
 using namespace mlir;
-using namespace mlir::dsv2::cpu;
+using namespace mlir::tile;
 
 namespace {
 

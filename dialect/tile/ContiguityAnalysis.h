@@ -3,12 +3,13 @@
 // Part of dsv2c. Finds the tile.load / tile.store ops whose pointer tile
 // addresses consecutive elements along a dimension, so the CPU lowering can
 // use one vector load or store per row (or per column) instead of a gather
-// or scatter.
+// or scatter, and the GPU emitter one vector access per thread's run of
+// elements.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef CODEGEN_CPU_CONTIGUITYANALYSIS_H
-#define CODEGEN_CPU_CONTIGUITYANALYSIS_H
+#ifndef DIALECT_TILE_CONTIGUITYANALYSIS_H
+#define DIALECT_TILE_CONTIGUITYANALYSIS_H
 
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
@@ -17,7 +18,7 @@
 
 #include <tuple>
 
-namespace mlir::dsv2::cpu {
+namespace mlir::tile {
 
 /// How a pointer tile's lanes lie in memory.
 enum class AccessPattern {
@@ -73,6 +74,6 @@ private:
   llvm::DenseSet<Key> assumed;
 };
 
-} // namespace mlir::dsv2::cpu
+} // namespace mlir::tile
 
-#endif // CODEGEN_CPU_CONTIGUITYANALYSIS_H
+#endif // DIALECT_TILE_CONTIGUITYANALYSIS_H
