@@ -282,25 +282,77 @@ private:
   int64_t sharedRun(int64_t count, Type element, int64_t byteOffset) {
     Type storage = storageType(element);
     int64_t run = runLength(count);
-    if (!options.vectorAccesses || !storage.isIntOrFloat() ||
-        element.isInteger(1) || byteOffset % (run * storageBytes(element)))
+    if (!options.vectorAccesses || !runnable(storage) ||
+        byteOffset % (run * storageBytes(element)))
       return 1;
     return run;
+  }
+  /// Whether runs of `storage` elements can be one access: 32- and 64-bit
+  /// scalars as a vector, narrower integers (bf16 bits, int8) packed.
+  bool runnable(Type storage) {
+    if (!storage.isIntOrFloat() || storage.isInteger(1))
+      return false;
+    return storage.getIntOrFloatBitWidth() >= 32 || storage.isInteger();
+  }
+  /// One access of `run` elements at `address` (aligned to the run). Runs
+  /// of narrow integers are one wide integer (LLVM would split a <2 x i16>
+  /// vector load whose lanes are only extracted back into scalar loads).
+  SmallVector<Value> loadRun(Value address, Type storage, int64_t run) {
+    int64_t bits = storage.getIntOrFloatBitWidth();
+    int64_t bytes = run * bits / 8;
+    SmallVector<Value> elements;
+    if (bits < 32) {
+      Type packedType = b.getIntegerType(run * bits);
+      Value packed = LLVM::LoadOp::create(b, loc, packedType, address, bytes);
+      for (int64_t i = 0; i < run; ++i) {
+        Value shifted = packed;
+        if (i > 0)
+          shifted = arith::ShRUIOp::create(
+              b, loc, packed,
+              arith::ConstantOp::create(b, loc,
+                                        b.getIntegerAttr(packedType, i * bits)));
+        elements.push_back(arith::TruncIOp::create(b, loc, storage, shifted));
+      }
+      return elements;
+    }
+    Value vector = LLVM::LoadOp::create(
+        b, loc, VectorType::get({run}, storage), address, bytes);
+    for (int64_t i = 0; i < run; ++i)
+      elements.push_back(LLVM::ExtractElementOp::create(b, loc, vector, i32(i)));
+    return elements;
+  }
+  void storeRun(ArrayRef<Value> elements, Value address, Type storage) {
+    int64_t run = elements.size(), bits = storage.getIntOrFloatBitWidth();
+    int64_t bytes = run * bits / 8;
+    if (bits < 32) {
+      Type packedType = b.getIntegerType(run * bits);
+      Value packed;
+      for (int64_t i = 0; i < run; ++i) {
+        Value wide = arith::ExtUIOp::create(b, loc, packedType, elements[i]);
+        if (i > 0)
+          wide = arith::ShLIOp::create(
+              b, loc, wide,
+              arith::ConstantOp::create(b, loc,
+                                        b.getIntegerAttr(packedType, i * bits)));
+        packed = packed ? arith::OrIOp::create(b, loc, packed, wide).getResult()
+                        : wide;
+      }
+      LLVM::StoreOp::create(b, loc, packed, address, bytes);
+      return;
+    }
+    Value vector =
+        LLVM::PoisonOp::create(b, loc, VectorType::get({run}, storage));
+    for (int64_t i = 0; i < run; ++i)
+      vector = LLVM::InsertElementOp::create(b, loc, vector, elements[i], i32(i));
+    LLVM::StoreOp::create(b, loc, vector, address, bytes);
   }
   /// `run` elements of shared memory from `index` (a multiple of `run`).
   SmallVector<Value> loadSharedRun(Type element, int64_t byteOffset,
                                    Value index, int64_t run) {
     if (run == 1)
       return {loadShared(element, byteOffset, index)};
-    auto vectorType = VectorType::get({run}, storageType(element));
-    Value vector =
-        LLVM::LoadOp::create(b, loc, vectorType,
-                             sharedAddress(byteOffset, element, index),
-                             run * storageBytes(element));
-    SmallVector<Value> elements;
-    for (int64_t i = 0; i < run; ++i)
-      elements.push_back(LLVM::ExtractElementOp::create(b, loc, vector, i32(i)));
-    return elements;
+    return loadRun(sharedAddress(byteOffset, element, index),
+                   storageType(element), run);
   }
   /// This thread's elements of a tile of `count` elements in shared memory
   /// (slots past the end read element 0).
@@ -323,17 +375,10 @@ private:
     if (int64_t run = sharedRun(count, element, byteOffset); run > 1) {
       // Whole runs (every slot valid): one vector store each, no bank
       // conflicts between the runs of neighbouring threads.
-      auto vectorType = VectorType::get({run}, storageType(element));
-      for (int64_t slot = 0, e = slots.size(); slot < e; slot += run) {
-        Value vector = LLVM::PoisonOp::create(b, loc, vectorType);
-        for (int64_t i = 0; i < run; ++i)
-          vector = LLVM::InsertElementOp::create(b, loc, vector,
-                                                 slots[slot + i], i32(i));
-        LLVM::StoreOp::create(
-            b, loc, vector,
-            sharedAddress(byteOffset, element, flatIndex(slot, count)),
-            run * storageBytes(element));
-      }
+      for (int64_t slot = 0, e = slots.size(); slot < e; slot += run)
+        storeRun(slots.slice(slot, run),
+                 sharedAddress(byteOffset, element, flatIndex(slot, count)),
+                 storageType(element));
       return;
     }
     for (int64_t slot = 0, e = slots.size(); slot < e; ++slot) {
@@ -700,8 +745,7 @@ LogicalResult Emitter::emitAddPtr(tile::AddPtrOp op) {
 int64_t Emitter::accessRun(Operation *memoryOp, Type tileType) {
   if (!options.vectorAccesses || !isTile(tileType))
     return 1;
-  Type storage = storageType(elementOf(tileType));
-  if (!storage.isIntOrFloat() || storage.isInteger(1))
+  if (!runnable(storageType(elementOf(tileType))))
     return 1;
   int64_t run = runLength(numElements(tileType));
   if (run == 1 || shapeOf(tileType).back() % run != 0 ||
@@ -786,14 +830,9 @@ LogicalResult Emitter::emitLoad(tile::LoadOp op) {
     dropTerminator(branch.thenBlock());
     dropTerminator(branch.elseBlock());
     b.setInsertionPointToStart(branch.thenBlock());
-    auto vectorType = VectorType::get({run}, storage);
     SmallVector<Value> loaded;
-    for (int64_t slot = 0; slot < slots; slot += run) {
-      Value vector = LLVM::LoadOp::create(b, loc, vectorType,
-                                          get(op.getPtrs(), slot), runBytes);
-      for (int64_t i = 0; i < run; ++i)
-        loaded.push_back(LLVM::ExtractElementOp::create(b, loc, vector, i32(i)));
-    }
+    for (int64_t slot = 0; slot < slots; slot += run)
+      llvm::append_range(loaded, loadRun(get(op.getPtrs(), slot), storage, run));
     scf::YieldOp::create(b, loc, loaded);
     b.setInsertionPointToStart(branch.elseBlock());
     scf::YieldOp::create(b, loc, loadSlots(op));
@@ -838,14 +877,11 @@ LogicalResult Emitter::emitStore(tile::StoreOp op) {
   auto branch = scf::IfOp::create(b, loc, accessible, /*withElse=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(branch.thenBlock());
-  auto vectorType = VectorType::get({run}, storage);
   for (int64_t slot = 0; slot < slots; slot += run) {
-    Value vector = LLVM::PoisonOp::create(b, loc, vectorType);
+    SmallVector<Value> elements;
     for (int64_t i = 0; i < run; ++i)
-      vector = LLVM::InsertElementOp::create(b, loc, vector,
-                                             get(op.getValue(), slot + i),
-                                             i32(i));
-    LLVM::StoreOp::create(b, loc, vector, get(op.getPtrs(), slot), runBytes);
+      elements.push_back(get(op.getValue(), slot + i));
+    storeRun(elements, get(op.getPtrs(), slot), storage);
   }
   b.setInsertionPointToStart(branch.elseBlock());
   storeSlots(op);

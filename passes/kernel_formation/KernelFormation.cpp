@@ -434,7 +434,7 @@ private:
                      const LinearWeight &w, int64_t n, int64_t k, int64_t batch,
                      int64_t xBatchStride, Activation y, int64_t yBatchStride,
                      Operation *origin) {
-    GemvTiles tiles = chooseGemvTiles(n, k);
+    GemvTiles tiles = chooseGemvTiles(n, k, options.gpuTiles);
     std::vector<KernelArg> args{x.arg()};
     w.appendTo(args);
     args.insert(args.end(), {y.arg(), KernelArg::ofInt(StepExpr::of(xBatchStride)),
@@ -1108,7 +1108,7 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   const bool panels = !options.gpuTiles;
   GemvTiles upTiles = panels ? GemvTiles{rt::kWeightPanelColumns,
                                          kPanelExpertGateUpSteps}
-                             : chooseGemvTiles(inter, hidden);
+                             : chooseGemvTiles(inter, hidden, options.gpuTiles);
   Activation hiddenRows = scratch("moe_hidden", inter, StepExpr::tokens(topK));
   const LinearWeight gateW = linearWeight(op.getGateProj());
   const LinearWeight upW = linearWeight(op.getUpProj());
@@ -1157,7 +1157,7 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   }
   GemvTiles downTiles =
       panels ? GemvTiles{rt::kWeightPanelColumns, kPanelGemvSteps}
-             : chooseGemvTiles(hidden, inter);
+             : chooseGemvTiles(hidden, inter, options.gpuTiles);
   const LinearWeight downW = linearWeight(op.getDownProj());
   const bool int16Down =
       panels && options.int16Activations && downW.type.isInteger(8);

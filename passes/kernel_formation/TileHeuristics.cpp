@@ -21,9 +21,9 @@ GemmTiles chooseGemmTiles(int64_t n, int64_t k, bool gpu) {
           std::min<int64_t>(16, nextPowerOfTwo(k))};
 }
 
-GemvTiles chooseGemvTiles(int64_t n, int64_t k) {
+GemvTiles chooseGemvTiles(int64_t n, int64_t k, bool gpu) {
   return {std::min<int64_t>(4, nextPowerOfTwo(n)),
-          std::min<int64_t>(16, nextPowerOfTwo(k))};
+          std::min<int64_t>(gpu ? 256 : 16, nextPowerOfTwo(k))};
 }
 
 int64_t chooseRowBlock(int64_t width) {

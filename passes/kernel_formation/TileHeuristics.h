@@ -108,7 +108,11 @@ struct GemvTiles {
 /// and steps over K in BK = 16 slices, a [4, 16] f32 accumulator (8 AVX2
 /// registers) fed by one contiguous 16-element load per row; narrow
 /// matrices shrink BN/BK to the next power of two of N/K.
-GemvTiles chooseGemvTiles(int64_t n, int64_t k);
+/// `gpu`: BK = 256, a [4, 256] tile over a 128-thread block, so each thread
+/// reads runs of 4 neighbouring weights of a row per K step (one vector
+/// load each: codegen/gpu/README.md) and a K step of 16 would spend more on
+/// the barriers of the x exchange than on loading.
+GemvTiles chooseGemvTiles(int64_t n, int64_t k, bool gpu = false);
 
 /// Row kernels (norms, copies, embedding): one tile covering `width`, capped
 /// at 4096 lanes (wider rows loop over blocks).
