@@ -5,7 +5,8 @@ Runs `ptxas -v` (the CUDA toolkit's assembler) on PTX written by `dsv2c emit
 --stage ptx` or `dsv2-translate-gpu --emit=ptx`, and prints one row per
 kernel: threads per block and dynamic shared-memory bytes (from the
 `// dsv2 kernel` lines dsv2c writes at the top of the PTX), registers per
-thread, spill stores/loads, stack frame and static shared memory. Exit code
+thread, spill stores/loads, stack frame and static shared memory, and its
+global load instructions by the bytes each moves (from the PTX). Exit code
 1 when ptxas fails or, with --max-spill-bytes N, when a kernel spills more.
 
     tools/gpu/ptx_resources.py tiny.ptx --arch sm_90a [--ptxas PATH] [--json]
@@ -26,6 +27,26 @@ def parse_launch(ptx_text):
             ptx_text, re.M):
         launch[match.group(1)] = (int(match.group(2)), int(match.group(3)))
     return launch
+
+
+GLOBAL_LOAD = re.compile(r"\bld\.global(?:\.nc)?(?:\.v(\d))?\.[bsuf](\d+)")
+
+
+def global_load_widths(ptx_text):
+    """Per kernel: how many global load instructions move 1, 2, 4, 8 and 16
+    bytes (a run of neighbouring elements is one 8- or 16-byte load; the
+    scalar fallbacks of misaligned runs are counted too)."""
+    widths = {}
+    entries = list(re.finditer(r"\.entry (\S+)\(", ptx_text))
+    for index, entry in enumerate(entries):
+        end = entries[index + 1].start() if index + 1 < len(entries) else None
+        counts = {1: 0, 2: 0, 4: 0, 8: 0, 16: 0}
+        for match in GLOBAL_LOAD.finditer(ptx_text[entry.end():end]):
+            lanes = int(match.group(1) or 1)
+            size = lanes * int(match.group(2)) // 8
+            counts[size] = counts.get(size, 0) + 1
+        widths[entry.group(1)] = counts
+    return widths
 
 
 def parse_ptxas(report):
@@ -66,7 +87,9 @@ def main():
     args = parser.parse_args()
 
     with open(args.ptx) as f:
-        launch = parse_launch(f.read())
+        text = f.read()
+    launch = parse_launch(text)
+    widths = global_load_widths(text)
     run = subprocess.run([args.ptxas, "-v", f"-arch={args.arch}", args.ptx,
                           "-o", "/dev/null"], capture_output=True, text=True)
     if run.returncode != 0:
@@ -83,22 +106,29 @@ def main():
                          spill_stores=info.get("spill_stores", 0),
                          spill_loads=info.get("spill_loads", 0),
                          stack=info.get("stack", 0),
-                         static_smem=info.get("static_smem", 0)))
+                         static_smem=info.get("static_smem", 0),
+                         global_loads_by_bytes=widths.get(name, {})))
     if args.json:
         print(json.dumps(dict(arch=args.arch, kernels=rows), indent=1))
     else:
         print(f"{'kernel':56} {'threads':>7} {'regs':>5} {'spill st/ld':>12} "
-              f"{'stack':>6} {'smem dyn':>9}")
+              f"{'stack':>6} {'smem dyn':>9}  ld.global 1/2/4/8/16 B")
         for row in rows:
+            loads = "/".join(str(row["global_loads_by_bytes"].get(size, 0))
+                             for size in (1, 2, 4, 8, 16))
             print(f"{row['kernel']:56} {row['threads'] or '?':>7} "
                   f"{row['registers']:>5} "
                   f"{row['spill_stores']:>5}/{row['spill_loads']:<6} "
-                  f"{row['stack']:>6} {row['dynamic_smem'] or 0:>9}")
+                  f"{row['stack']:>6} {row['dynamic_smem'] or 0:>9}  {loads}")
         worst = max((r["spill_stores"] + r["spill_loads"] for r in rows),
                     default=0)
+        total = sum(sum(r["global_loads_by_bytes"].values()) for r in rows)
+        wide = sum(r["global_loads_by_bytes"].get(size, 0)
+                   for r in rows for size in (8, 16))
         print(f"{len(rows)} kernels for {args.arch}; largest spill "
               f"{worst} bytes; most registers "
-              f"{max((r['registers'] or 0 for r in rows), default=0)}")
+              f"{max((r['registers'] or 0 for r in rows), default=0)}; "
+              f"{wide} of {total} global loads move 8 or 16 bytes")
     if args.max_spill_bytes is not None and any(
             r["spill_stores"] + r["spill_loads"] > args.max_spill_bytes
             for r in rows):
