@@ -287,12 +287,14 @@ private:
       return 1;
     return run;
   }
-  /// Whether runs of `storage` elements can be one access: 32- and 64-bit
-  /// scalars as a vector, narrower integers (bf16 bits, int8) packed.
+  /// Whether runs of `storage` elements can be one access of at most 16
+  /// bytes: 32-bit scalars as a vector, narrower integers (bf16 bits, int8)
+  /// packed in one integer.
   bool runnable(Type storage) {
     if (!storage.isIntOrFloat() || storage.isInteger(1))
       return false;
-    return storage.getIntOrFloatBitWidth() >= 32 || storage.isInteger();
+    unsigned bits = storage.getIntOrFloatBitWidth();
+    return bits == 32 || (bits < 32 && storage.isInteger());
   }
   /// One access of `run` elements at `address` (aligned to the run). Runs
   /// of narrow integers are one wide integer (LLVM would split a <2 x i16>
@@ -432,8 +434,7 @@ private:
   /// Whether this thread can access its runs of `ptrs` as vectors: every
   /// run's first address aligned to the run's bytes (a pointer argument or
   /// a row stride may not be) and every element enabled by `mask`.
-  Value runsAccessible(Value ptrs, Value mask, int64_t slots, int64_t run,
-                       int64_t runBytes);
+  Value runsAccessible(Value ptrs, Value mask, Type tileType, int64_t run);
   LogicalResult emitReduce(tile::ReduceOp op);
   /// sum / max / min along an axis longer than kSequentialReduceLength: a
   /// tree over shared memory.
@@ -755,8 +756,10 @@ int64_t Emitter::accessRun(Operation *memoryOp, Type tileType) {
   return run;
 }
 
-Value Emitter::runsAccessible(Value ptrs, Value mask, int64_t slots,
-                              int64_t run, int64_t runBytes) {
+Value Emitter::runsAccessible(Value ptrs, Value mask, Type tileType,
+                              int64_t run) {
+  int64_t slots = slotCount(tileType);
+  int64_t runBytes = run * storageBytes(elementOf(tileType));
   Value accessible;
   Value alignmentBits = arith::ConstantOp::create(
       b, loc, b.getI64IntegerAttr(runBytes - 1));
@@ -817,11 +820,9 @@ LogicalResult Emitter::emitLoad(tile::LoadOp op) {
   }
   // Each run one vector load (ld.global.v2/.v4) when this thread's runs
   // are aligned and enabled; otherwise the scalar loads.
-  Type element = elementOf(type);
-  Type storage = storageType(element);
-  int64_t slots = slotCount(type), runBytes = run * storageBytes(element);
-  Value accessible =
-      runsAccessible(op.getPtrs(), op.getMask(), slots, run, runBytes);
+  Type storage = storageType(elementOf(type));
+  int64_t slots = slotCount(type);
+  Value accessible = runsAccessible(op.getPtrs(), op.getMask(), type, run);
   auto branch = scf::IfOp::create(b, loc, flatTypes(ArrayRef<Type>(type)),
                                   accessible, /*addThenBlock=*/true,
                                   /*addElseBlock=*/true);
@@ -869,11 +870,9 @@ LogicalResult Emitter::emitStore(tile::StoreOp op) {
     storeSlots(op);
     return success();
   }
-  Type element = elementOf(type);
-  Type storage = storageType(element);
-  int64_t slots = slotCount(type), runBytes = run * storageBytes(element);
-  Value accessible =
-      runsAccessible(op.getPtrs(), op.getMask(), slots, run, runBytes);
+  Type storage = storageType(elementOf(type));
+  int64_t slots = slotCount(type);
+  Value accessible = runsAccessible(op.getPtrs(), op.getMask(), type, run);
   auto branch = scf::IfOp::create(b, loc, accessible, /*withElse=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(branch.thenBlock());

@@ -41,6 +41,27 @@ ref::RopeParams ropeParams() {
   return params;
 }
 
+/// out's rows hold the gated product of reference/Mlp.cpp in their first
+/// `cols` columns and the sentinel after them.
+void expectSiluMul(const std::vector<float> &gate, const std::vector<float> &up,
+                   const Buffer<float> &out, int32_t rows, int64_t cols,
+                   int32_t gateStride, int32_t upStride, int32_t outStride,
+                   const char *name) {
+  std::vector<float> expected(rows * cols), got(rows * cols);
+  for (int32_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) {
+      double z = gate[r * gateStride + c];
+      expected[r * cols + c] =
+          static_cast<float>(z / (1.0 + std::exp(-z)) * up[r * upStride + c]);
+      got[r * cols + c] = out[r * outStride + c];
+    }
+  expectClose(got, expected, name);
+  for (int32_t r = 0; r < rows; ++r)
+    for (int64_t c = cols; c < outStride; ++c)
+      ASSERT_EQ(out[r * outStride + c], kSentinel)
+          << name << " row " << r << " col " << c;
+}
+
 class RowKernels : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
@@ -242,19 +263,8 @@ TEST_F(RowKernels, SiluMulOfStridedRows) {
   suite->run("silu_mul", args, rows,
              static_cast<int32_t>((kSiluCols + block - 1) / block));
 
-  // The gated product of reference/Mlp.cpp.
-  std::vector<float> expected(rows * kSiluCols), got(rows * kSiluCols);
-  for (int32_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < kSiluCols; ++c) {
-      double z = gV[r * gateStride + c];
-      expected[r * kSiluCols + c] =
-          static_cast<float>(z / (1.0 + std::exp(-z)) * uV[r * upStride + c]);
-      got[r * kSiluCols + c] = out[r * outStride + c];
-    }
-  expectClose(got, expected, "silu_mul");
-  for (int32_t r = 0; r < rows; ++r)
-    for (int64_t c = kSiluCols; c < outStride; ++c)
-      ASSERT_EQ(out[r * outStride + c], kSentinel) << "row " << r << " col " << c;
+  expectSiluMul(gV, uV, out, rows, kSiluCols, gateStride, upStride, outStride,
+                "silu_mul");
 }
 
 // Row strides of 1027 floats start the rows at every alignment, so an
@@ -274,18 +284,8 @@ TEST_F(RowKernels, SiluMulOfWideRowsAtEveryAlignment) {
   args.buf(gate).buf(up).buf(out).i32(stride).i32(stride).i32(stride);
   suite->run("silu_mul_wide", args, rows, 1);
 
-  std::vector<float> expected(rows * kWideSiluCols), got(rows * kWideSiluCols);
-  for (int32_t r = 0; r < rows; ++r)
-    for (int64_t c = 0; c < kWideSiluCols; ++c) {
-      double z = gV[r * stride + c];
-      expected[r * kWideSiluCols + c] =
-          static_cast<float>(z / (1.0 + std::exp(-z)) * uV[r * stride + c]);
-      got[r * kWideSiluCols + c] = out[r * stride + c];
-    }
-  expectClose(got, expected, "silu_mul_wide");
-  for (int32_t r = 0; r < rows; ++r)
-    for (int64_t c = kWideSiluCols; c < stride; ++c)
-      ASSERT_EQ(out[r * stride + c], kSentinel) << "row " << r << " col " << c;
+  expectSiluMul(gV, uV, out, rows, kWideSiluCols, stride, stride, stride,
+                "silu_mul_wide");
 }
 
 TEST_F(RowKernels, CopyRowsToF32AndBf16AndBack) {
