@@ -30,8 +30,18 @@ constexpr int64_t kN = 100, kK = 130;
 constexpr int64_t kHeads = 3, kBatchN = 48, kBatchK = 24, kRope = 12;
 constexpr int64_t kWideN = 1536, kWideK = 5120;
 
+// The tiles of chooseGemvTiles (passes/kernel_formation/TileHeuristics.h):
+// on the SIMT emulator the GPU's, BK up to 256 (runs of 4 weights per
+// thread, masked tails of whole runs); else the CPU's 16.
+#if DSV2_KERNEL_TESTS_EMULATED
+constexpr int64_t kGemvMaxBk = 256;
+#else
+constexpr int64_t kGemvMaxBk = 16;
+#endif
 int64_t gemvBn(int64_t n) { return std::min<int64_t>(4, nextPowerOfTwo(n)); }
-int64_t gemvBk(int64_t k) { return std::min<int64_t>(16, nextPowerOfTwo(k)); }
+int64_t gemvBk(int64_t k) {
+  return std::min<int64_t>(kGemvMaxBk, nextPowerOfTwo(k));
+}
 
 mlir::dsv2::KernelParams gemvParams(const char *w, int64_t n, int64_t k,
                                     int64_t batch) {
