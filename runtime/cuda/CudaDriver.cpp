@@ -81,6 +81,12 @@ CudaDriver::open(const std::string &target) {
       lookUp(handle, "cuGraphLaunch", f.cuGraphLaunch) &&
       lookUp(handle, "cuGraphExecDestroy", f.cuGraphExecDestroy) &&
       lookUp(handle, "cuGraphDestroy", f.cuGraphDestroy);
+  driver->events =
+      lookUp(handle, "cuEventCreate", f.cuEventCreate) &&
+      lookUp(handle, "cuEventRecord", f.cuEventRecord) &&
+      lookUp(handle, "cuEventSynchronize", f.cuEventSynchronize) &&
+      lookUp(handle, "cuEventElapsedTime", f.cuEventElapsedTime) &&
+      lookUp(handle, "cuEventDestroy_v2", f.cuEventDestroy);
   return driver;
 }
 

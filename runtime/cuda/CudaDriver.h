@@ -129,6 +129,14 @@ struct CudaDriverApi {
   CUresult (*cuGraphLaunch)(CUgraphExec, CUstream);
   CUresult (*cuGraphExecDestroy)(CUgraphExec);
   CUresult (*cuGraphDestroy)(CUgraph);
+  // Events (DSV2_PROFILE_LAUNCHES times each kernel between two); null when
+  // the driver lacks any of them, and the profile times the host's wait.
+  CUresult (*cuEventCreate)(CUevent *, unsigned flags);
+  CUresult (*cuEventRecord)(CUevent, CUstream);
+  CUresult (*cuEventSynchronize)(CUevent);
+  CUresult (*cuEventElapsedTime)(float *milliseconds, CUevent start,
+                                 CUevent end);
+  CUresult (*cuEventDestroy)(CUevent);
 };
 
 /// A GPU as the executor sees it.
@@ -154,6 +162,8 @@ public:
   const CudaDriverApi &api() const { return fns; }
   /// Whether the driver has every CUDA graph entry point of CudaDriverApi.
   bool hasGraphs() const { return graphs; }
+  /// Whether the driver has every event entry point of CudaDriverApi.
+  bool hasEvents() const { return events; }
   /// `result` as "call: CUDA_ERROR_X: description" (OK on CUDA_SUCCESS).
   absl::Status check(CUresult result, const char *call) const;
 
@@ -168,6 +178,7 @@ private:
   void *handle;
   CudaDriverApi fns{};
   bool graphs = false;
+  bool events = false;
 };
 
 /// The compute capability an engine target needs, e.g. "sm_90a" -> {9, 0,

@@ -131,6 +131,9 @@ CudaExecutor::~CudaExecutor() {
         f.cuMemFree(pointer);
   if (module)
     f.cuModuleUnload(module);
+  for (CUevent event : {profileStart, profileEnd})
+    if (event)
+      f.cuEventDestroy(event);
   if (stream)
     f.cuStreamDestroy(stream);
   f.cuDevicePrimaryCtxRelease(deviceInfo.ordinal);
@@ -412,6 +415,68 @@ int64_t CudaExecutor::bytesAfter(const KernelArg &arg,
   return size - element * elementBytes(spec.type);
 }
 
+CUresult CudaExecutor::launchKernel(const Kernel &kernel,
+                                    const std::array<unsigned, 3> &grid,
+                                    void **args, double *seconds) {
+  const CudaDriverApi &f = driver->api();
+  auto launch = [&] {
+    return f.cuLaunchKernel(kernel.function, grid[0], grid[1], grid[2],
+                            kernel.threads, 1, 1, kernel.sharedBytes, stream,
+                            args, nullptr);
+  };
+  if (!seconds) {
+    CUresult r = launch();
+    if (r == CUDA_SUCCESS && syncEachLaunch)
+      r = f.cuStreamSynchronize(stream);
+    return r;
+  }
+  if (profileWithEvents()) {
+    CUresult r = f.cuEventRecord(profileStart, stream);
+    if (r == CUDA_SUCCESS)
+      r = launch();
+    if (r == CUDA_SUCCESS)
+      r = f.cuEventRecord(profileEnd, stream);
+    if (r == CUDA_SUCCESS)
+      r = f.cuEventSynchronize(profileEnd);
+    float milliseconds = 0;
+    if (r == CUDA_SUCCESS)
+      r = f.cuEventElapsedTime(&milliseconds, profileStart, profileEnd);
+    *seconds = milliseconds * 1e-3;
+    return r;
+  }
+  auto start = std::chrono::steady_clock::now();
+  CUresult r = launch();
+  if (r == CUDA_SUCCESS)
+    r = f.cuStreamSynchronize(stream);
+  *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                           start)
+                 .count();
+  return r;
+}
+
+bool CudaExecutor::profileWithEvents() {
+  if (!profileEventsTried) {
+    profileEventsTried = true;
+    const CudaDriverApi &f = driver->api();
+    if (driver->hasEvents() &&
+        (f.cuEventCreate(&profileStart, 0) != CUDA_SUCCESS ||
+         f.cuEventCreate(&profileEnd, 0) != CUDA_SUCCESS)) {
+      for (CUevent *event : {&profileStart, &profileEnd})
+        if (*event) {
+          f.cuEventDestroy(*event);
+          *event = nullptr;
+        }
+    }
+  }
+  return profileEnd != nullptr;
+}
+
+std::string CudaExecutor::profileNote() {
+  return profileWithEvents()
+             ? "GPU, each kernel timed by CUDA events around it"
+             : "GPU, each launch synchronized and timed by the host";
+}
+
 absl::Status CudaExecutor::runCollective(const Launch &launch,
                                          const RowSlice &slice) {
   const CudaDriverApi &f = driver->api();
@@ -501,7 +566,7 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
     }
   }
   if (profile) {
-    profile->setNote("GPU, each launch synchronized");
+    profile->setNote(profileNote());
     profile->step(decode);
   }
   if (absl::Status s =
@@ -547,19 +612,11 @@ absl::Status CudaExecutor::runLaunches(const StepProgram &program, size_t first,
       return nonEmpty.status();
     if (!*nonEmpty)
       continue;
-    const Kernel &kernel = kernels[l];
-    auto launchStart = profile ? std::chrono::steady_clock::now()
-                               : std::chrono::steady_clock::time_point();
-    CUresult r = f.cuLaunchKernel(kernel.function, grid[0], grid[1], grid[2],
-                                  kernel.threads, 1, 1, kernel.sharedBytes,
-                                  stream, args, nullptr);
-    if (r == CUDA_SUCCESS && (syncEachLaunch || profile))
-      r = f.cuStreamSynchronize(stream);
+    double seconds = 0;
+    CUresult r =
+        launchKernel(kernels[l], grid, args, profile ? &seconds : nullptr);
     if (profile && r == CUDA_SUCCESS)
-      profile->add(decode, launch,
-                   std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - launchStart)
-                       .count());
+      profile->add(decode, launch, seconds);
     if (r != CUDA_SUCCESS)
       return absl::InternalError(absl::StrCat(
           "launch of ", launch.kernel, " (", launch.origin, ") failed: ",
@@ -879,7 +936,7 @@ CudaExecutor::runTogether(const StepProgram &program,
   if (absl::Status s = uploadTokens(tokenRows); !s.ok())
     return s;
   if (LaunchProfile *profile = LaunchProfile::get()) {
-    profile->setNote("GPU, each launch synchronized");
+    profile->setNote(profileNote());
     profile->step(&program == &plan.decodeBatch);
   }
   Batch logits(steps.size());

@@ -25,6 +25,7 @@
 
 #include "absl/types/span.h"
 
+#include <array>
 #include <map>
 #include <memory>
 #include <utility>
@@ -161,6 +162,17 @@ private:
   absl::Status runCollective(const Launch &launch, const RowSlice &rows);
   /// Waits for the stream: NCCL's deadline-polled wait in a multi-rank run.
   absl::Status finishStream(const char *what);
+  /// Launches `kernel` on the stream. With `seconds` (DSV2_PROFILE_LAUNCHES)
+  /// waits for it and sets how long it ran: between two CUDA events when
+  /// the driver has them, else the host's wait (launch overhead included).
+  cuda::CUresult launchKernel(const Kernel &kernel,
+                              const std::array<unsigned, 3> &grid, void **args,
+                              double *seconds);
+  /// Whether DSV2_PROFILE_LAUNCHES times kernels with CUDA events (made
+  /// on the first call); else the host times each synchronized launch.
+  bool profileWithEvents();
+  /// How launches are timed, for the profile's header.
+  std::string profileNote();
 
   LaunchPlan plan;
   std::unique_ptr<cuda::CudaDriver> driver;
@@ -168,6 +180,10 @@ private:
   cuda::CUcontext context = nullptr;
   cuda::CUmodule module = nullptr;
   cuda::CUstream stream = nullptr;
+  /// DSV2_PROFILE_LAUNCHES: the events around each kernel (made on first
+  /// use; left null, and host timing used, if the driver cannot make them).
+  cuda::CUevent profileStart = nullptr, profileEnd = nullptr;
+  bool profileEventsTried = false;
   bool syncEachLaunch;
   /// Empty while decode steps may run as the graph; else why they do not.
   std::string graphsOff;

@@ -16,6 +16,7 @@ LaunchProfile *LaunchProfile::get() {
     if (!flag || !*flag || std::strcmp(flag, "0") == 0)
       return static_cast<LaunchProfile *>(nullptr);
     static LaunchProfile instance;
+    instance.byKernel = std::strcmp(flag, "kernels") == 0;
     return &instance;
   }();
   return profile;
@@ -34,7 +35,8 @@ void LaunchProfile::add(bool decode, const Launch &launch, double seconds) {
       launch.isCollective()
           ? std::string(collectiveName(launch.collective)) + "." +
                 collectiveGroupName(launch.group)
-          : launch.kernel.substr(0, launch.kernel.find("__"));
+      : byKernel ? launch.kernel
+                 : launch.kernel.substr(0, launch.kernel.find("__"));
   std::string kind = name + " <- " + launch.origin;
   Entry &entry = entries[{decode ? "decode" : "prefill", kind}];
   entry.seconds += seconds;
@@ -59,7 +61,7 @@ LaunchProfile::~LaunchProfile() {
                static_cast<long long>(decodeSteps), note.empty() ? "" : "; ",
                note.c_str());
   for (const auto &[key, entry] : rows)
-    std::fprintf(stderr, "  %-7s %-44s %9.4f s %7lld launches\n",
+    std::fprintf(stderr, "  %-7s %-44s %11.6f s %7lld launches\n",
                  key.first.c_str(), key.second.c_str(), entry.seconds,
                  static_cast<long long>(entry.launches));
 }

@@ -1,9 +1,11 @@
 //===- LaunchProfile.h - DSV2_PROFILE_LAUNCHES for every executor -*- C++ -*-===//
 //
-// DSV2_PROFILE_LAUNCHES=1: wall time per kernel kind (the instance name up to
-// its first "__", or the collective and its group) and dsv2 op, per program, summed over all steps of the
-// process and printed to stderr at exit (docs/perf.md). Off by default: one
-// getenv per process, nothing timed. Shared by the CPU and CUDA executors.
+// DSV2_PROFILE_LAUNCHES=1: time per kernel kind (the instance name up to its
+// first "__", or the collective and its group) and dsv2 op, per program,
+// summed over all steps of the process and printed to stderr at exit
+// (docs/perf.md); =kernels: per kernel instance instead (full names, which
+// carry the shapes). Off by default: one getenv per process, nothing timed.
+// Shared by the CPU and CUDA executors.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +40,9 @@ private:
   std::string note;
   std::map<std::pair<std::string, std::string>, Entry> entries;
   int64_t prefillSteps = 0, decodeSteps = 0;
+  /// DSV2_PROFILE_LAUNCHES=kernels: a row per kernel instance (its full
+  /// name, which carries its shape parameters) instead of per kind.
+  bool byKernel = false;
 };
 
 /// Bytes of a buffer whose size does not depend on the step (weights,

@@ -158,7 +158,8 @@ void printHelp() {
       "\nGPU engines (sm_80, sm_90a) run decode steps as CUDA graphs;\n"
       "DSV2_CUDA_GRAPHS=0 launches every kernel on the stream instead,\n"
       "DSV2_CUDA_SYNC_LAUNCHES=1 waits for each launch (a fault names its\n"
-      "kernel), DSV2_PROFILE_LAUNCHES=1 times each launch (docs/gpu.md).\n"
+      "kernel), DSV2_PROFILE_LAUNCHES=1 times each kernel (CUDA events;\n"
+      "=kernels: a row per kernel instance, docs/gpu.md).\n"
       "\nOptions:\n");
   for (const Flag &flag : kFlags) {
     std::string name = absl::StrCat("--", flag.name,

@@ -14,6 +14,9 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace dsv2::tools {
 
 using dsv2::model::WeightStorage;
@@ -96,6 +99,32 @@ private:
   WeightStorage storage;
 };
 
+/// Every weight one value (rounded to the storage dtype): a benchmark
+/// model whose weight files compress to almost nothing, so engines of real
+/// DeepSeek-V2 shapes travel to a GPU machine. The numbers are degenerate
+/// (every router logit equal, so tokens pick the first experts); only the
+/// shapes, and so the timings, are the model's.
+class ConstantWeights : public mlir::dsv2::WeightProvider {
+public:
+  ConstantWeights(float value, WeightStorage storage)
+      : value(storage == WeightStorage::BF16
+                  ? dsv2::runtime::bf16ToFloat32(
+                        dsv2::runtime::float32ToBf16(value))
+                  : value) {}
+
+  llvm::Error read(llvm::StringRef, llvm::ArrayRef<int64_t> shape,
+                   float *destination) override {
+    int64_t count = 1;
+    for (int64_t dim : shape)
+      count *= dim;
+    std::fill(destination, destination + count, value);
+    return llvm::Error::success();
+  }
+
+private:
+  float value;
+};
+
 /// --weight-dtype, or its `dsv2c compile` spelling --dtype.
 std::optional<std::string> storageOption(const CommandLine &cl) {
   if (std::optional<std::string> value = cl.get("weight-dtype"))
@@ -151,7 +180,20 @@ llvm::Expected<ModelSource> loadPreset(const CommandLine &cl, bool needWeights) 
   auto seed = cl.getInteger("random-weights");
   if (!seed)
     return seed.takeError();
-  if (*seed) {
+  if (std::optional<std::string> fill = cl.get("fill-weights")) {
+    if (*seed)
+      return makeUsageError(cl.getCommand() +
+                            ": --fill-weights and --random-weights exclude "
+                            "each other");
+    double value = 0;
+    if (llvm::StringRef(*fill).getAsDouble(value) || !std::isfinite(value) ||
+        std::abs(value) > 1.0)
+      return cl.valueError("fill-weights",
+                           "'" + *fill + "' is not a number in [-1, 1]");
+    source.weights = std::make_unique<ConstantWeights>(
+        static_cast<float>(value), source.storage);
+    source.description += llvm::formatv(" (every weight {0})", *fill).str();
+  } else if (*seed) {
     if (**seed < 0)
       return cl.valueError("random-weights", "the seed must be >= 0");
     source.weights = std::make_unique<RandomWeights>(**seed, source.storage);
@@ -168,9 +210,11 @@ llvm::Expected<ModelSource> loadCheckpoint(const CommandLine &cl,
                                            bool needWeights) {
   ModelSource source;
   std::string dir = *cl.get("model");
-  if (cl.has("random-weights"))
-    return makeUsageError(cl.getCommand() +
-                          ": --random-weights applies to --preset only");
+  if (cl.has("random-weights") || cl.has("fill-weights"))
+    return makeUsageError(
+        cl.getCommand() + ": --" +
+        (cl.has("random-weights") ? "random-weights" : "fill-weights") +
+        " applies to --preset only");
   if (cl.has("num-layers"))
     return makeUsageError(cl.getCommand() +
                           ": --num-layers applies to --preset only");
@@ -241,6 +285,11 @@ std::vector<OptionSpec> modelSourceOptions(bool withWeights) {
   if (withWeights) {
     options.push_back({"random-weights", "SEED",
                        "with --preset: generate deterministic random weights"});
+    options.push_back({"fill-weights", "VALUE",
+                       "with --preset: every weight VALUE (in [-1, 1]), for "
+                       "benchmark engines of real shapes whose weight files "
+                       "compress to almost nothing (the outputs are "
+                       "meaningless)"});
     options.push_back({"weight-dtype", "bf16|f32|f16",
                        "storage dtype of the weights: a preset's random "
                        "weights (default bf16), or a checkpoint converted to "

@@ -356,6 +356,31 @@ CUresult cuStreamDestroy_v2(void *stream) {
 CUresult cuStreamQuery(void *stream) {
   return static_cast<FakeStream *>(stream)->stuck ? 600 : 0;
 }
+// Events: each records how many kernels had been launched; the time
+// between two is 1 microsecond per kernel launched in between.
+struct FakeEvent {
+  int launchesAtRecord = 0;
+};
+CUresult cuEventCreate(FakeEvent **event, unsigned) {
+  *event = new FakeEvent;
+  return 0;
+}
+CUresult cuEventRecord(FakeEvent *event, void *) {
+  event->launchesAtRecord = launches;
+  return 0;
+}
+CUresult cuEventSynchronize(FakeEvent *) { return 0; }
+CUresult cuEventElapsedTime(float *milliseconds, FakeEvent *start,
+                            FakeEvent *end) {
+  *milliseconds = 1e-3f * static_cast<float>(end->launchesAtRecord -
+                                             start->launchesAtRecord);
+  return 0;
+}
+CUresult cuEventDestroy_v2(FakeEvent *event) {
+  delete event;
+  return 0;
+}
+
 CUresult cuStreamSynchronize(void *stream) {
   // A stuck stream would block forever on a GPU; the fake says so.
   return static_cast<FakeStream *>(stream)->stuck ? 600 : 0;
