@@ -2,8 +2,9 @@
 # Builds, on the development machine (LLVM/MLIR present), what the GPU check
 # needs on a GPU machine that has neither: every golden fixture compiled to a
 # GPU engine (fp32 weights, the precision the goldens are checked at), three
-# int8 engines with their reference logits, and a copy of dsv2-run, all in
-# one folder (default build-gpu/, ignored by git), which is what travels.
+# int8 engines with their reference logits, a DeepSeek-V2-Lite-shaped
+# benchmark engine (bench/), and a copy of dsv2-run, all in one folder
+# (default build-gpu/, ignored by git), which is what travels.
 # See docs/gpu.md.
 #
 #   tools/gpu/build-engines.sh [--build DIR] [--target sm_90a] [--out build-gpu]
@@ -48,4 +49,21 @@ for spec in dense-mix:fp32 qlora-grouped-yarn:fp32 gready-norope-bf16:bf16; do
     --fixture "$root/test/fixtures/$fixture" --golden-eval "--quantize int8" \
     --write-goldens "$out/int8-goldens/$fixture"
 done
+# Kernel benchmarks at real shapes (tools/gpu/kernel_bench.py): a two-layer
+# DeepSeek-V2-Lite-shaped engine whose weights are all 0.01, so its 2 GiB
+# weight file gzips to a few MiB for the trip. Not for the emulator (far
+# too slow at these shapes).
+if [[ $target != *-emu ]]; then
+  mkdir -p "$out/bench"
+  echo "compiling the DeepSeek-V2-Lite-shaped benchmark engine for $target"
+  "$build/bin/dsv2c" compile --preset deepseek-v2-lite --num-layers 2 --fill-weights 0.01 \
+    --target "$target" --max-context 4096 --max-batch 1 -o "$out/bench/lite2.dsv2" \
+    2> "$out/bench/lite2.compile.log" ||
+    { echo "  failed; see $out/bench/lite2.compile.log" >&2; exit 1; }
+  gzip -1 -f "$out/bench/lite2.dsv2.rank0.weights"
+  cat > "$out/bench/lite2.json" <<'JSON'
+{"model": "DeepSeek-V2-Lite (2 layers, bf16, every weight 0.01)", "vocab": 102400,
+ "prompt": 2048, "decode": 32, "top_k": 6}
+JSON
+fi
 du -sh "$out"

@@ -15,7 +15,10 @@
    eight sequences of the prompt decoded together (decodeBatch steps),
    and a per-kernel profile
    (DSV2_PROFILE_LAUNCHES=1: every launch synchronized and timed).
-3. PyTorch on the same GPU: device-to-device copy bandwidth (1 GiB) and bf16
+3. Our kernels at DeepSeek-V2-Lite shapes (tools/gpu/kernel_bench.py, on
+   ENGINES/bench/lite2.dsv2): latent-attention decode and GEMV GB/s, GEMM
+   and grouped-GEMM TFLOP/s next to torch.matmul at the same shapes.
+4. PyTorch on the same GPU: device-to-device copy bandwidth (1 GiB) and bf16
    matmul TFLOP/s at DeepSeek-V2-like shapes (the roofline our kernels are
    measured against).
 
@@ -30,6 +33,8 @@ import re
 import subprocess
 import sys
 import time
+
+import kernel_bench
 
 
 def run(cmd, timeout, env=None):
@@ -225,6 +230,9 @@ def text_report(report):
             lines.append(f"      {profile[0]} (top 8 decode, top 4 prefill)")
             lines.extend("      " + l for l in decode + prefill)
     t = report.get("torch")
+    if "kernel_bench" in report:
+        copy = ((t or {}).get("copy_1GiB") or {}).get("GBps_read_plus_write")
+        lines.extend(kernel_bench.text_lines(report["kernel_bench"], copy))
     if t:
         lines.append(f"PyTorch {t.get('torch')} (CUDA {t.get('cuda')}) on {t.get('device', '?')}:")
         if "error" in t:
@@ -253,8 +261,11 @@ def main():
     args = parser.parse_args()
 
     start = time.time()
-    # Keep a minute for PyTorch, which is quick but must not be starved.
-    engine_deadline = start + args.budget - (0 if args.skip_torch else 60)
+    # Keep a minute for PyTorch, which is quick but must not be starved, and
+    # 90 s for the Lite-shaped kernel benchmarks.
+    bench = os.path.isdir(os.path.join(args.engines, "bench"))
+    bench_deadline = start + args.budget - (0 if args.skip_torch else 60)
+    engine_deadline = bench_deadline - (90 if bench else 0)
     report = {"environment": environment(), "engines": []}
     fixtures_dir = os.path.join(args.root, "test", "fixtures")
     fixtures = sorted(f for f in os.listdir(fixtures_dir)
@@ -276,6 +287,11 @@ def main():
         report["engines"].append(check_engine(args, fixture, engine_deadline, quantized))
         print(f"{report['engines'][-1]['status']} {report['engines'][-1]['fixture']}",
               file=sys.stderr, flush=True)
+    if bench:
+        report["kernel_bench"] = kernel_bench.run_bench(args, run, rate, bench_deadline,
+                                                        not args.skip_torch)
+        print(f"kernel benchmarks: {report['kernel_bench'].get('error', 'done')}",
+              file=sys.stderr, flush=True)
     if not args.skip_torch:
         try:
             report["torch"] = torch_bench(args)
@@ -283,7 +299,8 @@ def main():
             report["torch"] = {"error": f"{type(e).__name__}: {e}"}
     report["seconds"] = time.time() - start
     ok = all(r["status"] == "PASS" for r in report["engines"]) and report["engines"] and \
-        report.get("executor_test", {}).get("status", "PASS") == "PASS"
+        report.get("executor_test", {}).get("status", "PASS") == "PASS" and \
+        "error" not in report.get("kernel_bench", {})
     report["overall"] = "PASS" if ok else "FAIL"
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "gpu-check.json"), "w") as f:

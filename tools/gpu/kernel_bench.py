@@ -1,0 +1,215 @@
+"""Kernel benchmarks at DeepSeek-V2-Lite shapes, part of the GPU check
+(tools/gpu/gpu_check.py, docs/gpu.md).
+
+ENGINES/bench/lite2.dsv2 is a two-layer (one dense, one MoE) engine of
+DeepSeek-V2-Lite's shapes whose weights are all one value (`dsv2c compile
+--fill-weights`: its outputs mean nothing, its shapes and so its timings are
+the model's; every router logit ties, so each token takes the first top-k
+experts). Its weight file travels gzipped (a few MiB instead of 2 GiB) and
+is unpacked here. One run as dsv2-run does it (decode steps as CUDA graphs)
+gives tokens/s; one with DSV2_PROFILE_LAUNCHES=kernels times every kernel
+between CUDA events, and each kernel instance's name carries its shape
+parameters (in the order of their sorted names), from which:
+
+- latent attention (decode): GB/s of the latent cache it reads (context x
+  (C + R) x bytes per value per launch; the heads of a launch read the same
+  rows, so this is the cache's bytes, not the requests);
+- GEMVs (gemv, expert_gemv_*; decode): GB/s of the weights they read;
+- GEMMs (linear) and grouped GEMMs (grouped_*; prefill): TFLOP/s, next to
+  torch.matmul / torch.bmm at the same shapes in the same run.
+"""
+
+import gzip
+import json
+import os
+import re
+import shutil
+
+BYTES = {"f32": 4, "bf16": 2, "i8": 1}
+# Template parameters in the order they appear in instance names (sorted).
+PARAMS = {
+    "gemv": ["BATCH", "BK", "BN", "K", "N", "W"],
+    "expert_gemv_gate_up": ["BK", "BN", "E", "H", "I", "K", "W"],
+    "expert_gemv_down": ["BK", "BN", "E", "H", "HAS_SHARED", "I", "K", "W"],
+    "latent_attention": ["BL", "C", "CB", "CT", "HEADS", "R", "RB", "SCALE"],
+    "linear": ["BK", "BM", "BN", "K", "N", "W"],
+    "grouped_gate_up": ["BK", "BM", "BN", "E", "H", "I", "W"],
+    "grouped_down": ["BK", "BM", "BN", "E", "H", "I", "W"],
+}
+ROW = re.compile(r"^\s*(prefill|decode)\s+(\S+) <- (\S+)\s+([0-9.]+) s\s+(\d+) launches")
+
+
+def instance(name):
+    """(kind, {param: value}) of a kernel instance name, or None."""
+    parts = name.split("__")
+    keys = PARAMS.get(parts[0])
+    if not keys or len(parts) != len(keys) + 1:
+        return None
+    params = {}
+    for key, text in zip(keys, parts[1:]):
+        params[key] = int(text) if text.isdigit() else text
+    return parts[0], params
+
+
+def parse_profile(text):
+    header = re.search(r"launch profile \((\d+) prefill, (\d+) decode steps", text)
+    rows = []
+    for line in text.splitlines():
+        m = ROW.match(line)
+        if m:
+            rows.append({"program": m.group(1), "kernel": m.group(2), "origin": m.group(3),
+                         "seconds": float(m.group(4)), "launches": int(m.group(5))})
+    return (int(header.group(2)) if header else 0), rows
+
+
+def measure(rows, prompt, decode_steps, top_k):
+    """Per kernel row: what it moved or computed, and the rate."""
+    results = []
+    for row in rows:
+        parsed = instance(row["kernel"])
+        if not parsed or row["seconds"] <= 0:
+            continue
+        kind, p = parsed
+        n = row["launches"]
+        entry = {"kernel": row["kernel"], "program": row["program"], "launches": n,
+                 "seconds": row["seconds"]}
+        if row["program"] == "decode" and kind == "latent_attention" and decode_steps:
+            layers = n / decode_steps
+            # Step i attends to prompt + i + 1 positions.
+            positions = sum(prompt + i + 1 for i in range(decode_steps)) * layers
+            entry["bytes"] = positions * (p["C"] + p["R"]) * BYTES.get(p["CT"], 4)
+        elif row["program"] == "decode" and kind == "gemv":
+            entry["bytes"] = n * p["BATCH"] * p["N"] * p["K"] * BYTES[p["W"]]
+        elif row["program"] == "decode" and kind == "expert_gemv_gate_up":
+            entry["bytes"] = n * p["K"] * 2 * p["I"] * p["H"] * BYTES[p["W"]]
+        elif row["program"] == "decode" and kind == "expert_gemv_down":
+            entry["bytes"] = n * p["K"] * p["H"] * p["I"] * BYTES[p["W"]]
+        elif row["program"] == "prefill" and kind == "linear":
+            entry["shape"] = [1, prompt, p["N"], p["K"]]
+            entry["flops"] = n * 2.0 * prompt * p["N"] * p["K"]
+        elif row["program"] == "prefill" and kind in ("grouped_gate_up", "grouped_down"):
+            out = 2 * p["I"] if kind == "grouped_gate_up" else p["H"]
+            inner = p["H"] if kind == "grouped_gate_up" else p["I"]
+            # Every token's top-k rows (the tied router sends each token to
+            # the first k experts: k groups of `prompt` rows).
+            entry["shape"] = [top_k, prompt, out, inner]
+            entry["flops"] = n * 2.0 * top_k * prompt * out * inner
+        else:
+            continue
+        if "bytes" in entry:
+            entry["GBps"] = entry["bytes"] / row["seconds"] / 1e9
+        if "flops" in entry:
+            entry["TFLOPs"] = entry["flops"] / row["seconds"] / 1e12
+        results.append(entry)
+    return results
+
+
+def torch_rates(shapes):
+    """torch.matmul / torch.bmm TFLOP/s (bf16) at [batch, m, n, k] shapes."""
+    import torch
+    dev = torch.device("cuda")
+    rates = {}
+    for batch, m, n, k in shapes:
+        x = torch.randn(batch, m, k, device=dev, dtype=torch.bfloat16)
+        w = torch.randn(batch, k, n, device=dev, dtype=torch.bfloat16)
+        fn = (lambda: torch.matmul(x[0], w[0])) if batch == 1 else (lambda: torch.bmm(x, w))
+        for _ in range(3):
+            fn()
+        torch.cuda.synchronize()
+        start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        for _ in range(20):
+            fn()
+        stop.record()
+        torch.cuda.synchronize()
+        seconds = start.elapsed_time(stop) / 1e3 / 20
+        rates[(batch, m, n, k)] = 2.0 * batch * m * n * k / seconds / 1e12
+        del x, w
+    return rates
+
+
+def unpack(engines, out):
+    """The benchmark engine beside its unpacked weight file, under OUT."""
+    folder = os.path.join(engines, "bench")
+    spec_path = os.path.join(folder, "lite2.json")
+    if not os.path.exists(spec_path):
+        return None, None
+    with open(spec_path) as f:
+        spec = json.load(f)
+    work = os.path.join(out, "bench")
+    os.makedirs(work, exist_ok=True)
+    engine = os.path.join(work, "lite2.dsv2")
+    shutil.copyfile(os.path.join(folder, "lite2.dsv2"), engine)
+    with gzip.open(os.path.join(folder, "lite2.dsv2.rank0.weights.gz"), "rb") as src, \
+            open(engine + ".rank0.weights", "wb") as dst:
+        shutil.copyfileobj(src, dst, 16 << 20)
+    return engine, spec
+
+
+def run_bench(args, run, rate, deadline, with_torch):
+    import time
+    result = {}
+    try:
+        engine, spec = unpack(args.engines, args.out)
+    except OSError as e:
+        return {"error": f"unpacking the benchmark engine: {e}"}
+    if not engine:
+        return {"error": "no ENGINES/bench/lite2.json (tools/gpu/build-engines.sh builds it)"}
+    dsv2_run = os.path.join(args.engines, "dsv2-run")
+    prompt, decode = spec["prompt"], spec["decode"]
+    tokens = ",".join(str((i * 7919 + 13) % spec["vocab"]) for i in range(prompt))
+    cmd = [dsv2_run, engine, "--tokens", tokens, "--max-new-tokens", str(decode + 1),
+           "--ignore-eos"]
+    result.update({"model": spec["model"], "prompt": prompt, "decode_steps": decode})
+    rc, out, err, _ = run(cmd, min(120, deadline - time.time()))
+    result["speed"] = {"prefill": rate(err, "prefill"), "decode": rate(err, "decode")}
+    if rc != 0:
+        result["error"] = err.strip()[-500:]
+        return result
+    rc, out, err, _ = run(cmd + ["--quiet"], min(120, deadline - time.time()),
+                          {"DSV2_PROFILE_LAUNCHES": "kernels"})
+    steps, rows = parse_profile(err)
+    result["profile_note"] = (re.search(r"launch profile \((.*)\):", err) or [None, ""])[1]
+    result["kernels"] = measure(rows, prompt, steps, spec["top_k"])
+    if with_torch:
+        shapes = sorted({tuple(k["shape"]) for k in result["kernels"] if "shape" in k})
+        try:
+            rates = torch_rates(shapes)
+            for k in result["kernels"]:
+                if "shape" in k:
+                    k["torch_TFLOPs"] = rates[tuple(k["shape"])]
+        except Exception as e:  # no torch: keep our figures
+            result["torch_error"] = f"{type(e).__name__}: {e}"
+    # The 2 GiB unpacked weights are not results.
+    os.remove(engine + ".rank0.weights")
+    return result
+
+
+def text_lines(bench, copy_gbps):
+    lines = [f"kernels at {bench.get('model', '?')} shapes (tools/gpu/kernel_bench.py):"]
+    if "error" in bench:
+        lines.append(f"  error: {bench['error']}")
+    sp = bench.get("speed") or {}
+    for what in ("prefill", "decode"):
+        if sp.get(what):
+            v = sp[what]
+            lines.append(f"  {what}: {v['tokens']} tokens in {v['seconds']:.4f} s = "
+                         f"{v['tokens_per_s']:.1f} tokens/s")
+    if bench.get("profile_note"):
+        lines.append(f"  per kernel ({bench['profile_note']}):")
+    for k in sorted(bench.get("kernels", []), key=lambda k: (k["program"], -k["seconds"])):
+        per = k["seconds"] / k["launches"] * 1e6
+        text = f"    {k['program']:7s} {k['kernel']}: {k['launches']} x {per:.1f} us"
+        if "GBps" in k:
+            text += f", {k['GBps']:.0f} GB/s"
+            if copy_gbps:
+                text += f" ({k['GBps'] / copy_gbps:.2f}x the copy's read + write)"
+        if "TFLOPs" in k:
+            text += f", {k['TFLOPs']:.1f} TFLOP/s"
+            if k.get("torch_TFLOPs"):
+                text += (f"; torch {k['torch_TFLOPs']:.1f} at {k['shape']}: "
+                         f"{k['TFLOPs'] / k['torch_TFLOPs']:.2f}x")
+        lines.append(text)
+    if bench.get("torch_error"):
+        lines.append(f"  torch comparison: {bench['torch_error']}")
+    return lines
