@@ -35,6 +35,7 @@ import sys
 import time
 
 import kernel_bench
+from rates import rate, rate_lines
 
 
 def run(cmd, timeout, env=None):
@@ -56,12 +57,6 @@ def environment():
                          "--format=csv,noheader"], 30)
     env["nvidia-smi"] = out.strip() if rc == 0 else f"unavailable (exit {rc})"
     return env
-
-
-def rate(text, what):
-    m = re.search(rf"{what}:\s+(\d+) tokens in ([0-9.]+) s = ([0-9.]+) tokens/s", text)
-    return {"tokens": int(m.group(1)), "seconds": float(m.group(2)),
-            "tokens_per_s": float(m.group(3))} if m else None
 
 
 def check_engine(args, fixture, deadline, int8=False):
@@ -204,11 +199,7 @@ def text_report(report):
         if "error" in r:
             lines.append(f"      error: {r['error']}")
         sp = r.get("speed") or {}
-        for what in ("prefill", "decode"):
-            if sp.get(what):
-                v = sp[what]
-                lines.append(f"      {what}: {v['tokens']} tokens in {v['seconds']:.4f} s = "
-                             f"{v['tokens_per_s']:.1f} tokens/s")
+        lines.extend(rate_lines(sp, "      "))
         if sp.get("decode_launches"):
             lines.append(f"      launches: {sp['decode_launches']}")
         graph, plain = sp.get("decode"), sp.get("decode_stream_launches")
@@ -288,7 +279,7 @@ def main():
         print(f"{report['engines'][-1]['status']} {report['engines'][-1]['fixture']}",
               file=sys.stderr, flush=True)
     if bench:
-        report["kernel_bench"] = kernel_bench.run_bench(args, run, rate, bench_deadline,
+        report["kernel_bench"] = kernel_bench.run_bench(args, run, bench_deadline,
                                                         not args.skip_torch)
         print(f"kernel benchmarks: {report['kernel_bench'].get('error', 'done')}",
               file=sys.stderr, flush=True)

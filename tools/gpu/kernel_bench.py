@@ -25,6 +25,8 @@ import os
 import re
 import shutil
 
+from rates import rate, rate_lines
+
 BYTES = {"f32": 4, "bf16": 2, "i8": 1}
 # Template parameters in the order they appear in instance names (sorted).
 PARAMS = {
@@ -146,7 +148,7 @@ def unpack(engines, out):
     return engine, spec
 
 
-def run_bench(args, run, rate, deadline, with_torch):
+def run_bench(args, run, deadline, with_torch):
     import time
     result = {}
     try:
@@ -189,12 +191,7 @@ def text_lines(bench, copy_gbps):
     lines = [f"kernels at {bench.get('model', '?')} shapes (tools/gpu/kernel_bench.py):"]
     if "error" in bench:
         lines.append(f"  error: {bench['error']}")
-    sp = bench.get("speed") or {}
-    for what in ("prefill", "decode"):
-        if sp.get(what):
-            v = sp[what]
-            lines.append(f"  {what}: {v['tokens']} tokens in {v['seconds']:.4f} s = "
-                         f"{v['tokens_per_s']:.1f} tokens/s")
+    lines.extend(rate_lines(bench.get("speed") or {}, "  "))
     if bench.get("profile_note"):
         lines.append(f"  per kernel ({bench['profile_note']}):")
     for k in sorted(bench.get("kernels", []), key=lambda k: (k["program"], -k["seconds"])):
