@@ -17,10 +17,17 @@
 // single extension. Rows past past+t read nothing and get weight 0; the
 // running max is guarded so a fully masked block cannot produce NaN.
 // Block base addresses are i64, lane offsets within a block i32.
+//
+// SPLITS > 1 (split-context decoding: more programs than heads for GPUs):
+// grid (tokens, HEADS, SPLITS); program (t, h, s) takes its share of the
+// visible rows (ceil(rows / SPLITS), rounded up to BL; the last shares may
+// be empty) and writes, instead of out[t, h], the record
+// [m, l, acc (C)] of its online softmax at out + ((t*HEADS + h)*SPLITS + s)
+// * (C + 2); `latent_attention_combine` merges the records of (t, h).
 module {
   func.func @{{KERNEL}}(%q: !tile.ptr<f32>, %cache: !tile.ptr<{{CT}}>,
                         %out: !tile.ptr<f32>, %past: i32) attributes {
-      tile.kernel = #tile.kernel<grid = ()[s0] -> (s0, {{HEADS}}, 1),
+      tile.kernel = #tile.kernel<grid = ()[s0] -> (s0, {{HEADS}}, {{SPLITS}}),
                                  grid_symbols = ["tokens"],
                                  block = [{{BL}}, {{CB}}, {{RB}}]>} {
     %c0 = arith.constant 0 : i32
@@ -36,9 +43,23 @@ module {
 
     %t = tile.program_id x : i32
     %h = tile.program_id y : i32
+    %split = tile.program_id z : i32
     // Query position and the number of visible cache rows.
     %pos = arith.addi %past, %t : i32
     %nKeys = arith.addi %pos, %c1 : i32
+    // This program's rows [lo, hi): its share of the visible ones, whole
+    // blocks of BL (all of them when SPLITS is 1).
+    %cSplits = arith.constant {{SPLITS}} : i32
+    %share0 = arith.addi %nKeys, %cSplits : i32
+    %share1 = arith.subi %share0, %c1 : i32
+    %shareRows = arith.divsi %share1, %cSplits : i32
+    %shareB0 = arith.addi %shareRows, %cBL : i32
+    %shareB1 = arith.subi %shareB0, %c1 : i32
+    %shareBlocks = arith.divsi %shareB1, %cBL : i32
+    %share = arith.muli %shareBlocks, %cBL : i32
+    %lo = arith.muli %split, %share : i32
+    %hiRaw = arith.addi %lo, %share : i32
+    %hi = arith.minsi %hiRaw, %nKeys : i32
     %rowW = arith.addi %cC, %cR : i32
     %rowW64 = arith.extsi %rowW : i32 to i64
     %cC64 = arith.extsi %cC : i32 to i64
@@ -91,19 +112,20 @@ module {
     %rOk2 = tile.expand_dims %rOk axis 0 : tensor<{{RB}}xi1> -> tensor<1x{{RB}}xi1>
     %rOkB = tile.broadcast %rOk2 : tensor<1x{{RB}}xi1> -> tensor<{{BL}}x{{RB}}xi1>
 
-    %posV = tile.splat %pos : i32 -> tensor<{{BL}}xi32>
+    %hiV = tile.splat %hi : i32 -> tensor<{{BL}}xi32>
     %scaleV = tile.splat %scale : f32 -> tensor<{{BL}}xf32>
     %negInfV = tile.splat %negInf : f32 -> tensor<{{BL}}xf32>
     %zeroV = arith.constant dense<0.0> : tensor<{{BL}}xf32>
     %acc0 = arith.constant dense<0.0> : tensor<1x{{CB}}xf32>
 
-    %res:3 = scf.for %j0 = %c0 to %nKeys step %cBL
+    %res:3 = scf.for %j0 = %lo to %hi step %cBL
         iter_args(%m = %negInf, %l = %zero, %acc = %acc0)
         -> (f32, f32, tensor<1x{{CB}}xf32>) : i32 {
-      // Cache rows j0 .. j0+BL-1; the causal mask: row <= past + t.
+      // Cache rows j0 .. j0+BL-1; the causal mask: row <= past + t (and
+      // the share's end: hi <= past + t + 1).
       %j0v = tile.splat %j0 : i32 -> tensor<{{BL}}xi32>
       %rows = arith.addi %j0v, %lLanes : tensor<{{BL}}xi32>
-      %visible = arith.cmpi sle, %rows, %posV : tensor<{{BL}}xi32>
+      %visible = arith.cmpi slt, %rows, %hiV : tensor<{{BL}}xi32>
       %vis2 = tile.expand_dims %visible axis 1 : tensor<{{BL}}xi1> -> tensor<{{BL}}x1xi1>
       %visC = tile.broadcast %vis2 : tensor<{{BL}}x1xi1> -> tensor<{{BL}}x{{CB}}xi1>
       %visR = tile.broadcast %vis2 : tensor<{{BL}}x1xi1> -> tensor<{{BL}}x{{RB}}xi1>
@@ -158,6 +180,24 @@ module {
       scf.yield %mNew, %lNew, %accNew : f32, f32, tensor<1x{{CB}}xf32>
     }
 
+{{^SPLITS=1}}
+    // The record [m, l, acc] of (t, h, split) for latent_attention_combine.
+    %c2w = arith.constant 2 : i64
+    %recW = arith.addi %cC64, %c2w : i64
+    %cSplits64 = arith.extsi %cSplits : i32 to i64
+    %split64 = arith.extsi %split : i32 to i64
+    %thSplits = arith.muli %th64, %cSplits64 : i64
+    %recIndex = arith.addi %thSplits, %split64 : i64
+    %recOff = arith.muli %recIndex, %recW : i64
+    %rec = tile.addptr %out, %recOff : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
+    tile.store %rec, %res#0 : !tile.ptr<f32>, f32
+    %recL = tile.addptr %rec, %c1 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+    tile.store %recL, %res#1 : !tile.ptr<f32>, f32
+    %c2 = arith.constant 2 : i32
+    %recAcc = tile.addptr %rec, %c2 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+    %accPtrs = tile.addptr %recAcc, %cCol : !tile.ptr<f32>, tensor<1x{{CB}}xi32> -> tensor<1x{{CB}}x!tile.ptr<f32>>
+    tile.store %accPtrs, %res#2 mask %cOk2 : tensor<1x{{CB}}x!tile.ptr<f32>>, tensor<1x{{CB}}xf32>
+{{/SPLITS=1}}{{#SPLITS=1}}
     // out[t, h] = acc / l (0 when no row was visible).
     %lPos = arith.cmpf ogt, %res#1, %zero : f32
     %invL = arith.divf %one, %res#1 : f32
@@ -166,6 +206,7 @@ module {
     %o = arith.mulf %res#2, %invV : tensor<1x{{CB}}xf32>
     %oPtrs = tile.addptr %oRow, %cCol : !tile.ptr<f32>, tensor<1x{{CB}}xi32> -> tensor<1x{{CB}}x!tile.ptr<f32>>
     tile.store %oPtrs, %o mask %cOk2 : tensor<1x{{CB}}x!tile.ptr<f32>>, tensor<1x{{CB}}xf32>
+{{/SPLITS=1}}
     return
   }
 }

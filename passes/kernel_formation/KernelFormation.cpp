@@ -806,6 +806,12 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                       origin)))
       return failure();
     Activation latentOut = scratch("latent_attention", heads * c);
+    // GPU decode steps split each head's context over several programs
+    // when the heads alone would leave most of the GPU idle.
+    const int64_t splits =
+        options.gpuTiles && decode
+            ? chooseAttentionSplits(heads, options.maxContext)
+            : 1;
     KernelParams la{{"CT", typeText(latentType.getElementType())},
                     {"C", std::to_string(c)},
                     {"R", std::to_string(r)},
@@ -813,12 +819,25 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                     {"RB", std::to_string(nextPowerOfTwo(r))},
                     {"BL", std::to_string(kAttentionKeyBlock)},
                     {"HEADS", std::to_string(heads)},
-                    {"SCALE", floatText(scale)}};
+                    {"SCALE", floatText(scale)},
+                    {"SPLITS", std::to_string(splits)}};
+    Activation records =
+        splits > 1 ? scratch("attention_shares", heads * splits * (c + 2))
+                   : latentOut;
     if (failed(launch(program, "latent_attention", la, tokens,
-                      StepExpr::of(heads), StepExpr::of(1),
-                      {qAbsorbed.arg(), cacheRows.arg(), latentOut.arg(),
+                      StepExpr::of(heads), StepExpr::of(splits),
+                      {qAbsorbed.arg(), cacheRows.arg(), records.arg(),
                        KernelArg::ofInt(StepExpr::past())},
                       origin)))
+      return failure();
+    KernelParams merge{{"C", std::to_string(c)},
+                       {"CB", std::to_string(nextPowerOfTwo(c))},
+                       {"HEADS", std::to_string(heads)},
+                       {"SPLITS", std::to_string(splits)}};
+    if (splits > 1 &&
+        failed(launch(program, "latent_attention_combine", merge, tokens,
+                      StepExpr::of(heads), StepExpr::of(1),
+                      {records.arg(), latentOut.arg()}, origin)))
       return failure();
     // o = o_lat @ W_UV^T per head.
     if (failed(perHeadLinear(program, decode, latentOut, op.getWUv(), v, c,

@@ -26,6 +26,12 @@ GemvTiles chooseGemvTiles(int64_t n, int64_t k, bool gpu) {
           std::min<int64_t>(gpu ? 256 : 16, nextPowerOfTwo(k))};
 }
 
+int64_t chooseAttentionSplits(int64_t heads, int64_t maxContext) {
+  int64_t splits = std::max<int64_t>(1, 128 / std::max<int64_t>(1, heads));
+  splits = std::min<int64_t>(splits, std::max<int64_t>(1, maxContext / 64));
+  return std::min<int64_t>(splits, 8);
+}
+
 int64_t chooseRowBlock(int64_t width) {
   return std::min<int64_t>(4096, nextPowerOfTwo(width));
 }

@@ -125,6 +125,13 @@ inline constexpr int64_t kMoeBlockRows = 16;
 /// Cache rows per online-softmax step of the attention kernels.
 inline constexpr int64_t kAttentionKeyBlock = 16;
 
+/// GPU decode: the shares each head's visible cache rows are split into
+/// (latent_attention SPLITS, merged by latent_attention_combine), so that
+/// heads x shares programs fill a GPU (about 128 blocks: DeepSeek-V2's 128
+/// heads need no split, Lite's 16 take 8), at most one share per 64
+/// positions of the context (short contexts stay whole), at most 8.
+int64_t chooseAttentionSplits(int64_t heads, int64_t maxContext);
+
 /// causal_attention_rowdot (CPU): queries per program and keys per online-
 /// softmax step. 16 queries read each K/V block once per 16 rows; 8 keys
 /// keep one query row's [1, 8, 8] score accumulator in 8 AVX2 registers

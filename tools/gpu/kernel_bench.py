@@ -33,7 +33,7 @@ PARAMS = {
     "gemv": ["BATCH", "BK", "BN", "K", "N", "W"],
     "expert_gemv_gate_up": ["BK", "BN", "E", "H", "I", "K", "W"],
     "expert_gemv_down": ["BK", "BN", "E", "H", "HAS_SHARED", "I", "K", "W"],
-    "latent_attention": ["BL", "C", "CB", "CT", "HEADS", "R", "RB", "SCALE"],
+    "latent_attention": ["BL", "C", "CB", "CT", "HEADS", "R", "RB", "SCALE", "SPLITS"],
     "linear": ["BK", "BM", "BN", "K", "N", "W"],
     "grouped_gate_up": ["BK", "BM", "BN", "E", "H", "I", "W"],
     "grouped_down": ["BK", "BM", "BN", "E", "H", "I", "W"],

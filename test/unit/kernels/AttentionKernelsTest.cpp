@@ -15,6 +15,7 @@
 #include "dialect/dsv2/reference/CausalAttention.h"
 #include "runtime/io/Bf16.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -34,7 +35,8 @@ constexpr int64_t kV2Heads = 128, kV2C = 512, kV2R = 64;
 double scaleFor(int64_t width) { return 1.0 / std::sqrt(double(width)); }
 
 mlir::dsv2::KernelParams latentParams(const char *ct, int64_t heads, int64_t c,
-                                      int64_t r, double scale) {
+                                      int64_t r, double scale,
+                                      int64_t splits = 1) {
   return {{"CT", ct},
           {"C", std::to_string(c)},
           {"R", std::to_string(r)},
@@ -42,8 +44,12 @@ mlir::dsv2::KernelParams latentParams(const char *ct, int64_t heads, int64_t c,
           {"RB", std::to_string(nextPowerOfTwo(r))},
           {"BL", std::to_string(kBlockKeys)},
           {"HEADS", std::to_string(heads)},
-          {"SCALE", floatText(scale)}};
+          {"SCALE", floatText(scale)},
+          {"SPLITS", std::to_string(splits)}};
 }
+
+// Split-context decoding: 4 shares of the visible rows per (token, head).
+constexpr int64_t kSplits = 4;
 
 /// causal_attention(_rowdot) at the test's sizes, plus the form's tiles.
 mlir::dsv2::KernelParams causalParams(mlir::dsv2::KernelParams tiles) {
@@ -68,6 +74,13 @@ protected:
                latentParams("bf16", kHeads, kC, kR, scaleFor(kP + kR)));
     suite->add("latent_v2", "latent_attention",
                latentParams("bf16", kV2Heads, kV2C, kV2R, scaleFor(192)));
+    suite->add("latent_split", "latent_attention",
+               latentParams("f32", kHeads, kC, kR, scaleFor(kP + kR), kSplits));
+    suite->add("latent_combine", "latent_attention_combine",
+               {{"C", std::to_string(kC)},
+                {"CB", std::to_string(nextPowerOfTwo(kC))},
+                {"HEADS", std::to_string(kHeads)},
+                {"SPLITS", std::to_string(kSplits)}});
     suite->add("causal", "causal_attention",
                causalParams({{"PB", std::to_string(nextPowerOfTwo(kP))},
                              {"RB", std::to_string(nextPowerOfTwo(kR))},
@@ -97,7 +110,8 @@ protected:
   /// cache as shared keys [c | k_pe] and values c.
   static void checkLatent(const std::string &label, bool bf16Cache,
                           int64_t heads, int64_t c, int64_t r, int32_t tokens,
-                          int32_t past, double scale, uint32_t seed) {
+                          int32_t past, double scale, uint32_t seed,
+                          int64_t splits = 1) {
     std::mt19937 rng(seed);
     const int64_t row = c + r, context = past + tokens;
     std::vector<float> qV = randomFloats(rng, tokens * heads * row, 1.0f);
@@ -113,13 +127,23 @@ protected:
       cacheFBuf[i] = cacheF[i];
     }
 
+    // Split: the shares' records [m, l, acc] (NaN where no share writes),
+    // then latent_attention_combine into out.
+    Buffer<float> records(std::max<int64_t>(1, tokens * heads * splits * (c + 2)),
+                          std::nanf(""));
     KernelArgs args;
     args.buf(q)
         .ptr(bf16Cache ? static_cast<void *>(cacheBBuf.data())
                        : static_cast<void *>(cacheFBuf.data()))
-        .buf(out)
+        .ptr(splits > 1 ? records.data() : out.data())
         .i32(past);
-    suite->run(label, args, tokens, static_cast<int32_t>(heads));
+    suite->run(label, args, tokens, static_cast<int32_t>(heads),
+               static_cast<int32_t>(splits));
+    if (splits > 1) {
+      KernelArgs combine;
+      combine.buf(records).buf(out);
+      suite->run("latent_combine", combine, tokens, static_cast<int32_t>(heads));
+    }
 
     std::vector<float> values(context * c);
     for (int64_t l = 0; l < context; ++l)
@@ -147,6 +171,19 @@ TEST_F(AttentionKernels, LatentAttentionDeepSeekV2WidthDecode) {
   // One token at position 37: 38 cache rows (2 full key blocks + 6).
   checkLatent("latent_v2", true, kV2Heads, kV2C, kV2R, 1, 37, scaleFor(192),
               23);
+}
+
+// Split-context decoding (SPLITS = 4 shares of whole 16-row blocks, merged
+// by latent_attention_combine): 38 rows are shares of 16, 16, 6 and an
+// empty one; 201 rows four shares of 64 (the last 9); a prefill after 7
+// rows leaves all but the first share empty for every token.
+TEST_F(AttentionKernels, LatentAttentionSplitContextMatchesOneProgram) {
+  checkLatent("latent_split", false, kHeads, kC, kR, 1, 37, scaleFor(kP + kR),
+              25, kSplits);
+  checkLatent("latent_split", false, kHeads, kC, kR, 1, 200, scaleFor(kP + kR),
+              26, kSplits);
+  checkLatent("latent_split", false, kHeads, kC, kR, 5, 7, scaleFor(kP + kR),
+              27, kSplits);
 }
 
 /// Runs causal_attention for T = tokens after `past` rows and compares with
