@@ -29,8 +29,9 @@ def Dsv2ConvertTileToNVVMPass
     through `llvm.call_intrinsic`, each warp a set of 16 x 8 output
     blocks); other dots accumulate in f32 with one fma per K step. Global loads and
     stores are guarded by the mask and by the tile's bounds; a run whose
-    pointers are contiguous (ContiguityAnalysis) is one vector access when
-    its address is aligned and its mask all set (checked at run time); a barrier separates a store from a later load of
+    pointers are contiguous (ContiguityAnalysis) is one wide access (its
+    elements packed in one integer) when its address is aligned and its
+    mask all set (checked per run at run time); a barrier separates a store from a later load of
     another thread in the same program. bf16 is kept as i16 bit patterns.
     The block size and the shared-memory bytes are recorded on each kernel
     as `dsv2.threads` and `dsv2.shared_bytes`.
@@ -49,9 +50,9 @@ def Dsv2ConvertTileToNVVMPass
            "Round f32 activations to bf16 for mma.sync when the other dot "
            "operand is a widened bf16 weight">,
     Option<"vectorAccesses", "vector-accesses", "bool", "true",
-           "Vector global loads and stores (ld/st.global.v2/.v4) of each "
-           "thread's run of elements where the pointer tile is contiguous "
-           "along its rows; alignment checked per thread at run time">,
+           "One wide global load or store (2-16 bytes) per run of a "
+           "thread's elements where the pointer tile is contiguous along "
+           "its rows; alignment and mask checked per run at run time">,
     Option<"injectMissingBarrier", "inject-missing-barrier", "bool", "false",
            "Test only: omit the barrier after shared-memory writes">,
     Option<"injectBadMmaLayout", "inject-bad-mma-layout", "bool", "false",

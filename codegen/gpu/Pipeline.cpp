@@ -109,7 +109,7 @@ struct LowerTileToNVVMPipelineOptions
       llvm::cl::init(false)};
   Option<bool> vectorAccesses{
       *this, "vector-accesses",
-      llvm::cl::desc("Vector global loads and stores of aligned contiguous "
+      llvm::cl::desc("Wide global loads and stores of aligned contiguous "
                      "runs"),
       llvm::cl::init(true)};
   Option<bool> injectMissingBarrier{

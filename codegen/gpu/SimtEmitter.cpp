@@ -288,65 +288,59 @@ private:
     return run;
   }
   /// Whether runs of `storage` elements can be one access of at most 16
-  /// bytes: 32-bit scalars as a vector, narrower integers (bf16 bits, int8)
-  /// packed in one integer.
+  /// bytes: 32-bit scalars and narrower integers (bf16 bits, int8), packed
+  /// in one integer.
   bool runnable(Type storage) {
     if (!storage.isIntOrFloat() || storage.isInteger(1))
       return false;
     unsigned bits = storage.getIntOrFloatBitWidth();
     return bits == 32 || (bits < 32 && storage.isInteger());
   }
-  /// One access of `run` elements at `address` (aligned to the run). Runs
-  /// of narrow integers are one wide integer (LLVM would split a <2 x i16>
-  /// vector load whose lanes are only extracted back into scalar loads).
+  /// One access of `run` elements at `address` (aligned to the run), as
+  /// one integer of the run's bits (up to i128, ld.global.v2.b64): LLVM
+  /// turns a vector load whose lanes are only extracted back into scalar
+  /// loads (VectorCombine), which an integer load never is.
   SmallVector<Value> loadRun(Value address, Type storage, int64_t run) {
     int64_t bits = storage.getIntOrFloatBitWidth();
-    int64_t bytes = run * bits / 8;
+    Type packedType = b.getIntegerType(run * bits);
+    Type laneType = b.getIntegerType(bits);
+    Value packed =
+        LLVM::LoadOp::create(b, loc, packedType, address, run * bits / 8);
     SmallVector<Value> elements;
-    if (bits < 32) {
-      Type packedType = b.getIntegerType(run * bits);
-      Value packed = LLVM::LoadOp::create(b, loc, packedType, address, bytes);
-      for (int64_t i = 0; i < run; ++i) {
-        Value shifted = packed;
-        if (i > 0)
-          shifted = arith::ShRUIOp::create(
-              b, loc, packed,
-              arith::ConstantOp::create(b, loc,
-                                        b.getIntegerAttr(packedType, i * bits)));
-        elements.push_back(arith::TruncIOp::create(b, loc, storage, shifted));
-      }
-      return elements;
+    for (int64_t i = 0; i < run; ++i) {
+      Value shifted = packed;
+      if (i > 0)
+        shifted = arith::ShRUIOp::create(
+            b, loc, packed,
+            arith::ConstantOp::create(b, loc,
+                                      b.getIntegerAttr(packedType, i * bits)));
+      Value lane = arith::TruncIOp::create(b, loc, laneType, shifted);
+      elements.push_back(storage == laneType
+                             ? lane
+                             : arith::BitcastOp::create(b, loc, storage, lane)
+                                   .getResult());
     }
-    Value vector = LLVM::LoadOp::create(
-        b, loc, VectorType::get({run}, storage), address, bytes);
-    for (int64_t i = 0; i < run; ++i)
-      elements.push_back(LLVM::ExtractElementOp::create(b, loc, vector, i32(i)));
     return elements;
   }
   void storeRun(ArrayRef<Value> elements, Value address, Type storage) {
     int64_t run = elements.size(), bits = storage.getIntOrFloatBitWidth();
-    int64_t bytes = run * bits / 8;
-    if (bits < 32) {
-      Type packedType = b.getIntegerType(run * bits);
-      Value packed;
-      for (int64_t i = 0; i < run; ++i) {
-        Value wide = arith::ExtUIOp::create(b, loc, packedType, elements[i]);
-        if (i > 0)
-          wide = arith::ShLIOp::create(
-              b, loc, wide,
-              arith::ConstantOp::create(b, loc,
-                                        b.getIntegerAttr(packedType, i * bits)));
-        packed = packed ? arith::OrIOp::create(b, loc, packed, wide).getResult()
-                        : wide;
-      }
-      LLVM::StoreOp::create(b, loc, packed, address, bytes);
-      return;
+    Type packedType = b.getIntegerType(run * bits);
+    Type laneType = b.getIntegerType(bits);
+    Value packed;
+    for (int64_t i = 0; i < run; ++i) {
+      Value lane = elements[i];
+      if (storage != laneType)
+        lane = arith::BitcastOp::create(b, loc, laneType, lane);
+      Value wide = arith::ExtUIOp::create(b, loc, packedType, lane);
+      if (i > 0)
+        wide = arith::ShLIOp::create(
+            b, loc, wide,
+            arith::ConstantOp::create(b, loc,
+                                      b.getIntegerAttr(packedType, i * bits)));
+      packed = packed ? arith::OrIOp::create(b, loc, packed, wide).getResult()
+                      : wide;
     }
-    Value vector =
-        LLVM::PoisonOp::create(b, loc, VectorType::get({run}, storage));
-    for (int64_t i = 0; i < run; ++i)
-      vector = LLVM::InsertElementOp::create(b, loc, vector, elements[i], i32(i));
-    LLVM::StoreOp::create(b, loc, vector, address, bytes);
+    LLVM::StoreOp::create(b, loc, packed, address, run * bits / 8);
   }
   /// `run` elements of shared memory from `index` (a multiple of `run`).
   SmallVector<Value> loadSharedRun(Type element, int64_t byteOffset,
@@ -424,17 +418,20 @@ private:
   LogicalResult emitAddPtr(tile::AddPtrOp op);
   LogicalResult emitLoad(tile::LoadOp op);
   LogicalResult emitStore(tile::StoreOp op);
-  /// One guarded access per slot (the scalar form of emitLoad/emitStore).
-  SmallVector<Value> loadSlots(tile::LoadOp op);
-  void storeSlots(tile::StoreOp op);
+  /// One guarded access per slot of [first, last) (the scalar form of
+  /// emitLoad/emitStore).
+  SmallVector<Value> loadSlots(tile::LoadOp op, int64_t first, int64_t last);
+  void storeSlots(tile::StoreOp op, int64_t first, int64_t last);
   /// The run length of the vector accesses of `memoryOp` (a tile.load or
   /// tile.store of `tileType`): the tile's run when each run lies in one
   /// row of a pointer tile contiguous along its rows; 1 (scalar) otherwise.
   int64_t accessRun(Operation *memoryOp, Type tileType);
-  /// Whether this thread can access its runs of `ptrs` as vectors: every
-  /// run's first address aligned to the run's bytes (a pointer argument or
-  /// a row stride may not be) and every element enabled by `mask`.
-  Value runsAccessible(Value ptrs, Value mask, Type tileType, int64_t run);
+  /// Whether this thread can access its run of `ptrs` at slot `first` as
+  /// one wide access: the run's address aligned to its bytes (a pointer
+  /// argument or a row stride may not be) and its elements enabled by
+  /// `mask`.
+  Value runAccessible(Value ptrs, Value mask, Type tileType, int64_t first,
+                      int64_t run);
   LogicalResult emitReduce(tile::ReduceOp op);
   /// sum / max / min along an axis longer than kSequentialReduceLength: a
   /// tree over shared memory.
@@ -756,34 +753,30 @@ int64_t Emitter::accessRun(Operation *memoryOp, Type tileType) {
   return run;
 }
 
-Value Emitter::runsAccessible(Value ptrs, Value mask, Type tileType,
-                              int64_t run) {
-  int64_t slots = slotCount(tileType);
+Value Emitter::runAccessible(Value ptrs, Value mask, Type tileType,
+                             int64_t first, int64_t run) {
   int64_t runBytes = run * storageBytes(elementOf(tileType));
-  Value accessible;
-  Value alignmentBits = arith::ConstantOp::create(
-      b, loc, b.getI64IntegerAttr(runBytes - 1));
-  Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
-  for (int64_t slot = 0; slot < slots; slot += run) {
-    Value address =
-        LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), get(ptrs, slot));
-    Value low = arith::AndIOp::create(b, loc, address, alignmentBits);
-    accessible = andMaybe(accessible,
-                          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                                low, zero));
-  }
+  Value address =
+      LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), get(ptrs, first));
+  Value low = arith::AndIOp::create(
+      b, loc, address,
+      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(runBytes - 1)));
+  Value accessible = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq, low,
+      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
   if (mask)
-    for (int64_t slot = 0; slot < slots; ++slot)
+    for (int64_t slot = first; slot < first + run; ++slot)
       accessible = andMaybe(accessible, get(mask, slot));
   return accessible;
 }
 
-SmallVector<Value> Emitter::loadSlots(tile::LoadOp op) {
+SmallVector<Value> Emitter::loadSlots(tile::LoadOp op, int64_t first,
+                                      int64_t last) {
   Type type = op.getType();
   Type storage = storageType(elementOf(type));
   int64_t count = numElements(type);
   SmallVector<Value> slots;
-  for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
+  for (int64_t slot = first; slot < last; ++slot) {
     Value ptr = get(op.getPtrs(), slot);
     Value condition = isTile(type) ? slotValid(slot, count) : Value();
     if (op.getMask())
@@ -813,39 +806,40 @@ SmallVector<Value> Emitter::loadSlots(tile::LoadOp op) {
 LogicalResult Emitter::emitLoad(tile::LoadOp op) {
   Type type = op.getType();
   beforeGlobalLoad();
-  int64_t run = accessRun(op, type);
+  int64_t run = accessRun(op, type), slots = slotCount(type);
   if (run == 1) {
-    values[op.getResult()] = loadSlots(op);
+    values[op.getResult()] = loadSlots(op, 0, slots);
     return success();
   }
-  // Each run one vector load (ld.global.v2/.v4) when this thread's runs
-  // are aligned and enabled; otherwise the scalar loads.
+  // Each run one wide load (ld.global.v2/.v4, or a packed b32/b64) when
+  // its address is aligned and its elements enabled; otherwise its scalar
+  // loads. Decided per run: a masked tail or a misaligned row leaves the
+  // other runs wide.
   Type storage = storageType(elementOf(type));
-  int64_t slots = slotCount(type);
-  Value accessible = runsAccessible(op.getPtrs(), op.getMask(), type, run);
-  auto branch = scf::IfOp::create(b, loc, flatTypes(ArrayRef<Type>(type)),
-                                  accessible, /*addThenBlock=*/true,
-                                  /*addElseBlock=*/true);
-  {
+  SmallVector<Value> loaded;
+  for (int64_t first = 0; first < slots; first += run) {
+    Value accessible =
+        runAccessible(op.getPtrs(), op.getMask(), type, first, run);
+    auto branch = scf::IfOp::create(b, loc, SmallVector<Type>(run, storage),
+                                    accessible, /*addThenBlock=*/true,
+                                    /*addElseBlock=*/true);
     OpBuilder::InsertionGuard guard(b);
     dropTerminator(branch.thenBlock());
     dropTerminator(branch.elseBlock());
     b.setInsertionPointToStart(branch.thenBlock());
-    SmallVector<Value> loaded;
-    for (int64_t slot = 0; slot < slots; slot += run)
-      llvm::append_range(loaded, loadRun(get(op.getPtrs(), slot), storage, run));
-    scf::YieldOp::create(b, loc, loaded);
+    scf::YieldOp::create(b, loc, loadRun(get(op.getPtrs(), first), storage, run));
     b.setInsertionPointToStart(branch.elseBlock());
-    scf::YieldOp::create(b, loc, loadSlots(op));
+    scf::YieldOp::create(b, loc, loadSlots(op, first, first + run));
+    llvm::append_range(loaded, branch.getResults());
   }
-  values[op.getResult()] = SmallVector<Value>(branch.getResults());
+  values[op.getResult()] = std::move(loaded);
   return success();
 }
 
-void Emitter::storeSlots(tile::StoreOp op) {
+void Emitter::storeSlots(tile::StoreOp op, int64_t first, int64_t last) {
   Type type = op.getValue().getType();
   int64_t count = numElements(type);
-  for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
+  for (int64_t slot = first; slot < last; ++slot) {
     Value ptr = get(op.getPtrs(), slot);
     Value value = get(op.getValue(), slot);
     Value condition = isTile(type) ? slotValid(slot, count) : Value();
@@ -865,25 +859,25 @@ void Emitter::storeSlots(tile::StoreOp op) {
 LogicalResult Emitter::emitStore(tile::StoreOp op) {
   Type type = op.getValue().getType();
   beforeGlobalStore();
-  int64_t run = accessRun(op, type);
+  int64_t run = accessRun(op, type), slots = slotCount(type);
   if (run == 1) {
-    storeSlots(op);
+    storeSlots(op, 0, slots);
     return success();
   }
   Type storage = storageType(elementOf(type));
-  int64_t slots = slotCount(type);
-  Value accessible = runsAccessible(op.getPtrs(), op.getMask(), type, run);
-  auto branch = scf::IfOp::create(b, loc, accessible, /*withElse=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(branch.thenBlock());
-  for (int64_t slot = 0; slot < slots; slot += run) {
+  for (int64_t first = 0; first < slots; first += run) {
+    Value accessible =
+        runAccessible(op.getPtrs(), op.getMask(), type, first, run);
+    auto branch = scf::IfOp::create(b, loc, accessible, /*withElse=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(branch.thenBlock());
     SmallVector<Value> elements;
     for (int64_t i = 0; i < run; ++i)
-      elements.push_back(get(op.getValue(), slot + i));
-    storeRun(elements, get(op.getPtrs(), slot), storage);
+      elements.push_back(get(op.getValue(), first + i));
+    storeRun(elements, get(op.getPtrs(), first), storage);
+    b.setInsertionPointToStart(branch.elseBlock());
+    storeSlots(op, first, first + run);
   }
-  b.setInsertionPointToStart(branch.elseBlock());
-  storeSlots(op);
   return success();
 }
 

@@ -30,9 +30,9 @@ struct SimtOptions {
   /// bf16 engine then run on tensor cores, with bf16 activations as in the
   /// reference model's bf16 inference. Off: those dots stay exact f32 FMA.
   bool bf16Activations = false;
-  /// Vector global loads and stores (ld/st.global.v2/.v4) where a thread's
-  /// run of elements is contiguous in memory and aligned (checked per
-  /// thread at run time; scalar accesses otherwise).
+  /// One wide global load or store (2-16 bytes) per run of a thread's
+  /// elements that is contiguous in memory and aligned (checked per run at
+  /// run time; scalar accesses otherwise).
   bool vectorAccesses = true;
   /// Test only: drop the barrier after shared-memory writes (a missing
   /// barrier the SIMT emulator must expose).

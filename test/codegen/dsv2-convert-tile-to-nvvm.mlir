@@ -10,10 +10,11 @@
 
 // An elementwise kernel of 256 elements: 128 threads (the default largest
 // block), one run of two elements each, no shared memory and no exchange.
-// The pointers are contiguous, so each run is one vector load and one
-// vector store when its address is 8-byte aligned (checked per thread: a
-// pointer argument need not be), scalar accesses otherwise. The barrier
-// before the store separates this program's loads from its stores.
+// The pointers are contiguous, so each run is one 8-byte load and store
+// (the two f32 packed in an i64: LLVM would split a vector whose lanes are
+// only extracted) when its address is 8-byte aligned (checked per thread
+// and run: a pointer argument need not be), scalar accesses otherwise. The
+// barrier before the store separates this program's loads from its stores.
 // CHECK-LABEL: llvm.func @scale
 // CHECK-SAME: dsv2.shared_bytes = 0 : i64, dsv2.threads = 128 : i64
 // CHECK-SAME: nvvm.kernel
@@ -25,23 +26,24 @@
 // CHECK: %[[LOW:.*]] = arith.andi %[[ADDRESS]], %c7_i64
 // CHECK: %[[ALIGNED:.*]] = arith.cmpi eq, %[[LOW]], %c0_i64
 // CHECK: scf.if %[[ALIGNED]] -> (f32, f32)
-// CHECK: %[[PAIR:.*]] = llvm.load %[[FIRST]] {alignment = 8 : i64} : !llvm.ptr -> vector<2xf32>
-// CHECK: llvm.extractelement %[[PAIR]]
-// CHECK: llvm.extractelement %[[PAIR]]
+// CHECK: %[[PAIR:.*]] = llvm.load %[[FIRST]] {alignment = 8 : i64} : !llvm.ptr -> i64
+// CHECK: %[[LOWBITS:.*]] = arith.trunci %[[PAIR]] : i64 to i32
+// CHECK: arith.bitcast %[[LOWBITS]] : i32 to f32
+// CHECK: arith.shrui %[[PAIR]], %c32_i64
 // CHECK: } else {
 // CHECK-COUNT-2: llvm.load {{.*}} : !llvm.ptr -> f32
 // CHECK: nvvm.barrier0
-// CHECK: llvm.store {{.*}} {alignment = 8 : i64} : vector<2xf32>, !llvm.ptr
+// CHECK: llvm.store {{.*}} {alignment = 8 : i64} : i64, !llvm.ptr
 // CHECK: } else {
 // CHECK-COUNT-2: llvm.store {{.*}} : f32, !llvm.ptr
 // CHECK-NOT: nvvm.barrier0
 // CHECK: llvm.return
 // SCALAR-LABEL: llvm.func @scale
-// SCALAR-NOT: vector<2xf32>
+// SCALAR-NOT: llvm.ptrtoint
 // SCALAR-COUNT-2: llvm.load {{.*}} : !llvm.ptr -> f32
-// SCALAR-NOT: vector<2xf32>
+// SCALAR-NOT: : i64, !llvm.ptr
 // SCALAR-COUNT-2: llvm.store {{.*}} : f32, !llvm.ptr
-// SCALAR-NOT: vector<2xf32>
+// SCALAR-NOT: llvm.ptrtoint
 // SCALAR: llvm.return
 func.func @scale(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
     tile.kernel = #tile.kernel<grid = () -> (4, 1, 1), grid_symbols = []>} {
@@ -64,14 +66,14 @@ func.func @scale(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
 
 // Every other element (offsets 2*i) is not contiguous: 256 elements in runs
 // of two, but one scalar global load per element. (The runs still go to
-// shared memory as vectors for the reduction.)
+// shared memory as 8-byte stores for the reduction.)
 // CHECK-LABEL: llvm.func @strided
 // CHECK-NOT: llvm.ptrtoint
 // CHECK-COUNT-2: llvm.load {{.*}} : !llvm.ptr -> f32
 // CHECK-NOT: llvm.ptrtoint
-// CHECK: llvm.store {{.*}} {alignment = 8 : i64} : vector<2xf32>, !llvm.ptr
+// CHECK: llvm.store {{.*}} {alignment = 8 : i64} : i64, !llvm.ptr
 // CHECK: nvvm.barrier0
-// CHECK-NOT: llvm.load {{.*}} -> vector<
+// CHECK-NOT: llvm.load {{.*}} -> i64
 // CHECK: llvm.return
 func.func @strided(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
     tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
