@@ -580,7 +580,6 @@ absl::Status CudaExecutor::run(const StepProgram &program, int sequence,
 
 absl::Status CudaExecutor::runLaunches(const StepProgram &program, size_t first,
                                        size_t last, const RowSlice &rows) {
-  const CudaDriverApi &f = driver->api();
   const std::vector<Kernel> &kernels = kernelsOf(program);
   LaunchProfile *profile = LaunchProfile::get();
   const bool decode = &program == &plan.decode || &program == &plan.decodeBatch;
