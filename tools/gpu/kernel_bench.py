@@ -13,7 +13,8 @@ parameters (in the order of their sorted names), from which:
 
 - latent attention (decode): GB/s of the latent cache it reads (context x
   (C + R) x bytes per value per launch; the heads of a launch read the same
-  rows, so this is the cache's bytes, not the requests);
+  rows, so this is the cache's bytes, not the requests), and of the shares'
+  records latent_attention_combine merges;
 - GEMVs (gemv, expert_gemv_*; decode): GB/s of the weights they read;
 - GEMMs (linear) and grouped GEMMs (grouped_*; prefill): TFLOP/s, next to
   torch.matmul / torch.bmm at the same shapes in the same run.
@@ -34,6 +35,7 @@ PARAMS = {
     "expert_gemv_gate_up": ["BK", "BN", "E", "H", "I", "K", "W"],
     "expert_gemv_down": ["BK", "BN", "E", "H", "HAS_SHARED", "I", "K", "W"],
     "latent_attention": ["BL", "C", "CB", "CT", "HEADS", "R", "RB", "SCALE", "SPLITS"],
+    "latent_attention_combine": ["C", "CB", "HEADS", "SPLITS"],
     "linear": ["BK", "BM", "BN", "K", "N", "W"],
     "grouped_gate_up": ["BK", "BM", "BN", "E", "H", "I", "W"],
     "grouped_down": ["BK", "BM", "BN", "E", "H", "I", "W"],
@@ -80,6 +82,9 @@ def measure(rows, prompt, decode_steps, top_k):
             # Step i attends to prompt + i + 1 positions.
             positions = sum(prompt + i + 1 for i in range(decode_steps)) * layers
             entry["bytes"] = positions * (p["C"] + p["R"]) * BYTES.get(p["CT"], 4)
+        elif row["program"] == "decode" and kind == "latent_attention_combine":
+            # The shares' records it merges (one token per decode step).
+            entry["bytes"] = n * p["HEADS"] * p["SPLITS"] * (p["C"] + 2) * 4
         elif row["program"] == "decode" and kind == "gemv":
             entry["bytes"] = n * p["BATCH"] * p["N"] * p["K"] * BYTES[p["W"]]
         elif row["program"] == "decode" and kind == "expert_gemv_gate_up":
