@@ -1157,54 +1157,35 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
   // rounding per step (fma): the CPU code's numerics.
   int64_t count = m * n;
   SmallVector<Value> slots;
+  // A run is `run` neighbours in one row of C: each K step reads its A
+  // element once and its B elements with one shared access (a run of one
+  // where B's rows do not divide into runs).
   int64_t run = runLength(count);
-  if (run > 1 && n % run == 0 && sharedRun(count, bElement, bOffset) == run) {
-    // A run is `run` neighbours in one row of C: each K step reads its A
-    // element once and its B elements with one shared access.
-    for (int64_t slot = 0, e = slotCount(op.getType()); slot < e; slot += run) {
-      Value index = flatIndex(slot, count);
-      Value row = arith::DivUIOp::create(b, loc, index, i32(n));
-      Value column = arith::RemUIOp::create(b, loc, index, i32(n));
-      Value aRow = mul(row, i32(k));
-      SmallVector<Value> inits;
-      for (int64_t i = 0; i < run; ++i)
-        inits.push_back(get(op.getAcc(), slot + i));
-      auto loop = scf::ForOp::create(
-          b, loc, i32(0), i32(k), i32(1), inits,
-          [&](OpBuilder &, Location, Value kk, ValueRange acc) {
-            Value av = toF32(loadShared(aElement, 0, add(aRow, kk)), aElement);
-            SmallVector<Value> bv = loadSharedRun(
-                bElement, bOffset, add(mul(kk, i32(n)), column), run);
-            SmallVector<Value> sums;
-            for (int64_t i = 0; i < run; ++i)
-              sums.push_back(math::FmaOp::create(b, loc, av,
-                                                 toF32(bv[i], bElement), acc[i]));
-            scf::YieldOp::create(b, loc, sums);
-          });
-      llvm::append_range(slots, loop.getResults());
-    }
-    barrier();
-    values[op.getResult()] = std::move(slots);
-    return success();
-  }
-  for (int64_t slot = 0, e = slotCount(op.getType()); slot < e; ++slot) {
+  if (n % run != 0 || sharedRun(count, bElement, bOffset) != run)
+    run = 1;
+  for (int64_t slot = 0, e = slotCount(op.getType()); slot < e; slot += run) {
     Value index = flatIndex(slot, count);
     if (Value valid = slotValid(slot, count))
       index = arith::SelectOp::create(b, loc, valid, index, i32(0));
     Value row = arith::DivUIOp::create(b, loc, index, i32(n));
     Value column = arith::RemUIOp::create(b, loc, index, i32(n));
     Value aRow = mul(row, i32(k));
+    SmallVector<Value> inits;
+    for (int64_t i = 0; i < run; ++i)
+      inits.push_back(get(op.getAcc(), slot + i));
     auto loop = scf::ForOp::create(
-        b, loc, i32(0), i32(k), i32(1), ValueRange{get(op.getAcc(), slot)},
+        b, loc, i32(0), i32(k), i32(1), inits,
         [&](OpBuilder &, Location, Value kk, ValueRange acc) {
           Value av = toF32(loadShared(aElement, 0, add(aRow, kk)), aElement);
-          Value bv = toF32(loadShared(bElement, bOffset, add(mul(kk, i32(n)),
-                                                             column)),
-                           bElement);
-          Value sum = math::FmaOp::create(b, loc, av, bv, acc[0]);
-          scf::YieldOp::create(b, loc, sum);
+          SmallVector<Value> bv = loadSharedRun(
+              bElement, bOffset, add(mul(kk, i32(n)), column), run);
+          SmallVector<Value> sums;
+          for (int64_t i = 0; i < run; ++i)
+            sums.push_back(math::FmaOp::create(b, loc, av,
+                                               toF32(bv[i], bElement), acc[i]));
+          scf::YieldOp::create(b, loc, sums);
         });
-    slots.push_back(loop.getResult(0));
+    llvm::append_range(slots, loop.getResults());
   }
   barrier();
   values[op.getResult()] = std::move(slots);

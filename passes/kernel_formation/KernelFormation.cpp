@@ -830,15 +830,16 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                        KernelArg::ofInt(StepExpr::past())},
                       origin)))
       return failure();
-    KernelParams merge{{"C", std::to_string(c)},
-                       {"CB", std::to_string(nextPowerOfTwo(c))},
-                       {"HEADS", std::to_string(heads)},
-                       {"SPLITS", std::to_string(splits)}};
-    if (splits > 1 &&
-        failed(launch(program, "latent_attention_combine", merge, tokens,
-                      StepExpr::of(heads), StepExpr::of(1),
-                      {records.arg(), latentOut.arg()}, origin)))
-      return failure();
+    if (splits > 1) {
+      KernelParams merge{{"C", std::to_string(c)},
+                         {"CB", std::to_string(nextPowerOfTwo(c))},
+                         {"HEADS", std::to_string(heads)},
+                         {"SPLITS", std::to_string(splits)}};
+      if (failed(launch(program, "latent_attention_combine", merge, tokens,
+                        StepExpr::of(heads), StepExpr::of(1),
+                        {records.arg(), latentOut.arg()}, origin)))
+        return failure();
+    }
     // o = o_lat @ W_UV^T per head.
     if (failed(perHeadLinear(program, decode, latentOut, op.getWUv(), v, c,
                              heads, heads * c, c, attention, heads * v, v,

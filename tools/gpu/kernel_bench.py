@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import time
 
 from rates import rate, rate_lines
 
@@ -154,7 +155,6 @@ def unpack(engines, out):
 
 
 def run_bench(args, run, deadline, with_torch):
-    import time
     result = {}
     try:
         engine, spec = unpack(args.engines, args.out)
