@@ -293,6 +293,18 @@ struct ExpandDimsLowering : OpConversionPattern<tile::ExpandDimsOp> {
   }
 };
 
+struct TransLowering : OpConversionPattern<tile::TransOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(tile::TransOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, vector::TransposeOp::create(
+                               rewriter, op.getLoc(), adaptor.getInput(),
+                               ArrayRef<int64_t>{1, 0}));
+    return success();
+  }
+};
+
 //===----------------------------------------------------------------------===//
 // Pointers and memory
 //===----------------------------------------------------------------------===//
@@ -999,8 +1011,8 @@ void mlir::dsv2::cpu::populateTileToLLVMConversionPatterns(
     const ContiguityAnalysis *contiguity, PairDotIsa pairDot) {
   MLIRContext *context = patterns.getContext();
   patterns.add<RangeLowering, SplatLowering, BroadcastLowering,
-               ExpandDimsLowering, AddPtrLowering, DotLowering, ReduceLowering,
-               SiluLowering, GridOpLowering<tile::ProgramIdOp>,
+               ExpandDimsLowering, TransLowering, AddPtrLowering, DotLowering,
+               ReduceLowering, SiluLowering, GridOpLowering<tile::ProgramIdOp>,
                GridOpLowering<tile::NumProgramsOp>, ElementwiseOnTilesLowering>(
       typeConverter, context);
   patterns.add<LoadLowering, StoreLowering>(typeConverter, context, contiguity);

@@ -415,6 +415,7 @@ private:
   LogicalResult emitElementwise(Operation *op);
   LogicalResult emitConstant(arith::ConstantOp op);
   LogicalResult emitBroadcast(tile::BroadcastOp op);
+  LogicalResult emitTrans(tile::TransOp op);
   LogicalResult emitAddPtr(tile::AddPtrOp op);
   LogicalResult emitLoad(tile::LoadOp op);
   LogicalResult emitStore(tile::StoreOp op);
@@ -438,8 +439,10 @@ private:
   SmallVector<Value> emitTreeReduce(tile::ReduceOp op);
   Value reductionBase(Value outFlat, ArrayRef<int64_t> shape, int64_t axis);
   LogicalResult emitDot(tile::DotOp op);
-  /// C = A @ B + C on tensor cores; A and B are bf16 in shared memory.
-  SmallVector<Value> emitMmaDot(tile::DotOp op, int64_t bOffset);
+  /// C = A @ B + C on tensor cores; A and B are bf16 in shared memory, B
+  /// as [K, N] rows or, `bTransposed`, as [N, K] rows.
+  SmallVector<Value> emitMmaDot(tile::DotOp op, int64_t bOffset,
+                                bool bTransposed);
   /// The bf16 tile `value` was widened from (extf, or extf to f64 +
   /// truncf to f32), or null.
   Value widenedBf16(Value value);
@@ -722,6 +725,42 @@ LogicalResult Emitter::emitBroadcast(tile::BroadcastOp op) {
     return success();
   }
   values[op.getResult()] = gather(input, sources);
+  return success();
+}
+
+/// Whether `value` is only ever the B operand of dots: emitDot then stages
+/// its transpose's input as B's [N, K] rows itself.
+static bool onlyTransposedDotOperand(Value value) {
+  return llvm::all_of(value.getUsers(), [&](Operation *user) {
+    auto dot = dyn_cast<tile::DotOp>(user);
+    return dot && dot.getB() == value && dot.getA() != value &&
+           dot.getAcc() != value;
+  });
+}
+
+LogicalResult Emitter::emitTrans(tile::TransOp op) {
+  if (onlyTransposedDotOperand(op.getResult()))
+    return success();
+  // Anything else: the input through shared memory, each thread reading
+  // its elements at their transposed position.
+  Value input = op.getInput();
+  Type type = op.getType(), element = elementOf(type);
+  int64_t rows = shapeOf(type)[0], columns = shapeOf(type)[1];
+  int64_t count = numElements(type);
+  writeTileToShared(input, 0);
+  publishBarrier();
+  SmallVector<Value> slots;
+  for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
+    Value flat = flatIndex(slot, count);
+    Value row = arith::DivUIOp::create(b, loc, flat, i32(columns));
+    Value column = arith::RemUIOp::create(b, loc, flat, i32(columns));
+    Value index = add(mul(column, i32(rows)), row);
+    if (Value valid = slotValid(slot, count))
+      index = arith::SelectOp::create(b, loc, valid, index, i32(0));
+    slots.push_back(loadShared(element, 0, index));
+  }
+  barrier();
+  values[op.getResult()] = std::move(slots);
   return success();
 }
 
@@ -1110,10 +1149,20 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
   Type aElement = elementOf(op.getA().getType());
   Type bElement = elementOf(op.getB().getType());
 
+  // B given as the transpose of an [N, K] tile (a weight loaded in its
+  // memory order): staged as those rows, read transposed.
+  Value bTile = op.getB();
+  bool bTransposed = false;
+  if (auto trans = bTile.getDefiningOp<tile::TransOp>()) {
+    bTile = trans.getInput();
+    bTransposed = true;
+  }
+  Value bRows = bTile; // what the FMA path stages
+
   // Tensor cores: bf16 inputs (or, under bf16Activations, f32 activations
   // against a widened bf16 weight, or against an int8 weight converted to
   // f32, which bf16 holds exactly), blocks of 16 x 8 x 16, whole warps.
-  Value aTile = op.getA(), bTile = op.getB();
+  Value aTile = op.getA();
   bool roundA = false, roundB = false;
   if (options.bf16Activations && aElement.isF32() && !bElement.isBF16()) {
     if (Value narrow = widenedBf16(bTile)) {
@@ -1143,14 +1192,14 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
     } else {
       writeTileToShared(bTile, bOffset);
     }
-    values[op.getResult()] = emitMmaDot(op, bOffset);
+    values[op.getResult()] = emitMmaDot(op, bOffset, bTransposed);
     return success();
   }
 
   int64_t bOffset = static_cast<int64_t>(
       llvm::alignTo(m * k * storageBytes(aElement), 16));
   writeTileToShared(op.getA(), 0);
-  writeTileToShared(op.getB(), bOffset);
+  writeTileToShared(bRows, bOffset);
   publishBarrier();
 
   // Each thread its elements of C, accumulating in f32 in K order with one
@@ -1159,9 +1208,11 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
   SmallVector<Value> slots;
   // A run is `run` neighbours in one row of C: each K step reads its A
   // element once and its B elements with one shared access (a run of one
-  // where B's rows do not divide into runs).
+  // where B's rows do not divide into runs; one access per element where
+  // B is staged transposed).
   int64_t run = runLength(count);
-  if (n % run != 0 || sharedRun(count, bElement, bOffset) != run)
+  if (n % run != 0 ||
+      (!bTransposed && sharedRun(count, bElement, bOffset) != run))
     run = 1;
   for (int64_t slot = 0, e = slotCount(op.getType()); slot < e; slot += run) {
     Value index = flatIndex(slot, count);
@@ -1177,8 +1228,16 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
         b, loc, i32(0), i32(k), i32(1), inits,
         [&](OpBuilder &, Location, Value kk, ValueRange acc) {
           Value av = toF32(loadShared(aElement, 0, add(aRow, kk)), aElement);
-          SmallVector<Value> bv = loadSharedRun(
-              bElement, bOffset, add(mul(kk, i32(n)), column), run);
+          SmallVector<Value> bv;
+          if (bTransposed) {
+            for (int64_t i = 0; i < run; ++i)
+              bv.push_back(loadShared(
+                  bElement, bOffset,
+                  add(mul(add(column, i32(i)), i32(k)), kk)));
+          } else {
+            bv = loadSharedRun(bElement, bOffset, add(mul(kk, i32(n)), column),
+                               run);
+          }
           SmallVector<Value> sums;
           for (int64_t i = 0; i < run; ++i)
             sums.push_back(math::FmaOp::create(b, loc, av,
@@ -1192,7 +1251,8 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
   return success();
 }
 
-SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset) {
+SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset,
+                                       bool bTransposed) {
   ArrayRef<int64_t> aShape = shapeOf(op.getA().getType());
   int64_t m = aShape[0], k = aShape[1], n = shapeOf(op.getType())[1];
   Type bf16 = b.getBF16Type(), f32 = b.getF32Type(), i32Type = b.getI32Type();
@@ -1217,11 +1277,23 @@ SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset) {
     high = arith::ShLIOp::create(b, loc, high, i32(16));
     return arith::OrIOp::create(b, loc, low, high).getResult();
   };
-  auto aAt = [&](Value row, Value col) {
-    return loadShared(bf16, 0, add(mul(row, i32(k)), col));
+  // A register holds two bf16 neighbours along K: one 32-bit shared read
+  // where they are neighbours in memory (A's rows; B staged as [N, K]).
+  auto pairAt = [&](int64_t byteOffset, Value index) {
+    return LLVM::LoadOp::create(b, loc, i32Type,
+                                sharedAddress(byteOffset, bf16, index))
+        .getResult();
   };
-  auto bAt = [&](Value row, Value col) {
-    return loadShared(bf16, bOffset, add(mul(row, i32(n)), col));
+  auto aPair = [&](Value row, Value col) {
+    return pairAt(0, add(mul(row, i32(k)), col));
+  };
+  auto bPair = [&](Value row, Value col) {
+    if (bTransposed)
+      return pairAt(bOffset, add(mul(col, i32(k)), row));
+    auto at = [&](Value r) {
+      return loadShared(bf16, bOffset, add(mul(r, i32(n)), col));
+    };
+    return pack(at(row), at(add(row, i32(1))));
   };
   auto cIndex = [&](Value row, Value col) {
     return add(mul(row, i32(n)), col);
@@ -1249,16 +1321,12 @@ SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset) {
             b, loc, i32(0), i32(k), i32(16), c,
             [&](OpBuilder &, Location, Value k0, ValueRange acc) {
               Value kk = add(k0, mul(tig, i32(2)));
-              Value kk1 = add(kk, i32(1)), kk8 = add(kk, i32(8)),
-                    kk9 = add(kk, i32(9));
-              Value a0 = pack(aAt(rowLo, kk), aAt(rowLo, kk1));
-              Value a1 = pack(aAt(rowHi, kk), aAt(rowHi, kk1));
-              Value a2 = pack(aAt(rowLo, kk8), aAt(rowLo, kk9));
-              Value a3 = pack(aAt(rowHi, kk8), aAt(rowHi, kk9));
+              Value kk8 = add(kk, i32(8));
+              Value a0 = aPair(rowLo, kk), a1 = aPair(rowHi, kk);
+              Value a2 = aPair(rowLo, kk8), a3 = aPair(rowHi, kk8);
               if (options.injectBadMmaLayout)
                 std::swap(a0, a1);
-              Value b0 = pack(bAt(kk, colB), bAt(kk1, colB));
-              Value b1 = pack(bAt(kk8, colB), bAt(kk9, colB));
+              Value b0 = bPair(kk, colB), b1 = bPair(kk8, colB);
               SmallVector<Value> args = {a0, a1, a2, a3, b0, b1};
               llvm::append_range(args, acc);
               Value d = LLVM::CallIntrinsicOp::create(
@@ -1419,6 +1487,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     return emitConstant(constant);
   if (auto broadcast = dyn_cast<tile::BroadcastOp>(op))
     return emitBroadcast(broadcast);
+  if (auto trans = dyn_cast<tile::TransOp>(op))
+    return emitTrans(trans);
   if (auto addptr = dyn_cast<tile::AddPtrOp>(op))
     return emitAddPtr(addptr);
   if (auto load = dyn_cast<tile::LoadOp>(op))

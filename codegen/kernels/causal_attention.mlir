@@ -10,9 +10,12 @@
 //   S = (Q_nope K_nope^T + Q_pe K_pe^T) * SCALE      [BM, BL] per key block
 // with tile.dot (f32 accumulation), then an online softmax over blocks of
 // BL keys (running row max m, row sum l, accumulator rescaled by
-// exp(m_old - m_new)) and acc += P V with tile.dot. The tile dialect has no
-// transpose, so K^T blocks ([PB, BL] and [RB, BL]) are loaded transposed by
-// pointer arithmetic (column j of the tile is key j). The key loop stops
+// exp(m_old - m_new)) and acc += P V with tile.dot. K_nope blocks are
+// loaded as key rows ([BL, PB]: contiguous, so the loads are wide) and the
+// dot takes their transpose (tile.trans); K_pe^T blocks ([RB, BL]) are
+// loaded transposed by pointer arithmetic (column j is key j): as rows too,
+// ptxas capped this kernel at 128 registers on sm_80 and spilled (160
+// without spills before; 145 now). The key loop stops
 // at past + (last token of the block) + 1 (causal skip). Masked scores are
 // -inf, their weights 0; the running max is guarded so a row that sees no
 // key in a block (or at all) produces no NaN. Query rows at or past
@@ -114,19 +117,17 @@ module {
     %qrPtrs = tile.addptr %qPeBase, %qrOffs : !tile.ptr<f32>, tensor<{{BM}}x{{RB}}xi32> -> tensor<{{BM}}x{{RB}}x!tile.ptr<f32>>
     %qr = tile.load %qrPtrs mask %qrMask : tensor<{{BM}}x{{RB}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{RB}}xf32>
 
-    // Key lanes of a block and the block-relative offsets of K_nope^T
-    // [PB, BL] (col + key * HEADS*P), K_pe^T [RB, BL] (col + key * (C+R))
+    // Key lanes of a block and the block-relative offsets of K_nope
+    // [BL, PB] (key * HEADS*P + col), K_pe^T [RB, BL] (col + key * (C+R))
     // and V [BL, VB] (key * HEADS*V + col).
     %lLanes = tile.range <0, {{BL}}> : tensor<{{BL}}xi32>
     %kTokWv = tile.splat %kTokW : i32 -> tensor<{{BL}}xi32>
     %knKeyOff = arith.muli %lLanes, %kTokWv : tensor<{{BL}}xi32>
-    %knKeyOff2 = tile.expand_dims %knKeyOff axis 0 : tensor<{{BL}}xi32> -> tensor<1x{{BL}}xi32>
-    %knKeyOffB = tile.broadcast %knKeyOff2 : tensor<1x{{BL}}xi32> -> tensor<{{PB}}x{{BL}}xi32>
-    %pRow = tile.expand_dims %pLanes axis 1 : tensor<{{PB}}xi32> -> tensor<{{PB}}x1xi32>
-    %pRowB = tile.broadcast %pRow : tensor<{{PB}}x1xi32> -> tensor<{{PB}}x{{BL}}xi32>
-    %knOffs = arith.addi %pRowB, %knKeyOffB : tensor<{{PB}}x{{BL}}xi32>
-    %pOkCol = tile.expand_dims %pOk axis 1 : tensor<{{PB}}xi1> -> tensor<{{PB}}x1xi1>
-    %pOkT = tile.broadcast %pOkCol : tensor<{{PB}}x1xi1> -> tensor<{{PB}}x{{BL}}xi1>
+    %knKeyOff2 = tile.expand_dims %knKeyOff axis 1 : tensor<{{BL}}xi32> -> tensor<{{BL}}x1xi32>
+    %knKeyOffB = tile.broadcast %knKeyOff2 : tensor<{{BL}}x1xi32> -> tensor<{{BL}}x{{PB}}xi32>
+    %pColK = tile.broadcast %pCol : tensor<1x{{PB}}xi32> -> tensor<{{BL}}x{{PB}}xi32>
+    %knOffs = arith.addi %knKeyOffB, %pColK : tensor<{{BL}}x{{PB}}xi32>
+    %pOkK = tile.broadcast %pOk2 : tensor<1x{{PB}}xi1> -> tensor<{{BL}}x{{PB}}xi1>
     %cacheWv = tile.splat %cacheW : i32 -> tensor<{{BL}}xi32>
     %krKeyOff = arith.muli %lLanes, %cacheWv : tensor<{{BL}}xi32>
     %krKeyOff2 = tile.expand_dims %krKeyOff axis 0 : tensor<{{BL}}xi32> -> tensor<1x{{BL}}xi32>
@@ -169,10 +170,11 @@ module {
       // S = Q_nope K_nope^T + Q_pe K_pe^T   [BM, BL], f32.
       %knOff = arith.muli %jh, %cP64 : i64
       %knBase = tile.addptr %kNope, %knOff : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
-      %kOkP = tile.broadcast %kOkRow : tensor<1x{{BL}}xi1> -> tensor<{{PB}}x{{BL}}xi1>
-      %knMask = arith.andi %pOkT, %kOkP : tensor<{{PB}}x{{BL}}xi1>
-      %knPtrs = tile.addptr %knBase, %knOffs : !tile.ptr<f32>, tensor<{{PB}}x{{BL}}xi32> -> tensor<{{PB}}x{{BL}}x!tile.ptr<f32>>
-      %knT = tile.load %knPtrs mask %knMask : tensor<{{PB}}x{{BL}}x!tile.ptr<f32>> -> tensor<{{PB}}x{{BL}}xf32>
+      %kOkP = tile.broadcast %kOkCol : tensor<{{BL}}x1xi1> -> tensor<{{BL}}x{{PB}}xi1>
+      %knMask = arith.andi %pOkK, %kOkP : tensor<{{BL}}x{{PB}}xi1>
+      %knPtrs = tile.addptr %knBase, %knOffs : !tile.ptr<f32>, tensor<{{BL}}x{{PB}}xi32> -> tensor<{{BL}}x{{PB}}x!tile.ptr<f32>>
+      %kn = tile.load %knPtrs mask %knMask : tensor<{{BL}}x{{PB}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{PB}}xf32>
+      %knT = tile.trans %kn : tensor<{{BL}}x{{PB}}xf32> -> tensor<{{PB}}x{{BL}}xf32>
       %sNope = tile.dot %qn, %knT, %zeroS : tensor<{{BM}}x{{PB}}xf32>, tensor<{{PB}}x{{BL}}xf32>, tensor<{{BM}}x{{BL}}xf32> -> tensor<{{BM}}x{{BL}}xf32>
       %krOff = arith.muli %j064, %cacheW64 : i64
       %krBase = tile.addptr %kPe, %krOff : !tile.ptr<{{CT}}>, i64 -> !tile.ptr<{{CT}}>

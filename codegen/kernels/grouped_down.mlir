@@ -67,17 +67,20 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %offsets: !tile.ptr<i32>,
     %hRowOff = arith.muli %rmCol, %iCol : tensor<{{BM}}x1xi32>
     %hRowOffB = tile.broadcast %hRowOff : tensor<{{BM}}x1xi32> -> tensor<{{BM}}x{{BK}}xi32>
     %rowOkB = tile.broadcast %rowOkCol : tensor<{{BM}}x1xi1> -> tensor<{{BM}}x{{BK}}xi1>
-    // down_e^T blocks, transposed by addressing: down_e + n * I + k.
+    // down_e blocks as BN x BK rows (down_e + n * I + k: contiguous, so the
+    // loads are wide); the dot takes their transposes.
     %expert64 = arith.extsi %search#0 : i32 to i64
     %eOff = arith.muli %expert64, %expertSize : i64
     %downE = tile.addptr %down, %eOff : !tile.ptr<{{W}}>, i64 -> !tile.ptr<{{W}}>
-    %iRow = tile.splat %cI : i32 -> tensor<1x{{BN}}xi32>
-    %wColOff = arith.muli %rnRow, %iRow : tensor<1x{{BN}}xi32>
-    %wColOffB = tile.broadcast %wColOff : tensor<1x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}xi32>
-    %colOkB = tile.broadcast %colOkRow : tensor<1x{{BN}}xi1> -> tensor<{{BK}}x{{BN}}xi1>
+    %rnCol = tile.expand_dims %rn axis 1 : tensor<{{BN}}xi32> -> tensor<{{BN}}x1xi32>
+    %iRows = tile.splat %cI : i32 -> tensor<{{BN}}x1xi32>
+    %wRowOff = arith.muli %rnCol, %iRows : tensor<{{BN}}x1xi32>
+    %wRowOffB = tile.broadcast %wRowOff : tensor<{{BN}}x1xi32> -> tensor<{{BN}}x{{BK}}xi32>
+    %colOkCol = tile.expand_dims %colOk axis 1 : tensor<{{BN}}xi1> -> tensor<{{BN}}x1xi1>
+    %colOkB = tile.broadcast %colOkCol : tensor<{{BN}}x1xi1> -> tensor<{{BN}}x{{BK}}xi1>
     %iK = tile.splat %cI : i32 -> tensor<{{BK}}xi32>
     %aZero = arith.constant dense<0.000000e+00> : tensor<{{BM}}x{{BK}}xf32>
-    %wZero = arith.constant {{#W=i8}}dense<0>{{/W=i8}}{{^W=i8}}dense<0.000000e+00>{{/W=i8}} : tensor<{{BK}}x{{BN}}x{{W}}>
+    %wZero = arith.constant {{#W=i8}}dense<0>{{/W=i8}}{{^W=i8}}dense<0.000000e+00>{{/W=i8}} : tensor<{{BN}}x{{BK}}x{{W}}>
     %sum = scf.for %k0 = %c0 to %cI step %cBK
         iter_args(%accD = %zeroAcc) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
       %k0v = tile.splat %k0 : i32 -> tensor<{{BK}}xi32>
@@ -92,21 +95,20 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %offsets: !tile.ptr<i32>,
       %aMask = arith.andi %rowOkB, %kOkRowB : tensor<{{BM}}x{{BK}}xi1>
       %aPtrs = tile.addptr %h, %aOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
       %at = tile.load %aPtrs mask %aMask other %aZero : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
-      // down_e^T block: BK x BN.
-      %rkCol = tile.expand_dims %rk axis 1 : tensor<{{BK}}xi32> -> tensor<{{BK}}x1xi32>
-      %rkColB = tile.broadcast %rkCol : tensor<{{BK}}x1xi32> -> tensor<{{BK}}x{{BN}}xi32>
-      %kOkCol = tile.expand_dims %kOk axis 1 : tensor<{{BK}}xi1> -> tensor<{{BK}}x1xi1>
-      %kOkColB = tile.broadcast %kOkCol : tensor<{{BK}}x1xi1> -> tensor<{{BK}}x{{BN}}xi1>
-      %wOff = arith.addi %wColOffB, %rkColB : tensor<{{BK}}x{{BN}}xi32>
-      %wMask = arith.andi %kOkColB, %colOkB : tensor<{{BK}}x{{BN}}xi1>
-      %wPtrs = tile.addptr %downE, %wOff : !tile.ptr<{{W}}>, tensor<{{BK}}x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
-      %ww = tile.load %wPtrs mask %wMask other %wZero : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
+      // down_e block: BN x BK rows.
+      %rkRowW = tile.broadcast %rkRow : tensor<1x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}xi32>
+      %kOkRowW = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BN}}x{{BK}}xi1>
+      %wOff = arith.addi %wRowOffB, %rkRowW : tensor<{{BN}}x{{BK}}xi32>
+      %wMask = arith.andi %kOkRowW, %colOkB : tensor<{{BN}}x{{BK}}xi1>
+      %wPtrs = tile.addptr %downE, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %ww = tile.load %wPtrs mask %wMask other %wZero : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
 {{#W=i8}}
-      %wt = arith.sitofp %ww : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+      %wr = arith.sitofp %ww : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
 {{/W=i8}}{{^W=i8}}
-      %wWide = arith.extf %ww : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
-      %wt = arith.truncf %wWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+      %wWide = arith.extf %ww : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
+      %wr = arith.truncf %wWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
 {{/W=i8}}
+      %wt = tile.trans %wr : tensor<{{BN}}x{{BK}}xf32> -> tensor<{{BK}}x{{BN}}xf32>
       %accD2 = tile.dot %at, %wt, %accD : tensor<{{BM}}x{{BK}}xf32>, tensor<{{BK}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       scf.yield %accD2 : tensor<{{BM}}x{{BN}}xf32>
     }

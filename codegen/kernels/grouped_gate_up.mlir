@@ -80,18 +80,21 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
     %xRowOffB = tile.broadcast %xRowOff : tensor<{{BM}}x1xi32> -> tensor<{{BM}}x{{BK}}xi32>
     %validCol = tile.expand_dims %valid axis 1 : tensor<{{BM}}xi1> -> tensor<{{BM}}x1xi1>
     %validB = tile.broadcast %validCol : tensor<{{BM}}x1xi1> -> tensor<{{BM}}x{{BK}}xi1>
-    // Weight tiles of expert e, transposed by addressing: w_e + n * H + k.
+    // Weight tiles of expert e as BN x BK rows (w_e + n * H + k: contiguous,
+    // so the loads are wide); the dots take their transposes.
     %expert64 = arith.extsi %search#0 : i32 to i64
     %eOff = arith.muli %expert64, %expertSize : i64
     %gateE = tile.addptr %gate, %eOff : !tile.ptr<{{W}}>, i64 -> !tile.ptr<{{W}}>
     %upE = tile.addptr %up, %eOff : !tile.ptr<{{W}}>, i64 -> !tile.ptr<{{W}}>
-    %hRow = tile.splat %cH : i32 -> tensor<1x{{BN}}xi32>
-    %wColOff = arith.muli %rnRow, %hRow : tensor<1x{{BN}}xi32>
-    %wColOffB = tile.broadcast %wColOff : tensor<1x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}xi32>
-    %colOkB = tile.broadcast %colOkRow : tensor<1x{{BN}}xi1> -> tensor<{{BK}}x{{BN}}xi1>
+    %rnCol = tile.expand_dims %rn axis 1 : tensor<{{BN}}xi32> -> tensor<{{BN}}x1xi32>
+    %hRows = tile.splat %cH : i32 -> tensor<{{BN}}x1xi32>
+    %wRowOff = arith.muli %rnCol, %hRows : tensor<{{BN}}x1xi32>
+    %wRowOffB = tile.broadcast %wRowOff : tensor<{{BN}}x1xi32> -> tensor<{{BN}}x{{BK}}xi32>
+    %colOkCol = tile.expand_dims %colOk axis 1 : tensor<{{BN}}xi1> -> tensor<{{BN}}x1xi1>
+    %colOkB = tile.broadcast %colOkCol : tensor<{{BN}}x1xi1> -> tensor<{{BN}}x{{BK}}xi1>
     %hK = tile.splat %cH : i32 -> tensor<{{BK}}xi32>
     %xZero = arith.constant dense<0.000000e+00> : tensor<{{BM}}x{{BK}}xf32>
-    %wZero = arith.constant {{#W=i8}}dense<0>{{/W=i8}}{{^W=i8}}dense<0.000000e+00>{{/W=i8}} : tensor<{{BK}}x{{BN}}x{{W}}>
+    %wZero = arith.constant {{#W=i8}}dense<0>{{/W=i8}}{{^W=i8}}dense<0.000000e+00>{{/W=i8}} : tensor<{{BN}}x{{BK}}x{{W}}>
     %sums:2 = scf.for %k0 = %c0 to %cH step %cBK
         iter_args(%accG = %zeroAcc, %accU = %zeroAcc)
         -> (tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>) : i32 {
@@ -107,29 +110,29 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %xMask = arith.andi %validB, %kOkRowB : tensor<{{BM}}x{{BK}}xi1>
       %xPtrs = tile.addptr %x, %xOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
       %xt = tile.load %xPtrs mask %xMask other %xZero : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
-      // gate_e^T and up_e^T blocks: BK x BN.
-      %rkCol = tile.expand_dims %rk axis 1 : tensor<{{BK}}xi32> -> tensor<{{BK}}x1xi32>
-      %rkColB = tile.broadcast %rkCol : tensor<{{BK}}x1xi32> -> tensor<{{BK}}x{{BN}}xi32>
-      %kOkCol = tile.expand_dims %kOk axis 1 : tensor<{{BK}}xi1> -> tensor<{{BK}}x1xi1>
-      %kOkColB = tile.broadcast %kOkCol : tensor<{{BK}}x1xi1> -> tensor<{{BK}}x{{BN}}xi1>
-      %wOff = arith.addi %wColOffB, %rkColB : tensor<{{BK}}x{{BN}}xi32>
-      %wMask = arith.andi %kOkColB, %colOkB : tensor<{{BK}}x{{BN}}xi1>
-      %gPtrs = tile.addptr %gateE, %wOff : !tile.ptr<{{W}}>, tensor<{{BK}}x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
-      %uPtrs = tile.addptr %upE, %wOff : !tile.ptr<{{W}}>, tensor<{{BK}}x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
-      %gw = tile.load %gPtrs mask %wMask other %wZero : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
-      %uw = tile.load %uPtrs mask %wMask other %wZero : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
+      // gate_e and up_e blocks: BN x BK rows.
+      %rkRowW = tile.broadcast %rkRow : tensor<1x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}xi32>
+      %kOkRowW = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BN}}x{{BK}}xi1>
+      %wOff = arith.addi %wRowOffB, %rkRowW : tensor<{{BN}}x{{BK}}xi32>
+      %wMask = arith.andi %kOkRowW, %colOkB : tensor<{{BN}}x{{BK}}xi1>
+      %gPtrs = tile.addptr %gateE, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %uPtrs = tile.addptr %upE, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+      %gw = tile.load %gPtrs mask %wMask other %wZero : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
+      %uw = tile.load %uPtrs mask %wMask other %wZero : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
 {{#W=i8}}
-      %gt = arith.sitofp %gw : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+      %gr = arith.sitofp %gw : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
 {{/W=i8}}{{^W=i8}}
-      %gWide = arith.extf %gw : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
-      %gt = arith.truncf %gWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+      %gWide = arith.extf %gw : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
+      %gr = arith.truncf %gWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
 {{/W=i8}}
 {{#W=i8}}
-      %ut = arith.sitofp %uw : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+      %ur = arith.sitofp %uw : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
 {{/W=i8}}{{^W=i8}}
-      %uWide = arith.extf %uw : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
-      %ut = arith.truncf %uWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+      %uWide = arith.extf %uw : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
+      %ur = arith.truncf %uWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
 {{/W=i8}}
+      %gt = tile.trans %gr : tensor<{{BN}}x{{BK}}xf32> -> tensor<{{BK}}x{{BN}}xf32>
+      %ut = tile.trans %ur : tensor<{{BN}}x{{BK}}xf32> -> tensor<{{BK}}x{{BN}}xf32>
       %accG2 = tile.dot %xt, %gt, %accG : tensor<{{BM}}x{{BK}}xf32>, tensor<{{BK}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       %accU2 = tile.dot %xt, %ut, %accU : tensor<{{BM}}x{{BK}}xf32>, tensor<{{BK}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       scf.yield %accG2, %accU2 : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>

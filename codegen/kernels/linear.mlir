@@ -15,7 +15,8 @@
 // Every partial tile is masked: rows >= m, columns >= N and, in the last K
 // slice, k >= K read zeros (which add nothing to the dot product) and rows or
 // columns outside y are not stored. Weights are widened to f32 before the
-// dot (the extf to f64 + truncf to f32 pair is exact for f32 and bf16 and
+// dot (w is loaded as BN x BK rows, its memory order, so the loads are wide,
+// and tile.trans hands the dot w^T; the extf to f64 + truncf to f32 pair is exact for f32 and bf16 and
 // lets one template serve both; canonicalization / LLVM fold it to a single
 // extf or nothing); int8 weights by sitofp (exact in bf16 too, so tensor
 // cores take them), each column then times its row's scale. Block base pointers are advanced with 64-bit offsets;
@@ -76,16 +77,17 @@ module {
     %xPtrs = tile.addptr %xBlock, %xOff : !tile.ptr<f32>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
     %xRowMask = tile.broadcast %rowOkCol : tensor<{{BM}}x1xi1> -> tensor<{{BM}}x{{BK}}xi1>
 
-    // w^T tile pointers (BK x BN): wBlock + rk[:, None] + rn[None, :] * K.
-    %rkCol = tile.expand_dims %rk axis 1 : tensor<{{BK}}xi32> -> tensor<{{BK}}x1xi32>
-    %rkColB = tile.broadcast %rkCol : tensor<{{BK}}x1xi32> -> tensor<{{BK}}x{{BN}}xi32>
-    %rnRow = tile.expand_dims %rn axis 0 : tensor<{{BN}}xi32> -> tensor<1x{{BN}}xi32>
-    %kRow = tile.splat %cK : i32 -> tensor<1x{{BN}}xi32>
-    %wColOff = arith.muli %rnRow, %kRow : tensor<1x{{BN}}xi32>
-    %wColOffB = tile.broadcast %wColOff : tensor<1x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}xi32>
-    %wOff = arith.addi %rkColB, %wColOffB : tensor<{{BK}}x{{BN}}xi32>
-    %wPtrs = tile.addptr %wBlock, %wOff : !tile.ptr<{{W}}>, tensor<{{BK}}x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
-    %wColMask = tile.broadcast %colOkRow : tensor<1x{{BN}}xi1> -> tensor<{{BK}}x{{BN}}xi1>
+    // w tile pointers (BN x BK, w's rows: contiguous, so wide loads):
+    // wBlock + rn[:, None] * K + rk[None, :]; the dot takes its transpose.
+    %rnCol = tile.expand_dims %rn axis 1 : tensor<{{BN}}xi32> -> tensor<{{BN}}x1xi32>
+    %kCol = tile.splat %cK : i32 -> tensor<{{BN}}x1xi32>
+    %wRowOff = arith.muli %rnCol, %kCol : tensor<{{BN}}x1xi32>
+    %wRowOffB = tile.broadcast %wRowOff : tensor<{{BN}}x1xi32> -> tensor<{{BN}}x{{BK}}xi32>
+    %rkRowW = tile.broadcast %rkRow : tensor<1x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}xi32>
+    %wOff = arith.addi %wRowOffB, %rkRowW : tensor<{{BN}}x{{BK}}xi32>
+    %wPtrs = tile.addptr %wBlock, %wOff : !tile.ptr<{{W}}>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
+    %colOkCol = tile.expand_dims %colOk axis 1 : tensor<{{BN}}xi1> -> tensor<{{BN}}x1xi1>
+    %wRowMask = tile.broadcast %colOkCol : tensor<{{BN}}x1xi1> -> tensor<{{BN}}x{{BK}}xi1>
 
     // K loop: acc += x[:, k:k+BK] @ w^T[k:k+BK, :] in f32.
     %acc0 = arith.constant dense<0.0> : tensor<{{BM}}x{{BN}}xf32>
@@ -97,21 +99,21 @@ module {
       %kOkRow = tile.expand_dims %kOk axis 0 : tensor<{{BK}}xi1> -> tensor<1x{{BK}}xi1>
       %kOkRowB = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BM}}x{{BK}}xi1>
       %xMask = arith.andi %xRowMask, %kOkRowB : tensor<{{BM}}x{{BK}}xi1>
-      %kOkCol = tile.expand_dims %kOk axis 1 : tensor<{{BK}}xi1> -> tensor<{{BK}}x1xi1>
-      %kOkColB = tile.broadcast %kOkCol : tensor<{{BK}}x1xi1> -> tensor<{{BK}}x{{BN}}xi1>
-      %wMask = arith.andi %wColMask, %kOkColB : tensor<{{BK}}x{{BN}}xi1>
+      %kOkRowW = tile.broadcast %kOkRow : tensor<1x{{BK}}xi1> -> tensor<{{BN}}x{{BK}}xi1>
+      %wMask = arith.andi %wRowMask, %kOkRowW : tensor<{{BN}}x{{BK}}xi1>
       %kX = tile.splat %k : i32 -> tensor<{{BM}}x{{BK}}xi32>
-      %kW = tile.splat %k : i32 -> tensor<{{BK}}x{{BN}}xi32>
+      %kW = tile.splat %k : i32 -> tensor<{{BN}}x{{BK}}xi32>
       %xp = tile.addptr %xPtrs, %kX : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BK}}xi32> -> tensor<{{BM}}x{{BK}}x!tile.ptr<f32>>
-      %wp = tile.addptr %wPtrs, %kW : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>, tensor<{{BK}}x{{BN}}xi32> -> tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>>
+      %wp = tile.addptr %wPtrs, %kW : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>, tensor<{{BN}}x{{BK}}xi32> -> tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp mask %xMask : tensor<{{BM}}x{{BK}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{BK}}xf32>
-      %wt = tile.load %wp mask %wMask : tensor<{{BK}}x{{BN}}x!tile.ptr<{{W}}>> -> tensor<{{BK}}x{{BN}}x{{W}}>
+      %wt = tile.load %wp mask %wMask : tensor<{{BN}}x{{BK}}x!tile.ptr<{{W}}>> -> tensor<{{BN}}x{{BK}}x{{W}}>
 {{#W=i8}}
-      %wf = arith.sitofp %wt : tensor<{{BK}}x{{BN}}xi8> to tensor<{{BK}}x{{BN}}xf32>
+      %wr = arith.sitofp %wt : tensor<{{BN}}x{{BK}}xi8> to tensor<{{BN}}x{{BK}}xf32>
 {{/W=i8}}{{^W=i8}}
-      %wWide = arith.extf %wt : tensor<{{BK}}x{{BN}}x{{W}}> to tensor<{{BK}}x{{BN}}xf64>
-      %wf = arith.truncf %wWide : tensor<{{BK}}x{{BN}}xf64> to tensor<{{BK}}x{{BN}}xf32>
+      %wWide = arith.extf %wt : tensor<{{BN}}x{{BK}}x{{W}}> to tensor<{{BN}}x{{BK}}xf64>
+      %wr = arith.truncf %wWide : tensor<{{BN}}x{{BK}}xf64> to tensor<{{BN}}x{{BK}}xf32>
 {{/W=i8}}
+      %wf = tile.trans %wr : tensor<{{BN}}x{{BK}}xf32> -> tensor<{{BK}}x{{BN}}xf32>
       %a2 = tile.dot %xt, %wf, %a : tensor<{{BM}}x{{BK}}xf32>, tensor<{{BK}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
       scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
     }
@@ -120,6 +122,7 @@ module {
     %ysCol = tile.splat %y_stride : i32 -> tensor<{{BM}}x1xi32>
     %yRowOff = arith.muli %rmCol, %ysCol : tensor<{{BM}}x1xi32>
     %yRowOffB = tile.broadcast %yRowOff : tensor<{{BM}}x1xi32> -> tensor<{{BM}}x{{BN}}xi32>
+    %rnRow = tile.expand_dims %rn axis 0 : tensor<{{BN}}xi32> -> tensor<1x{{BN}}xi32>
     %rnRowB = tile.broadcast %rnRow : tensor<1x{{BN}}xi32> -> tensor<{{BM}}x{{BN}}xi32>
     %yOff = arith.addi %yRowOffB, %rnRowB : tensor<{{BM}}x{{BN}}xi32>
     %yPtrs = tile.addptr %yBlock, %yOff : !tile.ptr<f32>, tensor<{{BM}}x{{BN}}xi32> -> tensor<{{BM}}x{{BN}}x!tile.ptr<f32>>

@@ -104,7 +104,7 @@ LogicalResult ProgramIdOp::verify() { return verifyInsideKernel(*this); }
 LogicalResult NumProgramsOp::verify() { return verifyInsideKernel(*this); }
 
 //===----------------------------------------------------------------------===//
-// RangeOp, SplatOp, BroadcastOp, ExpandDimsOp
+// RangeOp, SplatOp, BroadcastOp, ExpandDimsOp, TransOp
 //===----------------------------------------------------------------------===//
 
 LogicalResult RangeOp::verify() {
@@ -170,6 +170,19 @@ LogicalResult ExpandDimsOp::verify() {
   if (result != expectedType)
     return emitOpError() << "inserting a unit dimension at axis " << axis
                          << " of " << input << " gives " << expectedType
+                         << ", but the result is " << result;
+  return success();
+}
+
+LogicalResult TransOp::verify() {
+  auto input = cast<RankedTensorType>(getInput().getType());
+  auto result = cast<RankedTensorType>(getResult().getType());
+  if (input.getRank() != 2)
+    return emitOpError() << "input must be a 2-D tile, got " << input;
+  auto expected = RankedTensorType::get(
+      {input.getDimSize(1), input.getDimSize(0)}, input.getElementType());
+  if (result != expected)
+    return emitOpError() << "the transpose of " << input << " is " << expected
                          << ", but the result is " << result;
   return success();
 }

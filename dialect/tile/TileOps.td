@@ -124,6 +124,25 @@ def Tile_ExpandDimsOp : Tile_Op<"expand_dims", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Tile_TransOp : Tile_Op<"trans", [Pure]> {
+  let summary = "Transpose a 2-D tile";
+  let description = [{
+    `result[j, i] = input[i, j]`. Kernels load a weight in its memory order
+    (`[N, K]` rows, contiguous, so the loads are wide) and hand the dot its
+    transpose `[K, N]`; code generators stage a dot operand that is a
+    transpose straight into the layout the dot reads, so the transpose
+    itself costs nothing there.
+
+    ```mlir
+    %wT = tile.trans %w : tensor<64x32xf32> -> tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Tile_Tile:$input);
+  let results = (outs Tile_Tile:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Pointers and memory
 //===----------------------------------------------------------------------===//

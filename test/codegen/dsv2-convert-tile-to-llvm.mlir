@@ -326,3 +326,39 @@ func.func @narrow_floats(%p: !tile.ptr<bf16>) attributes {
   tile.store %p, %t : !tile.ptr<bf16>, bf16
   return
 }
+
+// -----
+
+// tile.trans -> vector.transpose; the loads before it stay row loads.
+// CHECK-LABEL: func.func @trans(
+// CHECK: llvm.load %{{.*}} : !llvm.ptr -> vector<4xf32>
+// CHECK: llvm.load %{{.*}} : !llvm.ptr -> vector<4xf32>
+// CHECK: %[[ROWS:.*]] = vector.insert %{{.*}} [1] : vector<4xf32> into vector<2x4xf32>
+// CHECK: %[[T:.*]] = vector.transpose %[[ROWS]], [1, 0] : vector<2x4xf32> to vector<4x2xf32>
+// CHECK: %[[ROW0:.*]] = vector.extract %[[T]][0] : vector<2xf32> from vector<4x2xf32>
+// CHECK: llvm.store %[[ROW0]], %{{.*}} : vector<2xf32>, !llvm.ptr
+func.func @trans(%p: !tile.ptr<f32>, %q: !tile.ptr<f32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  %r = tile.range <0, 4> : tensor<4xi32>
+  %c4 = arith.constant dense<4> : tensor<2x1xi32>
+  %r2 = tile.range <0, 2> : tensor<2xi32>
+  %r2col = tile.expand_dims %r2 axis 1 : tensor<2xi32> -> tensor<2x1xi32>
+  %rowOff = arith.muli %r2col, %c4 : tensor<2x1xi32>
+  %rowOffB = tile.broadcast %rowOff : tensor<2x1xi32> -> tensor<2x4xi32>
+  %col = tile.expand_dims %r axis 0 : tensor<4xi32> -> tensor<1x4xi32>
+  %cols = tile.broadcast %col : tensor<1x4xi32> -> tensor<2x4xi32>
+  %off = arith.addi %rowOffB, %cols : tensor<2x4xi32>
+  %ps = tile.addptr %p, %off : !tile.ptr<f32>, tensor<2x4xi32> -> tensor<2x4x!tile.ptr<f32>>
+  %v = tile.load %ps : tensor<2x4x!tile.ptr<f32>> -> tensor<2x4xf32>
+  %t = tile.trans %v : tensor<2x4xf32> -> tensor<4x2xf32>
+  %c2 = arith.constant dense<2> : tensor<4x1xi32>
+  %rcol = tile.expand_dims %r axis 1 : tensor<4xi32> -> tensor<4x1xi32>
+  %tRowOff = arith.muli %rcol, %c2 : tensor<4x1xi32>
+  %tRowOffB = tile.broadcast %tRowOff : tensor<4x1xi32> -> tensor<4x2xi32>
+  %r2row = tile.expand_dims %r2 axis 0 : tensor<2xi32> -> tensor<1x2xi32>
+  %tcols = tile.broadcast %r2row : tensor<1x2xi32> -> tensor<4x2xi32>
+  %toff = arith.addi %tRowOffB, %tcols : tensor<4x2xi32>
+  %qs = tile.addptr %q, %toff : !tile.ptr<f32>, tensor<4x2xi32> -> tensor<4x2x!tile.ptr<f32>>
+  tile.store %qs, %t : tensor<4x2x!tile.ptr<f32>>, tensor<4x2xf32>
+  return
+}

@@ -267,3 +267,95 @@ func.func @mma_block(%a: !tile.ptr<bf16>, %b: !tile.ptr<bf16>, %c: !tile.ptr<f32
   tile.store %cp, %d : tensor<16x8x!tile.ptr<f32>>, tensor<16x8xf32>
   return
 }
+
+// -----
+
+// A dot of a transposed bf16 weight (c = a @ w^T): w's rows load as runs
+// (two bf16 in one i32, a's four in one i64), the transpose is never
+// materialized (one barrier, the dot's own, before the mma: B is staged as
+// w's rows), and each fragment register is one 32-bit shared read.
+// CHECK-LABEL: llvm.func @mma_transposed_b
+// CHECK: llvm.load %{{.*}} {alignment = 8 : i64} : !llvm.ptr -> i64
+// CHECK: llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> i32
+// CHECK: nvvm.barrier0
+// CHECK-NOT: nvvm.barrier0
+// CHECK: scf.for
+// CHECK-COUNT-6: llvm.load %{{.*}} : !llvm.ptr -> i32
+// CHECK-NEXT: llvm.call_intrinsic "llvm.nvvm.mma.m16n8k16.row.col.bf16"
+func.func @mma_transposed_b(%a: !tile.ptr<bf16>, %w: !tile.ptr<bf16>, %c: !tile.ptr<f32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  // a: 16 x 32 row-major, w: 8 x 32 row-major (c = a @ w^T), c: 16 x 8.
+  %r16 = tile.range <0, 16> : tensor<16xi32>
+  %r8 = tile.range <0, 8> : tensor<8xi32>
+  %r32 = tile.range <0, 32> : tensor<32xi32>
+  %c32a = arith.constant dense<32> : tensor<16x1xi32>
+  %c32w = arith.constant dense<32> : tensor<8x1xi32>
+  %c8 = arith.constant dense<8> : tensor<16x1xi32>
+  %aRows = tile.expand_dims %r16 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+  %wRows = tile.expand_dims %r8 axis 1 : tensor<8xi32> -> tensor<8x1xi32>
+  %aRow = arith.muli %aRows, %c32a : tensor<16x1xi32>
+  %wRow = arith.muli %wRows, %c32w : tensor<8x1xi32>
+  %cRow = arith.muli %aRows, %c8 : tensor<16x1xi32>
+  %kCols = tile.expand_dims %r32 axis 0 : tensor<32xi32> -> tensor<1x32xi32>
+  %nCols = tile.expand_dims %r8 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+  %aRowB = tile.broadcast %aRow : tensor<16x1xi32> -> tensor<16x32xi32>
+  %aColB = tile.broadcast %kCols : tensor<1x32xi32> -> tensor<16x32xi32>
+  %wRowB = tile.broadcast %wRow : tensor<8x1xi32> -> tensor<8x32xi32>
+  %wColB = tile.broadcast %kCols : tensor<1x32xi32> -> tensor<8x32xi32>
+  %cRowB = tile.broadcast %cRow : tensor<16x1xi32> -> tensor<16x8xi32>
+  %cColB = tile.broadcast %nCols : tensor<1x8xi32> -> tensor<16x8xi32>
+  %aOff = arith.addi %aRowB, %aColB : tensor<16x32xi32>
+  %wOff = arith.addi %wRowB, %wColB : tensor<8x32xi32>
+  %cOff = arith.addi %cRowB, %cColB : tensor<16x8xi32>
+  %ap = tile.addptr %a, %aOff : !tile.ptr<bf16>, tensor<16x32xi32> -> tensor<16x32x!tile.ptr<bf16>>
+  %wp = tile.addptr %w, %wOff : !tile.ptr<bf16>, tensor<8x32xi32> -> tensor<8x32x!tile.ptr<bf16>>
+  %cp = tile.addptr %c, %cOff : !tile.ptr<f32>, tensor<16x8xi32> -> tensor<16x8x!tile.ptr<f32>>
+  %av = tile.load %ap : tensor<16x32x!tile.ptr<bf16>> -> tensor<16x32xbf16>
+  %wv = tile.load %wp : tensor<8x32x!tile.ptr<bf16>> -> tensor<8x32xbf16>
+  %wT = tile.trans %wv : tensor<8x32xbf16> -> tensor<32x8xbf16>
+  %acc = arith.constant dense<0.0> : tensor<16x8xf32>
+  %d = tile.dot %av, %wT, %acc : tensor<16x32xbf16>, tensor<32x8xbf16>, tensor<16x8xf32> -> tensor<16x8xf32>
+  tile.store %cp, %d : tensor<16x8x!tile.ptr<f32>>, tensor<16x8xf32>
+  return
+}
+
+// -----
+
+// A transpose that is not (only) a dot operand goes through shared memory:
+// the input written in its layout, a barrier, every thread reading its
+// elements at the transposed positions, a barrier.
+// CHECK-LABEL: llvm.func @trans_store
+// CHECK-SAME: dsv2.shared_bytes = 1024 : i64, dsv2.threads = 128 : i64
+// CHECK: nvvm.barrier0
+// CHECK: arith.remui
+// CHECK: llvm.load %{{.*}} : !llvm.ptr -> f32
+// CHECK: nvvm.barrier0
+// CHECK: llvm.store
+// BROKEN-LABEL: llvm.func @trans_store
+// BROKEN-NOT: nvvm.barrier0
+// BROKEN: arith.remui
+func.func @trans_store(%p: !tile.ptr<f32>, %q: !tile.ptr<f32>) attributes {
+    tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
+  %r8 = tile.range <0, 8> : tensor<8xi32>
+  %r32 = tile.range <0, 32> : tensor<32xi32>
+  %c32 = arith.constant dense<32> : tensor<8x1xi32>
+  %c8 = arith.constant dense<8> : tensor<32x1xi32>
+  %rows = tile.expand_dims %r8 axis 1 : tensor<8xi32> -> tensor<8x1xi32>
+  %rowOff = arith.muli %rows, %c32 : tensor<8x1xi32>
+  %rowOffB = tile.broadcast %rowOff : tensor<8x1xi32> -> tensor<8x32xi32>
+  %cols = tile.expand_dims %r32 axis 0 : tensor<32xi32> -> tensor<1x32xi32>
+  %colsB = tile.broadcast %cols : tensor<1x32xi32> -> tensor<8x32xi32>
+  %off = arith.addi %rowOffB, %colsB : tensor<8x32xi32>
+  %ps = tile.addptr %p, %off : !tile.ptr<f32>, tensor<8x32xi32> -> tensor<8x32x!tile.ptr<f32>>
+  %v = tile.load %ps : tensor<8x32x!tile.ptr<f32>> -> tensor<8x32xf32>
+  %t = tile.trans %v : tensor<8x32xf32> -> tensor<32x8xf32>
+  %tRows = tile.expand_dims %r32 axis 1 : tensor<32xi32> -> tensor<32x1xi32>
+  %tRowOff = arith.muli %tRows, %c8 : tensor<32x1xi32>
+  %tRowOffB = tile.broadcast %tRowOff : tensor<32x1xi32> -> tensor<32x8xi32>
+  %tCols = tile.expand_dims %r8 axis 0 : tensor<8xi32> -> tensor<1x8xi32>
+  %tColsB = tile.broadcast %tCols : tensor<1x8xi32> -> tensor<32x8xi32>
+  %tOff = arith.addi %tRowOffB, %tColsB : tensor<32x8xi32>
+  %qs = tile.addptr %q, %tOff : !tile.ptr<f32>, tensor<32x8xi32> -> tensor<32x8x!tile.ptr<f32>>
+  tile.store %qs, %t : tensor<32x8x!tile.ptr<f32>>, tensor<32x8xf32>
+  return
+}

@@ -228,6 +228,24 @@ func.func @expand_dims_axis(%t: tensor<16xi32>) {
 
 // -----
 
+// TileOps.cpp TransOp: 2-D tiles only.
+func.func @trans_rank(%t: tensor<2x8x16xf32>) {
+  // expected-error @+1 {{'tile.trans' op input must be a 2-D tile, got 'tensor<2x8x16xf32>'}}
+  %0 = tile.trans %t : tensor<2x8x16xf32> -> tensor<16x8x2xf32>
+  return
+}
+
+// -----
+
+// TileOps.cpp TransOp: the result swaps the dimensions.
+func.func @trans_result(%t: tensor<8x16xf32>) {
+  // expected-error @+1 {{'tile.trans' op the transpose of 'tensor<8x16xf32>' is 'tensor<16x8xf32>', but the result is 'tensor<8x16xf32>'}}
+  %0 = tile.trans %t : tensor<8x16xf32> -> tensor<8x16xf32>
+  return
+}
+
+// -----
+
 // TileOps.cpp ExpandDimsOp: the result has the unit dimension at axis.
 func.func @expand_dims_result(%t: tensor<16xi32>) {
   // expected-error @+1 {{'tile.expand_dims' op inserting a unit dimension at axis 0 of 'tensor<16xi32>' gives 'tensor<1x16xi32>', but the result is 'tensor<16x1xi32>'}}

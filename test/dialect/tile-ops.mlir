@@ -58,6 +58,8 @@ func.func @building_tiles(%p: !tile.ptr<f32>, %s: f32, %n: i32) attributes {
   %row = tile.expand_dims %r axis 1 : tensor<16xi32> -> tensor<16x1xi32>
   // CHECK: %[[B:.*]] = tile.broadcast %[[COL]] : tensor<1x16xi32> -> tensor<8x16xi32>
   %b = tile.broadcast %col : tensor<1x16xi32> -> tensor<8x16xi32>
+  // CHECK: tile.trans %[[B]] : tensor<8x16xi32> -> tensor<16x8xi32>
+  %bt = tile.trans %b : tensor<8x16xi32> -> tensor<16x8xi32>
   // Numpy rules also add leading dimensions.
   // CHECK: tile.broadcast %[[R]] : tensor<16xi32> -> tensor<2x8x16xi32>
   %b3 = tile.broadcast %r : tensor<16xi32> -> tensor<2x8x16xi32>

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -114,6 +115,24 @@ void KernelSuite::add(const std::string &label, const std::string &kind,
     return;
   }
   instances[label] = kernel->getSymName().str();
+}
+
+void KernelSuite::addSource(const std::string &label,
+                            const std::string &source) {
+  mlir::OwningOpRef<mlir::ModuleOp> parsed =
+      mlir::parseSourceString<mlir::ModuleOp>(source, &state->context);
+  if (!parsed) {
+    error += label + ": the kernel does not parse\n" + state->diagnostics;
+    return;
+  }
+  auto kernels = llvm::to_vector(parsed->getOps<mlir::func::FuncOp>());
+  if (kernels.size() != 1) {
+    error += label + ": the module must hold exactly one kernel\n";
+    return;
+  }
+  mlir::func::FuncOp kernel = kernels.front();
+  kernel->moveBefore(state->module->getBody(), state->module->getBody()->end());
+  instances[label] = kernel.getSymName().str();
 }
 
 void KernelSuite::compile(const std::string &suiteName) {

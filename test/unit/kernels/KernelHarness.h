@@ -85,6 +85,9 @@ public:
   /// Instantiates `kind` with `params` under `label`.
   void add(const std::string &label, const std::string &kind,
            const mlir::dsv2::KernelParams &params);
+  /// Adds the one kernel of the module `source` (tile IR written by the
+  /// test, not a catalog template) under `label`.
+  void addSource(const std::string &label, const std::string &source);
   /// Compiles every instance into one shared library and opens it.
   void compile(const std::string &suiteName);
   /// Runs the whole gx x gy x gz grid of the kernel added as `label`.

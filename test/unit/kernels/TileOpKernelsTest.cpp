@@ -1,0 +1,185 @@
+//===- TileOpKernelsTest.cpp - Tile ops in kernels written here -------------===//
+//
+// Tile ops that no catalog kernel uses in every form, run through the same
+// code generators as the catalog (CPU, or GPU under the SIMT emulator):
+// tile.trans on its own (shared memory on GPUs) and as a dot operand that
+// is also stored.
+//
+//===----------------------------------------------------------------------===//
+
+#include "test/unit/kernels/KernelHarness.h"
+
+#include "runtime/io/Bf16.h"
+
+#include <string>
+
+namespace dsv2::test {
+namespace {
+
+/// A kernel whose program p loads the p-th rows x cols block of `src`
+/// (row-major, contiguous) and stores its transpose as the p-th cols x rows
+/// block of `dst`.
+std::string transposeKernel(const std::string &name, int64_t rows,
+                            int64_t cols, const std::string &type) {
+  std::string r = std::to_string(rows), c = std::to_string(cols);
+  std::string in = r + "x" + c, out = c + "x" + r;
+  std::string ptr = "!tile.ptr<" + type + ">";
+  return "module {\n"
+         "  func.func @" + name + "(%src: " + ptr + ", %dst: " + ptr + ")\n"
+         "      attributes {tile.kernel = #tile.kernel<grid = ()[s0] -> (s0, 1, 1),\n"
+         "      grid_symbols = [\"blocks\"], block = [" + r + ", " + c + "]>} {\n"
+         "    %p = tile.program_id x : i32\n"
+         "    %size = arith.constant " + std::to_string(rows * cols) + " : i32\n"
+         "    %off = arith.muli %p, %size : i32\n"
+         "    %s = tile.addptr %src, %off : " + ptr + ", i32 -> " + ptr + "\n"
+         "    %d = tile.addptr %dst, %off : " + ptr + ", i32 -> " + ptr + "\n"
+         "    %ri = tile.range <0, " + r + "> : tensor<" + r + "xi32>\n"
+         "    %ci = tile.range <0, " + c + "> : tensor<" + c + "xi32>\n"
+         // src offsets: i * cols + j over [rows, cols].
+         "    %riCol = tile.expand_dims %ri axis 1 : tensor<" + r + "xi32> -> tensor<" + r + "x1xi32>\n"
+         "    %cC = arith.constant dense<" + c + "> : tensor<" + r + "x1xi32>\n"
+         "    %rowOff = arith.muli %riCol, %cC : tensor<" + r + "x1xi32>\n"
+         "    %rowOffB = tile.broadcast %rowOff : tensor<" + r + "x1xi32> -> tensor<" + in + "xi32>\n"
+         "    %ciRow = tile.expand_dims %ci axis 0 : tensor<" + c + "xi32> -> tensor<1x" + c + "xi32>\n"
+         "    %ciRowB = tile.broadcast %ciRow : tensor<1x" + c + "xi32> -> tensor<" + in + "xi32>\n"
+         "    %sOff = arith.addi %rowOffB, %ciRowB : tensor<" + in + "xi32>\n"
+         "    %sp = tile.addptr %s, %sOff : " + ptr + ", tensor<" + in + "xi32> -> tensor<" + in + "x" + ptr + ">\n"
+         "    %v = tile.load %sp : tensor<" + in + "x" + ptr + "> -> tensor<" + in + "x" + type + ">\n"
+         "    %t = tile.trans %v : tensor<" + in + "x" + type + "> -> tensor<" + out + "x" + type + ">\n"
+         // dst offsets: j * rows + i over [cols, rows].
+         "    %ciCol = tile.expand_dims %ci axis 1 : tensor<" + c + "xi32> -> tensor<" + c + "x1xi32>\n"
+         "    %cR = arith.constant dense<" + r + "> : tensor<" + c + "x1xi32>\n"
+         "    %dRowOff = arith.muli %ciCol, %cR : tensor<" + c + "x1xi32>\n"
+         "    %dRowOffB = tile.broadcast %dRowOff : tensor<" + c + "x1xi32> -> tensor<" + out + "xi32>\n"
+         "    %riRow = tile.expand_dims %ri axis 0 : tensor<" + r + "xi32> -> tensor<1x" + r + "xi32>\n"
+         "    %riRowB = tile.broadcast %riRow : tensor<1x" + r + "xi32> -> tensor<" + out + "xi32>\n"
+         "    %dOff = arith.addi %dRowOffB, %riRowB : tensor<" + out + "xi32>\n"
+         "    %dp = tile.addptr %d, %dOff : " + ptr + ", tensor<" + out + "xi32> -> tensor<" + out + "x" + ptr + ">\n"
+         "    tile.store %dp, %t : tensor<" + out + "x" + ptr + ">, tensor<" + out + "x" + type + ">\n"
+         "    return\n"
+         "  }\n"
+         "}\n";
+}
+
+/// y = a @ w^T (a: [16, 32], w: [16, 32] rows, y: [16, 16]) and wt = w^T
+/// stored ([32, 16]): the transpose feeds the dot and a store.
+const char *kDotAndStoreKernel = R"mlir(
+module {
+  func.func @trans_dot_and_store(%a: !tile.ptr<f32>, %w: !tile.ptr<f32>,
+                                 %y: !tile.ptr<f32>, %wt: !tile.ptr<f32>)
+      attributes {tile.kernel = #tile.kernel<grid = ()[s0] -> (1, 1, 1),
+                  grid_symbols = ["blocks"], block = [16, 32]>} {
+    %r16 = tile.range <0, 16> : tensor<16xi32>
+    %r32 = tile.range <0, 32> : tensor<32xi32>
+    %c32 = arith.constant dense<32> : tensor<16x1xi32>
+    %rCol = tile.expand_dims %r16 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+    %rowOff = arith.muli %rCol, %c32 : tensor<16x1xi32>
+    %rowOffB = tile.broadcast %rowOff : tensor<16x1xi32> -> tensor<16x32xi32>
+    %kRow = tile.expand_dims %r32 axis 0 : tensor<32xi32> -> tensor<1x32xi32>
+    %kRowB = tile.broadcast %kRow : tensor<1x32xi32> -> tensor<16x32xi32>
+    %off = arith.addi %rowOffB, %kRowB : tensor<16x32xi32>
+    %ap = tile.addptr %a, %off : !tile.ptr<f32>, tensor<16x32xi32> -> tensor<16x32x!tile.ptr<f32>>
+    %wp = tile.addptr %w, %off : !tile.ptr<f32>, tensor<16x32xi32> -> tensor<16x32x!tile.ptr<f32>>
+    %av = tile.load %ap : tensor<16x32x!tile.ptr<f32>> -> tensor<16x32xf32>
+    %wv = tile.load %wp : tensor<16x32x!tile.ptr<f32>> -> tensor<16x32xf32>
+    %wT = tile.trans %wv : tensor<16x32xf32> -> tensor<32x16xf32>
+    %zero = arith.constant dense<0.0> : tensor<16x16xf32>
+    %yv = tile.dot %av, %wT, %zero : tensor<16x32xf32>, tensor<32x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
+    // y offsets i * 16 + j.
+    %c16 = arith.constant dense<16> : tensor<16x1xi32>
+    %yRowOff = arith.muli %rCol, %c16 : tensor<16x1xi32>
+    %yRowOffB = tile.broadcast %yRowOff : tensor<16x1xi32> -> tensor<16x16xi32>
+    %jRow = tile.expand_dims %r16 axis 0 : tensor<16xi32> -> tensor<1x16xi32>
+    %jRowB = tile.broadcast %jRow : tensor<1x16xi32> -> tensor<16x16xi32>
+    %yOff = arith.addi %yRowOffB, %jRowB : tensor<16x16xi32>
+    %yp = tile.addptr %y, %yOff : !tile.ptr<f32>, tensor<16x16xi32> -> tensor<16x16x!tile.ptr<f32>>
+    tile.store %yp, %yv : tensor<16x16x!tile.ptr<f32>>, tensor<16x16xf32>
+    // wt offsets k * 16 + j.
+    %kCol = tile.expand_dims %r32 axis 1 : tensor<32xi32> -> tensor<32x1xi32>
+    %c16k = arith.constant dense<16> : tensor<32x1xi32>
+    %tRowOff = arith.muli %kCol, %c16k : tensor<32x1xi32>
+    %tRowOffB = tile.broadcast %tRowOff : tensor<32x1xi32> -> tensor<32x16xi32>
+    %jRowT = tile.broadcast %jRow : tensor<1x16xi32> -> tensor<32x16xi32>
+    %tOff = arith.addi %tRowOffB, %jRowT : tensor<32x16xi32>
+    %tp = tile.addptr %wt, %tOff : !tile.ptr<f32>, tensor<32x16xi32> -> tensor<32x16x!tile.ptr<f32>>
+    tile.store %tp, %wT : tensor<32x16x!tile.ptr<f32>>, tensor<32x16xf32>
+    return
+  }
+}
+)mlir";
+
+class TileOpKernels : public ::testing::Test {
+public:
+  static KernelSuite *suite;
+
+protected:
+  static void SetUpTestSuite() {
+    suite = new KernelSuite();
+    // 256 f32 (runs of two), 1024 bf16 (runs of four), 24 f32 (one element
+    // per thread, the last threads idle).
+    suite->addSource("t_f32", transposeKernel("transpose_8x32", 8, 32, "f32"));
+    suite->addSource("t_bf16",
+                     transposeKernel("transpose_16x64", 16, 64, "bf16"));
+    suite->addSource("t_small", transposeKernel("transpose_3x8", 3, 8, "f32"));
+    suite->addSource("dot_store", kDotAndStoreKernel);
+    suite->compile("TileOpKernels");
+  }
+  static void TearDownTestSuite() {
+    delete suite;
+    suite = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(suite->error.empty()) << suite->error; }
+};
+KernelSuite *TileOpKernels::suite = nullptr;
+
+template <typename T>
+void checkTranspose(const char *label, int64_t rows, int64_t cols,
+                    const std::vector<T> &src, int32_t blocks) {
+  Buffer<T> in(src.size()), out(src.size());
+  fill(in, src);
+  KernelArgs args;
+  args.buf(in).buf(out);
+  TileOpKernels::suite->run(label, args, blocks);
+  for (int32_t p = 0; p < blocks; ++p)
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j)
+        ASSERT_EQ(out[p * rows * cols + j * rows + i],
+                  in[p * rows * cols + i * cols + j])
+            << label << " block " << p << " element (" << i << ", " << j << ")";
+}
+
+TEST_F(TileOpKernels, TransposeMovesEveryElement) {
+  std::mt19937 rng(7);
+  checkTranspose<float>("t_f32", 8, 32, randomFloats(rng, 3 * 256, 4.0f), 3);
+  std::vector<float> unused;
+  checkTranspose<uint16_t>("t_bf16", 16, 64,
+                           randomBf16(rng, 2 * 1024, 4.0f, unused), 2);
+  checkTranspose<float>("t_small", 3, 8, randomFloats(rng, 2 * 24, 4.0f), 2);
+}
+
+TEST_F(TileOpKernels, TransposeFeedsADotAndAStore) {
+  std::mt19937 rng(11);
+  std::vector<float> a = randomFloats(rng, 16 * 32, 1.0f);
+  std::vector<float> w = randomFloats(rng, 16 * 32, 1.0f);
+  Buffer<float> aBuf(a.size()), wBuf(w.size()), y(16 * 16), wt(32 * 16);
+  fill(aBuf, a);
+  fill(wBuf, w);
+  KernelArgs args;
+  args.buf(aBuf).buf(wBuf).buf(y).buf(wt);
+  suite->run("dot_store", args, 1);
+  std::vector<float> expected(16 * 16);
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j) {
+      double sum = 0;
+      for (int k = 0; k < 32; ++k)
+        sum += double(a[i * 32 + k]) * w[j * 32 + k];
+      expected[i * 16 + j] = static_cast<float>(sum);
+    }
+  expectClose(y.vector(), expected, "a @ w^T");
+  for (int k = 0; k < 32; ++k)
+    for (int j = 0; j < 16; ++j)
+      ASSERT_EQ(wt[k * 16 + j], w[j * 32 + k]) << "w^T (" << k << ", " << j << ")";
+}
+
+} // namespace
+} // namespace dsv2::test
