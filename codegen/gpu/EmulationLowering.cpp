@@ -15,6 +15,8 @@
 #include "codegen/gpu/Pipeline.h"
 
 #include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace mlir::dsv2 {
 #define GEN_PASS_DEF_DSV2GPUTOEMULATIONPASS
@@ -72,6 +74,15 @@ private:
                                     b.getI32IntegerAttr(value));
   }
   LogicalResult rewriteIntrinsics();
+  /// Every load and store of `kernel` first checks that its address is
+  /// aligned as a GPU needs (the access's alignment, else the type's size):
+  /// there a misaligned access faults (CUDA_ERROR_MISALIGNED_ADDRESS); on
+  /// the host it would pass unnoticed.
+  void addAlignmentChecks(LLVM::LLVMFuncOp kernel);
+  /// `__dsv2_emu_check_alignment(address, mask, message)`: traps with
+  /// message when address & mask is not zero (created once).
+  LLVM::LLVMFuncOp alignmentChecker();
+  Value messageAddress(Location loc, StringRef text);
   void addApiGlobalAndBind();
   void addEntryPoints(LLVM::LLVMFuncOp kernel, int64_t threads,
                       int64_t sharedBytes);
@@ -80,7 +91,26 @@ private:
   MLIRContext *context;
   OpBuilder b;
   Type ptr;
+  LLVM::LLVMFuncOp checker;
+  llvm::StringMap<LLVM::GlobalOp> messages;
 };
+
+/// The alignment a GPU needs for an access of `type` (PTX: accesses are
+/// naturally aligned; LLVM splits one whose stated alignment is smaller).
+int64_t requiredAlignment(Type type, std::optional<uint64_t> stated) {
+  int64_t bytes = 1;
+  if (type.isIntOrFloat())
+    bytes = std::max<int64_t>(1, type.getIntOrFloatBitWidth() / 8);
+  else if (isa<LLVM::LLVMPointerType>(type))
+    bytes = 8;
+  else if (auto vector = dyn_cast<VectorType>(type))
+    bytes = vector.getNumElements() *
+            std::max<int64_t>(1, vector.getElementTypeBitWidth() / 8);
+  bytes = std::min<int64_t>(bytes, 16);
+  if (stated && *stated)
+    bytes = std::min<int64_t>(bytes, static_cast<int64_t>(*stated));
+  return llvm::isPowerOf2_64(bytes) ? bytes : 1;
+}
 
 LogicalResult EmulationBuilder::rewriteIntrinsics() {
   SmallVector<Operation *> nvvmOps;
@@ -182,6 +212,81 @@ LogicalResult EmulationBuilder::rewriteIntrinsics() {
   if (Operation *global = module.lookupSymbol(kSharedMemoryGlobal))
     global->erase();
   return success();
+}
+
+Value EmulationBuilder::messageAddress(Location loc, StringRef text) {
+  LLVM::GlobalOp &global = messages[text];
+  if (!global) {
+    OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
+    global = LLVM::GlobalOp::create(
+        top, loc, LLVM::LLVMArrayType::get(b.getI8Type(), text.size() + 1),
+        /*isConstant=*/true, LLVM::Linkage::Internal,
+        "__dsv2_emu_message_" + std::to_string(messages.size()),
+        b.getStringAttr(text.str() + '\0'));
+  }
+  return LLVM::AddressOfOp::create(b, loc, global);
+}
+
+LLVM::LLVMFuncOp EmulationBuilder::alignmentChecker() {
+  if (checker)
+    return checker;
+  Location loc = module.getLoc();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToEnd(module.getBody());
+  Type i64Type = b.getI64Type();
+  checker = LLVM::LLVMFuncOp::create(
+      b, loc, "__dsv2_emu_check_alignment",
+      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(context),
+                                  {ptr, i64Type, ptr}),
+      LLVM::Linkage::Internal);
+  Block *entry = checker.addEntryBlock(b);
+  Block *misaligned = b.createBlock(&checker.getBody());
+  Block *aligned = b.createBlock(&checker.getBody());
+  b.setInsertionPointToEnd(entry);
+  Value address = LLVM::PtrToIntOp::create(b, loc, i64Type,
+                                           entry->getArgument(0));
+  Value low = LLVM::AndOp::create(b, loc, address, entry->getArgument(1));
+  Value zero = LLVM::ConstantOp::create(b, loc, i64Type,
+                                        b.getI64IntegerAttr(0));
+  Value bad = LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::ne, low, zero);
+  LLVM::CondBrOp::create(b, loc, bad, misaligned, aligned);
+  b.setInsertionPointToEnd(misaligned);
+  call(loc, Trap, Type(), ValueRange{entry->getArgument(2)});
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+  b.setInsertionPointToEnd(aligned);
+  LLVM::ReturnOp::create(b, loc, ValueRange{});
+  return checker;
+}
+
+void EmulationBuilder::addAlignmentChecks(LLVM::LLVMFuncOp kernel) {
+  std::string name = kernel.getSymName().str();
+  auto check = [&](Operation *op, Value address, Type type,
+                   std::optional<uint64_t> stated, StringRef kind) {
+    int64_t bytes = requiredAlignment(type, stated);
+    if (bytes == 1)
+      return;
+    Location loc = op->getLoc();
+    b.setInsertionPoint(op);
+    std::string text = "kernel " + name + ": misaligned " +
+                       std::to_string(bytes) + "-byte " + kind.str() +
+                       " (a GPU faults: misaligned address)";
+    Value mask = LLVM::ConstantOp::create(b, loc, b.getI64Type(),
+                                          b.getI64IntegerAttr(bytes - 1));
+    LLVM::CallOp::create(b, loc, alignmentChecker(),
+                         ValueRange{address, mask, messageAddress(loc, text)});
+  };
+  SmallVector<Operation *> accesses;
+  kernel.walk([&](Operation *op) {
+    if (isa<LLVM::LoadOp, LLVM::StoreOp>(op))
+      accesses.push_back(op);
+  });
+  for (Operation *op : accesses) {
+    if (auto load = dyn_cast<LLVM::LoadOp>(op))
+      check(op, load.getAddr(), load.getType(), load.getAlignment(), "load");
+    else if (auto store = dyn_cast<LLVM::StoreOp>(op))
+      check(op, store.getAddr(), store.getValue().getType(),
+            store.getAlignment(), "store");
+  }
 }
 
 void EmulationBuilder::addApiGlobalAndBind() {
@@ -286,13 +391,16 @@ void EmulationBuilder::addEntryPoints(LLVM::LLVMFuncOp kernel, int64_t threads,
 }
 
 LogicalResult EmulationBuilder::run() {
-  if (failed(rewriteIntrinsics()))
-    return failure();
-  addApiGlobalAndBind();
   SmallVector<LLVM::LLVMFuncOp> kernels;
   for (auto function : module.getOps<LLVM::LLVMFuncOp>())
     if (function->hasAttr(kThreadsAttr))
       kernels.push_back(function);
+  // Before the rewrite: its own loads (of the function table) need no check.
+  for (LLVM::LLVMFuncOp kernel : kernels)
+    addAlignmentChecks(kernel);
+  if (failed(rewriteIntrinsics()))
+    return failure();
+  addApiGlobalAndBind();
   for (LLVM::LLVMFuncOp kernel : kernels) {
     int64_t threads =
         kernel->getAttrOfType<IntegerAttr>(kThreadsAttr).getInt();

@@ -57,6 +57,10 @@ def Dsv2ConvertTileToNVVMPass
            "Test only: omit the barrier after shared-memory writes">,
     Option<"injectBadMmaLayout", "inject-bad-mma-layout", "bool", "false",
            "Test only: swap the A-fragment rows of every mma.sync">,
+    Option<"injectUncheckedAlignment", "inject-unchecked-alignment", "bool",
+           "false",
+           "Test only: wide global accesses without the run-time alignment "
+           "check">,
   ];
 }
 
@@ -81,7 +85,10 @@ def Dsv2GpuToEmulationPass
     emulator's function table (runtime/simt/SimtEmuAbi.h), and adds
     `__dsv2_emu_bind`, a per-thread entry `name_thread(void **args)` and the
     runtime's `name_grid` entry for every kernel. Any other NVVM op is an
-    error: nothing is approximated silently.
+    error: nothing is approximated silently. Every load and store of a
+    kernel first checks its address against the alignment a GPU needs (its
+    stated alignment, else its size, at most 16 bytes) and traps, naming the
+    kernel, where a GPU would fault with a misaligned address.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -49,6 +49,7 @@ struct Dsv2ConvertTileToNVVMPass
     options.vectorAccesses = vectorAccesses;
     options.injectMissingBarrier = injectMissingBarrier;
     options.injectBadMmaLayout = injectBadMmaLayout;
+    options.injectUncheckedAlignment = injectUncheckedAlignment;
     for (func::FuncOp kernel : kernels)
       if (failed(emitSimtKernel(kernel, options)))
         return signalPassFailure();
@@ -120,6 +121,11 @@ struct LowerTileToNVVMPipelineOptions
       *this, "inject-bad-mma-layout",
       llvm::cl::desc("Test only: swap the A-fragment rows of every mma.sync"),
       llvm::cl::init(false)};
+  Option<bool> injectUncheckedAlignment{
+      *this, "inject-unchecked-alignment",
+      llvm::cl::desc("Test only: wide global accesses without the run-time "
+                     "alignment check"),
+      llvm::cl::init(false)};
 };
 
 } // namespace
@@ -129,7 +135,8 @@ void mlir::dsv2::gpu::buildLowerTileToNVVMPipeline(OpPassManager &pm,
                                                    const SimtOptions &options) {
   pm.addPass(createDsv2ConvertTileToNVVMPass(Dsv2ConvertTileToNVVMPassOptions{
       options.maxThreads, options.useMma, options.bf16Activations,
-      options.vectorAccesses, options.injectMissingBarrier, options.injectBadMmaLayout}));
+      options.vectorAccesses, options.injectMissingBarrier,
+      options.injectBadMmaLayout, options.injectUncheckedAlignment}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -177,6 +184,7 @@ void mlir::dsv2::gpu::registerDsv2GpuPipelines() {
         simt.vectorAccesses = options.vectorAccesses;
         simt.injectMissingBarrier = options.injectMissingBarrier;
         simt.injectBadMmaLayout = options.injectBadMmaLayout;
+        simt.injectUncheckedAlignment = options.injectUncheckedAlignment;
         buildLowerTileToNVVMPipeline(pm, simt);
       });
 }

@@ -795,17 +795,22 @@ int64_t Emitter::accessRun(Operation *memoryOp, Type tileType) {
 Value Emitter::runAccessible(Value ptrs, Value mask, Type tileType,
                              int64_t first, int64_t run) {
   int64_t runBytes = run * storageBytes(elementOf(tileType));
-  Value address =
-      LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), get(ptrs, first));
-  Value low = arith::AndIOp::create(
-      b, loc, address,
-      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(runBytes - 1)));
-  Value accessible = arith::CmpIOp::create(
-      b, loc, arith::CmpIPredicate::eq, low,
-      arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
+  Value accessible;
+  if (!options.injectUncheckedAlignment) {
+    Value address =
+        LLVM::PtrToIntOp::create(b, loc, b.getI64Type(), get(ptrs, first));
+    Value low = arith::AndIOp::create(
+        b, loc, address,
+        arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(runBytes - 1)));
+    accessible = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::eq, low,
+        arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
+  }
   if (mask)
     for (int64_t slot = first; slot < first + run; ++slot)
       accessible = andMaybe(accessible, get(mask, slot));
+  if (!accessible)
+    accessible = arith::ConstantOp::create(b, loc, b.getBoolAttr(true));
   return accessible;
 }
 

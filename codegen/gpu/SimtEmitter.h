@@ -40,6 +40,9 @@ struct SimtOptions {
   /// Test only: swap the A-fragment registers of rows g and g+8 in every
   /// mma.sync (a wrong fragment layout the SIMT emulator must expose).
   bool injectBadMmaLayout = false;
+  /// Test only: wide global accesses without the run-time alignment check
+  /// (misaligned ones, which a GPU faults on, the SIMT emulator must trap).
+  bool injectUncheckedAlignment = false;
 };
 
 /// How the runtime launches a lowered kernel (recorded in the engine).

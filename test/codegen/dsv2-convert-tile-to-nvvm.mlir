@@ -7,6 +7,7 @@
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm --verify-diagnostics | FileCheck %s
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm="inject-missing-barrier=true" --verify-diagnostics | FileCheck %s --check-prefix=BROKEN
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm="vector-accesses=false" --verify-diagnostics | FileCheck %s --check-prefix=SCALAR
+// RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm="inject-unchecked-alignment=true" --verify-diagnostics | FileCheck %s --check-prefix=UNCHECKED
 
 // An elementwise kernel of 256 elements: 128 threads (the default largest
 // block), one run of two elements each, no shared memory and no exchange.
@@ -38,6 +39,12 @@
 // CHECK-COUNT-2: llvm.store {{.*}} : f32, !llvm.ptr
 // CHECK-NOT: nvvm.barrier0
 // CHECK: llvm.return
+// Test only: without the alignment check a run is always wide (a GPU would
+// fault on a misaligned one; the SIMT emulator traps it).
+// UNCHECKED-LABEL: llvm.func @scale
+// UNCHECKED-NOT: llvm.ptrtoint
+// UNCHECKED: scf.if %true -> (f32, f32)
+// UNCHECKED: llvm.load %{{.*}} {alignment = 8 : i64} : !llvm.ptr -> i64
 // SCALAR-LABEL: llvm.func @scale
 // SCALAR-NOT: llvm.ptrtoint
 // SCALAR-COUNT-2: llvm.load {{.*}} : !llvm.ptr -> f32

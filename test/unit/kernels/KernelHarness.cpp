@@ -147,6 +147,8 @@ void KernelSuite::compile(const std::string &suiteName) {
   // emulator. DSV2_EMU_INJECT_MISSING_BARRIER=1 compiles them without the
   // barrier after shared-memory writes: the suites must then fail.
   // DSV2_EMU_INJECT_BAD_MMA_LAYOUT=1 swaps rows of every mma A fragment;
+  // DSV2_EMU_INJECT_UNCHECKED_ALIGNMENT=1 drops the run-time alignment check
+  // of wide accesses (misaligned ones must trap in the emulator);
   // DSV2_EMU_BF16_ACTIVATIONS=1 runs bf16-weight GEMMs on mma.sync with
   // activations rounded to bf16 (the GPU engines' policy for bf16).
   auto flag = [](const char *name) {
@@ -156,6 +158,7 @@ void KernelSuite::compile(const std::string &suiteName) {
   mlir::dsv2::gpu::SimtOptions simt;
   simt.injectMissingBarrier = flag("DSV2_EMU_INJECT_MISSING_BARRIER");
   simt.injectBadMmaLayout = flag("DSV2_EMU_INJECT_BAD_MMA_LAYOUT");
+  simt.injectUncheckedAlignment = flag("DSV2_EMU_INJECT_UNCHECKED_ALIGNMENT");
   simt.bf16Activations = bf16Activations || flag("DSV2_EMU_BF16_ACTIVATIONS");
   if (mlir::failed(mlir::dsv2::gpu::lowerTileToNVVM(*state->module, simt)) ||
       mlir::failed(mlir::dsv2::gpu::lowerNVVMToEmulation(*state->module))) {
