@@ -18,6 +18,9 @@
 
 #include "absl/strings/str_cat.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -81,15 +84,22 @@ struct Emulation {
   std::vector<FiberState> states;
   std::vector<WarpMma> warps;
   FiberStacks stacks;
-  // Shared memory, grown to the largest block seen and kept.
-  void *shared = nullptr;
+  // Shared memory: a mapping grown to the largest block seen and kept, with
+  // a PROT_NONE page after it; each launch's buffer ends right at that page,
+  // so an access past the kernel's shared bytes faults as on a GPU.
+  void *sharedMapping = nullptr;
+  size_t sharedMappingBytes = 0;
   size_t sharedCapacity = 0;
+  void *shared = nullptr;
   size_t sharedBytes = 0; // this launch's, rounded up to 16
   // Where the scheduler's stack lies, for AddressSanitizer's fiber hooks.
   const void *schedulerStack = nullptr;
   size_t schedulerStackBytes = 0;
 
-  ~Emulation() { std::free(shared); }
+  ~Emulation() {
+    if (sharedMapping)
+      munmap(sharedMapping, sharedMappingBytes);
+  }
 };
 
 thread_local Emulation emulation;
@@ -290,6 +300,26 @@ void emuMma(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t b0,
   std::memcpy(d, pending.d[lane], sizeof(pending.d[lane]));
 }
 
+/// Maps at least `bytes` of shared memory followed by a PROT_NONE page.
+bool growSharedMemory(Emulation &e, size_t bytes) {
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t usable = (bytes + page - 1) / page * page;
+  void *mapping = mmap(nullptr, usable + page, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (mapping == MAP_FAILED)
+    return false;
+  if (mprotect(static_cast<char *>(mapping) + usable, page, PROT_NONE) != 0) {
+    munmap(mapping, usable + page);
+    return false;
+  }
+  if (e.sharedMapping)
+    munmap(e.sharedMapping, e.sharedMappingBytes);
+  e.sharedMapping = mapping;
+  e.sharedMappingBytes = usable + page;
+  e.sharedCapacity = usable;
+  return true;
+}
+
 void emuLaunch(void (*thread)(void **args), void **args, int32_t gridX,
                int32_t gridY, int32_t gridZ, int64_t first, int64_t last,
                int32_t threads, int64_t sharedBytes) {
@@ -316,14 +346,13 @@ void emuLaunch(void (*thread)(void **args), void **args, int32_t gridX,
   size_t sharedNeeded = (static_cast<size_t>(sharedBytes) + 15) & ~size_t(15);
   if (sharedNeeded == 0)
     sharedNeeded = 16;
-  if (sharedNeeded > e.sharedCapacity) {
-    std::free(e.shared);
-    e.shared = std::aligned_alloc(16, sharedNeeded);
-    if (!e.shared)
-      trapWith(absl::StrCat("cannot allocate ", sharedBytes,
-                            " bytes of shared memory"));
-    e.sharedCapacity = sharedNeeded;
-  }
+  if (sharedNeeded > e.sharedCapacity && !growSharedMemory(e, sharedNeeded))
+    trapWith(absl::StrCat("cannot map ", sharedBytes,
+                          " bytes of shared memory"));
+  // 16-byte aligned: the guard page is page-aligned, sharedNeeded a multiple
+  // of 16.
+  e.shared = static_cast<char *>(e.sharedMapping) + e.sharedCapacity -
+             sharedNeeded;
   e.sharedBytes = sharedNeeded;
   e.inLaunch = true;
   e.thread = thread;

@@ -318,6 +318,24 @@ TEST_F(SimtEmulatorDeathTest, StackOverflowHitsTheGuardPage) {
                "");
 }
 
+/// Reads the 32-bit word `args[0]` of shared memory.
+void sharedWordThread(void **args) {
+  int32_t word = *static_cast<int32_t *>(args[0]);
+  volatile uint32_t *shared = static_cast<uint32_t *>(api->sharedBase());
+  (void)shared[word];
+}
+
+TEST_F(SimtEmulatorDeathTest, SharedMemoryOverrunHitsTheGuardPage) {
+  // 64 bytes: words 0..15 are the block's; word 16 lies on the guard page
+  // (a GPU faults on an access past the launch's dynamic shared memory).
+  int32_t last = 15, past = 16;
+  void *lastArgs[] = {&last};
+  api->launch(sharedWordThread, lastArgs, 1, 1, 1, 0, 1, 32, 64);
+  void *pastArgs[] = {&past};
+  EXPECT_DEATH(api->launch(sharedWordThread, pastArgs, 1, 1, 1, 0, 1, 32, 64),
+               "");
+}
+
 TEST_F(SimtEmulatorDeathTest, TrapPrintsItsMessage) {
   EXPECT_DEATH(api->trap("unsupported construct"),
                "dsv2 SIMT emulator: unsupported construct");
