@@ -30,7 +30,7 @@ namespace {
 
 constexpr const char *kApiGlobal = "__dsv2_emu_api";
 constexpr const char *kBindFunction = "__dsv2_emu_bind";
-constexpr uint32_t kAbiVersion = 1;
+constexpr uint32_t kAbiVersion = 2;
 
 /// Slots of Dsv2SimtEmuApi after its two u32 fields (SimtEmuAbi.h).
 enum ApiEntry : int32_t {
@@ -43,7 +43,15 @@ enum ApiEntry : int32_t {
   Mma = 6,
   Launch = 7,
   Trap = 8,
+  ShuffleXor = 9,
 };
+
+/// Whether `value` is the i32 constant `expected`.
+bool isConstant(Value value, int64_t expected) {
+  auto constant = value.getDefiningOp<LLVM::ConstantOp>();
+  auto attr = constant ? dyn_cast<IntegerAttr>(constant.getValue()) : nullptr;
+  return attr && attr.getInt() == expected;
+}
 
 class EmulationBuilder {
 public:
@@ -144,6 +152,25 @@ LogicalResult EmulationBuilder::rewriteIntrinsics() {
       replacement = axisCall(Nctaid, 2);
     else if (isa<NVVM::Barrier0Op>(op))
       call(loc, Barrier, Type(), {});
+    else if (auto shuffle = dyn_cast<NVVM::ShflOp>(op)) {
+      // Only the whole-warp butterfly the code generator emits.
+      if (shuffle.getKind() != NVVM::ShflKind::bfly ||
+          shuffle.getReturnValueAndIsValid() ||
+          !isConstant(shuffle.getThreadMask(), -1) ||
+          !isConstant(shuffle.getMaskAndClamp(), 31))
+        return op->emitOpError()
+               << "is modelled by the SIMT emulator only as a whole-warp "
+                  "butterfly (bfly, member mask -1, clamp 31)";
+      Value value = shuffle.getVal();
+      bool isFloat = value.getType().isF32();
+      if (isFloat)
+        value = LLVM::BitcastOp::create(b, loc, i32Type, value);
+      replacement = call(loc, ShuffleXor, i32Type,
+                         ValueRange{value, shuffle.getOffset()});
+      if (isFloat)
+        replacement =
+            LLVM::BitcastOp::create(b, loc, b.getF32Type(), replacement);
+    }
     else
       return op->emitOpError()
              << "is not modelled by the SIMT emulator; refusing to "
@@ -322,7 +349,7 @@ void EmulationBuilder::addApiGlobalAndBind() {
       b, loc, ptr, b.getI8Type(), api,
       ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(8 + 8 * Trap)});
   Value trap = LLVM::LoadOp::create(b, loc, ptr, trapSlot);
-  StringRef message = "emulated kernels built for SIMT emulator ABI version 1";
+  StringRef message = "emulated kernels built for SIMT emulator ABI version 2";
   OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
   auto text = LLVM::GlobalOp::create(
       top, loc,

@@ -53,6 +53,9 @@ def Dsv2ConvertTileToNVVMPass
            "One wide global load or store (2-16 bytes) per run of a "
            "thread's elements where the pointer tile is contiguous along "
            "its rows; alignment and mask checked per run at run time">,
+    Option<"warpShuffles", "warp-shuffles", "bool", "true",
+           "Reductions along the last axis fold within warps by "
+           "shfl.sync.bfly (else a tree over shared memory)">,
     Option<"injectMissingBarrier", "inject-missing-barrier", "bool", "false",
            "Test only: omit the barrier after shared-memory writes">,
     Option<"injectBadMmaLayout", "inject-bad-mma-layout", "bool", "false",

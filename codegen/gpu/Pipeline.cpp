@@ -47,6 +47,7 @@ struct Dsv2ConvertTileToNVVMPass
     options.useMma = useMma;
     options.bf16Activations = bf16Activations;
     options.vectorAccesses = vectorAccesses;
+    options.warpShuffles = warpShuffles;
     options.injectMissingBarrier = injectMissingBarrier;
     options.injectBadMmaLayout = injectBadMmaLayout;
     options.injectUncheckedAlignment = injectUncheckedAlignment;
@@ -113,6 +114,11 @@ struct LowerTileToNVVMPipelineOptions
       llvm::cl::desc("Wide global loads and stores of aligned contiguous "
                      "runs"),
       llvm::cl::init(true)};
+  Option<bool> warpShuffles{
+      *this, "warp-shuffles",
+      llvm::cl::desc("Reductions along the last axis fold within warps by "
+                     "shfl.sync.bfly"),
+      llvm::cl::init(true)};
   Option<bool> injectMissingBarrier{
       *this, "inject-missing-barrier",
       llvm::cl::desc("Test only: omit the barrier after shared-memory writes"),
@@ -135,8 +141,9 @@ void mlir::dsv2::gpu::buildLowerTileToNVVMPipeline(OpPassManager &pm,
                                                    const SimtOptions &options) {
   pm.addPass(createDsv2ConvertTileToNVVMPass(Dsv2ConvertTileToNVVMPassOptions{
       options.maxThreads, options.useMma, options.bf16Activations,
-      options.vectorAccesses, options.injectMissingBarrier,
-      options.injectBadMmaLayout, options.injectUncheckedAlignment}));
+      options.vectorAccesses, options.warpShuffles,
+      options.injectMissingBarrier, options.injectBadMmaLayout,
+      options.injectUncheckedAlignment}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -182,6 +189,7 @@ void mlir::dsv2::gpu::registerDsv2GpuPipelines() {
         simt.useMma = options.useMma;
         simt.bf16Activations = options.bf16Activations;
         simt.vectorAccesses = options.vectorAccesses;
+        simt.warpShuffles = options.warpShuffles;
         simt.injectMissingBarrier = options.injectMissingBarrier;
         simt.injectBadMmaLayout = options.injectBadMmaLayout;
         simt.injectUncheckedAlignment = options.injectUncheckedAlignment;

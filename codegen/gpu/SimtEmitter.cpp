@@ -437,6 +437,12 @@ private:
   /// sum / max / min along an axis longer than kSequentialReduceLength: a
   /// tree over shared memory.
   SmallVector<Value> emitTreeReduce(tile::ReduceOp op);
+  /// sum / max / min of f32 or bf16 along the last axis when every row
+  /// lies in whole runs on an aligned group of lanes: std::nullopt when the
+  /// layout does not fit (the tree or the sequential path takes it).
+  std::optional<SmallVector<Value>> emitWarpReduce(tile::ReduceOp op);
+  /// The reduction's combining op on two f32 (or integer) values.
+  Value combineReduced(tile::ReduceKind kind, Value x, Value y);
   Value reductionBase(Value outFlat, ArrayRef<int64_t> shape, int64_t axis);
   LogicalResult emitDot(tile::DotOp op);
   /// C = A @ B + C on tensor cores; A and B are bf16 in shared memory, B
@@ -938,6 +944,12 @@ LogicalResult Emitter::emitReduce(tile::ReduceOp op) {
   if (isFloat && !element.isF32() && !element.isBF16())
     return op.emitOpError() << "reduces " << element
                             << "; the GPU code generator reduces f32 and bf16";
+  if (kind != tile::ReduceKind::argmax && length > 1) {
+    if (std::optional<SmallVector<Value>> slots = emitWarpReduce(op)) {
+      values[op.getResult()] = std::move(*slots);
+      return success();
+    }
+  }
   if (kind != tile::ReduceKind::argmax && length > kSequentialReduceLength) {
     values[op.getResult()] = emitTreeReduce(op);
     return success();
@@ -1056,18 +1068,8 @@ SmallVector<Value> Emitter::emitTreeReduce(tile::ReduceOp op) {
   writeSlotsToShared(widened, numElements(input.getType()), accumulator, 0);
   publishBarrier();
 
-  auto combine = [&](Value x, Value y) -> Value {
-    switch (op.getKind()) {
-    case tile::ReduceKind::sum:
-      return isFloat ? arith::AddFOp::create(b, loc, x, y).getResult()
-                     : add(x, y);
-    case tile::ReduceKind::max:
-      return isFloat ? arith::MaximumFOp::create(b, loc, x, y).getResult()
-                     : arith::MaxSIOp::create(b, loc, x, y).getResult();
-    default:
-      return isFloat ? arith::MinimumFOp::create(b, loc, x, y).getResult()
-                     : arith::MinSIOp::create(b, loc, x, y).getResult();
-    }
+  auto combine = [&](Value x, Value y) {
+    return combineReduced(op.getKind(), x, y);
   };
   // Each level folds the upper half of every row onto its lower half (the
   // pairs spread over all threads, neighbours in memory on neighbouring
@@ -1125,6 +1127,114 @@ SmallVector<Value> Emitter::emitTreeReduce(tile::ReduceOp op) {
       outFlat = arith::SelectOp::create(b, loc, valid, outFlat, i32(0));
     Value result =
         loadShared(accumulator, 0, reductionBase(outFlat, shape, axis));
+    slots.push_back(element.isBF16() ? f32ToBf16(result) : result);
+  }
+  barrier();
+  return slots;
+}
+
+Value Emitter::combineReduced(tile::ReduceKind kind, Value x, Value y) {
+  bool isFloat = isa<FloatType>(x.getType());
+  switch (kind) {
+  case tile::ReduceKind::sum:
+    return isFloat ? arith::AddFOp::create(b, loc, x, y).getResult()
+                   : add(x, y);
+  case tile::ReduceKind::max:
+    return isFloat ? arith::MaximumFOp::create(b, loc, x, y).getResult()
+                   : arith::MaxSIOp::create(b, loc, x, y).getResult();
+  default:
+    return isFloat ? arith::MinimumFOp::create(b, loc, x, y).getResult()
+                   : arith::MinSIOp::create(b, loc, x, y).getResult();
+  }
+}
+
+std::optional<SmallVector<Value>>
+Emitter::emitWarpReduce(tile::ReduceOp op) {
+  Value input = op.getInput();
+  Type inputType = input.getType(), element = elementOf(inputType);
+  ArrayRef<int64_t> shape = shapeOf(inputType);
+  int64_t count = numElements(inputType), length = shape.back();
+  if (!options.warpShuffles ||
+      static_cast<size_t>(op.getAxis()) != shape.size() - 1 ||
+      !(element.isF32() || element.isBF16()) || threads % 32 != 0 ||
+      !llvm::isPowerOf2_64(length) || !llvm::isPowerOf2_64(threads))
+    return std::nullopt;
+  // Run q of thread t holds elements q*R .. q*R+R-1, q = s*T + t for its
+  // slot-run s; a row is G = L/R consecutive runs: on G aligned neighbour
+  // lanes (G <= T, one slot-run), or on all T lanes over G/T consecutive
+  // slot-runs (G > T).
+  int64_t run = runLength(count);
+  if (length % run != 0)
+    return std::nullopt;
+  int64_t groups = length / run;
+  int64_t lanesPerRow = std::min(groups, threads);
+  int64_t runsPerRow = std::max<int64_t>(1, groups / threads);
+  int64_t width = std::min<int64_t>(lanesPerRow, 32);
+  int64_t chunksPerRow = std::max<int64_t>(1, lanesPerRow / 32);
+  int64_t rows = count / length;
+  int64_t slotRuns = slotCount(inputType) / run;
+  tile::ReduceKind kind = op.getKind();
+  Type f32 = b.getF32Type();
+
+  reserveShared(rows * chunksPerRow * 4);
+  Value writer = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::eq,
+      arith::RemUIOp::create(b, loc, tid, i32(width)), i32(0));
+  Value warpOfRow =
+      arith::DivUIOp::create(b, loc,
+                             arith::RemUIOp::create(b, loc, tid,
+                                                    i32(lanesPerRow)),
+                             i32(32));
+  for (int64_t s0 = 0; s0 < slotRuns; s0 += runsPerRow) {
+    // This thread's runs of the row, in order.
+    Value partial;
+    for (int64_t s = s0; s < s0 + runsPerRow; ++s)
+      for (int64_t i = 0; i < run; ++i) {
+        Value x = toF32(get(input, s * run + i), element);
+        partial = partial ? combineReduced(kind, partial, x) : x;
+      }
+    // The row's lanes within the warp: a butterfly, every lane ends with
+    // the fold of its group (lanes past the tile's end fold garbage among
+    // themselves: whole rows of nothing, never written).
+    for (int64_t offset = width / 2; offset >= 1; offset /= 2) {
+      Value other = NVVM::ShflOp::create(
+                        b, loc, f32, i32(-1), partial, i32(offset), i32(31),
+                        NVVM::ShflKind::bfly, UnitAttr())
+                        .getResult();
+      partial = combineReduced(kind, partial, other);
+    }
+    // One partial per warp of the row to shared memory.
+    Value row = arith::DivUIOp::create(
+        b, loc, add(tid, i32(s0 * threads)), i32(groups));
+    Value write = writer;
+    if (s0 * threads * run + threads * run > count)
+      write = arith::AndIOp::create(
+          b, loc, write,
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, row,
+                                i32(rows)));
+    Value chunk = add(mul(row, i32(chunksPerRow)), warpOfRow);
+    auto guard = scf::IfOp::create(b, loc, write, /*withElse=*/false);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(guard.thenBlock());
+      storeShared(partial, f32, 0, chunk);
+    }
+  }
+  publishBarrier();
+
+  // Each output element: its row's warp partials, in order.
+  Type resultType = op.getType();
+  int64_t outputs = numElements(resultType);
+  SmallVector<Value> slots;
+  for (int64_t slot = 0, e = slotCount(resultType); slot < e; ++slot) {
+    Value outFlat = isTile(resultType) ? flatIndex(slot, outputs) : i32(0);
+    if (Value valid = isTile(resultType) ? slotValid(slot, outputs) : Value())
+      outFlat = arith::SelectOp::create(b, loc, valid, outFlat, i32(0));
+    Value first = mul(outFlat, i32(chunksPerRow));
+    Value result = loadShared(f32, 0, first);
+    for (int64_t w = 1; w < chunksPerRow; ++w)
+      result = combineReduced(kind, result,
+                              loadShared(f32, 0, add(first, i32(w))));
     slots.push_back(element.isBF16() ? f32ToBf16(result) : result);
   }
   barrier();

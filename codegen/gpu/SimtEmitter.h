@@ -34,6 +34,11 @@ struct SimtOptions {
   /// elements that is contiguous in memory and aligned (checked per run at
   /// run time; scalar accesses otherwise).
   bool vectorAccesses = true;
+  /// sum / max / min along the last axis of f32 and bf16 tiles whose rows
+  /// lie in whole runs: each thread folds its runs of a row, a butterfly of
+  /// shfl.sync.bfly folds a row's lanes within a warp, one shared-memory
+  /// exchange the warps (instead of a tree with a barrier per level).
+  bool warpShuffles = true;
   /// Test only: drop the barrier after shared-memory writes (a missing
   /// barrier the SIMT emulator must expose).
   bool injectMissingBarrier = false;

@@ -54,12 +54,16 @@ struct Dsv2SimtEmuApi {
   /// Reports a fatal emulation error (an unsupported construct reached at
   /// run time) and aborts the process with the message.
   void (*trap)(const char *message);
+  /// shfl.sync.bfly.b32 over the whole warp (member mask 0xffffffff, clamp
+  /// 31): returns the `value` lane (lane ^ laneMask) passed. A
+  /// warp-collective: all 32 lanes of the warp must call it.
+  uint32_t (*shuffleXor)(uint32_t value, int32_t laneMask);
 };
 
 } // extern "C"
 
 namespace dsv2::runtime {
-inline constexpr uint32_t kSimtEmuAbiVersion = 1;
+inline constexpr uint32_t kSimtEmuAbiVersion = 2;
 inline constexpr const char *kSimtEmuBindSymbol = "__dsv2_emu_bind";
 } // namespace dsv2::runtime
 

@@ -53,13 +53,28 @@ constexpr int kMaxThreadsPerBlock = 1024;
 /// any thread wrote it poisons the result instead of passing as zero.
 constexpr unsigned char kSharedPoison = 0xff;
 
-enum class FiberState : unsigned char { Runnable, AtBarrier, AtMma, Exited };
+enum class FiberState : unsigned char {
+  Runnable,
+  AtBarrier,
+  AtMma,
+  AtShuffle,
+  Exited
+};
 
 /// A warp's pending mma: lanes deposit their registers; the last to arrive
 /// computes every lane's D fragment.
 struct WarpMma {
   MmaLaneFragments lanes[kWarpSize];
   float d[kWarpSize][4];
+  int arrived = 0;
+};
+
+/// A warp's pending shuffle: lanes deposit a value and the lane they read;
+/// the last to arrive hands every lane its value.
+struct WarpShuffle {
+  uint32_t values[kWarpSize];
+  int32_t laneMasks[kWarpSize];
+  uint32_t results[kWarpSize];
   int arrived = 0;
 };
 
@@ -83,6 +98,7 @@ struct Emulation {
   std::vector<FiberContext> contexts;
   std::vector<FiberState> states;
   std::vector<WarpMma> warps;
+  std::vector<WarpShuffle> shuffles;
   FiberStacks stacks;
   // Shared memory: a mapping grown to the largest block seen and kept, with
   // a PROT_NONE page after it; each launch's buffer ends right at that page,
@@ -187,6 +203,12 @@ void checkStalledBlock(const Emulation &e, int atBarrier, int exited) {
         " have exited and ", warpAtBarrier,
         " wait at bar.sync; every lane of a warp must execute it"));
   }
+  for (size_t warp = 0; warp < e.shuffles.size(); ++warp)
+    if (e.shuffles[warp].arrived != 0)
+      trapWith(absl::StrCat(
+          blockName(e), ": shfl.sync reached by ", e.shuffles[warp].arrived,
+          " of the 32 lanes of warp ", warp,
+          "; every lane of a warp must execute it"));
   if (exited > 0)
     trapWith(absl::StrCat(
         blockName(e), ": bar.sync reached by ", atBarrier, " of ", e.threads,
@@ -212,6 +234,8 @@ void runBlock(Emulation &e, int64_t id) {
   e.ctaid[2] = static_cast<int32_t>(id / (int64_t(e.grid[0]) * e.grid[1]));
   std::memset(e.shared, kSharedPoison, e.sharedBytes);
   for (WarpMma &warp : e.warps)
+    warp.arrived = 0;
+  for (WarpShuffle &warp : e.shuffles)
     warp.arrived = 0;
   for (int t = 0; t < e.threads; ++t)
     prepareFiber(e, t);
@@ -364,6 +388,7 @@ void emuLaunch(void (*thread)(void **args), void **args, int32_t gridX,
   e.contexts.resize(threads);
   e.states.resize(threads);
   e.warps.resize((threads + kWarpSize - 1) / kWarpSize);
+  e.shuffles.resize(e.warps.size());
   for (int64_t id = first; id < last; ++id)
     runBlock(e, id);
   e.thread = nullptr;
@@ -372,6 +397,34 @@ void emuLaunch(void (*thread)(void **args), void **args, int32_t gridX,
 }
 
 void emuTrap(const char *message) { trapWith(message ? message : "trap"); }
+
+uint32_t emuShuffleXor(uint32_t value, int32_t laneMask) {
+  Emulation &e = runningFiber("shfl.sync");
+  int warp = e.current / kWarpSize, lane = e.current % kWarpSize;
+  if ((warp + 1) * kWarpSize > e.threads)
+    trapWith(absl::StrCat(blockName(e), ": shfl.sync in warp ", warp,
+                          ", which has only ", e.threads - warp * kWarpSize,
+                          " lanes (a block of ", e.threads,
+                          " threads); all 32 lanes of a warp must execute it"));
+  if (laneMask < 0 || laneMask >= kWarpSize)
+    trapWith(absl::StrCat(blockName(e), ": shfl.sync.bfly lane mask ",
+                          laneMask, " is not in 0 .. 31"));
+  WarpShuffle &pending = e.shuffles[warp];
+  pending.values[lane] = value;
+  pending.laneMasks[lane] = laneMask;
+  if (++pending.arrived == kWarpSize) {
+    for (int l = 0; l < kWarpSize; ++l)
+      pending.results[l] = pending.values[l ^ pending.laneMasks[l]];
+    pending.arrived = 0;
+    for (int t = warp * kWarpSize; t < (warp + 1) * kWarpSize; ++t)
+      if (e.states[t] == FiberState::AtShuffle)
+        e.states[t] = FiberState::Runnable;
+  } else {
+    // Read after every lane has deposited again (as for mma).
+    suspendRunningFiber(e, FiberState::AtShuffle);
+  }
+  return pending.results[lane];
+}
 
 } // namespace
 
@@ -386,7 +439,8 @@ const Dsv2SimtEmuApi *simtEmulatorApi() {
                                      emuSharedBase,
                                      emuMma,
                                      emuLaunch,
-                                     emuTrap};
+                                     emuTrap,
+                                     emuShuffleXor};
   return &api;
 }
 

@@ -7,6 +7,7 @@
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm --verify-diagnostics | FileCheck %s
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm="inject-missing-barrier=true" --verify-diagnostics | FileCheck %s --check-prefix=BROKEN
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm="vector-accesses=false" --verify-diagnostics | FileCheck %s --check-prefix=SCALAR
+// RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm="warp-shuffles=false" --verify-diagnostics | FileCheck %s --check-prefix=TREE
 // RUN: dsv2-opt %s --split-input-file --dsv2-convert-tile-to-nvvm="inject-unchecked-alignment=true" --verify-diagnostics | FileCheck %s --check-prefix=UNCHECKED
 
 // An elementwise kernel of 256 elements: 128 threads (the default largest
@@ -72,13 +73,20 @@ func.func @scale(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
 // -----
 
 // Every other element (offsets 2*i) is not contiguous: 256 elements in runs
-// of two, but one scalar global load per element. (The runs still go to
-// shared memory as 8-byte stores for the reduction.)
+// of two, but one scalar global load per element. The sum: each thread adds
+// its two, a butterfly over the warp's lanes (offsets 16 .. 1), the four
+// warps' partials through shared memory between two barriers.
 // CHECK-LABEL: llvm.func @strided
 // CHECK-NOT: llvm.ptrtoint
 // CHECK-COUNT-2: llvm.load {{.*}} : !llvm.ptr -> f32
 // CHECK-NOT: llvm.ptrtoint
-// CHECK: llvm.store {{.*}} {alignment = 8 : i64} : i64, !llvm.ptr
+// CHECK: arith.addf
+// CHECK: nvvm.shfl.sync bfly %{{.*}}, %{{.*}}, %c16_i32, %c31_i32 : f32 -> f32
+// CHECK-COUNT-4: nvvm.shfl.sync bfly
+// CHECK-NOT: nvvm.shfl.sync
+// CHECK: llvm.store {{.*}} : f32, !llvm.ptr
+// CHECK: nvvm.barrier0
+// CHECK-COUNT-4: llvm.load {{.*}} : !llvm.ptr -> f32
 // CHECK: nvvm.barrier0
 // CHECK-NOT: llvm.load {{.*}} -> i64
 // CHECK: llvm.return
@@ -101,8 +109,10 @@ func.func @strided(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
 // shared memory. The sum is a tree over shared memory, a barrier after each
 // level: lanes below 16 add lane + 32 (48 -> 32), then 32 -> 16 -> 8 -> 4
 // -> 2 -> 1; no thread walks the row.
+// (48 is not a power of two: no butterfly.)
 // CHECK-LABEL: llvm.func @row_sum
 // CHECK-SAME: dsv2.shared_bytes = 192 : i64, dsv2.threads = 64 : i64
+// CHECK-NOT: nvvm.shfl.sync
 // CHECK: %[[TID:.*]] = nvvm.read.ptx.sreg.tid.x
 // CHECK: llvm.mlir.addressof @__dsv2_shared : !llvm.ptr<3>
 // CHECK: %[[VALID:.*]] = arith.cmpi slt, %[[TID]], %{{.*}} : i32
@@ -146,15 +156,31 @@ func.func @row_sum(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
 
 // -----
 
-// Rows of 8 elements (at most kSequentialReduceLength): each output's owner
-// thread adds its row in order, no tree.
+// Rows of 8 elements on 8 neighbour lanes (64 threads, one element each):
+// a three-step butterfly (offsets 4, 2, 1), each row's first lane writes its
+// sum, a barrier, each output's owner reads it, a barrier.
 // CHECK-LABEL: llvm.func @short_rows
+// CHECK-NOT: nvvm.barrier0
+// CHECK: nvvm.shfl.sync bfly %{{.*}}, %{{.*}}, %c4_i32, %c31_i32 : f32 -> f32
+// CHECK: nvvm.shfl.sync bfly %{{.*}}, %{{.*}}, %c2_i32, %c31_i32{{.*}} : f32 -> f32
+// CHECK: nvvm.shfl.sync bfly %{{.*}}, %{{.*}}, %c1_i32{{.*}}, %c31_i32{{.*}} : f32 -> f32
+// CHECK: arith.divui %{{.*}}, %c8_i32
+// CHECK: scf.if
+// CHECK: llvm.store {{.*}} : f32, !llvm.ptr
 // CHECK: nvvm.barrier0
-// CHECK: scf.for
-// CHECK: arith.addf
 // CHECK: nvvm.barrier0
 // CHECK-NOT: nvvm.barrier0
 // CHECK: llvm.return
+// Without shuffles (at most kSequentialReduceLength): each output's owner
+// thread adds its row in order, no tree.
+// TREE-LABEL: llvm.func @short_rows
+// TREE-NOT: nvvm.shfl.sync
+// TREE: nvvm.barrier0
+// TREE: scf.for
+// TREE: arith.addf
+// TREE: nvvm.barrier0
+// TREE-NOT: nvvm.barrier0
+// TREE: llvm.return
 func.func @short_rows(%x: !tile.ptr<f32>, %y: !tile.ptr<f32>) attributes {
     tile.kernel = #tile.kernel<grid = () -> (1, 1, 1), grid_symbols = []>} {
   %c8 = arith.constant 8 : i32

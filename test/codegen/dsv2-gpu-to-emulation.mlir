@@ -40,12 +40,39 @@ llvm.func @k(%p: !llvm.ptr, %q: !llvm.ptr) attributes {dsv2.threads = 32 : i64, 
 
 // -----
 
-// An NVVM op the emulator does not model is refused, not approximated.
-llvm.func @shuffle(%x: i32) attributes {dsv2.threads = 32 : i64, dsv2.shared_bytes = 0 : i64, nvvm.kernel} {
+// A whole-warp butterfly shuffle becomes the table's shuffleXor (slot 9,
+// byte 80), f32 through its bits.
+// CHECK-LABEL: llvm.func @butterfly(
+// CHECK: %[[BITS:.*]] = llvm.bitcast %{{.*}} : f32 to i32
+// CHECK: llvm.getelementptr %{{.*}}[80] : (!llvm.ptr) -> !llvm.ptr, i8
+// CHECK: %[[GOT:.*]] = llvm.call %{{.*}}(%[[BITS]], %{{.*}}) : !llvm.ptr, (i32, i32) -> i32
+// CHECK: llvm.bitcast %[[GOT]] : i32 to f32
+llvm.func @butterfly(%x: f32) attributes {dsv2.threads = 32 : i64, dsv2.shared_bytes = 0 : i64, nvvm.kernel} {
   %mask = llvm.mlir.constant(-1 : i32) : i32
   %one = llvm.mlir.constant(1 : i32) : i32
   %c31 = llvm.mlir.constant(31 : i32) : i32
+  %y = nvvm.shfl.sync bfly %mask, %x, %one, %c31 : f32 -> f32
+  llvm.return
+}
+
+// -----
+
+// Any other shuffle is refused, not approximated.
+llvm.func @indexed(%x: i32) attributes {dsv2.threads = 32 : i64, dsv2.shared_bytes = 0 : i64, nvvm.kernel} {
+  %mask = llvm.mlir.constant(-1 : i32) : i32
+  %one = llvm.mlir.constant(1 : i32) : i32
+  %c31 = llvm.mlir.constant(31 : i32) : i32
+  // expected-error @+1 {{is modelled by the SIMT emulator only as a whole-warp butterfly (bfly, member mask -1, clamp 31)}}
+  %y = nvvm.shfl.sync idx %mask, %x, %one, %c31 : i32 -> i32
+  llvm.return
+}
+
+// -----
+
+// An NVVM op the emulator does not model is refused, not approximated.
+llvm.func @vote(%p: i1) attributes {dsv2.threads = 32 : i64, dsv2.shared_bytes = 0 : i64, nvvm.kernel} {
+  %mask = llvm.mlir.constant(-1 : i32) : i32
   // expected-error @+1 {{is not modelled by the SIMT emulator; refusing to approximate it}}
-  %y = nvvm.shfl.sync bfly %mask, %x, %one, %c31 : i32 -> i32
+  %y = nvvm.vote.sync any %mask, %p -> i1
   llvm.return
 }
