@@ -165,6 +165,7 @@ absl::Status CudaExecutor::openDevice(const std::string &target,
 }
 
 absl::Status CudaExecutor::loadModule(absl::Span<const uint8_t> ptx,
+                                      absl::Span<const uint8_t> cubin,
                                       const std::vector<GpuKernelInfo> &kernels) {
   const CudaDriverApi &f = driver->api();
   // The driver wants NUL-terminated PTX text; the image may or may not be.
@@ -180,18 +181,41 @@ absl::Status CudaExecutor::loadModule(absl::Span<const uint8_t> ptx,
                     reinterpret_cast<void *>(static_cast<uintptr_t>(errorLog.size())),
                     infoLog.data(),
                     reinterpret_cast<void *>(static_cast<uintptr_t>(infoLog.size()))};
-  CUresult loaded = f.cuModuleLoadDataEx(&module, text.c_str(), 4, options, values);
-  if (loaded != CUDA_SUCCESS) {
+  // Loads `image`; on failure, the driver's error and its log on one line.
+  auto load = [&](const void *image, std::string &problem) {
+    std::fill(errorLog.begin(), errorLog.end(), '\0');
+    CUresult loaded = f.cuModuleLoadDataEx(&module, image, 4, options, values);
+    if (loaded == CUDA_SUCCESS)
+      return true;
     module = nullptr;
-    absl::Status status = driver->check(loaded, "cuModuleLoadDataEx");
     std::string log = errorLog.c_str();
     while (!log.empty() && (log.back() == '\n' || log.back() == ' '))
       log.pop_back();
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the engine's PTX does not load on device ", deviceInfo.ordinal, " (",
-        deviceInfo.name, "): ", status.message(),
-        log.empty() ? "" : "; JIT log: ",
-        absl::StrReplaceAll(log, {{"\n", " | "}})));
+    problem = absl::StrCat(driver->check(loaded, "cuModuleLoadDataEx").message(),
+                           log.empty() ? "" : "; JIT log: ",
+                           absl::StrReplaceAll(log, {{"\n", " | "}}));
+    return false;
+  };
+  // The cubin when there is one and the device takes it (no JIT at load);
+  // the PTX stays authoritative (its signatures were checked above).
+  std::string why = "the engine has no cubin";
+  if (!cubin.empty()) {
+    const char *flag = std::getenv("DSV2_CUDA_CUBIN");
+    std::string problem;
+    if (flag && std::string(flag) == "0")
+      why = "DSV2_CUDA_CUBIN=0";
+    else if (load(cubin.data(), problem))
+      moduleSource = "cubin (ptxas)";
+    else
+      why = absl::StrCat("the cubin does not load: ", problem);
+  }
+  if (!module) {
+    std::string problem;
+    if (!load(text.c_str(), problem))
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the engine's PTX does not load on device ", deviceInfo.ordinal, " (",
+          deviceInfo.name, "): ", problem));
+    moduleSource = absl::StrCat("PTX, JIT-compiled by the driver (", why, ")");
   }
 
   std::map<std::string, const GpuKernelInfo *> shapes;
@@ -371,7 +395,8 @@ CudaExecutor::create(LaunchPlan plan, const std::string &target,
     return s;
   if (absl::Status s = executor->joinCollectives(options); !s.ok())
     return s;
-  if (absl::Status s = executor->loadModule(ptx, kernels); !s.ok())
+  if (absl::Status s = executor->loadModule(ptx, options.cubin, kernels);
+      !s.ok())
     return s;
   if (absl::Status s = executor->allocateBuffers(weights); !s.ok())
     return s;

@@ -58,6 +58,11 @@ struct CudaExecutorOptions {
   /// local rank (OMPI_COMM_WORLD_LOCAL_RANK, ...; 0 without one), so the
   /// ranks on one host take one GPU each.
   int deviceIndex = -1;
+  /// The engine's cubin (its PTX assembled by ptxas for the target), loaded
+  /// instead of JIT-compiling the PTX when the device takes it; if it does
+  /// not load, the PTX is JIT-compiled (moduleDescription says why). Also
+  /// ignored with DSV2_CUDA_CUBIN=0.
+  absl::Span<const uint8_t> cubin;
 };
 
 class CudaExecutor : public StepExecutor {
@@ -93,6 +98,9 @@ public:
   /// together "B steps of a whole batch (decodeBatch) as CUDA graphs, one
   /// per batch size (G)" (after "; " when single steps ran too).
   std::string decodeLaunchDescription() const;
+  /// Where the kernels' machine code came from: "cubin (ptxas)" or "PTX,
+  /// JIT-compiled by the driver (why not the cubin)".
+  const std::string &moduleDescription() const { return moduleSource; }
   /// Decode steps run as graphs, and graph nodes set to a changed launch.
   int64_t graphSteps() const { return graphStepCount; }
   int64_t graphUpdates() const;
@@ -109,6 +117,7 @@ private:
   absl::Status openDevice(const std::string &target, int deviceIndex);
   absl::Status joinCollectives(const CudaExecutorOptions &options);
   absl::Status loadModule(absl::Span<const uint8_t> ptx,
+                          absl::Span<const uint8_t> cubin,
                           const std::vector<GpuKernelInfo> &kernels);
   absl::Status allocateBuffers(const std::vector<const void *> &weights);
   absl::Status allocate(cuda::CUdeviceptr &pointer, size_t bytes);
@@ -177,6 +186,7 @@ private:
   LaunchPlan plan;
   std::unique_ptr<cuda::CudaDriver> driver;
   cuda::CudaDeviceInfo deviceInfo;
+  std::string moduleSource;
   cuda::CUcontext context = nullptr;
   cuda::CUmodule module = nullptr;
   cuda::CUstream stream = nullptr;

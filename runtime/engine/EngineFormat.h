@@ -105,6 +105,8 @@ struct KernelModuleInfo {
   std::vector<std::string> kernels;
   /// GPU and emulated-GPU targets: one per kernel, in the same order.
   std::vector<GpuKernelInfo> gpuKernels;
+  /// GPU targets: the PTX assembled by ptxas for `target` (ELF), or empty.
+  std::vector<uint8_t> cubin;
 };
 
 /// How many ranks an engine spans (docs/parallelism.md): world = tp * ep,

@@ -419,6 +419,15 @@ absl::StatusOr<ParsedEngine> parseEngine(absl::Span<const uint8_t> file,
     }
   }
   parsed.kernelImage = {module->image()->data(), module->image()->size()};
+  if (const flatbuffers::Vector<uint8_t> *cubin = module->cubin()) {
+    static constexpr uint8_t kElfMagic[4] = {0x7f, 'E', 'L', 'F'};
+    if (d.kernels.format != "ptx")
+      return problems.corrupt("a cubin beside a ", d.kernels.format,
+                              " kernel image (only PTX engines carry one)");
+    if (cubin->size() < 4 || !std::equal(kElfMagic, kElfMagic + 4, cubin->data()))
+      return problems.corrupt("the cubin is not an ELF image");
+    d.kernels.cubin.assign(cubin->data(), cubin->data() + cubin->size());
+  }
 
   if (absl::Status status = readParallelPlan(engine, d.parallel, problems);
       !status.ok())

@@ -146,13 +146,18 @@ std::vector<uint8_t> serializeEngine(const EngineDescription &description,
       gpuKernelVector;
   if (!gpuKernels.empty())
     gpuKernelVector = b.CreateVector(gpuKernels);
+  flatbuffers::Offset<flatbuffers::Vector<uint8_t>> cubin;
+  if (!info.cubin.empty()) {
+    b.ForceVectorAlignment(info.cubin.size(), 1, 64);
+    cubin = b.CreateVector(info.cubin.data(), info.cubin.size());
+  }
   std::vector<flatbuffers::Offset<fb::KernelModule>> modules = {
       fb::CreateKernelModule(b, b.CreateString(info.target),
                              b.CreateString(info.format),
                              b.CreateString(info.cpu),
                              b.CreateVector(features),
                              b.CreateVector(kernelNames), image,
-                             gpuKernelVector)};
+                             gpuKernelVector, cubin)};
 
   const EngineModelInfo &m = description.model;
   auto model = fb::CreateModelInfoDirect(

@@ -52,7 +52,10 @@ void printInfo(const rt::LoadedEngine &engine) {
   std::printf("model:         %s (%lld layers, hidden %lld, vocab %lld)\n",
               d.model.description.c_str(), (long long)d.model.numLayers,
               (long long)d.model.hiddenSize, (long long)d.model.vocabSize);
-  if (d.kernels.format == "ptx")
+  if (d.kernels.format == "ptx" && !d.kernels.cubin.empty())
+    std::printf("target:        %s, ptx + cubin (%s)\n", d.target.c_str(),
+                mebibytes(d.kernels.cubin.size()).c_str());
+  else if (d.kernels.format == "ptx")
     std::printf("target:        %s, ptx\n", d.target.c_str());
   else
     std::printf("target:        %s, %s for CPU '%s' [%s]\n", d.target.c_str(),
@@ -187,6 +190,7 @@ createExecutor(ExecutorKind kind, const rt::LoadedEngine &engine,
     // A multi-rank engine: MPI bootstraps NCCL, which runs the collective
     // launches on the GPUs (MPI still agrees on the run and broadcasts ids).
     cudaOptions.collectives = collectives;
+    cudaOptions.cubin = d.kernels.cubin;
     cudaOptions.collectiveTimeoutSeconds = options.collectiveTimeout.value_or(
         rt::collectiveTimeoutFromEnvironment());
     auto executor = rt::CudaExecutor::create(
@@ -446,6 +450,11 @@ absl::Status run(RunOptions options, const std::string &commandLine,
     std::fprintf(stderr, "  launches: decode steps as %s\n",
                  static_cast<rt::CudaExecutor &>(**executor)
                      .decodeLaunchDescription()
+                     .c_str());
+  if (*kind == ExecutorKind::Cuda)
+    std::fprintf(stderr, "  kernels:  %s\n",
+                 static_cast<rt::CudaExecutor &>(**executor)
+                     .moduleDescription()
                      .c_str());
   std::fprintf(stderr, "  memory:   peak RSS %s (%s %s)\n",
                mebibytes(usage.ru_maxrss * 1024.0).c_str(),

@@ -97,6 +97,13 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                      "PTX for an NVIDIA GPU, or the GPU kernels compiled for "
                      "the host under the SIMT emulator (sm_80-emu, "
                      "sm_90a-emu)"});
+  options.push_back({"cubin", "auto|require|off",
+                     "with --target sm_80|sm_90a: also pack the PTX "
+                     "assembled by ptxas (machine code the runtime loads "
+                     "without JIT-compiling; the PTX stays as the fallback): "
+                     "auto (default) when a ptxas is found ($DSV2_PTXAS, "
+                     "PATH, /usr/local/cuda/bin), require: fail without one, "
+                     "off: PTX only"});
   options.push_back({"cpu", "NAME",
                      "with --target cpu: the CPU to generate code for, 'host' "
                      "(default) or an LLVM CPU name such as x86-64-v3"});
@@ -145,6 +152,18 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                                        gpuTargetList() + ")");
   if (gpuTarget && cl.has("cpu"))
     return cl.valueError("cpu", "applies to --target cpu only");
+  GpuEngineOptions::Cubin cubin = GpuEngineOptions::Cubin::Auto;
+  if (std::optional<std::string> mode = cl.get("cubin")) {
+    if (!gpuTarget || gpuTarget->emulated)
+      return cl.valueError("cubin", "applies to --target sm_80 or sm_90a");
+    if (*mode == "require")
+      cubin = GpuEngineOptions::Cubin::Require;
+    else if (*mode == "off")
+      cubin = GpuEngineOptions::Cubin::Off;
+    else if (*mode != "auto")
+      return cl.valueError("cubin", "'" + *mode +
+                                        "' is not auto, require or off");
+  }
   auto quantization = parseQuantizeOptions(cl);
   if (!quantization)
     return quantization.takeError();
@@ -228,6 +247,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
         source->storage != dsv2::model::WeightStorage::F32;
     engineOptions.weightQuantization = quantization->scheme;
     engineOptions.keepWeights = quantization->keep;
+    engineOptions.cubin = cubin;
     llvm::errs() << llvm::formatv(
         "dsv2c compile: {0}: generating GPU kernels for {1}...\n",
         source->description, gpuTarget->name());
@@ -340,6 +360,8 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                                 gpuTarget ? "gpu" : "cpu",
                                 compiled->codegenSeconds,
                                 formatBytes(compiled->image.size()));
+  if (!compiled->cubinNote.empty())
+    llvm::errs() << "  cubin             " << compiled->cubinNote << "\n";
   llvm::errs() << llvm::formatv("  weight packing    {0,8:f3} s ({1})\n",
                                 packSeconds, formatBytes(totalBytes));
   llvm::errs() << llvm::formatv("  write engine      {0,8:f3} s\n", writeSeconds);

@@ -49,6 +49,9 @@ struct CompiledCpuKernels {
   /// --quantize-activations).
   bool int16Activations = false;
   double formationSeconds = 0, codegenSeconds = 0;
+  /// GPU targets: what became of the cubin ("ptxas PATH, 1.2 MiB in 3.1 s"
+  /// or why there is none); empty for CPU targets.
+  std::string cubinNote;
 };
 
 /// Links lowered kernels (LLVM dialect, host code) into a shared library in

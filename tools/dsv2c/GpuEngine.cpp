@@ -3,12 +3,14 @@
 #include "tools/dsv2c/GpuEngine.h"
 
 #include "tools/dsv2c/CommandLine.h"
+#include "tools/dsv2c/PtxAssembler.h"
 
 #include "codegen/gpu/Pipeline.h"
 #include "runtime/cpu/CpuFeatures.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FormatVariadic.h"
 
 #include <chrono>
 #include <map>
@@ -20,6 +22,45 @@ namespace {
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
+}
+
+/// Assembles the PTX into the engine's cubin as options.cubin says, and
+/// notes the outcome in compiled.cubinNote.
+llvm::Error packCubin(llvm::StringRef ptx, const std::string &chip,
+                      const GpuEngineOptions &options,
+                      CompiledCpuKernels &compiled) {
+  using Cubin = GpuEngineOptions::Cubin;
+  if (options.cubin == Cubin::Off) {
+    compiled.cubinNote = "none (--cubin off; the driver JIT-compiles the PTX)";
+    return llvm::Error::success();
+  }
+  auto ptxas = findPtxas();
+  if (!ptxas)
+    return ptxas.takeError();
+  if (!*ptxas) {
+    if (options.cubin == Cubin::Require)
+      return makeError("--cubin require: no ptxas (set DSV2_PTXAS, or put "
+                       "ptxas on PATH or in /usr/local/cuda/bin)");
+    compiled.cubinNote =
+        "none (no ptxas found; the driver JIT-compiles the PTX at load)";
+    return llvm::Error::success();
+  }
+  auto start = std::chrono::steady_clock::now();
+  auto cubin = assemblePtx(**ptxas, ptx, chip);
+  if (!cubin) {
+    if (options.cubin == Cubin::Require)
+      return cubin.takeError();
+    std::string why = llvm::toString(cubin.takeError());
+    llvm::errs() << "dsv2c compile: warning: no cubin: " << why << "\n";
+    compiled.cubinNote = "none (ptxas failed; the driver JIT-compiles the PTX)";
+    return llvm::Error::success();
+  }
+  compiled.module.cubin = std::move(*cubin);
+  compiled.cubinNote =
+      llvm::formatv("{0} bytes, {1} (its {2:f1} s are in the gpu codegen)",
+                    compiled.module.cubin.size(), **ptxas, secondsSince(start))
+          .str();
+  return llvm::Error::success();
 }
 
 } // namespace
@@ -106,6 +147,8 @@ compileGpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
       return ptx.takeError();
     compiled.image.assign(ptx->begin(), ptx->end());
     compiled.module.format = "ptx";
+    if (llvm::Error error = packCubin(*ptx, target.chip, options, compiled))
+      return std::move(error);
   }
   compiled.codegenSeconds = secondsSince(start);
   compiled.plan = compiled.rankPlans.front();

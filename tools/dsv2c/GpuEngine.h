@@ -44,6 +44,11 @@ struct GpuEngineOptions {
   mlir::dsv2::WeightQuantization weightQuantization =
       mlir::dsv2::WeightQuantization::None;
   std::vector<std::string> keepWeights;
+  /// The cubin beside the PTX (PtxAssembler.h): Auto when a ptxas is found
+  /// (a failing one is a warning), Require (an error without one or when
+  /// it fails), Off.
+  enum class Cubin { Auto, Require, Off };
+  Cubin cubin = Cubin::Auto;
 };
 
 llvm::Expected<CompiledCpuKernels>

@@ -8,7 +8,10 @@
    ids equal to the fixture's continuation. The int8 engines
    (ENGINES/<fixture>-int8.dsv2) against the reference on the same weights
    (ENGINES/int8-goldens/<fixture>/, computed by build-engines.sh): 1e-4,
-   or 3e-2 for an int8+bf16 engine.
+   or 3e-2 for an int8+bf16 engine. The engines carry a cubin (ptxas on
+   the build machine), which the runtime loads; an engine with one is also
+   checked with its PTX JIT-compiled by the driver (DSV2_CUDA_CUBIN=0,
+   decode-split 1), the fallback on devices the cubin does not fit.
 2. Each engine's prefill and decode tokens/s (dsv2-run's summary: a prompt,
    then one-token decode steps, one sequence), decode again with every kernel
    launched on the stream (DSV2_CUDA_GRAPHS=0) for the CUDA graph's ratio,
@@ -90,6 +93,17 @@ def check_engine(args, fixture, deadline, int8=False):
     result["status"] = "FAIL" if failed else "PASS"
     if rc not in (0, 1):
         result["error"] = err.strip()[-2000:]
+    # An engine with a cubin ran it above; its PTX, JIT-compiled by the
+    # driver, must match the goldens too (the fallback on other devices).
+    if any("ptx + cubin" in l for l in result["info"]) and deadline - time.time() > 30:
+        rc, out, err, _ = run(
+            [sys.executable, golden, "--fixture", fixture_dir, "--engine", engine,
+             "--dsv2-run", dsv2_run, "--decode-splits", "1"] + checks,
+            min(args.per_engine, deadline - time.time()), {"DSV2_CUDA_CUBIN": "0"})
+        jit = [l for l in out.splitlines() if l.startswith(("PASS", "FAIL"))]
+        result["golden_ptx_jit"] = jit
+        if rc != 0 or not jit or any(l.startswith("FAIL") for l in jit):
+            result["status"] = "FAIL"
 
     # Speed: the longest case's prompt, then decode steps up to the context.
     with open(os.path.join(fixture_dir, "golden", "cases.json")) as f:
@@ -103,6 +117,8 @@ def check_engine(args, fixture, deadline, int8=False):
     result["speed"] = {"prefill": rate(err, "prefill"), "decode": rate(err, "decode")}
     launches = re.search(r"launches: (.*)", err)
     result["speed"]["decode_launches"] = launches.group(1) if launches else None
+    kernels = re.search(r"kernels:  (.*)", err)
+    result["speed"]["kernels"] = kernels.group(1) if kernels else None
     if rc != 0:
         result["speed"]["error"] = err.strip()[-500:]
     # The same decode with every kernel launched on the stream: what the
@@ -196,10 +212,14 @@ def text_report(report):
         lines.append(f"  {r['status']:7s} {r['fixture']}")
         for l in r.get("golden", []):
             lines.append(f"      {l}")
+        for l in r.get("golden_ptx_jit", []):
+            lines.append(f"      PTX JIT (DSV2_CUDA_CUBIN=0): {l}")
         if "error" in r:
             lines.append(f"      error: {r['error']}")
         sp = r.get("speed") or {}
         lines.extend(rate_lines(sp, "      "))
+        if sp.get("kernels"):
+            lines.append(f"      kernels: {sp['kernels']}")
         if sp.get("decode_launches"):
             lines.append(f"      launches: {sp['decode_launches']}")
         graph, plain = sp.get("decode"), sp.get("decode_stream_launches")

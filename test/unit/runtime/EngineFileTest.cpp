@@ -221,6 +221,47 @@ TEST(EngineFile, AnotherCompilesWeightsAreRefused) {
                        {"belongs to another compile"});
 }
 
+/// The small engine as a PTX engine carrying `cubin`.
+std::string writePtxEngine(const ScratchDir &dir, std::vector<uint8_t> cubin,
+                           std::string format = "ptx") {
+  std::string path = dir.file("gpu.dsv2");
+  EngineDescription d = smallEngine();
+  d.target = "sm_90a";
+  d.kernels.target = "sm_90a";
+  d.kernels.format = format;
+  d.kernels.cubin = std::move(cubin);
+  auto writer = EngineWriter::create(path);
+  EXPECT_TRUE(writer.ok()) << writer.status();
+  EXPECT_TRUE((*writer)->addWeight(0, "w0", pattern(20, 1)).ok());
+  EXPECT_TRUE((*writer)->addWeight(1, "w1", pattern(66, 2)).ok());
+  absl::Status committed = (*writer)->commit(d, kImage);
+  EXPECT_TRUE(committed.ok()) << committed;
+  return path;
+}
+
+TEST(EngineFile, CubinRoundTripsAndAForgedOneIsRefused) {
+  ScratchDir dir;
+  std::vector<uint8_t> elf = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 42};
+  auto loaded = LoadedEngine::open(writePtxEngine(dir, elf));
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->description().kernels.cubin, elf);
+  // No cubin: none read back (a PTX-only engine).
+  ScratchDir none;
+  auto plain = LoadedEngine::open(writePtxEngine(none, {}));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_TRUE((*plain)->description().kernels.cubin.empty());
+  // Bytes that are not an ELF image, or a cubin beside a host library.
+  ScratchDir forged, misplaced;
+  testing::expectError(
+      LoadedEngine::open(writePtxEngine(forged, {'P', 'T', 'X', 0})).status(),
+      absl::StatusCode::kDataLoss, {"the cubin is not an ELF image"});
+  testing::expectError(
+      LoadedEngine::open(writePtxEngine(misplaced, elf, "elf-shared-object"))
+          .status(),
+      absl::StatusCode::kDataLoss,
+      {"a cubin beside a elf-shared-object kernel image"});
+}
+
 TEST(Checksum, EveryByteAndTheSeedMatter) {
   std::vector<uint8_t> data = pattern(203, 9);
   uint64_t reference = checksum64(data.data(), data.size());

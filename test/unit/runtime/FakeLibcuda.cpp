@@ -149,6 +149,7 @@ CUresult cuGetErrorName(CUresult error, const char **name) {
   switch (error) {
   case 100: *name = "CUDA_ERROR_NO_DEVICE"; return 0;
   case 2: *name = "CUDA_ERROR_OUT_OF_MEMORY"; return 0;
+  case 209: *name = "CUDA_ERROR_NO_BINARY_FOR_GPU"; return 0;
   case 218: *name = "CUDA_ERROR_INVALID_PTX"; return 0;
   case 500: *name = "CUDA_ERROR_NOT_FOUND"; return 0;
   case 600: *name = "CUDA_ERROR_NOT_READY"; return 0;
@@ -159,6 +160,7 @@ CUresult cuGetErrorString(CUresult error, const char **text) {
   switch (error) {
   case 100: *text = "no CUDA-capable device is detected"; return 0;
   case 2: *text = "out of memory"; return 0;
+  case 209: *text = "no kernel image is available for execution on the device"; return 0;
   case 218: *text = "a PTX JIT compilation failed"; return 0;
   case 500: *text = "named symbol not found"; return 0;
   case 600: *text = "device not ready"; return 0;
@@ -200,6 +202,15 @@ CUresult cuDevicePrimaryCtxRelease_v2(int) { return 0; }
 CUresult cuCtxSetCurrent(void *) { return 0; }
 CUresult cuModuleLoadDataEx(void **module, const void *image, unsigned count,
                             int *options, void **values) {
+  // A cubin (ELF): taken, unless DSV2_FAKE_CUDA_CUBIN=reject plays a device
+  // of another architecture.
+  if (std::memcmp(image, "\x7f" "ELF", 4) == 0) {
+    const char *cubin = std::getenv("DSV2_FAKE_CUDA_CUBIN");
+    if (cubin && std::string(cubin) == "reject")
+      return 209;
+    *module = &moduleToken;
+    return 0;
+  }
   if (!std::strstr(static_cast<const char *>(image), "FAKE_JIT_ERROR")) {
     *module = &moduleToken;
     return 0;
