@@ -144,6 +144,17 @@ private:
     int64_t offset = (slot / run) * threads * run + slot % run;
     return offset == 0 ? start : add(start, i32(offset));
   }
+  /// Flat index of slot `slot` of a result of `type` (0 for a scalar, and
+  /// for a slot past the tile's end: never an out-of-bounds address).
+  Value resultIndex(Type type, int64_t slot) {
+    if (!isTile(type))
+      return i32(0);
+    int64_t count = numElements(type);
+    Value index = flatIndex(slot, count);
+    if (Value valid = slotValid(slot, count))
+      index = arith::SelectOp::create(b, loc, valid, index, i32(0));
+    return index;
+  }
   /// Whether slot `slot` holds an element of an N-element tile; null when
   /// it always does.
   Value slotValid(int64_t slot, int64_t count) {
@@ -1119,12 +1130,9 @@ SmallVector<Value> Emitter::emitTreeReduce(tile::ReduceOp op) {
   }
 
   Type resultType = op.getType();
-  int64_t count = numElements(resultType);
   SmallVector<Value> slots;
   for (int64_t slot = 0, e = slotCount(resultType); slot < e; ++slot) {
-    Value outFlat = isTile(resultType) ? flatIndex(slot, count) : i32(0);
-    if (Value valid = isTile(resultType) ? slotValid(slot, count) : Value())
-      outFlat = arith::SelectOp::create(b, loc, valid, outFlat, i32(0));
+    Value outFlat = resultIndex(resultType, slot);
     Value result =
         loadShared(accumulator, 0, reductionBase(outFlat, shape, axis));
     slots.push_back(element.isBF16() ? f32ToBf16(result) : result);
@@ -1224,12 +1232,9 @@ Emitter::emitWarpReduce(tile::ReduceOp op) {
 
   // Each output element: its row's warp partials, in order.
   Type resultType = op.getType();
-  int64_t outputs = numElements(resultType);
   SmallVector<Value> slots;
   for (int64_t slot = 0, e = slotCount(resultType); slot < e; ++slot) {
-    Value outFlat = isTile(resultType) ? flatIndex(slot, outputs) : i32(0);
-    if (Value valid = isTile(resultType) ? slotValid(slot, outputs) : Value())
-      outFlat = arith::SelectOp::create(b, loc, valid, outFlat, i32(0));
+    Value outFlat = resultIndex(resultType, slot);
     Value first = mul(outFlat, i32(chunksPerRow));
     Value result = loadShared(f32, 0, first);
     for (int64_t w = 1; w < chunksPerRow; ++w)

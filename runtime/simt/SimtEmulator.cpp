@@ -298,24 +298,36 @@ void emuBarrier() {
 
 void *emuSharedBase() { return runningFiber("shared memory base").shared; }
 
-void emuMma(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t b0,
-            uint32_t b1, float c0, float c1, float c2, float c3, float *d) {
-  Emulation &e = runningFiber("mma.sync");
-  int warp = e.current / kWarpSize, lane = e.current % kWarpSize;
+/// The warp of the running thread, which a warp-collective `what` needs
+/// whole (all 32 lanes in the block).
+int wholeWarp(const Emulation &e, const char *what) {
+  int warp = e.current / kWarpSize;
   if ((warp + 1) * kWarpSize > e.threads)
-    trapWith(absl::StrCat(blockName(e), ": mma.sync in warp ", warp,
+    trapWith(absl::StrCat(blockName(e), ": ", what, " in warp ", warp,
                           ", which has only ", e.threads - warp * kWarpSize,
                           " lanes (a block of ", e.threads,
                           " threads); all 32 lanes of a warp must execute it"));
+  return warp;
+}
+
+/// Makes the lanes of `warp` that wait in `state` runnable again.
+void releaseWarp(Emulation &e, int warp, FiberState state) {
+  for (int t = warp * kWarpSize; t < (warp + 1) * kWarpSize; ++t)
+    if (e.states[t] == state)
+      e.states[t] = FiberState::Runnable;
+}
+
+void emuMma(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t b0,
+            uint32_t b1, float c0, float c1, float c2, float c3, float *d) {
+  Emulation &e = runningFiber("mma.sync");
+  int warp = wholeWarp(e, "mma.sync"), lane = e.current % kWarpSize;
   WarpMma &pending = e.warps[warp];
   pending.lanes[lane] =
       MmaLaneFragments{{a0, a1, a2, a3}, {b0, b1}, {c0, c1, c2, c3}};
   if (++pending.arrived == kWarpSize) {
     simt::mmaM16N8K16Bf16Warp(pending.lanes, pending.d);
     pending.arrived = 0;
-    for (int t = warp * kWarpSize; t < (warp + 1) * kWarpSize; ++t)
-      if (e.states[t] == FiberState::AtMma)
-        e.states[t] = FiberState::Runnable;
+    releaseWarp(e, warp, FiberState::AtMma);
   } else {
     // The warp's D is read only after every lane has deposited again, so
     // pending.d[lane] is still this call's result when the fiber resumes.
@@ -400,12 +412,7 @@ void emuTrap(const char *message) { trapWith(message ? message : "trap"); }
 
 uint32_t emuShuffleXor(uint32_t value, int32_t laneMask) {
   Emulation &e = runningFiber("shfl.sync");
-  int warp = e.current / kWarpSize, lane = e.current % kWarpSize;
-  if ((warp + 1) * kWarpSize > e.threads)
-    trapWith(absl::StrCat(blockName(e), ": shfl.sync in warp ", warp,
-                          ", which has only ", e.threads - warp * kWarpSize,
-                          " lanes (a block of ", e.threads,
-                          " threads); all 32 lanes of a warp must execute it"));
+  int warp = wholeWarp(e, "shfl.sync"), lane = e.current % kWarpSize;
   if (laneMask < 0 || laneMask >= kWarpSize)
     trapWith(absl::StrCat(blockName(e), ": shfl.sync.bfly lane mask ",
                           laneMask, " is not in 0 .. 31"));
@@ -416,9 +423,7 @@ uint32_t emuShuffleXor(uint32_t value, int32_t laneMask) {
     for (int l = 0; l < kWarpSize; ++l)
       pending.results[l] = pending.values[l ^ pending.laneMasks[l]];
     pending.arrived = 0;
-    for (int t = warp * kWarpSize; t < (warp + 1) * kWarpSize; ++t)
-      if (e.states[t] == FiberState::AtShuffle)
-        e.states[t] = FiberState::Runnable;
+    releaseWarp(e, warp, FiberState::AtShuffle);
   } else {
     // Read after every lane has deposited again (as for mma).
     suspendRunningFiber(e, FiberState::AtShuffle);

@@ -16,6 +16,31 @@
 namespace dsv2::test {
 namespace {
 
+/// MLIR lines defining `%<name>`: the pointer tile of a row-major [R, C]
+/// block at `%<base>`, from the lane ranges `%<rowLanes>` (R) and
+/// `%<colLanes>` (C): base + i * C + j.
+std::string rowMajorPointers(const std::string &name, const std::string &base,
+                             const std::string &rowLanes,
+                             const std::string &colLanes, int64_t rows,
+                             int64_t cols, const std::string &ptr) {
+  std::string r = std::to_string(rows), c = std::to_string(cols);
+  std::string column = "tensor<" + r + "x1xi32>", row = "tensor<1x" + c + "xi32>",
+              tile = "tensor<" + r + "x" + c + "xi32>";
+  std::string p = "%" + name;
+  return "    " + p + "RowIndex = tile.expand_dims %" + rowLanes +
+         " axis 1 : tensor<" + r + "xi32> -> " + column + "\n" +
+         "    " + p + "Cols = arith.constant dense<" + c + "> : " + column +
+         "\n" + "    " + p + "RowOff = arith.muli " + p + "RowIndex, " + p +
+         "Cols : " + column + "\n" + "    " + p + "RowOffB = tile.broadcast " +
+         p + "RowOff : " + column + " -> " + tile + "\n" + "    " + p +
+         "ColIndex = tile.expand_dims %" + colLanes + " axis 0 : tensor<" + c +
+         "xi32> -> " + row + "\n" + "    " + p + "ColB = tile.broadcast " + p +
+         "ColIndex : " + row + " -> " + tile + "\n" + "    " + p +
+         "Off = arith.addi " + p + "RowOffB, " + p + "ColB : " + tile + "\n" +
+         "    " + p + " = tile.addptr %" + base + ", " + p + "Off : " + ptr +
+         ", " + tile + " -> tensor<" + r + "x" + c + "x" + ptr + ">\n";
+}
+
 /// A kernel whose program p loads the p-th rows x cols block of `src`
 /// (row-major, contiguous) and stores its transpose as the p-th cols x rows
 /// block of `dst`.
@@ -34,27 +59,11 @@ std::string transposeKernel(const std::string &name, int64_t rows,
          "    %s = tile.addptr %src, %off : " + ptr + ", i32 -> " + ptr + "\n"
          "    %d = tile.addptr %dst, %off : " + ptr + ", i32 -> " + ptr + "\n"
          "    %ri = tile.range <0, " + r + "> : tensor<" + r + "xi32>\n"
-         "    %ci = tile.range <0, " + c + "> : tensor<" + c + "xi32>\n"
-         // src offsets: i * cols + j over [rows, cols].
-         "    %riCol = tile.expand_dims %ri axis 1 : tensor<" + r + "xi32> -> tensor<" + r + "x1xi32>\n"
-         "    %cC = arith.constant dense<" + c + "> : tensor<" + r + "x1xi32>\n"
-         "    %rowOff = arith.muli %riCol, %cC : tensor<" + r + "x1xi32>\n"
-         "    %rowOffB = tile.broadcast %rowOff : tensor<" + r + "x1xi32> -> tensor<" + in + "xi32>\n"
-         "    %ciRow = tile.expand_dims %ci axis 0 : tensor<" + c + "xi32> -> tensor<1x" + c + "xi32>\n"
-         "    %ciRowB = tile.broadcast %ciRow : tensor<1x" + c + "xi32> -> tensor<" + in + "xi32>\n"
-         "    %sOff = arith.addi %rowOffB, %ciRowB : tensor<" + in + "xi32>\n"
-         "    %sp = tile.addptr %s, %sOff : " + ptr + ", tensor<" + in + "xi32> -> tensor<" + in + "x" + ptr + ">\n"
+         "    %ci = tile.range <0, " + c + "> : tensor<" + c + "xi32>\n" +
+         rowMajorPointers("sp", "s", "ri", "ci", rows, cols, ptr) +
          "    %v = tile.load %sp : tensor<" + in + "x" + ptr + "> -> tensor<" + in + "x" + type + ">\n"
-         "    %t = tile.trans %v : tensor<" + in + "x" + type + "> -> tensor<" + out + "x" + type + ">\n"
-         // dst offsets: j * rows + i over [cols, rows].
-         "    %ciCol = tile.expand_dims %ci axis 1 : tensor<" + c + "xi32> -> tensor<" + c + "x1xi32>\n"
-         "    %cR = arith.constant dense<" + r + "> : tensor<" + c + "x1xi32>\n"
-         "    %dRowOff = arith.muli %ciCol, %cR : tensor<" + c + "x1xi32>\n"
-         "    %dRowOffB = tile.broadcast %dRowOff : tensor<" + c + "x1xi32> -> tensor<" + out + "xi32>\n"
-         "    %riRow = tile.expand_dims %ri axis 0 : tensor<" + r + "xi32> -> tensor<1x" + r + "xi32>\n"
-         "    %riRowB = tile.broadcast %riRow : tensor<1x" + r + "xi32> -> tensor<" + out + "xi32>\n"
-         "    %dOff = arith.addi %dRowOffB, %riRowB : tensor<" + out + "xi32>\n"
-         "    %dp = tile.addptr %d, %dOff : " + ptr + ", tensor<" + out + "xi32> -> tensor<" + out + "x" + ptr + ">\n"
+         "    %t = tile.trans %v : tensor<" + in + "x" + type + "> -> tensor<" + out + "x" + type + ">\n" +
+         rowMajorPointers("dp", "d", "ci", "ri", cols, rows, ptr) +
          "    tile.store %dp, %t : tensor<" + out + "x" + ptr + ">, tensor<" + out + "x" + type + ">\n"
          "    return\n"
          "  }\n"
