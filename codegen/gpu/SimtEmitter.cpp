@@ -763,18 +763,14 @@ LogicalResult Emitter::emitTrans(tile::TransOp op) {
   Value input = op.getInput();
   Type type = op.getType(), element = elementOf(type);
   int64_t rows = shapeOf(type)[0], columns = shapeOf(type)[1];
-  int64_t count = numElements(type);
   writeTileToShared(input, 0);
   publishBarrier();
   SmallVector<Value> slots;
   for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot) {
-    Value flat = flatIndex(slot, count);
+    Value flat = resultIndex(type, slot);
     Value row = arith::DivUIOp::create(b, loc, flat, i32(columns));
     Value column = arith::RemUIOp::create(b, loc, flat, i32(columns));
-    Value index = add(mul(column, i32(rows)), row);
-    if (Value valid = slotValid(slot, count))
-      index = arith::SelectOp::create(b, loc, valid, index, i32(0));
-    slots.push_back(loadShared(element, 0, index));
+    slots.push_back(loadShared(element, 0, add(mul(column, i32(rows)), row)));
   }
   barrier();
   values[op.getResult()] = std::move(slots);
@@ -970,21 +966,10 @@ LogicalResult Emitter::emitReduce(tile::ReduceOp op) {
   publishBarrier();
 
   Type resultType = op.getType();
-  SmallVector<int64_t> kept(shape);
-  kept.erase(kept.begin() + axis);
-  int64_t count = numElements(resultType);
   SmallVector<Value> slots;
   for (int64_t slot = 0, e = slotCount(resultType); slot < e; ++slot) {
     // Element 0 along the axis of this output element.
-    Value base = i32(0);
-    if (isTile(resultType)) {
-      Value outFlat = flatIndex(slot, count);
-      if (Value valid = slotValid(slot, count))
-        outFlat = arith::SelectOp::create(b, loc, valid, outFlat, i32(0));
-      SmallVector<Value> coords = coordinates(outFlat, kept);
-      coords.insert(coords.begin() + axis, i32(0));
-      base = flatten(coords, shape);
-    }
+    Value base = reductionBase(resultIndex(resultType, slot), shape, axis);
     auto read = [&](Value index) {
       Value loaded = loadShared(element, 0, index);
       return isFloat ? toF32(loaded, element) : loaded;
@@ -1002,19 +987,9 @@ LogicalResult Emitter::emitReduce(tile::ReduceOp op) {
           SmallVector<Value> next;
           switch (kind) {
           case tile::ReduceKind::sum:
-            next.push_back(isFloat ? arith::AddFOp::create(b, loc, acc[0], x)
-                                         .getResult()
-                                   : add(acc[0], x));
-            break;
           case tile::ReduceKind::max:
-            next.push_back(
-                isFloat ? arith::MaximumFOp::create(b, loc, acc[0], x).getResult()
-                        : arith::MaxSIOp::create(b, loc, acc[0], x).getResult());
-            break;
           case tile::ReduceKind::min:
-            next.push_back(
-                isFloat ? arith::MinimumFOp::create(b, loc, acc[0], x).getResult()
-                        : arith::MinSIOp::create(b, loc, acc[0], x).getResult());
+            next.push_back(combineReduced(kind, acc[0], x));
             break;
           case tile::ReduceKind::argmax: {
             Value better;
@@ -1079,9 +1054,6 @@ SmallVector<Value> Emitter::emitTreeReduce(tile::ReduceOp op) {
   writeSlotsToShared(widened, numElements(input.getType()), accumulator, 0);
   publishBarrier();
 
-  auto combine = [&](Value x, Value y) {
-    return combineReduced(op.getKind(), x, y);
-  };
   // Each level folds the upper half of every row onto its lower half (the
   // pairs spread over all threads, neighbours in memory on neighbouring
   // threads), then a barrier: log2(length) levels instead of one thread
@@ -1113,7 +1085,7 @@ SmallVector<Value> Emitter::emitTreeReduce(tile::ReduceOp op) {
         Value upper = add(lower, i32(half * stride));
         Value low = loadShared(accumulator, 0, lower);
         Value high = loadShared(accumulator, 0, upper);
-        Value folded = combine(low, high);
+        Value folded = combineReduced(op.getKind(), low, high);
         storeShared(folded, accumulator, 0, lower);
       };
       if (!inRange) {
@@ -1165,7 +1137,7 @@ Emitter::emitWarpReduce(tile::ReduceOp op) {
   if (!options.warpShuffles ||
       static_cast<size_t>(op.getAxis()) != shape.size() - 1 ||
       !(element.isF32() || element.isBF16()) || threads % 32 != 0 ||
-      !llvm::isPowerOf2_64(length) || !llvm::isPowerOf2_64(threads))
+      !llvm::isPowerOf2_64(length))
     return std::nullopt;
   // Run q of thread t holds elements q*R .. q*R+R-1, q = s*T + t for its
   // slot-run s; a row is G = L/R consecutive runs: on G aligned neighbour
@@ -1335,9 +1307,7 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
       (!bTransposed && sharedRun(count, bElement, bOffset) != run))
     run = 1;
   for (int64_t slot = 0, e = slotCount(op.getType()); slot < e; slot += run) {
-    Value index = flatIndex(slot, count);
-    if (Value valid = slotValid(slot, count))
-      index = arith::SelectOp::create(b, loc, valid, index, i32(0));
+    Value index = resultIndex(op.getType(), slot);
     Value row = arith::DivUIOp::create(b, loc, index, i32(n));
     Value column = arith::RemUIOp::create(b, loc, index, i32(n));
     Value aRow = mul(row, i32(k));

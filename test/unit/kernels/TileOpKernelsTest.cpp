@@ -72,50 +72,30 @@ std::string transposeKernel(const std::string &name, int64_t rows,
 
 /// y = a @ w^T (a: [16, 32], w: [16, 32] rows, y: [16, 16]) and wt = w^T
 /// stored ([32, 16]): the transpose feeds the dot and a store.
-const char *kDotAndStoreKernel = R"mlir(
-module {
-  func.func @trans_dot_and_store(%a: !tile.ptr<f32>, %w: !tile.ptr<f32>,
-                                 %y: !tile.ptr<f32>, %wt: !tile.ptr<f32>)
-      attributes {tile.kernel = #tile.kernel<grid = ()[s0] -> (1, 1, 1),
-                  grid_symbols = ["blocks"], block = [16, 32]>} {
-    %r16 = tile.range <0, 16> : tensor<16xi32>
-    %r32 = tile.range <0, 32> : tensor<32xi32>
-    %c32 = arith.constant dense<32> : tensor<16x1xi32>
-    %rCol = tile.expand_dims %r16 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
-    %rowOff = arith.muli %rCol, %c32 : tensor<16x1xi32>
-    %rowOffB = tile.broadcast %rowOff : tensor<16x1xi32> -> tensor<16x32xi32>
-    %kRow = tile.expand_dims %r32 axis 0 : tensor<32xi32> -> tensor<1x32xi32>
-    %kRowB = tile.broadcast %kRow : tensor<1x32xi32> -> tensor<16x32xi32>
-    %off = arith.addi %rowOffB, %kRowB : tensor<16x32xi32>
-    %ap = tile.addptr %a, %off : !tile.ptr<f32>, tensor<16x32xi32> -> tensor<16x32x!tile.ptr<f32>>
-    %wp = tile.addptr %w, %off : !tile.ptr<f32>, tensor<16x32xi32> -> tensor<16x32x!tile.ptr<f32>>
-    %av = tile.load %ap : tensor<16x32x!tile.ptr<f32>> -> tensor<16x32xf32>
-    %wv = tile.load %wp : tensor<16x32x!tile.ptr<f32>> -> tensor<16x32xf32>
-    %wT = tile.trans %wv : tensor<16x32xf32> -> tensor<32x16xf32>
-    %zero = arith.constant dense<0.0> : tensor<16x16xf32>
-    %yv = tile.dot %av, %wT, %zero : tensor<16x32xf32>, tensor<32x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>
-    // y offsets i * 16 + j.
-    %c16 = arith.constant dense<16> : tensor<16x1xi32>
-    %yRowOff = arith.muli %rCol, %c16 : tensor<16x1xi32>
-    %yRowOffB = tile.broadcast %yRowOff : tensor<16x1xi32> -> tensor<16x16xi32>
-    %jRow = tile.expand_dims %r16 axis 0 : tensor<16xi32> -> tensor<1x16xi32>
-    %jRowB = tile.broadcast %jRow : tensor<1x16xi32> -> tensor<16x16xi32>
-    %yOff = arith.addi %yRowOffB, %jRowB : tensor<16x16xi32>
-    %yp = tile.addptr %y, %yOff : !tile.ptr<f32>, tensor<16x16xi32> -> tensor<16x16x!tile.ptr<f32>>
-    tile.store %yp, %yv : tensor<16x16x!tile.ptr<f32>>, tensor<16x16xf32>
-    // wt offsets k * 16 + j.
-    %kCol = tile.expand_dims %r32 axis 1 : tensor<32xi32> -> tensor<32x1xi32>
-    %c16k = arith.constant dense<16> : tensor<32x1xi32>
-    %tRowOff = arith.muli %kCol, %c16k : tensor<32x1xi32>
-    %tRowOffB = tile.broadcast %tRowOff : tensor<32x1xi32> -> tensor<32x16xi32>
-    %jRowT = tile.broadcast %jRow : tensor<1x16xi32> -> tensor<32x16xi32>
-    %tOff = arith.addi %tRowOffB, %jRowT : tensor<32x16xi32>
-    %tp = tile.addptr %wt, %tOff : !tile.ptr<f32>, tensor<32x16xi32> -> tensor<32x16x!tile.ptr<f32>>
-    tile.store %tp, %wT : tensor<32x16x!tile.ptr<f32>>, tensor<32x16xf32>
-    return
-  }
+std::string dotAndStoreKernel() {
+  const std::string ptr = "!tile.ptr<f32>";
+  return "module {\n"
+         "  func.func @trans_dot_and_store(%a: " + ptr + ", %w: " + ptr +
+         ", %y: " + ptr + ", %wt: " + ptr + ")\n"
+         "      attributes {tile.kernel = #tile.kernel<grid = ()[s0] -> (1, 1, 1),\n"
+         "      grid_symbols = [\"blocks\"], block = [16, 32]>} {\n"
+         "    %r16 = tile.range <0, 16> : tensor<16xi32>\n"
+         "    %r32 = tile.range <0, 32> : tensor<32xi32>\n" +
+         rowMajorPointers("ap", "a", "r16", "r32", 16, 32, ptr) +
+         rowMajorPointers("wp", "w", "r16", "r32", 16, 32, ptr) +
+         "    %av = tile.load %ap : tensor<16x32x!tile.ptr<f32>> -> tensor<16x32xf32>\n"
+         "    %wv = tile.load %wp : tensor<16x32x!tile.ptr<f32>> -> tensor<16x32xf32>\n"
+         "    %wT = tile.trans %wv : tensor<16x32xf32> -> tensor<32x16xf32>\n"
+         "    %zero = arith.constant dense<0.0> : tensor<16x16xf32>\n"
+         "    %yv = tile.dot %av, %wT, %zero : tensor<16x32xf32>, tensor<32x16xf32>, tensor<16x16xf32> -> tensor<16x16xf32>\n" +
+         rowMajorPointers("yp", "y", "r16", "r16", 16, 16, ptr) +
+         "    tile.store %yp, %yv : tensor<16x16x!tile.ptr<f32>>, tensor<16x16xf32>\n" +
+         rowMajorPointers("tp", "wt", "r32", "r16", 32, 16, ptr) +
+         "    tile.store %tp, %wT : tensor<32x16x!tile.ptr<f32>>, tensor<32x16xf32>\n"
+         "    return\n"
+         "  }\n"
+         "}\n";
 }
-)mlir";
 
 class TileOpKernels : public ::testing::Test {
 public:
@@ -130,7 +110,7 @@ protected:
     suite->addSource("t_bf16",
                      transposeKernel("transpose_16x64", 16, 64, "bf16"));
     suite->addSource("t_small", transposeKernel("transpose_3x8", 3, 8, "f32"));
-    suite->addSource("dot_store", kDotAndStoreKernel);
+    suite->addSource("dot_store", dotAndStoreKernel());
     suite->compile("TileOpKernels");
   }
   static void TearDownTestSuite() {
