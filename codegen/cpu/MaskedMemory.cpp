@@ -1,9 +1,10 @@
-//===- MaskedMemory.cpp - Lane loops and matmuls through stack buffers ----===//
+//===- MaskedMemory.cpp - Masked memory as lane loops through stack buffers ===//
 //
-// Part of dsv2c. Two lowerings that trade huge straight-line vector code for
-// small loops over stack buffers in the function's entry block.
+// Part of dsv2c. Trades huge straight-line vector code for small loops over
+// stack buffers in the function's entry block (ContractThroughMemory.cpp
+// does the same for matmul contractions).
 //
-// Masked memory: LLVM legalizes a masked gather, scatter, or a masked load
+// LLVM legalizes a masked gather, scatter, or a masked load
 // or store the target has no instruction for (16-bit elements on AVX2, any
 // gather on most x86 cores) by scalarizing it into one branch per lane. For
 // the 1024- and 2048-lane tiles of our kernels that makes functions of
@@ -16,8 +17,6 @@
 // first (SplitWideMaskedLoad: works around an x86 backend bug that reads
 // past a buffer).
 //
-// Matmul contractions: see populateContractThroughMemoryPatterns.
-//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Patterns.h"
@@ -26,7 +25,6 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/AffineMap.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "llvm/ADT/Sequence.h"
@@ -333,97 +331,6 @@ struct SplitWideMaskedLoad : OpRewritePattern<LLVM::MaskedLoadOp> {
   }
 };
 
-/// See populateContractThroughMemoryPatterns.
-struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(vector::ContractionOp op,
-                                PatternRewriter &rewriter) const override {
-    if (op.getKind() != vector::CombiningKind::ADD || op.isMasked())
-      return rewriter.notifyMatchFailure(op, "not a plain sum of products");
-    MLIRContext *context = getContext();
-    AffineExpr m, n, k;
-    bindDims(context, m, n, k);
-    SmallVector<AffineMap> matmul = AffineMap::inferFromExprList(
-        ArrayRef<ArrayRef<AffineExpr>>{{m, k}, {k, n}, {m, n}}, context);
-    if (op.getIndexingMapsArray() != matmul)
-      return rewriter.notifyMatchFailure(op, "not a row-major matmul");
-    VectorType lhsType = op.getLhsType(), rhsType = op.getRhsType();
-    auto accType = dyn_cast<VectorType>(op.getAccType());
-    Type f32 = rewriter.getF32Type();
-    if (!accType || lhsType.getElementType() != f32 ||
-        rhsType.getElementType() != f32 || accType.getElementType() != f32)
-      return rewriter.notifyMatchFailure(op, "not f32");
-
-    Location loc = op.getLoc();
-    int64_t rows = lhsType.getDimSize(0), depth = lhsType.getDimSize(1),
-            columns = rhsType.getDimSize(1);
-    auto toMemory = [&](Value value) {
-      auto type = cast<VectorType>(value.getType());
-      Value buffer = entryBuffer(rewriter, op, f32, type.getNumElements());
-      Value flat = vector::ShapeCastOp::create(
-          rewriter, loc, VectorType::get({type.getNumElements()}, f32), value);
-      LLVM::StoreOp::create(rewriter, loc, flat, buffer, 4);
-      return buffer;
-    };
-    Value a = toMemory(op.getLhs()), b = toMemory(op.getRhs()),
-          c = toMemory(op.getAcc());
-    VectorType rowType = VectorType::get({columns}, f32);
-    Type i64 = rewriter.getI64Type();
-    auto constant = [&](OpBuilder &builder, Location at, int64_t value) {
-      return arith::ConstantOp::create(builder, at, i64,
-                                       builder.getI64IntegerAttr(value));
-    };
-    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-    Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-    Value rowCount = arith::ConstantIndexOp::create(rewriter, loc, rows);
-    Value depthCount = arith::ConstantIndexOp::create(rewriter, loc, depth);
-    scf::ForOp::create(
-        rewriter, loc, zero, rowCount, one, ValueRange{},
-        [&](OpBuilder &builder, Location at, Value rowIndex, ValueRange) {
-          Value row = arith::IndexCastOp::create(builder, at, i64, rowIndex);
-          Value cRow = elementAddress(
-              builder, at, c, f32,
-              arith::MulIOp::create(builder, at, row,
-                                    constant(builder, at, columns)));
-          Value aRow = arith::MulIOp::create(builder, at, row,
-                                             constant(builder, at, depth));
-          Value initial = LLVM::LoadOp::create(builder, at, rowType, cRow, 4);
-          auto chain = scf::ForOp::create(
-              builder, at, zero, depthCount, one, ValueRange{initial},
-              [&](OpBuilder &inner, Location innerLoc, Value kIndex,
-                  ValueRange acc) {
-                Value kk =
-                    arith::IndexCastOp::create(inner, innerLoc, i64, kIndex);
-                Value aValue = LLVM::LoadOp::create(
-                    inner, innerLoc, f32,
-                    elementAddress(
-                        inner, innerLoc, a, f32,
-                        arith::AddIOp::create(inner, innerLoc, aRow, kk)),
-                    4);
-                Value bRow = LLVM::LoadOp::create(
-                    inner, innerLoc, rowType,
-                    elementAddress(inner, innerLoc, b, f32,
-                                   arith::MulIOp::create(
-                                       inner, innerLoc, kk,
-                                       constant(inner, innerLoc, columns))),
-                    4);
-                Value splat = vector::BroadcastOp::create(inner, innerLoc,
-                                                          rowType, aValue);
-                Value next = vector::FMAOp::create(inner, innerLoc, splat, bRow,
-                                                   acc.front());
-                scf::YieldOp::create(inner, innerLoc, next);
-              });
-          LLVM::StoreOp::create(builder, at, chain.getResult(0), cRow, 4);
-          scf::YieldOp::create(builder, at);
-        });
-    Value flat = LLVM::LoadOp::create(
-        rewriter, loc, VectorType::get({rows * columns}, f32), c, 4);
-    rewriter.replaceOp(
-        op, vector::ShapeCastOp::create(rewriter, loc, accType, flat));
-    return success();
-  }
-};
-
 } // namespace
 
 Value mlir::dsv2::cpu::createEntryStackBuffer(OpBuilder &builder, Operation *op,
@@ -437,11 +344,6 @@ Value mlir::dsv2::cpu::createEntryStackBuffer(OpBuilder &builder, Operation *op,
   return LLVM::AllocaOp::create(builder, loc,
                                 LLVM::LLVMPointerType::get(op->getContext()),
                                 element, size, bytesOf(element));
-}
-
-void mlir::dsv2::cpu::populateContractThroughMemoryPatterns(
-    RewritePatternSet &patterns, PatternBenefit benefit) {
-  patterns.add<ContractThroughMemory>(patterns.getContext(), benefit);
 }
 
 void mlir::dsv2::cpu::populateExpandMaskedMemoryPatterns(

@@ -100,8 +100,9 @@ def Dsv2CpuLowerVectorsPass
        (minutes of llc for 1024 lanes) and calls `__truncsfbf2`, which
        libgcc 12 does not have;
     4. vector lowering: an f32 matmul `vector.contract` becomes loops
-       through stack buffers, for each row of C one `vector.fma` per K step
-       in K order with the row in registers (other contractions: outer
+       through stack buffers over blocks of C (R rows x W columns, at most
+       64 floats), one `vector.fma` per row of the block per K step, in K
+       order with the block in registers (other contractions: outer
        products, the same order); multi-reductions become one
        `vector.reduction` per row; broadcasts, transposes and shape casts
        become 1-D vector ops.

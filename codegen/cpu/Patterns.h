@@ -31,12 +31,15 @@ Value createEntryStackBuffer(OpBuilder &builder, Operation *op, Type element,
                              int64_t count);
 
 /// Lowers f32 `vector.contract`s of the matmul form ((m, k), (k, n) ->
-/// (m, n), kind add) to loops through stack buffers: for each row m of C,
-/// k = 0, 1, ...: C[m, :] = fma(A[m, k], B[k, :], C[m, :]). Each element
-/// sees the same fmuladds in the same (K) order as the outer-product
-/// lowering, but one row of C stays in registers for its whole K chain and
-/// the code stays small; unrolled, a 32 x 64 accumulator spills on every
-/// step and a kernel takes llc tens of seconds.
+/// (m, n), kind add) to loops through stack buffers over blocks of C of
+/// R rows x W columns (R x W <= 64 floats, both dividing C's shape), each
+/// block's R accumulators in registers for the whole K chain:
+/// C[m, n0:n0+W] = fma(A[m, k], B[k, n0:n0+W], ...) for k = 0, 1, ....
+/// Each element sees the same fmuladds in the same (K) order as the
+/// outer-product lowering, but the code stays small (unrolled, a 32 x 64
+/// accumulator spills on every step and a kernel takes llc tens of
+/// seconds) and R independent chains share each load of B
+/// (ContractThroughMemory.cpp).
 void populateContractThroughMemoryPatterns(RewritePatternSet &patterns,
                                            PatternBenefit benefit = 1);
 

@@ -806,11 +806,14 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                       origin)))
       return failure();
     Activation latentOut = scratch("latent_attention", heads * c);
-    // GPU decode steps split each head's context over several programs
-    // when the heads alone would leave most of the GPU idle.
+    // One program per group of heads reads each cache block once for the
+    // group (odd head counts: one per head). GPU decode steps also split
+    // the context over several programs when the groups alone would leave
+    // most of the GPU idle.
+    const int64_t group = chooseAttentionHeadGroup(heads);
     const int64_t splits =
         options.gpuTiles && decode
-            ? chooseAttentionSplits(heads, options.maxContext)
+            ? chooseAttentionSplits(heads / group, options.maxContext)
             : 1;
     KernelParams la{{"CT", typeText(latentType.getElementType())},
                     {"C", std::to_string(c)},
@@ -821,11 +824,18 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                     {"HEADS", std::to_string(heads)},
                     {"SCALE", floatText(scale)},
                     {"SPLITS", std::to_string(splits)}};
+    if (group > 1) {
+      la["HG"] = std::to_string(group);
+      la["GROUPS"] = std::to_string(heads / group);
+    }
     Activation records =
         splits > 1 ? scratch("attention_shares", heads * splits * (c + 2))
                    : latentOut;
-    if (failed(launch(program, "latent_attention", la, tokens,
-                      StepExpr::of(heads), StepExpr::of(splits),
+    if (failed(launch(program,
+                      group > 1 ? "latent_attention_grouped"
+                                : "latent_attention",
+                      la, tokens, StepExpr::of(heads / group),
+                      StepExpr::of(splits),
                       {qAbsorbed.arg(), cacheRows.arg(), records.arg(),
                        KernelArg::ofInt(StepExpr::past())},
                       origin)))

@@ -26,10 +26,17 @@ GemvTiles chooseGemvTiles(int64_t n, int64_t k, bool gpu) {
           std::min<int64_t>(gpu ? 256 : 16, nextPowerOfTwo(k))};
 }
 
-int64_t chooseAttentionSplits(int64_t heads, int64_t maxContext) {
-  int64_t splits = std::max<int64_t>(1, 128 / std::max<int64_t>(1, heads));
+int64_t chooseAttentionHeadGroup(int64_t heads) {
+  int64_t group = kAttentionHeadGroup;
+  while (group > 1 && heads % group != 0)
+    group /= 2;
+  return group >= 4 ? group : 1;
+}
+
+int64_t chooseAttentionSplits(int64_t programs, int64_t maxContext) {
+  int64_t splits = std::max<int64_t>(1, 128 / std::max<int64_t>(1, programs));
   splits = std::min<int64_t>(splits, std::max<int64_t>(1, maxContext / 64));
-  return std::min<int64_t>(splits, 8);
+  return std::min<int64_t>(splits, 32);
 }
 
 int64_t chooseRowBlock(int64_t width) {

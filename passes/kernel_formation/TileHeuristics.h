@@ -125,12 +125,26 @@ inline constexpr int64_t kMoeBlockRows = 16;
 /// Cache rows per online-softmax step of the attention kernels.
 inline constexpr int64_t kAttentionKeyBlock = 16;
 
-/// GPU decode: the shares each head's visible cache rows are split into
-/// (latent_attention SPLITS, merged by latent_attention_combine), so that
-/// heads x shares programs fill a GPU (about 128 blocks: DeepSeek-V2's 128
-/// heads need no split, Lite's 16 take 8), at most one share per 64
-/// positions of the context (short contexts stay whole), at most 8.
-int64_t chooseAttentionSplits(int64_t heads, int64_t maxContext);
+/// Heads per latent-attention program (latent_attention_grouped): each
+/// block of latent cache rows is read once for the group and the scores
+/// and p @ c become dots. 8 heads: 2.9x the per-head kernel's speed on
+/// the CPU at Lite widths (16 heads: 3.8x, but one program per token and
+/// layer leaves a core idle; dsv2-latent-attention-bench, docs/perf.md).
+inline constexpr int64_t kAttentionHeadGroup = 8;
+
+/// The head group for `heads`: the largest power of two up to
+/// kAttentionHeadGroup dividing it, when that is at least 4; else 1, the
+/// one-head `latent_attention` (2 heads per program measured no faster
+/// with an f32 cache).
+int64_t chooseAttentionHeadGroup(int64_t heads);
+
+/// GPU decode: the shares each (token, head group) program's visible cache
+/// rows are split into (SPLITS, merged by latent_attention_combine), so
+/// that programs x shares fill a GPU (about 128 blocks: DeepSeek-V2's 16
+/// groups of 8 heads take 8, Lite's 2 take 32 at a 4K context), at most
+/// one share per 64 positions of the context (short contexts stay whole),
+/// at most 32.
+int64_t chooseAttentionSplits(int64_t programs, int64_t maxContext);
 
 /// causal_attention_rowdot (CPU): queries per program and keys per online-
 /// softmax step. 16 queries read each K/V block once per 16 rows; 8 keys

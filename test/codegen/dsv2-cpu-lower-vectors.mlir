@@ -2,33 +2,78 @@
 // through stack buffers, bf16 as i16 bit patterns.
 // RUN: dsv2-opt %s --split-input-file --dsv2-cpu-lower-vectors | FileCheck %s
 
-// An f32 matmul contraction: for each row m of C, K steps of
-// C[m, :] = fma(A[m, k], B[k, :], C[m, :]) in K order, with C's row in
-// registers (the iter_arg) and A, B, C in stack buffers.
+// An f32 matmul contraction: A, B and C copied row by row into stack
+// buffers; C in blocks of R rows x W columns (here the whole 2 x 4), whose
+// R row chunks stay in registers (iter_args) for the K chain: each K step
+// loads B's chunk once and does one fma per row, in K order.
 // CHECK-LABEL: func.func @matmul(
 // CHECK-DAG: %[[C:.*]] = llvm.alloca %{{.*}} x f32 {alignment = 4 : i64} : (i64) -> !llvm.ptr
 // CHECK-DAG: %[[B:.*]] = llvm.alloca %{{.*}} x f32 {alignment = 4 : i64} : (i64) -> !llvm.ptr
 // CHECK-DAG: %[[A:.*]] = llvm.alloca %{{.*}} x f32 {alignment = 4 : i64} : (i64) -> !llvm.ptr
-// CHECK: llvm.store %{{.*}}, %[[A]] {alignment = 4 : i64} : vector<6xf32>, !llvm.ptr
-// CHECK: llvm.store %{{.*}}, %[[B]] {alignment = 4 : i64} : vector<12xf32>, !llvm.ptr
-// CHECK: llvm.store %{{.*}}, %[[C]] {alignment = 4 : i64} : vector<8xf32>, !llvm.ptr
-// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
-// CHECK:   %[[CROW:.*]] = llvm.getelementptr %[[C]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
-// CHECK:   %[[INIT:.*]] = llvm.load %[[CROW]] {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
-// CHECK:   %[[ROW:.*]] = scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[ACC:.*]] = %[[INIT]]) -> (vector<4xf32>) {
-// CHECK:     %[[AK:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> f32
-// CHECK:     %[[BK:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
-// CHECK:     %[[SPLAT:.*]] = vector.broadcast %[[AK]] : f32 to vector<4xf32>
-// CHECK:     %[[NEXT:.*]] = vector.fma %[[SPLAT]], %[[BK]], %[[ACC]] : vector<4xf32>
-// CHECK:     scf.yield %[[NEXT]] : vector<4xf32>
-// CHECK:   llvm.store %[[ROW]], %[[CROW]] {alignment = 4 : i64} : vector<4xf32>, !llvm.ptr
-// CHECK: llvm.load %[[C]] {alignment = 4 : i64} : !llvm.ptr -> vector<8xf32>
+// CHECK: %[[A0:.*]] = vector.extract %{{.*}}[0] : vector<3xf32> from vector<2x3xf32>
+// CHECK: llvm.store %[[A0]], %[[A]] {alignment = 4 : i64} : vector<3xf32>, !llvm.ptr
+// CHECK: %[[A1:.*]] = vector.extract %{{.*}}[1] : vector<3xf32> from vector<2x3xf32>
+// CHECK: %[[A1P:.*]] = llvm.getelementptr %[[A]][3] : (!llvm.ptr) -> !llvm.ptr, f32
+// CHECK: llvm.store %[[A1]], %[[A1P]]
+// CHECK-COUNT-3: llvm.store %{{.*}} : vector<4xf32>, !llvm.ptr
+// CHECK-COUNT-2: llvm.store %{{.*}} : vector<4xf32>, !llvm.ptr
+// CHECK: scf.for %{{.*}} = %[[ZERO:.*]] to %[[TWO:.*]] step %[[TWO]] {
+// CHECK:   scf.for %{{.*}} = %[[ZERO]] to %[[FOUR:.*]] step %[[FOUR]] {
+// CHECK:     %[[C0:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
+// CHECK:     %[[C1:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
+// CHECK:     %[[ROWS:.*]]:2 = scf.for %{{.*}} = %[[ZERO]] to %{{.*}} step %{{.*}} iter_args(%[[ACC0:.*]] = %[[C0]], %[[ACC1:.*]] = %[[C1]]) -> (vector<4xf32>, vector<4xf32>) {
+// CHECK:       %[[BK:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
+// CHECK:       %[[AK0:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> f32
+// CHECK:       %[[S0:.*]] = vector.broadcast %[[AK0]] : f32 to vector<4xf32>
+// CHECK:       %[[N0:.*]] = vector.fma %[[S0]], %[[BK]], %[[ACC0]] : vector<4xf32>
+// CHECK:       %[[AK1:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> f32
+// CHECK:       %[[S1:.*]] = vector.broadcast %[[AK1]] : f32 to vector<4xf32>
+// CHECK:       %[[N1:.*]] = vector.fma %[[S1]], %[[BK]], %[[ACC1]] : vector<4xf32>
+// CHECK:       scf.yield %[[N0]], %[[N1]] : vector<4xf32>, vector<4xf32>
+// CHECK:     llvm.store %[[ROWS]]#0, %{{.*}} {alignment = 4 : i64} : vector<4xf32>, !llvm.ptr
+// CHECK:     llvm.store %[[ROWS]]#1, %{{.*}} {alignment = 4 : i64} : vector<4xf32>, !llvm.ptr
+// CHECK: %[[R0:.*]] = llvm.load %[[C]] {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
+// CHECK: %[[D0:.*]] = vector.insert %[[R0]], %{{.*}} [0] : vector<4xf32> into vector<2x4xf32>
+// CHECK: %[[R1:.*]] = llvm.load %{{.*}} {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
+// CHECK: %[[D1:.*]] = vector.insert %[[R1]], %[[D0]] [1] : vector<4xf32> into vector<2x4xf32>
+// CHECK: return %[[D1]] : vector<2x4xf32>
 #mapA = affine_map<(d0, d1, d2) -> (d0, d2)>
 #mapB = affine_map<(d0, d1, d2) -> (d2, d1)>
 #mapC = affine_map<(d0, d1, d2) -> (d0, d1)>
 func.func @matmul(%a: vector<2x3xf32>, %b: vector<3x4xf32>, %c: vector<2x4xf32>) -> vector<2x4xf32> {
   %d = vector.contract {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %c : vector<2x3xf32>, vector<3x4xf32> into vector<2x4xf32>
   return %d : vector<2x4xf32>
+}
+
+// -----
+
+// Wide and tall: C [8, 64] in blocks of 2 rows x 32 columns (64 floats of
+// accumulators), so 4 row blocks x 2 column chunks; a narrow C [16, 8] in
+// blocks of 8 rows (8 independent fma chains sharing each B load); a prime
+// width stays whole.
+// CHECK-LABEL: func.func @blocks(
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c2 {
+// CHECK:   scf.for %{{.*}} = %c0 to %c64 step %c32 {
+// CHECK:     scf.for {{.*}} iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>) {
+// CHECK-COUNT-2: vector.fma %{{.*}} : vector<32xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c16 step %c8 {
+// CHECK:   scf.for %{{.*}} = %{{.*}} to %c8 step %c8 {
+// CHECK:     scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>) {
+// CHECK-COUNT-8: vector.fma %{{.*}} : vector<8xf32>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c3 step %c1 {
+// CHECK:   scf.for %{{.*}} = %{{.*}} to %c37 step %c37 {
+// CHECK:     scf.for {{.*}} -> (vector<37xf32>) {
+#mapA = affine_map<(d0, d1, d2) -> (d0, d2)>
+#mapB = affine_map<(d0, d1, d2) -> (d2, d1)>
+#mapC = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @blocks(%a: vector<8x4xf32>, %b: vector<4x64xf32>, %c: vector<8x64xf32>,
+                  %x: vector<16x4xf32>, %y: vector<4x8xf32>, %z: vector<16x8xf32>,
+                  %p: vector<3x2xf32>, %q: vector<2x37xf32>, %r: vector<3x37xf32>)
+    -> (vector<8x64xf32>, vector<16x8xf32>, vector<3x37xf32>) {
+  %d = vector.contract {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %c : vector<8x4xf32>, vector<4x64xf32> into vector<8x64xf32>
+  %e = vector.contract {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %x, %y, %z : vector<16x4xf32>, vector<4x8xf32> into vector<16x8xf32>
+  %f = vector.contract {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %p, %q, %r : vector<3x2xf32>, vector<2x37xf32> into vector<3x37xf32>
+  return %d, %e, %f : vector<8x64xf32>, vector<16x8xf32>, vector<3x37xf32>
 }
 
 // -----

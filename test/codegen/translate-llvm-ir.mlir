@@ -62,19 +62,26 @@ func.func @scale_full(%x: !tile.ptr<f32>, %s: f32) attributes {
 }
 
 // A 16 x 16 bf16 dot accumulates in float: bf16 rows are loaded as their
-// i16 bits, widened exactly to float (zext, shl 16, bitcast) and combined
-// by fmuladd on <16 x float>, row by row of the result: a row's K steps
-// chain in K order, with no reassociating flag anywhere.
+// i16 bits, widened exactly to float (zext, shl 16; the stack copy keeps
+// the float's bits) and combined by fmuladd on <16 x float>, four rows of
+// the result at a time (codegen/cpu/ContractThroughMemory.cpp): each K step
+// loads one row of B and chains one fmuladd per row, in K order, with no
+// reassociating flag anywhere.
 // CHECK-LABEL: define void @dot16(
 // CHECK: load <16 x i16>, ptr %{{[0-9]+}}, align 2
 // CHECK: %[[WIDE:[0-9]+]] = zext <16 x i16> %{{[0-9]+}} to <16 x i32>
 // CHECK: shl nuw <16 x i32> %[[WIDE]], splat (i32 16)
-// CHECK: bitcast <16 x i32> %{{[^ ]+}} to <16 x float>
-// CHECK: phi i64
-// CHECK: %[[ACC:[0-9]+]] = load <16 x float>
-// CHECK: %[[K0:[0-9]+]] = tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %{{[^ ]+}}, <16 x float> %[[ACC]])
-// CHECK: %[[K1:[0-9]+]] = tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %{{[^ ]+}}, <16 x float> %[[K0]])
-// CHECK: tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %{{[^ ]+}}, <16 x float> %[[K1]])
+// CHECK: %[[R3:[0-9]+]] = phi <16 x float>
+// CHECK-NEXT: %[[R2:[0-9]+]] = phi <16 x float>
+// CHECK-NEXT: %[[R1:[0-9]+]] = phi <16 x float>
+// CHECK-NEXT: %[[R0:[0-9]+]] = phi <16 x float>
+// CHECK-NEXT: phi i64
+// CHECK: %[[B:[0-9]+]] = load <16 x float>
+// CHECK: tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %[[B]], <16 x float> %[[R0]])
+// CHECK: tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %[[B]], <16 x float> %[[R1]])
+// CHECK: tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %[[B]], <16 x float> %[[R2]])
+// CHECK: tail call <16 x float> @llvm.fmuladd.v16f32(<16 x float> %{{[0-9]+}}, <16 x float> %[[B]], <16 x float> %[[R3]])
+// CHECK: br i1
 // The runtime's entry points (runtime/engine/KernelAbi.h, added by
 // addGridEntryPoints after the lowering), with the kernel inlined into the
 // loop over [first, last).
@@ -84,9 +91,10 @@ func.func @scale_full(%x: !tile.ptr<f32>, %s: f32) attributes {
 // CHECK-LABEL: define void @scale_full_grid(
 // CHECK-LABEL: define void @dot16_grid(
 // CHECK: attributes #{{[0-9]+}} = {{.*}}"target-cpu"="x86-64-v3"
-// Before optimization: one fmuladd, in the loop over K.
+// Before optimization: one fmuladd per row of a 4-row block, in the loop
+// over K.
 // O0-LABEL: define void @dot16(
-// O0: call <16 x float> @llvm.fmuladd.v16f32(<16 x float>
+// O0-COUNT-4: call <16 x float> @llvm.fmuladd.v16f32(<16 x float>
 // O0-NOT: @llvm.fmuladd
 // O0-LABEL: define void @dot16_grid(
 func.func @dot16(%a: !tile.ptr<bf16>, %b: !tile.ptr<bf16>, %c: !tile.ptr<f32>) attributes {

@@ -13,8 +13,9 @@ parameters (in the order of their sorted names), from which:
 
 - latent attention (decode): GB/s of the latent cache it reads (context x
   (C + R) x bytes per value per launch; the heads of a launch read the same
-  rows, so this is the cache's bytes, not the requests), and of the shares'
-  records latent_attention_combine merges;
+  rows, so this is the cache's bytes, not the requests; one head or a head
+  group per program), and of the shares' records latent_attention_combine
+  merges;
 - GEMVs (gemv, expert_gemv_*; decode): GB/s of the weights they read;
 - GEMMs (linear) and grouped GEMMs (grouped_*; prefill): TFLOP/s, next to
   torch.matmul / torch.bmm at the same shapes in the same run.
@@ -36,6 +37,8 @@ PARAMS = {
     "expert_gemv_gate_up": ["BK", "BN", "E", "H", "I", "K", "W"],
     "expert_gemv_down": ["BK", "BN", "E", "H", "HAS_SHARED", "I", "K", "W"],
     "latent_attention": ["BL", "C", "CB", "CT", "HEADS", "R", "RB", "SCALE", "SPLITS"],
+    "latent_attention_grouped": ["BL", "C", "CB", "CT", "GROUPS", "HEADS", "HG", "R", "RB",
+                                 "SCALE", "SPLITS"],
     "latent_attention_combine": ["C", "CB", "HEADS", "SPLITS"],
     "linear": ["BK", "BM", "BN", "K", "N", "W"],
     "grouped_gate_up": ["BK", "BM", "BN", "E", "H", "I", "W"],
@@ -78,7 +81,8 @@ def measure(rows, prompt, decode_steps, top_k):
         n = row["launches"]
         entry = {"kernel": row["kernel"], "program": row["program"], "launches": n,
                  "seconds": row["seconds"]}
-        if row["program"] == "decode" and kind == "latent_attention" and decode_steps:
+        if (row["program"] == "decode" and decode_steps
+                and kind in ("latent_attention", "latent_attention_grouped")):
             layers = n / decode_steps
             # Step i attends to prompt + i + 1 positions.
             positions = sum(prompt + i + 1 for i in range(decode_steps)) * layers

@@ -4,7 +4,8 @@
 // causal_attention (decompressed MLA) against reference::attendCausal, with
 // T = 5 queries after past = 7 cached rows (L = 12: not a multiple of the
 // key block BL = 16), plus one DeepSeek-V2-width decode step of
-// latent_attention (128 heads, C = 512, R = 64).
+// latent_attention (128 heads, C = 512, R = 64); latent_attention_grouped
+// (HG heads per program) the same ways, against the same reference.
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,22 +35,32 @@ constexpr int64_t kV2Heads = 128, kV2C = 512, kV2R = 64;
 
 double scaleFor(int64_t width) { return 1.0 / std::sqrt(double(width)); }
 
+/// latent_attention, or latent_attention_grouped with `group` heads per
+/// program.
 mlir::dsv2::KernelParams latentParams(const char *ct, int64_t heads, int64_t c,
                                       int64_t r, double scale,
-                                      int64_t splits = 1) {
-  return {{"CT", ct},
-          {"C", std::to_string(c)},
-          {"R", std::to_string(r)},
-          {"CB", std::to_string(nextPowerOfTwo(c))},
-          {"RB", std::to_string(nextPowerOfTwo(r))},
-          {"BL", std::to_string(kBlockKeys)},
-          {"HEADS", std::to_string(heads)},
-          {"SCALE", floatText(scale)},
-          {"SPLITS", std::to_string(splits)}};
+                                      int64_t splits = 1, int64_t group = 1) {
+  mlir::dsv2::KernelParams params{{"CT", ct},
+                                  {"C", std::to_string(c)},
+                                  {"R", std::to_string(r)},
+                                  {"CB", std::to_string(nextPowerOfTwo(c))},
+                                  {"RB", std::to_string(nextPowerOfTwo(r))},
+                                  {"BL", std::to_string(kBlockKeys)},
+                                  {"HEADS", std::to_string(heads)},
+                                  {"SCALE", floatText(scale)},
+                                  {"SPLITS", std::to_string(splits)}};
+  if (group > 1) {
+    params["HG"] = std::to_string(group);
+    params["GROUPS"] = std::to_string(heads / group);
+  }
+  return params;
 }
 
 // Split-context decoding: 4 shares of the visible rows per (token, head).
 constexpr int64_t kSplits = 4;
+// Head groups: 6 heads in 3 groups of 2 (programs past the first group),
+// and DeepSeek-V2's 128 in groups of 8 (kernel formation's group).
+constexpr int64_t kGroupHeads = 6, kGroup = 2, kV2Group = 8;
 
 /// causal_attention(_rowdot) at the test's sizes, plus the form's tiles.
 mlir::dsv2::KernelParams causalParams(mlir::dsv2::KernelParams tiles) {
@@ -81,6 +92,23 @@ protected:
                 {"CB", std::to_string(nextPowerOfTwo(kC))},
                 {"HEADS", std::to_string(kHeads)},
                 {"SPLITS", std::to_string(kSplits)}});
+    suite->add("grouped_f32", "latent_attention_grouped",
+               latentParams("f32", kGroupHeads, kC, kR, scaleFor(kP + kR), 1,
+                            kGroup));
+    suite->add("grouped_bf16", "latent_attention_grouped",
+               latentParams("bf16", kGroupHeads, kC, kR, scaleFor(kP + kR), 1,
+                            kGroup));
+    suite->add("grouped_v2", "latent_attention_grouped",
+               latentParams("bf16", kV2Heads, kV2C, kV2R, scaleFor(192), 1,
+                            kV2Group));
+    suite->add("grouped_split", "latent_attention_grouped",
+               latentParams("f32", kGroupHeads, kC, kR, scaleFor(kP + kR),
+                            kSplits, kGroup));
+    suite->add("grouped_combine", "latent_attention_combine",
+               {{"C", std::to_string(kC)},
+                {"CB", std::to_string(nextPowerOfTwo(kC))},
+                {"HEADS", std::to_string(kGroupHeads)},
+                {"SPLITS", std::to_string(kSplits)}});
     suite->add("causal", "causal_attention",
                causalParams({{"PB", std::to_string(nextPowerOfTwo(kP))},
                              {"RB", std::to_string(nextPowerOfTwo(kR))},
@@ -111,7 +139,8 @@ protected:
   static void checkLatent(const std::string &label, bool bf16Cache,
                           int64_t heads, int64_t c, int64_t r, int32_t tokens,
                           int32_t past, double scale, uint32_t seed,
-                          int64_t splits = 1) {
+                          int64_t splits = 1, int64_t group = 1,
+                          const std::string &combineLabel = "latent_combine") {
     std::mt19937 rng(seed);
     const int64_t row = c + r, context = past + tokens;
     std::vector<float> qV = randomFloats(rng, tokens * heads * row, 1.0f);
@@ -137,12 +166,12 @@ protected:
                        : static_cast<void *>(cacheFBuf.data()))
         .ptr(splits > 1 ? records.data() : out.data())
         .i32(past);
-    suite->run(label, args, tokens, static_cast<int32_t>(heads),
+    suite->run(label, args, tokens, static_cast<int32_t>(heads / group),
                static_cast<int32_t>(splits));
     if (splits > 1) {
       KernelArgs combine;
       combine.buf(records).buf(out);
-      suite->run("latent_combine", combine, tokens, static_cast<int32_t>(heads));
+      suite->run(combineLabel, combine, tokens, static_cast<int32_t>(heads));
     }
 
     std::vector<float> values(context * c);
@@ -184,6 +213,31 @@ TEST_F(AttentionKernels, LatentAttentionSplitContextMatchesOneProgram) {
               26, kSplits);
   checkLatent("latent_split", false, kHeads, kC, kR, 5, 7, scaleFor(kP + kR),
               27, kSplits);
+}
+
+// Head groups: each program's HG heads share every cache block; the result
+// is each head's, as with one program per head.
+TEST_F(AttentionKernels, LatentAttentionGroupedF32CachePrefillAfterPast) {
+  checkLatent("grouped_f32", false, kGroupHeads, kC, kR, 5, 7,
+              scaleFor(kP + kR), 31, 1, kGroup);
+}
+
+TEST_F(AttentionKernels, LatentAttentionGroupedBf16CacheDecodeAfterBlocks) {
+  // 38 rows: 2 full key blocks + 6.
+  checkLatent("grouped_bf16", true, kGroupHeads, kC, kR, 1, 37,
+              scaleFor(kP + kR), 32, 1, kGroup);
+}
+
+TEST_F(AttentionKernels, LatentAttentionGroupedDeepSeekV2WidthDecode) {
+  checkLatent("grouped_v2", true, kV2Heads, kV2C, kV2R, 1, 37, scaleFor(192),
+              33, 1, kV2Group);
+}
+
+TEST_F(AttentionKernels, LatentAttentionGroupedSplitContextMatchesOneProgram) {
+  checkLatent("grouped_split", false, kGroupHeads, kC, kR, 1, 200,
+              scaleFor(kP + kR), 34, kSplits, kGroup, "grouped_combine");
+  checkLatent("grouped_split", false, kGroupHeads, kC, kR, 5, 7,
+              scaleFor(kP + kR), 35, kSplits, kGroup, "grouped_combine");
 }
 
 /// Runs causal_attention for T = tokens after `past` rows and compares with

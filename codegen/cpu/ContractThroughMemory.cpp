@@ -1,0 +1,219 @@
+//===- ContractThroughMemory.cpp - Matmul contractions as blocked loops ---===//
+//
+// Part of dsv2c. An f32 `vector.contract` of the matmul form becomes loops
+// over stack copies of A, B and C. C is computed in blocks of R rows x W
+// columns whose R accumulators (vector<W>) stay in registers for the whole
+// K chain:
+//
+//   for m0 in 0..M step R, n0 in 0..N step W:
+//     acc[r] = C[m0 + r, n0 : n0 + W]                      (r < R)
+//     for k in 0..K:
+//       b = B[k, n0 : n0 + W]                              one load ...
+//       acc[r] = fma(splat(A[m0 + r, k]), b, acc[r])       ... R FMAs
+//     C[m0 + r, n0 : n0 + W] = acc[r]
+//
+// Why blocks: one row of C per K chain (R = 1, W = N) is a dependent FMA
+// chain K long; with N = 8 or 16 (the scores of a head group against a
+// block of cache rows: K = 512) the loop runs at one FMA per FMA latency.
+// R rows give R independent chains that share each load of B; a W-column
+// chunk of a wide row (N = 512) keeps its accumulators out of the stack.
+// R x W stays at 64 floats (8 AVX2 registers of accumulators). Every
+// element of C still sees its fmas in K order: the results are bitwise
+// those of one row at a time.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/Patterns.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+
+namespace {
+
+/// Floats of accumulators one block keeps in registers.
+constexpr int64_t kBlockFloats = 64;
+/// Widest column chunk (4 AVX2 registers per row).
+constexpr int64_t kChunkFloats = 32;
+
+/// The largest divisor of `extent` that is at most `limit` (>= 1).
+int64_t largestDivisorAtMost(int64_t extent, int64_t limit) {
+  for (int64_t d = std::min(extent, std::max<int64_t>(1, limit)); d > 1; --d)
+    if (extent % d == 0)
+      return d;
+  return 1;
+}
+
+struct MatmulBlocks {
+  int64_t rows, columns;
+};
+
+/// R and W for an M x N result: W the widest chunk of at most 32 columns
+/// that divides N (all of N when only 1 does: a prime width), R as many
+/// rows dividing M as fit the 64-float budget beside it.
+MatmulBlocks chooseMatmulBlocks(int64_t rows, int64_t columns) {
+  int64_t width = largestDivisorAtMost(columns, kChunkFloats);
+  if (width == 1)
+    width = columns;
+  int64_t height = largestDivisorAtMost(rows, kBlockFloats / width);
+  return {height, width};
+}
+
+Value elementAddress(OpBuilder &builder, Location loc, Value base,
+                     Value index) {
+  return LLVM::GEPOp::create(builder, loc,
+                             LLVM::LLVMPointerType::get(builder.getContext()),
+                             builder.getF32Type(), base, ValueRange{index});
+}
+
+struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getKind() != vector::CombiningKind::ADD || op.isMasked())
+      return rewriter.notifyMatchFailure(op, "not a plain sum of products");
+    MLIRContext *context = getContext();
+    AffineExpr m, n, k;
+    bindDims(context, m, n, k);
+    SmallVector<AffineMap> matmul = AffineMap::inferFromExprList(
+        ArrayRef<ArrayRef<AffineExpr>>{{m, k}, {k, n}, {m, n}}, context);
+    if (op.getIndexingMapsArray() != matmul)
+      return rewriter.notifyMatchFailure(op, "not a row-major matmul");
+    VectorType lhsType = op.getLhsType(), rhsType = op.getRhsType();
+    auto accType = dyn_cast<VectorType>(op.getAccType());
+    Type f32 = rewriter.getF32Type();
+    if (!accType || lhsType.getElementType() != f32 ||
+        rhsType.getElementType() != f32 || accType.getElementType() != f32)
+      return rewriter.notifyMatchFailure(op, "not f32");
+
+    Location loc = op.getLoc();
+    const int64_t rows = lhsType.getDimSize(0), depth = lhsType.getDimSize(1),
+                  columns = rhsType.getDimSize(1);
+    const MatmulBlocks block = chooseMatmulBlocks(rows, columns);
+    // Row by row: a 2-D vector is an array of 1-D rows once lowered, so
+    // this is one store per row; a shape_cast to one long vector would be
+    // a tree of shuffles that LLVM's InstCombine takes seconds over.
+    auto toMemory = [&](Value value) {
+      auto type = cast<VectorType>(value.getType());
+      Value buffer = dsv2::cpu::createEntryStackBuffer(rewriter, op, f32,
+                                                       type.getNumElements());
+      const int64_t width = type.getDimSize(1);
+      for (int64_t r = 0; r < type.getDimSize(0); ++r) {
+        Value row = vector::ExtractOp::create(rewriter, loc, value,
+                                              ArrayRef<int64_t>{r});
+        Value address = LLVM::GEPOp::create(
+            rewriter, loc, LLVM::LLVMPointerType::get(context), f32, buffer,
+            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(r * width)});
+        LLVM::StoreOp::create(rewriter, loc, row, address, 4);
+      }
+      return buffer;
+    };
+    Value a = toMemory(op.getLhs()), b = toMemory(op.getRhs()),
+          c = toMemory(op.getAcc());
+
+    VectorType chunkType = VectorType::get({block.columns}, f32);
+    Type i64 = rewriter.getI64Type();
+    auto constant = [&](OpBuilder &builder, Location at, int64_t value) {
+      return arith::ConstantOp::create(builder, at, i64,
+                                       builder.getI64IntegerAttr(value));
+    };
+    auto index = [&](int64_t value) {
+      return arith::ConstantIndexOp::create(rewriter, loc, value);
+    };
+    Value zero = index(0);
+    scf::ForOp::create(
+        rewriter, loc, zero, index(rows), index(block.rows), ValueRange{},
+        [&](OpBuilder &builder, Location at, Value rowIndex, ValueRange) {
+          Value row0 = arith::IndexCastOp::create(builder, at, i64, rowIndex);
+          scf::ForOp::create(
+              builder, at, zero, index(columns), index(block.columns),
+              ValueRange{},
+              [&](OpBuilder &chunkBuilder, Location chunkAt, Value colIndex,
+                  ValueRange) {
+                Value col0 = arith::IndexCastOp::create(chunkBuilder, chunkAt,
+                                                        i64, colIndex);
+                // C[m0 + r, n0 :] and A[m0 + r, 0] for each row r.
+                SmallVector<Value> cAddress, aRow, initial;
+                for (int64_t r = 0; r < block.rows; ++r) {
+                  Value rowR = arith::AddIOp::create(
+                      chunkBuilder, chunkAt, row0,
+                      constant(chunkBuilder, chunkAt, r));
+                  Value cIndex = arith::AddIOp::create(
+                      chunkBuilder, chunkAt,
+                      arith::MulIOp::create(
+                          chunkBuilder, chunkAt, rowR,
+                          constant(chunkBuilder, chunkAt, columns)),
+                      col0);
+                  cAddress.push_back(
+                      elementAddress(chunkBuilder, chunkAt, c, cIndex));
+                  aRow.push_back(arith::MulIOp::create(
+                      chunkBuilder, chunkAt, rowR,
+                      constant(chunkBuilder, chunkAt, depth)));
+                  initial.push_back(LLVM::LoadOp::create(
+                      chunkBuilder, chunkAt, chunkType, cAddress.back(), 4));
+                }
+                auto chain = scf::ForOp::create(
+                    chunkBuilder, chunkAt, zero, index(depth), index(1),
+                    initial,
+                    [&](OpBuilder &inner, Location innerAt, Value kIndex,
+                        ValueRange acc) {
+                      Value kk = arith::IndexCastOp::create(inner, innerAt,
+                                                            i64, kIndex);
+                      Value bIndex = arith::AddIOp::create(
+                          inner, innerAt,
+                          arith::MulIOp::create(
+                              inner, innerAt, kk,
+                              constant(inner, innerAt, columns)),
+                          col0);
+                      Value bChunk = LLVM::LoadOp::create(
+                          inner, innerAt, chunkType,
+                          elementAddress(inner, innerAt, b, bIndex), 4);
+                      SmallVector<Value> next;
+                      for (int64_t r = 0; r < block.rows; ++r) {
+                        Value aValue = LLVM::LoadOp::create(
+                            inner, innerAt, f32,
+                            elementAddress(inner, innerAt, a,
+                                           arith::AddIOp::create(
+                                               inner, innerAt, aRow[r], kk)),
+                            4);
+                        Value splat = vector::BroadcastOp::create(
+                            inner, innerAt, chunkType, aValue);
+                        next.push_back(vector::FMAOp::create(
+                            inner, innerAt, splat, bChunk, acc[r]));
+                      }
+                      scf::YieldOp::create(inner, innerAt, next);
+                    });
+                for (int64_t r = 0; r < block.rows; ++r)
+                  LLVM::StoreOp::create(chunkBuilder, chunkAt,
+                                        chain.getResult(r), cAddress[r], 4);
+                scf::YieldOp::create(chunkBuilder, chunkAt);
+              });
+          scf::YieldOp::create(builder, at);
+        });
+    Value result = ub::PoisonOp::create(rewriter, loc, accType);
+    VectorType rowType = VectorType::get({columns}, f32);
+    for (int64_t r = 0; r < rows; ++r) {
+      Value address = LLVM::GEPOp::create(
+          rewriter, loc, LLVM::LLVMPointerType::get(context), f32, c,
+          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(r * columns)});
+      Value row = LLVM::LoadOp::create(rewriter, loc, rowType, address, 4);
+      result = vector::InsertOp::create(rewriter, loc, row, result,
+                                        ArrayRef<int64_t>{r});
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void mlir::dsv2::cpu::populateContractThroughMemoryPatterns(
+    RewritePatternSet &patterns, PatternBenefit benefit) {
+  patterns.add<ContractThroughMemory>(patterns.getContext(), benefit);
+}
