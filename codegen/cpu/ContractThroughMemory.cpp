@@ -126,6 +126,15 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
     auto index = [&](int64_t value) {
       return arith::ConstantIndexOp::create(rewriter, loc, value);
     };
+    // Element (row, column) of a row-major buffer `width` floats wide.
+    auto flatIndex = [&](OpBuilder &builder, Location at, Value row,
+                         int64_t width, Value column) -> Value {
+      return arith::AddIOp::create(
+          builder, at,
+          arith::MulIOp::create(builder, at, row,
+                                constant(builder, at, width)),
+          column);
+    };
     Value zero = index(0);
     scf::ForOp::create(
         rewriter, loc, zero, index(rows), index(block.rows), ValueRange{},
@@ -144,14 +153,9 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
                   Value rowR = arith::AddIOp::create(
                       chunkBuilder, chunkAt, row0,
                       constant(chunkBuilder, chunkAt, r));
-                  Value cIndex = arith::AddIOp::create(
-                      chunkBuilder, chunkAt,
-                      arith::MulIOp::create(
-                          chunkBuilder, chunkAt, rowR,
-                          constant(chunkBuilder, chunkAt, columns)),
-                      col0);
-                  cAddress.push_back(
-                      elementAddress(chunkBuilder, chunkAt, c, cIndex));
+                  cAddress.push_back(elementAddress(
+                      chunkBuilder, chunkAt, c,
+                      flatIndex(chunkBuilder, chunkAt, rowR, columns, col0)));
                   aRow.push_back(arith::MulIOp::create(
                       chunkBuilder, chunkAt, rowR,
                       constant(chunkBuilder, chunkAt, depth)));
@@ -165,15 +169,12 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
                         ValueRange acc) {
                       Value kk = arith::IndexCastOp::create(inner, innerAt,
                                                             i64, kIndex);
-                      Value bIndex = arith::AddIOp::create(
-                          inner, innerAt,
-                          arith::MulIOp::create(
-                              inner, innerAt, kk,
-                              constant(inner, innerAt, columns)),
-                          col0);
                       Value bChunk = LLVM::LoadOp::create(
                           inner, innerAt, chunkType,
-                          elementAddress(inner, innerAt, b, bIndex), 4);
+                          elementAddress(
+                              inner, innerAt, b,
+                              flatIndex(inner, innerAt, kk, columns, col0)),
+                          4);
                       SmallVector<Value> next;
                       for (int64_t r = 0; r < block.rows; ++r) {
                         Value aValue = LLVM::LoadOp::create(

@@ -127,9 +127,10 @@ inline constexpr int64_t kAttentionKeyBlock = 16;
 
 /// Heads per latent-attention program (latent_attention_grouped): each
 /// block of latent cache rows is read once for the group and the scores
-/// and p @ c become dots. 8 heads: 2.9x the per-head kernel's speed on
-/// the CPU at Lite widths (16 heads: 3.8x, but one program per token and
-/// layer leaves a core idle; dsv2-latent-attention-bench, docs/perf.md).
+/// and p @ c become dots. 8 heads: 2.6-3.1x the per-head kernel's speed
+/// on one CPU core at Lite widths (16: 3.4-4.3x, but one program per token
+/// and layer would leave the second core idle; dsv2-latent-attention-bench,
+/// docs/perf.md).
 inline constexpr int64_t kAttentionHeadGroup = 8;
 
 /// The head group for `heads`: the largest power of two up to
