@@ -136,9 +136,17 @@ absl::StatusOr<std::vector<int32_t>> parseTokenList(const std::string &text,
   for (absl::string_view part : absl::StrSplit(text, ',')) {
     part = absl::StripAsciiWhitespace(part);
     int64_t id;
-    if (!absl::SimpleAtoi(part, &id) || id < 0 || id > INT32_MAX)
+    if (!absl::SimpleAtoi(part, &id) || id < 0 || id > INT32_MAX) {
+      // A whole space-separated prompt would be one "id" of kilobytes:
+      // quote its start and say what separates ids.
+      constexpr size_t kShown = 24;
+      const bool spaced = part.find_first_of(" \t") != absl::string_view::npos;
       return absl::InvalidArgumentError(absl::StrCat(
-          where, ": '", part, "' is not a token id (a non-negative integer)"));
+          where, ": '", part.substr(0, kShown),
+          part.size() > kShown ? "..." : "",
+          "' is not a token id (a non-negative integer",
+          spaced ? "; ids are separated by commas" : "", ")"));
+    }
     tokens.push_back(static_cast<int32_t>(id));
   }
   return tokens;
