@@ -6,6 +6,8 @@
 
 #include "codegen/cpu/ObjectEmitter.h"
 
+#include "codegen/cpu/ModulePartition.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -19,6 +21,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/SubtargetFeature.h"
@@ -214,6 +218,27 @@ llvm::Expected<std::string> mlir::dsv2::cpu::emitLLVMIRText(
   return text;
 }
 
+/// Writes the (optimized) `module` as an object file at `path`.
+static llvm::Error writeObject(llvm::Module &module,
+                               llvm::TargetMachine &machine,
+                               llvm::StringRef path) {
+  std::error_code ec;
+  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return makeError("cannot write '" + path + "': " + ec.message());
+  llvm::legacy::PassManager codegen;
+  if (machine.addPassesToEmitFile(codegen, out, nullptr,
+                                  llvm::CodeGenFileType::ObjectFile))
+    return makeError("the target machine cannot emit object files");
+  codegen.run(module);
+  out.close();
+  if (out.has_error()) {
+    out.clear_error();
+    return makeError("error writing '" + path + "'");
+  }
+  return llvm::Error::success();
+}
+
 llvm::Error mlir::dsv2::cpu::emitObjectFile(ModuleOp module,
                                             llvm::StringRef path,
                                             const CpuTargetOptions &options) {
@@ -224,22 +249,74 @@ llvm::Error mlir::dsv2::cpu::emitObjectFile(ModuleOp module,
   auto llvmModule = translateToLLVMIR(module, llvmContext, options);
   if (!llvmModule)
     return llvmModule.takeError();
+  return writeObject(**llvmModule, **machine, path);
+}
 
-  std::error_code ec;
-  llvm::raw_fd_ostream out(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return makeError("cannot write '" + path + "': " + ec.message());
-  llvm::legacy::PassManager codegen;
-  if ((*machine)->addPassesToEmitFile(codegen, out, nullptr,
-                                      llvm::CodeGenFileType::ObjectFile))
-    return makeError("the target machine cannot emit object files");
-  codegen.run(**llvmModule);
-  out.close();
-  if (out.has_error()) {
-    out.clear_error();
-    return makeError("error writing '" + path + "'");
+/// The object files of `module` for a shared library at `path`: one
+/// (`path`.o) compiled on this thread, or, split by partitionFunctions,
+/// `path`.N.o for each part, translated here (MLIR is shared) and then
+/// optimized and compiled on a thread each (LLVM contexts, modules and
+/// target machines are per part).
+static llvm::Expected<std::vector<std::string>>
+emitObjectFiles(ModuleOp module, llvm::StringRef path,
+                const CpuTargetOptions &options) {
+  unsigned threads = options.threads
+                         ? options.threads
+                         : llvm::hardware_concurrency().compute_thread_count();
+  auto parts = partitionFunctions(module, threads);
+  if (parts.empty()) {
+    std::string objectPath = (path + ".o").str();
+    if (llvm::Error error = emitObjectFile(module, objectPath, options))
+      return std::move(error);
+    return std::vector<std::string>{objectPath};
   }
-  return llvm::Error::success();
+
+  struct Part {
+    llvm::LLVMContext context;
+    std::unique_ptr<llvm::Module> module;
+    std::unique_ptr<llvm::TargetMachine> machine;
+    std::string objectPath;
+    std::string failure;
+  };
+  std::vector<std::unique_ptr<Part>> work;
+  for (auto [index, part] : llvm::enumerate(parts)) {
+    auto next = std::make_unique<Part>();
+    auto machine = createCpuTargetMachine(options);
+    if (!machine)
+      return machine.takeError();
+    next->machine = std::move(*machine);
+    auto llvmModule = translateToLLVMIR(*part, next->context, options,
+                                        /*optimize=*/false);
+    if (!llvmModule)
+      return llvmModule.takeError();
+    next->module = std::move(*llvmModule);
+    next->objectPath = (path + "." + llvm::Twine(index) + ".o").str();
+    work.push_back(std::move(next));
+  }
+  {
+    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(threads));
+    for (auto &part : work)
+      pool.async([&options, part = part.get()] {
+        optimizeModule(*part->module, *part->machine, options.optLevel);
+        if (llvm::Error error =
+                writeObject(*part->module, *part->machine, part->objectPath))
+          part->failure = llvm::toString(std::move(error));
+      });
+    pool.wait();
+  }
+  std::vector<std::string> objects;
+  std::string failures;
+  for (auto &part : work) {
+    objects.push_back(part->objectPath);
+    if (!part->failure.empty())
+      failures += (failures.empty() ? "" : "\n") + part->failure;
+  }
+  if (!failures.empty()) {
+    for (const std::string &object : objects)
+      llvm::sys::fs::remove(object);
+    return makeError(failures);
+  }
+  return objects;
 }
 
 /// x86-64 __truncsfbf2 (float in xmm0 -> bf16 in xmm0), see
@@ -281,9 +358,9 @@ mlir::dsv2::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef path,
                      "': no C compiler 'cc' on PATH (install gcc or clang, "
                      "or link the object file yourself with 'cc -shared')");
 
-  std::string objectPath = (path + ".o").str();
-  if (llvm::Error error = emitObjectFile(module, objectPath, options))
-    return error;
+  auto objects = emitObjectFiles(module, path, options);
+  if (!objects)
+    return objects.takeError();
 
   llvm::SmallString<128> logPath;
   if (std::error_code ec =
@@ -300,8 +377,9 @@ mlir::dsv2::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef path,
       return makeError("cannot write '" + helperPath + "': " + ec.message());
     helper << kTruncSfBf2Assembly;
   }
-  llvm::SmallVector<llvm::StringRef> args = {*compiler,  "-shared",  "-o", path,
-                                             objectPath, helperPath, "-lm"};
+  llvm::SmallVector<llvm::StringRef> args = {*compiler, "-shared", "-o", path};
+  args.append(objects->begin(), objects->end());
+  args.append({helperPath, "-lm"});
   std::optional<llvm::StringRef> redirects[] = {
       std::nullopt, llvm::StringRef(logPath), llvm::StringRef(logPath)};
   std::string executeError;
@@ -319,7 +397,8 @@ mlir::dsv2::cpu::emitSharedLibrary(ModuleOp module, llvm::StringRef path,
                                  : ": exit " + std::to_string(status)) +
                      ")" + (log.empty() ? "" : ":\n" + log));
   }
-  llvm::sys::fs::remove(objectPath);
+  for (const std::string &object : *objects)
+    llvm::sys::fs::remove(object);
   llvm::sys::fs::remove(helperPath);
   return llvm::Error::success();
 }

@@ -31,6 +31,9 @@ struct CpuTargetOptions {
   std::string features;
   /// LLVM optimization level 0..3 of the middle end and the code generator.
   unsigned optLevel = 3;
+  /// Threads emitSharedLibrary optimizes and compiles on (0: one per
+  /// hardware thread), each a part of the kernels (ModulePartition.h).
+  unsigned threads = 0;
 };
 
 /// The host-triple TargetMachine for `options` (PIC, no unsafe FP math,
@@ -65,9 +68,10 @@ llvm::Expected<std::string> emitLLVMIRText(ModuleOp module,
 llvm::Error emitObjectFile(ModuleOp module, llvm::StringRef path,
                            const CpuTargetOptions &options = {});
 
-/// Writes `module` as a shared library at `path`: the object goes to
-/// `path`.o, which the system C compiler links (`cc -shared -o path
-/// path.o -lm`) and which is removed afterwards. Fails with the linker's
+/// Writes `module` as a shared library at `path`: its functions split into
+/// up to `options.threads` parts compiled in parallel, to `path`.N.o (or
+/// one `path`.o), which the system C compiler links (`cc -shared -o path
+/// path.*.o -lm`) and which are removed afterwards. Fails with the linker's
 /// output when the link fails, or when no `cc` is on PATH.
 llvm::Error emitSharedLibrary(ModuleOp module, llvm::StringRef path,
                               const CpuTargetOptions &options = {});

@@ -107,6 +107,10 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   options.push_back({"cpu", "NAME",
                      "with --target cpu: the CPU to generate code for, 'host' "
                      "(default) or an LLVM CPU name such as x86-64-v3"});
+  options.push_back({"jobs", "N",
+                     "with --target cpu: threads that optimize and compile "
+                     "the kernels, each a part of them (default: one per "
+                     "hardware thread)"});
   options.push_back({"max-context", "N",
                      "positions each sequence's KV cache holds (default: the "
                      "model's max_position_embeddings, at most 4096)"});
@@ -177,6 +181,13 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     return maxBatch.takeError();
   if (maxBatch->value_or(8) < 1)
     return cl.valueError("max-batch", "must be at least 1");
+  auto jobs = cl.getInteger("jobs");
+  if (!jobs)
+    return jobs.takeError();
+  if (jobs->value_or(1) < 1 || jobs->value_or(1) > 1024)
+    return cl.valueError("jobs", "must be between 1 and 1024");
+  if (gpuTarget && jobs->has_value())
+    return cl.valueError("jobs", "applies to --target cpu only");
   auto maxContext = cl.getInteger("max-context");
   if (!maxContext)
     return maxContext.takeError();
@@ -256,6 +267,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     CpuEngineOptions engineOptions;
     engineOptions.maxContext = context;
     engineOptions.cpu = cl.get("cpu").value_or("host");
+    engineOptions.codegenThreads = static_cast<unsigned>(jobs->value_or(0));
     engineOptions.weightQuantization = quantization->scheme;
     engineOptions.keepWeights = quantization->keep;
     engineOptions.int16Activations = quantization->int16Activations;

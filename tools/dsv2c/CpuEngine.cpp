@@ -111,6 +111,7 @@ compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
   CompiledCpuKernels compiled;
   mlir::dsv2::cpu::CpuTargetOptions target;
   target.cpu = options.cpu;
+  target.threads = options.codegenThreads;
   auto described = mlir::dsv2::cpu::describeCpuTarget(
       target, dsv2::runtime::checkableCpuFeatures());
   if (!described)

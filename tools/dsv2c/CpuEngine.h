@@ -27,6 +27,8 @@ struct CpuEngineOptions {
   int threads = 0;
   /// LLVM CPU name, or "host" (see codegen/cpu/ObjectEmitter.h).
   std::string cpu = "host";
+  /// Threads compiling the kernels (0: one per hardware thread).
+  unsigned codegenThreads = 0;
   /// --quantize: int8 projection weights.
   mlir::dsv2::WeightQuantization weightQuantization =
       mlir::dsv2::WeightQuantization::None;
