@@ -127,8 +127,8 @@ inline constexpr int64_t kAttentionKeyBlock = 16;
 
 /// Heads per latent-attention program (latent_attention_grouped): each
 /// block of latent cache rows is read once for the group and the scores
-/// and p @ c become dots. 8 heads: 2.6-3.1x the per-head kernel's speed
-/// on one CPU core at Lite widths (16: 3.4-4.3x, but one program per token
+/// and p @ c become dots. 8 heads: 2.3-2.9x the per-head kernel's speed
+/// on one CPU core at Lite widths (16: 3.2-3.8x, but one program per token
 /// and layer would leave the second core idle; dsv2-latent-attention-bench,
 /// docs/perf.md).
 inline constexpr int64_t kAttentionHeadGroup = 8;
