@@ -87,7 +87,9 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   options.push_back({"engine", "reference|cpu",
                      "reference: the reference interpreter (default); cpu: "
                      "compile the step into CPU kernels and run those"});
-  options.push_back({"threads", "N", "CPU engine worker threads (default: all)"});
+  options.push_back({"threads", "N",
+                     "CPU engine worker threads, also those compiling its "
+                     "kernels (default: all)"});
   addQuantizeOptions(options,
                      "int8: read the projection weights as an int8 engine "
                      "holds them (scale * q per output row; dsv2c compile "
@@ -178,6 +180,8 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   auto threads = cl.getInteger("threads");
   if (!threads)
     return threads.takeError();
+  if (threads->value_or(1) < 1 || threads->value_or(1) > 1024)
+    return cl.valueError("threads", "must be between 1 and 1024");
 
   auto parallel = parseParallelLayout(cl);
   if (!parallel)
@@ -227,6 +231,7 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
     engineOptions.maxContext =
         std::min<int64_t>(source->config.maxPositionEmbeddings, count);
     engineOptions.threads = static_cast<int>(threads->value_or(0));
+    engineOptions.codegenThreads = static_cast<unsigned>(threads->value_or(0));
     engineOptions.weightQuantization = quantization->scheme;
     engineOptions.keepWeights = quantization->keep;
     engineOptions.int16Activations = quantization->int16Activations;
