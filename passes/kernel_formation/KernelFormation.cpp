@@ -807,7 +807,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
       return failure();
     Activation latentOut = scratch("latent_attention", heads * c);
     // One program per group of heads reads each cache block once for the
-    // group (odd head counts: one per head). GPU decode steps also split
+    // group (one per head when no group of 4 or 8 divides the heads). GPU
+    // decode steps also split
     // the context over several programs when the groups alone would leave
     // most of the GPU idle.
     const int64_t group = chooseAttentionHeadGroup(heads);
