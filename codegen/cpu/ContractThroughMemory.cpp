@@ -96,6 +96,12 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
     const int64_t rows = lhsType.getDimSize(0), depth = lhsType.getDimSize(1),
                   columns = rhsType.getDimSize(1);
     const MatmulBlocks block = chooseMatmulBlocks(rows, columns);
+    // Row r of a row-major buffer `width` floats wide.
+    auto rowAddress = [&](Value buffer, int64_t r, int64_t width) -> Value {
+      return LLVM::GEPOp::create(
+          rewriter, loc, LLVM::LLVMPointerType::get(context), f32, buffer,
+          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(r * width)});
+    };
     // Row by row: a 2-D vector is an array of 1-D rows once lowered, so
     // this is one store per row; a shape_cast to one long vector would be
     // a tree of shuffles that LLVM's InstCombine takes seconds over.
@@ -107,10 +113,8 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
       for (int64_t r = 0; r < type.getDimSize(0); ++r) {
         Value row = vector::ExtractOp::create(rewriter, loc, value,
                                               ArrayRef<int64_t>{r});
-        Value address = LLVM::GEPOp::create(
-            rewriter, loc, LLVM::LLVMPointerType::get(context), f32, buffer,
-            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(r * width)});
-        LLVM::StoreOp::create(rewriter, loc, row, address, 4);
+        LLVM::StoreOp::create(rewriter, loc, row,
+                              rowAddress(buffer, r, width), 4);
       }
       return buffer;
     };
@@ -200,10 +204,8 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
     Value result = ub::PoisonOp::create(rewriter, loc, accType);
     VectorType rowType = VectorType::get({columns}, f32);
     for (int64_t r = 0; r < rows; ++r) {
-      Value address = LLVM::GEPOp::create(
-          rewriter, loc, LLVM::LLVMPointerType::get(context), f32, c,
-          ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(r * columns)});
-      Value row = LLVM::LoadOp::create(rewriter, loc, rowType, address, 4);
+      Value row = LLVM::LoadOp::create(rewriter, loc, rowType,
+                                       rowAddress(c, r, columns), 4);
       result = vector::InsertOp::create(rewriter, loc, row, result,
                                         ArrayRef<int64_t>{r});
     }

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "test/unit/kernels/KernelHarness.h"
+#include "test/unit/kernels/LatentAttentionParams.h"
 
 #include "passes/kernel_formation/TileHeuristics.h"
 
@@ -27,34 +28,13 @@ namespace ref = ::dsv2::reference;
 using runtime::bf16ToFloat32;
 using runtime::float32ToBf16;
 
-constexpr int64_t kBlockKeys = 16;
+constexpr int64_t kBlockKeys = kLatentKeyBlock;
 // Small MLA: heads, latent C, rope R, nope P, value V.
 constexpr int64_t kHeads = 3, kC = 48, kR = 16, kP = 24, kV = 20;
 // DeepSeek-V2 widths.
 constexpr int64_t kV2Heads = 128, kV2C = 512, kV2R = 64;
 
 double scaleFor(int64_t width) { return 1.0 / std::sqrt(double(width)); }
-
-/// latent_attention, or latent_attention_grouped with `group` heads per
-/// program.
-mlir::dsv2::KernelParams latentParams(const char *ct, int64_t heads, int64_t c,
-                                      int64_t r, double scale,
-                                      int64_t splits = 1, int64_t group = 1) {
-  mlir::dsv2::KernelParams params{{"CT", ct},
-                                  {"C", std::to_string(c)},
-                                  {"R", std::to_string(r)},
-                                  {"CB", std::to_string(nextPowerOfTwo(c))},
-                                  {"RB", std::to_string(nextPowerOfTwo(r))},
-                                  {"BL", std::to_string(kBlockKeys)},
-                                  {"HEADS", std::to_string(heads)},
-                                  {"SCALE", floatText(scale)},
-                                  {"SPLITS", std::to_string(splits)}};
-  if (group > 1) {
-    params["HG"] = std::to_string(group);
-    params["GROUPS"] = std::to_string(heads / group);
-  }
-  return params;
-}
 
 // Split-context decoding: 4 shares of the visible rows per (token, head).
 constexpr int64_t kSplits = 4;

@@ -16,6 +16,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "test/unit/kernels/KernelHarness.h"
+#include "test/unit/kernels/LatentAttentionParams.h"
 
 #include "runtime/io/Bf16.h"
 
@@ -31,7 +32,9 @@
 namespace dsv2::test {
 namespace {
 
-constexpr int64_t kLatent = 512, kRope = 64, kKeyBlock = 16;
+constexpr int64_t kLatent = 512, kRope = 64;
+// DeepSeek-V2's softmax scale (q/k head width 192, YaRN mscale included).
+constexpr double kScale = 0.1147213868;
 
 struct Options {
   int64_t heads = 16;
@@ -87,23 +90,6 @@ Options parse(int argc, char **argv) {
   return options;
 }
 
-mlir::dsv2::KernelParams params(const Options &options, int64_t group) {
-  mlir::dsv2::KernelParams p{{"CT", options.cache},
-                             {"C", std::to_string(kLatent)},
-                             {"R", std::to_string(kRope)},
-                             {"CB", std::to_string(kLatent)},
-                             {"RB", std::to_string(kRope)},
-                             {"BL", std::to_string(kKeyBlock)},
-                             {"HEADS", std::to_string(options.heads)},
-                             {"SCALE", "1.147213868e-01"},
-                             {"SPLITS", "1"}};
-  if (group > 1) {
-    p["HG"] = std::to_string(group);
-    p["GROUPS"] = std::to_string(options.heads / group);
-  }
-  return p;
-}
-
 int run(int argc, char **argv) {
   Options options = parse(argc, argv);
   std::printf("$");
@@ -121,7 +107,8 @@ int run(int argc, char **argv) {
   for (int64_t g : groups)
     suite.add("hg" + std::to_string(g),
               g == 1 ? "latent_attention" : "latent_attention_grouped",
-              params(options, g));
+              latentParams(options.cache, options.heads, kLatent, kRope,
+                           kScale, /*splits=*/1, g));
   suite.compile("latent_attention_bench");
   if (!suite.error.empty()) {
     std::fprintf(stderr, "dsv2-latent-attention-bench: %s\n",
