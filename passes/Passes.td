@@ -131,7 +131,7 @@ def Dsv2TestPrintKernelPlanPass
     Option<"gpuTiles", "gpu-tiles", "bool", /*default=*/"false",
            "Form the GPU's kernels (tile.dot GEMMs) instead of the CPU's">,
     Option<"quantize", "quantize", "std::string", /*default=*/"\"none\"",
-           "Weight quantization: none, int8 or int8-experts (CPU only)">,
+           "Weight quantization: none, int8, int8-experts or int4-experts">,
     Option<"int16Activations", "int16-activations", "bool",
            /*default=*/"true",
            "With quantize: int8 linears take int16 activations "

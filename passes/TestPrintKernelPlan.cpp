@@ -73,8 +73,8 @@ struct Dsv2TestPrintKernelPlanPass
         parseWeightQuantization(quantize);
     if (!quantization) {
       getOperation().emitError()
-          << "quantize must be none, int8 or int8-experts, not '" << quantize
-          << "'";
+          << "quantize must be none, int8, int8-experts or int4-experts, not '"
+          << quantize << "'";
       return signalPassFailure();
     }
     options.weightQuantization = *quantization;

@@ -1,4 +1,4 @@
-//===- WeightQuantization.cpp - Int8 weight-only quantization -------------===//
+//===- WeightQuantization.cpp - Int8 and int4 weight-only quantization ----===//
 
 #include "dialect/dsv2/WeightQuantization.h"
 
@@ -14,6 +14,8 @@ std::optional<WeightQuantization> parseWeightQuantization(llvm::StringRef text) 
     return WeightQuantization::Int8;
   if (text == "int8-experts")
     return WeightQuantization::Int8Experts;
+  if (text == "int4-experts")
+    return WeightQuantization::Int4Experts;
   return std::nullopt;
 }
 
@@ -25,6 +27,8 @@ const char *weightQuantizationName(WeightQuantization quantization) {
     return "int8";
   case WeightQuantization::Int8Experts:
     return "int8-experts";
+  case WeightQuantization::Int4Experts:
+    return "int4-experts";
   }
   return "?";
 }
@@ -41,14 +45,21 @@ static std::string gateUpPartner(llvm::StringRef name) {
   return "";
 }
 
-bool isInt8QuantizedWeight(llvm::StringRef name,
-                           WeightQuantization quantization,
-                           llvm::ArrayRef<std::string> keep) {
+/// Whether --quantize-keep keeps `name` (or its gate/up partner).
+static bool isKept(llvm::StringRef name, llvm::ArrayRef<std::string> keep) {
   const std::string partner = gateUpPartner(name);
   for (const std::string &pattern : keep)
     if (name.contains(pattern) ||
         (!partner.empty() && llvm::StringRef(partner).contains(pattern)))
-      return false;
+      return true;
+  return false;
+}
+
+bool isInt8QuantizedWeight(llvm::StringRef name,
+                           WeightQuantization quantization,
+                           llvm::ArrayRef<std::string> keep) {
+  if (isKept(name, keep))
+    return false;
   switch (quantization) {
   case WeightQuantization::None:
     return false;
@@ -59,8 +70,19 @@ bool isInt8QuantizedWeight(llvm::StringRef name,
     return name.ends_with("_proj.weight") &&
            (name.contains(".mlp.experts.") ||
             name.contains(".mlp.shared_experts."));
+  case WeightQuantization::Int4Experts:
+    return name.ends_with("_proj.weight") &&
+           name.contains(".mlp.shared_experts.");
   }
   return false;
+}
+
+bool isInt4QuantizedWeight(llvm::StringRef name,
+                           WeightQuantization quantization,
+                           llvm::ArrayRef<std::string> keep) {
+  return quantization == WeightQuantization::Int4Experts &&
+         name.ends_with("_proj.weight") && name.contains(".mlp.experts.") &&
+         !isKept(name, keep);
 }
 
 float int8RowScale(llvm::ArrayRef<float> row) {
@@ -84,6 +106,38 @@ void fakeQuantizeInt8Rows(float *values, int64_t rows, int64_t cols) {
     for (int64_t c = 0; c < cols; ++c)
       row[c] = scale * static_cast<float>(quantizeInt8(row[c], scale));
   }
+}
+
+int64_t int4GroupSize(int64_t cols) {
+  for (int64_t group = 128; group >= 2; group /= 2)
+    if (cols % group == 0)
+      return group;
+  return 0;
+}
+
+float int4GroupScale(llvm::ArrayRef<float> group) {
+  float largest = 0.0f;
+  for (float value : group)
+    largest = std::max(largest, std::fabs(value));
+  return largest / 7.0f;
+}
+
+int8_t quantizeInt4(float value, float scale) {
+  const float q = std::nearbyint(value / scale);
+  if (scale == 0.0f || std::isnan(q))
+    return 0;
+  return static_cast<int8_t>(std::clamp(q, -7.0f, 7.0f));
+}
+
+void fakeQuantizeInt4Rows(float *values, int64_t rows, int64_t cols,
+                          int64_t group) {
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t g = 0; g < cols; g += group) {
+      float *span = values + r * cols + g;
+      const float scale = int4GroupScale({span, static_cast<size_t>(group)});
+      for (int64_t c = 0; c < group; ++c)
+        span[c] = scale * static_cast<float>(quantizeInt4(span[c], scale));
+    }
 }
 
 } // namespace mlir::dsv2

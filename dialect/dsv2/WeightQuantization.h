@@ -1,4 +1,4 @@
-//===- WeightQuantization.h - Int8 weight-only quantization ------*- C++ -*-===//
+//===- WeightQuantization.h - Int8 and int4 weight-only quantization -*- C++ -*-===//
 //
 // `dsv2c compile --quantize int8` stores the projection weights as int8 with
 // one f32 scale per output row (symmetric, absmax / 127): decode streams
@@ -12,6 +12,11 @@
 // scales) and the reference interpreter (`dsv2c eval --quantize int8` reads
 // every such weight as scale * q), so an int8 engine is checked against a
 // reference that computes with exactly its weights.
+//
+// `--quantize int4-experts` stores the routed experts (most of the bytes a
+// DeepSeek-V2 decode step reads) as int4 with one f32 scale per group of
+// up to 128 inputs of an output row (absmax / 7): per-row scales lose too
+// much at 4 bits, group scales bound each value's error by its group.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,17 +34,20 @@ namespace mlir::dsv2 {
 
 /// Int8: every projection weight (below); Int8Experts: only the MoE layers'
 /// routed and shared experts (~94% of DeepSeek-V2's weights), attention,
-/// dense MLPs and lm_head keep the engine's dtype.
-enum class WeightQuantization { None, Int8, Int8Experts };
+/// dense MLPs and lm_head keep the engine's dtype. Int4Experts: the routed
+/// experts in int4 with one scale per group of inputs (a quarter of bf16's
+/// bytes), the shared experts in int8 as under Int8Experts.
+enum class WeightQuantization { None, Int8, Int8Experts, Int4Experts };
 
-/// "none" / "int8" / "int8-experts", or nullopt.
+/// "none" / "int8" / "int8-experts" / "int4-experts", or nullopt.
 std::optional<WeightQuantization> parseWeightQuantization(llvm::StringRef text);
 const char *weightQuantizationName(WeightQuantization quantization);
 
 /// Whether checkpoint tensor `name` (a concrete name or one with "{e}") is
 /// stored in int8 under `quantization`: with int8 every *_proj weight
 /// (attention, dense MLP, shared and routed experts) and lm_head; with
-/// int8-experts the experts' *_proj weights only; never a name that
+/// int8-experts the experts' *_proj weights only; with int4-experts the
+/// shared experts' (the routed ones are int4); never a name that
 /// contains one of `keep` (--quantize-keep: e.g. "self_attn", "lm_head").
 /// An MLP's gate_proj and up_proj go together: keeping one keeps both (the
 /// experts' gate/up kernels read the pair with one weight type).
@@ -57,6 +65,31 @@ int8_t quantizeInt8(float value, float scale);
 /// Replaces every row of the row-major [rows, cols] `values` by scale * q,
 /// the values an int8 engine computes with.
 void fakeQuantizeInt8Rows(float *values, int64_t rows, int64_t cols);
+
+/// Whether checkpoint tensor `name` is stored in int4 under `quantization`:
+/// with int4-experts the routed experts' *_proj weights (".mlp.experts."),
+/// unless `keep` keeps them (same rules as isInt8QuantizedWeight).
+bool isInt4QuantizedWeight(llvm::StringRef name,
+                           WeightQuantization quantization,
+                           llvm::ArrayRef<std::string> keep = {});
+
+/// Inputs per int4 scale for rows of `cols` inputs: the largest power of
+/// two up to 128 that divides cols, or 0 when cols is odd (no int4 layout:
+/// a byte holds two inputs of one group).
+int64_t int4GroupSize(int64_t cols);
+
+/// The scale of one group: max |w| / 7 (0 for a group of zeros).
+float int4GroupScale(llvm::ArrayRef<float> group);
+
+/// round(value / scale) clamped to [-7, 7] (symmetric; 0 when scale is 0
+/// or the quotient is NaN).
+int8_t quantizeInt4(float value, float scale);
+
+/// Replaces every group of `group` inputs of every row of the row-major
+/// [rows, cols] `values` by scale * q, the values an int4 engine computes
+/// with (group divides cols).
+void fakeQuantizeInt4Rows(float *values, int64_t rows, int64_t cols,
+                          int64_t group);
 
 } // namespace mlir::dsv2
 

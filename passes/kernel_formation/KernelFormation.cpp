@@ -87,11 +87,16 @@ Type elementOf(Value value) {
 
 /// The buffers a linear kernel reads W from: the weights and, for int8
 /// weights (--quantize int8), their per-row scales; `type` is the kernels'
-/// W parameter.
+/// W parameter. Int4 weights (--quantize int4-experts, routed experts in
+/// CPU engines): bytes of two int4 values (type i8) and the scales of
+/// `int4Group`-input groups.
 struct LinearWeight {
   int32_t buffer = -1;
   int32_t scales = -1;
   Type type;
+  int64_t int4Group = 0;
+
+  bool isInt4() const { return int4Group > 0; }
 
   /// The kernel arguments of W: the weights, then the scales if any.
   void appendTo(std::vector<KernelArg> &args) const {
@@ -100,6 +105,16 @@ struct LinearWeight {
       args.push_back(KernelArg::ofBuffer(scales));
   }
 };
+
+/// An int4 expert kernel's parameters: no W (the weights are int4 bytes),
+/// the group G, and BK byte rows per step where `bk` is given (decode
+/// kernels), at most G/2 so a step stays inside one group.
+void setInt4Params(KernelParams &params, int64_t group, int64_t bk = 0) {
+  params.erase("W");
+  params["G"] = std::to_string(group);
+  if (bk > 0)
+    params["BK"] = std::to_string(std::min(bk, group / 2));
+}
 
 /// Forms one program; the planner owns buffers shared by both programs.
 class Planner {
@@ -165,6 +180,13 @@ private:
   /// --quantize int8 covers the checkpoint weight the recipe reads.
   LinearWeight panelWeight(const std::string &recipe, ArrayRef<int64_t> shape,
                            Type elementType);
+  /// Int4 panels of `recipe`'s [N, K] or [E, N, K] ("int4_panels:16:G:RECIPE",
+  /// [E,] ceil(N / 16) * 16 * K / 2 bytes) and their group scales
+  /// ("int4_scales:16:G:RECIPE", [E,] ceil(N / 16) * 16 * K / G f32), G =
+  /// int4GroupSize(K) (runtime/io/WeightPanels.h); int4Group -1 when K is
+  /// odd.
+  LinearWeight int4PanelWeight(const std::string &recipe,
+                               ArrayRef<int64_t> shape, Type elementType);
   /// GPU engines' W: `recipe`'s [N, K] or [E, N, K] as it is; in int8
   /// ("int8_rows:RECIPE") with its rows' scales ("row_scales:RECIPE",
   /// [E,] N f32) when --quantize int8 covers the checkpoint weight.
@@ -500,12 +522,32 @@ private:
   /// The experts' gate/up kernels read both weights with one type.
   LogicalResult checkGateUpTypes(const LinearWeight &gate,
                                  const LinearWeight &up) {
-    if (gate.type == up.type)
+    if (gate.type == up.type && gate.int4Group == up.int4Group)
       return success();
     error = "the routed experts' gate_proj and up_proj weights must share "
             "an element type (" +
-            typeText(gate.type) + " and " + typeText(up.type) + ")";
+            typeText(gate.type) + (gate.isInt4() ? " (int4)" : "") + " and " +
+            typeText(up.type) + (up.isInt4() ? " (int4)" : "") + ")";
     return failure();
+  }
+
+  /// Int4 weights exist for the routed experts' panel kernels of CPU
+  /// engines only; rows of an odd length have no int4 layout.
+  LogicalResult checkInt4(const LinearWeight &w, int64_t k) {
+    if (w.int4Group == 0)
+      return success();
+    if (options.gpuTiles) {
+      error = "int4 weights (--quantize int4-experts) are for CPU engines "
+              "only; GPU engines take --quantize int8 or int8-experts";
+      return failure();
+    }
+    if (w.int4Group < 0) {
+      error = "int4 weights need rows of an even length (two inputs share a "
+              "byte); the routed experts' rows have " +
+              std::to_string(k) + " inputs";
+      return failure();
+    }
+    return success();
   }
 
   LogicalResult formMla(rt::StepProgram &program, MlaAttentionOp op,
@@ -586,26 +628,44 @@ int32_t Planner::derivedWeight(const std::string &recipe,
   return buffer;
 }
 
-/// Whether --quantize stores the checkpoint weight `recipe` reads
-/// ("tensor:REF" or "stacked:REF") in int8; derived recipes (kv_b's key and
-/// value rows) keep the engine's dtype.
-static bool readsInt8Weight(llvm::StringRef recipe,
-                            const KernelFormationOptions &options) {
+/// The checkpoint tensor name `recipe` reads ("tensor:REF" or
+/// "stacked:REF"), or "" for a derived recipe (kv_b's key and value rows),
+/// which keeps the engine's dtype.
+static std::string checkpointNameOf(llvm::StringRef recipe) {
   auto [kind, reference] = recipe.split(':');
   if (kind != "tensor" && kind != "stacked")
-    return false;
+    return "";
   auto parsed = WeightReference::parse(reference);
   if (!parsed) {
     llvm::consumeError(parsed.takeError());
-    return false;
+    return "";
   }
-  return isInt8QuantizedWeight(parsed->name, options.weightQuantization,
+  return parsed->name;
+}
+
+/// Whether --quantize stores the checkpoint weight `recipe` reads in int8.
+static bool readsInt8Weight(llvm::StringRef recipe,
+                            const KernelFormationOptions &options) {
+  std::string name = checkpointNameOf(recipe);
+  return !name.empty() &&
+         isInt8QuantizedWeight(name, options.weightQuantization,
+                               options.keepWeights);
+}
+
+/// Whether --quantize stores the checkpoint weight `recipe` reads in int4.
+static bool readsInt4Weight(llvm::StringRef recipe,
+                            const KernelFormationOptions &options) {
+  std::string name = checkpointNameOf(recipe);
+  return !name.empty() &&
+         isInt4QuantizedWeight(name, options.weightQuantization,
                                options.keepWeights);
 }
 
 LinearWeight Planner::panelWeight(const std::string &recipe,
                                   ArrayRef<int64_t> shape, Type elementType) {
   assert((shape.size() == 2 || shape.size() == 3) && "[N, K] or [E, N, K]");
+  if (readsInt4Weight(recipe, options))
+    return int4PanelWeight(recipe, shape, elementType);
   const bool int8 = readsInt8Weight(recipe, options);
   Type stored = int8 ? IntegerType::get(elementType.getContext(), 8)
                      : elementType;
@@ -635,8 +695,41 @@ LinearWeight Planner::panelWeight(const std::string &recipe,
   return {buffer, scaleBuffer, stored};
 }
 
+LinearWeight Planner::int4PanelWeight(const std::string &recipe,
+                                      ArrayRef<int64_t> shape,
+                                      Type elementType) {
+  Type i8 = IntegerType::get(elementType.getContext(), 8);
+  const int64_t matrices = shape.size() == 3 ? shape.front() : 1;
+  const int64_t n = shape[shape.size() - 2], k = shape.back();
+  const int64_t group = int4GroupSize(k);
+  if (group == 0)
+    return {-1, -1, i8, -1};
+  std::string bytes = llvm::formatv("int4_panels:{0}:{1}:{2}",
+                                    rt::kWeightPanelColumns, group, recipe)
+                          .str();
+  std::string scales = llvm::formatv("int4_scales:{0}:{1}:{2}",
+                                     rt::kWeightPanelColumns, group, recipe)
+                           .str();
+  auto it = derived.find(bytes);
+  if (it != derived.end())
+    return {it->second, derived.lookup(scales), i8, group};
+  int32_t buffer = addBuffer(
+      bytes, rt::BufferRole::Weight, rt::ElementType::I8,
+      StepExpr::of(matrices * rt::int4PanelBytes(n, k)), bytes);
+  plan.buffers[buffer].shape.assign(shape.begin(), shape.end());
+  derived[bytes] = buffer;
+  int32_t scaleBuffer = addBuffer(
+      scales, rt::BufferRole::Weight, rt::ElementType::F32,
+      StepExpr::of(matrices * rt::int4PanelScales(n, k, group)), scales);
+  plan.buffers[scaleBuffer].shape.assign(shape.begin(), shape.end());
+  derived[scales] = scaleBuffer;
+  return {buffer, scaleBuffer, i8, group};
+}
+
 LinearWeight Planner::rowWeight(const std::string &recipe,
                                 ArrayRef<int64_t> shape, Type elementType) {
+  if (readsInt4Weight(recipe, options)) // refused by checkInt4
+    return {-1, -1, IntegerType::get(elementType.getContext(), 8), -1};
   if (!readsInt8Weight(recipe, options))
     return {derivedWeight(recipe, shape, elementType), -1, elementType};
   Type i8 = IntegerType::get(elementType.getContext(), 8);
@@ -659,7 +752,8 @@ LinearWeight Planner::linearWeight(const std::string &recipe, int64_t n,
 
 LinearWeight Planner::linearWeight(Value w) {
   if (options.gpuTiles) {
-    if (readsInt8Weight(recipeOf(w), options))
+    if (readsInt8Weight(recipeOf(w), options) ||
+        readsInt4Weight(recipeOf(w), options))
       return rowWeight(recipeOf(w), shapeOf(w), elementOf(w));
     return {weight(w), -1, elementOf(w)};
   }
@@ -1021,10 +1115,15 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   if (failed(checkGateUpTypes(gateW, upW)))
     return failure();
   const LinearWeight downW = linearWeight(op.getDownProj());
-  const bool int16Up =
-      panels && options.int16Activations && gateW.type.isInteger(8);
-  const bool int16Down =
-      panels && options.int16Activations && downW.type.isInteger(8);
+  if (failed(checkInt4(gateW, hidden)) || failed(checkInt4(upW, hidden)) ||
+      failed(checkInt4(downW, inter)))
+    return failure();
+  // Int4 experts multiply f32 activations (their group scales apply inside
+  // the K loop, which integer sums over the whole row would not allow).
+  const bool int16Up = panels && options.int16Activations &&
+                       gateW.type.isInteger(8) && !gateW.isInt4();
+  const bool int16Down = panels && options.int16Activations &&
+                         downW.type.isInteger(8) && !downW.isInt4();
   auto cpuTiles = [](bool int16) {
     return GemmTiles{int16 ? kPanelGroupedRowsInt16 : kPanelGroupedRows,
                      rt::kWeightPanelColumns, 1};
@@ -1048,6 +1147,8 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     gateUp["GROUP"] = std::to_string(kPanelGroup);
   else
     gateUp["BK"] = std::to_string(upTiles.bk);
+  if (gateW.isInt4())
+    setInt4Params(gateUp, gateW.int4Group);
   auto gateUpInput = activationArgs(program, int16Up, x.arg(), x.stride,
                                     hidden, StepExpr::tokens(), gateUp, origin);
   if (failed(gateUpInput))
@@ -1058,9 +1159,10 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   upW.appendTo(gateUpArgs);
   gateUpArgs.insert(gateUpArgs.end(), {hiddenRows.arg(), KernelArg::ofInt(rows)});
   if (failed(launch(program,
-                    int16Up  ? "grouped_gate_up_panel_i16"
-                    : panels ? "grouped_gate_up_panel"
-                             : "grouped_gate_up",
+                    int16Up           ? "grouped_gate_up_panel_i16"
+                    : gateW.isInt4()  ? "grouped_gate_up_panel_i4"
+                    : panels          ? "grouped_gate_up_panel"
+                                      : "grouped_gate_up",
                     gateUp, rows.ceilDiv(upRows),
                     StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
                     StepExpr::of(1), std::move(gateUpArgs), origin)))
@@ -1076,6 +1178,8 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     down["GROUP"] = std::to_string(kPanelGroup);
   else
     down["BK"] = std::to_string(downTiles.bk);
+  if (downW.isInt4())
+    setInt4Params(down, downW.int4Group);
   auto downInput = activationArgs(program, int16Down, hiddenRows.arg(),
                                   hiddenRows.stride, inter, rows, down, origin);
   if (failed(downInput))
@@ -1087,9 +1191,10 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   downW.appendTo(downArgs);
   downArgs.insert(downArgs.end(), {expertOut.arg(), KernelArg::ofInt(rows)});
   if (failed(launch(program,
-                    int16Down ? "grouped_down_panel_i16"
-                    : panels  ? "grouped_down_panel"
-                              : "grouped_down",
+                    int16Down         ? "grouped_down_panel_i16"
+                    : downW.isInt4()  ? "grouped_down_panel_i4"
+                    : panels          ? "grouped_down_panel"
+                                      : "grouped_down",
                     down, rows.ceilDiv(downRows),
                     StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
                     StepExpr::of(1), std::move(downArgs), origin)))
@@ -1143,7 +1248,8 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   Activation hiddenRows = scratch("moe_hidden", inter, StepExpr::tokens(topK));
   const LinearWeight gateW = linearWeight(op.getGateProj());
   const LinearWeight upW = linearWeight(op.getUpProj());
-  if (failed(checkGateUpTypes(gateW, upW)))
+  if (failed(checkGateUpTypes(gateW, upW)) ||
+      failed(checkInt4(gateW, hidden)) || failed(checkInt4(upW, hidden)))
     return failure();
   KernelParams gateUp{{"W", typeText(gateW.type)},
                       {"E", std::to_string(experts)},
@@ -1152,10 +1258,13 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                       {"K", std::to_string(topK)},
                       {"BN", std::to_string(upTiles.bn)},
                       {"BK", std::to_string(upTiles.bk)}};
+  // Int4 experts: BK byte rows (2 * BK inputs) per step inside a group.
+  if (gateW.isInt4())
+    setInt4Params(gateUp, gateW.int4Group, kPanelInt4GateUpSteps);
   // Int8 experts with int16 activations: the tokens' rows quantized once,
   // the products in integers (expert_gemv_*_panel_i16).
-  const bool int16Up =
-      panels && options.int16Activations && gateW.type.isInteger(8);
+  const bool int16Up = panels && options.int16Activations &&
+                       gateW.type.isInteger(8) && !gateW.isInt4();
   auto gateUpInput = activationArgs(program, int16Up, x.arg(), x.stride,
                                     hidden, tokens, gateUp, origin);
   if (failed(gateUpInput))
@@ -1166,9 +1275,10 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   upW.appendTo(gateUpArgs);
   gateUpArgs.push_back(hiddenRows.arg());
   if (failed(launch(program,
-                    int16Up  ? "expert_gemv_gate_up_panel_i16"
-                    : panels ? "expert_gemv_gate_up_panel"
-                             : "expert_gemv_gate_up",
+                    int16Up          ? "expert_gemv_gate_up_panel_i16"
+                    : gateW.isInt4() ? "expert_gemv_gate_up_panel_i4"
+                    : panels         ? "expert_gemv_gate_up_panel"
+                                     : "expert_gemv_gate_up",
                     gateUp,
                     StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
                     StepExpr::of(topK), tokens, std::move(gateUpArgs),
@@ -1190,8 +1300,10 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
       panels ? GemvTiles{rt::kWeightPanelColumns, kPanelGemvSteps}
              : chooseGemvTiles(hidden, inter, options.gpuTiles);
   const LinearWeight downW = linearWeight(op.getDownProj());
-  const bool int16Down =
-      panels && options.int16Activations && downW.type.isInteger(8);
+  if (failed(checkInt4(downW, inter)))
+    return failure();
+  const bool int16Down = panels && options.int16Activations &&
+                         downW.type.isInteger(8) && !downW.isInt4();
   KernelParams down{{"W", typeText(downW.type)},
                     {"E", std::to_string(experts)},
                     {"H", std::to_string(hidden)},
@@ -1200,6 +1312,8 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                     {"BN", std::to_string(downTiles.bn)},
                     {"BK", std::to_string(downTiles.bk)},
                     {"HAS_SHARED", hasShared ? "1" : "0"}};
+  if (downW.isInt4())
+    setInt4Params(down, downW.int4Group, kPanelInt4DownSteps);
   auto downInput = activationArgs(program, int16Down, hiddenRows.arg(), inter,
                                   inter, StepExpr::tokens(topK), down, origin);
   if (failed(downInput))
@@ -1209,9 +1323,10 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   downW.appendTo(downArgs);
   downArgs.insert(downArgs.end(), {shared.arg(), out.arg()});
   if (failed(launch(program,
-                    int16Down ? "expert_gemv_down_panel_i16"
-                    : panels  ? "expert_gemv_down_panel"
-                              : "expert_gemv_down",
+                    int16Down        ? "expert_gemv_down_panel_i16"
+                    : downW.isInt4() ? "expert_gemv_down_panel_i4"
+                    : panels         ? "expert_gemv_down_panel"
+                                     : "expert_gemv_down",
                     down,
                     StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
                     tokens, StepExpr::of(1), std::move(downArgs), origin)))

@@ -78,6 +78,12 @@ inline constexpr int64_t kPairDotChunk = 128;
 /// each keep a [2, 16] accumulator (8 registers for both).
 inline constexpr int64_t kPanelExpertGateUpSteps = 2;
 
+/// The int4 expert GEMVs (expert_gemv_gate_up_panel_i4,
+/// expert_gemv_down_panel_i4): byte rows (two inputs each) per step inside
+/// a group, at most half the group.
+inline constexpr int64_t kPanelInt4GateUpSteps = 2;
+inline constexpr int64_t kPanelInt4DownSteps = 4;
+
 /// Rows per program of the grouped panel GEMMs (grouped_gate_up_panel,
 /// grouped_down_panel): BM must divide the 16-row MoE dispatch blocks, so 4
 /// (a [4, 16] accumulator) instead of linear_panel's 6. 192 x 1408 x 2048

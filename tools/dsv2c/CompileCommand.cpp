@@ -90,8 +90,11 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                      "int8: store the projection weights (attention, MLPs, "
                      "experts, lm_head) in int8 with one f32 scale per output "
                      "row, CPU engines only; decode streams half the bytes of "
-                     "bf16; int8-experts: only the MoE experts' (default "
-                     "none; docs/quantization.md)");
+                     "bf16; int8-experts: only the MoE experts'; "
+                     "int4-experts: the routed experts in int4 with one scale "
+                     "per group of up to 128 inputs and the shared experts in "
+                     "int8, CPU engines only (default none; "
+                     "docs/quantization.md)");
   options.push_back({"target", "cpu|sm_80|sm_90a|sm_90a-emu",
                      "what the kernels run on (default cpu): the host CPU, "
                      "PTX for an NVIDIA GPU, or the GPU kernels compiled for "
@@ -172,6 +175,10 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   if (!quantization)
     return quantization.takeError();
   const bool int8 = quantization->int8();
+  if (quantization->scheme == mlir::dsv2::WeightQuantization::Int4Experts &&
+      gpuTarget)
+    return cl.valueError("quantize", "int4-experts is for --target cpu; GPU "
+                                     "engines take int8 or int8-experts");
   if (int8 && gpuTarget && quantization->int16Activations.value_or(false))
     return cl.valueError("quantize-activations",
                          "int16 activations are for --target cpu; GPU "
@@ -195,6 +202,12 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   if (!parallel)
     return parallel.takeError();
   const dsv2::model::ParallelLayout layout = *parallel;
+  // Tensor parallelism slices the routed experts' rows, and a slice's int4
+  // groups would differ from the whole row's (the reference's).
+  if (quantization->scheme == mlir::dsv2::WeightQuantization::Int4Experts &&
+      layout.tp > 1)
+    return cl.valueError("quantize", "int4-experts needs --tp 1 (expert "
+                                     "parallelism, --ep, is supported)");
   Clock::time_point totalStart = Clock::now(), start = totalStart;
   auto source = loadModelSource(cl, /*needWeights=*/true);
   if (!source)

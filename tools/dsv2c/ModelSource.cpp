@@ -2,7 +2,7 @@
 
 #include "tools/dsv2c/ModelSource.h"
 
-#include "dialect/dsv2/interpreter/Int8WeightProvider.h"
+#include "dialect/dsv2/interpreter/QuantizedWeightProvider.h"
 #include "models/deepseek_v2/Presets.h"
 #include "models/deepseek_v2/TensorNames.h"
 #include "runtime/safetensors/CheckpointRequirements.h"
@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace dsv2::tools {
 
@@ -322,7 +323,7 @@ llvm::Expected<ModelSource> loadModelSource(const CommandLine &cl,
 }
 
 void addQuantizeOptions(std::vector<OptionSpec> &options, const char *help) {
-  options.push_back({"quantize", "none|int8|int8-experts", help});
+  options.push_back({"quantize", "none|int8|int8-experts|int4-experts", help});
   options.push_back({"quantize-keep", "PATTERN,...",
                      "with --quantize: weights whose checkpoint name contains "
                      "one of the patterns keep their dtype (e.g. "
@@ -343,12 +344,12 @@ llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
   if (!scheme)
     return cl.valueError("quantize", "'" + text +
                                          "' is not one of none, int8, "
-                                         "int8-experts");
+                                         "int8-experts, int4-experts");
   out.scheme = *scheme;
   if (std::optional<std::string> keep = cl.get("quantize-keep")) {
     if (!out.int8())
-      return cl.valueError("quantize-keep", "needs --quantize int8 or "
-                                            "int8-experts");
+      return cl.valueError("quantize-keep", "needs --quantize int8, "
+                                            "int8-experts or int4-experts");
     llvm::SmallVector<llvm::StringRef> patterns;
     llvm::StringRef(*keep).split(patterns, ',');
     for (llvm::StringRef pattern : patterns) {
@@ -362,7 +363,8 @@ llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
           cl.get("quantize-activations")) {
     if (!out.int8())
       return cl.valueError("quantize-activations",
-                           "needs --quantize int8 or int8-experts");
+                           "needs --quantize int8, int8-experts or "
+                           "int4-experts");
     if (*activations != "int16" && *activations != "f32" &&
         *activations != "auto")
       return cl.valueError("quantize-activations",
@@ -374,16 +376,64 @@ llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
   return out;
 }
 
+/// "model.layers.L.mlp.experts.{e}.NAME" for routed expert tensor `name`
+/// ("...mlp.experts.N.NAME"), else "".
+static std::string routedExpertStack(llvm::StringRef name) {
+  constexpr llvm::StringLiteral kExperts = ".mlp.experts.";
+  size_t at = name.find(kExperts);
+  if (at == llvm::StringRef::npos)
+    return "";
+  llvm::StringRef rest = name.drop_front(at + kExperts.size());
+  auto [index, tail] = rest.split('.');
+  return (name.take_front(at + kExperts.size()) + "{e}." + tail).str();
+}
+
 llvm::Error checkQuantizeKeep(const CommandLine &cl,
                               const QuantizeOptions &quantize,
                               const dsv2::model::ModelConfig &config) {
   std::vector<std::string> unmatched;
   std::vector<dsv2::model::TensorSpec> tensors =
       dsv2::model::requiredTensors(config);
+  // A layer's routed experts are one stacked weight read with one element
+  // type: a pattern must keep all of them or none (keeping one expert in
+  // the reference only would make the engine silently differ from it).
+  for (const std::string &pattern : quantize.keep) {
+    std::map<std::string, std::pair<int, int>> stacks; // kept, all
+    for (const dsv2::model::TensorSpec &tensor : tensors) {
+      std::string stack = routedExpertStack(tensor.name);
+      if (stack.empty())
+        continue;
+      auto &[kept, all] = stacks[stack];
+      ++all;
+      if (!mlir::dsv2::isInt8QuantizedWeight(tensor.name, quantize.scheme,
+                                             {pattern}) &&
+          !mlir::dsv2::isInt4QuantizedWeight(tensor.name, quantize.scheme,
+                                             {pattern}) &&
+          (mlir::dsv2::isInt8QuantizedWeight(tensor.name, quantize.scheme) ||
+           mlir::dsv2::isInt4QuantizedWeight(tensor.name, quantize.scheme)))
+        ++kept;
+    }
+    for (const auto &[stack, counts] : stacks) {
+      if (counts.first == 0 || counts.first == counts.second)
+        continue;
+      // "model.layers.L.mlp.experts.{e}.NAME" -> "layers.L.mlp.experts."
+      llvm::StringRef layer = llvm::StringRef(stack).split("{e}").first;
+      layer.consume_front("model.");
+      return cl.valueError(
+          "quantize-keep",
+          llvm::formatv("'{0}' keeps {1} of the {2} routed experts of {3}; a "
+                        "layer's routed experts share one weight type, so "
+                        "keep all of them (e.g. '{4}') or none",
+                        pattern, counts.first, counts.second, stack, layer)
+              .str());
+    }
+  }
   for (const std::string &pattern : quantize.keep) {
     bool matched = llvm::any_of(tensors, [&](const auto &tensor) {
       return llvm::StringRef(tensor.name).contains(pattern) &&
-             mlir::dsv2::isInt8QuantizedWeight(tensor.name, quantize.scheme);
+             (mlir::dsv2::isInt8QuantizedWeight(tensor.name,
+                                                quantize.scheme) ||
+              mlir::dsv2::isInt4QuantizedWeight(tensor.name, quantize.scheme));
     });
     if (!matched)
       unmatched.push_back("'" + pattern + "'");
@@ -394,7 +444,7 @@ llvm::Error checkQuantizeKeep(const CommandLine &cl,
       "quantize-keep",
       llvm::join(unmatched, ", ") + " matches no weight that --quantize " +
       mlir::dsv2::weightQuantizationName(quantize.scheme) +
-      " stores in int8 (patterns are parts of checkpoint names, e.g. "
+      " quantizes (patterns are parts of checkpoint names, e.g. "
       "self_attn, lm_head, layers.0.)");
 }
 
@@ -404,7 +454,7 @@ llvm::Error quantizeWeights(const CommandLine &cl, ModelSource &source,
     return llvm::Error::success();
   if (llvm::Error error = checkQuantizeKeep(cl, quantize, source.config))
     return error;
-  source.weights = std::make_unique<mlir::dsv2::Int8WeightProvider>(
+  source.weights = std::make_unique<mlir::dsv2::QuantizedWeightProvider>(
       std::move(source.weights), quantize.scheme, quantize.keep);
   return llvm::Error::success();
 }

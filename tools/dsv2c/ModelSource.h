@@ -59,20 +59,20 @@ struct QuantizeOptions {
 /// Appends --quantize (with `help`) and --quantize-keep to `options`.
 void addQuantizeOptions(std::vector<OptionSpec> &options, const char *help);
 
-/// Reads --quantize none|int8|int8-experts (default none),
+/// Reads --quantize none|int8|int8-experts|int4-experts (default none),
 /// --quantize-keep PATTERN,... and --quantize-activations int16|f32|auto
 /// (only with int8), or an error naming the value.
 llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl);
 
 /// An error naming every --quantize-keep pattern that matches none of the
-/// checkpoint tensors the scheme would store in int8 (a typo would
+/// checkpoint tensors the scheme would store in int8 or int4 (a typo would
 /// otherwise quantize everything silently).
 llvm::Error checkQuantizeKeep(const CommandLine &cl,
                               const QuantizeOptions &quantize,
                               const dsv2::model::ModelConfig &config);
 
-/// With int8, every later reader of `source`'s weights sees them as an int8
-/// engine holds them (Int8WeightProvider); checks --quantize-keep first.
+/// With --quantize, every later reader of `source`'s weights sees them as a
+/// quantized engine holds them (QuantizedWeightProvider); checks --quantize-keep first.
 llvm::Error quantizeWeights(const CommandLine &cl, ModelSource &source,
                             const QuantizeOptions &quantize);
 

@@ -63,7 +63,8 @@ llvm::Expected<CacheFootprint> cacheFootprint(mlir::ModuleOp module,
 
 /// Bytes of the checkpoint's tensors at `weightBytes` per element, with
 /// the tensors `quantization` stores in int8 at one byte per element plus a
-/// 4-byte scale per row. (An engine adds the absorbed MLA's copies of
+/// 4-byte scale per row, and those it stores in int4 at half a byte plus a
+/// 4-byte scale per group. (An engine adds the absorbed MLA's copies of
 /// kv_b_proj and panel padding.)
 int64_t checkpointWeightBytes(const dsv2::model::ModelConfig &config,
                               int64_t weightBytes,
@@ -71,9 +72,15 @@ int64_t checkpointWeightBytes(const dsv2::model::ModelConfig &config,
   int64_t bytes = 0;
   for (const dsv2::model::TensorSpec &tensor :
        dsv2::model::requiredTensors(config)) {
+    const int64_t group =
+        tensor.shape.size() == 2 ? mlir::dsv2::int4GroupSize(tensor.shape[1])
+                                 : 0;
     if (tensor.shape.size() == 2 &&
         mlir::dsv2::isInt8QuantizedWeight(tensor.name, quantization))
       bytes += tensor.numElements() + tensor.shape[0] * 4;
+    else if (group > 0 &&
+             mlir::dsv2::isInt4QuantizedWeight(tensor.name, quantization))
+      bytes += tensor.numElements() / 2 + tensor.numElements() / group * 4;
     else
       bytes += tensor.numElements() * weightBytes;
   }
@@ -158,6 +165,8 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
       checkpointWeightBytes(config, weightBytes, WeightQuantization::Int8);
   const int64_t expertsBytes = checkpointWeightBytes(
       config, weightBytes, WeightQuantization::Int8Experts);
+  const int64_t int4Bytes = checkpointWeightBytes(
+      config, weightBytes, WeightQuantization::Int4Experts);
   mlir::MLIRContext context;
   auto module = buildPipelinedModule(context, *source, cl, "none");
   if (!module)
@@ -192,7 +201,8 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
     report["weight_dtype"] = weightDtype;
     report["weight_bytes"] = {{"none", plainBytes},
                               {"int8", int8Bytes},
-                              {"int8-experts", expertsBytes}};
+                              {"int8-experts", expertsBytes},
+                              {"int4-experts", int4Bytes}};
     nlohmann::ordered_json rankList = nlohmann::ordered_json::array();
     for (const auto &rank : ranks)
       rankList.push_back({{"rank", rank.rank},
@@ -223,7 +233,7 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
       "  latent form {9} bytes, naive per-head {10} bytes ({11:f1}x)\n"
       "layers:                    {12} ({13} MoE, {14} dense)\n"
       "weights ({15}):            {16}; --quantize int8 {17}, int8-experts "
-      "{18} (checkpoint tensors)\n",
+      "{18}, int4-experts {19} (checkpoint tensors)\n",
       source->description, counts.total, humanCount(counts.total),
       counts.active, humanCount(counts.active), kvDtype,
       footprint->bytesPerToken, footprint->layout,
@@ -231,7 +241,7 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
       double(naiveBytes) / latentBytes, config.numHiddenLayers,
       config.numMoeLayers(), config.numHiddenLayers - config.numMoeLayers(),
       weightDtype, gibibytes(plainBytes), gibibytes(int8Bytes),
-      gibibytes(expertsBytes));
+      gibibytes(expertsBytes), gibibytes(int4Bytes));
   if (layout.world() == 1)
     return llvm::Error::success();
   llvm::outs() << llvm::formatv(

@@ -191,12 +191,12 @@ absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
   };
   // The values of this weight were packed first: their scales are cached.
   if (scalesOnly && cache) {
-    auto cached = cache->int8Scales.find(inner.str());
-    if (cached != cache->int8Scales.end() &&
+    auto cached = cache->scales.find(inner.str());
+    if (cached != cache->scales.end() &&
         static_cast<int64_t>(cached->second.size()) == matrices * n) {
       for (int64_t e = 0; e < matrices; ++e)
         storeScales(e, cached->second.data() + e * n);
-      cache->int8Scales.erase(cached);
+      cache->scales.erase(cached);
       return absl::OkStatus();
     }
   }
@@ -224,7 +224,94 @@ absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
                     : 0;
   }
   if (cache && !scalesOnly)
-    cache->int8Scales[inner.str()] = std::move(allScales);
+    cache->scales[inner.str()] = std::move(allScales);
+  return absl::OkStatus();
+}
+
+/// "int4_panels:16:G:INNER" (the bytes) or "int4_scales:16:G:INNER" (the
+/// group scales) of the [N, K] or stacked [E, N, K] weight of INNER in int4
+/// panels (runtime/io/WeightPanels.h). The values read are the provider's
+/// (QuantizedWeightProvider: already scale * q), so recomputing each group's
+/// scale recovers the same q.
+absl::Status packInt4(mlir::dsv2::WeightProvider &weights,
+                      const rt::BufferSpec &spec, llvm::StringRef rest,
+                      bool scalesOnly, void *destination, PackingCache *cache) {
+  llvm::SmallVector<llvm::StringRef, 3> fields;
+  rest.split(fields, ':', /*MaxSplit=*/2);
+  int64_t columns = 0, group = 0;
+  const bool stacked = spec.shape.size() == 3;
+  if (fields.size() != 3 || fields[0].getAsInteger(10, columns) ||
+      columns != rt::kWeightPanelColumns || fields[1].getAsInteger(10, group) ||
+      (spec.shape.size() != 2 && !stacked) ||
+      spec.type != (scalesOnly ? rt::ElementType::F32 : rt::ElementType::I8))
+    return absl::InvalidArgumentError("bad weight recipe " + spec.source);
+  llvm::StringRef inner = fields[2];
+  const int64_t matrices = stacked ? spec.shape[0] : 1;
+  const int64_t n = spec.shape[stacked ? 1 : 0], k = spec.shape[stacked ? 2 : 1];
+  if (group != mlir::dsv2::int4GroupSize(k))
+    return absl::InvalidArgumentError(
+        "weight " + spec.name + ": int4 groups of " + std::to_string(group) +
+        " inputs do not fit rows of " + std::to_string(k));
+  const int64_t perMatrix = scalesOnly ? rt::int4PanelScales(n, k, group)
+                                       : rt::int4PanelBytes(n, k);
+  if (spec.elements.evaluate(0, 0) != matrices * perMatrix)
+    return absl::InvalidArgumentError(
+        "weight " + spec.name + " holds " +
+        std::to_string(spec.elements.evaluate(0, 0)) + " elements, not " +
+        std::to_string(matrices * perMatrix));
+  const int64_t groups = k / group;
+  auto storeScales = [&](int64_t e, const float *scales) {
+    float *out = static_cast<float *>(destination) + e * perMatrix;
+    std::fill_n(out, perMatrix, 0.0f);
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t g = 0; g < groups; ++g)
+        out[rt::int4PanelScale(row, g, k, group)] = scales[row * groups + g];
+  };
+  // The bytes of this weight were packed first: their scales are cached.
+  const std::string key = "int4:" + inner.str();
+  if (scalesOnly && cache) {
+    auto cached = cache->scales.find(key);
+    if (cached != cache->scales.end() &&
+        static_cast<int64_t>(cached->second.size()) == matrices * n * groups) {
+      for (int64_t e = 0; e < matrices; ++e)
+        storeScales(e, cached->second.data() + e * n * groups);
+      cache->scales.erase(cached);
+      return absl::OkStatus();
+    }
+  }
+  auto references = int8Matrices(inner, matrices);
+  if (!references)
+    return toStatus(references.takeError());
+  std::vector<float> values(static_cast<size_t>(n * k)), scales, allScales;
+  for (int64_t e = 0; e < matrices; ++e) {
+    if (llvm::Error error = mlir::dsv2::readWeightReference(
+            weights, (*references)[e], {n, k}, values.data()))
+      return toStatus(std::move(error));
+    scales.assign(static_cast<size_t>(n * groups), 0.0f);
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t g = 0; g < groups; ++g)
+        scales[row * groups + g] = mlir::dsv2::int4GroupScale(
+            {values.data() + row * k + g * group, static_cast<size_t>(group)});
+    if (scalesOnly) {
+      storeScales(e, scales.data());
+      continue;
+    }
+    if (cache)
+      allScales.insert(allScales.end(), scales.begin(), scales.end());
+    auto *out = static_cast<uint8_t *>(destination) + e * perMatrix;
+    std::fill_n(out, perMatrix, uint8_t{0});
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t col = 0; col < k; ++col) {
+        const int8_t q = mlir::dsv2::quantizeInt4(
+            values[row * k + col], scales[row * groups + col / group]);
+        bool high = false;
+        const int64_t at = rt::int4PanelByte(row, col, k, group, high);
+        const uint8_t nibble = static_cast<uint8_t>(q) & 0x0f;
+        out[at] |= high ? static_cast<uint8_t>(nibble << 4) : nibble;
+      }
+  }
+  if (cache && !scalesOnly)
+    cache->scales[key] = std::move(allScales);
   return absl::OkStatus();
 }
 
@@ -278,6 +365,9 @@ absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
                         PackingCache *cache) {
   llvm::StringRef recipe = spec.source;
   auto [kind, rest] = recipe.split(':');
+  if (kind == "int4_panels" || kind == "int4_scales")
+    return packInt4(weights, spec, rest, kind == "int4_scales", destination,
+                    cache);
   if (spec.type == rt::ElementType::I8 && kind != "panels" &&
       kind != "int8_rows")
     return absl::UnimplementedError(

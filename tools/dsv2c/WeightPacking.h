@@ -31,17 +31,21 @@ namespace dsv2::tools {
 /// i8 spec holds them quantized per row (--quantize int8) and
 /// "scales:16:RECIPE" holds the rows' scales; GPU engines' int8 weights are
 /// "int8_rows:RECIPE" (the same q in RECIPE's own [N, K] / [E, N, K] rows)
-/// and "row_scales:RECIPE" ([E, N] f32). REF
+/// and "row_scales:RECIPE" ([E, N] f32); int4 weights (--quantize
+/// int4-experts) are "int4_panels:16:G:RECIPE" (two int4 values per byte)
+/// and "int4_scales:16:G:RECIPE" (one scale per group of G inputs). REF
 /// and KVB are weight references (dialect/dsv2/WeightReference.h): a
 /// checkpoint name, or one rank's slice of it.
 ///
 /// `cache` (optional, one per rank's plan) carries the row scales computed
-/// while packing an int8 weight's panels to its "scales:" buffer, so each
-/// int8 weight is read once instead of twice.
+/// while packing an int8 (int4) weight's panels to its "scales:"
+/// ("int4_scales:") buffer, so each such weight is read once instead of
+/// twice.
 struct PackingCache {
-  /// Per-row scales of each int8 recipe ("tensor:REF" / "stacked:REF"),
-  /// matrix after matrix, until its scales buffer takes them.
-  std::map<std::string, std::vector<float>> int8Scales;
+  /// Per-row scales of each int8 recipe ("tensor:REF" / "stacked:REF"), and
+  /// per-group scales of each int4 one ("int4:" + recipe), matrix after
+  /// matrix, until its scales buffer takes them.
+  std::map<std::string, std::vector<float>> scales;
 };
 
 absl::Status packWeight(mlir::dsv2::WeightProvider &weights,

@@ -1,7 +1,7 @@
 //===- WeightQuantizationTest.cpp - Int8 weights: rule, rounding, reads ---===//
 
 #include "dialect/dsv2/WeightQuantization.h"
-#include "dialect/dsv2/interpreter/Int8WeightProvider.h"
+#include "dialect/dsv2/interpreter/QuantizedWeightProvider.h"
 
 #include <gtest/gtest.h>
 
@@ -122,7 +122,7 @@ TEST(WeightQuantization, RowScaleAndRounding) {
 }
 
 // The packer recomputes each row's scale from the values it reads (already
-// scale * q through Int8WeightProvider) and must recover exactly the same
+// scale * q through QuantizedWeightProvider) and must recover exactly the same
 // q, else the engine's weights would differ from the reference's.
 TEST(WeightQuantization, FakeQuantizedRowsRequantizeExactly) {
   std::mt19937 rng(3);
@@ -166,13 +166,13 @@ public:
   }
 };
 
-TEST(Int8WeightProvider, QuantizesProjectionMatricesOnly) {
+TEST(QuantizedWeightProvider, QuantizesProjectionMatricesOnly) {
   auto fixed = std::make_unique<FixedWeights>();
   const std::vector<float> matrix = {0.3f, -0.7f, 0.11f, 1.0f, 0.25f, -0.5f};
   fixed->tensors["model.layers.0.self_attn.o_proj.weight"] = matrix;
   fixed->tensors["model.layers.1.mlp.gate.weight"] = matrix;
   fixed->tensors["bias.up_proj.weight"] = matrix;
-  Int8WeightProvider int8(std::move(fixed), WeightQuantization::Int8);
+  QuantizedWeightProvider int8(std::move(fixed), WeightQuantization::Int8);
   std::vector<float> got(6);
   ASSERT_FALSE(bool(int8.read("model.layers.0.self_attn.o_proj.weight",
                               {2, 3}, got.data())));
@@ -193,13 +193,13 @@ TEST(Int8WeightProvider, QuantizesProjectionMatricesOnly) {
   EXPECT_EQ(llvm::toString(std::move(missing)), "no tensor lm_head.weight");
 }
 
-TEST(Int8WeightProvider, NonFiniteWeightsAreNamed) {
+TEST(QuantizedWeightProvider, NonFiniteWeightsAreNamed) {
   auto fixed = std::make_unique<FixedWeights>();
   fixed->tensors["lm_head.weight"] = {0.5f, 1.0f, 0.25f,
                                       std::numeric_limits<float>::infinity()};
   fixed->tensors["model.layers.0.mlp.up_proj.weight"] = {
       0.5f, std::numeric_limits<float>::quiet_NaN(), 0.25f, 1.0f};
-  Int8WeightProvider int8(std::move(fixed), WeightQuantization::Int8);
+  QuantizedWeightProvider int8(std::move(fixed), WeightQuantization::Int8);
   std::vector<float> got(4);
   EXPECT_EQ(llvm::toString(int8.read("lm_head.weight", {2, 2}, got.data())),
             "lm_head.weight: row 1, column 1 holds +inf; int8 quantization "

@@ -1,17 +1,16 @@
-//===- Int8WeightProvider.h - Weights as an int8 engine sees them -*- C++ -*-===//
+//===- QuantizedWeightProvider.h - Weights as a quantized engine sees them -*- C++ -*-===//
 //
-// Wraps a WeightProvider so every weight that --quantize int8 (or
-// int8-experts) stores in int8 (dialect/dsv2/WeightQuantization.h) reads as
-// scale * q, row by row, over
-// the whole checkpoint tensor (before any shard slices it, so a rank's
-// slice has the scales of the full rows). `dsv2c compile` packs through it
+// Wraps a WeightProvider so every weight that --quantize stores in int8 or
+// int4 (dialect/dsv2/WeightQuantization.h) reads as scale * q: int8 row by
+// row, int4 group by group, over the whole checkpoint tensor (before any
+// shard slices it, so a rank's slice has the scales of the full rows). `dsv2c compile` packs through it
 // (the weights derived from kv_b_proj carry the same rounding as its int8
-// panels) and `dsv2c eval --quantize int8` interprets through it.
+// panels) and `dsv2c eval --quantize ...` interprets through it.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef DIALECT_DSV2_INTERPRETER_INT8WEIGHTPROVIDER_H
-#define DIALECT_DSV2_INTERPRETER_INT8WEIGHTPROVIDER_H
+#ifndef DIALECT_DSV2_INTERPRETER_QUANTIZEDWEIGHTPROVIDER_H
+#define DIALECT_DSV2_INTERPRETER_QUANTIZEDWEIGHTPROVIDER_H
 
 #include "dialect/dsv2/WeightQuantization.h"
 #include "dialect/dsv2/interpreter/WeightProvider.h"
@@ -22,9 +21,9 @@
 
 namespace mlir::dsv2 {
 
-class Int8WeightProvider : public WeightProvider {
+class QuantizedWeightProvider : public WeightProvider {
 public:
-  Int8WeightProvider(std::unique_ptr<WeightProvider> weights,
+  QuantizedWeightProvider(std::unique_ptr<WeightProvider> weights,
                      WeightQuantization quantization,
                      std::vector<std::string> keep = {})
       : weights(std::move(weights)), quantization(quantization),
@@ -41,4 +40,4 @@ private:
 
 } // namespace mlir::dsv2
 
-#endif // DIALECT_DSV2_INTERPRETER_INT8WEIGHTPROVIDER_H
+#endif // DIALECT_DSV2_INTERPRETER_QUANTIZEDWEIGHTPROVIDER_H

@@ -1,0 +1,215 @@
+// grouped_gate_up_panel_i4 (docs/kernels.md, docs/quantization.md):
+// grouped_gate_up_panel over int4 expert weights with one f32 scale per
+// group of G inputs (--quantize int4-experts): the first half of every
+// routed expert over the expert-grouped rows of moe_plan, grid
+// (ceil(rows/BM), ceil(I/BN)).
+//
+//   x         [T, H] f32        the normalized hidden states
+//   row_token [rows] i32        token of each dispatch row, -1 for padding
+//   offsets   [E+1] i32         expert e owns rows [offsets[e], offsets[e+1])
+//   gate, up  [E, ceil(I/BN), H/2, BN] i8   stacked gate_proj / up_proj, two
+//                               int4 values per byte (runtime/io/WeightPanels.h):
+//                               byte row g*G/2 + r of a panel holds inputs
+//                               g*G + r (low nibble) and g*G + G/2 + r (high)
+//   gate_scale, up_scale [E, ceil(I/BN), H/G, BN] f32   the group scales
+//   out       [rows, I] f32     silu(x[tok] @ gate_e^T) * (x[tok] @ up_e^T)
+//   rows      i32               rows of the dispatch buffers (ROWS_MAX)
+//
+// Params as grouped_gate_up_panel (BM divides the plan's BLOCK, BN the
+// panel width, GROUP row blocks per group of the program order) and G
+// (divides H, even). A block past offsets[E], or of padding rows only,
+// writes zeros without reading weights. Per group g, per byte row, x[tok, k]
+// and x[tok, k + G/2] of the BM rows broadcast along the byte's two nibbles
+// into a [BM, BN] f32 group sum, added times the group's scales to the
+// running sums. Gate and up run one after the other so each loop keeps its
+// accumulators in registers.
+func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
+                      %offsets: !tile.ptr<i32>, %gate: !tile.ptr<i8>,
+                      %gate_scale: !tile.ptr<f32>,
+                      %up: !tile.ptr<i8>, %up_scale: !tile.ptr<f32>,
+                      %out: !tile.ptr<f32>,
+                      %rows: i32) attributes {
+    tile.kernel = #tile.kernel<grid = ()[s0] -> (s0 ceildiv {{BM}}, {{I}} ceildiv {{BN}}, 1),
+                               grid_symbols = ["rows"],
+                               block = [{{BM}}, {{BN}}]>} {
+  %c0 = arith.constant 0 : i32
+  %c1 = arith.constant 1 : i32
+  %c2 = arith.constant 2 : i32
+  %cE = arith.constant {{E}} : i32
+  %cH = arith.constant {{H}} : i32
+  %cN = arith.constant {{I}} : i32
+  %cBM = arith.constant {{BM}} : i32
+  %cBN = arith.constant {{BN}} : i32
+  %cG = arith.constant {{G}} : i32
+  %cHalfG = arith.divsi %cG, %c2 : i32
+  %groups = arith.divsi %cH, %cG : i32
+  // Rows (outputs) of one expert's panels: ceil(I / BN) * BN.
+  %cPanels64 = arith.constant {{I}} : i64
+  %cBN64 = arith.constant {{BN}} : i64
+  %cH64 = arith.constant {{H}} : i64
+  %c1w = arith.constant 1 : i64
+  %iRound = arith.addi %cPanels64, %cBN64 : i64
+  %iRound1 = arith.subi %iRound, %c1w : i64
+  %panels = arith.divsi %iRound1, %cBN64 : i64
+  %iPadded = arith.muli %panels, %cBN64 : i64
+  %cG64 = arith.constant {{G}} : i64
+  %c2w = arith.constant 2 : i64
+  %rowBytes = arith.divsi %cH64, %c2w : i64
+  %rowGroups = arith.divsi %cH64, %cG64 : i64
+
+  // This program's row block %pm and panel %pn.
+  {{>program_groups}}
+  %row0 = arith.muli %pm, %cBM : i32
+  %col0 = arith.muli %pn, %cBN : i32
+
+  // The expert of this block: the first e with offsets[e+1] > row0.
+  {{>expert_of_rows}}
+  %hasExpert = arith.cmpi slt, %search#0, %cE : i32
+
+  // Rows of the block and their tokens; padding rows (-1) and rows past
+  // `rows` read token 0's row (valid memory) and are zeroed at the end.
+  {{>dispatch_block}}
+
+  %acc0 = arith.constant dense<0.000000e+00> : tensor<{{BM}}x{{BN}}xf32>
+  %sums:2 = scf.if %work -> (tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>) {
+    // Offsets of the x rows (tok * H); the panels of gate_e / up_e at
+    // (e * ceil(I/BN)*BN + col0) * H/2 bytes, their scales at
+    // (e * ceil(I/BN)*BN + col0) * H/G.
+    %safeTok = arith.select %valid, %tok, %zeroTok : tensor<{{BM}}xi1>, tensor<{{BM}}xi32>
+    %tokCol = tile.expand_dims %safeTok axis 1 : tensor<{{BM}}xi32> -> tensor<{{BM}}x1xi32>
+    %hCol = tile.splat %cH : i32 -> tensor<{{BM}}x1xi32>
+    %xOff = arith.muli %tokCol, %hCol : tensor<{{BM}}x1xi32>
+    %expert64 = arith.extsi %search#0 : i32 to i64
+    %eRows = arith.muli %expert64, %iPadded : i64
+    %col064 = arith.extsi %col0 : i32 to i64
+    %firstRow = arith.addi %eRows, %col064 : i64
+    %wOff = arith.muli %firstRow, %rowBytes : i64
+    %sOff = arith.muli %firstRow, %rowGroups : i64
+    %gateP = tile.addptr %gate, %wOff : !tile.ptr<i8>, i64 -> !tile.ptr<i8>
+    %upP = tile.addptr %up, %wOff : !tile.ptr<i8>, i64 -> !tile.ptr<i8>
+    %gateS = tile.addptr %gate_scale, %sOff : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
+    %upS = tile.addptr %up_scale, %sOff : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
+    %c4v = arith.constant dense<4> : tensor<1x{{BN}}xi32>
+    %c28v = arith.constant dense<28> : tensor<1x{{BN}}xi32>
+
+    // gate: per group, sum[i, :] += x[tok_i, k] * q[k, :] over its G
+    // inputs, then acc += sum * the group's scales.
+    %accG = scf.for %g = %c0 to %groups step %c1
+        iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
+      %k0 = arith.muli %g, %cG : i32
+      %b0 = arith.muli %g, %cHalfG : i32
+      %sum = scf.for %r = %c0 to %cHalfG step %c1
+          iter_args(%s = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
+        %kLo = arith.addi %k0, %r : i32
+        %kHi = arith.addi %kLo, %cHalfG : i32
+        %xlk = tile.addptr %x, %kLo : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %xhk = tile.addptr %x, %kHi : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %xlp = tile.addptr %xlk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x1xi32> -> tensor<{{BM}}x1x!tile.ptr<f32>>
+        %xhp = tile.addptr %xhk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x1xi32> -> tensor<{{BM}}x1x!tile.ptr<f32>>
+        %xl = tile.load %xlp : tensor<{{BM}}x1x!tile.ptr<f32>> -> tensor<{{BM}}x1xf32>
+        %xh = tile.load %xhp : tensor<{{BM}}x1x!tile.ptr<f32>> -> tensor<{{BM}}x1xf32>
+        %byteRow = arith.addi %b0, %r : i32
+        %bw = arith.muli %byteRow, %cBN : i32
+        %wk = tile.addptr %gateP, %bw : !tile.ptr<i8>, i32 -> !tile.ptr<i8>
+        %wp = tile.addptr %wk, %lanes : !tile.ptr<i8>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<i8>>
+        %wb = tile.load %wp : tensor<1x{{BN}}x!tile.ptr<i8>> -> tensor<1x{{BN}}xi8>
+        // Widened to i32 first (x86 has no byte shifts), then the nibbles
+        // sign-extended by shifts.
+        %ww = arith.extsi %wb : tensor<1x{{BN}}xi8> to tensor<1x{{BN}}xi32>
+        %wShift = arith.shli %ww, %c28v : tensor<1x{{BN}}xi32>
+        %loQ = arith.shrsi %wShift, %c28v : tensor<1x{{BN}}xi32>
+        %hiQ = arith.shrsi %ww, %c4v : tensor<1x{{BN}}xi32>
+        %lo = arith.sitofp %loQ : tensor<1x{{BN}}xi32> to tensor<1x{{BN}}xf32>
+        %hi = arith.sitofp %hiQ : tensor<1x{{BN}}xi32> to tensor<1x{{BN}}xf32>
+        %xlB = tile.broadcast %xl : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %xhB = tile.broadcast %xh : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %loB = tile.broadcast %lo : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %hiB = tile.broadcast %hi : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %s1 = math.fma %xlB, %loB, %s : tensor<{{BM}}x{{BN}}xf32>
+        %s2 = math.fma %xhB, %hiB, %s1 : tensor<{{BM}}x{{BN}}xf32>
+        scf.yield %s2 : tensor<{{BM}}x{{BN}}xf32>
+      }
+      %gw = arith.muli %g, %cBN : i32
+      %sRow = tile.addptr %gateS, %gw : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %sp = tile.addptr %sRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
+      %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
+      %sB = tile.broadcast %st : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+      %a2 = math.fma %sum, %sB, %a : tensor<{{BM}}x{{BN}}xf32>
+      scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
+    }
+
+    // up: per group, sum[i, :] += x[tok_i, k] * q[k, :] over its G
+    // inputs, then acc += sum * the group's scales.
+    %accU = scf.for %g = %c0 to %groups step %c1
+        iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
+      %k0 = arith.muli %g, %cG : i32
+      %b0 = arith.muli %g, %cHalfG : i32
+      %sum = scf.for %r = %c0 to %cHalfG step %c1
+          iter_args(%s = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
+        %kLo = arith.addi %k0, %r : i32
+        %kHi = arith.addi %kLo, %cHalfG : i32
+        %xlk = tile.addptr %x, %kLo : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %xhk = tile.addptr %x, %kHi : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %xlp = tile.addptr %xlk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x1xi32> -> tensor<{{BM}}x1x!tile.ptr<f32>>
+        %xhp = tile.addptr %xhk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x1xi32> -> tensor<{{BM}}x1x!tile.ptr<f32>>
+        %xl = tile.load %xlp : tensor<{{BM}}x1x!tile.ptr<f32>> -> tensor<{{BM}}x1xf32>
+        %xh = tile.load %xhp : tensor<{{BM}}x1x!tile.ptr<f32>> -> tensor<{{BM}}x1xf32>
+        %byteRow = arith.addi %b0, %r : i32
+        %bw = arith.muli %byteRow, %cBN : i32
+        %wk = tile.addptr %upP, %bw : !tile.ptr<i8>, i32 -> !tile.ptr<i8>
+        %wp = tile.addptr %wk, %lanes : !tile.ptr<i8>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<i8>>
+        %wb = tile.load %wp : tensor<1x{{BN}}x!tile.ptr<i8>> -> tensor<1x{{BN}}xi8>
+        // Widened to i32 first (x86 has no byte shifts), then the nibbles
+        // sign-extended by shifts.
+        %ww = arith.extsi %wb : tensor<1x{{BN}}xi8> to tensor<1x{{BN}}xi32>
+        %wShift = arith.shli %ww, %c28v : tensor<1x{{BN}}xi32>
+        %loQ = arith.shrsi %wShift, %c28v : tensor<1x{{BN}}xi32>
+        %hiQ = arith.shrsi %ww, %c4v : tensor<1x{{BN}}xi32>
+        %lo = arith.sitofp %loQ : tensor<1x{{BN}}xi32> to tensor<1x{{BN}}xf32>
+        %hi = arith.sitofp %hiQ : tensor<1x{{BN}}xi32> to tensor<1x{{BN}}xf32>
+        %xlB = tile.broadcast %xl : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %xhB = tile.broadcast %xh : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %loB = tile.broadcast %lo : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %hiB = tile.broadcast %hi : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %s1 = math.fma %xlB, %loB, %s : tensor<{{BM}}x{{BN}}xf32>
+        %s2 = math.fma %xhB, %hiB, %s1 : tensor<{{BM}}x{{BN}}xf32>
+        scf.yield %s2 : tensor<{{BM}}x{{BN}}xf32>
+      }
+      %gw = arith.muli %g, %cBN : i32
+      %sRow = tile.addptr %upS, %gw : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %sp = tile.addptr %sRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
+      %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
+      %sB = tile.broadcast %st : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+      %a2 = math.fma %sum, %sB, %a : tensor<{{BM}}x{{BN}}xf32>
+      scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
+    }
+
+    scf.yield %accG, %accU : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
+  } else {
+    scf.yield %acc0, %acc0 : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
+  }
+
+  // silu(gate) * up.
+  %act = tile.silu %sums#0 : tensor<{{BM}}x{{BN}}xf32>
+  %value = arith.mulf %act, %sums#1 : tensor<{{BM}}x{{BN}}xf32>
+
+  // out[r, n] for the rows and columns in range; padding rows get 0.
+  %validCol = tile.expand_dims %valid axis 1 : tensor<{{BM}}xi1> -> tensor<{{BM}}x1xi1>
+  %validOut = tile.broadcast %validCol : tensor<{{BM}}x1xi1> -> tensor<{{BM}}x{{BN}}xi1>
+  %result = arith.select %validOut, %value, %acc0 : tensor<{{BM}}x{{BN}}xi1>, tensor<{{BM}}x{{BN}}xf32>
+  %rmCol = tile.expand_dims %rm axis 1 : tensor<{{BM}}xi32> -> tensor<{{BM}}x1xi32>
+  %nCol = tile.splat %cN : i32 -> tensor<{{BM}}x1xi32>
+  %outRowOff = arith.muli %rmCol, %nCol : tensor<{{BM}}x1xi32>
+  %outRowOffB = tile.broadcast %outRowOff : tensor<{{BM}}x1xi32> -> tensor<{{BM}}x{{BN}}xi32>
+  %rnRow = tile.expand_dims %rn axis 0 : tensor<{{BN}}xi32> -> tensor<1x{{BN}}xi32>
+  %rnRowB = tile.broadcast %rnRow : tensor<1x{{BN}}xi32> -> tensor<{{BM}}x{{BN}}xi32>
+  %outOff = arith.addi %outRowOffB, %rnRowB : tensor<{{BM}}x{{BN}}xi32>
+  %outPtrs = tile.addptr %out, %outOff : !tile.ptr<f32>, tensor<{{BM}}x{{BN}}xi32> -> tensor<{{BM}}x{{BN}}x!tile.ptr<f32>>
+  %rowOkCol = tile.expand_dims %rowOk axis 1 : tensor<{{BM}}xi1> -> tensor<{{BM}}x1xi1>
+  %rowOkOut = tile.broadcast %rowOkCol : tensor<{{BM}}x1xi1> -> tensor<{{BM}}x{{BN}}xi1>
+  %colOkRow = tile.expand_dims %colOk axis 0 : tensor<{{BN}}xi1> -> tensor<1x{{BN}}xi1>
+  %colOkOut = tile.broadcast %colOkRow : tensor<1x{{BN}}xi1> -> tensor<{{BM}}x{{BN}}xi1>
+  %outMask = arith.andi %rowOkOut, %colOkOut : tensor<{{BM}}x{{BN}}xi1>
+  tile.store %outPtrs, %result mask %outMask : tensor<{{BM}}x{{BN}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BN}}xf32>
+  return
+}

@@ -1,0 +1,225 @@
+//===- Int4QuantizationTest.cpp - Int4 experts: rule, groups, layout ------===//
+//
+// --quantize int4-experts (docs/quantization.md): which weights are int4,
+// the group size, the rounding, that fake-quantized groups requantize to
+// the same q (the packer reads the provider's values), the provider's
+// reads, and the int4 panel layout (every nibble of every byte used once).
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialect/dsv2/WeightQuantization.h"
+#include "dialect/dsv2/interpreter/QuantizedWeightProvider.h"
+#include "runtime/io/WeightPanels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <random>
+#include <set>
+#include <vector>
+
+namespace mlir::dsv2 {
+namespace {
+
+// The routed experts are int4, the shared experts int8, the rest neither.
+TEST(Int4Quantization, RoutedExpertsInt4SharedInt8) {
+  const auto scheme = WeightQuantization::Int4Experts;
+  for (const char *name : {"model.layers.1.mlp.experts.{e}.gate_proj.weight",
+                           "model.layers.1.mlp.experts.7.up_proj.weight",
+                           "model.layers.1.mlp.experts.7.down_proj.weight"}) {
+    EXPECT_TRUE(isInt4QuantizedWeight(name, scheme)) << name;
+    EXPECT_FALSE(isInt8QuantizedWeight(name, scheme)) << name;
+  }
+  EXPECT_TRUE(isInt8QuantizedWeight(
+      "model.layers.1.mlp.shared_experts.up_proj.weight", scheme));
+  EXPECT_FALSE(isInt4QuantizedWeight(
+      "model.layers.1.mlp.shared_experts.up_proj.weight", scheme));
+  for (const char *name :
+       {"model.layers.0.self_attn.q_proj.weight",
+        "model.layers.0.mlp.down_proj.weight", "lm_head.weight",
+        "model.layers.1.mlp.gate.weight", "model.embed_tokens.weight"}) {
+    EXPECT_FALSE(isInt4QuantizedWeight(name, scheme)) << name;
+    EXPECT_FALSE(isInt8QuantizedWeight(name, scheme)) << name;
+  }
+  // Other schemes never store int4; --quantize-keep keeps gate and up
+  // together, as for int8.
+  EXPECT_FALSE(isInt4QuantizedWeight(
+      "model.layers.1.mlp.experts.7.up_proj.weight",
+      WeightQuantization::Int8Experts));
+  EXPECT_FALSE(isInt4QuantizedWeight(
+      "model.layers.1.mlp.experts.7.gate_proj.weight", scheme, {"up_proj"}));
+  EXPECT_TRUE(isInt4QuantizedWeight(
+      "model.layers.1.mlp.experts.7.down_proj.weight", scheme, {"up_proj"}));
+  EXPECT_EQ(parseWeightQuantization("int4-experts"), scheme);
+  EXPECT_STREQ(weightQuantizationName(scheme), "int4-experts");
+}
+
+// The largest power of two up to 128 dividing the row: V2 and V2-Lite's
+// rows (5120, 1536, 2048, 1408) take 128; odd rows have no layout.
+TEST(Int4Quantization, GroupSize) {
+  EXPECT_EQ(int4GroupSize(5120), 128);
+  EXPECT_EQ(int4GroupSize(1536), 128);
+  EXPECT_EQ(int4GroupSize(2048), 128);
+  EXPECT_EQ(int4GroupSize(1408), 128);
+  EXPECT_EQ(int4GroupSize(96), 32);
+  EXPECT_EQ(int4GroupSize(24), 8);
+  EXPECT_EQ(int4GroupSize(2), 2);
+  EXPECT_EQ(int4GroupSize(7), 0);
+}
+
+TEST(Int4Quantization, GroupScaleAndRounding) {
+  std::vector<float> group = {0.35f, -0.7f, 0.0f, 0.04f, 0.06f, 0.26f};
+  const float scale = int4GroupScale(group);
+  EXPECT_FLOAT_EQ(scale, 0.1f);
+  EXPECT_EQ(quantizeInt4(-0.7f, scale), -7);
+  EXPECT_EQ(quantizeInt4(0.04f, scale), 0);
+  EXPECT_EQ(quantizeInt4(0.06f, scale), 1);
+  EXPECT_EQ(quantizeInt4(0.26f, scale), 3);
+  // Symmetric and clamped; zero groups and NaN give 0.
+  EXPECT_EQ(quantizeInt4(5.0f, scale), 7);
+  EXPECT_EQ(quantizeInt4(-5.0f, scale), -7);
+  EXPECT_EQ(int4GroupScale(std::vector<float>(4, 0.0f)), 0.0f);
+  EXPECT_EQ(quantizeInt4(0.0f, 0.0f), 0);
+  EXPECT_EQ(quantizeInt4(std::numeric_limits<float>::quiet_NaN(), scale), 0);
+}
+
+// Each group has its own scale, and the packer, recomputing the scale from
+// the provider's values (scale * q), recovers the same q.
+TEST(Int4Quantization, FakeQuantizedGroupsRequantizeExactly) {
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 0.002f);
+  const int64_t rows = 16, cols = 96, group = int4GroupSize(cols);
+  ASSERT_EQ(group, 32);
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<float> original(rows * cols);
+    for (float &value : original)
+      value = normal(rng) * (1 + trial);
+    // One large value per row: only its own group's scale grows.
+    for (int64_t r = 0; r < rows; ++r)
+      original[r * cols + 5] = 1.0f;
+    std::vector<float> values = original;
+    fakeQuantizeInt4Rows(values.data(), rows, cols, group);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t g = 0; g < cols / group; ++g) {
+        const float *in = original.data() + r * cols + g * group;
+        const float *out = values.data() + r * cols + g * group;
+        const float scale = int4GroupScale({in, static_cast<size_t>(group)});
+        const float again = int4GroupScale({out, static_cast<size_t>(group)});
+        if (g == 0)
+          EXPECT_FLOAT_EQ(scale, 1.0f / 7.0f);
+        else
+          EXPECT_LT(scale, 0.5f / 7.0f);
+        for (int64_t c = 0; c < group; ++c) {
+          const int8_t q = quantizeInt4(in[c], scale);
+          ASSERT_EQ(out[c], scale * q) << "row " << r << " col " << c;
+          ASSERT_LE(std::fabs(out[c] - in[c]), 0.5f * scale * (1 + 1e-5f));
+          ASSERT_EQ(quantizeInt4(out[c], again), q)
+              << "row " << r << " group " << g << " col " << c;
+        }
+      }
+  }
+}
+
+/// Serves fixed tensors by name.
+class FixedWeights : public WeightProvider {
+public:
+  std::map<std::string, std::vector<float>> tensors;
+  llvm::Error read(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
+                   float *destination) override {
+    auto it = tensors.find(name.str());
+    if (it == tensors.end())
+      return llvm::createStringError("no tensor " + name.str());
+    std::copy(it->second.begin(), it->second.end(), destination);
+    return llvm::Error::success();
+  }
+};
+
+TEST(Int4Quantization, ProviderReadsGroupsRowsAndPlainWeights) {
+  std::vector<float> matrix(2 * 8);
+  for (size_t i = 0; i < matrix.size(); ++i)
+    matrix[i] = 0.1f * static_cast<float>(i % 7) - 0.27f;
+  auto fixed = std::make_unique<FixedWeights>();
+  const std::string routed = "model.layers.1.mlp.experts.3.down_proj.weight";
+  const std::string shared = "model.layers.1.mlp.shared_experts.up_proj.weight";
+  const std::string attention = "model.layers.1.self_attn.o_proj.weight";
+  for (const std::string &name : {routed, shared, attention})
+    fixed->tensors[name] = matrix;
+  fixed->tensors["model.layers.1.mlp.experts.0.up_proj.weight"] = {
+      0.5f, std::numeric_limits<float>::quiet_NaN(), 0.25f, 1.0f};
+  fixed->tensors["model.layers.1.mlp.experts.0.down_proj.weight"] =
+      std::vector<float>(6, 0.5f);
+  QuantizedWeightProvider int4(std::move(fixed),
+                               WeightQuantization::Int4Experts);
+  std::vector<float> got(matrix.size()), expected = matrix;
+  ASSERT_FALSE(bool(int4.read(routed, {2, 8}, got.data())));
+  fakeQuantizeInt4Rows(expected.data(), 2, 8, 8);
+  EXPECT_EQ(got, expected);
+  EXPECT_NE(got, matrix);
+  ASSERT_FALSE(bool(int4.read(shared, {2, 8}, got.data())));
+  expected = matrix;
+  fakeQuantizeInt8Rows(expected.data(), 2, 8);
+  EXPECT_EQ(got, expected);
+  ASSERT_FALSE(bool(int4.read(attention, {2, 8}, got.data())));
+  EXPECT_EQ(got, matrix);
+  // Refused by name: a non-finite value, rows of an odd length.
+  EXPECT_EQ(llvm::toString(int4.read(
+                "model.layers.1.mlp.experts.0.up_proj.weight", {2, 2},
+                got.data())),
+            "model.layers.1.mlp.experts.0.up_proj.weight: row 0, column 1 "
+            "holds NaN; int4 quantization needs finite weights");
+  EXPECT_EQ(llvm::toString(int4.read(
+                "model.layers.1.mlp.experts.0.down_proj.weight", {2, 3},
+                got.data())),
+            "model.layers.1.mlp.experts.0.down_proj.weight: rows of 3 inputs "
+            "have no int4 layout (two inputs share a byte: the row length "
+            "must be even)");
+}
+
+// Every (row, input) of an int4 weight has its own nibble; the two nibbles
+// of a byte are inputs G/2 apart in one group (one scale); the bytes of a
+// panel's group are contiguous; the scales tile their own panels.
+TEST(Int4Quantization, PanelLayoutUsesEveryNibbleOnce) {
+  namespace rt = ::dsv2::runtime;
+  for (auto [n, k] : {std::pair<int64_t, int64_t>{40, 96}, {16, 24}, {3, 2}}) {
+    const int64_t group = int4GroupSize(k);
+    std::set<std::pair<int64_t, bool>> seen;
+    std::set<int64_t> scaleSlots;
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t col = 0; col < k; ++col) {
+        bool high = false;
+        const int64_t at = rt::int4PanelByte(row, col, k, group, high);
+        ASSERT_GE(at, 0);
+        ASSERT_LT(at, rt::int4PanelBytes(n, k));
+        ASSERT_TRUE(seen.insert({at, high}).second)
+            << "row " << row << " col " << col;
+        bool partnerHigh = false;
+        const int64_t partner =
+            high ? rt::int4PanelByte(row, col - group / 2, k, group,
+                                     partnerHigh)
+                 : rt::int4PanelByte(row, col + group / 2, k, group,
+                                     partnerHigh);
+        EXPECT_EQ(partner, at);
+        EXPECT_NE(partnerHigh, high);
+        EXPECT_EQ(high, col % group >= group / 2);
+        const int64_t scale =
+            rt::int4PanelScale(row, col / group, k, group);
+        ASSERT_LT(scale, rt::int4PanelScales(n, k, group));
+        scaleSlots.insert(scale);
+      }
+    EXPECT_EQ(static_cast<int64_t>(seen.size()), n * k);
+    EXPECT_EQ(static_cast<int64_t>(scaleSlots.size()), n * (k / group));
+    // Panel p's group 1 starts at byte (p * k/2 + G/2) * 16.
+    if (k > group) {
+      bool high = false;
+      const int64_t row = 17 % n;
+      EXPECT_EQ(rt::int4PanelByte(row, group, k, group, high),
+                (row / 16 * (k / 2) + group / 2) * 16 + row % 16);
+      EXPECT_FALSE(high);
+    }
+  }
+}
+
+} // namespace
+} // namespace mlir::dsv2
