@@ -89,7 +89,9 @@ Type elementOf(Value value) {
 /// weights (--quantize int8), their per-row scales; `type` is the kernels'
 /// W parameter. Int4 weights (--quantize int4-experts, routed experts in
 /// CPU engines): bytes of two int4 values (type i8) and the scales of
-/// `int4Group`-input groups.
+/// `int4Group`-input groups; int4Group is 0 for other weights and -1 for an
+/// int4 weight without a layout here (odd rows, GPU engines: checkInt4
+/// refuses it).
 struct LinearWeight {
   int32_t buffer = -1;
   int32_t scales = -1;
@@ -1124,13 +1126,15 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                        gateW.type.isInteger(8) && !gateW.isInt4();
   const bool int16Down = panels && options.int16Activations &&
                          downW.type.isInteger(8) && !downW.isInt4();
-  auto cpuTiles = [](bool int16) {
-    return GemmTiles{int16 ? kPanelGroupedRowsInt16 : kPanelGroupedRows,
+  auto cpuTiles = [](bool int16, bool int4) {
+    return GemmTiles{int16  ? kPanelGroupedRowsInt16
+                     : int4 ? kPanelGroupedRowsInt4
+                            : kPanelGroupedRows,
                      rt::kWeightPanelColumns, 1};
   };
-  GemmTiles upTiles = panels ? cpuTiles(int16Up)
+  GemmTiles upTiles = panels ? cpuTiles(int16Up, gateW.isInt4())
                              : chooseGemmTiles(inter, hidden, /*gpu=*/true);
-  GemmTiles downTiles = panels ? cpuTiles(int16Down)
+  GemmTiles downTiles = panels ? cpuTiles(int16Down, downW.isInt4())
                                : chooseGemmTiles(hidden, inter, /*gpu=*/true);
   const int64_t upRows = panels ? upTiles.bm : block;
   const int64_t downRows = panels ? downTiles.bm : block;

@@ -100,6 +100,11 @@ inline constexpr int64_t kPanelGroupedRows = 4;
 /// with 12 rows instead of 6 was slower: 1.08-1.14 s against 0.99-1.06.)
 inline constexpr int64_t kPanelGroupedRowsInt16 = 8;
 
+/// The int4 forms (grouped_*_panel_i4) take 8 rows: each byte row's
+/// unpacking (widen, shifts, two conversions) then feeds 16 FMAs instead of
+/// 8.
+inline constexpr int64_t kPanelGroupedRowsInt4 = 8;
+
 /// linear_panel_i16's rows per program in a prefill (linear_panel: 6): 8 i32
 /// and 8 f32 accumulators. Lite shapes, 8 x 128-token prefill, three
 /// alternated runs: 0.97-1.12 s in linear_panel_i16 against 1.01-1.33 s with
