@@ -85,18 +85,29 @@ bool isInt4QuantizedWeight(llvm::StringRef name,
          !isKept(name, keep);
 }
 
-float int8RowScale(llvm::ArrayRef<float> row) {
+/// max |v| over `values` (0 for none).
+static float largestMagnitude(llvm::ArrayRef<float> values) {
   float largest = 0.0f;
-  for (float value : row)
+  for (float value : values)
     largest = std::max(largest, std::fabs(value));
-  return largest / 127.0f;
+  return largest;
 }
 
-int8_t quantizeInt8(float value, float scale) {
+/// round(value / scale) clamped to [-limit, limit] (0 when scale is 0 or
+/// the quotient is NaN): symmetric quantization at any width.
+static int8_t roundSymmetric(float value, float scale, float limit) {
   const float q = std::nearbyint(value / scale);
   if (scale == 0.0f || std::isnan(q))
     return 0;
-  return static_cast<int8_t>(std::clamp(q, -127.0f, 127.0f));
+  return static_cast<int8_t>(std::clamp(q, -limit, limit));
+}
+
+float int8RowScale(llvm::ArrayRef<float> row) {
+  return largestMagnitude(row) / 127.0f;
+}
+
+int8_t quantizeInt8(float value, float scale) {
+  return roundSymmetric(value, scale, 127.0f);
 }
 
 void fakeQuantizeInt8Rows(float *values, int64_t rows, int64_t cols) {
@@ -116,17 +127,11 @@ int64_t int4GroupSize(int64_t cols) {
 }
 
 float int4GroupScale(llvm::ArrayRef<float> group) {
-  float largest = 0.0f;
-  for (float value : group)
-    largest = std::max(largest, std::fabs(value));
-  return largest / 7.0f;
+  return largestMagnitude(group) / 7.0f;
 }
 
 int8_t quantizeInt4(float value, float scale) {
-  const float q = std::nearbyint(value / scale);
-  if (scale == 0.0f || std::isnan(q))
-    return 0;
-  return static_cast<int8_t>(std::clamp(q, -7.0f, 7.0f));
+  return roundSymmetric(value, scale, 7.0f);
 }
 
 void fakeQuantizeInt4Rows(float *values, int64_t rows, int64_t cols,

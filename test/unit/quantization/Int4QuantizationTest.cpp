@@ -10,6 +10,7 @@
 #include "dialect/dsv2/WeightQuantization.h"
 #include "dialect/dsv2/interpreter/QuantizedWeightProvider.h"
 #include "runtime/io/WeightPanels.h"
+#include "test/unit/quantization/FixedWeights.h"
 
 #include <gtest/gtest.h>
 
@@ -121,20 +122,6 @@ TEST(Int4Quantization, FakeQuantizedGroupsRequantizeExactly) {
       }
   }
 }
-
-/// Serves fixed tensors by name.
-class FixedWeights : public WeightProvider {
-public:
-  std::map<std::string, std::vector<float>> tensors;
-  llvm::Error read(llvm::StringRef name, llvm::ArrayRef<int64_t> shape,
-                   float *destination) override {
-    auto it = tensors.find(name.str());
-    if (it == tensors.end())
-      return llvm::createStringError("no tensor " + name.str());
-    std::copy(it->second.begin(), it->second.end(), destination);
-    return llvm::Error::success();
-  }
-};
 
 TEST(Int4Quantization, ProviderReadsGroupsRowsAndPlainWeights) {
   std::vector<float> matrix(2 * 8);
