@@ -37,8 +37,8 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
                      "with the kernel stages: positions of the KV cache "
                      "(default: the model's, at most 4096)"});
   addQuantizeOptions(options,
-                     "with the kernel stages: the kernels of an int8 "
-                     "engine (dsv2c compile --quantize int8)");
+                     "with the kernel stages: the kernels of a quantized "
+                     "engine (dsv2c compile --quantize)");
   for (OptionSpec &option : pipelineOptions("dsv2-optimize"))
     options.push_back(option);
   options.push_back(kvCacheDtypeOption());

@@ -91,9 +91,11 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                      "CPU engine worker threads, also those compiling its "
                      "kernels (default: all)"});
   addQuantizeOptions(options,
-                     "int8: read the projection weights as an int8 engine "
-                     "holds them (scale * q per output row; dsv2c compile "
-                     "--quantize int8), in either engine (default none)");
+                     "read the weights as a quantized engine holds them "
+                     "(dsv2c compile --quantize): int8, int8-experts (scale "
+                     "* q per output row), int4-experts (scale * q per group "
+                     "of the routed experts' inputs), in either engine "
+                     "(default none)");
   options.push_back({"tp", "N",
                      "with --engine reference: shard the step for N "
                      "tensor-parallel ranks (dsv2-shard) and run every rank "
