@@ -18,9 +18,10 @@
 // Params as grouped_down_panel (BM divides the plan's BLOCK; BN is the panel
 // width) and G (divides I, even). A block past offsets[E], or of padding
 // rows only, writes zeros without reading weights. Per group g, per byte
-// row: h[r, k] and h[r, k + G/2] of the BM rows (rows past `rows` read row
-// rows - 1) broadcast along the byte row's two nibbles into a [BM, BN] f32
-// group sum, which is added times the group's scales to the running sums.
+// row: the two nibbles converted and multiplied by the group's scales once
+// (for all BM rows), then h[r, k] and h[r, k + G/2] of the BM rows (rows
+// past `rows` read row rows - 1) broadcast along them into one [BM, BN] f32
+// accumulator.
 func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
                       %offsets: !tile.ptr<i32>, %down: !tile.ptr<i8>,
                       %down_scale: !tile.ptr<f32>,
@@ -87,14 +88,17 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
     %c4v = arith.constant dense<4> : tensor<1x{{BN}}xi32>
     %c28v = arith.constant dense<28> : tensor<1x{{BN}}xi32>
 
-    // Per group: sum[i, :] += h[r_i, k] * q[k, :] over its G inputs, then
-    // acc += sum * the group's scales.
+    // acc[i, :] += h[r_i, k] * (scale_g * q[k, :]), group by group.
     %accD = scf.for %g = %c0 to %groups step %c1
         iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
       %k0 = arith.muli %g, %cG : i32
       %b0 = arith.muli %g, %cHalfG : i32
-      %sum = scf.for %r = %c0 to %cHalfG step %c1
-          iter_args(%s = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
+      %gw = arith.muli %g, %cBN : i32
+      %sRow = tile.addptr %scaleP, %gw : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %sp = tile.addptr %sRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
+      %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
+      %a2 = scf.for %r = %c0 to %cHalfG step %c1
+          iter_args(%s = %a) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
         %kLo = arith.addi %k0, %r : i32
         %kHi = arith.addi %kLo, %cHalfG : i32
         %xlk = tile.addptr %h, %kLo : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
@@ -116,20 +120,17 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
         %hiQ = arith.shrsi %ww, %c4v : tensor<1x{{BN}}xi32>
         %lo = arith.sitofp %loQ : tensor<1x{{BN}}xi32> to tensor<1x{{BN}}xf32>
         %hi = arith.sitofp %hiQ : tensor<1x{{BN}}xi32> to tensor<1x{{BN}}xf32>
+        // The group's scales applied to the byte row, once for all BM rows.
+        %loS = arith.mulf %lo, %st : tensor<1x{{BN}}xf32>
+        %hiS = arith.mulf %hi, %st : tensor<1x{{BN}}xf32>
         %xlB = tile.broadcast %xl : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
         %xhB = tile.broadcast %xh : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
-        %loB = tile.broadcast %lo : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
-        %hiB = tile.broadcast %hi : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %loB = tile.broadcast %loS : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %hiB = tile.broadcast %hiS : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
         %s1 = math.fma %xlB, %loB, %s : tensor<{{BM}}x{{BN}}xf32>
         %s2 = math.fma %xhB, %hiB, %s1 : tensor<{{BM}}x{{BN}}xf32>
         scf.yield %s2 : tensor<{{BM}}x{{BN}}xf32>
       }
-      %gw = arith.muli %g, %cBN : i32
-      %sRow = tile.addptr %scaleP, %gw : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-      %sp = tile.addptr %sRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
-      %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
-      %sB = tile.broadcast %st : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
-      %a2 = math.fma %sum, %sB, %a : tensor<{{BM}}x{{BN}}xf32>
       scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
     }
     scf.yield %accD : tensor<{{BM}}x{{BN}}xf32>

@@ -18,11 +18,11 @@
 // Params as grouped_gate_up_panel (BM divides the plan's BLOCK, BN the
 // panel width, GROUP row blocks per group of the program order) and G
 // (divides H, even). A block past offsets[E], or of padding rows only,
-// writes zeros without reading weights. Per group g, per byte row, x[tok, k]
-// and x[tok, k + G/2] of the BM rows broadcast along the byte's two nibbles
-// into a [BM, BN] f32 group sum, added times the group's scales to the
-// running sums. Gate and up run one after the other so each loop keeps its
-// accumulators in registers.
+// writes zeros without reading weights. Per group g, per byte row: the two
+// nibbles converted and multiplied by the group's scales once (for all BM
+// rows), then x[tok, k] and x[tok, k + G/2] of the BM rows broadcast along
+// them into one [BM, BN] f32 accumulator. Gate and up run one after the
+// other so each loop keeps its accumulator in registers.
 func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
                       %offsets: !tile.ptr<i32>, %gate: !tile.ptr<i8>,
                       %gate_scale: !tile.ptr<f32>,
@@ -92,14 +92,17 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
     %c4v = arith.constant dense<4> : tensor<1x{{BN}}xi32>
     %c28v = arith.constant dense<28> : tensor<1x{{BN}}xi32>
 
-    // gate: per group, sum[i, :] += x[tok_i, k] * q[k, :] over its G
-    // inputs, then acc += sum * the group's scales.
+    // gate: acc[i, :] += x[tok_i, k] * (scale_g * q[k, :]), group by group.
     %accG = scf.for %g = %c0 to %groups step %c1
         iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
       %k0 = arith.muli %g, %cG : i32
       %b0 = arith.muli %g, %cHalfG : i32
-      %sum = scf.for %r = %c0 to %cHalfG step %c1
-          iter_args(%s = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
+      %gw = arith.muli %g, %cBN : i32
+      %sRow = tile.addptr %gateS, %gw : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %sp = tile.addptr %sRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
+      %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
+      %a2 = scf.for %r = %c0 to %cHalfG step %c1
+          iter_args(%s = %a) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
         %kLo = arith.addi %k0, %r : i32
         %kHi = arith.addi %kLo, %cHalfG : i32
         %xlk = tile.addptr %x, %kLo : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
@@ -121,31 +124,31 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
         %hiQ = arith.shrsi %ww, %c4v : tensor<1x{{BN}}xi32>
         %lo = arith.sitofp %loQ : tensor<1x{{BN}}xi32> to tensor<1x{{BN}}xf32>
         %hi = arith.sitofp %hiQ : tensor<1x{{BN}}xi32> to tensor<1x{{BN}}xf32>
+        // The group's scales applied to the byte row, once for all BM rows.
+        %loS = arith.mulf %lo, %st : tensor<1x{{BN}}xf32>
+        %hiS = arith.mulf %hi, %st : tensor<1x{{BN}}xf32>
         %xlB = tile.broadcast %xl : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
         %xhB = tile.broadcast %xh : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
-        %loB = tile.broadcast %lo : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
-        %hiB = tile.broadcast %hi : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %loB = tile.broadcast %loS : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %hiB = tile.broadcast %hiS : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
         %s1 = math.fma %xlB, %loB, %s : tensor<{{BM}}x{{BN}}xf32>
         %s2 = math.fma %xhB, %hiB, %s1 : tensor<{{BM}}x{{BN}}xf32>
         scf.yield %s2 : tensor<{{BM}}x{{BN}}xf32>
       }
-      %gw = arith.muli %g, %cBN : i32
-      %sRow = tile.addptr %gateS, %gw : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-      %sp = tile.addptr %sRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
-      %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
-      %sB = tile.broadcast %st : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
-      %a2 = math.fma %sum, %sB, %a : tensor<{{BM}}x{{BN}}xf32>
       scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
     }
 
-    // up: per group, sum[i, :] += x[tok_i, k] * q[k, :] over its G
-    // inputs, then acc += sum * the group's scales.
+    // up: the same over up_e's panel.
     %accU = scf.for %g = %c0 to %groups step %c1
         iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
       %k0 = arith.muli %g, %cG : i32
       %b0 = arith.muli %g, %cHalfG : i32
-      %sum = scf.for %r = %c0 to %cHalfG step %c1
-          iter_args(%s = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
+      %gw = arith.muli %g, %cBN : i32
+      %sRow = tile.addptr %upS, %gw : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %sp = tile.addptr %sRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
+      %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
+      %a2 = scf.for %r = %c0 to %cHalfG step %c1
+          iter_args(%s = %a) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
         %kLo = arith.addi %k0, %r : i32
         %kHi = arith.addi %kLo, %cHalfG : i32
         %xlk = tile.addptr %x, %kLo : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
@@ -167,20 +170,17 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
         %hiQ = arith.shrsi %ww, %c4v : tensor<1x{{BN}}xi32>
         %lo = arith.sitofp %loQ : tensor<1x{{BN}}xi32> to tensor<1x{{BN}}xf32>
         %hi = arith.sitofp %hiQ : tensor<1x{{BN}}xi32> to tensor<1x{{BN}}xf32>
+        // The group's scales applied to the byte row, once for all BM rows.
+        %loS = arith.mulf %lo, %st : tensor<1x{{BN}}xf32>
+        %hiS = arith.mulf %hi, %st : tensor<1x{{BN}}xf32>
         %xlB = tile.broadcast %xl : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
         %xhB = tile.broadcast %xh : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
-        %loB = tile.broadcast %lo : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
-        %hiB = tile.broadcast %hi : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %loB = tile.broadcast %loS : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+        %hiB = tile.broadcast %hiS : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
         %s1 = math.fma %xlB, %loB, %s : tensor<{{BM}}x{{BN}}xf32>
         %s2 = math.fma %xhB, %hiB, %s1 : tensor<{{BM}}x{{BN}}xf32>
         scf.yield %s2 : tensor<{{BM}}x{{BN}}xf32>
       }
-      %gw = arith.muli %g, %cBN : i32
-      %sRow = tile.addptr %upS, %gw : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-      %sp = tile.addptr %sRow, %lanes : !tile.ptr<f32>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<f32>>
-      %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
-      %sB = tile.broadcast %st : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
-      %a2 = math.fma %sum, %sB, %a : tensor<{{BM}}x{{BN}}xf32>
       scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
     }
 
