@@ -174,12 +174,12 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   auto quantization = parseQuantizeOptions(cl);
   if (!quantization)
     return quantization.takeError();
-  const bool int8 = quantization->int8();
+  const bool quantized = quantization->quantized();
   if (quantization->scheme == mlir::dsv2::WeightQuantization::Int4Experts &&
       gpuTarget)
     return cl.valueError("quantize", "int4-experts is for --target cpu; GPU "
                                      "engines take int8 or int8-experts");
-  if (int8 && gpuTarget && quantization->int16Activations.value_or(false))
+  if (quantized && gpuTarget && quantization->int16Activations.value_or(false))
     return cl.valueError("quantize-activations",
                          "int16 activations are for --target cpu; GPU "
                          "kernels widen int8 weights (bf16 on tensor cores)");
@@ -213,7 +213,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   if (!source)
     return source.takeError();
   const dsv2::model::ModelConfig &config = source->config;
-  // Every reader of an int8 engine's weights (the packer, the weights
+  // Every reader of a quantized engine's weights (the packer, the weights
   // derived from kv_b_proj) sees scale * q.
   if (llvm::Error error = quantizeWeights(cl, *source, *quantization))
     return error;
@@ -340,7 +340,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                        config.maxPositionEmbeddings,
                        config.bosTokenId,
                        config.eosTokenId,
-                       (int8 ? std::string(mlir::dsv2::weightQuantizationName(
+                       (quantized ? std::string(mlir::dsv2::weightQuantizationName(
                                    quantization->scheme)) +
                                    "+"
                              : std::string()) +
@@ -358,9 +358,9 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   double writeSeconds = secondsSince(start);
 
   const rt::EngineKvCacheInfo &cache = description.kvCache;
-  // What int8 linears multiply the weights with.
+  // What the quantized linears multiply the weights with.
   std::string activations;
-  if (int8)
+  if (quantized)
     activations = compiled->int16Activations ? "int16 activations, "
                   : gpuTarget && source->storage != dsv2::model::WeightStorage::F32
                       ? "bf16 activations, "

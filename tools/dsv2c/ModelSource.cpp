@@ -347,7 +347,7 @@ llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
                                          "int8-experts, int4-experts");
   out.scheme = *scheme;
   if (std::optional<std::string> keep = cl.get("quantize-keep")) {
-    if (!out.int8())
+    if (!out.quantized())
       return cl.valueError("quantize-keep", "needs --quantize int8, "
                                             "int8-experts or int4-experts");
     llvm::SmallVector<llvm::StringRef> patterns;
@@ -361,7 +361,7 @@ llvm::Expected<QuantizeOptions> parseQuantizeOptions(const CommandLine &cl) {
   }
   if (std::optional<std::string> activations =
           cl.get("quantize-activations")) {
-    if (!out.int8())
+    if (!out.quantized())
       return cl.valueError("quantize-activations",
                            "needs --quantize int8, int8-experts or "
                            "int4-experts");
@@ -394,6 +394,12 @@ llvm::Error checkQuantizeKeep(const CommandLine &cl,
   std::vector<std::string> unmatched;
   std::vector<dsv2::model::TensorSpec> tensors =
       dsv2::model::requiredTensors(config);
+  // Whether the scheme stores `name` in int8 or int4, keeping `keep`.
+  auto quantizes = [&](llvm::StringRef name,
+                       llvm::ArrayRef<std::string> keep) {
+    return mlir::dsv2::isInt8QuantizedWeight(name, quantize.scheme, keep) ||
+           mlir::dsv2::isInt4QuantizedWeight(name, quantize.scheme, keep);
+  };
   // A layer's routed experts are one stacked weight read with one element
   // type: a pattern must keep all of them or none (keeping one expert in
   // the reference only would make the engine silently differ from it).
@@ -405,12 +411,7 @@ llvm::Error checkQuantizeKeep(const CommandLine &cl,
         continue;
       auto &[kept, all] = stacks[stack];
       ++all;
-      if (!mlir::dsv2::isInt8QuantizedWeight(tensor.name, quantize.scheme,
-                                             {pattern}) &&
-          !mlir::dsv2::isInt4QuantizedWeight(tensor.name, quantize.scheme,
-                                             {pattern}) &&
-          (mlir::dsv2::isInt8QuantizedWeight(tensor.name, quantize.scheme) ||
-           mlir::dsv2::isInt4QuantizedWeight(tensor.name, quantize.scheme)))
+      if (quantizes(tensor.name, {}) && !quantizes(tensor.name, {pattern}))
         ++kept;
     }
     for (const auto &[stack, counts] : stacks) {
@@ -431,9 +432,7 @@ llvm::Error checkQuantizeKeep(const CommandLine &cl,
   for (const std::string &pattern : quantize.keep) {
     bool matched = llvm::any_of(tensors, [&](const auto &tensor) {
       return llvm::StringRef(tensor.name).contains(pattern) &&
-             (mlir::dsv2::isInt8QuantizedWeight(tensor.name,
-                                                quantize.scheme) ||
-              mlir::dsv2::isInt4QuantizedWeight(tensor.name, quantize.scheme));
+             quantizes(tensor.name, {});
     });
     if (!matched)
       unmatched.push_back("'" + pattern + "'");
@@ -450,7 +449,7 @@ llvm::Error checkQuantizeKeep(const CommandLine &cl,
 
 llvm::Error quantizeWeights(const CommandLine &cl, ModelSource &source,
                             const QuantizeOptions &quantize) {
-  if (!quantize.int8())
+  if (!quantize.quantized())
     return llvm::Error::success();
   if (llvm::Error error = checkQuantizeKeep(cl, quantize, source.config))
     return error;

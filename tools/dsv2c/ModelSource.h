@@ -53,7 +53,9 @@ struct QuantizeOptions {
   /// target CPU has VNNI (codegen/cpu pairDotIsFused).
   std::optional<bool> int16Activations;
 
-  bool int8() const { return scheme != mlir::dsv2::WeightQuantization::None; }
+  bool quantized() const {
+    return scheme != mlir::dsv2::WeightQuantization::None;
+  }
 };
 
 /// Appends --quantize (with `help`) and --quantize-keep to `options`.
