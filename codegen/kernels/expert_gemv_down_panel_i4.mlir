@@ -9,8 +9,8 @@
 //   weights [T, K] f32      moe_route's routing weights
 //   down    [E, ceil(H/BN), I/2, BN] i8   stacked down_proj, two int4 values
 //                           per byte (runtime/io/WeightPanels.h): byte row
-//                           g*G/2 + r of a panel holds inputs g*G + r (low
-//                           nibble) and g*G + G/2 + r (high)
+//                           k of a panel holds inputs 2k (low nibble) and
+//                           2k + 1 (high)
 //   down_scale [E, ceil(H/BN), I/G, BN] f32   the group scales
 //   shared  [T, H] f32      the shared experts' output (HAS_SHARED = 1)
 //   out     [T, H] f32      sum_s weights[t, s] * (down_e @ h[t, s])
@@ -68,10 +68,13 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
   %tK = arith.muli %t, %cK : i32
   %eLast = arith.subi %cE, %c1 : i32
 
-  // Offsets of h[k + r] ([BK, 1]) and of panel row k + r, lane j (r*BN + j).
+  // Offsets of h[2r] ([BK, 1]: byte row r's low nibble; the high one's is
+  // the next) and of byte row r, lane j (r*BN + j).
   %rk = tile.range <0, {{BK}}> : tensor<{{BK}}xi32>
   %rn = tile.range <0, {{BN}}> : tensor<{{BN}}xi32>
   %xOff = tile.expand_dims %rk axis 1 : tensor<{{BK}}xi32> -> tensor<{{BK}}x1xi32>
+  %twoCol = tile.splat %c2 : i32 -> tensor<{{BK}}x1xi32>
+  %xPairOff = arith.muli %xOff, %twoCol : tensor<{{BK}}x1xi32>
   %bnCol = tile.splat %cBN : i32 -> tensor<{{BK}}x1xi32>
   %wRowOff = arith.muli %xOff, %bnCol : tensor<{{BK}}x1xi32>
   %wRowOffB = tile.broadcast %wRowOff : tensor<{{BK}}x1xi32> -> tensor<{{BK}}x{{BN}}xi32>
@@ -110,17 +113,17 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
     %acc = scf.for %g = %c0 to %gEnd step %c1
         iter_args(%a = %acc0) -> (tensor<{{BK}}x{{BN}}xf32>) : i32 {
       %k0 = arith.muli %g, %cG : i32
-      %xLo = tile.addptr %hRow, %k0 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-      %xHi = tile.addptr %xLo, %cHalfG : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %xGroup = tile.addptr %hRow, %k0 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
       %b0 = arith.muli %g, %cHalfG : i32
       %b0w = arith.muli %b0, %cBN : i32
       %dGroup = tile.addptr %dPanel, %b0w : !tile.ptr<i8>, i32 -> !tile.ptr<i8>
       %groupSum = scf.for %r = %c0 to %cHalfG step %cBK
           iter_args(%sd = %acc0) -> (tensor<{{BK}}x{{BN}}xf32>) : i32 {
-        %xlk = tile.addptr %xLo, %r : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-        %xhk = tile.addptr %xHi, %r : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-        %xlp = tile.addptr %xlk, %xOff : !tile.ptr<f32>, tensor<{{BK}}x1xi32> -> tensor<{{BK}}x1x!tile.ptr<f32>>
-        %xhp = tile.addptr %xhk, %xOff : !tile.ptr<f32>, tensor<{{BK}}x1xi32> -> tensor<{{BK}}x1x!tile.ptr<f32>>
+        %r2 = arith.muli %r, %c2 : i32
+        %xlk = tile.addptr %xGroup, %r2 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %xhk = tile.addptr %xlk, %c1 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %xlp = tile.addptr %xlk, %xPairOff : !tile.ptr<f32>, tensor<{{BK}}x1xi32> -> tensor<{{BK}}x1x!tile.ptr<f32>>
+        %xhp = tile.addptr %xhk, %xPairOff : !tile.ptr<f32>, tensor<{{BK}}x1xi32> -> tensor<{{BK}}x1x!tile.ptr<f32>>
         %xl = tile.load %xlp : tensor<{{BK}}x1x!tile.ptr<f32>> -> tensor<{{BK}}x1xf32>
         %xh = tile.load %xhp : tensor<{{BK}}x1x!tile.ptr<f32>> -> tensor<{{BK}}x1xf32>
         %xlB = tile.broadcast %xl : tensor<{{BK}}x1xf32> -> tensor<{{BK}}x{{BN}}xf32>

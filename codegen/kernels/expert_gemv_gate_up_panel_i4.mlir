@@ -7,8 +7,8 @@
 //   indices [T, K] i32      moe_route's experts of each token
 //   gate, up [E, ceil(I/BN), H/2, BN] i8   stacked gate_proj / up_proj, two
 //                           int4 values per byte (runtime/io/WeightPanels.h):
-//                           byte row g*G/2 + r of a panel holds inputs
-//                           g*G + r (low nibble) and g*G + G/2 + r (high)
+//                           byte row k of a panel holds inputs 2k (low
+//                           nibble) and 2k + 1 (high)
 //   gate_scale, up_scale [E, ceil(I/BN), H/G, BN] f32   the group scales
 //   out     [T, K, I] f32   out[t, s] = silu(gate_e @ x[t]) * (up_e @ x[t]),
 //                           e = indices[t, s]
@@ -86,10 +86,13 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
   %oBase = arith.addi %oRow, %n0w : i64
   %oBlock = tile.addptr %out, %oBase : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
 
-  // Offsets of x[k + r] ([BK, 1]) and of byte row r, lane j (r*BN + j).
+  // Offsets of x[2r] ([BK, 1]: byte row r's low nibble; the high one's is
+  // the next) and of byte row r, lane j (r*BN + j).
   %rk = tile.range <0, {{BK}}> : tensor<{{BK}}xi32>
   %rn = tile.range <0, {{BN}}> : tensor<{{BN}}xi32>
   %xOff = tile.expand_dims %rk axis 1 : tensor<{{BK}}xi32> -> tensor<{{BK}}x1xi32>
+  %twoCol = tile.splat %c2 : i32 -> tensor<{{BK}}x1xi32>
+  %xPairOff = arith.muli %xOff, %twoCol : tensor<{{BK}}x1xi32>
   %bnCol = tile.splat %cBN : i32 -> tensor<{{BK}}x1xi32>
   %wRowOff = arith.muli %xOff, %bnCol : tensor<{{BK}}x1xi32>
   %wRowOffB = tile.broadcast %wRowOff : tensor<{{BK}}x1xi32> -> tensor<{{BK}}x{{BN}}xi32>
@@ -110,8 +113,7 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
       iter_args(%ag = %acc0, %au = %acc0)
       -> (tensor<{{BK}}x{{BN}}xf32>, tensor<{{BK}}x{{BN}}xf32>) : i32 {
     %k0 = arith.muli %g, %cG : i32
-    %xLo = tile.addptr %xRow, %k0 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-    %xHi = tile.addptr %xLo, %cHalfG : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+    %xGroup = tile.addptr %xRow, %k0 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
     %b0 = arith.muli %g, %cHalfG : i32
     %b0w = arith.muli %b0, %cBN : i32
     %gGroup = tile.addptr %gPanel, %b0w : !tile.ptr<i8>, i32 -> !tile.ptr<i8>
@@ -119,10 +121,11 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %indices: !tile.ptr<i32>,
     %sums:2 = scf.for %r = %c0 to %cHalfG step %cBK
         iter_args(%sg = %acc0, %su = %acc0)
         -> (tensor<{{BK}}x{{BN}}xf32>, tensor<{{BK}}x{{BN}}xf32>) : i32 {
-      %xlk = tile.addptr %xLo, %r : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-      %xhk = tile.addptr %xHi, %r : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-      %xlp = tile.addptr %xlk, %xOff : !tile.ptr<f32>, tensor<{{BK}}x1xi32> -> tensor<{{BK}}x1x!tile.ptr<f32>>
-      %xhp = tile.addptr %xhk, %xOff : !tile.ptr<f32>, tensor<{{BK}}x1xi32> -> tensor<{{BK}}x1x!tile.ptr<f32>>
+      %r2 = arith.muli %r, %c2 : i32
+      %xlk = tile.addptr %xGroup, %r2 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %xhk = tile.addptr %xlk, %c1 : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+      %xlp = tile.addptr %xlk, %xPairOff : !tile.ptr<f32>, tensor<{{BK}}x1xi32> -> tensor<{{BK}}x1x!tile.ptr<f32>>
+      %xhp = tile.addptr %xhk, %xPairOff : !tile.ptr<f32>, tensor<{{BK}}x1xi32> -> tensor<{{BK}}x1x!tile.ptr<f32>>
       %xl = tile.load %xlp : tensor<{{BK}}x1x!tile.ptr<f32>> -> tensor<{{BK}}x1xf32>
       %xh = tile.load %xhp : tensor<{{BK}}x1x!tile.ptr<f32>> -> tensor<{{BK}}x1xf32>
       %xlB = tile.broadcast %xl : tensor<{{BK}}x1xf32> -> tensor<{{BK}}x{{BN}}xf32>

@@ -9,8 +9,8 @@
 //   offsets    [E+1] i32       expert e owns rows [offsets[e], offsets[e+1])
 //   down       [E, ceil(H/BN), I/2, BN] i8   stacked down_proj, two int4
 //                              values per byte (runtime/io/WeightPanels.h):
-//                              byte row g*G/2 + r of a panel holds inputs
-//                              g*G + r (low nibble) and g*G + G/2 + r (high)
+//                              byte row k of a panel holds inputs 2k (low
+//                              nibble) and 2k + 1 (high)
 //   down_scale [E, ceil(H/BN), I/G, BN] f32   the group scales
 //   out        [rows, H] f32   h[r] @ down_e^T (0 on padding rows)
 //   rows       i32             rows of the dispatch buffers (ROWS_MAX)
@@ -19,7 +19,7 @@
 // width) and G (divides I, even). A block past offsets[E], or of padding
 // rows only, writes zeros without reading weights. Per group g, per byte
 // row: the two nibbles converted and multiplied by the group's scales once
-// (for all BM rows), then h[r, k] and h[r, k + G/2] of the BM rows (rows
+// (for all BM rows), then h[r, 2k] and h[r, 2k + 1] of the BM rows (rows
 // past `rows` read row rows - 1) broadcast along them into one [BM, BN] f32
 // accumulator.
 func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
@@ -99,8 +99,9 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
       %a2 = scf.for %r = %c0 to %cHalfG step %c1
           iter_args(%s = %a) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
-        %kLo = arith.addi %k0, %r : i32
-        %kHi = arith.addi %kLo, %cHalfG : i32
+        %r2 = arith.muli %r, %c2 : i32
+        %kLo = arith.addi %k0, %r2 : i32
+        %kHi = arith.addi %kLo, %c1 : i32
         %xlk = tile.addptr %h, %kLo : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
         %xhk = tile.addptr %h, %kHi : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
         %xlp = tile.addptr %xlk, %hOff : !tile.ptr<f32>, tensor<{{BM}}x1xi32> -> tensor<{{BM}}x1x!tile.ptr<f32>>

@@ -9,8 +9,8 @@
 //   offsets   [E+1] i32         expert e owns rows [offsets[e], offsets[e+1])
 //   gate, up  [E, ceil(I/BN), H/2, BN] i8   stacked gate_proj / up_proj, two
 //                               int4 values per byte (runtime/io/WeightPanels.h):
-//                               byte row g*G/2 + r of a panel holds inputs
-//                               g*G + r (low nibble) and g*G + G/2 + r (high)
+//                               byte row k of a panel holds inputs 2k (low
+//                               nibble) and 2k + 1 (high)
 //   gate_scale, up_scale [E, ceil(I/BN), H/G, BN] f32   the group scales
 //   out       [rows, I] f32     silu(x[tok] @ gate_e^T) * (x[tok] @ up_e^T)
 //   rows      i32               rows of the dispatch buffers (ROWS_MAX)
@@ -20,7 +20,7 @@
 // (divides H, even). A block past offsets[E], or of padding rows only,
 // writes zeros without reading weights. Per group g, per byte row: the two
 // nibbles converted and multiplied by the group's scales once (for all BM
-// rows), then x[tok, k] and x[tok, k + G/2] of the BM rows broadcast along
+// rows), then x[tok, 2k] and x[tok, 2k + 1] of the BM rows broadcast along
 // them into one [BM, BN] f32 accumulator. Gate and up run one after the
 // other so each loop keeps its accumulator in registers.
 func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
@@ -103,8 +103,9 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
       %a2 = scf.for %r = %c0 to %cHalfG step %c1
           iter_args(%s = %a) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
-        %kLo = arith.addi %k0, %r : i32
-        %kHi = arith.addi %kLo, %cHalfG : i32
+        %r2 = arith.muli %r, %c2 : i32
+        %kLo = arith.addi %k0, %r2 : i32
+        %kHi = arith.addi %kLo, %c1 : i32
         %xlk = tile.addptr %x, %kLo : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
         %xhk = tile.addptr %x, %kHi : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
         %xlp = tile.addptr %xlk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x1xi32> -> tensor<{{BM}}x1x!tile.ptr<f32>>
@@ -149,8 +150,9 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
       %st = tile.load %sp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
       %a2 = scf.for %r = %c0 to %cHalfG step %c1
           iter_args(%s = %a) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
-        %kLo = arith.addi %k0, %r : i32
-        %kHi = arith.addi %kLo, %cHalfG : i32
+        %r2 = arith.muli %r, %c2 : i32
+        %kLo = arith.addi %k0, %r2 : i32
+        %kHi = arith.addi %kLo, %c1 : i32
         %xlk = tile.addptr %x, %kLo : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
         %xhk = tile.addptr %x, %kHi : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
         %xlp = tile.addptr %xlk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x1xi32> -> tensor<{{BM}}x1x!tile.ptr<f32>>

@@ -45,11 +45,11 @@ std::vector<T> toWeightPanels(const T *w, int64_t n, int64_t k) {
 
 /// Int4 panels (--quantize int4-experts, docs/quantization.md): the same
 /// panels with two int4 values per byte and one f32 scale per output and
-/// group of `group` inputs (group divides k and is even). Byte row
-/// g*group/2 + r of a panel holds inputs g*group + r (low nibble) and
-/// g*group + group/2 + r (high nibble), so both halves of a byte share the
-/// group's scale and a kernel's x reads stay contiguous. The scales are
-/// [ceil(n / 16)][k / group][16], padding rows zero.
+/// group of `group` inputs (group divides k and is even). Byte row j of a
+/// panel holds inputs 2j (low nibble) and 2j + 1 (high nibble): both halves
+/// of a byte share their group's scale, and a byte is the (2j, 2j + 1) pair
+/// of an int16 activation pair. The scales are [ceil(n / 16)][k / group][16],
+/// padding rows zero.
 inline int64_t int4PanelBytes(int64_t n, int64_t k) {
   return panelElements(n, k / 2);
 }
@@ -60,11 +60,9 @@ inline int64_t int4PanelScales(int64_t n, int64_t k, int64_t group) {
 /// The byte of W[row, col] in its int4 panels, and whether it is the high
 /// nibble.
 inline int64_t int4PanelByte(int64_t row, int64_t col, int64_t k,
-                             int64_t group, bool &high) {
-  const int64_t half = group / 2, inGroup = col % group;
-  high = inGroup >= half;
-  const int64_t byteRow = col / group * half + inGroup % half;
-  return panelOffset(row, byteRow, k / 2);
+                             bool &high) {
+  high = col % 2 == 1;
+  return panelOffset(row, col / 2, k / 2);
 }
 
 /// Where the scale of W[row, group g] lies in the int4 panels' scales.

@@ -305,7 +305,7 @@ absl::Status packInt4(mlir::dsv2::WeightProvider &weights,
         const int8_t q = mlir::dsv2::quantizeInt4(
             values[row * k + col], scales[row * groups + col / group]);
         bool high = false;
-        const int64_t at = rt::int4PanelByte(row, col, k, group, high);
+        const int64_t at = rt::int4PanelByte(row, col, k, high);
         const uint8_t nibble = static_cast<uint8_t>(q) & 0x0f;
         out[at] |= high ? static_cast<uint8_t>(nibble << 4) : nibble;
       }

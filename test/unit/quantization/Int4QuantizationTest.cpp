@@ -164,9 +164,9 @@ TEST(Int4Quantization, ProviderReadsGroupsRowsAndPlainWeights) {
             "must be even)");
 }
 
-// Every (row, input) of an int4 weight has its own nibble; the two nibbles
-// of a byte are inputs G/2 apart in one group (one scale); the bytes of a
-// panel's group are contiguous; the scales tile their own panels.
+// Every (row, input) of an int4 weight has its own nibble; a byte holds
+// inputs 2j and 2j + 1 (one group: groups are even); the scales tile their
+// own panels.
 TEST(Int4Quantization, PanelLayoutUsesEveryNibbleOnce) {
   namespace rt = ::dsv2::runtime;
   for (auto [n, k] : {std::pair<int64_t, int64_t>{40, 96}, {16, 24}, {3, 2}}) {
@@ -176,20 +176,16 @@ TEST(Int4Quantization, PanelLayoutUsesEveryNibbleOnce) {
     for (int64_t row = 0; row < n; ++row)
       for (int64_t col = 0; col < k; ++col) {
         bool high = false;
-        const int64_t at = rt::int4PanelByte(row, col, k, group, high);
+        const int64_t at = rt::int4PanelByte(row, col, k, high);
         ASSERT_GE(at, 0);
         ASSERT_LT(at, rt::int4PanelBytes(n, k));
         ASSERT_TRUE(seen.insert({at, high}).second)
             << "row " << row << " col " << col;
+        EXPECT_EQ(high, col % 2 == 1);
         bool partnerHigh = false;
-        const int64_t partner =
-            high ? rt::int4PanelByte(row, col - group / 2, k, group,
-                                     partnerHigh)
-                 : rt::int4PanelByte(row, col + group / 2, k, group,
-                                     partnerHigh);
-        EXPECT_EQ(partner, at);
+        EXPECT_EQ(rt::int4PanelByte(row, col ^ 1, k, partnerHigh), at);
         EXPECT_NE(partnerHigh, high);
-        EXPECT_EQ(high, col % group >= group / 2);
+        EXPECT_EQ(col / group, (col ^ 1) / group);
         const int64_t scale =
             rt::int4PanelScale(row, col / group, k, group);
         ASSERT_LT(scale, rt::int4PanelScales(n, k, group));
@@ -197,14 +193,12 @@ TEST(Int4Quantization, PanelLayoutUsesEveryNibbleOnce) {
       }
     EXPECT_EQ(static_cast<int64_t>(seen.size()), n * k);
     EXPECT_EQ(static_cast<int64_t>(scaleSlots.size()), n * (k / group));
-    // Panel p's group 1 starts at byte (p * k/2 + G/2) * 16.
-    if (k > group) {
-      bool high = false;
-      const int64_t row = 17 % n;
-      EXPECT_EQ(rt::int4PanelByte(row, group, k, group, high),
-                (row / 16 * (k / 2) + group / 2) * 16 + row % 16);
-      EXPECT_FALSE(high);
-    }
+    // Byte row j of panel p is at (p * k/2 + j) * 16 + lane.
+    bool high = false;
+    const int64_t row = 17 % n;
+    EXPECT_EQ(rt::int4PanelByte(row, k - 1, k, high),
+              (row / 16 * (k / 2) + (k - 1) / 2) * 16 + row % 16);
+    EXPECT_TRUE(high);
   }
 }
 
