@@ -108,11 +108,13 @@ struct LinearWeight {
   }
 };
 
-/// An int4 expert kernel's parameters: no W (the weights are int4 bytes),
-/// the group G, and BK byte rows per step where `bk` is given (decode
-/// kernels), at most G/2 so a step stays inside one group.
+/// An int4 expert kernel's parameters: no W (the weights are int4 bytes) and
+/// no CHUNK (integer sums flush once per group), the group G, and BK byte
+/// rows per step where `bk` is given (decode kernels), at most G/2 so a step
+/// stays inside one group.
 void setInt4Params(KernelParams &params, int64_t group, int64_t bk = 0) {
   params.erase("W");
+  params.erase("CHUNK");
   params["G"] = std::to_string(group);
   if (bk > 0)
     params["BK"] = std::to_string(std::min(bk, group / 2));
@@ -1120,12 +1122,12 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   if (failed(checkInt4(gateW, hidden)) || failed(checkInt4(upW, hidden)) ||
       failed(checkInt4(downW, inter)))
     return failure();
-  // Int4 experts multiply f32 activations (their group scales apply inside
-  // the K loop, which integer sums over the whole row would not allow).
-  const bool int16Up = panels && options.int16Activations &&
-                       gateW.type.isInteger(8) && !gateW.isInt4();
-  const bool int16Down = panels && options.int16Activations &&
-                         downW.type.isInteger(8) && !downW.isInt4();
+  // Int8 and int4 experts with int16 activations multiply in integers
+  // (grouped_*_panel_i16 / _i4_i16; int4 sums flushed per group).
+  const bool int16Up =
+      panels && options.int16Activations && gateW.type.isInteger(8);
+  const bool int16Down =
+      panels && options.int16Activations && downW.type.isInteger(8);
   auto cpuTiles = [](bool int16, bool int4) {
     return GemmTiles{int16  ? kPanelGroupedRowsInt16
                      : int4 ? kPanelGroupedRowsInt4
@@ -1151,22 +1153,24 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     gateUp["GROUP"] = std::to_string(kPanelGroup);
   else
     gateUp["BK"] = std::to_string(upTiles.bk);
-  if (gateW.isInt4())
-    setInt4Params(gateUp, gateW.int4Group);
   auto gateUpInput = activationArgs(program, int16Up, x.arg(), x.stride,
                                     hidden, StepExpr::tokens(), gateUp, origin);
   if (failed(gateUpInput))
     return failure();
+  if (gateW.isInt4())
+    setInt4Params(gateUp, gateW.int4Group);
   std::vector<KernelArg> gateUpArgs = std::move(*gateUpInput);
   gateUpArgs.insert(gateUpArgs.end(), {rowToken.arg(), offsets.arg()});
   gateW.appendTo(gateUpArgs);
   upW.appendTo(gateUpArgs);
   gateUpArgs.insert(gateUpArgs.end(), {hiddenRows.arg(), KernelArg::ofInt(rows)});
   if (failed(launch(program,
-                    int16Up           ? "grouped_gate_up_panel_i16"
-                    : gateW.isInt4()  ? "grouped_gate_up_panel_i4"
-                    : panels          ? "grouped_gate_up_panel"
-                                      : "grouped_gate_up",
+                    gateW.isInt4()
+                        ? (int16Up ? "grouped_gate_up_panel_i4_i16"
+                                   : "grouped_gate_up_panel_i4")
+                    : int16Up ? "grouped_gate_up_panel_i16"
+                    : panels  ? "grouped_gate_up_panel"
+                              : "grouped_gate_up",
                     gateUp, rows.ceilDiv(upRows),
                     StepExpr::of((inter + upTiles.bn - 1) / upTiles.bn),
                     StepExpr::of(1), std::move(gateUpArgs), origin)))
@@ -1182,12 +1186,12 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
     down["GROUP"] = std::to_string(kPanelGroup);
   else
     down["BK"] = std::to_string(downTiles.bk);
-  if (downW.isInt4())
-    setInt4Params(down, downW.int4Group);
   auto downInput = activationArgs(program, int16Down, hiddenRows.arg(),
                                   hiddenRows.stride, inter, rows, down, origin);
   if (failed(downInput))
     return failure();
+  if (downW.isInt4())
+    setInt4Params(down, downW.int4Group);
   std::vector<KernelArg> downArgs = std::move(*downInput);
   if (panels)
     downArgs.push_back(rowToken.arg());
@@ -1195,10 +1199,12 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   downW.appendTo(downArgs);
   downArgs.insert(downArgs.end(), {expertOut.arg(), KernelArg::ofInt(rows)});
   if (failed(launch(program,
-                    int16Down         ? "grouped_down_panel_i16"
-                    : downW.isInt4()  ? "grouped_down_panel_i4"
-                    : panels          ? "grouped_down_panel"
-                                      : "grouped_down",
+                    downW.isInt4()
+                        ? (int16Down ? "grouped_down_panel_i4_i16"
+                                     : "grouped_down_panel_i4")
+                    : int16Down ? "grouped_down_panel_i16"
+                    : panels    ? "grouped_down_panel"
+                                : "grouped_down",
                     down, rows.ceilDiv(downRows),
                     StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
                     StepExpr::of(1), std::move(downArgs), origin)))
