@@ -87,11 +87,10 @@ Type elementOf(Value value) {
 
 /// The buffers a linear kernel reads W from: the weights and, for int8
 /// weights (--quantize int8), their per-row scales; `type` is the kernels'
-/// W parameter. Int4 weights (--quantize int4-experts, routed experts in
-/// CPU engines): bytes of two int4 values (type i8) and the scales of
-/// `int4Group`-input groups; int4Group is 0 for other weights and -1 for an
-/// int4 weight without a layout here (odd rows, GPU engines: checkInt4
-/// refuses it).
+/// W parameter. Int4 weights (--quantize int4-experts, routed experts):
+/// bytes of two int4 values (type i8; panels on CPUs, rows on GPUs) and the
+/// scales of `int4Group`-input groups; int4Group is 0 for other weights and
+/// -1 for an int4 weight without a layout (odd rows: checkInt4 refuses it).
 struct LinearWeight {
   int32_t buffer = -1;
   int32_t scales = -1;
@@ -108,10 +107,23 @@ struct LinearWeight {
   }
 };
 
+/// An int4 weight's [E,] N, K (E = 1 for a matrix) and its input group
+/// (int4GroupSize: 0 when K is odd).
+struct Int4Dims {
+  int64_t matrices, n, k, group;
+
+  static Int4Dims of(ArrayRef<int64_t> shape) {
+    const int64_t k = shape.back();
+    return {shape.size() == 3 ? shape.front() : 1, shape[shape.size() - 2], k,
+            int4GroupSize(k)};
+  }
+};
+
 /// An int4 expert kernel's parameters: no W (the weights are int4 bytes) and
-/// no CHUNK (integer sums flush once per group), the group G, and BK byte
-/// rows per step where `bk` is given (decode kernels), at most G/2 so a step
-/// stays inside one group.
+/// no CHUNK (integer sums flush once per group), the group G, and BK bytes
+/// per step where `bk` is given (CPU decode kernels: panel byte rows; GPU
+/// kernels: bytes of each weight row), at most G/2 so a step stays inside
+/// one group.
 void setInt4Params(KernelParams &params, int64_t group, int64_t bk = 0) {
   params.erase("W");
   params.erase("CHUNK");
@@ -193,9 +205,15 @@ private:
                                ArrayRef<int64_t> shape, Type elementType);
   /// GPU engines' W: `recipe`'s [N, K] or [E, N, K] as it is; in int8
   /// ("int8_rows:RECIPE") with its rows' scales ("row_scales:RECIPE",
-  /// [E,] N f32) when --quantize int8 covers the checkpoint weight.
+  /// [E,] N f32) when --quantize int8 covers the checkpoint weight; in int4
+  /// rows when --quantize int4-experts does (int4RowWeight).
   LinearWeight rowWeight(const std::string &recipe, ArrayRef<int64_t> shape,
                          Type elementType);
+  /// Int4 rows of `recipe`'s [E, N, K] ("int4_rows:G:RECIPE", [E, N, K / 2]
+  /// bytes) and their group scales ("int4_row_scales:G:RECIPE",
+  /// [E, N, K / G] f32), G = int4GroupSize(K); int4Group -1 when K is odd.
+  LinearWeight int4RowWeight(const std::string &recipe,
+                             ArrayRef<int64_t> shape, Type elementType);
   int32_t ropeFrequencies(RopeAttr rope, double &cosSinScale);
 
   // --- launches ----------------------------------------------------------
@@ -535,16 +553,11 @@ private:
     return failure();
   }
 
-  /// Int4 weights exist for the routed experts' panel kernels of CPU
-  /// engines only; rows of an odd length have no int4 layout.
+  /// Int4 weights are the routed experts' (their kernels' int4 forms); rows
+  /// of an odd length have no int4 layout.
   LogicalResult checkInt4(const LinearWeight &w, int64_t k) {
     if (w.int4Group == 0)
       return success();
-    if (options.gpuTiles) {
-      error = "int4 weights (--quantize int4-experts) are for CPU engines "
-              "only; GPU engines take --quantize int8 or int8-experts";
-      return failure();
-    }
     if (w.int4Group < 0) {
       error = "int4 weights need rows of an even length (two inputs share a "
               "byte); the routed experts' rows have " +
@@ -703,9 +716,7 @@ LinearWeight Planner::int4PanelWeight(const std::string &recipe,
                                       ArrayRef<int64_t> shape,
                                       Type elementType) {
   Type i8 = IntegerType::get(elementType.getContext(), 8);
-  const int64_t matrices = shape.size() == 3 ? shape.front() : 1;
-  const int64_t n = shape[shape.size() - 2], k = shape.back();
-  const int64_t group = int4GroupSize(k);
+  const auto [matrices, n, k, group] = Int4Dims::of(shape);
   if (group == 0)
     return {-1, -1, i8, -1};
   std::string bytes = llvm::formatv("int4_panels:{0}:{1}:{2}",
@@ -730,10 +741,29 @@ LinearWeight Planner::int4PanelWeight(const std::string &recipe,
   return {buffer, scaleBuffer, i8, group};
 }
 
+LinearWeight Planner::int4RowWeight(const std::string &recipe,
+                                    ArrayRef<int64_t> shape,
+                                    Type elementType) {
+  Type i8 = IntegerType::get(elementType.getContext(), 8);
+  const auto [matrices, n, k, group] = Int4Dims::of(shape);
+  if (group == 0)
+    return {-1, -1, i8, -1};
+  const std::string g = std::to_string(group);
+  int32_t bytes =
+      derivedWeight("int4_rows:" + g + ":" + recipe, {matrices, n, k / 2}, i8);
+  int32_t scales = derivedWeight("int4_row_scales:" + g + ":" + recipe,
+                                 {matrices, n, k / group},
+                                 Float32Type::get(elementType.getContext()));
+  // The packer reads the weight's shape ([E,] N, K), not the buffers'.
+  plan.buffers[bytes].shape.assign(shape.begin(), shape.end());
+  plan.buffers[scales].shape.assign(shape.begin(), shape.end());
+  return {bytes, scales, i8, group};
+}
+
 LinearWeight Planner::rowWeight(const std::string &recipe,
                                 ArrayRef<int64_t> shape, Type elementType) {
-  if (readsInt4Weight(recipe, options)) // refused by checkInt4
-    return {-1, -1, IntegerType::get(elementType.getContext(), 8), -1};
+  if (readsInt4Weight(recipe, options))
+    return int4RowWeight(recipe, shape, elementType);
   if (!readsInt8Weight(recipe, options))
     return {derivedWeight(recipe, shape, elementType), -1, elementType};
   Type i8 = IntegerType::get(elementType.getContext(), 8);
@@ -1157,8 +1187,9 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                                     hidden, StepExpr::tokens(), gateUp, origin);
   if (failed(gateUpInput))
     return failure();
+  // Int4 experts: GPU steps of BK bytes (2 * BK inputs) inside a group.
   if (gateW.isInt4())
-    setInt4Params(gateUp, gateW.int4Group);
+    setInt4Params(gateUp, gateW.int4Group, panels ? 0 : upTiles.bk / 2);
   std::vector<KernelArg> gateUpArgs = std::move(*gateUpInput);
   gateUpArgs.insert(gateUpArgs.end(), {rowToken.arg(), offsets.arg()});
   gateW.appendTo(gateUpArgs);
@@ -1166,8 +1197,9 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   gateUpArgs.insert(gateUpArgs.end(), {hiddenRows.arg(), KernelArg::ofInt(rows)});
   if (failed(launch(program,
                     gateW.isInt4()
-                        ? (int16Up ? "grouped_gate_up_panel_i4_i16"
-                                   : "grouped_gate_up_panel_i4")
+                        ? (int16Up  ? "grouped_gate_up_panel_i4_i16"
+                           : panels ? "grouped_gate_up_panel_i4"
+                                    : "grouped_gate_up_i4")
                     : int16Up ? "grouped_gate_up_panel_i16"
                     : panels  ? "grouped_gate_up_panel"
                               : "grouped_gate_up",
@@ -1191,7 +1223,7 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   if (failed(downInput))
     return failure();
   if (downW.isInt4())
-    setInt4Params(down, downW.int4Group);
+    setInt4Params(down, downW.int4Group, panels ? 0 : downTiles.bk / 2);
   std::vector<KernelArg> downArgs = std::move(*downInput);
   if (panels)
     downArgs.push_back(rowToken.arg());
@@ -1201,7 +1233,8 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   if (failed(launch(program,
                     downW.isInt4()
                         ? (int16Down ? "grouped_down_panel_i4_i16"
-                                     : "grouped_down_panel_i4")
+                           : panels  ? "grouped_down_panel_i4"
+                                     : "grouped_down_i4")
                     : int16Down ? "grouped_down_panel_i16"
                     : panels    ? "grouped_down_panel"
                                 : "grouped_down",
@@ -1261,6 +1294,8 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   if (failed(checkGateUpTypes(gateW, upW)) ||
       failed(checkInt4(gateW, hidden)) || failed(checkInt4(upW, hidden)))
     return failure();
+  if (!panels && gateW.isInt4())
+    upTiles.bn = std::min(kGpuInt4GemvRows, nextPowerOfTwo(inter));
   KernelParams gateUp{{"W", typeText(gateW.type)},
                       {"E", std::to_string(experts)},
                       {"H", std::to_string(hidden)},
@@ -1268,9 +1303,11 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                       {"K", std::to_string(topK)},
                       {"BN", std::to_string(upTiles.bn)},
                       {"BK", std::to_string(upTiles.bk)}};
-  // Int4 experts: BK byte rows (2 * BK inputs) per step inside a group.
+  // Int4 experts: BK byte rows (CPU panels) or BK bytes of each row (GPU),
+  // 2 * BK inputs, per step inside a group.
   if (gateW.isInt4())
-    setInt4Params(gateUp, gateW.int4Group, kPanelInt4GateUpSteps);
+    setInt4Params(gateUp, gateW.int4Group,
+                  panels ? kPanelInt4GateUpSteps : upTiles.bk / 2);
   // Int8 experts with int16 activations: the tokens' rows quantized once,
   // the products in integers (expert_gemv_*_panel_i16).
   const bool int16Up = panels && options.int16Activations &&
@@ -1286,7 +1323,8 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   gateUpArgs.push_back(hiddenRows.arg());
   if (failed(launch(program,
                     int16Up          ? "expert_gemv_gate_up_panel_i16"
-                    : gateW.isInt4() ? "expert_gemv_gate_up_panel_i4"
+                    : gateW.isInt4() ? (panels ? "expert_gemv_gate_up_panel_i4"
+                                               : "expert_gemv_gate_up_i4")
                     : panels         ? "expert_gemv_gate_up_panel"
                                      : "expert_gemv_gate_up",
                     gateUp,
@@ -1312,6 +1350,8 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   const LinearWeight downW = linearWeight(op.getDownProj());
   if (failed(checkInt4(downW, inter)))
     return failure();
+  if (!panels && downW.isInt4())
+    downTiles.bn = std::min(kGpuInt4GemvRows, nextPowerOfTwo(hidden));
   const bool int16Down = panels && options.int16Activations &&
                          downW.type.isInteger(8) && !downW.isInt4();
   KernelParams down{{"W", typeText(downW.type)},
@@ -1323,7 +1363,8 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
                     {"BK", std::to_string(downTiles.bk)},
                     {"HAS_SHARED", hasShared ? "1" : "0"}};
   if (downW.isInt4())
-    setInt4Params(down, downW.int4Group, kPanelInt4DownSteps);
+    setInt4Params(down, downW.int4Group,
+                  panels ? kPanelInt4DownSteps : downTiles.bk / 2);
   auto downInput = activationArgs(program, int16Down, hiddenRows.arg(), inter,
                                   inter, StepExpr::tokens(topK), down, origin);
   if (failed(downInput))
@@ -1334,7 +1375,8 @@ LogicalResult Planner::formMoeDecode(rt::StepProgram &program, MoeFusedOp op,
   downArgs.insert(downArgs.end(), {shared.arg(), out.arg()});
   if (failed(launch(program,
                     int16Down        ? "expert_gemv_down_panel_i16"
-                    : downW.isInt4() ? "expert_gemv_down_panel_i4"
+                    : downW.isInt4() ? (panels ? "expert_gemv_down_panel_i4"
+                                               : "expert_gemv_down_i4")
                     : panels         ? "expert_gemv_down_panel"
                                      : "expert_gemv_down",
                     down,

@@ -84,6 +84,13 @@ inline constexpr int64_t kPanelExpertGateUpSteps = 2;
 inline constexpr int64_t kPanelInt4GateUpSteps = 2;
 inline constexpr int64_t kPanelInt4DownSteps = 4;
 
+/// GPU int4 expert GEMVs (expert_gemv_*_i4): rows per program. A step
+/// reads BK bytes of each row (2 * BK inputs, at most half a group: 64
+/// bytes for DeepSeek-V2's groups of 128), so 8 rows give a 128-thread block
+/// four bytes per thread (one 32-bit load) where gemv's 4 would give two.
+/// Unmeasured on a GPU (tools/gpu/gpu-check.sh).
+inline constexpr int64_t kGpuInt4GemvRows = 8;
+
 /// Rows per program of the grouped panel GEMMs (grouped_gate_up_panel,
 /// grouped_down_panel): BM must divide the 16-row MoE dispatch blocks, so 4
 /// (a [4, 16] accumulator) instead of linear_panel's 6. 192 x 1408 x 2048

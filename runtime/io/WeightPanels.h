@@ -71,6 +71,17 @@ inline int64_t int4PanelScale(int64_t row, int64_t g, int64_t k,
   return panelOffset(row, g, k / group);
 }
 
+/// Int4 rows (GPU engines): W [N, K] as N rows of K / 2 bytes, byte j of a
+/// row holding inputs 2j (low nibble) and 2j + 1 (high), as in the panels;
+/// the scales [N][K / group].
+inline int64_t int4RowByte(int64_t row, int64_t col, int64_t k, bool &high) {
+  high = col % 2 == 1;
+  return row * (k / 2) + col / 2;
+}
+inline int64_t int4RowScale(int64_t row, int64_t g, int64_t k, int64_t group) {
+  return row * (k / group) + g;
+}
+
 } // namespace dsv2::runtime
 
 #endif // RUNTIME_IO_WEIGHTPANELS_H

@@ -89,12 +89,11 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   addQuantizeOptions(options,
                      "int8: store the projection weights (attention, MLPs, "
                      "experts, lm_head) in int8 with one f32 scale per output "
-                     "row, CPU engines only; decode streams half the bytes of "
-                     "bf16; int8-experts: only the MoE experts'; "
+                     "row; decode streams half the bytes of bf16; "
+                     "int8-experts: only the MoE experts'; "
                      "int4-experts: the routed experts in int4 with one scale "
                      "per group of up to 128 inputs and the shared experts in "
-                     "int8, CPU engines only (default none; "
-                     "docs/quantization.md)");
+                     "int8 (default none; docs/quantization.md)");
   options.push_back({"target", "cpu|sm_80|sm_90a|sm_90a-emu",
                      "what the kernels run on (default cpu): the host CPU, "
                      "PTX for an NVIDIA GPU, or the GPU kernels compiled for "
@@ -175,10 +174,6 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   if (!quantization)
     return quantization.takeError();
   const bool quantized = quantization->quantized();
-  if (quantization->scheme == mlir::dsv2::WeightQuantization::Int4Experts &&
-      gpuTarget)
-    return cl.valueError("quantize", "int4-experts is for --target cpu; GPU "
-                                     "engines take int8 or int8-experts");
   if (quantized && gpuTarget && quantization->int16Activations.value_or(false))
     return cl.valueError("quantize-activations",
                          "int16 activations are for --target cpu; GPU "

@@ -156,23 +156,24 @@ absl::Status readInt8Rows(mlir::dsv2::WeightProvider &weights,
   return absl::OkStatus();
 }
 
-/// Where an int8 weight's values and scales go: CPU engines' column panels
-/// ("panels:16:INNER" / "scales:16:INNER": padding rows zero, scales padded
-/// to whole panels) or GPU engines' rows ("int8_rows:INNER", the nn.Linear
-/// layout, and "row_scales:INNER", n per matrix).
-enum class Int8Layout { Panels, Rows };
+/// Where a quantized weight's values and scales go: CPU engines' column
+/// panels (int8: "panels:16:INNER" / "scales:16:INNER", padding rows zero,
+/// scales padded to whole panels) or GPU engines' rows (int8:
+/// "int8_rows:INNER", the nn.Linear layout, and "row_scales:INNER", n per
+/// matrix). Int4 recipes: packInt4.
+enum class QuantizedLayout { Panels, Rows };
 
 /// An int8 weight (q) or its rows' scales ([matrices, rows] f32): INNER is
 /// "tensor:REF" or "stacked:REF" over [N, K] or [E, N, K].
 absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
                       const rt::BufferSpec &spec, llvm::StringRef inner,
-                      Int8Layout layout, bool scalesOnly, void *destination,
+                      QuantizedLayout layout, bool scalesOnly, void *destination,
                       PackingCache *cache) {
   const bool stacked = spec.shape.size() == 3;
   if (spec.shape.size() != 2 && !stacked)
     return absl::InvalidArgumentError("int8 weight " + spec.name +
                                       " needs an [N, K] or [E, N, K] shape");
-  const bool panels = layout == Int8Layout::Panels;
+  const bool panels = layout == QuantizedLayout::Panels;
   const int64_t matrices = stacked ? spec.shape[0] : 1;
   const int64_t n = spec.shape[stacked ? 1 : 0], k = spec.shape[stacked ? 2 : 1];
   const int64_t paddedRows = panels ? rt::panelElements(n, 1) : n;
@@ -228,32 +229,51 @@ absl::Status packInt8(mlir::dsv2::WeightProvider &weights,
   return absl::OkStatus();
 }
 
-/// "int4_panels:16:G:INNER" (the bytes) or "int4_scales:16:G:INNER" (the
-/// group scales) of the [N, K] or stacked [E, N, K] weight of INNER in int4
-/// panels (runtime/io/WeightPanels.h). The values read are the provider's
-/// (QuantizedWeightProvider: already scale * q), so recomputing each group's
-/// scale recovers the same q.
+/// The bytes or group scales of an int4 weight: CPU engines' column panels
+/// ("int4_panels:16:G:INNER", "int4_scales:16:G:INNER") or GPU engines' rows
+/// ("int4_rows:G:INNER", "int4_row_scales:G:INNER"), runtime/io/WeightPanels.h.
+/// INNER is a [N, K] or stacked [E, N, K] weight. The values read are the
+/// provider's (QuantizedWeightProvider: already scale * q), so recomputing
+/// each group's scale recovers the same q.
 absl::Status packInt4(mlir::dsv2::WeightProvider &weights,
                       const rt::BufferSpec &spec, llvm::StringRef rest,
-                      bool scalesOnly, void *destination, PackingCache *cache) {
+                      QuantizedLayout layout, bool scalesOnly, void *destination,
+                      PackingCache *cache) {
+  const bool panels = layout == QuantizedLayout::Panels;
   llvm::SmallVector<llvm::StringRef, 3> fields;
-  rest.split(fields, ':', /*MaxSplit=*/2);
-  int64_t columns = 0, group = 0;
+  rest.split(fields, ':', /*MaxSplit=*/panels ? 2 : 1);
+  if (panels) {
+    int64_t columns = 0;
+    if (fields.size() != 3 || fields[0].getAsInteger(10, columns) ||
+        columns != rt::kWeightPanelColumns)
+      return absl::InvalidArgumentError("bad weight recipe " + spec.source);
+    fields.erase(fields.begin());
+  }
+  int64_t group = 0;
   const bool stacked = spec.shape.size() == 3;
-  if (fields.size() != 3 || fields[0].getAsInteger(10, columns) ||
-      columns != rt::kWeightPanelColumns || fields[1].getAsInteger(10, group) ||
+  if (fields.size() != 2 || fields[0].getAsInteger(10, group) ||
       (spec.shape.size() != 2 && !stacked) ||
       spec.type != (scalesOnly ? rt::ElementType::F32 : rt::ElementType::I8))
     return absl::InvalidArgumentError("bad weight recipe " + spec.source);
-  llvm::StringRef inner = fields[2];
+  llvm::StringRef inner = fields[1];
   const int64_t matrices = stacked ? spec.shape[0] : 1;
   const int64_t n = spec.shape[stacked ? 1 : 0], k = spec.shape[stacked ? 2 : 1];
   if (group != mlir::dsv2::int4GroupSize(k))
     return absl::InvalidArgumentError(
         "weight " + spec.name + ": int4 groups of " + std::to_string(group) +
         " inputs do not fit rows of " + std::to_string(k));
-  const int64_t perMatrix = scalesOnly ? rt::int4PanelScales(n, k, group)
-                                       : rt::int4PanelBytes(n, k);
+  const int64_t perMatrix = scalesOnly ? panels ? rt::int4PanelScales(n, k, group)
+                                                : n * (k / group)
+                            : panels   ? rt::int4PanelBytes(n, k)
+                                       : n * (k / 2);
+  auto scaleAt = [&](int64_t row, int64_t g) {
+    return panels ? rt::int4PanelScale(row, g, k, group)
+                  : rt::int4RowScale(row, g, k, group);
+  };
+  auto byteAt = [&](int64_t row, int64_t col, bool &high) {
+    return panels ? rt::int4PanelByte(row, col, k, high)
+                  : rt::int4RowByte(row, col, k, high);
+  };
   if (spec.elements.evaluate(0, 0) != matrices * perMatrix)
     return absl::InvalidArgumentError(
         "weight " + spec.name + " holds " +
@@ -265,7 +285,7 @@ absl::Status packInt4(mlir::dsv2::WeightProvider &weights,
     std::fill_n(out, perMatrix, 0.0f);
     for (int64_t row = 0; row < n; ++row)
       for (int64_t g = 0; g < groups; ++g)
-        out[rt::int4PanelScale(row, g, k, group)] = scales[row * groups + g];
+        out[scaleAt(row, g)] = scales[row * groups + g];
   };
   // The bytes of this weight were packed first: their scales are cached.
   const std::string key = "int4:" + inner.str();
@@ -305,7 +325,7 @@ absl::Status packInt4(mlir::dsv2::WeightProvider &weights,
         const int8_t q = mlir::dsv2::quantizeInt4(
             values[row * k + col], scales[row * groups + col / group]);
         bool high = false;
-        const int64_t at = rt::int4PanelByte(row, col, k, high);
+        const int64_t at = byteAt(row, col, high);
         const uint8_t nibble = static_cast<uint8_t>(q) & 0x0f;
         out[at] |= high ? static_cast<uint8_t>(nibble << 4) : nibble;
       }
@@ -335,7 +355,7 @@ absl::Status packPanels(mlir::dsv2::WeightProvider &weights,
   const int64_t matrices = stacked ? spec.shape[0] : 1;
   const int64_t n = spec.shape[stacked ? 1 : 0], k = spec.shape[stacked ? 2 : 1];
   if (spec.type == rt::ElementType::I8)
-    return packInt8(weights, spec, inner, Int8Layout::Panels,
+    return packInt8(weights, spec, inner, QuantizedLayout::Panels,
                     /*scalesOnly=*/false, destination, cache);
   if (spec.elements.evaluate(0, 0) != matrices * rt::panelElements(n, k))
     return absl::InvalidArgumentError("weight " + spec.name + " holds " +
@@ -366,8 +386,11 @@ absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
   llvm::StringRef recipe = spec.source;
   auto [kind, rest] = recipe.split(':');
   if (kind == "int4_panels" || kind == "int4_scales")
-    return packInt4(weights, spec, rest, kind == "int4_scales", destination,
-                    cache);
+    return packInt4(weights, spec, rest, QuantizedLayout::Panels,
+                    kind == "int4_scales", destination, cache);
+  if (kind == "int4_rows" || kind == "int4_row_scales")
+    return packInt4(weights, spec, rest, QuantizedLayout::Rows,
+                    kind == "int4_row_scales", destination, cache);
   if (spec.type == rt::ElementType::I8 && kind != "panels" &&
       kind != "int8_rows")
     return absl::UnimplementedError(
@@ -380,7 +403,7 @@ absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
                                         " for a " +
                                         rt::elementTypeName(spec.type) +
                                         " buffer");
-    return packInt8(weights, spec, rest, Int8Layout::Rows, scalesOnly,
+    return packInt8(weights, spec, rest, QuantizedLayout::Rows, scalesOnly,
                     destination, cache);
   }
   if (spec.type != rt::ElementType::F32 && spec.type != rt::ElementType::BF16 &&
@@ -392,7 +415,7 @@ absl::Status packWeight(mlir::dsv2::WeightProvider &weights,
     if (width != std::to_string(rt::kWeightPanelColumns) ||
         spec.type != rt::ElementType::F32)
       return absl::InvalidArgumentError("bad weight recipe " + spec.source);
-    return packInt8(weights, spec, inner, Int8Layout::Panels,
+    return packInt8(weights, spec, inner, QuantizedLayout::Panels,
                     /*scalesOnly=*/true, destination, cache);
   }
   int64_t count = spec.elements.evaluate(0, 0);

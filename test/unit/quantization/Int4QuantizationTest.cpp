@@ -202,5 +202,27 @@ TEST(Int4Quantization, PanelLayoutUsesEveryNibbleOnce) {
   }
 }
 
+// The GPU's int4 rows: row r's bytes are contiguous (K / 2 of them, every
+// nibble used once, in input order) and its scales are K / G f32 in a row.
+TEST(Int4Quantization, RowLayoutIsRowMajorNibblePairs) {
+  namespace rt = ::dsv2::runtime;
+  for (auto [n, k] : {std::pair<int64_t, int64_t>{40, 96}, {3, 2}}) {
+    const int64_t group = int4GroupSize(k);
+    std::set<std::pair<int64_t, bool>> seen;
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t col = 0; col < k; ++col) {
+        bool high = false;
+        const int64_t at = rt::int4RowByte(row, col, k, high);
+        EXPECT_EQ(at, row * (k / 2) + col / 2);
+        EXPECT_EQ(high, col % 2 == 1);
+        ASSERT_TRUE(seen.insert({at, high}).second)
+            << "row " << row << " col " << col;
+        EXPECT_EQ(rt::int4RowScale(row, col / group, k, group),
+                  row * (k / group) + col / group);
+      }
+    EXPECT_EQ(static_cast<int64_t>(seen.size()), n * k);
+  }
+}
+
 } // namespace
 } // namespace mlir::dsv2
