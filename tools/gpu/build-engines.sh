@@ -2,7 +2,8 @@
 # Builds, on the development machine (LLVM/MLIR present), what the GPU check
 # needs on a GPU machine that has neither: every golden fixture compiled to a
 # GPU engine (fp32 weights, the precision the goldens are checked at), three
-# int8 engines with their reference logits, a DeepSeek-V2-Lite-shaped
+# int8 and three int4-experts engines with their reference logits, a
+# DeepSeek-V2-Lite-shaped
 # benchmark engine (bench/), and a copy of dsv2-run, all in one folder
 # (default build-gpu/, ignored by git), which is what travels.
 # See docs/gpu.md.
@@ -34,20 +35,22 @@ for cases in "$root"/test/fixtures/*/golden/cases.json; do
     --target "$target" -o "$out/$fixture.dsv2" 2> "$out/$fixture.compile.log" ||
     { echo "  failed; see $out/$fixture.compile.log" >&2; exit 1; }
 done
-# Int8 engines (--quantize int8: the GPU's int8 kernels), checked against
-# the reference interpreter on the same weights, whose logits are computed
-# here (the GPU machine has no dsv2c): f32 activations on a dense and an
-# MoE fixture, and a bf16 one (int8 GEMMs on tensor cores).
-for spec in dense-mix:fp32 qlora-grouped-yarn:fp32 gready-norope-bf16:bf16; do
-  fixture=${spec%%:*} dtype=${spec##*:}
-  echo "compiling $fixture for $target (--quantize int8, $dtype)"
+# Quantized engines (the GPU's int8 kernels; its int4 expert kernels),
+# checked against the reference interpreter on the same weights, whose
+# logits are computed here (the GPU machine has no dsv2c): f32 activations
+# on a dense and an MoE fixture, and a bf16 one (the GEMMs on tensor cores).
+for spec in int8:dense-mix:fp32 int8:qlora-grouped-yarn:fp32 int8:gready-norope-bf16:bf16 \
+            int4-experts:dense-mix:fp32 int4-experts:lite-greedy-sharded:fp32 \
+            int4-experts:gready-norope-bf16:bf16; do
+  IFS=: read -r scheme fixture dtype <<< "$spec"
+  echo "compiling $fixture for $target (--quantize $scheme, $dtype)"
   "$build/bin/dsv2c" compile --model "$root/test/fixtures/$fixture" --dtype "$dtype" \
-    --quantize int8 --target "$target" -o "$out/$fixture-int8.dsv2" \
-    2> "$out/$fixture-int8.compile.log" ||
-    { echo "  failed; see $out/$fixture-int8.compile.log" >&2; exit 1; }
+    --quantize "$scheme" --target "$target" -o "$out/$fixture-$scheme.dsv2" \
+    2> "$out/$fixture-$scheme.compile.log" ||
+    { echo "  failed; see $out/$fixture-$scheme.compile.log" >&2; exit 1; }
   python3 "$root/test/e2e/golden_check.py" --dsv2c "$build/bin/dsv2c" \
-    --fixture "$root/test/fixtures/$fixture" --golden-eval "--quantize int8" \
-    --write-goldens "$out/int8-goldens/$fixture"
+    --fixture "$root/test/fixtures/$fixture" --golden-eval "--quantize $scheme" \
+    --write-goldens "$out/$scheme-goldens/$fixture"
 done
 # Kernel benchmarks at real shapes (tools/gpu/kernel_bench.py): a two-layer
 # DeepSeek-V2-Lite-shaped engine whose weights are all 0.01, so its 2 GiB

@@ -5,10 +5,11 @@
    tools/gpu/build-engines.sh) is checked by test/e2e/golden_check.py with
    ENGINES/dsv2-run: one prefill and decode-splits 1 and 7 per case, within
    1e-4 x max|golden| with the same argmax at every position, and 12 greedy
-   ids equal to the fixture's continuation. The int8 engines
-   (ENGINES/<fixture>-int8.dsv2) against the reference on the same weights
-   (ENGINES/int8-goldens/<fixture>/, computed by build-engines.sh): 1e-4,
-   or 3e-2 for an int8+bf16 engine. The engines carry a cubin (ptxas on
+   ids equal to the fixture's continuation. The quantized engines
+   (ENGINES/<fixture>-int8.dsv2, ENGINES/<fixture>-int4-experts.dsv2)
+   against the reference on the same weights (ENGINES/<scheme>-goldens/
+   <fixture>/, computed by build-engines.sh): 1e-4, or 3e-2 for a bf16
+   engine. The engines carry a cubin (ptxas on
    the build machine), which the runtime loads; an engine with one is also
    checked with its PTX JIT-compiled by the driver (DSV2_CUDA_CUBIN=0,
    decode-split 1), the fallback on devices the cubin does not fit.
@@ -62,9 +63,14 @@ def environment():
     return env
 
 
-def check_engine(args, fixture, deadline, int8=False):
-    result = {"fixture": fixture + (" (--quantize int8)" if int8 else "")}
-    engine = os.path.join(args.engines, fixture + ("-int8" if int8 else "") + ".dsv2")
+# The --quantize schemes whose engines build-engines.sh writes.
+QUANTIZE_SCHEMES = ["int8", "int4-experts"]
+
+
+def check_engine(args, fixture, deadline, scheme=None):
+    """scheme: None for the plain engine, else its --quantize value."""
+    result = {"fixture": fixture + (f" (--quantize {scheme})" if scheme else "")}
+    engine = os.path.join(args.engines, fixture + (f"-{scheme}" if scheme else "") + ".dsv2")
     dsv2_run = os.path.join(args.engines, "dsv2-run")
     if not os.path.exists(engine):
         result["status"] = "MISSING"
@@ -74,11 +80,11 @@ def check_engine(args, fixture, deadline, int8=False):
     positions = re.search(r"(\d+) positions x", out)
     golden = os.path.join(args.root, "test", "e2e", "golden_check.py")
     fixture_dir = os.path.join(args.root, "test", "fixtures", fixture)
-    if int8:
-        # Against the reference on the same int8 weights (logits computed by
-        # build-engines.sh); bf16 engines at the bf16 criterion.
-        bf16 = re.search(r"^weights:\s+int8\+bf16", out, re.M) is not None
-        checks = ["--golden-dir", os.path.join(args.engines, "int8-goldens", fixture),
+    if scheme:
+        # Against the reference on the same quantized weights (logits
+        # computed by build-engines.sh); bf16 engines at the bf16 criterion.
+        bf16 = re.search(r"^weights:\s+\S+\+bf16", out, re.M) is not None
+        checks = ["--golden-dir", os.path.join(args.engines, f"{scheme}-goldens", fixture),
                   "--tolerance", "3e-2" if bf16 else "1e-4"]
     else:
         checks = ["--greedy-new-tokens", "12"]
@@ -289,13 +295,14 @@ def main():
         report["executor_test"] = {
             "status": "PASS" if rc == 0 and not skipped else ("SKIPPED" if rc == 0 else "FAIL"),
             "output": (out + err).strip().splitlines()[-12:]}
-    int8 = sorted(f[:-len("-int8.dsv2")] for f in os.listdir(args.engines)
-                  if f.endswith("-int8.dsv2"))
-    for fixture, quantized in [(f, False) for f in fixtures] + [(f, True) for f in int8]:
+    quantized = [(f[:-len(f"-{scheme}.dsv2")], scheme)
+                 for scheme in QUANTIZE_SCHEMES
+                 for f in sorted(os.listdir(args.engines)) if f.endswith(f"-{scheme}.dsv2")]
+    for fixture, scheme in [(f, None) for f in fixtures] + quantized:
         if time.time() > engine_deadline:
             report["engines"].append({"fixture": fixture, "status": "SKIPPED (time budget)"})
             continue
-        report["engines"].append(check_engine(args, fixture, engine_deadline, quantized))
+        report["engines"].append(check_engine(args, fixture, engine_deadline, scheme))
         print(f"{report['engines'][-1]['status']} {report['engines'][-1]['fixture']}",
               file=sys.stderr, flush=True)
     if bench:
