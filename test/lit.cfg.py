@@ -17,6 +17,14 @@ config.test_exec_root = os.path.join(config.dsv2_obj_root, "test")
 config.environment["PATH"] = os.pathsep.join(
     [config.dsv2_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.environment["FILECHECK_OPTS"] = "-enable-var-scope"
+# Generated kernels are kept between the suite's compiles (most compile
+# the same fixtures' kernels again) in the build tree, never in $HOME; the
+# key holds dsv2c's own identity, so a rebuilt dsv2c regenerates them.
+# test/tools/dsv2c-kernel-cache.test checks the cache itself. A
+# DSV2_KERNEL_CACHE in the environment wins (`off` to time the suite
+# without it).
+config.environment["DSV2_KERNEL_CACHE"] = os.environ.get(
+    "DSV2_KERNEL_CACHE") or os.path.join(config.test_exec_root, "kernel-cache")
 
 config.substitutions.append(("%fixtures", os.path.join(config.dsv2_src_root, "test", "fixtures")))
 config.substitutions.append(("%src_root", config.dsv2_src_root))

@@ -11,6 +11,7 @@
 #include "tools/dsv2c/CpuEngine.h"
 #include "tools/dsv2c/GpuEngine.h"
 #include "tools/dsv2c/GraphPipeline.h"
+#include "tools/dsv2c/KernelCache.h"
 #include "tools/dsv2c/ModelSource.h"
 #include "tools/dsv2c/ParallelOptions.h"
 #include "tools/dsv2c/ProgressBar.h"
@@ -113,6 +114,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                      "with --target cpu: threads that optimize and compile "
                      "the kernels, each a part of them (default: one per "
                      "hardware thread)"});
+  addKernelCacheOption(options);
   options.push_back({"max-context", "N",
                      "positions each sequence's KV cache holds (default: the "
                      "model's max_position_embeddings, at most 4096)"});
@@ -173,6 +175,9 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   auto quantization = parseQuantizeOptions(cl);
   if (!quantization)
     return quantization.takeError();
+  auto kernelCache = KernelCache::fromCommandLine(cl);
+  if (!kernelCache)
+    return kernelCache.takeError();
   const bool quantized = quantization->quantized();
   if (quantized && gpuTarget && quantization->int16Activations.value_or(false))
     return cl.valueError("quantize-activations",
@@ -267,6 +272,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     engineOptions.weightQuantization = quantization->scheme;
     engineOptions.keepWeights = quantization->keep;
     engineOptions.cubin = cubin;
+    engineOptions.kernelCache = kernelCache->has_value() ? &**kernelCache : nullptr;
     llvm::errs() << llvm::formatv(
         "dsv2c compile: {0}: generating GPU kernels for {1}...\n",
         source->description, gpuTarget->name());
@@ -279,6 +285,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
     engineOptions.weightQuantization = quantization->scheme;
     engineOptions.keepWeights = quantization->keep;
     engineOptions.int16Activations = quantization->int16Activations;
+    engineOptions.kernelCache = kernelCache->has_value() ? &**kernelCache : nullptr;
     llvm::errs() << llvm::formatv(
         "dsv2c compile: {0}: generating CPU kernels for '{1}'...\n",
         source->description, engineOptions.cpu);
@@ -376,10 +383,13 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   llvm::errs() << llvm::formatv("  graph + passes    {0,8:f3} s\n", pipelineSeconds);
   llvm::errs() << llvm::formatv("  kernel formation  {0,8:f3} s\n",
                                 compiled->formationSeconds);
-  llvm::errs() << llvm::formatv("  {0} codegen       {1,8:f3} s ({2} image)\n",
+  llvm::errs() << llvm::formatv("  {0} codegen       {1,8:f3} s ({2} image{3})\n",
                                 gpuTarget ? "gpu" : "cpu",
                                 compiled->codegenSeconds,
-                                formatBytes(compiled->image.size()));
+                                formatBytes(compiled->image.size()),
+                                compiled->imageCached
+                                    ? ", from the kernel cache"
+                                    : "");
   if (!compiled->cubinNote.empty())
     llvm::errs() << "  cubin             " << compiled->cubinNote << "\n";
   llvm::errs() << llvm::formatv("  weight packing    {0,8:f3} s ({1})\n",

@@ -30,11 +30,30 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-} // namespace
+/// The kernel cache's key of the library `kind` made of `kernels` for
+/// `target`: the module's text, `options` (what else shapes the code) and
+/// what the target machine makes of `target` (the host's CPU and features
+/// resolved).
+llvm::Expected<std::string>
+kernelLibraryKey(llvm::StringRef kind, mlir::ModuleOp kernels,
+                 const mlir::dsv2::cpu::CpuTargetOptions &target,
+                 llvm::ArrayRef<std::string> options = {}) {
+  auto machine = mlir::dsv2::cpu::createCpuTargetMachine(target);
+  if (!machine)
+    return machine.takeError();
+  const std::string text = keyText(kernels);
+  const std::string optLevel = std::to_string(target.optLevel);
+  const std::string triple = (*machine)->getTargetTriple().str();
+  std::vector<llvm::StringRef> inputs = {
+      text, triple, (*machine)->getTargetCPU(),
+      (*machine)->getTargetFeatureString(), optLevel};
+  inputs.insert(inputs.end(), options.begin(), options.end());
+  return KernelCache::key(kind, inputs);
+}
 
 llvm::Expected<std::vector<uint8_t>>
-linkKernelImage(mlir::ModuleOp kernels,
-                const mlir::dsv2::cpu::CpuTargetOptions &target) {
+compileKernelImage(mlir::ModuleOp kernels,
+                   const mlir::dsv2::cpu::CpuTargetOptions &target) {
   llvm::SmallString<128> directory;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("dsv2c-kernels", directory))
@@ -56,6 +75,30 @@ linkKernelImage(mlir::ModuleOp kernels,
   llvm::sys::fs::remove(directory);
   if (emitted)
     return std::move(emitted);
+  return image;
+}
+
+} // namespace
+
+llvm::Expected<std::vector<uint8_t>>
+linkKernelImage(mlir::ModuleOp kernels,
+                const mlir::dsv2::cpu::CpuTargetOptions &target,
+                const KernelCache *cache, bool *cached) {
+  if (cached)
+    *cached = false;
+  if (!cache)
+    return compileKernelImage(kernels, target);
+  auto key = kernelLibraryKey("host-library", kernels, target);
+  if (!key)
+    return key.takeError();
+  if (auto image = cache->load(*key)) {
+    if (cached)
+      *cached = true;
+    return std::move(*image);
+  }
+  auto image = compileKernelImage(kernels, target);
+  if (image)
+    cache->store(*key, *image);
   return image;
 }
 
@@ -134,17 +177,37 @@ compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
     compiled.module.kernels.push_back(kernel.getSymName().str());
   mlir::dsv2::cpu::CpuLoweringOptions lowering;
   lowering.pairDot = mlir::dsv2::cpu::pairDotIsaFor(described->features).str();
-  if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(*formed->kernels, lowering)))
-    return makeError("CPU code generation failed (see the diagnostics above)");
-  if (mlir::failed(mlir::dsv2::cpu::addGridEntryPoints(*formed->kernels,
-                                                       compiled.module.kernels)))
-    return makeError("CPU code generation: cannot build the grid entry points");
-  auto image = linkKernelImage(*formed->kernels, target);
-  if (!image)
-    return image.takeError();
+  // Keyed by the tile kernels, so a hit skips their lowering too.
+  std::optional<std::string> key;
+  if (options.kernelCache) {
+    auto tileKey = kernelLibraryKey("cpu-library", *formed->kernels, target,
+                                    {"pair-dot=" + lowering.pairDot});
+    if (!tileKey)
+      return tileKey.takeError();
+    key = std::move(*tileKey);
+    if (auto image = options.kernelCache->load(*key)) {
+      compiled.image = std::move(*image);
+      compiled.imageCached = true;
+    }
+  }
+  if (!compiled.imageCached) {
+    if (mlir::failed(
+            mlir::dsv2::cpu::lowerTileToLLVM(*formed->kernels, lowering)))
+      return makeError(
+          "CPU code generation failed (see the diagnostics above)");
+    if (mlir::failed(mlir::dsv2::cpu::addGridEntryPoints(
+            *formed->kernels, compiled.module.kernels)))
+      return makeError(
+          "CPU code generation: cannot build the grid entry points");
+    auto image = compileKernelImage(*formed->kernels, target);
+    if (!image)
+      return image.takeError();
+    compiled.image = std::move(*image);
+    if (key)
+      options.kernelCache->store(*key, compiled.image);
+  }
   compiled.codegenSeconds = secondsSince(start);
 
-  compiled.image = std::move(*image);
   compiled.plan = compiled.rankPlans.front();
   compiled.module.target = "cpu";
   compiled.module.format = "elf-shared-object";

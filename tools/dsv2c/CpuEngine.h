@@ -10,6 +10,7 @@
 #ifndef TOOLS_DSV2C_CPUENGINE_H
 #define TOOLS_DSV2C_CPUENGINE_H
 
+#include "tools/dsv2c/KernelCache.h"
 #include "tools/dsv2c/ModelSource.h"
 
 #include "runtime/cpu/CpuExecutor.h"
@@ -37,6 +38,8 @@ struct CpuEngineOptions {
   /// --quantize-activations int16 or f32; nullopt: int16 where the target
   /// CPU has VNNI.
   std::optional<bool> int16Activations;
+  /// Where generated kernel libraries are kept between runs; null: none.
+  const KernelCache *kernelCache = nullptr;
 };
 
 struct CompiledCpuKernels {
@@ -51,6 +54,9 @@ struct CompiledCpuKernels {
   /// --quantize-activations).
   bool int16Activations = false;
   double formationSeconds = 0, codegenSeconds = 0;
+  /// The image (CPU and emulated GPU engines) or the cubin came from the
+  /// kernel cache.
+  bool imageCached = false, cubinCached = false;
   /// GPU targets: what became of the cubin ("ptxas PATH, 1.2 MiB in 3.1 s"
   /// or why there is none); empty for CPU targets.
   std::string cubinNote;
@@ -58,10 +64,13 @@ struct CompiledCpuKernels {
 
 /// Links lowered kernels (LLVM dialect, host code) into a shared library in
 /// a fresh temporary directory and returns its bytes; nothing is left on
-/// disk.
+/// disk. With a `cache`, the library of the same kernels for the same
+/// target is taken from it when there (`cached` is then set) and stored
+/// there when not.
 llvm::Expected<std::vector<uint8_t>>
 linkKernelImage(mlir::ModuleOp kernels,
-                const mlir::dsv2::cpu::CpuTargetOptions &target);
+                const mlir::dsv2::cpu::CpuTargetOptions &target,
+                const KernelCache *cache = nullptr, bool *cached = nullptr);
 
 /// Kernel formation of the optimized `module`; `seconds` gets its wall
 /// time.

@@ -10,6 +10,7 @@
 #include "tools/dsv2c/Commands.h"
 #include "tools/dsv2c/CpuEngine.h"
 #include "tools/dsv2c/GraphPipeline.h"
+#include "tools/dsv2c/KernelCache.h"
 #include "tools/dsv2c/ModelSource.h"
 #include "tools/dsv2c/ParallelOptions.h"
 #include "tools/dsv2c/ShardedReference.h"
@@ -90,6 +91,7 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   options.push_back({"threads", "N",
                      "CPU engine worker threads, also those compiling its "
                      "kernels (default: all)"});
+  addKernelCacheOption(options);
   addQuantizeOptions(options,
                      "read the weights as a quantized engine holds them "
                      "(dsv2c compile --quantize): int8, int8-experts (scale "
@@ -143,6 +145,9 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
                                   source->description)
                         .str());
 
+  auto kernelCache = KernelCache::fromCommandLine(cl);
+  if (!kernelCache)
+    return kernelCache.takeError();
   auto quantization = parseQuantizeOptions(cl);
   if (!quantization)
     return quantization.takeError();
@@ -237,6 +242,7 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
     engineOptions.weightQuantization = quantization->scheme;
     engineOptions.keepWeights = quantization->keep;
     engineOptions.int16Activations = quantization->int16Activations;
+    engineOptions.kernelCache = kernelCache->has_value() ? &**kernelCache : nullptr;
     auto built = buildCpuEngine(**module, *source, engineOptions);
     if (!built)
       return built.takeError();

@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 
 #include <chrono>
@@ -46,7 +47,31 @@ llvm::Error packCubin(llvm::StringRef ptx, const std::string &chip,
     return llvm::Error::success();
   }
   auto start = std::chrono::steady_clock::now();
+  // The cache's key: the PTX, the chip and this ptxas (its path, size and
+  // time: another toolkit's ptxas makes other code).
+  std::optional<std::string> key;
+  if (options.kernelCache) {
+    llvm::sys::fs::file_status status;
+    if (!llvm::sys::fs::status(**ptxas, status))
+      key = KernelCache::key(
+          "cubin", {ptx, chip, **ptxas, std::to_string(status.getSize()),
+                    std::to_string(status.getLastModificationTime()
+                                       .time_since_epoch()
+                                       .count())});
+  }
+  if (key)
+    if (auto cached = options.kernelCache->load(*key)) {
+      compiled.module.cubin = std::move(*cached);
+      compiled.cubinCached = true;
+      compiled.cubinNote =
+          llvm::formatv("{0} bytes, from the kernel cache (assembled by {1})",
+                        compiled.module.cubin.size(), **ptxas)
+              .str();
+      return llvm::Error::success();
+    }
   auto cubin = assemblePtx(**ptxas, ptx, chip);
+  if (cubin && key)
+    options.kernelCache->store(*key, *cubin);
   if (!cubin) {
     if (options.cubin == Cubin::Require)
       return cubin.takeError();
@@ -61,6 +86,32 @@ llvm::Error packCubin(llvm::StringRef ptx, const std::string &chip,
                     compiled.module.cubin.size(), **ptxas, secondsSince(start))
           .str();
   return llvm::Error::success();
+}
+
+/// The PTX of the lowered `kernels` for `gpu`, from `cache` when it has
+/// it (`cached` is then set).
+llvm::Expected<std::string>
+emitCachedPtx(mlir::ModuleOp kernels,
+              const mlir::dsv2::gpu::GpuTargetOptions &gpu,
+              const KernelCache *cache, bool &cached) {
+  cached = false;
+  if (!cache)
+    return mlir::dsv2::gpu::emitPtx(kernels, gpu);
+  const std::string text = keyText(kernels);
+  const std::string version = std::to_string(gpu.ptxVersion);
+  const std::string optLevel = std::to_string(gpu.optLevel);
+  const std::string key =
+      KernelCache::key("ptx", {text, gpu.chip, version, optLevel});
+  if (auto bytes = cache->load(key)) {
+    cached = true;
+    return std::string(bytes->begin(), bytes->end());
+  }
+  auto ptx = mlir::dsv2::gpu::emitPtx(kernels, gpu);
+  if (ptx)
+    cache->store(key, llvm::ArrayRef<uint8_t>(
+                          reinterpret_cast<const uint8_t *>(ptx->data()),
+                          ptx->size()));
+  return ptx;
 }
 
 } // namespace
@@ -132,7 +183,8 @@ compileGpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
         host, dsv2::runtime::checkableCpuFeatures());
     if (!described)
       return described.takeError();
-    auto image = linkKernelImage(*formed->kernels, host);
+    auto image = linkKernelImage(*formed->kernels, host, options.kernelCache,
+                                 &compiled.imageCached);
     if (!image)
       return image.takeError();
     compiled.image = std::move(*image);
@@ -142,7 +194,8 @@ compileGpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
   } else {
     mlir::dsv2::gpu::GpuTargetOptions gpu;
     gpu.chip = target.chip;
-    auto ptx = mlir::dsv2::gpu::emitPtx(*formed->kernels, gpu);
+    auto ptx = emitCachedPtx(*formed->kernels, gpu, options.kernelCache,
+                             compiled.imageCached);
     if (!ptx)
       return ptx.takeError();
     compiled.image.assign(ptx->begin(), ptx->end());

@@ -49,6 +49,8 @@ struct GpuEngineOptions {
   /// it fails), Off.
   enum class Cubin { Auto, Require, Off };
   Cubin cubin = Cubin::Auto;
+  /// Where emulator libraries and cubins are kept between runs; null: none.
+  const KernelCache *kernelCache = nullptr;
 };
 
 llvm::Expected<CompiledCpuKernels>
