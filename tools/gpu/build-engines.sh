@@ -64,9 +64,16 @@ if [[ $target != *-emu ]]; then
     2> "$out/bench/lite2.compile.log" ||
     { echo "  failed; see $out/bench/lite2.compile.log" >&2; exit 1; }
   gzip -1 -f "$out/bench/lite2.dsv2.rank0.weights"
+  # Its twin with the routed experts in int4: decode tokens/s side by side.
+  echo "compiling its --quantize int4-experts twin for $target"
+  "$build/bin/dsv2c" compile --preset deepseek-v2-lite --num-layers 2 --fill-weights 0.01 \
+    --quantize int4-experts --target "$target" --max-context 4096 --max-batch 1 \
+    -o "$out/bench/lite2-int4.dsv2" 2> "$out/bench/lite2-int4.compile.log" ||
+    { echo "  failed; see $out/bench/lite2-int4.compile.log" >&2; exit 1; }
+  gzip -1 -f "$out/bench/lite2-int4.dsv2.rank0.weights"
   cat > "$out/bench/lite2.json" <<'JSON'
 {"model": "DeepSeek-V2-Lite (2 layers, bf16, every weight 0.01)", "vocab": 102400,
- "prompt": 2048, "decode": 32, "top_k": 6}
+ "prompt": 2048, "decode": 32, "top_k": 6, "int4_experts": "lite2-int4.dsv2"}
 JSON
 fi
 du -sh "$out"

@@ -19,6 +19,11 @@ parameters (in the order of their sorted names), from which:
 - GEMVs (gemv, expert_gemv_*; decode): GB/s of the weights they read;
 - GEMMs (linear) and grouped GEMMs (grouped_*; prefill): TFLOP/s, next to
   torch.matmul / torch.bmm at the same shapes in the same run.
+
+ENGINES/bench/lite2-int4.dsv2, when the spec names it, is the same model
+with its routed experts in int4 (`--quantize int4-experts`): the same two
+runs give its tokens/s as a ratio to the bf16 engine's and the int4 expert
+kernels' GB/s (half a byte per weight plus its group's f32 scale).
 """
 
 import gzip
@@ -43,6 +48,10 @@ PARAMS = {
     "linear": ["BK", "BM", "BN", "K", "N", "W"],
     "grouped_gate_up": ["BK", "BM", "BN", "E", "H", "I", "W"],
     "grouped_down": ["BK", "BM", "BN", "E", "H", "I", "W"],
+    "expert_gemv_gate_up_i4": ["BK", "BN", "E", "G", "H", "I", "K"],
+    "expert_gemv_down_i4": ["BK", "BN", "E", "G", "H", "HAS_SHARED", "I", "K"],
+    "grouped_gate_up_i4": ["BK", "BM", "BN", "E", "G", "H", "I"],
+    "grouped_down_i4": ["BK", "BM", "BN", "E", "G", "H", "I"],
 }
 ROW = re.compile(r"^\s*(prefill|decode)\s+(\S+) <- (\S+)\s+([0-9.]+) s\s+(\d+) launches")
 
@@ -78,6 +87,10 @@ def measure(rows, prompt, decode_steps, top_k):
         if not parsed or row["seconds"] <= 0:
             continue
         kind, p = parsed
+        # Int4 kernels (no W): half a byte per weight and 4 bytes per G.
+        weight_bytes = (BYTES[p["W"]] if "W" in p
+                        else 0.5 + 4.0 / p["G"] if "G" in p else None)
+        kind = kind.removesuffix("_i4")
         n = row["launches"]
         entry = {"kernel": row["kernel"], "program": row["program"], "launches": n,
                  "seconds": row["seconds"]}
@@ -93,9 +106,9 @@ def measure(rows, prompt, decode_steps, top_k):
         elif row["program"] == "decode" and kind == "gemv":
             entry["bytes"] = n * p["BATCH"] * p["N"] * p["K"] * BYTES[p["W"]]
         elif row["program"] == "decode" and kind == "expert_gemv_gate_up":
-            entry["bytes"] = n * p["K"] * 2 * p["I"] * p["H"] * BYTES[p["W"]]
+            entry["bytes"] = n * p["K"] * 2 * p["I"] * p["H"] * weight_bytes
         elif row["program"] == "decode" and kind == "expert_gemv_down":
-            entry["bytes"] = n * p["K"] * p["H"] * p["I"] * BYTES[p["W"]]
+            entry["bytes"] = n * p["K"] * p["H"] * p["I"] * weight_bytes
         elif row["program"] == "prefill" and kind == "linear":
             entry["shape"] = [1, prompt, p["N"], p["K"]]
             entry["flops"] = n * 2.0 * prompt * p["N"] * p["K"]
@@ -140,48 +153,73 @@ def torch_rates(shapes):
     return rates
 
 
-def unpack(engines, out):
-    """The benchmark engine beside its unpacked weight file, under OUT."""
-    folder = os.path.join(engines, "bench")
-    spec_path = os.path.join(folder, "lite2.json")
+def read_spec(engines):
+    """ENGINES/bench/lite2.json, or None."""
+    spec_path = os.path.join(engines, "bench", "lite2.json")
     if not os.path.exists(spec_path):
-        return None, None
+        return None
     with open(spec_path) as f:
-        spec = json.load(f)
+        return json.load(f)
+
+
+def unpack(engines, out, name):
+    """Benchmark engine `name` beside its unpacked weight file, under OUT."""
+    folder = os.path.join(engines, "bench")
     work = os.path.join(out, "bench")
     os.makedirs(work, exist_ok=True)
-    engine = os.path.join(work, "lite2.dsv2")
-    shutil.copyfile(os.path.join(folder, "lite2.dsv2"), engine)
-    with gzip.open(os.path.join(folder, "lite2.dsv2.rank0.weights.gz"), "rb") as src, \
+    engine = os.path.join(work, name)
+    shutil.copyfile(os.path.join(folder, name), engine)
+    with gzip.open(os.path.join(folder, name + ".rank0.weights.gz"), "rb") as src, \
             open(engine + ".rank0.weights", "wb") as dst:
         shutil.copyfileobj(src, dst, 16 << 20)
-    return engine, spec
+    return engine
 
 
-def run_bench(args, run, deadline, with_torch):
+def bench_engine(run, dsv2_run, engine, cmd_tail, spec, steps_deadline):
+    """One engine's tokens/s run, then its per-kernel profile run."""
     result = {}
-    try:
-        engine, spec = unpack(args.engines, args.out)
-    except OSError as e:
-        return {"error": f"unpacking the benchmark engine: {e}"}
-    if not engine:
-        return {"error": "no ENGINES/bench/lite2.json (tools/gpu/build-engines.sh builds it)"}
-    dsv2_run = os.path.join(args.engines, "dsv2-run")
-    prompt, decode = spec["prompt"], spec["decode"]
-    tokens = ",".join(str((i * 7919 + 13) % spec["vocab"]) for i in range(prompt))
-    cmd = [dsv2_run, engine, "--tokens", tokens, "--max-new-tokens", str(decode + 1),
-           "--ignore-eos"]
-    result.update({"model": spec["model"], "prompt": prompt, "decode_steps": decode})
-    rc, out, err, _ = run(cmd, min(120, deadline - time.time()))
+    cmd = [dsv2_run, engine] + cmd_tail
+    rc, out, err, _ = run(cmd, min(120, steps_deadline - time.time()))
     result["speed"] = {"prefill": rate(err, "prefill"), "decode": rate(err, "decode")}
     if rc != 0:
         result["error"] = err.strip()[-500:]
         return result
-    rc, out, err, _ = run(cmd + ["--quiet"], min(120, deadline - time.time()),
+    rc, out, err, _ = run(cmd + ["--quiet"], min(120, steps_deadline - time.time()),
                           {"DSV2_PROFILE_LAUNCHES": "kernels"})
     steps, rows = parse_profile(err)
     result["profile_note"] = (re.search(r"launch profile \((.*)\):", err) or [None, ""])[1]
-    result["kernels"] = measure(rows, prompt, steps, spec["top_k"])
+    result["kernels"] = measure(rows, spec["prompt"], steps, spec["top_k"])
+    return result
+
+
+def run_bench(args, run, deadline, with_torch):
+    spec = read_spec(args.engines)
+    if not spec:
+        return {"error": "no ENGINES/bench/lite2.json (tools/gpu/build-engines.sh builds it)"}
+    try:
+        engine = unpack(args.engines, args.out, "lite2.dsv2")
+    except OSError as e:
+        return {"error": f"unpacking the benchmark engine: {e}"}
+    dsv2_run = os.path.join(args.engines, "dsv2-run")
+    prompt, decode = spec["prompt"], spec["decode"]
+    tokens = ",".join(str((i * 7919 + 13) % spec["vocab"]) for i in range(prompt))
+    cmd_tail = ["--tokens", tokens, "--max-new-tokens", str(decode + 1), "--ignore-eos"]
+    result = {"model": spec["model"], "prompt": prompt, "decode_steps": decode}
+    # The int4 engine's two runs get a third of what is left.
+    int4_name = spec.get("int4_experts")
+    own_deadline = deadline - ((deadline - time.time()) / 3 if int4_name else 0)
+    result.update(bench_engine(run, dsv2_run, engine, cmd_tail, spec, own_deadline))
+    os.remove(engine + ".rank0.weights")  # 2 GiB, not a result
+    if "error" in result:
+        return result
+    if int4_name and deadline - time.time() > 20:
+        try:
+            int4_engine = unpack(args.engines, args.out, int4_name)
+            result["int4_experts"] = bench_engine(run, dsv2_run, int4_engine, cmd_tail,
+                                                  spec, deadline)
+            os.remove(int4_engine + ".rank0.weights")
+        except OSError as e:
+            result["int4_experts"] = {"error": f"unpacking {int4_name}: {e}"}
     if with_torch:
         shapes = sorted({tuple(k["shape"]) for k in result["kernels"] if "shape" in k})
         try:
@@ -191,21 +229,42 @@ def run_bench(args, run, deadline, with_torch):
                     k["torch_TFLOPs"] = rates[tuple(k["shape"])]
         except Exception as e:  # no torch: keep our figures
             result["torch_error"] = f"{type(e).__name__}: {e}"
-    # The 2 GiB unpacked weights are not results.
-    os.remove(engine + ".rank0.weights")
     return result
+
+
+def decode_ratio(bench):
+    """int4-experts decode tokens/s over the bf16 engine's, or None."""
+    try:
+        return (bench["int4_experts"]["speed"]["decode"]["tokens_per_s"]
+                / bench["speed"]["decode"]["tokens_per_s"])
+    except (KeyError, TypeError, ZeroDivisionError):
+        return None
 
 
 def text_lines(bench, copy_gbps):
     lines = [f"kernels at {bench.get('model', '?')} shapes (tools/gpu/kernel_bench.py):"]
+    lines.extend(engine_lines(bench, copy_gbps, "  "))
+    if "int4_experts" in bench:
+        ratio = decode_ratio(bench)
+        lines.append("  the same with --quantize int4-experts" +
+                     (f" (decode {ratio:.2f}x the bf16 engine's tokens/s):"
+                      if ratio else ":"))
+        lines.extend(engine_lines(bench["int4_experts"], copy_gbps, "    "))
+    if bench.get("torch_error"):
+        lines.append(f"  torch comparison: {bench['torch_error']}")
+    return lines
+
+
+def engine_lines(bench, copy_gbps, indent):
+    lines = []
     if "error" in bench:
-        lines.append(f"  error: {bench['error']}")
-    lines.extend(rate_lines(bench.get("speed") or {}, "  "))
+        lines.append(f"{indent}error: {bench['error']}")
+    lines.extend(rate_lines(bench.get("speed") or {}, indent))
     if bench.get("profile_note"):
-        lines.append(f"  per kernel ({bench['profile_note']}):")
+        lines.append(f"{indent}per kernel ({bench['profile_note']}):")
     for k in sorted(bench.get("kernels", []), key=lambda k: (k["program"], -k["seconds"])):
         per = k["seconds"] / k["launches"] * 1e6
-        text = f"    {k['program']:7s} {k['kernel']}: {k['launches']} x {per:.1f} us"
+        text = f"{indent}  {k['program']:7s} {k['kernel']}: {k['launches']} x {per:.1f} us"
         if "GBps" in k:
             text += f", {k['GBps']:.0f} GB/s"
             if copy_gbps:
@@ -216,6 +275,4 @@ def text_lines(bench, copy_gbps):
                 text += (f"; torch {k['torch_TFLOPs']:.1f} at {k['shape']}: "
                          f"{k['TFLOPs'] / k['torch_TFLOPs']:.2f}x")
         lines.append(text)
-    if bench.get("torch_error"):
-        lines.append(f"  torch comparison: {bench['torch_error']}")
     return lines
