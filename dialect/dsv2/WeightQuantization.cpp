@@ -126,6 +126,13 @@ int64_t int4GroupSize(int64_t cols) {
   return 0;
 }
 
+int64_t int4GroupSizeOf(llvm::StringRef name, int64_t cols, int64_t tp) {
+  // gate_proj / up_proj are cut by rows under tp: their rows stay whole.
+  if (tp <= 1 || !name.ends_with("down_proj.weight"))
+    return int4GroupSize(cols);
+  return cols % tp == 0 ? int4GroupSize(cols / tp) : 0;
+}
+
 float int4GroupScale(llvm::ArrayRef<float> group) {
   return largestMagnitude(group) / 7.0f;
 }

@@ -78,6 +78,15 @@ bool isInt4QuantizedWeight(llvm::StringRef name,
 /// a byte holds two inputs of one group).
 int64_t int4GroupSize(int64_t cols);
 
+/// Inputs per int4 scale of checkpoint tensor `name`, an int4 weight with
+/// rows of `cols` inputs, in an engine of `tp` tensor-parallel ranks. Tensor
+/// parallelism cuts the routed experts' down_proj rows into tp slices
+/// (models/deepseek_v2/Sharding.h), so their groups are a slice's,
+/// int4GroupSize(cols / tp): a group never straddles two ranks, and each
+/// rank's slice is quantized exactly as the whole row is. 0 when there is no
+/// layout (a slice of odd length, or cols not divisible by tp).
+int64_t int4GroupSizeOf(llvm::StringRef name, int64_t cols, int64_t tp = 1);
+
 /// The scale of one group: max |w| / 7 (0 for a group of zeros).
 float int4GroupScale(llvm::ArrayRef<float> group);
 

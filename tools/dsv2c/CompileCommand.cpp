@@ -202,12 +202,6 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   if (!parallel)
     return parallel.takeError();
   const dsv2::model::ParallelLayout layout = *parallel;
-  // Tensor parallelism slices the routed experts' rows, and a slice's int4
-  // groups would differ from the whole row's (the reference's).
-  if (quantization->scheme == mlir::dsv2::WeightQuantization::Int4Experts &&
-      layout.tp > 1)
-    return cl.valueError("quantize", "int4-experts needs --tp 1 (expert "
-                                     "parallelism, --ep, is supported)");
   Clock::time_point totalStart = Clock::now(), start = totalStart;
   auto source = loadModelSource(cl, /*needWeights=*/true);
   if (!source)
@@ -215,7 +209,7 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
   const dsv2::model::ModelConfig &config = source->config;
   // Every reader of a quantized engine's weights (the packer, the weights
   // derived from kv_b_proj) sees scale * q.
-  if (llvm::Error error = quantizeWeights(cl, *source, *quantization))
+  if (llvm::Error error = quantizeWeights(cl, *source, *quantization, layout.tp))
     return error;
   int64_t context = maxContext->value_or(
       std::min<int64_t>(config.maxPositionEmbeddings, 4096));

@@ -151,7 +151,13 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   auto quantization = parseQuantizeOptions(cl);
   if (!quantization)
     return quantization.takeError();
-  if (llvm::Error error = quantizeWeights(cl, *source, *quantization))
+  // A tensor-parallel reference reads int4 weights in the groups of a
+  // --tp engine (int4GroupSizeOf).
+  auto parallel = parseParallelLayout(cl);
+  if (!parallel)
+    return parallel.takeError();
+  if (llvm::Error error =
+          quantizeWeights(cl, *source, *quantization, parallel->tp))
     return error;
 
   TimedWeights *timedWeights = nullptr;
@@ -190,9 +196,6 @@ llvm::Error runEval(llvm::ArrayRef<const char *> args) {
   if (threads->value_or(1) < 1 || threads->value_or(1) > 1024)
     return cl.valueError("threads", "must be between 1 and 1024");
 
-  auto parallel = parseParallelLayout(cl);
-  if (!parallel)
-    return parallel.takeError();
   const int64_t tpRanks = parallel->tp, epGroups = parallel->ep;
   const bool sharded = parallel->world() > 1;
   if (sharded && engine != "reference")

@@ -448,13 +448,13 @@ llvm::Error checkQuantizeKeep(const CommandLine &cl,
 }
 
 llvm::Error quantizeWeights(const CommandLine &cl, ModelSource &source,
-                            const QuantizeOptions &quantize) {
+                            const QuantizeOptions &quantize, int64_t tp) {
   if (!quantize.quantized())
     return llvm::Error::success();
   if (llvm::Error error = checkQuantizeKeep(cl, quantize, source.config))
     return error;
   source.weights = std::make_unique<mlir::dsv2::QuantizedWeightProvider>(
-      std::move(source.weights), quantize.scheme, quantize.keep);
+      std::move(source.weights), quantize.scheme, quantize.keep, tp);
   return llvm::Error::success();
 }
 

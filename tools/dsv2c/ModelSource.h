@@ -74,9 +74,11 @@ llvm::Error checkQuantizeKeep(const CommandLine &cl,
                               const dsv2::model::ModelConfig &config);
 
 /// With --quantize, every later reader of `source`'s weights sees them as a
-/// quantized engine holds them (QuantizedWeightProvider); checks --quantize-keep first.
+/// quantized engine of `tp` tensor-parallel ranks holds them
+/// (QuantizedWeightProvider; tp sizes int4 groups); checks --quantize-keep
+/// first.
 llvm::Error quantizeWeights(const CommandLine &cl, ModelSource &source,
-                            const QuantizeOptions &quantize);
+                            const QuantizeOptions &quantize, int64_t tp);
 
 } // namespace dsv2::tools
 

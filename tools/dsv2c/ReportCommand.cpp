@@ -64,17 +64,20 @@ llvm::Expected<CacheFootprint> cacheFootprint(mlir::ModuleOp module,
 /// Bytes of the checkpoint's tensors at `weightBytes` per element, with
 /// the tensors `quantization` stores in int8 at one byte per element plus a
 /// 4-byte scale per row, and those it stores in int4 at half a byte plus a
-/// 4-byte scale per group. (An engine adds the absorbed MLA's copies of
-/// kv_b_proj and panel padding.)
+/// 4-byte scale per group (groups of an engine of `tp` ranks,
+/// int4GroupSizeOf). (An engine adds the absorbed MLA's copies of kv_b_proj
+/// and panel padding.)
 int64_t checkpointWeightBytes(const dsv2::model::ModelConfig &config,
                               int64_t weightBytes,
-                              mlir::dsv2::WeightQuantization quantization) {
+                              mlir::dsv2::WeightQuantization quantization,
+                              int64_t tp = 1) {
   int64_t bytes = 0;
   for (const dsv2::model::TensorSpec &tensor :
        dsv2::model::requiredTensors(config)) {
     const int64_t group =
-        tensor.shape.size() == 2 ? mlir::dsv2::int4GroupSize(tensor.shape[1])
-                                 : 0;
+        tensor.shape.size() == 2
+            ? mlir::dsv2::int4GroupSizeOf(tensor.name, tensor.shape[1], tp)
+            : 0;
     if (tensor.shape.size() == 2 &&
         mlir::dsv2::isInt8QuantizedWeight(tensor.name, quantization))
       bytes += tensor.numElements() + tensor.shape[0] * 4;
@@ -166,7 +169,7 @@ llvm::Error runReport(llvm::ArrayRef<const char *> args) {
   const int64_t expertsBytes = checkpointWeightBytes(
       config, weightBytes, WeightQuantization::Int8Experts);
   const int64_t int4Bytes = checkpointWeightBytes(
-      config, weightBytes, WeightQuantization::Int4Experts);
+      config, weightBytes, WeightQuantization::Int4Experts, layout.tp);
   mlir::MLIRContext context;
   auto module = buildPipelinedModule(context, *source, cl, "none");
   if (!module)

@@ -18,7 +18,14 @@ llvm::Error QuantizedWeightProvider::read(llvm::StringRef name,
   if ((!int4 && !isInt8QuantizedWeight(name, quantization, keep)) ||
       shape.size() != 2)
     return llvm::Error::success();
-  const int64_t group = int4 ? int4GroupSize(shape[1]) : 0;
+  const int64_t group = int4 ? int4GroupSizeOf(name, shape[1], tp) : 0;
+  if (int4 && group == 0 && int4GroupSize(shape[1]) > 0)
+    return llvm::createStringError(
+        llvm::formatv("{0}: --tp {1} cuts rows of {2} inputs into slices of "
+                      "{3}, which have no int4 layout (two inputs share a "
+                      "byte: a slice's length must be even)",
+                      name, tp, shape[1], shape[1] / tp)
+            .str());
   if (int4 && group == 0)
     return llvm::createStringError(
         llvm::formatv("{0}: rows of {1} inputs have no int4 layout (two "

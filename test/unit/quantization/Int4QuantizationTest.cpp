@@ -70,6 +70,24 @@ TEST(Int4Quantization, GroupSize) {
   EXPECT_EQ(int4GroupSize(7), 0);
 }
 
+// Under tensor parallelism the routed experts' down_proj rows are cut into
+// tp slices: their groups are a slice's, so no group straddles two ranks
+// (V2-Lite's 1408 inputs: 128 whole, 64 in halves, 32 in quarters);
+// gate_proj and up_proj rows are not cut and keep the whole row's groups.
+TEST(Int4Quantization, GroupSizeOfTensorParallelSlices) {
+  const std::string down = "model.layers.1.mlp.experts.5.down_proj.weight";
+  const std::string up = "model.layers.1.mlp.experts.5.up_proj.weight";
+  EXPECT_EQ(int4GroupSizeOf(down, 1408), 128);
+  EXPECT_EQ(int4GroupSizeOf(down, 1408, 2), 64);
+  EXPECT_EQ(int4GroupSizeOf(down, 1408, 4), 32);
+  EXPECT_EQ(int4GroupSizeOf(down, 1536, 4), 128);
+  EXPECT_EQ(int4GroupSizeOf(up, 2048, 4), 128);
+  EXPECT_EQ(int4GroupSizeOf(down, 24, 2), 4);
+  // Odd slices, or rows tp does not divide, have no layout.
+  EXPECT_EQ(int4GroupSizeOf(down, 6, 2), 0);
+  EXPECT_EQ(int4GroupSizeOf(down, 16, 3), 0);
+}
+
 TEST(Int4Quantization, GroupScaleAndRounding) {
   std::vector<float> group = {0.35f, -0.7f, 0.0f, 0.04f, 0.06f, 0.26f};
   const float scale = int4GroupScale(group);
@@ -162,6 +180,40 @@ TEST(Int4Quantization, ProviderReadsGroupsRowsAndPlainWeights) {
             "model.layers.1.mlp.experts.0.down_proj.weight: rows of 3 inputs "
             "have no int4 layout (two inputs share a byte: the row length "
             "must be even)");
+}
+
+// For an engine of two tensor-parallel ranks, down_proj rows of 8 inputs
+// are quantized in groups of 4 (each rank's half whole), up_proj rows in
+// the whole row's 8; halves of odd length are refused by name.
+TEST(Int4Quantization, ProviderGroupsTensorParallelSlices) {
+  std::vector<float> matrix(2 * 8);
+  for (size_t i = 0; i < matrix.size(); ++i)
+    matrix[i] = 0.1f * static_cast<float>(i % 7) - 0.27f;
+  // One large value in each row's first half: only that half's scale grows.
+  matrix[1] = 2.0f;
+  matrix[8 + 2] = -3.0f;
+  auto fixed = std::make_unique<FixedWeights>();
+  const std::string down = "model.layers.1.mlp.experts.3.down_proj.weight";
+  const std::string up = "model.layers.1.mlp.experts.3.up_proj.weight";
+  const std::string odd = "model.layers.1.mlp.experts.4.down_proj.weight";
+  fixed->tensors[down] = matrix;
+  fixed->tensors[up] = matrix;
+  fixed->tensors[odd] = std::vector<float>(6, 0.5f);
+  QuantizedWeightProvider int4(std::move(fixed),
+                               WeightQuantization::Int4Experts, {}, /*tp=*/2);
+  std::vector<float> got(matrix.size()), expected = matrix;
+  ASSERT_FALSE(bool(int4.read(down, {2, 8}, got.data())));
+  fakeQuantizeInt4Rows(expected.data(), 2, 8, 4);
+  EXPECT_EQ(got, expected);
+  std::vector<float> whole = matrix;
+  fakeQuantizeInt4Rows(whole.data(), 2, 8, 8);
+  EXPECT_NE(got, whole);
+  ASSERT_FALSE(bool(int4.read(up, {2, 8}, got.data())));
+  EXPECT_EQ(got, whole);
+  EXPECT_EQ(llvm::toString(int4.read(odd, {1, 6}, got.data())),
+            odd + ": --tp 2 cuts rows of 6 inputs into slices of 3, which "
+                  "have no int4 layout (two inputs share a byte: a slice's "
+                  "length must be even)");
 }
 
 // Every (row, input) of an int4 weight has its own nibble; a byte holds
