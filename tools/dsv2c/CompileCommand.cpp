@@ -238,7 +238,8 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
 
   start = Clock::now();
   mlir::MLIRContext mlirContext;
-  auto module = buildPipelinedModule(mlirContext, *source, cl, "dsv2-optimize");
+  auto module = buildPipelinedModule(mlirContext, *source, cl, "dsv2-optimize",
+                                     /*gpuKernels=*/gpuTarget.has_value());
   if (!module)
     return module.takeError();
   double pipelineSeconds = secondsSince(start);

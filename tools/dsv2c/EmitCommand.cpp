@@ -88,8 +88,11 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
     return error;
 
   mlir::MLIRContext context;
+  // The GPU stages show what `dsv2c compile --target sm_*` builds.
+  const bool gpuStage = stage == "nvvm" || stage == "ptx";
   auto module = buildPipelinedModule(context, *source, cl,
-                                     stage == "graph" ? "none" : "dsv2-optimize");
+                                     stage == "graph" ? "none" : "dsv2-optimize",
+                                     gpuStage);
   if (!module)
     return module.takeError();
 

@@ -29,8 +29,10 @@ std::vector<OptionSpec> pipelineOptions(llvm::StringRef defaultSpec) {
 }
 
 OptionSpec kvCacheDtypeOption() {
-  return {"kv-cache-dtype", "f32|bf16",
-          "what the KV cache stores (default f32); bf16 halves its bytes"};
+  return {"kv-cache-dtype", "auto|f32|bf16",
+          "what the KV cache stores: auto (default) follows the "
+          "activations, bf16 for GPU targets with bf16 weights and f32 "
+          "otherwise; bf16 halves the cache's bytes"};
 }
 
 void registerCompilerPasses() {
@@ -68,18 +70,27 @@ static llvm::Error loadPlugins(const CommandLine &cl) {
 
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 buildPipelinedModule(mlir::MLIRContext &context, const ModelSource &source,
-                     const CommandLine &cl, llvm::StringRef defaultSpec) {
+                     const CommandLine &cl, llvm::StringRef defaultSpec,
+                     bool gpuKernels) {
   registerCompilerPasses();
   if (llvm::Error error = loadPlugins(cl))
     return std::move(error);
-  std::string cacheDtype = cl.get("kv-cache-dtype").value_or("f32");
-  if (cacheDtype != "f32" && cacheDtype != "bf16")
+  std::string cacheDtype = cl.get("kv-cache-dtype").value_or("auto");
+  if (cacheDtype != "auto" && cacheDtype != "f32" && cacheDtype != "bf16")
     return cl.valueError("kv-cache-dtype",
-                         "'" + cacheDtype + "' is not one of f32, bf16");
+                         "'" + cacheDtype + "' is not one of auto, f32, bf16");
   mlir::Builder builder(&context);
-  mlir::Type cacheType = cacheDtype == "bf16"
-                             ? mlir::Type(builder.getBF16Type())
-                             : mlir::Type(builder.getF32Type());
+  // auto: the activations' precision. GPU kernels over bf16 weights
+  // multiply bf16 operands, so an f32 cache would double the bytes decode
+  // attention streams for precision the step does not keep; CPU engines
+  // and the reference compute in f32 (exact against fp32 math on the
+  // weights), which a bf16 cache would round (1.6e-3 x max|golden|).
+  const bool bf16Cache =
+      cacheDtype == "bf16" ||
+      (cacheDtype == "auto" && gpuKernels &&
+       source.weightType(context).isBF16());
+  mlir::Type cacheType = bf16Cache ? mlir::Type(builder.getBF16Type())
+                                   : mlir::Type(builder.getF32Type());
   auto module = dsv2::model::buildStepModule(
       context, source.config, {source.weightType(context), cacheType});
   if (mlir::failed(mlir::verify(*module)))

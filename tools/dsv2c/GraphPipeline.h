@@ -20,8 +20,11 @@ namespace dsv2::tools {
 /// --pipeline and --pass-plugin, with the command's default in the help.
 std::vector<OptionSpec> pipelineOptions(llvm::StringRef defaultSpec);
 
-/// --kv-cache-dtype f32|bf16 (compile, eval, emit): the graph's KV cache
-/// element type, read by buildPipelinedModule.
+/// --kv-cache-dtype auto|f32|bf16 (compile, eval, emit): the graph's KV
+/// cache element type, read by buildPipelinedModule. auto follows the
+/// engine's activations: bf16 for GPU kernels over bf16 weights (their
+/// GEMMs take bf16 operands), f32 otherwise (CPU engines and the reference
+/// compute in f32 and stay exact against fp32 math).
 OptionSpec kvCacheDtypeOption();
 
 /// Registers our passes, pipelines and the upstream passes pipelines use,
@@ -33,7 +36,8 @@ void registerCompilerPasses();
 /// module is verified.
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 buildPipelinedModule(mlir::MLIRContext &context, const ModelSource &source,
-                     const CommandLine &cl, llvm::StringRef defaultSpec);
+                     const CommandLine &cl, llvm::StringRef defaultSpec,
+                     bool gpuKernels = false);
 
 } // namespace dsv2::tools
 
