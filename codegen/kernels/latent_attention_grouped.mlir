@@ -21,8 +21,12 @@
 // the record [m, l, acc (C)] of each (t, h, s) at
 // out + ((t*HEADS + h)*SPLITS + s) * (C + 2), the layout
 // latent_attention_combine merges (as latent_attention's).
-// params: CT, C, R, CB, RB, BL, HEADS, HG (a power of two dividing HEADS),
-// GROUPS (HEADS / HG), SCALE, SPLITS.
+// DOT = bf16 (GPU engines over a bf16 cache: tensor cores) multiplies bf16
+// operands: q_lat^T and q_pe^T rounded to bf16 once, the cache blocks as
+// stored, p rounded to bf16 for p @ c (sums and the softmax stay f32, as
+// flash attention does); DOT = f32 widens the blocks to f32 (exact).
+// params: CT, DOT (f32, or bf16 with CT bf16), C, R, CB, RB, BL, HEADS, HG
+// (a power of two dividing HEADS), GROUPS (HEADS / HG), SCALE, SPLITS.
 module {
   func.func @{{KERNEL}}(%q: !tile.ptr<f32>, %cache: !tile.ptr<{{CT}}>,
                         %out: !tile.ptr<f32>, %past: i32) attributes {
@@ -106,6 +110,10 @@ module {
     %qrOffs = arith.addi %gQOffR, %rRowG : tensor<{{RB}}x{{HG}}xi32>
     %qrPtrs = tile.addptr %qRows, %qrOffs : !tile.ptr<f32>, tensor<{{RB}}x{{HG}}xi32> -> tensor<{{RB}}x{{HG}}x!tile.ptr<f32>>
     %qrT = tile.load %qrPtrs mask %rOkTG : tensor<{{RB}}x{{HG}}x!tile.ptr<f32>> -> tensor<{{RB}}x{{HG}}xf32>
+{{#DOT=bf16}}
+    %qcD = arith.truncf %qcT : tensor<{{CB}}x{{HG}}xf32> to tensor<{{CB}}x{{HG}}xbf16>
+    %qrD = arith.truncf %qrT : tensor<{{RB}}x{{HG}}xf32> to tensor<{{RB}}x{{HG}}xbf16>
+{{/DOT=bf16}}
     %cColG = tile.broadcast %cCol : tensor<1x{{CB}}xi32> -> tensor<{{HG}}x{{CB}}xi32>
     %cOkG = tile.broadcast %cOk2 : tensor<1x{{CB}}xi1> -> tensor<{{HG}}x{{CB}}xi1>
 
@@ -159,8 +167,13 @@ module {
       %rBlk = arith.truncf %rWide : tensor<{{BL}}x{{RB}}xf64> to tensor<{{BL}}x{{RB}}xf32>
 
       // Scores of every (head, row): s^T = c @ q_lat^T + k_pe @ q_pe^T.
+{{#DOT=bf16}}
+      %sTc = tile.dot %cRaw, %qcD, %sT0 : tensor<{{BL}}x{{CB}}xbf16>, tensor<{{CB}}x{{HG}}xbf16>, tensor<{{BL}}x{{HG}}xf32> -> tensor<{{BL}}x{{HG}}xf32>
+      %sT = tile.dot %rRaw, %qrD, %sTc : tensor<{{BL}}x{{RB}}xbf16>, tensor<{{RB}}x{{HG}}xbf16>, tensor<{{BL}}x{{HG}}xf32> -> tensor<{{BL}}x{{HG}}xf32>
+{{/DOT=bf16}}{{^DOT=bf16}}
       %sTc = tile.dot %cBlk, %qcT, %sT0 : tensor<{{BL}}x{{CB}}xf32>, tensor<{{CB}}x{{HG}}xf32>, tensor<{{BL}}x{{HG}}xf32> -> tensor<{{BL}}x{{HG}}xf32>
       %sT = tile.dot %rBlk, %qrT, %sTc : tensor<{{BL}}x{{RB}}xf32>, tensor<{{RB}}x{{HG}}xf32>, tensor<{{BL}}x{{HG}}xf32> -> tensor<{{BL}}x{{HG}}xf32>
+{{/DOT=bf16}}
       %sRaw = tile.trans %sT : tensor<{{BL}}x{{HG}}xf32> -> tensor<{{HG}}x{{BL}}xf32>
       %scaled = arith.mulf %sRaw, %scaleV : tensor<{{HG}}x{{BL}}xf32>
       %visRow = tile.expand_dims %visible axis 0 : tensor<{{BL}}xi1> -> tensor<1x{{BL}}xi1>
@@ -191,7 +204,12 @@ module {
       %alpha2 = tile.expand_dims %alpha axis 1 : tensor<{{HG}}xf32> -> tensor<{{HG}}x1xf32>
       %alphaC = tile.broadcast %alpha2 : tensor<{{HG}}x1xf32> -> tensor<{{HG}}x{{CB}}xf32>
       %accScaled = arith.mulf %acc, %alphaC : tensor<{{HG}}x{{CB}}xf32>
+{{#DOT=bf16}}
+      %pD = arith.truncf %p : tensor<{{HG}}x{{BL}}xf32> to tensor<{{HG}}x{{BL}}xbf16>
+      %accNew = tile.dot %pD, %cRaw, %accScaled : tensor<{{HG}}x{{BL}}xbf16>, tensor<{{BL}}x{{CB}}xbf16>, tensor<{{HG}}x{{CB}}xf32> -> tensor<{{HG}}x{{CB}}xf32>
+{{/DOT=bf16}}{{^DOT=bf16}}
       %accNew = tile.dot %p, %cBlk, %accScaled : tensor<{{HG}}x{{BL}}xf32>, tensor<{{BL}}x{{CB}}xf32>, tensor<{{HG}}x{{CB}}xf32> -> tensor<{{HG}}x{{CB}}xf32>
+{{/DOT=bf16}}
       scf.yield %mNew, %lNew, %accNew : tensor<{{HG}}xf32>, tensor<{{HG}}xf32>, tensor<{{HG}}x{{CB}}xf32>
     }
 

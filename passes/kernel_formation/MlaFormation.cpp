@@ -129,7 +129,12 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
     // decode steps also split
     // the context over several programs when the groups alone would leave
     // most of the GPU idle.
-    const int64_t group = chooseAttentionHeadGroup(heads);
+    // GPU engines over a bf16 cache score and sum on tensor cores (bf16
+    // operands, the GEMMs' policy); the CPU's dots stay f32.
+    const bool tensorCores =
+        options.gpuTiles && latentType.getElementType().isBF16();
+    const int64_t group = tensorCores ? chooseTensorCoreHeadGroup(heads)
+                                      : chooseAttentionHeadGroup(heads);
     const int64_t splits =
         options.gpuTiles && decode
             ? chooseAttentionSplits(heads / group, options.maxContext)
@@ -146,6 +151,7 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
     if (group > 1) {
       la["HG"] = std::to_string(group);
       la["GROUPS"] = std::to_string(heads / group);
+      la["DOT"] = tensorCores ? "bf16" : "f32";
     }
     Activation records =
         splits > 1 ? scratch("attention_shares", heads * splits * (c + 2))

@@ -26,11 +26,19 @@ GemvTiles chooseGemvTiles(int64_t n, int64_t k, bool gpu) {
           std::min<int64_t>(gpu ? 256 : 16, nextPowerOfTwo(k))};
 }
 
-int64_t chooseAttentionHeadGroup(int64_t heads) {
-  int64_t group = kAttentionHeadGroup;
+static int64_t largestHeadGroup(int64_t heads, int64_t largest) {
+  int64_t group = largest;
   while (group > 1 && heads % group != 0)
     group /= 2;
   return group >= 4 ? group : 1;
+}
+
+int64_t chooseAttentionHeadGroup(int64_t heads) {
+  return largestHeadGroup(heads, kAttentionHeadGroup);
+}
+
+int64_t chooseTensorCoreHeadGroup(int64_t heads) {
+  return largestHeadGroup(heads, kTensorCoreHeadGroup);
 }
 
 int64_t chooseAttentionSplits(int64_t programs, int64_t maxContext) {

@@ -153,11 +153,19 @@ inline constexpr int64_t kAttentionKeyBlock = 16;
 /// docs/perf.md).
 inline constexpr int64_t kAttentionHeadGroup = 8;
 
+/// Heads per latent-attention program on tensor cores (GPU engines over a
+/// bf16 cache, DOT bf16): p @ c is an [HG, BL] x [BL, CB] dot, and mma
+/// takes 16 rows, so groups of 16 put every dot on tensor cores (8 leave
+/// p @ c on FMAs).
+inline constexpr int64_t kTensorCoreHeadGroup = 16;
+
 /// The head group for `heads`: the largest power of two up to
 /// kAttentionHeadGroup dividing it, when that is at least 4; else 1, the
 /// one-head `latent_attention` (2 heads per program measured no faster
 /// with an f32 cache).
 int64_t chooseAttentionHeadGroup(int64_t heads);
+/// The same from kTensorCoreHeadGroup down, for programs on tensor cores.
+int64_t chooseTensorCoreHeadGroup(int64_t heads);
 
 /// GPU decode: the shares each (token, head group) program's visible cache
 /// rows are split into (SPLITS, merged by latent_attention_combine), so

@@ -41,6 +41,8 @@ constexpr int64_t kSplits = 4;
 // Head groups: 6 heads in 3 groups of 2 (programs past the first group),
 // and DeepSeek-V2's 128 in groups of 8 (kernel formation's group).
 constexpr int64_t kGroupHeads = 6, kGroup = 2, kV2Group = 8;
+// DeepSeek-V2-Lite's heads.
+constexpr int64_t kLiteHeads = 16;
 
 /// causal_attention(_rowdot) at the test's sizes, plus the form's tiles.
 mlir::dsv2::KernelParams causalParams(mlir::dsv2::KernelParams tiles) {
@@ -84,6 +86,25 @@ protected:
     suite->add("grouped_split", "latent_attention_grouped",
                latentParams("f32", kGroupHeads, kC, kR, scaleFor(kP + kR),
                             kSplits, kGroup));
+#if DSV2_KERNEL_TESTS_EMULATED
+    // Tensor cores (DOT bf16, GPU engines over a bf16 cache): DeepSeek-V2's
+    // groups of 8 (the score dots on mma, p @ c with 8 rows on FMAs) and
+    // Lite's 16 heads in one group of 16 (every dot on mma).
+    suite->add("grouped_v2_mma", "latent_attention_grouped",
+               latentParams("bf16", kV2Heads, kV2C, kV2R, scaleFor(192), 1,
+                            kV2Group, "bf16"));
+    suite->add("grouped_lite_mma", "latent_attention_grouped",
+               latentParams("bf16", kLiteHeads, kV2C, kV2R, scaleFor(192), 1,
+                            kLiteHeads, "bf16"));
+    suite->add("grouped_mma_split", "latent_attention_grouped",
+               latentParams("bf16", kLiteHeads, kV2C, kV2R, scaleFor(192),
+                            kSplits, kLiteHeads, "bf16"));
+    suite->add("lite_combine", "latent_attention_combine",
+               {{"C", std::to_string(kV2C)},
+                {"CB", std::to_string(kV2C)},
+                {"HEADS", std::to_string(kLiteHeads)},
+                {"SPLITS", std::to_string(kSplits)}});
+#endif
     suite->add("grouped_combine", "latent_attention_combine",
                {{"C", std::to_string(kC)},
                 {"CB", std::to_string(nextPowerOfTwo(kC))},
@@ -120,10 +141,17 @@ protected:
                           int64_t heads, int64_t c, int64_t r, int32_t tokens,
                           int32_t past, double scale, uint32_t seed,
                           int64_t splits = 1, int64_t group = 1,
-                          const std::string &combineLabel = "latent_combine") {
+                          const std::string &combineLabel = "latent_combine",
+                          bool bf16Dots = false) {
     std::mt19937 rng(seed);
     const int64_t row = c + r, context = past + tokens;
     std::vector<float> qV = randomFloats(rng, tokens * heads * row, 1.0f);
+    // bf16 dots (DOT bf16) round q before they multiply: so does the
+    // reference; p's rounding for p @ c is what the tolerance allows.
+    std::vector<float> qRef = qV;
+    if (bf16Dots)
+      for (float &value : qRef)
+        value = bf16ToFloat32(float32ToBf16(value));
     std::vector<float> cacheF = randomFloats(rng, context * row, 1.0f);
     Buffer<float> q(qV.size()), out(tokens * heads * c, -12345.0f);
     std::copy(qV.begin(), qV.end(), q.data());
@@ -161,10 +189,15 @@ protected:
     ref::CausalAttentionShape shape{tokens, context, heads, 1,
                                     row,    c,       past,  scale};
     std::vector<float> expected(tokens * heads * c);
-    ref::attendCausal(qV.data(), cacheF.data(), values.data(), shape,
+    ref::attendCausal(qRef.data(), cacheF.data(), values.data(), shape,
                       expected.data());
-    expectClose(out.vector(), expected, label);
+    expectClose(out.vector(), expected, label, bf16Dots ? kBf16DotBound : 1e-5);
   }
+
+  /// p rounded to bf16 moves each output by at most 2^-8 of the largest
+  /// value it averages (measured 1.3e-3 .. 1.6e-3 x max|ref|); a misplaced
+  /// fragment moves it by whole values.
+  static constexpr double kBf16DotBound = 4e-3;
 };
 KernelSuite *AttentionKernels::suite = nullptr;
 
@@ -219,6 +252,23 @@ TEST_F(AttentionKernels, LatentAttentionGroupedSplitContextMatchesOneProgram) {
   checkLatent("grouped_split", false, kGroupHeads, kC, kR, 5, 7,
               scaleFor(kP + kR), 35, kSplits, kGroup, "grouped_combine");
 }
+
+#if DSV2_KERNEL_TESTS_EMULATED
+// On tensor cores (DOT bf16): V2's 128 heads in groups of 8 after 37 rows
+// and a prefill of 5 after 7 (a partial key block either way); Lite's 16
+// heads as one group, whole and over 4 context shares.
+TEST_F(AttentionKernels, LatentAttentionGroupedOnTensorCores) {
+  checkLatent("grouped_v2_mma", true, kV2Heads, kV2C, kV2R, 1, 37,
+              scaleFor(192), 36, 1, kV2Group, "", /*bf16Dots=*/true);
+  checkLatent("grouped_v2_mma", true, kV2Heads, kV2C, kV2R, 5, 7,
+              scaleFor(192), 37, 1, kV2Group, "", /*bf16Dots=*/true);
+  checkLatent("grouped_lite_mma", true, kLiteHeads, kV2C, kV2R, 1, 70,
+              scaleFor(192), 38, 1, kLiteHeads, "", /*bf16Dots=*/true);
+  checkLatent("grouped_mma_split", true, kLiteHeads, kV2C, kV2R, 1, 200,
+              scaleFor(192), 39, kSplits, kLiteHeads, "lite_combine",
+              /*bf16Dots=*/true);
+}
+#endif
 
 /// Runs causal_attention for T = tokens after `past` rows and compares with
 /// attendCausal. k_nope, the cache and v get `padRows` extra key rows of NaN

@@ -240,7 +240,7 @@ std::vector<uint16_t> randomBf16(std::mt19937 &rng, size_t count, float range,
 }
 
 double expectClose(const float *got, const float *expected, size_t count,
-                   const std::string &what) {
+                   const std::string &what, double tolerance) {
   double scale = 0;
   for (size_t i = 0; i < count; ++i)
     scale = std::max(scale, std::abs(double(expected[i])));
@@ -250,7 +250,7 @@ double expectClose(const float *got, const float *expected, size_t count,
   size_t failures = 0;
   for (size_t i = 0; i < count; ++i) {
     double relative = std::abs(double(got[i]) - double(expected[i])) / scale;
-    if (!(relative <= 1e-5)) { // NaN fails too
+    if (!(relative <= tolerance)) { // NaN fails too
       if (++failures <= 5)
         ADD_FAILURE() << what << ": element " << i << " got " << got[i]
                       << ", expected " << expected[i] << " (error "

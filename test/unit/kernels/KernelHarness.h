@@ -134,16 +134,16 @@ template <typename T> void fill(Buffer<T> &buffer, const std::vector<T> &values)
 std::vector<uint16_t> randomBf16(std::mt19937 &rng, size_t count, float range,
                                  std::vector<float> &asFloat);
 
-/// Expects |got[i] - expected[i]| <= 1e-5 * max|expected| for all i and
+/// Expects |got[i] - expected[i]| <= tolerance * max|expected| for all i and
 /// returns the largest error relative to max|expected|.
 double expectClose(const float *got, const float *expected, size_t count,
-                   const std::string &what);
+                   const std::string &what, double tolerance = 1e-5);
 inline double expectClose(const std::vector<float> &got,
                           const std::vector<float> &expected,
-                          const std::string &what) {
+                          const std::string &what, double tolerance = 1e-5) {
   EXPECT_EQ(got.size(), expected.size()) << what;
   return expectClose(got.data(), expected.data(),
-                     std::min(got.size(), expected.size()), what);
+                     std::min(got.size(), expected.size()), what, tolerance);
 }
 
 std::string floatText(double value);

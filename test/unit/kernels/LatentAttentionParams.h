@@ -19,9 +19,12 @@ namespace dsv2::test {
 /// kAttentionKeyBlock.
 inline constexpr int64_t kLatentKeyBlock = 16;
 
+/// `dot`: the grouped kernel's DOT (bf16: tensor-core operands, with a
+/// bf16 cache).
 inline mlir::dsv2::KernelParams
 latentParams(const std::string &ct, int64_t heads, int64_t c, int64_t r,
-             double scale, int64_t splits = 1, int64_t group = 1) {
+             double scale, int64_t splits = 1, int64_t group = 1,
+             const std::string &dot = "f32") {
   mlir::dsv2::KernelParams params{{"CT", ct},
                                   {"C", std::to_string(c)},
                                   {"R", std::to_string(r)},
@@ -34,6 +37,7 @@ latentParams(const std::string &ct, int64_t heads, int64_t c, int64_t r,
   if (group > 1) {
     params["HG"] = std::to_string(group);
     params["GROUPS"] = std::to_string(heads / group);
+    params["DOT"] = dot;
   }
   return params;
 }
