@@ -156,15 +156,18 @@ module {
       %blockOff = arith.muli %j064, %rowW64 : i64
       %block = tile.addptr %cache, %blockOff : !tile.ptr<{{CT}}>, i64 -> !tile.ptr<{{CT}}>
 
-      // c block [BL, CB] and k_pe block [BL, RB], widened to f32 (exact).
+      // c block [BL, CB] and k_pe block [BL, RB], widened to f32 (exact)
+      // unless the dots take them as stored (DOT bf16).
       %cPtrs = tile.addptr %block, %cOffs : !tile.ptr<{{CT}}>, tensor<{{BL}}x{{CB}}xi32> -> tensor<{{BL}}x{{CB}}x!tile.ptr<{{CT}}>>
       %cRaw = tile.load %cPtrs mask %cMask : tensor<{{BL}}x{{CB}}x!tile.ptr<{{CT}}>> -> tensor<{{BL}}x{{CB}}x{{CT}}>
-      %cWide = arith.extf %cRaw : tensor<{{BL}}x{{CB}}x{{CT}}> to tensor<{{BL}}x{{CB}}xf64>
-      %cBlk = arith.truncf %cWide : tensor<{{BL}}x{{CB}}xf64> to tensor<{{BL}}x{{CB}}xf32>
       %rPtrs = tile.addptr %block, %rOffs : !tile.ptr<{{CT}}>, tensor<{{BL}}x{{RB}}xi32> -> tensor<{{BL}}x{{RB}}x!tile.ptr<{{CT}}>>
       %rRaw = tile.load %rPtrs mask %rMask : tensor<{{BL}}x{{RB}}x!tile.ptr<{{CT}}>> -> tensor<{{BL}}x{{RB}}x{{CT}}>
+{{^DOT=bf16}}
+      %cWide = arith.extf %cRaw : tensor<{{BL}}x{{CB}}x{{CT}}> to tensor<{{BL}}x{{CB}}xf64>
+      %cBlk = arith.truncf %cWide : tensor<{{BL}}x{{CB}}xf64> to tensor<{{BL}}x{{CB}}xf32>
       %rWide = arith.extf %rRaw : tensor<{{BL}}x{{RB}}x{{CT}}> to tensor<{{BL}}x{{RB}}xf64>
       %rBlk = arith.truncf %rWide : tensor<{{BL}}x{{RB}}xf64> to tensor<{{BL}}x{{RB}}xf32>
+{{/DOT=bf16}}
 
       // Scores of every (head, row): s^T = c @ q_lat^T + k_pe @ q_pe^T.
 {{#DOT=bf16}}
