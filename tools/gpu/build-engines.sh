@@ -71,9 +71,18 @@ if [[ $target != *-emu ]]; then
     -o "$out/bench/lite2-int4.dsv2" 2> "$out/bench/lite2-int4.compile.log" ||
     { echo "  failed; see $out/bench/lite2-int4.compile.log" >&2; exit 1; }
   gzip -1 -f "$out/bench/lite2-int4.dsv2.rank0.weights"
+  # ... and its twin with an f32 latent cache (decode attention on FMAs,
+  # where lite2's bf16 cache runs it on tensor cores).
+  echo "compiling its --kv-cache-dtype f32 twin for $target"
+  "$build/bin/dsv2c" compile --preset deepseek-v2-lite --num-layers 2 --fill-weights 0.01 \
+    --kv-cache-dtype f32 --target "$target" --max-context 4096 --max-batch 1 \
+    -o "$out/bench/lite2-f32cache.dsv2" 2> "$out/bench/lite2-f32cache.compile.log" ||
+    { echo "  failed; see $out/bench/lite2-f32cache.compile.log" >&2; exit 1; }
+  gzip -1 -f "$out/bench/lite2-f32cache.dsv2.rank0.weights"
   cat > "$out/bench/lite2.json" <<'JSON'
 {"model": "DeepSeek-V2-Lite (2 layers, bf16, every weight 0.01)", "vocab": 102400,
- "prompt": 2048, "decode": 32, "top_k": 6, "int4_experts": "lite2-int4.dsv2"}
+ "prompt": 2048, "decode": 32, "top_k": 6, "int4_experts": "lite2-int4.dsv2",
+ "f32_cache": "lite2-f32cache.dsv2"}
 JSON
 fi
 du -sh "$out"

@@ -20,8 +20,8 @@
    and a per-kernel profile
    (DSV2_PROFILE_LAUNCHES=1: every launch synchronized and timed).
 3. Our kernels at DeepSeek-V2-Lite shapes (tools/gpu/kernel_bench.py, on
-   ENGINES/bench/lite2.dsv2 and its int4-experts twin lite2-int4.dsv2:
-   decode tokens/s side by side): latent-attention decode and GEMV GB/s, GEMM
+   ENGINES/bench/lite2.dsv2 and its twins, int4-experts lite2-int4.dsv2 and
+   f32-cache lite2-f32cache.dsv2: decode tokens/s side by side): latent-attention decode and GEMV GB/s, GEMM
    and grouped-GEMM TFLOP/s next to torch.matmul at the same shapes.
 4. PyTorch on the same GPU: device-to-device copy bandwidth (1 GiB) and bf16
    matmul TFLOP/s at DeepSeek-V2-like shapes (the roofline our kernels are
@@ -272,7 +272,7 @@ def main():
     parser.add_argument("--root", required=True, help="the repository (fixtures, golden_check.py)")
     parser.add_argument("--engines", required=True, help="folder of <fixture>.dsv2 and dsv2-run")
     parser.add_argument("--out", required=True)
-    parser.add_argument("--budget", type=float, default=330, help="seconds for everything")
+    parser.add_argument("--budget", type=float, default=345, help="seconds for everything")
     parser.add_argument("--per-engine", type=float, default=90, help="seconds per golden check")
     parser.add_argument("--decode-tokens", type=int, default=48)
     parser.add_argument("--skip-torch", action="store_true")
@@ -280,10 +280,11 @@ def main():
 
     start = time.time()
     # Keep a minute for PyTorch, which is quick but must not be starved, and
-    # 90 s for the Lite-shaped kernel benchmarks (120 s with the int4 twin).
+    # 90 s for the Lite-shaped kernel benchmarks (+30 s per twin engine).
     bench = os.path.isdir(os.path.join(args.engines, "bench"))
     bench_spec = kernel_bench.read_spec(args.engines) or {}
-    bench_seconds = (120 if bench_spec.get("int4_experts") else 90) if bench else 0
+    twins = sum(1 for key, _ in kernel_bench.TWINS if bench_spec.get(key))
+    bench_seconds = 90 + 30 * twins if bench else 0
     bench_deadline = start + args.budget - (0 if args.skip_torch else 60)
     engine_deadline = bench_deadline - bench_seconds
     report = {"environment": environment(), "engines": []}

@@ -20,10 +20,15 @@ parameters (in the order of their sorted names), from which:
 - GEMMs (linear) and grouped GEMMs (grouped_*; prefill): TFLOP/s, next to
   torch.matmul / torch.bmm at the same shapes in the same run.
 
-ENGINES/bench/lite2-int4.dsv2, when the spec names it, is the same model
-with its routed experts in int4 (`--quantize int4-experts`): the same two
-runs give its tokens/s as a ratio to the bf16 engine's and the int4 expert
-kernels' GB/s (half a byte per weight plus its group's f32 scale).
+Twins of the same model, when the spec names them (TWINS), run the same two
+ways: their tokens/s as a ratio to lite2's and their kernels' rates.
+ENGINES/bench/lite2-int4.dsv2 ("int4_experts") has its routed experts in
+int4 (`--quantize int4-experts`; the int4 expert kernels' GB/s count half a
+byte per weight plus its group's f32 scale); ENGINES/bench/lite2-f32cache.dsv2
+("f32_cache") keeps an f32 latent cache (`--kv-cache-dtype f32`), whose
+decode attention runs on FMAs in groups of 8 heads where lite2's bf16 cache
+runs on tensor cores in groups of 16: their decode ratio is the tensor
+cores' gain at a 2K context.
 """
 
 import gzip
@@ -36,14 +41,17 @@ import time
 from rates import rate, rate_lines
 
 BYTES = {"f32": 4, "bf16": 2, "i8": 1}
+# The spec's twin engines of lite2.dsv2: key, and what differs.
+TWINS = [("int4_experts", "--quantize int4-experts"),
+         ("f32_cache", "--kv-cache-dtype f32 (decode attention on FMAs)")]
 # Template parameters in the order they appear in instance names (sorted).
 PARAMS = {
     "gemv": ["BATCH", "BK", "BN", "K", "N", "W"],
     "expert_gemv_gate_up": ["BK", "BN", "E", "H", "I", "K", "W"],
     "expert_gemv_down": ["BK", "BN", "E", "H", "HAS_SHARED", "I", "K", "W"],
     "latent_attention": ["BL", "C", "CB", "CT", "HEADS", "R", "RB", "SCALE", "SPLITS"],
-    "latent_attention_grouped": ["BL", "C", "CB", "CT", "GROUPS", "HEADS", "HG", "R", "RB",
-                                 "SCALE", "SPLITS"],
+    "latent_attention_grouped": ["BL", "C", "CB", "CT", "DOT", "GROUPS", "HEADS", "HG", "R",
+                                 "RB", "SCALE", "SPLITS"],
     "latent_attention_combine": ["C", "CB", "HEADS", "SPLITS"],
     "linear": ["BK", "BM", "BN", "K", "N", "W"],
     "grouped_gate_up": ["BK", "BM", "BN", "E", "H", "I", "W"],
@@ -205,21 +213,24 @@ def run_bench(args, run, deadline, with_torch):
     tokens = ",".join(str((i * 7919 + 13) % spec["vocab"]) for i in range(prompt))
     cmd_tail = ["--tokens", tokens, "--max-new-tokens", str(decode + 1), "--ignore-eos"]
     result = {"model": spec["model"], "prompt": prompt, "decode_steps": decode}
-    # The int4 engine's two runs get a third of what is left.
-    int4_name = spec.get("int4_experts")
-    own_deadline = deadline - ((deadline - time.time()) / 3 if int4_name else 0)
-    result.update(bench_engine(run, dsv2_run, engine, cmd_tail, spec, own_deadline))
+    # Each engine's two runs get an equal share of what is left.
+    twins = [(key, spec[key]) for key, _ in TWINS if spec.get(key)]
+    share = lambda left: (deadline - time.time()) / (left + 1)
+    result.update(bench_engine(run, dsv2_run, engine, cmd_tail, spec,
+                               time.time() + share(len(twins))))
     os.remove(engine + ".rank0.weights")  # 2 GiB, not a result
     if "error" in result:
         return result
-    if int4_name and deadline - time.time() > 20:
+    for i, (key, name) in enumerate(twins):
+        if deadline - time.time() <= 20:
+            break
         try:
-            int4_engine = unpack(args.engines, args.out, int4_name)
-            result["int4_experts"] = bench_engine(run, dsv2_run, int4_engine, cmd_tail,
-                                                  spec, deadline)
-            os.remove(int4_engine + ".rank0.weights")
+            twin = unpack(args.engines, args.out, name)
+            result[key] = bench_engine(run, dsv2_run, twin, cmd_tail, spec,
+                                       time.time() + share(len(twins) - i - 1))
+            os.remove(twin + ".rank0.weights")
         except OSError as e:
-            result["int4_experts"] = {"error": f"unpacking {int4_name}: {e}"}
+            result[key] = {"error": f"unpacking {name}: {e}"}
     if with_torch:
         shapes = sorted({tuple(k["shape"]) for k in result["kernels"] if "shape" in k})
         try:
@@ -232,10 +243,10 @@ def run_bench(args, run, deadline, with_torch):
     return result
 
 
-def decode_ratio(bench):
-    """int4-experts decode tokens/s over the bf16 engine's, or None."""
+def decode_ratio(bench, twin="int4_experts"):
+    """The twin's decode tokens/s over lite2's, or None."""
     try:
-        return (bench["int4_experts"]["speed"]["decode"]["tokens_per_s"]
+        return (bench[twin]["speed"]["decode"]["tokens_per_s"]
                 / bench["speed"]["decode"]["tokens_per_s"])
     except (KeyError, TypeError, ZeroDivisionError):
         return None
@@ -244,12 +255,14 @@ def decode_ratio(bench):
 def text_lines(bench, copy_gbps):
     lines = [f"kernels at {bench.get('model', '?')} shapes (tools/gpu/kernel_bench.py):"]
     lines.extend(engine_lines(bench, copy_gbps, "  "))
-    if "int4_experts" in bench:
-        ratio = decode_ratio(bench)
-        lines.append("  the same with --quantize int4-experts" +
+    for key, differs in TWINS:
+        if key not in bench:
+            continue
+        ratio = decode_ratio(bench, key)
+        lines.append(f"  the same with {differs}" +
                      (f" (decode {ratio:.2f}x the bf16 engine's tokens/s):"
                       if ratio else ":"))
-        lines.extend(engine_lines(bench["int4_experts"], copy_gbps, "    "))
+        lines.extend(engine_lines(bench[key], copy_gbps, "    "))
     if bench.get("torch_error"):
         lines.append(f"  torch comparison: {bench['torch_error']}")
     return lines
