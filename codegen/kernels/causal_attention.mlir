@@ -20,7 +20,10 @@
 // -inf, their weights 0; the running max is guarded so a row that sees no
 // key in a block (or at all) produces no NaN. Query rows at or past
 // `tokens` read zeros and are not stored. k_pe is widened through f64
-// (extf, truncf), which is exact and valid for CT = f32 as well. Block
+// (extf, truncf), which is exact and valid for CT = f32 as well. DOT = bf16
+// (GPU engines over bf16 weights, whose GEMMs take bf16 operands) rounds
+// q, the K blocks, V and P to bf16 for the three dots (tensor cores with
+// BM 16; sums and softmax stay f32); DOT = f32 keeps f32 operands. Block
 // base addresses are i64, lane offsets within a block i32.
 module {
   func.func @{{KERNEL}}(%q: !tile.ptr<f32>, %kNope: !tile.ptr<f32>,
@@ -116,6 +119,10 @@ module {
     %qrMask = arith.andi %qOkR, %rOkB : tensor<{{BM}}x{{RB}}xi1>
     %qrPtrs = tile.addptr %qPeBase, %qrOffs : !tile.ptr<f32>, tensor<{{BM}}x{{RB}}xi32> -> tensor<{{BM}}x{{RB}}x!tile.ptr<f32>>
     %qr = tile.load %qrPtrs mask %qrMask : tensor<{{BM}}x{{RB}}x!tile.ptr<f32>> -> tensor<{{BM}}x{{RB}}xf32>
+{{#DOT=bf16}}
+    %qnD = arith.truncf %qn : tensor<{{BM}}x{{PB}}xf32> to tensor<{{BM}}x{{PB}}xbf16>
+    %qrD = arith.truncf %qr : tensor<{{BM}}x{{RB}}xf32> to tensor<{{BM}}x{{RB}}xbf16>
+{{/DOT=bf16}}
 
     // Key lanes of a block and the block-relative offsets of K_nope
     // [BL, PB] (key * HEADS*P + col), K_pe^T [RB, BL] (col + key * (C+R))
@@ -174,8 +181,14 @@ module {
       %knMask = arith.andi %pOkK, %kOkP : tensor<{{BL}}x{{PB}}xi1>
       %knPtrs = tile.addptr %knBase, %knOffs : !tile.ptr<f32>, tensor<{{BL}}x{{PB}}xi32> -> tensor<{{BL}}x{{PB}}x!tile.ptr<f32>>
       %kn = tile.load %knPtrs mask %knMask : tensor<{{BL}}x{{PB}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{PB}}xf32>
+{{#DOT=bf16}}
+      %knD = arith.truncf %kn : tensor<{{BL}}x{{PB}}xf32> to tensor<{{BL}}x{{PB}}xbf16>
+      %knT = tile.trans %knD : tensor<{{BL}}x{{PB}}xbf16> -> tensor<{{PB}}x{{BL}}xbf16>
+      %sNope = tile.dot %qnD, %knT, %zeroS : tensor<{{BM}}x{{PB}}xbf16>, tensor<{{PB}}x{{BL}}xbf16>, tensor<{{BM}}x{{BL}}xf32> -> tensor<{{BM}}x{{BL}}xf32>
+{{/DOT=bf16}}{{^DOT=bf16}}
       %knT = tile.trans %kn : tensor<{{BL}}x{{PB}}xf32> -> tensor<{{PB}}x{{BL}}xf32>
       %sNope = tile.dot %qn, %knT, %zeroS : tensor<{{BM}}x{{PB}}xf32>, tensor<{{PB}}x{{BL}}xf32>, tensor<{{BM}}x{{BL}}xf32> -> tensor<{{BM}}x{{BL}}xf32>
+{{/DOT=bf16}}
       %krOff = arith.muli %j064, %cacheW64 : i64
       %krBase = tile.addptr %kPe, %krOff : !tile.ptr<{{CT}}>, i64 -> !tile.ptr<{{CT}}>
       %kOkR = tile.broadcast %kOkRow : tensor<1x{{BL}}xi1> -> tensor<{{RB}}x{{BL}}xi1>
@@ -184,7 +197,12 @@ module {
       %krRaw = tile.load %krPtrs mask %krMask : tensor<{{RB}}x{{BL}}x!tile.ptr<{{CT}}>> -> tensor<{{RB}}x{{BL}}x{{CT}}>
       %krWide = arith.extf %krRaw : tensor<{{RB}}x{{BL}}x{{CT}}> to tensor<{{RB}}x{{BL}}xf64>
       %krT = arith.truncf %krWide : tensor<{{RB}}x{{BL}}xf64> to tensor<{{RB}}x{{BL}}xf32>
+{{#DOT=bf16}}
+      %krD = arith.truncf %krT : tensor<{{RB}}x{{BL}}xf32> to tensor<{{RB}}x{{BL}}xbf16>
+      %sQK = tile.dot %qrD, %krD, %sNope : tensor<{{BM}}x{{RB}}xbf16>, tensor<{{RB}}x{{BL}}xbf16>, tensor<{{BM}}x{{BL}}xf32> -> tensor<{{BM}}x{{BL}}xf32>
+{{/DOT=bf16}}{{^DOT=bf16}}
       %sQK = tile.dot %qr, %krT, %sNope : tensor<{{BM}}x{{RB}}xf32>, tensor<{{RB}}x{{BL}}xf32>, tensor<{{BM}}x{{BL}}xf32> -> tensor<{{BM}}x{{BL}}xf32>
+{{/DOT=bf16}}
       %sScaled = arith.mulf %sQK, %scaleV : tensor<{{BM}}x{{BL}}xf32>
 
       // The causal mask: past + t >= key (and the key exists).
@@ -223,7 +241,13 @@ module {
       %vMask = arith.andi %kOkV, %vOkB : tensor<{{BL}}x{{VB}}xi1>
       %vPtrs = tile.addptr %vBase, %vOffs : !tile.ptr<f32>, tensor<{{BL}}x{{VB}}xi32> -> tensor<{{BL}}x{{VB}}x!tile.ptr<f32>>
       %vBlk = tile.load %vPtrs mask %vMask : tensor<{{BL}}x{{VB}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{VB}}xf32>
+{{#DOT=bf16}}
+      %pD = arith.truncf %p : tensor<{{BM}}x{{BL}}xf32> to tensor<{{BM}}x{{BL}}xbf16>
+      %vD = arith.truncf %vBlk : tensor<{{BL}}x{{VB}}xf32> to tensor<{{BL}}x{{VB}}xbf16>
+      %accNew = tile.dot %pD, %vD, %accScaled : tensor<{{BM}}x{{BL}}xbf16>, tensor<{{BL}}x{{VB}}xbf16>, tensor<{{BM}}x{{VB}}xf32> -> tensor<{{BM}}x{{VB}}xf32>
+{{/DOT=bf16}}{{^DOT=bf16}}
       %accNew = tile.dot %p, %vBlk, %accScaled : tensor<{{BM}}x{{BL}}xf32>, tensor<{{BL}}x{{VB}}xf32>, tensor<{{BM}}x{{VB}}xf32> -> tensor<{{BM}}x{{VB}}xf32>
+{{/DOT=bf16}}
       scf.yield %mNew, %lNew, %accNew : tensor<{{BM}}xf32>, tensor<{{BM}}xf32>, tensor<{{BM}}x{{VB}}xf32>
     }
 

@@ -230,7 +230,14 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
     // GPUs: Q K^T with tile.dot; CPUs: in row-dot form (one query row's 8
     // keys x 8 lanes per step, 16 queries per program), like the GEMMs.
     const bool rowDot = !options.gpuTiles;
-    const int64_t queries = rowDot ? kRowDotAttentionQueries : 8;
+    // GPU engines over bf16 weights (bf16 GEMM operands) run the three dots
+    // on tensor cores, 16 queries per program (mma's rows). The norm's
+    // weight has the engine's dtype under every --quantize.
+    const bool tensorCores =
+        options.gpuTiles && elementOf(op.getKvANorm()).isBF16();
+    const int64_t queries = rowDot        ? kRowDotAttentionQueries
+                            : tensorCores ? kTensorCoreAttentionQueries
+                                          : 8;
     KernelParams ca{{"CT", typeText(latentType.getElementType())},
                     {"HEADS", std::to_string(heads)},
                     {"P", std::to_string(p)},
@@ -247,6 +254,7 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
       ca["PB"] = std::to_string(nextPowerOfTwo(p));
       ca["RB"] = std::to_string(nextPowerOfTwo(r));
       ca["BL"] = std::to_string(kAttentionKeyBlock);
+      ca["DOT"] = tensorCores ? "bf16" : "f32";
     }
     if (failed(launch(program,
                       rowDot ? "causal_attention_rowdot" : "causal_attention",

@@ -153,6 +153,10 @@ inline constexpr int64_t kAttentionKeyBlock = 16;
 /// docs/perf.md).
 inline constexpr int64_t kAttentionHeadGroup = 8;
 
+/// Queries per causal_attention program on tensor cores (GPU engines over
+/// bf16 weights, DOT bf16): mma takes 16 rows.
+inline constexpr int64_t kTensorCoreAttentionQueries = 16;
+
 /// Heads per latent-attention program on tensor cores (GPU engines over a
 /// bf16 cache, DOT bf16): p @ c is an [HG, BL] x [BL, CB] dot, and mma
 /// takes 16 rows, so groups of 16 put every dot on tensor cores (8 leave

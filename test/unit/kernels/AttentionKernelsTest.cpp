@@ -114,7 +114,18 @@ protected:
                causalParams({{"PB", std::to_string(nextPowerOfTwo(kP))},
                              {"RB", std::to_string(nextPowerOfTwo(kR))},
                              {"BM", "8"},
-                             {"BL", std::to_string(kBlockKeys)}}));
+                             {"BL", std::to_string(kBlockKeys)},
+                             {"DOT", "f32"}}));
+#if DSV2_KERNEL_TESTS_EMULATED
+    // Tensor cores (DOT bf16, GPU engines over bf16 weights): 16 queries
+    // per program, every dot's m, n and k whole mma blocks.
+    suite->add("causal_mma", "causal_attention",
+               causalParams({{"PB", std::to_string(nextPowerOfTwo(kP))},
+                             {"RB", std::to_string(nextPowerOfTwo(kR))},
+                             {"BM", "16"},
+                             {"BL", std::to_string(kBlockKeys)},
+                             {"DOT", "bf16"}}));
+#endif
 #if !DSV2_KERNEL_TESTS_EMULATED
     // The CPU form: 4 queries x 4 keys x 16 lanes (P = 24 leaves a masked
     // 8-lane tail; R = 16 none).
@@ -274,9 +285,19 @@ TEST_F(AttentionKernels, LatentAttentionGroupedOnTensorCores) {
 /// attendCausal. k_nope, the cache and v get `padRows` extra key rows of NaN
 /// after the L = past + T real ones (a masked lane that is read but not used
 /// is harmless; one that is used turns the output into NaN).
+/// p rounded to bf16 for P V moves each output by at most 2^-8 of the
+/// largest value it averages; a misplaced mma fragment by whole values.
+constexpr double kBf16AttentionBound = 4e-3;
+
+/// Rounds every value to bf16 (what DOT bf16 feeds the tensor cores).
+void roundToBf16(std::vector<float> &values) {
+  for (float &value : values)
+    value = runtime::bf16ToFloat32(runtime::float32ToBf16(value));
+}
+
 void checkCausal(KernelSuite &suite, int32_t tokens, int32_t past,
                  int64_t padRows, const std::string &kernel = "causal",
-                 int32_t queriesPerProgram = 8) {
+                 int32_t queriesPerProgram = 8, bool bf16Dots = false) {
   const int64_t row = kC + kR, context = past + tokens,
                 rows = context + padRows;
   const float nan = std::nanf("");
@@ -311,11 +332,18 @@ void checkCausal(KernelSuite &suite, int32_t tokens, int32_t past,
     }
   ref::CausalAttentionShape shape{tokens, context, kHeads, kHeads,
                                   kP + kR, kV,     past,   scaleFor(kP + kR)};
+  // bf16 dots round q, k and v before they multiply: so does the reference.
+  if (bf16Dots) {
+    roundToBf16(qV);
+    roundToBf16(keys);
+    roundToBf16(vV);
+  }
   std::vector<float> expected(tokens * kHeads * kV);
   ref::attendCausal(qV.data(), keys.data(), vV.data(), shape, expected.data());
   expectClose(out.vector(), expected,
               kernel + " T=" + std::to_string(tokens) +
-                  " past=" + std::to_string(past));
+                  " past=" + std::to_string(past),
+              bf16Dots ? kBf16AttentionBound : 1e-5);
 }
 
 // NaN rows past L must stay out of the PV product: a masked value-tile load
@@ -325,7 +353,12 @@ TEST_F(AttentionKernels, CausalAttentionPrefillAfterPast) {
   // One key block of NaN rows past L: see CausalAttentionStaysInItsBuffers.
   checkCausal(*suite, 5, 7, kBlockKeys);
   checkCausal(*suite, 19, 7, kBlockKeys);
-#if !DSV2_KERNEL_TESTS_EMULATED
+#if DSV2_KERNEL_TESTS_EMULATED
+  // On tensor cores: partial 16-query and 16-key blocks, and a prefill
+  // longer than one query block after a past.
+  checkCausal(*suite, 5, 7, kBlockKeys, "causal_mma", 16, /*bf16Dots=*/true);
+  checkCausal(*suite, 37, 11, kBlockKeys, "causal_mma", 16, /*bf16Dots=*/true);
+#else
   checkCausal(*suite, 5, 7, kBlockKeys, "causal_rowdot", 4);
   checkCausal(*suite, 19, 7, kBlockKeys, "causal_rowdot", 4);
   checkCausal(*suite, 1, 0, kBlockKeys, "causal_rowdot", 4);
