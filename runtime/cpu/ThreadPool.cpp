@@ -3,10 +3,31 @@
 #include "runtime/cpu/ThreadPool.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <limits>
 
 namespace dsv2::runtime {
 
-ThreadPool::ThreadPool(int threads) {
+namespace {
+
+constexpr uint64_t kStopping = std::numeric_limits<uint64_t>::max();
+
+int spinFromEnvironment() {
+  const char *text = std::getenv("DSV2_THREAD_SPIN_US");
+  if (!text || !*text)
+    return ThreadPool::kDefaultSpinMicros;
+  char *end = nullptr;
+  long value = std::strtol(text, &end, 10);
+  if (*end != '\0' || value < 0 || value > 1000000)
+    return ThreadPool::kDefaultSpinMicros;
+  return static_cast<int>(value);
+}
+
+} // namespace
+
+ThreadPool::ThreadPool(int threads, int spinMicros)
+    : spinMicros(spinMicros >= 0 ? spinMicros : spinFromEnvironment()) {
   if (threads <= 0)
     threads = std::max(1u, std::thread::hardware_concurrency());
   for (int i = 1; i < threads; ++i)
@@ -17,6 +38,7 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex);
     stopping = true;
+    published.store(kStopping, std::memory_order_release);
   }
   wake.notify_all();
   for (std::thread &worker : workers)
@@ -38,7 +60,8 @@ bool ThreadPool::runOneChunk() {
   (*body)(first, last);
   {
     std::lock_guard<std::mutex> lock(mutex);
-    if (--pendingChunks == 0)
+    unfinished.store(--pendingChunks, std::memory_order_release);
+    if (pendingChunks == 0)
       done.notify_all();
   }
   return true;
@@ -47,6 +70,14 @@ bool ThreadPool::runOneChunk() {
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
   while (true) {
+    // Poll for the next job a while before sleeping (see ThreadPool.h).
+    if (spinMicros > 0) {
+      const auto until = std::chrono::steady_clock::now() +
+                         std::chrono::microseconds(spinMicros);
+      while (published.load(std::memory_order_acquire) == seen &&
+             std::chrono::steady_clock::now() < until) {
+      }
+    }
     {
       std::unique_lock<std::mutex> lock(mutex);
       wake.wait(lock, [&] { return stopping || generation != seen; });
@@ -75,10 +106,19 @@ void ThreadPool::parallelFor(
     chunkSize = std::max<int64_t>(1, count / (4 * size()));
     nextStart = 0;
     pendingChunks = (count + chunkSize - 1) / chunkSize;
+    unfinished.store(pendingChunks, std::memory_order_release);
     ++generation;
+    published.store(generation, std::memory_order_release);
   }
   wake.notify_all();
   while (runOneChunk()) {
+  }
+  if (spinMicros > 0) {
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::microseconds(spinMicros);
+    while (unfinished.load(std::memory_order_acquire) != 0 &&
+           std::chrono::steady_clock::now() < until) {
+    }
   }
   std::unique_lock<std::mutex> lock(mutex);
   done.wait(lock, [&] { return pendingChunks == 0; });

@@ -13,7 +13,10 @@
 # Usage: tools/bench/engine_ab.sh PROMPTS ENGINE_A ENGINE_B
 # Environment: DSV2_BIN_DIR (default $DSV2_BUILD_DIR/bin, default build/bin),
 #              BENCH_REPEAT (5), BENCH_DECODE (32 new tokens), BENCH_THREADS
-#              (nproc), BENCH_RUN_FLAGS (extra dsv2-run flags, both engines).
+#              (nproc), BENCH_RUN_FLAGS (extra dsv2-run flags, both engines),
+#              BENCH_ENV_A / BENCH_ENV_B (NAME=VALUE ... set for A's / B's
+#              runs only: one engine under two runtime settings, e.g.
+#              BENCH_ENV_A=DSV2_THREAD_SPIN_US=0 with ENGINE_A = ENGINE_B).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -31,6 +34,10 @@ repeat=${BENCH_REPEAT:-5}
 decode=${BENCH_DECODE:-32}
 threads=${BENCH_THREADS:-$(nproc)}
 read -r -a flags <<<"${BENCH_RUN_FLAGS:-}"
+read -r -a envA <<<"${BENCH_ENV_A:-}"
+read -r -a envB <<<"${BENCH_ENV_B:-}"
+# env with side's settings (env with no assignment runs the command as is).
+side_env() { if [[ $1 == 0 ]]; then echo "${envA[@]}"; else echo "${envB[@]}"; fi; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 source "$root/tools/bench/stats.sh"
@@ -38,7 +45,7 @@ source "$root/tools/bench/stats.sh"
 echo "== machine: nproc $(nproc)"
 for side in 0 1; do
   label=$([[ $side == 0 ]] && echo A || echo B)
-  echo "$label: \$ $run ${engines[$side]} --tokens-file $prompts --max-new-tokens $decode --ignore-eos --threads $threads ${flags[*]}"
+  echo "$label: \$ $(side_env $side) $run ${engines[$side]} --tokens-file $prompts --max-new-tokens $decode --ignore-eos --threads $threads ${flags[*]}"
   "$run" "${engines[$side]}" --info | grep -E '^(weights|model):' | sed "s/^/   /"
 done
 echo
@@ -46,8 +53,9 @@ printf '%-4s %-3s %14s %14s\n' run "" "prefill tok/s" "decode tok/s"
 for ((i = 1; i <= repeat; ++i)); do
   for side in 0 1; do
     label=$([[ $side == 0 ]] && echo A || echo B)
-    "$run" "${engines[$side]}" --tokens-file "$prompts" --max-new-tokens "$decode" \
-      --ignore-eos --threads "$threads" "${flags[@]}" \
+    read -r -a sideEnv <<<"$(side_env $side)"
+    env "${sideEnv[@]}" "$run" "${engines[$side]}" --tokens-file "$prompts" \
+      --max-new-tokens "$decode" --ignore-eos --threads "$threads" "${flags[@]}" \
       > /dev/null 2> "$tmp/$label.$i.log"
     prefill=$(sed -n 's/^  prefill:.* = \([0-9.]*\) tokens\/s.*/\1/p' "$tmp/$label.$i.log")
     rate=$(sed -n 's/^  decode:.* = \([0-9.]*\) tokens\/s.*/\1/p' "$tmp/$label.$i.log")
@@ -71,8 +79,10 @@ awk -v a="$bp" -v b="$ap" -v c="$bpm" -v d="$apm" -v e="$bd" -v f="$ad" \
 # sequence, how many leading ids B shares with A.
 for side in 0 1; do
   label=$([[ $side == 0 ]] && echo A || echo B)
-  "$run" "${engines[$side]}" --tokens-file "$prompts" --max-new-tokens "$decode" \
-    --ignore-eos --threads "$threads" --quiet "${flags[@]}" > "$tmp/$label.ids"
+  read -r -a sideEnv <<<"$(side_env $side)"
+  env "${sideEnv[@]}" "$run" "${engines[$side]}" --tokens-file "$prompts" \
+    --max-new-tokens "$decode" --ignore-eos --threads "$threads" --quiet \
+    "${flags[@]}" > "$tmp/$label.ids"
 done
 paste -d'|' "$tmp/A.ids" "$tmp/B.ids" | awk -F'|' '
   { n = split($1, a, ","); split($2, b, ","); same = 0

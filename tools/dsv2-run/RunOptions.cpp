@@ -170,6 +170,9 @@ void printHelp() {
       "DSV2_CUDA_SYNC_LAUNCHES=1 waits for each launch (a fault names its\n"
       "kernel), DSV2_PROFILE_LAUNCHES=1 times each kernel (CUDA events;\n"
       "=kernels: a row per kernel instance, docs/gpu.md).\n"
+      "\nCPU engines' worker threads poll for the next kernel for\n"
+      "DSV2_THREAD_SPIN_US microseconds (default 100) before they sleep;\n"
+      "0 sleeps at once (a host shared with other busy processes).\n"
       "\nOptions:\n");
   for (const Flag &flag : kFlags) {
     std::string name = absl::StrCat("--", flag.name,
