@@ -125,12 +125,11 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
       return failure();
     Activation latentOut = scratch("latent_attention", heads * c);
     // One program per group of heads reads each cache block once for the
-    // group (one per head when no group of 4 or 8 divides the heads). GPU
-    // decode steps also split
-    // the context over several programs when the groups alone would leave
-    // most of the GPU idle.
+    // group (one per head when no group of 4 or more divides the heads).
     // GPU engines over a bf16 cache score and sum on tensor cores (bf16
-    // operands, the GEMMs' policy); the CPU's dots stay f32.
+    // operands, the GEMMs' policy; groups of 16, mma's rows); the CPU's
+    // dots stay f32. GPU decode steps also split the context over several
+    // programs when the groups alone would leave most of the GPU idle.
     const bool tensorCores =
         options.gpuTiles && latentType.getElementType().isBF16();
     const int64_t group = tensorCores ? chooseTensorCoreHeadGroup(heads)
