@@ -2,7 +2,7 @@
 
 #include "passes/kernel_formation/Planner.h"
 
-#include "dialect/dsv2/reference/Rope.h"
+#include "dialect/dsv2/RopeParams.h"
 #include "runtime/io/WeightPanels.h"
 
 #include "llvm/Support/FormatVariadic.h"
@@ -212,18 +212,7 @@ LinearWeight Planner::linearWeight(Value w) {
 }
 
 int32_t Planner::ropeFrequencies(RopeAttr rope, double &cosSinScale) {
-  ::dsv2::reference::RopeParams params;
-  params.dim = rope.getDim();
-  params.theta = rope.getTheta().convertToDouble();
-  if (YarnAttr yarn = rope.getYarn()) {
-    params.yarn = true;
-    params.factor = yarn.getFactor().convertToDouble();
-    params.originalMaxPosition = yarn.getOriginalMaxPosition();
-    params.betaFast = yarn.getBetaFast().convertToDouble();
-    params.betaSlow = yarn.getBetaSlow().convertToDouble();
-    params.mscale = yarn.getMscale().convertToDouble();
-    params.mscaleAllDim = yarn.getMscaleAllDim().convertToDouble();
-  }
+  const ::dsv2::reference::RopeParams params = ropeParamsOf(rope);
   cosSinScale = ::dsv2::reference::ropeCosSinScale(params);
   auto it = frequencies.find(rope);
   if (it != frequencies.end())

@@ -24,6 +24,16 @@ int spinFromEnvironment() {
   return static_cast<int>(value);
 }
 
+/// Busy-waits until `ready()` or `micros` have passed (see ThreadPool.h).
+template <typename Ready> void pollFor(int micros, Ready ready) {
+  if (micros <= 0)
+    return;
+  const auto until =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(micros);
+  while (!ready() && std::chrono::steady_clock::now() < until) {
+  }
+}
+
 } // namespace
 
 ThreadPool::ThreadPool(int threads, int spinMicros)
@@ -70,14 +80,9 @@ bool ThreadPool::runOneChunk() {
 void ThreadPool::workerLoop() {
   uint64_t seen = 0;
   while (true) {
-    // Poll for the next job a while before sleeping (see ThreadPool.h).
-    if (spinMicros > 0) {
-      const auto until = std::chrono::steady_clock::now() +
-                         std::chrono::microseconds(spinMicros);
-      while (published.load(std::memory_order_acquire) == seen &&
-             std::chrono::steady_clock::now() < until) {
-      }
-    }
+    pollFor(spinMicros, [&] {
+      return published.load(std::memory_order_acquire) != seen;
+    });
     {
       std::unique_lock<std::mutex> lock(mutex);
       wake.wait(lock, [&] { return stopping || generation != seen; });
@@ -113,13 +118,8 @@ void ThreadPool::parallelFor(
   wake.notify_all();
   while (runOneChunk()) {
   }
-  if (spinMicros > 0) {
-    const auto until = std::chrono::steady_clock::now() +
-                       std::chrono::microseconds(spinMicros);
-    while (unfinished.load(std::memory_order_acquire) != 0 &&
-           std::chrono::steady_clock::now() < until) {
-    }
-  }
+  pollFor(spinMicros,
+          [&] { return unfinished.load(std::memory_order_acquire) == 0; });
   std::unique_lock<std::mutex> lock(mutex);
   done.wait(lock, [&] { return pendingChunks == 0; });
   job = nullptr;

@@ -8,6 +8,7 @@
 #include "dialect/dsv2/interpreter/ReferenceInterpreter.h"
 
 #include "dialect/dsv2/Dsv2Ops.h"
+#include "dialect/dsv2/RopeParams.h"
 #include "dialect/dsv2/reference/Embedding.h"
 #include "dialect/dsv2/reference/Linear.h"
 #include "dialect/dsv2/reference/MlaAttention.h"
@@ -58,22 +59,6 @@ RuntimeValue makeActivation(llvm::ArrayRef<int64_t> shape) {
 }
 
 float *mutableData(RuntimeValue &value) { return value.ownedFloats->data(); }
-
-ref::RopeParams ropeParams(RopeAttr rope) {
-  ref::RopeParams params;
-  params.dim = rope.getDim();
-  params.theta = rope.getTheta().convertToDouble();
-  if (YarnAttr yarn = rope.getYarn()) {
-    params.yarn = true;
-    params.factor = yarn.getFactor().convertToDouble();
-    params.originalMaxPosition = yarn.getOriginalMaxPosition();
-    params.betaFast = yarn.getBetaFast().convertToDouble();
-    params.betaSlow = yarn.getBetaSlow().convertToDouble();
-    params.mscale = yarn.getMscale().convertToDouble();
-    params.mscaleAllDim = yarn.getMscaleAllDim().convertToDouble();
-  }
-  return params;
-}
 
 llvm::Error interpreterError(Operation *op, const llvm::Twine &message) {
   return llvm::createStringError(
@@ -190,7 +175,7 @@ struct ReferenceInterpreter::Impl {
     std::iota(positions.begin(), positions.end(), start);
     ref::applyRopeAdjacentPairs(mutableData(out), x.shape[0], x.shape[1],
                                 x.shape[2], positions.data(),
-                                ropeParams(op.getRope()));
+                                ropeParamsOf(op.getRope()));
     values[op.getResult()] = std::move(out);
     return llvm::Error::success();
   }
@@ -210,7 +195,7 @@ struct ReferenceInterpreter::Impl {
     dims.vHead = op.getVHeadDim();
     dims.softmaxScale = op.getSoftmaxScale().convertToDouble();
     dims.rmsEps = op.getRmsNormEps().convertToDouble();
-    dims.ropeParams = ropeParams(op.getRope());
+    dims.ropeParams = ropeParamsOf(op.getRope());
     ref::MlaWeights w;
     w.qA = optionalWeight(op.getQAProj());
     w.qANorm = optionalWeight(op.getQANorm());
