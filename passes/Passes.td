@@ -136,6 +136,9 @@ def Dsv2TestPrintKernelPlanPass
            /*default=*/"true",
            "With quantize: int8 linears take int16 activations "
            "(quantize_rows_i16, linear_panel_i16 / gemv_panel_i16)">,
+    Option<"cpuVectorBits", "cpu-vector-bits", "int64_t", /*default=*/"256",
+           "The CPU's widest vector registers in bits (512: AVX-512), "
+           "which size the panel kernels' register tiles">,
   ];
 }
 

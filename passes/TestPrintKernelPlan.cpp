@@ -79,6 +79,7 @@ struct Dsv2TestPrintKernelPlanPass
     }
     options.weightQuantization = *quantization;
     options.int16Activations = int16Activations;
+    options.cpuVectorBits = cpuVectorBits;
     std::string error;
     auto formed = formKernels(getOperation(), options, error);
     if (failed(formed)) {

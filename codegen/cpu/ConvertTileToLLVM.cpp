@@ -154,6 +154,10 @@ bool mlir::dsv2::cpu::pairDotIsFused(llvm::ArrayRef<std::string> features) {
          llvm::is_contained(features, "avxvnni");
 }
 
+int64_t mlir::dsv2::cpu::vectorBitsFor(llvm::ArrayRef<std::string> features) {
+  return llvm::is_contained(features, "avx512f") ? 512 : 256;
+}
+
 llvm::StringRef
 mlir::dsv2::cpu::pairDotIsaFor(llvm::ArrayRef<std::string> features) {
   if (llvm::is_contained(features, "avx512bw"))

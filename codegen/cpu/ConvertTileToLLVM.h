@@ -63,6 +63,10 @@ llvm::StringRef pairDotIsaFor(llvm::ArrayRef<std::string> features);
 /// two FMAs do, and int16 activations buy no speed.
 bool pairDotIsFused(llvm::ArrayRef<std::string> features);
 
+/// The widest vector registers of a target with `features`, in bits: 512
+/// with AVX-512F, else 256 (KernelFormationOptions::cpuVectorBits).
+int64_t vectorBitsFor(llvm::ArrayRef<std::string> features);
+
 /// The conversion patterns of the tile ops and of arith/math ops on tiles.
 /// With `contiguity`, loads and stores it marks contiguous become per-row
 /// vector loads/stores; without, every pointer tile access is a gather or

@@ -21,10 +21,12 @@
 // group of the program order, parts/program_groups). A block past
 // offsets[E], or of padding rows only, writes zeros without reading
 // weights. The products are linear_panel's: per K step x[tok, k] of the BM
-// rows broadcast along panel row k of gate_e (then of up_e), a [BM, BN] f32
-// accumulator per loop, stored without horizontal sums (4 x 16: 8 AVX2
-// registers, as BM 6 does not divide the 16-row blocks). Gate and up run
-// one after the other so each loop keeps its accumulator in registers.
+// rows broadcast along panel row k of gate_e and of up_e, one [BM, BN] f32
+// accumulator each, stored without horizontal sums. Gate and up share the
+// K loop so each core reads two weight streams (one stream stalls at every
+// page of the file-mapped weights: TileHeuristics.h, kPanelGemvPanels);
+// BM is 4 where two [4, 16] accumulators fit AVX-512's registers, 2 with
+// AVX2 (choosePanelGroupedRows).
 func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
                       %offsets: !tile.ptr<i32>, %gate: !tile.ptr<{{W}}>,{{#W=i8}}
                       %gate_scale: !tile.ptr<f32>,{{/W=i8}}
@@ -82,48 +84,36 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
     %gateP = tile.addptr %gate, %wOff : !tile.ptr<{{W}}>, i64 -> !tile.ptr<{{W}}>
     %upP = tile.addptr %up, %wOff : !tile.ptr<{{W}}>, i64 -> !tile.ptr<{{W}}>
 
-    // gate: acc[i, :] += x[tok_i, k] * gate panel[k, :].
-    %accG = scf.for %k = %c0 to %cH step %c1
-        iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
+    // acc_g[i, :] += x[tok_i, k] * gate panel[k, :] and acc_u likewise
+    // over up_e's panel, in one K loop: two weight streams per core.
+    %accs:2 = scf.for %k = %c0 to %cH step %c1
+        iter_args(%ag = %acc0, %au = %acc0)
+        -> (tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>) : i32 {
       %xk = tile.addptr %x, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
       %kw = arith.muli %k, %cBN : i32
-      %wk = tile.addptr %gateP, %kw : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %gk = tile.addptr %gateP, %kw : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
+      %uk = tile.addptr %upP, %kw : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
       %xp = tile.addptr %xk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x1xi32> -> tensor<{{BM}}x1x!tile.ptr<f32>>
-      %wp = tile.addptr %wk, %lanes : !tile.ptr<{{W}}>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<{{W}}>>
+      %gp = tile.addptr %gk, %lanes : !tile.ptr<{{W}}>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<{{W}}>>
+      %upp = tile.addptr %uk, %lanes : !tile.ptr<{{W}}>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<{{W}}>>
       %xt = tile.load %xp : tensor<{{BM}}x1x!tile.ptr<f32>> -> tensor<{{BM}}x1xf32>
-      %wt = tile.load %wp : tensor<1x{{BN}}x!tile.ptr<{{W}}>> -> tensor<1x{{BN}}x{{W}}>
+      %gt = tile.load %gp : tensor<1x{{BN}}x!tile.ptr<{{W}}>> -> tensor<1x{{BN}}x{{W}}>
+      %ut = tile.load %upp : tensor<1x{{BN}}x!tile.ptr<{{W}}>> -> tensor<1x{{BN}}x{{W}}>
 {{#W=i8}}
-      %wf = arith.sitofp %wt : tensor<1x{{BN}}xi8> to tensor<1x{{BN}}xf32>
+      %gf = arith.sitofp %gt : tensor<1x{{BN}}xi8> to tensor<1x{{BN}}xf32>
+      %uf = arith.sitofp %ut : tensor<1x{{BN}}xi8> to tensor<1x{{BN}}xf32>
 {{/W=i8}}{{^W=i8}}
-      %wWide = arith.extf %wt : tensor<1x{{BN}}x{{W}}> to tensor<1x{{BN}}xf64>
-      %wf = arith.truncf %wWide : tensor<1x{{BN}}xf64> to tensor<1x{{BN}}xf32>
+      %gWide = arith.extf %gt : tensor<1x{{BN}}x{{W}}> to tensor<1x{{BN}}xf64>
+      %gf = arith.truncf %gWide : tensor<1x{{BN}}xf64> to tensor<1x{{BN}}xf32>
+      %uWide = arith.extf %ut : tensor<1x{{BN}}x{{W}}> to tensor<1x{{BN}}xf64>
+      %uf = arith.truncf %uWide : tensor<1x{{BN}}xf64> to tensor<1x{{BN}}xf32>
 {{/W=i8}}
       %xB = tile.broadcast %xt : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
-      %wB = tile.broadcast %wf : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
-      %a2 = math.fma %xB, %wB, %a : tensor<{{BM}}x{{BN}}xf32>
-      scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
-    }
-
-    // up: the same over up_e's panel.
-    %accU = scf.for %k = %c0 to %cH step %c1
-        iter_args(%a = %acc0) -> (tensor<{{BM}}x{{BN}}xf32>) : i32 {
-      %xk = tile.addptr %x, %k : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-      %kw = arith.muli %k, %cBN : i32
-      %wk = tile.addptr %upP, %kw : !tile.ptr<{{W}}>, i32 -> !tile.ptr<{{W}}>
-      %xp = tile.addptr %xk, %xOff : !tile.ptr<f32>, tensor<{{BM}}x1xi32> -> tensor<{{BM}}x1x!tile.ptr<f32>>
-      %wp = tile.addptr %wk, %lanes : !tile.ptr<{{W}}>, tensor<1x{{BN}}xi32> -> tensor<1x{{BN}}x!tile.ptr<{{W}}>>
-      %xt = tile.load %xp : tensor<{{BM}}x1x!tile.ptr<f32>> -> tensor<{{BM}}x1xf32>
-      %wt = tile.load %wp : tensor<1x{{BN}}x!tile.ptr<{{W}}>> -> tensor<1x{{BN}}x{{W}}>
-{{#W=i8}}
-      %wf = arith.sitofp %wt : tensor<1x{{BN}}xi8> to tensor<1x{{BN}}xf32>
-{{/W=i8}}{{^W=i8}}
-      %wWide = arith.extf %wt : tensor<1x{{BN}}x{{W}}> to tensor<1x{{BN}}xf64>
-      %wf = arith.truncf %wWide : tensor<1x{{BN}}xf64> to tensor<1x{{BN}}xf32>
-{{/W=i8}}
-      %xB = tile.broadcast %xt : tensor<{{BM}}x1xf32> -> tensor<{{BM}}x{{BN}}xf32>
-      %wB = tile.broadcast %wf : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
-      %a2 = math.fma %xB, %wB, %a : tensor<{{BM}}x{{BN}}xf32>
-      scf.yield %a2 : tensor<{{BM}}x{{BN}}xf32>
+      %gB = tile.broadcast %gf : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+      %uB = tile.broadcast %uf : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
+      %ag2 = math.fma %xB, %gB, %ag : tensor<{{BM}}x{{BN}}xf32>
+      %au2 = math.fma %xB, %uB, %au : tensor<{{BM}}x{{BN}}xf32>
+      scf.yield %ag2, %au2 : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
     }
 {{#W=i8}}
     // Int8 weights: the sums times expert e's scales of columns col0 + j.
@@ -137,11 +127,11 @@ func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
     %us = tile.load %usp : tensor<1x{{BN}}x!tile.ptr<f32>> -> tensor<1x{{BN}}xf32>
     %gsB = tile.broadcast %gs : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
     %usB = tile.broadcast %us : tensor<1x{{BN}}xf32> -> tensor<{{BM}}x{{BN}}xf32>
-    %accGs = arith.mulf %accG, %gsB : tensor<{{BM}}x{{BN}}xf32>
-    %accUs = arith.mulf %accU, %usB : tensor<{{BM}}x{{BN}}xf32>
+    %accGs = arith.mulf %accs#0, %gsB : tensor<{{BM}}x{{BN}}xf32>
+    %accUs = arith.mulf %accs#1, %usB : tensor<{{BM}}x{{BN}}xf32>
     scf.yield %accGs, %accUs : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
 {{/W=i8}}{{^W=i8}}
-    scf.yield %accG, %accU : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
+    scf.yield %accs#0, %accs#1 : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>
 {{/W=i8}}
   } else {
     scf.yield %acc0, %acc0 : tensor<{{BM}}x{{BN}}xf32>, tensor<{{BM}}x{{BN}}xf32>

@@ -48,6 +48,10 @@ struct KernelFormationOptions {
   /// gemv_panel with W = i8). CPU engines only: GPU kernels multiply int8
   /// weights widened to f32 (bf16 on tensor cores).
   bool int16Activations = true;
+  /// The widest vector registers of the CPU the kernels are for, in bits
+  /// (512 with AVX-512F, else 256): how many accumulator rows the CPU's
+  /// panel kernels keep in registers (TileHeuristics.h). Not for gpuTiles.
+  int64_t cpuVectorBits = 256;
 };
 
 /// Forms kernels for `step` (the module's func.func @step after

@@ -122,10 +122,11 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
       panels && options.int16Activations && gateW.type.isInteger(8);
   const bool int16Down =
       panels && options.int16Activations && downW.type.isInteger(8);
-  auto cpuTiles = [](bool int16, bool int4) {
+  const int64_t floatRows = choosePanelGroupedRows(options.cpuVectorBits);
+  auto cpuTiles = [&](bool int16, bool int4) {
     return GemmTiles{int16  ? kPanelGroupedRowsInt16
                      : int4 ? kPanelGroupedRowsInt4
-                            : kPanelGroupedRows,
+                            : floatRows,
                      rt::kWeightPanelColumns, 1};
   };
   GemmTiles upTiles = panels ? cpuTiles(int16Up, gateW.isInt4())
@@ -194,6 +195,10 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   downArgs.push_back(offsets.arg());
   downW.appendTo(downArgs);
   downArgs.insert(downArgs.end(), {expertOut.arg(), KernelArg::ofInt(rows)});
+  // grouped_down_panel owns two panels per program (two weight streams).
+  const bool pairedPanels = panels && !int16Down && !downW.isInt4();
+  const int64_t downColumns =
+      downTiles.bn * (pairedPanels ? kPanelGroupedDownPanels : 1);
   if (failed(launch(program,
                     downW.isInt4()
                         ? (int16Down ? "grouped_down_panel_i4_i16"
@@ -203,7 +208,7 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
                     : panels    ? "grouped_down_panel"
                                 : "grouped_down",
                     down, rows.ceilDiv(downRows),
-                    StepExpr::of((hidden + downTiles.bn - 1) / downTiles.bn),
+                    StepExpr::of((hidden + downColumns - 1) / downColumns),
                     StepExpr::of(1), std::move(downArgs), origin)))
     return failure();
 

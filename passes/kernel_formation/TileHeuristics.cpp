@@ -47,6 +47,10 @@ int64_t chooseAttentionSplits(int64_t programs, int64_t maxContext) {
   return std::min<int64_t>(splits, 32);
 }
 
+int64_t choosePanelGroupedRows(int64_t vectorBits) {
+  return vectorBits >= 512 ? kPanelGroupedRows : kPanelGroupedRows / 2;
+}
+
 int64_t chooseRowBlock(int64_t width) {
   return std::min<int64_t>(4096, nextPowerOfTwo(width));
 }

@@ -165,6 +165,8 @@ compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
   formation.keepWeights = options.keepWeights;
   formation.int16Activations = options.int16Activations.value_or(
       mlir::dsv2::cpu::pairDotIsFused(described->features));
+  formation.cpuVectorBits =
+      mlir::dsv2::cpu::vectorBitsFor(described->features);
   compiled.int16Activations =
       formation.int16Activations &&
       formation.weightQuantization != mlir::dsv2::WeightQuantization::None;

@@ -117,7 +117,7 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   formation.keepWeights = quantization->keep;
   // auto: as `dsv2c compile` decides for the host CPU.
   auto host = mlir::dsv2::cpu::describeCpuTarget(
-      {}, {"avx2", "avx512bw", "avx512vnni", "avxvnni"});
+      {}, {"avx2", "avx512f", "avx512bw", "avx512vnni", "avxvnni"});
   if (!host)
     return host.takeError();
   if (formation.gpuTiles) {
@@ -130,6 +130,7 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   } else {
     formation.int16Activations = quantization->int16Activations.value_or(
         mlir::dsv2::cpu::pairDotIsFused(host->features));
+    formation.cpuVectorBits = mlir::dsv2::cpu::vectorBitsFor(host->features);
   }
   if (formation.maxContext < 1 ||
       formation.maxContext > source->config.maxPositionEmbeddings)

@@ -96,17 +96,22 @@ protected:
                 {"BK", std::to_string(std::min<int64_t>(16, nextPowerOfTwo(kI)))}});
 #if !DSV2_KERNEL_TESTS_EMULATED
     // The CPU's panel forms over the experts' weight panels: 4-row programs
-    // inside the 16-row blocks, one 16-column panel each, in groups of 3 row
-    // blocks (the last group partial).
-    for (const char *kind : {"grouped_gate_up_panel", "grouped_down_panel"})
-      suite->add(kind, kind,
+    // inside the 16-row blocks (AVX-512's) and 2-row ones (AVX2's), in
+    // groups of 3 row blocks (the last partial).
+    auto addPanelForm = [](const std::string &label, const char *kind,
+                           const char *rows) {
+      suite->add(label, kind,
                  {{"W", "bf16"},
                   {"E", std::to_string(kE)},
                   {"H", std::to_string(kH)},
                   {"I", std::to_string(kI)},
-                  {"BM", "4"},
+                  {"BM", rows},
                   {"BN", std::to_string(runtime::kWeightPanelColumns)},
                   {"GROUP", "3"}});
+    };
+    for (const char *kind : {"grouped_gate_up_panel", "grouped_down_panel"})
+      for (const char *rows : {"4", "2"})
+        addPanelForm(std::string(kind) + "/" + rows, kind, rows);
 #endif
     for (int shared : {0, 1})
       suite->add("combine" + std::to_string(shared), "moe_combine",
@@ -342,18 +347,24 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
     return e;
   };
   // The tile.dot forms (16-row programs, 32 columns) and, on the CPU, the
-  // panel forms (4 rows x one 16-column panel of each expert's weights;
-  // grouped_down_panel also reads row_token).
+  // panel forms (4 or 2 rows; gate/up: one 16-column panel of each
+  // expert's weights; down: two panels, the second of the last program
+  // clamped as H = 40 has 3; grouped_down_panel also reads row_token).
   struct GroupedForm {
-    const char *gateUp, *down;
-    int32_t rowsPerProgram, columnsPerProgram;
+    std::string gateUp, down;
+    int32_t gateUpRows, downRows, gateUpColumns, downColumns;
     bool downTakesRowToken, panels;
   };
-  std::vector<GroupedForm> forms{
-      {"gate_up", "down", int32_t(kBlock), 32, false, false}};
+  std::vector<GroupedForm> forms{{"gate_up", "down", int32_t(kBlock),
+                                  int32_t(kBlock), 32, 32, false, false}};
 #if !DSV2_KERNEL_TESTS_EMULATED
-  forms.push_back({"grouped_gate_up_panel", "grouped_down_panel", 4,
-                   int32_t(runtime::kWeightPanelColumns), true, true});
+  const int32_t panel = int32_t(runtime::kWeightPanelColumns);
+  for (int32_t rows : {4, 2}) {
+    const std::string suffix = "/" + std::to_string(rows);
+    forms.push_back({"grouped_gate_up_panel" + suffix,
+                     "grouped_down_panel" + suffix, rows, rows, panel,
+                     2 * panel, true, true});
+  }
 #endif
   Buffer<uint16_t> gatePanels(kE * runtime::panelElements(kI, kH)),
       upPanels(kE * runtime::panelElements(kI, kH)),
@@ -366,16 +377,18 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
     SCOPED_TRACE(form.gateUp);
     std::fill(hidden.data(), hidden.data() + rowsMax * kI, -12345.0f);
     std::fill(expertOut.data(), expertOut.data() + rowsMax * kH, -12345.0f);
-    const int32_t programRows = static_cast<int32_t>(
-        (rowsMax + form.rowsPerProgram - 1) / form.rowsPerProgram);
+    auto programRows = [&](int32_t rowsPerProgram) {
+      return static_cast<int32_t>((rowsMax + rowsPerProgram - 1) /
+                                  rowsPerProgram);
+    };
     KernelArgs gateUpArgs;
     gateUpArgs.buf(xBuf).buf(rowToken).buf(offsets)
         .buf(form.panels ? gatePanels : gate)
         .buf(form.panels ? upPanels : up)
         .buf(hidden).i32(static_cast<int32_t>(rowsMax));
-    suite->run(form.gateUp, gateUpArgs, programRows,
-               static_cast<int32_t>((kI + form.columnsPerProgram - 1) /
-                                    form.columnsPerProgram));
+    suite->run(form.gateUp, gateUpArgs, programRows(form.gateUpRows),
+               static_cast<int32_t>((kI + form.gateUpColumns - 1) /
+                                    form.gateUpColumns));
 
     std::vector<float> gotHidden, expectedHidden;
     for (int32_t r = 0; r < used; ++r) {
@@ -407,9 +420,9 @@ TEST_F(MoeKernels, GroupedExpertsAndCombineMatchMoeFused) {
       downArgs.buf(rowToken);
     downArgs.buf(offsets).buf(form.panels ? downPanels : down).buf(expertOut)
         .i32(static_cast<int32_t>(rowsMax));
-    suite->run(form.down, downArgs, programRows,
-               static_cast<int32_t>((kH + form.columnsPerProgram - 1) /
-                                    form.columnsPerProgram));
+    suite->run(form.down, downArgs, programRows(form.downRows),
+               static_cast<int32_t>((kH + form.downColumns - 1) /
+                                    form.downColumns));
     std::vector<float> gotOut, expectedOut;
     for (int32_t r = 0; r < used; ++r) {
       if (planned.rowToken[r] < 0) {
