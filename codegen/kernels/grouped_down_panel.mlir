@@ -55,14 +55,7 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
   // 2*pn + 1 (clamped to the last panel), columns col0 and col1 on.
   {{>program_groups}}
   %row0 = arith.muli %pm, %cBM : i32
-  %pair = arith.muli %pn, %c2 : i32
-  %col0 = arith.muli %pair, %cBN : i32
-  %col1 = arith.addi %col0, %cBN : i32
-  %panels32 = arith.trunci %panels : i64 to i32
-  %lastPanel = arith.subi %panels32, %c1 : i32
-  %next = arith.addi %pair, %c1 : i32
-  %panel1 = arith.minsi %next, %lastPanel : i32
-  %readCol1 = arith.muli %panel1, %cBN : i32
+  {{>panel_pair}}
 
   // The expert of this block: the first e with offsets[e+1] > row0.
   {{>expert_of_rows}}
@@ -161,16 +154,6 @@ func.func @{{KERNEL}}(%h: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
   %colOkOut = tile.broadcast %colOkRow : tensor<1x{{BN}}xi1> -> tensor<{{BM}}x{{BN}}xi1>
   %outMask = arith.andi %rowOkOut, %colOkOut : tensor<{{BM}}x{{BN}}xi1>
   tile.store %outPtrs, %value#0 mask %outMask : tensor<{{BM}}x{{BN}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BN}}xf32>
-  // The second panel's columns col1 .. col1+BN-1 (none past H).
-  %col1v = tile.splat %col1 : i32 -> tensor<{{BN}}xi32>
-  %rn1 = arith.addi %col1v, %rBN : tensor<{{BN}}xi32>
-  %colOk1 = arith.cmpi slt, %rn1, %nv : tensor<{{BN}}xi32>
-  %colOk1Row = tile.expand_dims %colOk1 axis 0 : tensor<{{BN}}xi1> -> tensor<1x{{BN}}xi1>
-  %colOk1Out = tile.broadcast %colOk1Row : tensor<1x{{BN}}xi1> -> tensor<{{BM}}x{{BN}}xi1>
-  %outMask1 = arith.andi %rowOkOut, %colOk1Out : tensor<{{BM}}x{{BN}}xi1>
-  %cBNOut = tile.splat %cBN : i32 -> tensor<{{BM}}x{{BN}}xi32>
-  %outOff1 = arith.addi %outOff, %cBNOut : tensor<{{BM}}x{{BN}}xi32>
-  %outPtrs1 = tile.addptr %out, %outOff1 : !tile.ptr<f32>, tensor<{{BM}}x{{BN}}xi32> -> tensor<{{BM}}x{{BN}}x!tile.ptr<f32>>
-  tile.store %outPtrs1, %value#1 mask %outMask1 : tensor<{{BM}}x{{BN}}x!tile.ptr<f32>>, tensor<{{BM}}x{{BN}}xf32>
+  {{>second_panel_store}}
   return
 }
