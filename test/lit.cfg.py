@@ -62,8 +62,9 @@ if ptxas:
 # Multi-rank engines and the MPI collectives plugin: tests that start ranks
 # say REQUIRES: mpirun and run `%mpirun -np N ...`. The substitution adds
 # what a container or CI run needs: running as root, more ranks than cores,
-# no core binding (ranks share the few cores there are), and MPI waiting
-# loops that yield those cores.
+# no core binding (ranks share the few cores there are), MPI waiting loops
+# that yield those cores, and a session directory per run
+# (mpirun_isolated.sh: parallel runs raced on a shared one).
 mpirun = shutil.which("mpirun")
 mpi_plugin = os.path.join(config.dsv2_obj_root, "lib", "libdsv2-collectives-mpi.so")
 if mpirun and os.path.exists(mpi_plugin):
@@ -74,5 +75,7 @@ if mpirun and os.path.exists(mpi_plugin):
     if config.dsv2_sanitizers:
         asan = os.environ.get("ASAN_OPTIONS", "")
         mpi_env.append("ASAN_OPTIONS=" + (asan + ":" if asan else "") + "detect_leaks=0")
+    isolated = os.path.join(config.test_source_root, "mpirun_isolated.sh")
     config.substitutions.append(("%mpirun", " ".join(
-        ["env"] + mpi_env + [mpirun, "--oversubscribe", "--bind-to", "none"])))
+        ["env"] + mpi_env +
+        [isolated, mpirun, "--oversubscribe", "--bind-to", "none"])))

@@ -42,20 +42,24 @@ LogicalResult Planner::gemm(rt::StepProgram &program, KernelArg x,
                             Operation *origin) {
   if (w.type.isInteger(8) && options.int16Activations && !options.gpuTiles)
     return gemmInt16(program, x, xStride, w, n, k, y, m, origin);
-  const int64_t panelRows =
-      batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRows;
+  const PanelGemmTiles panels =
+      choosePanelGemmTiles(options.cpuVectorBits, batchedDecode);
   GemmTiles tiles = options.gpuTiles
                         ? chooseGemmTiles(n, k, /*gpu=*/true)
-                        : GemmTiles{panelRows, rt::kWeightPanelColumns, 1};
+                        : GemmTiles{panels.rows, rt::kWeightPanelColumns, 1};
+  // A CPU program owns `panels.panels` neighbouring weight panels.
+  const int64_t columns = tiles.bn * (options.gpuTiles ? 1 : panels.panels);
   KernelParams params{{"W", typeText(w.type)},
                       {"N", std::to_string(n)},
                       {"K", std::to_string(k)},
                       {"BM", std::to_string(tiles.bm)},
                       {"BN", std::to_string(tiles.bn)}};
-  if (options.gpuTiles)
+  if (options.gpuTiles) {
     params["BK"] = std::to_string(tiles.bk);
-  else
+  } else {
+    params["P"] = std::to_string(panels.panels);
     params["GROUP"] = std::to_string(kPanelGroup);
+  }
   std::vector<KernelArg> args{x};
   w.appendTo(args);
   args.insert(args.end(), {y.arg(), KernelArg::ofInt(m),
@@ -63,7 +67,7 @@ LogicalResult Planner::gemm(rt::StepProgram &program, KernelArg x,
                            KernelArg::ofInt(StepExpr::of(y.stride))});
   return launch(program, options.gpuTiles ? "linear" : "linear_panel",
                 params, m.ceilDiv(tiles.bm),
-                StepExpr::of((n + tiles.bn - 1) / tiles.bn), StepExpr::of(1),
+                StepExpr::of((n + columns - 1) / columns), StepExpr::of(1),
                 std::move(args), origin);
 }
 

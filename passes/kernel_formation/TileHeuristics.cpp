@@ -47,6 +47,12 @@ int64_t chooseAttentionSplits(int64_t programs, int64_t maxContext) {
   return std::min<int64_t>(splits, 32);
 }
 
+PanelGemmTiles choosePanelGemmTiles(int64_t vectorBits, bool batchedDecode) {
+  if (vectorBits >= 512)
+    return {batchedDecode ? kPanelDecodeBatchRows : 8, 2};
+  return {batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRows, 1};
+}
+
 int64_t choosePanelGroupedRows(int64_t vectorBits) {
   return vectorBits >= 512 ? kPanelGroupedRows : kPanelGroupedRows / 2;
 }

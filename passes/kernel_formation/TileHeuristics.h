@@ -41,8 +41,9 @@ GemmTiles chooseGemmTiles(int64_t n, int64_t k, bool gpu = false);
 /// 4-64 measured.
 inline constexpr int64_t kPanelGroup = 16;
 
-/// `linear_panel` (the CPU's GEMM over weights in 16-column panels): 6 rows
-/// of x per program, a [6, 16] f32 accumulator in 12 AVX2 registers, 12
+/// `linear_panel` (the CPU's GEMM over weights in 16-column panels) on AVX2
+/// CPUs (choosePanelGemmTiles): 6 rows of x by one panel per program, a
+/// [6, 16] f32 accumulator in 12 AVX2 registers, 12
 /// FMAs per K step for 2 panel loads and 6 broadcasts of x. Against the
 /// row-dot GEMM it replaced (a [4, 3, 8] accumulator over [N, K] rows, 7
 /// loads per 12 FMAs and a horizontal sum per output), 2032 rows, f32, 2
@@ -58,6 +59,24 @@ inline constexpr int64_t kPanelGemmRows = 6;
 /// dense MLP 0.19-0.20 -> 0.16-0.18 s (8 rows: 16 registers, spills, 1.5x
 /// slower).
 inline constexpr int64_t kPanelDecodeBatchRows = 4;
+
+struct PanelGemmTiles {
+  int64_t rows, panels;
+};
+
+/// `linear_panel`'s rows and panels per program (P, read side by side in
+/// one K loop) for a CPU with `vectorBits`-bit vector registers. AVX2: one
+/// panel by kPanelGemmRows (kPanelDecodeBatchRows in a batched decode).
+/// AVX-512: two panels by 8 rows (4 in a batched decode), a [2, 8, 16]
+/// accumulator in 16 of its 32 registers: 16 FMAs per 2 weight loads and 8
+/// broadcasts, and two weight streams per core. Kernels alone
+/// (tools/bench/gemm_forms.sh shapes, bf16, 2 threads, znver5), one panel
+/// by 6 rows -> two by 8, GFLOP/s: q_proj 128 x 3072 x 2048 261 -> 410,
+/// o_proj 319 -> 429, kv_a_proj 300 -> 408, mlp_down 128 x 2048 x 10944
+/// 258 -> 370, and 1.24-1.49x at 2032 rows; two panels by 4 rows 1.2-1.3x.
+/// With AVX2 (`--cpu x86-64-v3`) two panels were slower at every row count
+/// tried (3, 4, 8: 0.5-0.7x), so those CPUs keep one.
+PanelGemmTiles choosePanelGemmTiles(int64_t vectorBits, bool batchedDecode);
 
 /// `gemv_panel` and `expert_gemv_down_panel`: panel rows per K iteration,
 /// i.e. independent accumulator rows ([4, 16]: 8 AVX2 registers per panel).

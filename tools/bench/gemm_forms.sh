@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The CPU's prefill GEMM kernels side by side, in one run: the tile.dot form
 # `linear` (8 x 32 x 16 blocks, the GPU's template with the CPU's old tiles)
-# against the panel form `linear_panel` (6 rows x one 16-column weight panel
-# in groups of 16 row blocks, what kernel formation picks for CPU engines),
-# and torch.matmul when PyTorch is importable, on the DeepSeek-V2-Lite
-# prefill shapes, f32 and bf16 weights. Prints every command, GFLOP/s, and
-# panel / linear and panel / torch as ratios.
+# against the panel form `linear_panel` with 6 rows x one 16-column weight
+# panel (what kernel formation picks for AVX2 CPUs) and with 8 rows x two
+# panels (AVX-512 CPUs), in groups of 16 row blocks, and torch.matmul when
+# PyTorch is importable, on the DeepSeek-V2-Lite prefill shapes, f32 and
+# bf16 weights. Prints every command, GFLOP/s, and panel / linear, two
+# panels / one and panel / torch as ratios.
 #
 # A benchmark, not a test (./test.sh does not run it). It builds nothing: it
 # uses dsv2-translate-cpu from $DSV2_BUILD_DIR/bin (default: build/bin) and
@@ -51,7 +52,7 @@ min() { (($1 < $2)) && echo "$1" || echo "$2"; }
 build() {
   local kind=$1 w=$2 n=$3 k=$4 bm=$5 bn=$6
   shift 6
-  local name=${kind}_${w}_${n}_${k}
+  local name=${kind}_${w}_${n}_${k}_${bm}
   python3 "$root/test/codegen/Inputs/instantiate.py" \
     "$root/codegen/kernels/$kind.mlir" --kernel "$name" --param W="$w" \
     --param N="$n" --param K="$k" --param BM="$bm" --param BN="$bn" \
@@ -78,10 +79,10 @@ PY
 echo "== machine: $(nproc) cores, threads $threads, best of $repeat"
 echo "\$ for each: instantiate.py codegen/kernels/KIND.mlir --param ...;" \
      "dsv2-translate-cpu KIND.mlir --emit=shared -o KIND.so;" \
-     "gemm_grid KIND.so KIND M N K BM BN $threads W $repeat [panels]"
+     "gemm_grid KIND.so KIND M N K BM BN*P $threads W $repeat [panels]"
 [[ $have_torch == 1 ]] && echo "\$ torch: (x @ w.T) with torch.set_num_threads($threads), best of $repeat"
-printf "%-11s %-5s %6s %6s %6s | %9s %9s %9s | %8s %8s\n" shape W M N K \
-  linear panel torch "pn/lin" "pn/torch"
+printf "%-11s %-5s %6s %6s %6s | %9s %9s %9s %9s | %8s %8s %8s\n" shape W M N K \
+  linear panel panel2x8 torch "pn/lin" "pn2/pn" "pn/torch"
 shapes="q_proj:$tokens:3072:2048 kv_a_proj:$tokens:576:2048 o_proj:$tokens:2048:2048"
 shapes+=" mlp_up:$tokens:10944:2048 mlp_down:$tokens:2048:10944"
 shapes+=" expert_up:$expert_rows:1408:2048 expert_down:$expert_rows:2048:1408"
@@ -90,21 +91,25 @@ for w in $dtypes; do
     IFS=: read -r label m n k <<<"$shape"
     lin=$(build linear "$w" "$n" "$k" 8 "$(min 32 "$(pow2 "$n")")" \
       --param BK="$(min 16 "$(pow2 "$k")")")
-    pn=$(build linear_panel "$w" "$n" "$k" 6 16 --param GROUP="$group")
-    read -r _ linGf linErr < <("$tmp/gemm_grid" "$lin" "linear_${w}_${n}_${k}" "$m" "$n" "$k" \
+    pn=$(build linear_panel "$w" "$n" "$k" 6 16 --param GROUP="$group" --param P=1)
+    pn2=$(build linear_panel "$w" "$n" "$k" 8 16 --param GROUP="$group" --param P=2)
+    read -r _ linGf linErr < <("$tmp/gemm_grid" "$lin" "linear_${w}_${n}_${k}_8" "$m" "$n" "$k" \
       8 "$(min 32 "$(pow2 "$n")")" "$threads" "$w" "$repeat")
-    read -r _ pnGf pnErr < <("$tmp/gemm_grid" "$pn" "linear_panel_${w}_${n}_${k}" "$m" "$n" "$k" \
+    read -r _ pnGf pnErr < <("$tmp/gemm_grid" "$pn" "linear_panel_${w}_${n}_${k}_6" "$m" "$n" "$k" \
       6 16 "$threads" "$w" "$repeat" panels)
+    read -r _ pn2Gf pn2Err < <("$tmp/gemm_grid" "$pn2" "linear_panel_${w}_${n}_${k}_8" "$m" "$n" "$k" \
+      8 32 "$threads" "$w" "$repeat" panels)
     torchGf=-
     if [[ $have_torch == 1 ]]; then
       torchGf=$(torch_gflops "$m" "$n" "$k" "$w" "$threads" "$repeat")
     fi
     ratio=$(awk -v a="$pnGf" -v b="$linGf" 'BEGIN { printf "%.2fx", a / b }')
+    ratio2=$(awk -v a="$pn2Gf" -v b="$pnGf" 'BEGIN { printf "%.2fx", a / b }')
     tratio=-
     [[ $torchGf != - ]] && tratio=$(awk -v a="$pnGf" -v b="$torchGf" 'BEGIN { printf "%.2fx", a / b }')
-    printf "%-11s %-5s %6d %6d %6d | %9s %9s %9s | %8s %8s   (max error %s / %s)\n" \
-      "$label" "$w" "$m" "$n" "$k" "$linGf" "$pnGf" "$torchGf" "$ratio" "$tratio" \
-      "$linErr" "$pnErr"
+    printf "%-11s %-5s %6d %6d %6d | %9s %9s %9s %9s | %8s %8s %8s   (max error %s / %s / %s)\n" \
+      "$label" "$w" "$m" "$n" "$k" "$linGf" "$pnGf" "$pn2Gf" "$torchGf" "$ratio" "$ratio2" "$tratio" \
+      "$linErr" "$pnErr" "$pn2Err"
   done
 done
 echo "(GFLOP/s = 2 M N K / best time; max error: sampled outputs against a double dot product)"

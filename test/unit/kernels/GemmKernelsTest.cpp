@@ -34,14 +34,17 @@ mlir::dsv2::KernelParams gemmParams(const char *w, int64_t n, int64_t k) {
 }
 
 #if !DSV2_KERNEL_TESTS_EMULATED
-// 37 rows: 7 row blocks of 6 (10 of 4, the batched decode's form) in groups
-// of 3; 7 panels, the last one 4 columns wide.
-mlir::dsv2::KernelParams panelParams(const char *w, int64_t rows) {
+// 37 rows: 7 row blocks of 6 (10 of 4, the batched decode's form; 5 of 8)
+// in groups of 3; 7 panels, the last one 4 columns wide, one or two per
+// program (AVX-512's form: the last program's second panel is clamped).
+mlir::dsv2::KernelParams panelParams(const char *w, int64_t rows,
+                                     int64_t panels = 1) {
   return {{"W", w},
           {"N", std::to_string(kN)},
           {"K", std::to_string(kK)},
           {"BM", std::to_string(rows)},
           {"BN", std::to_string(rt::kWeightPanelColumns)},
+          {"P", std::to_string(panels)},
           {"GROUP", "3"}};
 }
 #endif
@@ -59,6 +62,12 @@ protected:
     suite->add("linear_panel4_f32", "linear_panel", panelParams("f32", 4));
     suite->add("linear_panel4_bf16", "linear_panel", panelParams("bf16", 4));
     suite->add("linear_panel_i8", "linear_panel", panelParams("i8", 6));
+    for (const char *w : {"f32", "bf16", "i8"}) {
+      suite->add(std::string("linear_panel2x8_") + w, "linear_panel",
+                 panelParams(w, 8, 2));
+      suite->add(std::string("linear_panel2x4_") + w, "linear_panel",
+                 panelParams(w, 4, 2));
+    }
 #endif
     mlir::dsv2::KernelParams batched = gemmParams("bf16", kBatchN, kBatchK);
     batched["BATCH"] = std::to_string(kHeads);
@@ -142,6 +151,10 @@ TEST_F(GemmKernels, PanelLinearAtUnalignedSizes) {
               /*panels=*/true);
   checkLinear(*suite, "linear_panel4", 4, rt::kWeightPanelColumns,
               /*panels=*/true);
+  checkLinear(*suite, "linear_panel2x8", 8, 2 * rt::kWeightPanelColumns,
+              /*panels=*/true);
+  checkLinear(*suite, "linear_panel2x4", 4, 2 * rt::kWeightPanelColumns,
+              /*panels=*/true);
 }
 
 // Int8 weights (--quantize int8): q in panels, one f32 scale per output row
@@ -169,10 +182,20 @@ TEST_F(GemmKernels, PanelLinearInt8AtUnalignedSizes) {
   std::copy(scales.begin(), scales.end(), ws.data());
   KernelArgs args;
   args.buf(x).buf(wq).buf(ws).buf(y).i32(m).i32(xStride).i32(yStride);
-  suite->run("linear_panel_i8", args, (m + 5) / 6,
-             static_cast<int32_t>((kN + rt::kWeightPanelColumns - 1) /
-                                  rt::kWeightPanelColumns));
-  expectLinearOutput(xAll, xStride, w, y, yStride, m, "linear int8 w");
+  struct Form {
+    const char *kernel;
+    int32_t rows, columns;
+  };
+  const int32_t panel = static_cast<int32_t>(rt::kWeightPanelColumns);
+  for (const Form &form : {Form{"linear_panel_i8", 6, panel},
+                           Form{"linear_panel2x8_i8", 8, 2 * panel},
+                           Form{"linear_panel2x4_i8", 4, 2 * panel}}) {
+    SCOPED_TRACE(form.kernel);
+    std::fill(y.data(), y.data() + m * yStride, kSentinel);
+    suite->run(form.kernel, args, (m + form.rows - 1) / form.rows,
+               (static_cast<int32_t>(kN) + form.columns - 1) / form.columns);
+    expectLinearOutput(xAll, xStride, w, y, yStride, m, "linear int8 w");
+  }
 }
 
 // The panel layout itself: W row r, column c at panel r / 16, K step c,
