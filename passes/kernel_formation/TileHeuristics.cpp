@@ -49,7 +49,8 @@ int64_t chooseAttentionSplits(int64_t programs, int64_t maxContext) {
 
 PanelGemmTiles choosePanelGemmTiles(int64_t vectorBits, bool batchedDecode) {
   if (vectorBits >= 512)
-    return {batchedDecode ? kPanelDecodeBatchRows : 8, 2};
+    return {batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRowsWide,
+            kPanelGemmPanelsWide};
   return {batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRows, 1};
 }
 

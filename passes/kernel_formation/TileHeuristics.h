@@ -60,6 +60,11 @@ inline constexpr int64_t kPanelGemmRows = 6;
 /// slower).
 inline constexpr int64_t kPanelDecodeBatchRows = 4;
 
+/// `linear_panel` on AVX-512 CPUs: rows by kPanelGemmPanelsWide panels per
+/// program (choosePanelGemmTiles says why).
+inline constexpr int64_t kPanelGemmRowsWide = 8;
+inline constexpr int64_t kPanelGemmPanelsWide = 2;
+
 struct PanelGemmTiles {
   int64_t rows, panels;
 };
