@@ -109,7 +109,9 @@ llvm::Error runCompile(llvm::ArrayRef<const char *> args) {
                      "off: PTX only"});
   options.push_back({"cpu", "NAME",
                      "with --target cpu: the CPU to generate code for, 'host' "
-                     "(default) or an LLVM CPU name such as x86-64-v3"});
+                     "(default) or an LLVM CPU name such as x86-64-v3; its "
+                     "vector width also sizes the kernels' register tiles "
+                     "(wider GEMM blocks with AVX-512)"});
   options.push_back({"jobs", "N",
                      "with --target cpu: threads that optimize and compile "
                      "the kernels, each a part of them (default: one per "
