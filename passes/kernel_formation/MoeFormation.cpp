@@ -195,9 +195,9 @@ LogicalResult Planner::formMoe(rt::StepProgram &program, MoeFusedOp op,
   downArgs.push_back(offsets.arg());
   downW.appendTo(downArgs);
   downArgs.insert(downArgs.end(), {expertOut.arg(), KernelArg::ofInt(rows)});
-  // grouped_down_panel(_i16) owns two panels per program (two weight
-  // streams).
-  const bool pairedPanels = panels && !downW.isInt4();
+  // grouped_down_panel, _i16 and _i4_i16 own two panels per program (two
+  // weight streams).
+  const bool pairedPanels = panels && (!downW.isInt4() || int16Down);
   const int64_t downColumns =
       downTiles.bn * (pairedPanels ? kPanelGroupedDownPanels : 1);
   if (failed(launch(program,

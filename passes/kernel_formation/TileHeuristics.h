@@ -139,14 +139,15 @@ inline constexpr int64_t kPanelGroupedRows = 4;
 /// the two streams were slower than one: 0.26-0.37 and 0.13).
 int64_t choosePanelGroupedRows(int64_t vectorBits);
 
-/// grouped_down_panel's and grouped_down_panel_i16's panels per program
-/// (fixed in the templates): two read side by side in one K loop, two
-/// weight streams per core as in gemv_panel (kPanelGemvPanels) and
-/// grouped_gate_up_panel. grouped_down_panel_i16 keeps its 8 rows
-/// (kPanelGroupedRowsInt16): four-layer Lite int8 engine, its three
-/// launches, 128-token prefill 0.042-0.051 s against 0.055-0.060 s for one
-/// panel (4 rows by two panels: 0.043-0.051), 2032 tokens 0.31 s against
-/// 0.44 (4 rows: 0.42).
+/// Panels per program of grouped_down_panel, grouped_down_panel_i16 and
+/// grouped_down_panel_i4_i16 (fixed in the templates): two read side by
+/// side in one K loop, two weight streams per core as in gemv_panel
+/// (kPanelGemvPanels) and grouped_gate_up_panel. The integer forms keep
+/// their 8 rows: four-layer Lite engines, each kernel's three launches,
+/// int8 (_i16) 128-token prefill 0.042-0.051 s against 0.055-0.060 s for
+/// one panel (4 rows by two panels: 0.043-0.051), 2032 tokens 0.31 s
+/// against 0.44 (4 rows: 0.42); int4 (_i4_i16) 0.036-0.039 s against
+/// 0.041-0.043, 2032 tokens 0.41-0.42 s against 0.43-0.52.
 inline constexpr int64_t kPanelGroupedDownPanels = 2;
 
 /// The int16 forms (grouped_*_panel_i16) take 8 rows: a K pair's weight rows
