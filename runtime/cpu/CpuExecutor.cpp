@@ -267,15 +267,11 @@ absl::Status CpuExecutor::run(const StepProgram &program, size_t first,
   for (size_t l = first; l < last; ++l) {
     const Launch &launch = program.launches[l];
     if (launch.isCollective()) {
-      auto collectiveStart = profile ? std::chrono::steady_clock::now()
-                                     : std::chrono::steady_clock::time_point();
+      auto collectiveStart = LaunchProfile::start(profile);
       if (absl::Status status = runCollective(launch, rows); !status.ok())
         return status;
       if (profile)
-        profile->add(decode, launch,
-                     std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - collectiveStart)
-                         .count());
+        profile->addSince(decode, launch, collectiveStart);
       continue;
     }
     void **args = arguments.bind(launch, rows.tokens, rows.past,
@@ -287,17 +283,13 @@ absl::Status CpuExecutor::run(const StepProgram &program, size_t first,
     if (programs <= 0)
       continue;
     KernelGridFunction function = functions[l];
-    auto launchStart = profile ? std::chrono::steady_clock::now()
-                               : std::chrono::steady_clock::time_point();
+    auto launchStart = LaunchProfile::start(profile);
     pool.parallelFor(programs, [&](int64_t firstProgram, int64_t lastProgram) {
       function(args, static_cast<int32_t>(grid[0]), static_cast<int32_t>(grid[1]),
                static_cast<int32_t>(grid[2]), firstProgram, lastProgram);
     });
     if (profile)
-      profile->add(decode, launch,
-                   std::chrono::duration<double>(
-                       std::chrono::steady_clock::now() - launchStart)
-                       .count());
+      profile->addSince(decode, launch, launchStart);
   }
   return absl::OkStatus();
 }

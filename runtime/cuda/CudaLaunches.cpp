@@ -217,18 +217,14 @@ absl::Status CudaExecutor::runLaunches(const StepProgram &program, size_t first,
   for (size_t l = first; l < last; ++l) {
     const Launch &launch = program.launches[l];
     if (launch.isCollective()) {
-      auto collectiveStart = profile ? std::chrono::steady_clock::now()
-                                     : std::chrono::steady_clock::time_point();
+      auto collectiveStart = LaunchProfile::start(profile);
       absl::Status status = runCollective(launch, rows);
       if (status.ok() && (syncEachLaunch || profile))
         status = finishStream("cuStreamSynchronize");
       if (!status.ok())
         return status;
       if (profile)
-        profile->add(decode, launch,
-                     std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - collectiveStart)
-                         .count());
+        profile->addSince(decode, launch, collectiveStart);
       continue;
     }
     void **args = arguments.bind(launch, rows.tokens, rows.past,

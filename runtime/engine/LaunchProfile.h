@@ -14,6 +14,7 @@
 
 #include "runtime/engine/LaunchPlan.h"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -28,6 +29,18 @@ public:
   /// Words on how launches were timed, printed in the header.
   void setNote(std::string text);
   void add(bool decode, const Launch &launch, double seconds);
+
+  using Clock = std::chrono::steady_clock;
+  /// When a timed launch starts: now with a profile, else a time never read
+  /// (no clock read per launch when profiling is off).
+  static Clock::time_point start(const LaunchProfile *profile) {
+    return profile ? Clock::now() : Clock::time_point();
+  }
+  /// add() with the seconds since `start`.
+  void addSince(bool decode, const Launch &launch, Clock::time_point start) {
+    add(decode, launch,
+        std::chrono::duration<double>(Clock::now() - start).count());
+  }
   void step(bool decode);
   ~LaunchProfile();
 
