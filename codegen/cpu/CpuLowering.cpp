@@ -62,6 +62,12 @@ struct Dsv2CpuLowerVectorsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *context = &getContext();
+    if (vectorBits != 128 && vectorBits != 256 && vectorBits != 512) {
+      module.emitError() << "dsv2-cpu-lower-vectors: vector-bits must be "
+                            "128, 256 or 512, not "
+                         << static_cast<int64_t>(vectorBits);
+      return signalPassFailure();
+    }
 
     // 0. Masked memory ops LLVM would scalarize lane by lane: lane loops.
     {
@@ -115,7 +121,8 @@ struct Dsv2CpuLowerVectorsPass
     {
       RewritePatternSet patterns(context);
       vector::populateVectorToVectorCanonicalizationPatterns(patterns);
-      cpu::populateContractThroughMemoryPatterns(patterns, /*benefit=*/2);
+      cpu::populateContractThroughMemoryPatterns(patterns, vectorBits,
+                                                 /*benefit=*/2);
       vector::populateVectorContractLoweringPatterns(
           patterns, vector::VectorContractLowering::OuterProduct);
       vector::populateVectorMultiReductionLoweringPatterns(

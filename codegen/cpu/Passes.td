@@ -101,7 +101,8 @@ def Dsv2CpuLowerVectorsPass
        libgcc 12 does not have;
     4. vector lowering: an f32 matmul `vector.contract` becomes loops
        through stack buffers over blocks of C (R rows x W columns, at most
-       64 floats), one `vector.fma` per row of the block per K step, in K
+       8 registers of `vector-bits`: 64 floats on AVX2, 128 on AVX-512), one
+       `vector.fma` per row of the block per K step, in K
        order with the block in registers (other contractions: outer
        products, the same order); multi-reductions become one
        `vector.reduction` per row; broadcasts, transposes and shape casts
@@ -114,6 +115,9 @@ def Dsv2CpuLowerVectorsPass
     Option<"nativeMaskedOps", "native-masked-ops", "bool", /*default=*/"true",
            "Keep masked loads/stores of 32- and 64-bit elements for LLVM "
            "(vmaskmov on AVX and later); expand them too when false">,
+    Option<"vectorBits", "vector-bits", "int64_t", /*default=*/"256",
+           "Width of the target's widest vector registers (256: AVX2, 512: "
+           "AVX-512): sizes the register blocks of matmul contractions">,
   ];
   let dependentDialects = [
     "::mlir::LLVM::LLVMDialect",

@@ -32,7 +32,8 @@ Value createEntryStackBuffer(OpBuilder &builder, Operation *op, Type element,
 
 /// Lowers f32 `vector.contract`s of the matmul form ((m, k), (k, n) ->
 /// (m, n), kind add) to loops through stack buffers over blocks of C of
-/// R rows x W columns (R x W <= 64 floats, both dividing C's shape), each
+/// R rows x W columns (R x W <= 8 registers of `vectorBits`: 64 floats on
+/// AVX2, 128 on AVX-512; both dividing C's shape), each
 /// block's R accumulators in registers for the whole K chain:
 /// C[m, n0:n0+W] = fma(A[m, k], B[k, n0:n0+W], ...) for k = 0, 1, ....
 /// Each element sees the same fmuladds in the same (K) order as the
@@ -41,6 +42,7 @@ Value createEntryStackBuffer(OpBuilder &builder, Operation *op, Type element,
 /// seconds) and R independent chains share each load of B
 /// (ContractThroughMemory.cpp).
 void populateContractThroughMemoryPatterns(RewritePatternSet &patterns,
+                                           int64_t vectorBits = 256,
                                            PatternBenefit benefit = 1);
 
 /// bf16 (scalars and vector elements) -> i16, with arith.bitcast

@@ -42,6 +42,10 @@ struct LowerTileToLLVMPipelineOptions
       llvm::cl::desc("Instructions of tile.pair_dot: generic, avx2 or "
                      "avx512bw"),
       llvm::cl::init("generic")};
+  Option<int64_t> vectorBits{
+      *this, "vector-bits",
+      llvm::cl::desc("Width of the widest vector registers (256 or 512)"),
+      llvm::cl::init(256)};
 };
 
 } // namespace
@@ -54,7 +58,7 @@ void mlir::dsv2::cpu::buildLowerTileToLLVMPipeline(
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addPass(createDsv2CpuLowerVectorsPass(Dsv2CpuLowerVectorsPassOptions{
-      options.approximateMath, options.nativeMaskedOps}));
+      options.approximateMath, options.nativeMaskedOps, options.vectorBits}));
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createDsv2CpuConvertToLLVMPass(
       Dsv2CpuConvertToLLVMPassOptions{options.reassociateFPReductions}));
@@ -81,6 +85,7 @@ void mlir::dsv2::cpu::registerDsv2CpuPipelines() {
         cpuOptions.reassociateFPReductions = options.reassociateFPReductions;
         cpuOptions.nativeMaskedOps = options.nativeMaskedOps;
         cpuOptions.pairDot = options.pairDot;
+        cpuOptions.vectorBits = options.vectorBits;
         buildLowerTileToLLVMPipeline(pm, cpuOptions);
       });
 }

@@ -33,6 +33,9 @@ struct CpuLoweringOptions {
   /// Instructions of tile.pair_dot: "generic", "avx2" or "avx512bw"
   /// (pairDotIsaFor(target features) picks the widest the target has).
   std::string pairDot = "generic";
+  /// The widest vector registers in bits (vectorBitsFor(target features)):
+  /// sizes the register blocks of matmul contractions.
+  int64_t vectorBits = 256;
 };
 
 /// Appends the lowering to `pm` (anchored on builtin.module):
@@ -48,7 +51,8 @@ LogicalResult lowerTileToLLVM(ModuleOp module,
                               const CpuLoweringOptions &options = {});
 
 /// Registers `dsv2-lower-tile-to-llvm` (options: contiguous-access,
-/// approximate-math, reassociate-fp-reductions, native-masked-ops, pair-dot) with the pass registry.
+/// approximate-math, reassociate-fp-reductions, native-masked-ops, pair-dot,
+/// vector-bits) with the pass registry.
 void registerDsv2CpuPipelines();
 
 } // namespace mlir::dsv2::cpu

@@ -8,7 +8,8 @@
 // and of K (k_nope[j, h], and k_pe[j] from the latent cache, of type CT) are
 // contiguous along the head dimension, so each DK-lane step loads one
 // vector of the query row and one per key (from L1 after the first row)
-// into a [1, BL, DK] f32 accumulator (8 x 8: 8 AVX2 registers, no spills);
+// into a [1, BL, DK] f32 accumulator (8 x one vector: 8 registers, no
+// spills);
 // each row is summed and put in row r of the [BM, BL] tile by a select.
 // Whole DK slices of P and R run unmasked, one masked step covers each
 // tail. Query rows past `tokens` and keys past the causal end read the last

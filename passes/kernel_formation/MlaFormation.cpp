@@ -227,7 +227,7 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
     if (failed(vRows))
       return failure();
     // GPUs: Q K^T with tile.dot; CPUs: in row-dot form (one query row's 8
-    // keys x 8 lanes per step, 16 queries per program), like the GEMMs.
+    // keys x one vector of lanes per step, 16 queries per program).
     const bool rowDot = !options.gpuTiles;
     // GPU engines over bf16 weights (bf16 GEMM operands) run the three dots
     // on tensor cores, 16 queries per program (mma's rows). The norm's
@@ -248,7 +248,7 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                     {"SCALE", floatText(scale)}};
     if (rowDot) {
       ca["BL"] = std::to_string(kRowDotAttentionKeys);
-      ca["DK"] = "8";
+      ca["DK"] = std::to_string(rowDotAttentionLanes(options.cpuVectorBits));
     } else {
       ca["PB"] = std::to_string(nextPowerOfTwo(p));
       ca["RB"] = std::to_string(nextPowerOfTwo(r));

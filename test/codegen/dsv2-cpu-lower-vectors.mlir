@@ -1,6 +1,9 @@
 // dsv2-cpu-lower-vectors: matmul contractions and masked memory as loops
 // through stack buffers, bf16 as i16 bit patterns.
 // RUN: dsv2-opt %s --split-input-file --dsv2-cpu-lower-vectors | FileCheck %s
+// RUN: dsv2-opt %s --split-input-file --dsv2-cpu-lower-vectors=vector-bits=512 | FileCheck %s --check-prefix=AVX512
+// RUN: not dsv2-opt %s --split-input-file --dsv2-cpu-lower-vectors=vector-bits=384 2>&1 | FileCheck %s --check-prefix=REJECT
+// REJECT: error: dsv2-cpu-lower-vectors: vector-bits must be 128, 256 or 512, not 384
 
 // An f32 matmul contraction: A, B and C copied row by row into stack
 // buffers; C in blocks of R rows x W columns (here the whole 2 x 4), whose
@@ -63,6 +66,17 @@ func.func @matmul(%a: vector<2x3xf32>, %b: vector<3x4xf32>, %c: vector<2x4xf32>)
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c3 step %c1 {
 // CHECK:   scf.for %{{.*}} = %{{.*}} to %c37 step %c37 {
 // CHECK:     scf.for {{.*}} -> (vector<37xf32>) {
+// With 512-bit registers the budget is 8 zmm (128 floats) and a chunk up
+// to 64 columns: C [8, 64] in 2 rows x 64, C [16, 8] whole.
+// AVX512-LABEL: func.func @blocks(
+// AVX512: scf.for %{{.*}} = %c0 to %c8 step %c2 {
+// AVX512:   scf.for %{{.*}} = %c0 to %c64 step %c64 {
+// AVX512:     scf.for {{.*}} iter_args({{.*}}) -> (vector<64xf32>, vector<64xf32>) {
+// AVX512-COUNT-2: vector.fma %{{.*}} : vector<64xf32>
+// AVX512: scf.for %{{.*}} = %{{.*}} to %c16 step %c16 {
+// AVX512:   scf.for %{{.*}} = %{{.*}} to %c8 step %c8 {
+// AVX512:     scf.for {{.*}} -> (vector<8xf32>, {{.*}}) {
+// AVX512-COUNT-16: vector.fma %{{.*}} : vector<8xf32>
 #mapA = affine_map<(d0, d1, d2) -> (d0, d2)>
 #mapB = affine_map<(d0, d1, d2) -> (d2, d1)>
 #mapC = affine_map<(d0, d1, d2) -> (d0, d1)>

@@ -121,16 +121,19 @@ int main(int argc, char **argv) {
   lowering.contiguousAccess = contiguousAccess;
   lowering.approximateMath = approximateMath;
   lowering.reassociateFPReductions = reassociateFPReductions;
-  if (pairDot == "target") {
+  // The target's instructions, as dsv2c picks them.
+  {
     dsv2::cpu::CpuTargetOptions probe;
     probe.cpu = cpu;
     probe.features = features;
-    auto described = dsv2::cpu::describeCpuTarget(probe, {"avx2", "avx512bw"});
+    auto described = dsv2::cpu::describeCpuTarget(
+        probe, {"avx2", "avx512f", "avx512bw"});
     if (!described)
       return fail(llvm::toString(described.takeError()));
-    lowering.pairDot = dsv2::cpu::pairDotIsaFor(described->features).str();
-  } else {
-    lowering.pairDot = pairDot;
+    lowering.pairDot = pairDot == "target"
+                           ? dsv2::cpu::pairDotIsaFor(described->features).str()
+                           : std::string(pairDot);
+    lowering.vectorBits = dsv2::cpu::vectorBitsFor(described->features);
   }
   if (failed(dsv2::cpu::lowerTileToLLVM(*module, lowering)))
     return fail("lowering the tile kernels to the LLVM dialect failed");

@@ -179,11 +179,14 @@ compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
     compiled.module.kernels.push_back(kernel.getSymName().str());
   mlir::dsv2::cpu::CpuLoweringOptions lowering;
   lowering.pairDot = mlir::dsv2::cpu::pairDotIsaFor(described->features).str();
+  lowering.vectorBits = formation.cpuVectorBits;
   // Keyed by the tile kernels, so a hit skips their lowering too.
   std::optional<std::string> key;
   if (options.kernelCache) {
     auto tileKey = kernelLibraryKey("cpu-library", *formed->kernels, target,
-                                    {"pair-dot=" + lowering.pairDot});
+                                    {"pair-dot=" + lowering.pairDot,
+                                     "vector-bits=" +
+                                         std::to_string(lowering.vectorBits)});
     if (!tileKey)
       return tileKey.takeError();
     key = std::move(*tileKey);

@@ -147,6 +147,7 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
     // The host's instructions, as `dsv2c compile` would choose them.
     mlir::dsv2::cpu::CpuLoweringOptions lowering;
     lowering.pairDot = mlir::dsv2::cpu::pairDotIsaFor(host->features).str();
+    lowering.vectorBits = mlir::dsv2::cpu::vectorBitsFor(host->features);
     if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(kernels, lowering)) ||
         mlir::failed(mlir::dsv2::cpu::addGridEntryPoints(kernels, names)))
       return makeError("dsv2c emit: CPU code generation failed");

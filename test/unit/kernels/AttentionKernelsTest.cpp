@@ -135,7 +135,7 @@ protected:
     suite->add("causal_rowdot_cpu", "causal_attention_rowdot",
                causalParams({{"BM", std::to_string(mlir::dsv2::kRowDotAttentionQueries)},
                              {"BL", std::to_string(mlir::dsv2::kRowDotAttentionKeys)},
-                             {"DK", "8"}}));
+                             {"DK", std::to_string(mlir::dsv2::rowDotAttentionLanes(256))}}));
 #endif
     suite->compile("attention_kernels");
   }
