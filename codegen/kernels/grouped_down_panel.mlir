@@ -21,7 +21,7 @@
 // reads gate and up (one stream stalls at every page of the file-mapped
 // weights). Per K step h[r, k] of the BM rows (rows past `rows` read row
 // rows - 1) broadcast along panel row k of both panels into two [BM, BN]
-// f32 accumulators, stored as they are (BM 4 with AVX-512, 2 with AVX2:
+// f32 accumulators, stored as they are (BM 8 with AVX-512, 2 with AVX2:
 // choosePanelGroupedRows). Where H has an odd number of panels
 // the last program's second panel is clamped to the last one (read, not
 // stored).

@@ -25,7 +25,7 @@
 // accumulator each, stored without horizontal sums. Gate and up share the
 // K loop so each core reads two weight streams (one stream stalls at every
 // page of the file-mapped weights: TileHeuristics.h, kPanelGemvPanels);
-// BM is 4 where two [4, 16] accumulators fit AVX-512's registers, 2 with
+// BM is 8 where two [8, 16] accumulators fit AVX-512's registers, 2 with
 // AVX2 (choosePanelGroupedRows).
 func.func @{{KERNEL}}(%x: !tile.ptr<f32>, %row_token: !tile.ptr<i32>,
                       %offsets: !tile.ptr<i32>, %gate: !tile.ptr<{{W}}>,{{#W=i8}}

@@ -55,7 +55,7 @@ PanelGemmTiles choosePanelGemmTiles(int64_t vectorBits, bool batchedDecode) {
 }
 
 int64_t choosePanelGroupedRows(int64_t vectorBits) {
-  return vectorBits >= 512 ? kPanelGroupedRows : kPanelGroupedRows / 2;
+  return vectorBits >= 512 ? kPanelGroupedRowsWide : kPanelGroupedRowsAvx2;
 }
 
 int64_t chooseRowBlock(int64_t width) {

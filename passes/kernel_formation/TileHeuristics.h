@@ -116,27 +116,30 @@ inline constexpr int64_t kPanelInt4DownSteps = 4;
 inline constexpr int64_t kGpuInt4GemvRows = 8;
 
 /// Rows per program of the grouped panel GEMMs (grouped_gate_up_panel,
-/// grouped_down_panel) on AVX-512 CPUs (choosePanelGroupedRows halves it
-/// for AVX2): BM must divide the 16-row MoE dispatch blocks, so 4 instead
-/// of linear_panel's 6. Measured when a program had one [4, 16]
-/// accumulator (one weight stream): 192 x 1408 x 2048
-/// f32 (an expert's rows at 2032 tokens): 110 GFLOP/s against the row-dot
-/// form's 98 (6 rows: 121); in the 2032-token prefill the routed experts
-/// took 4.6 s instead of 6.5.
-inline constexpr int64_t kPanelGroupedRows = 4;
+/// grouped_down_panel) on AVX-512 and on AVX2 CPUs (choosePanelGroupedRows).
+/// BM must divide the 16-row MoE dispatch blocks. With one weight stream
+/// (one [4, 16] accumulator), 192 x 1408 x 2048 f32 (an expert's rows at
+/// 2032 tokens) ran at 110 GFLOP/s against the row-dot form's 98; in the
+/// 2032-token prefill the routed experts took 4.6 s instead of 6.5.
+inline constexpr int64_t kPanelGroupedRowsWide = 8;
+inline constexpr int64_t kPanelGroupedRowsAvx2 = 2;
 
 /// Rows per program of grouped_gate_up_panel and grouped_down_panel for a
 /// CPU with `vectorBits`-bit vector registers. Each reads two weight
 /// streams in one K loop (gate's and up's panel; two neighbouring panels of
 /// down) instead of one, so a program keeps two [BM, 16] f32 accumulators:
-/// 4 rows take 8 of AVX-512's 32 registers; AVX2's 16 hold 2 rows (4 rows
+/// 8 rows take 16 of AVX-512's 32 registers; AVX2's 16 hold 2 rows (4 rows
 /// spill). Lite shapes, four layers, a 128-token prefill, three alternated
 /// runs, each kernel's three launches (docs/perf.md, "Two weight streams in
-/// the grouped expert GEMMs"): znver5 (AVX-512) gate/up 0.132-0.138 s
-/// against 0.196-0.201 s for one stream, down 0.071-0.072 against
-/// 0.098-0.104; `--cpu x86-64-v3` (AVX2) with 2 rows gate/up 0.186-0.189
-/// against 0.227-0.230, down 0.097-0.101 against 0.113-0.114 (with 4 rows
-/// the two streams were slower than one: 0.26-0.37 and 0.13).
+/// the grouped expert GEMMs"): znver5 (AVX-512, 4 rows) gate/up
+/// 0.132-0.138 s against 0.196-0.201 s for one stream, down 0.071-0.072
+/// against 0.098-0.104; `--cpu x86-64-v3` (AVX2) with 2 rows gate/up
+/// 0.186-0.189 against 0.227-0.230, down 0.097-0.101 against 0.113-0.114
+/// (with 4 rows the two streams were slower than one: 0.26-0.37 and 0.13).
+/// 8 rows instead of 4 on AVX-512 (emeraldrapids, docs/perf.md, "Eight
+/// rows per program in the grouped expert GEMMs on AVX-512"): gate/up
+/// 1.15-1.2x and down 1.1-1.2x at 2032 tokens, 1.1-1.3x at 128; on znver5
+/// 8 rows had given no gain at 128 tokens (and no loss).
 int64_t choosePanelGroupedRows(int64_t vectorBits);
 
 /// Panels per program of grouped_down_panel, grouped_down_panel_i16 and
