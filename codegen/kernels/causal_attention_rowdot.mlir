@@ -4,13 +4,13 @@
 // head h), grid (ceil(tokens/BM), HEADS).
 //
 // Per block of BL keys, the scores S = (Q_nope K_nope^T + Q_pe K_pe^T) *
-// SCALE are computed in row-dot form, one query row at a time: rows of Q
-// and of K (k_nope[j, h], and k_pe[j] from the latent cache, of type CT) are
-// contiguous along the head dimension, so each DK-lane step loads one
-// vector of the query row and one per key (from L1 after the first row)
-// into a [1, BL, DK] f32 accumulator (8 x one vector: 8 registers, no
-// spills);
-// each row is summed and put in row r of the [BM, BL] tile by a select.
+// SCALE are computed in row-dot form, two query rows at a time (BM is
+// even): rows of Q and of K (k_nope[j, h], and k_pe[j] from the latent
+// cache, of type CT) are contiguous along the head dimension, so each
+// DK-lane step loads one vector of each query row and one per key (from L1
+// after the first rows), shared by the two rows' [1, BL, DK] f32
+// accumulators (2 x 8 registers, no spills); each row is summed and put in
+// its row of the [BM, BL] tile by a select.
 // Whole DK slices of P and R run unmasked, one masked step covers each
 // tail. Query rows past `tokens` and keys past the causal end read the last
 // valid row (their scores are masked, their outputs not stored; V rows too,
@@ -37,6 +37,7 @@ module {
                                  block = [{{BM}}, {{BL}}, {{DK}}, {{VB}}]>} {
     %c0 = arith.constant 0 : i32
     %c1 = arith.constant 1 : i32
+    %c2 = arith.constant 2 : i32
     %cP = arith.constant {{P}} : i32
     %cR = arith.constant {{R}} : i32
     %cV = arith.constant {{V}} : i32
@@ -154,94 +155,124 @@ module {
       %knBase = tile.addptr %kNope, %knOff : !tile.ptr<f32>, i64 -> !tile.ptr<f32>
       %krOff = arith.muli %j064, %cacheW64 : i64
       %krBase = tile.addptr %kPe, %krOff : !tile.ptr<{{CT}}>, i64 -> !tile.ptr<{{CT}}>
-      // One query row at a time: [1, BL, DK] lane-wise accumulators (the
-      // BL key rows stay in L1 across the BM rows), summed and placed in
-      // row r of the block's scores by a select.
-      %sQK = scf.for %r = %c0 to %cBM step %c1
+      // Two query rows at a time (rows r and r + 1, each clamped to the
+      // last valid row): two [1, BL, DK] lane-wise accumulators share each
+      // load of the BL key rows (which stay in L1 across the BM rows), 10
+      // loads per 2 x BL FMAs where one row took BL + 1 per BL; each row
+      // is summed and placed in its row of the block's scores by a select.
+      %sQK = scf.for %r = %c0 to %cBM step %c2
           iter_args(%sBlk = %zeroS) -> (tensor<{{BM}}x{{BL}}xf32>) : i32 {
-        %rIn = arith.minsi %r, %qLastRow : i32
-        %rOff = arith.muli %rIn, %qTokW : i32
-        %qRow = tile.addptr %qBase, %rOff : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-        %qPeRow = tile.addptr %qRow, %cP : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-        %sNopeAccMain = scf.for %d = %c0 to %pMain step %cDK
-            iter_args(%a = %sAcc0) -> (tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
-          %qd = tile.addptr %qRow, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %r1 = arith.addi %r, %c1 : i32
+        %rInA = arith.minsi %r, %qLastRow : i32
+        %rInB = arith.minsi %r1, %qLastRow : i32
+        %rOffA = arith.muli %rInA, %qTokW : i32
+        %rOffB = arith.muli %rInB, %qTokW : i32
+        %qRowA = tile.addptr %qBase, %rOffA : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %qRowB = tile.addptr %qBase, %rOffB : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %qPeRowA = tile.addptr %qRowA, %cP : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %qPeRowB = tile.addptr %qRowB, %cP : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %sNopeMain:2 = scf.for %d = %c0 to %pMain step %cDK
+            iter_args(%a = %sAcc0, %b = %sAcc0) -> (tensor<1x{{BL}}x{{DK}}xf32>, tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
           %kd = tile.addptr %knBase, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-          %qp = tile.addptr %qd, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
           %kp = tile.addptr %kd, %knOffs : !tile.ptr<f32>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<f32>>
-          %qt = tile.load %qp : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
           %kt = tile.load %kp : tensor<{{BL}}x{{DK}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{DK}}xf32>
-          %q3 = tile.expand_dims %qt axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
           %k3 = tile.expand_dims %kt axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %qB = tile.broadcast %q3 : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %a2 = math.fma %qB, %kB, %a : tensor<1x{{BL}}x{{DK}}xf32>
-          scf.yield %a2 : tensor<1x{{BL}}x{{DK}}xf32>
+          %qdA = tile.addptr %qRowA, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %qpA = tile.addptr %qdA, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %qtA = tile.load %qpA : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %q3A = tile.expand_dims %qtA axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %qBA = tile.broadcast %q3A : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %nA = math.fma %qBA, %k3, %a : tensor<1x{{BL}}x{{DK}}xf32>
+          %qdB = tile.addptr %qRowB, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %qpB = tile.addptr %qdB, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %qtB = tile.load %qpB : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %q3B = tile.expand_dims %qtB axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %qBB = tile.broadcast %q3B : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %nB = math.fma %qBB, %k3, %b : tensor<1x{{BL}}x{{DK}}xf32>
+          scf.yield %nA, %nB : tensor<1x{{BL}}x{{DK}}xf32>, tensor<1x{{BL}}x{{DK}}xf32>
         }
-        %sNopeAcc = scf.for %d = %pMain to %cP step %cDK
-            iter_args(%a = %sNopeAccMain) -> (tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
+        %sNope:2 = scf.for %d = %pMain to %cP step %cDK
+            iter_args(%a = %sNopeMain#0, %b = %sNopeMain#1) -> (tensor<1x{{BL}}x{{DK}}xf32>, tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
           %dLeft = arith.subi %cP, %d : i32
           %dLeftV = tile.splat %dLeft : i32 -> tensor<1x{{DK}}xi32>
           %dOk = arith.cmpi slt, %dRow, %dLeftV : tensor<1x{{DK}}xi32>
-          %qMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<1x{{DK}}xi1>
           %kMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<{{BL}}x{{DK}}xi1>
-          %qd = tile.addptr %qRow, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
           %kd = tile.addptr %knBase, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
-          %qp = tile.addptr %qd, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
           %kp = tile.addptr %kd, %knOffs : !tile.ptr<f32>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<f32>>
-          %qt = tile.load %qp mask %qMaskD : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
           %kt = tile.load %kp mask %kMaskD : tensor<{{BL}}x{{DK}}x!tile.ptr<f32>> -> tensor<{{BL}}x{{DK}}xf32>
-          %q3 = tile.expand_dims %qt axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
           %k3 = tile.expand_dims %kt axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %qB = tile.broadcast %q3 : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %a2 = math.fma %qB, %kB, %a : tensor<1x{{BL}}x{{DK}}xf32>
-          scf.yield %a2 : tensor<1x{{BL}}x{{DK}}xf32>
+          %qdA = tile.addptr %qRowA, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %qpA = tile.addptr %qdA, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %qtA = tile.load %qpA mask %dOk : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %q3A = tile.expand_dims %qtA axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %qBA = tile.broadcast %q3A : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %nA = math.fma %qBA, %k3, %a : tensor<1x{{BL}}x{{DK}}xf32>
+          %qdB = tile.addptr %qRowB, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %qpB = tile.addptr %qdB, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %qtB = tile.load %qpB mask %dOk : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %q3B = tile.expand_dims %qtB axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %qBB = tile.broadcast %q3B : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %nB = math.fma %qBB, %k3, %b : tensor<1x{{BL}}x{{DK}}xf32>
+          scf.yield %nA, %nB : tensor<1x{{BL}}x{{DK}}xf32>, tensor<1x{{BL}}x{{DK}}xf32>
         }
-        %sAccMain = scf.for %d = %c0 to %rMain step %cDK
-            iter_args(%a = %sNopeAcc) -> (tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
-          %qd = tile.addptr %qPeRow, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+        %sMain:2 = scf.for %d = %c0 to %rMain step %cDK
+            iter_args(%a = %sNope#0, %b = %sNope#1) -> (tensor<1x{{BL}}x{{DK}}xf32>, tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
           %kd = tile.addptr %krBase, %d : !tile.ptr<{{CT}}>, i32 -> !tile.ptr<{{CT}}>
-          %qp = tile.addptr %qd, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
           %kp = tile.addptr %kd, %krOffs : !tile.ptr<{{CT}}>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>>
-          %qt = tile.load %qp : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
           %kt = tile.load %kp : tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>> -> tensor<{{BL}}x{{DK}}x{{CT}}>
           %kWide = arith.extf %kt : tensor<{{BL}}x{{DK}}x{{CT}}> to tensor<{{BL}}x{{DK}}xf64>
           %kf = arith.truncf %kWide : tensor<{{BL}}x{{DK}}xf64> to tensor<{{BL}}x{{DK}}xf32>
-          %q3 = tile.expand_dims %qt axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
           %k3 = tile.expand_dims %kf axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %qB = tile.broadcast %q3 : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %a2 = math.fma %qB, %kB, %a : tensor<1x{{BL}}x{{DK}}xf32>
-          scf.yield %a2 : tensor<1x{{BL}}x{{DK}}xf32>
+          %qdA = tile.addptr %qPeRowA, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %qpA = tile.addptr %qdA, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %qtA = tile.load %qpA : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %q3A = tile.expand_dims %qtA axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %qBA = tile.broadcast %q3A : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %nA = math.fma %qBA, %k3, %a : tensor<1x{{BL}}x{{DK}}xf32>
+          %qdB = tile.addptr %qPeRowB, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %qpB = tile.addptr %qdB, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %qtB = tile.load %qpB : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %q3B = tile.expand_dims %qtB axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %qBB = tile.broadcast %q3B : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %nB = math.fma %qBB, %k3, %b : tensor<1x{{BL}}x{{DK}}xf32>
+          scf.yield %nA, %nB : tensor<1x{{BL}}x{{DK}}xf32>, tensor<1x{{BL}}x{{DK}}xf32>
         }
-        %sAcc = scf.for %d = %rMain to %cR step %cDK
-            iter_args(%a = %sAccMain) -> (tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
+        %sAcc:2 = scf.for %d = %rMain to %cR step %cDK
+            iter_args(%a = %sMain#0, %b = %sMain#1) -> (tensor<1x{{BL}}x{{DK}}xf32>, tensor<1x{{BL}}x{{DK}}xf32>) : i32 {
           %dLeft = arith.subi %cR, %d : i32
           %dLeftV = tile.splat %dLeft : i32 -> tensor<1x{{DK}}xi32>
           %dOk = arith.cmpi slt, %dRow, %dLeftV : tensor<1x{{DK}}xi32>
-          %qMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<1x{{DK}}xi1>
           %kMaskD = tile.broadcast %dOk : tensor<1x{{DK}}xi1> -> tensor<{{BL}}x{{DK}}xi1>
-          %qd = tile.addptr %qPeRow, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
           %kd = tile.addptr %krBase, %d : !tile.ptr<{{CT}}>, i32 -> !tile.ptr<{{CT}}>
-          %qp = tile.addptr %qd, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
           %kp = tile.addptr %kd, %krOffs : !tile.ptr<{{CT}}>, tensor<{{BL}}x{{DK}}xi32> -> tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>>
-          %qt = tile.load %qp mask %qMaskD : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
           %kt = tile.load %kp mask %kMaskD : tensor<{{BL}}x{{DK}}x!tile.ptr<{{CT}}>> -> tensor<{{BL}}x{{DK}}x{{CT}}>
           %kWide = arith.extf %kt : tensor<{{BL}}x{{DK}}x{{CT}}> to tensor<{{BL}}x{{DK}}xf64>
           %kf = arith.truncf %kWide : tensor<{{BL}}x{{DK}}xf64> to tensor<{{BL}}x{{DK}}xf32>
-          %q3 = tile.expand_dims %qt axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
           %k3 = tile.expand_dims %kf axis 0 : tensor<{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %qB = tile.broadcast %q3 : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %kB = tile.broadcast %k3 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
-          %a2 = math.fma %qB, %kB, %a : tensor<1x{{BL}}x{{DK}}xf32>
-          scf.yield %a2 : tensor<1x{{BL}}x{{DK}}xf32>
+          %qdA = tile.addptr %qPeRowA, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %qpA = tile.addptr %qdA, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %qtA = tile.load %qpA mask %dOk : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %q3A = tile.expand_dims %qtA axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %qBA = tile.broadcast %q3A : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %nA = math.fma %qBA, %k3, %a : tensor<1x{{BL}}x{{DK}}xf32>
+          %qdB = tile.addptr %qPeRowB, %d : !tile.ptr<f32>, i32 -> !tile.ptr<f32>
+          %qpB = tile.addptr %qdB, %dOffs1 : !tile.ptr<f32>, tensor<1x{{DK}}xi32> -> tensor<1x{{DK}}x!tile.ptr<f32>>
+          %qtB = tile.load %qpB mask %dOk : tensor<1x{{DK}}x!tile.ptr<f32>> -> tensor<1x{{DK}}xf32>
+          %q3B = tile.expand_dims %qtB axis 1 : tensor<1x{{DK}}xf32> -> tensor<1x1x{{DK}}xf32>
+          %qBB = tile.broadcast %q3B : tensor<1x1x{{DK}}xf32> -> tensor<1x{{BL}}x{{DK}}xf32>
+          %nB = math.fma %qBB, %k3, %b : tensor<1x{{BL}}x{{DK}}xf32>
+          scf.yield %nA, %nB : tensor<1x{{BL}}x{{DK}}xf32>, tensor<1x{{BL}}x{{DK}}xf32>
         }
-        %sRow = tile.reduce sum %sAcc axis 2 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}xf32>
-        %sRowB = tile.broadcast %sRow : tensor<1x{{BL}}xf32> -> tensor<{{BM}}x{{BL}}xf32>
+        %sRowA = tile.reduce sum %sAcc#0 axis 2 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}xf32>
+        %sRowB = tile.reduce sum %sAcc#1 axis 2 : tensor<1x{{BL}}x{{DK}}xf32> -> tensor<1x{{BL}}xf32>
+        %sRowAB = tile.broadcast %sRowA : tensor<1x{{BL}}xf32> -> tensor<{{BM}}x{{BL}}xf32>
+        %sRowBB = tile.broadcast %sRowB : tensor<1x{{BL}}xf32> -> tensor<{{BM}}x{{BL}}xf32>
         %rV = tile.splat %r : i32 -> tensor<{{BM}}x{{BL}}xi32>
-        %isRow = arith.cmpi eq, %rowIdxS, %rV : tensor<{{BM}}x{{BL}}xi32>
-        %sBlk2 = arith.select %isRow, %sRowB, %sBlk : tensor<{{BM}}x{{BL}}xi1>, tensor<{{BM}}x{{BL}}xf32>
+        %r1V = tile.splat %r1 : i32 -> tensor<{{BM}}x{{BL}}xi32>
+        %isRowA = arith.cmpi eq, %rowIdxS, %rV : tensor<{{BM}}x{{BL}}xi32>
+        %isRowB = arith.cmpi eq, %rowIdxS, %r1V : tensor<{{BM}}x{{BL}}xi32>
+        %sBlkA = arith.select %isRowA, %sRowAB, %sBlk : tensor<{{BM}}x{{BL}}xi1>, tensor<{{BM}}x{{BL}}xf32>
+        %sBlk2 = arith.select %isRowB, %sRowBB, %sBlkA : tensor<{{BM}}x{{BL}}xi1>, tensor<{{BM}}x{{BL}}xf32>
         scf.yield %sBlk2 : tensor<{{BM}}x{{BL}}xf32>
       }
       %sScaled = arith.mulf %sQK, %scaleV : tensor<{{BM}}x{{BL}}xf32>

@@ -236,7 +236,9 @@ int64_t chooseAttentionSplits(int64_t programs, int64_t maxContext);
 /// causal_attention_rowdot (CPU): queries per program and keys per online-
 /// softmax step. 16 queries read each K/V block once per 16 rows; 8 keys
 /// keep one query row's [1, 8, DK] score accumulator in 8 registers (12 or
-/// 16 keys ran at half the speed at 2032 tokens, on AVX2).
+/// 16 keys ran at half the speed at 2032 tokens, on AVX2). Since the kernel
+/// scores two rows per step (16 accumulators), 16 keys were 1.4x slower on
+/// AVX-512 too (2.0 s against 1.42 s, four-layer Lite, 2032 tokens).
 inline constexpr int64_t kRowDotAttentionQueries = 16;
 inline constexpr int64_t kRowDotAttentionKeys = 8;
 /// Its lanes along the head dimension (DK): one vector of f32, 8 on AVX2,
