@@ -114,20 +114,22 @@ LogicalResult Planner::gemmInt16(rt::StepProgram &program, KernelArg x,
     return failure();
   const int64_t rows =
       batchedDecode ? kPanelDecodeBatchRows : kPanelGemmRowsInt16;
+  const int64_t panels = choosePanelGemmPanelsInt16(options.cpuVectorBits);
   KernelParams params{{"N", std::to_string(n)},
                       {"K", std::to_string(k)},
                       {"BM", std::to_string(rows)},
                       {"BN", std::to_string(rt::kWeightPanelColumns)},
                       {"GROUP", std::to_string(kPanelGroup)},
-                      {"CHUNK", std::to_string(kPairDotChunk)}};
+                      {"CHUNK", std::to_string(kPairDotChunk)},
+                      {"P", std::to_string(panels)}};
   std::vector<KernelArg> args{quantized->first.arg(),
                               quantized->second.arg()};
   w.appendTo(args);
   args.insert(args.end(), {y.arg(), KernelArg::ofInt(m),
                            KernelArg::ofInt(StepExpr::of(y.stride))});
+  const int64_t programColumns = panels * rt::kWeightPanelColumns;
   return launch(program, "linear_panel_i16", params, m.ceilDiv(rows),
-                StepExpr::of((n + rt::kWeightPanelColumns - 1) /
-                             rt::kWeightPanelColumns),
+                StepExpr::of((n + programColumns - 1) / programColumns),
                 StepExpr::of(1), std::move(args), origin);
 }
 

@@ -168,11 +168,22 @@ inline constexpr int64_t kPanelGroupedRowsInt16 = 8;
 /// 2.8-3.2 s.
 inline constexpr int64_t kPanelGroupedRowsInt4 = 8;
 
-/// linear_panel_i16's rows per program in a prefill (linear_panel: 6): 8 i32
-/// and 8 f32 accumulators. Lite shapes, 8 x 128-token prefill, three
-/// alternated runs: 0.97-1.12 s in linear_panel_i16 against 1.01-1.33 s with
-/// 6 rows (12 rows: slower, above).
+/// linear_panel_i16's rows per program in a prefill (linear_panel: 6 or 8):
+/// 8 i32 and 8 f32 accumulators per panel. Lite shapes, 8 x 128-token
+/// prefill, three alternated runs: 0.97-1.12 s in linear_panel_i16 against
+/// 1.01-1.33 s with 6 rows (12 rows: slower, above).
 inline constexpr int64_t kPanelGemmRowsInt16 = 8;
+
+/// linear_panel_i16's panels per program (P) for `vectorBits`-bit vector
+/// registers: on AVX-512 two side by side (two weight streams sharing each
+/// activation broadcast, 16 of 32 registers of i32 sums at 8 rows; four-
+/// layer Lite int8 engines on an emeraldrapids VM, its launches 1.2-1.3x
+/// at 128 and 2032 tokens, batched decode 1.13x). With 256-bit registers
+/// (AVX-VNNI, `--cpu alderlake` engines on the same VM) a [BM, 16] i32 sum
+/// is 2 registers a row, and two panels (at 4 rows) ran at 0.78x: one.
+inline constexpr int64_t choosePanelGemmPanelsInt16(int64_t vectorBits) {
+  return vectorBits >= 512 ? 2 : 1;
+}
 
 struct GemvTiles {
   int64_t bn, bk;

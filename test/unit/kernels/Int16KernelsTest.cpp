@@ -39,13 +39,15 @@ mlir::dsv2::KernelParams quantizeParams(int64_t k) {
           {"BLOCK", "32"}};
 }
 
-mlir::dsv2::KernelParams linearParams(int64_t k, int64_t rows, int64_t chunk) {
+mlir::dsv2::KernelParams linearParams(int64_t k, int64_t rows, int64_t chunk,
+                                      int64_t panels) {
   return {{"N", std::to_string(kN)},
           {"K", std::to_string(k)},
           {"BM", std::to_string(rows)},
           {"BN", "16"},
           {"GROUP", "3"},
-          {"CHUNK", std::to_string(chunk)}};
+          {"CHUNK", std::to_string(chunk)},
+          {"P", std::to_string(panels)}};
 }
 
 mlir::dsv2::KernelParams gemvParams(int64_t n, int64_t k, int64_t chunk) {
@@ -108,8 +110,14 @@ protected:
       slot->add("gemv4096", "gemv_panel_i16", gemvParams(32, 4096, 128));
       // The GEMM: 8-row blocks (prefill) over an odd K with a flush every
       // 3 pairs; 4-row blocks (batched decode) over an even K.
-      slot->add("linear131", "linear_panel_i16", linearParams(131, 8, 3));
-      slot->add("linear130", "linear_panel_i16", linearParams(130, 4, 128));
+      // One panel per program (256-bit vectors) and two (AVX-512).
+      for (int64_t panels : {1, 2}) {
+        const std::string suffix = "/" + std::to_string(panels);
+        slot->add("linear131" + suffix, "linear_panel_i16",
+                  linearParams(131, 8, 3, panels));
+        slot->add("linear130" + suffix, "linear_panel_i16",
+                  linearParams(130, 4, 128, panels));
+      }
       // The routed experts' grouped GEMMs: odd H and I, flushes every 3,
       // 4- and 8-row programs (kernel formation takes 8).
       for (const char *kind :
@@ -248,9 +256,11 @@ TEST_P(Int16Kernels, GemvEqualsTheIntegerSums) {
   }
 }
 
-// linear_panel_i16 over m = 37 rows (5 blocks of 8, 10 of 4) against int64
-// sums scaled by the row's and the output's scales; rows of y are strided
-// and nothing outside [m, N] is written.
+// linear_panel_i16 over m = 37 rows (5 blocks of 8, 10 of 4), one and two
+// panels per program (kN = 100: 7 panels, so a two-panel program's second
+// one is clamped, read and not stored), against int64 sums scaled by the
+// row's and the output's scales; rows of y are strided and nothing outside
+// [m, N] is written.
 TEST_P(Int16Kernels, GemmEqualsTheIntegerSums) {
   std::mt19937 rng(24);
   std::uniform_int_distribution<int> activation(-32767, 32767);
@@ -275,25 +285,34 @@ TEST_P(Int16Kernels, GemmEqualsTheIntegerSums) {
     fill(xs, rowScales);
     fill(w, laid);
     std::copy(scales.begin(), scales.end(), ws.data());
-    KernelArgs args;
-    args.buf(xq).buf(xs).buf(w).buf(ws).buf(y).i32(m).i32(yStride);
-    const std::string label = "linear" + std::to_string(k);
-    suite().run(label, args, (m + rows - 1) / rows,
-                static_cast<int32_t>((kN + 15) / 16));
-    std::vector<float> got, expected;
-    for (int32_t r = 0; r < m; ++r) {
+    std::vector<float> expected;
+    for (int32_t r = 0; r < m; ++r)
       for (int64_t n = 0; n < kN; ++n) {
         int64_t sum = 0;
         for (int64_t i = 0; i < k; ++i)
           sum += static_cast<int64_t>(q[n * k + i]) * x16[r * pairs * 2 + i];
         expected.push_back(static_cast<float>(static_cast<double>(sum) *
                                               scales[n] * rowScales[r]));
-        got.push_back(y[r * yStride + n]);
       }
-      for (int64_t n = kN; n < yStride; ++n)
-        ASSERT_EQ(y[r * yStride + n], kSentinel) << "row " << r << " col " << n;
+    for (int32_t panels : {1, 2}) {
+      std::fill(y.data(), y.data() + m * yStride, kSentinel);
+      KernelArgs args;
+      args.buf(xq).buf(xs).buf(w).buf(ws).buf(y).i32(m).i32(yStride);
+      const std::string label =
+          "linear" + std::to_string(k) + "/" + std::to_string(panels);
+      const int32_t columns = 16 * panels;
+      suite().run(label, args, (m + rows - 1) / rows,
+                  static_cast<int32_t>((kN + columns - 1) / columns));
+      std::vector<float> got;
+      for (int32_t r = 0; r < m; ++r) {
+        for (int64_t n = 0; n < kN; ++n)
+          got.push_back(y[r * yStride + n]);
+        for (int64_t n = kN; n < yStride; ++n)
+          ASSERT_EQ(y[r * yStride + n], kSentinel)
+              << label << " row " << r << " col " << n;
+      }
+      expectClose(got, expected, "linear_panel_i16 " + label);
     }
-    expectClose(got, expected, "linear_panel_i16 K " + std::to_string(k));
   }
 }
 
