@@ -21,10 +21,10 @@
 // once), and each row's activation pair broadcast along them: tile.pair_dot
 // adds both products into a [BM, BN] i32 accumulator per panel (one
 // vpdpwssd per row and panel: 32 multiply-adds, where the f32 form needs
-// two FMAs for 16 each plus the conversions). The two panels share each
-// activation broadcast and give each core two weight streams, as
-// `linear_panel` on AVX-512 (TileHeuristics.h, kPanelGemmRowsInt16). The
-// i32 sums are added into f32 accumulators every CHUNK pairs, before a
+// two FMAs for 16 each plus the conversions). With P = 2 the panels share
+// each activation broadcast and give each core two weight streams, as
+// `linear_panel` on AVX-512 (TileHeuristics.h, choosePanelGemmPanelsInt16).
+// The i32 sums are added into f32 accumulators every CHUNK pairs, before a
 // lane could wrap (2 * 32767 * 127 per pair). An odd K's last row pairs
 // with a zero activation; its partner row is masked. Rows past m are
 // clamped to the last row (not stored); padding columns are zeros (not
