@@ -49,18 +49,8 @@ module {
     // Panel p of the block at p*K*BN (clamped to the last panel of w); row r
     // of a step at r*BN, lane j at j: offsets [P, BK, BN]. x[k + r]: [BK, 1].
     %nLeft = arith.subi %cN, %n0 : i32
-    %nPad = arith.addi %nLeft, %cBN : i32
-    %nPad1 = arith.subi %nPad, %c1 : i32
-    %panelsLeft = arith.divsi %nPad1, %cBN : i32
-    %lastPanel = arith.subi %panelsLeft, %c1 : i32
     %rp = tile.range <0, {{P}}> : tensor<{{P}}xi32>
-    %lastV = tile.splat %lastPanel : i32 -> tensor<{{P}}xi32>
-    %rpIn = arith.minsi %rp, %lastV : tensor<{{P}}xi32>
-    %panelSize = arith.muli %cK, %cBN : i32
-    %panelSizeV = tile.splat %panelSize : i32 -> tensor<{{P}}xi32>
-    %pOff = arith.muli %rpIn, %panelSizeV : tensor<{{P}}xi32>
-    %pOff2 = tile.expand_dims %pOff axis 1 : tensor<{{P}}xi32> -> tensor<{{P}}x1xi32>
-    %pOff3 = tile.expand_dims %pOff2 axis 2 : tensor<{{P}}x1xi32> -> tensor<{{P}}x1x1xi32>
+    {{>panel_offsets}}
     %pOffB = tile.broadcast %pOff3 : tensor<{{P}}x1x1xi32> -> tensor<{{P}}x{{BK}}x{{BN}}xi32>
     %rk = tile.range <0, {{BK}}> : tensor<{{BK}}xi32>
     %bnK = tile.splat %cBN : i32 -> tensor<{{BK}}xi32>

@@ -48,18 +48,8 @@ module {
     // Weight offsets [P, BK, 2, BN]: panel p at p*K*BN (clamped to the last
     // panel of w), pair r's row t at (2r + t)*BN, lane j at j.
     %nLeft = arith.subi %cN, %n0 : i32
-    %nPad = arith.addi %nLeft, %cBN : i32
-    %nPad1 = arith.subi %nPad, %c1 : i32
-    %panelsLeft = arith.divsi %nPad1, %cBN : i32
-    %lastPanel = arith.subi %panelsLeft, %c1 : i32
     %rp = tile.range <0, {{P}}> : tensor<{{P}}xi32>
-    %lastV = tile.splat %lastPanel : i32 -> tensor<{{P}}xi32>
-    %rpIn = arith.minsi %rp, %lastV : tensor<{{P}}xi32>
-    %panelSize = arith.muli %cK, %cBN : i32
-    %panelSizeV = tile.splat %panelSize : i32 -> tensor<{{P}}xi32>
-    %pOff = arith.muli %rpIn, %panelSizeV : tensor<{{P}}xi32>
-    %pOff2 = tile.expand_dims %pOff axis 1 : tensor<{{P}}xi32> -> tensor<{{P}}x1xi32>
-    %pOff3 = tile.expand_dims %pOff2 axis 2 : tensor<{{P}}x1xi32> -> tensor<{{P}}x1x1xi32>
+    {{>panel_offsets}}
     %pOff4 = tile.expand_dims %pOff3 axis 3 : tensor<{{P}}x1x1xi32> -> tensor<{{P}}x1x1x1xi32>
     %pOffB = tile.broadcast %pOff4 : tensor<{{P}}x1x1x1xi32> -> tensor<{{P}}x{{BK}}x2x{{BN}}xi32>
     // Row 2r + t of the step (relative to its first row): [1, BK, 2, 1].

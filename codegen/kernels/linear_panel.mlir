@@ -78,17 +78,7 @@ module {
     %xRowOff = arith.muli %rowIn, %xsV : tensor<{{BM}}xi32>
     %xOff2 = tile.expand_dims %xRowOff axis 0 : tensor<{{BM}}xi32> -> tensor<1x{{BM}}xi32>
     %xOff = tile.expand_dims %xOff2 axis 2 : tensor<1x{{BM}}xi32> -> tensor<1x{{BM}}x1xi32>
-    %nPad = arith.addi %nLeft, %cBN : i32
-    %nPad1 = arith.subi %nPad, %c1 : i32
-    %panelsLeft = arith.divsi %nPad1, %cBN : i32
-    %lastPanel = arith.subi %panelsLeft, %c1 : i32
-    %lastV = tile.splat %lastPanel : i32 -> tensor<{{P}}xi32>
-    %rpIn = arith.minsi %rp, %lastV : tensor<{{P}}xi32>
-    %panelSize = arith.muli %cK, %cBN : i32
-    %panelSizeV = tile.splat %panelSize : i32 -> tensor<{{P}}xi32>
-    %pOff = arith.muli %rpIn, %panelSizeV : tensor<{{P}}xi32>
-    %pOff2 = tile.expand_dims %pOff axis 1 : tensor<{{P}}xi32> -> tensor<{{P}}x1xi32>
-    %pOff3 = tile.expand_dims %pOff2 axis 2 : tensor<{{P}}x1xi32> -> tensor<{{P}}x1x1xi32>
+    {{>panel_offsets}}
     %pOffB = tile.broadcast %pOff3 : tensor<{{P}}x1x1xi32> -> tensor<{{P}}x1x{{BN}}xi32>
     %rn2 = tile.expand_dims %rn axis 0 : tensor<{{BN}}xi32> -> tensor<1x{{BN}}xi32>
     %rn3 = tile.expand_dims %rn2 axis 0 : tensor<1x{{BN}}xi32> -> tensor<1x1x{{BN}}xi32>
