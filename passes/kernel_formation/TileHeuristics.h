@@ -252,6 +252,8 @@ int64_t chooseAttentionSplits(int64_t programs, int64_t maxContext);
 /// AVX-512 too (2.0 s against 1.42 s, four-layer Lite, 2032 tokens).
 inline constexpr int64_t kRowDotAttentionQueries = 16;
 inline constexpr int64_t kRowDotAttentionKeys = 8;
+static_assert(kRowDotAttentionQueries % 2 == 0,
+              "causal_attention_rowdot scores two query rows per step");
 /// Its lanes along the head dimension (DK): one vector of f32, 8 on AVX2,
 /// 16 on AVX-512 (half the steps and loads per score: the kernel ran
 /// 1.1x faster at 2032 tokens).
