@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Pipeline.h"
+#include "codegen/cpu/ConvertTileToLLVM.h"
 #include "codegen/cpu/Passes.h"
 
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
@@ -49,6 +50,14 @@ struct LowerTileToLLVMPipelineOptions
 };
 
 } // namespace
+
+CpuLoweringOptions
+mlir::dsv2::cpu::cpuLoweringFor(llvm::ArrayRef<std::string> features) {
+  CpuLoweringOptions options;
+  options.pairDot = pairDotIsaFor(features).str();
+  options.vectorBits = vectorBitsFor(features);
+  return options;
+}
 
 void mlir::dsv2::cpu::buildLowerTileToLLVMPipeline(
     OpPassManager &pm, const CpuLoweringOptions &options) {

@@ -38,6 +38,13 @@ struct CpuLoweringOptions {
   int64_t vectorBits = 256;
 };
 
+/// The options dsv2c lowers with for a target with `features` (LLVM feature
+/// names): the target-dependent knobs, pair-dot and vector-bits, from
+/// pairDotIsaFor and vectorBitsFor; the rest at their defaults. Kernel
+/// formation sizes its CPU tiles from the same vectorBits
+/// (KernelFormationOptions::cpuVectorBits), so callers take both from here.
+CpuLoweringOptions cpuLoweringFor(llvm::ArrayRef<std::string> features);
+
 /// Appends the lowering to `pm` (anchored on builtin.module):
 /// dsv2-convert-tile-to-llvm, canonicalize, cse, dsv2-cpu-lower-vectors,
 /// convert-scf-to-cf, dsv2-cpu-convert-to-llvm, reconcile-unrealized-casts,

@@ -50,7 +50,8 @@ struct KernelFormationOptions {
   bool int16Activations = true;
   /// The widest vector registers of the CPU the kernels are for, in bits
   /// (512 with AVX-512F, else 256): how many accumulator rows the CPU's
-  /// panel kernels keep in registers (TileHeuristics.h). Not for gpuTiles.
+  /// panel kernels keep in registers (TileHeuristics.h); dsv2c sets it
+  /// from cpu::cpuLoweringFor(features), as the lowering. Not for gpuTiles.
   int64_t cpuVectorBits = 256;
 };
 

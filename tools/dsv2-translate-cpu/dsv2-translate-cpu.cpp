@@ -117,11 +117,8 @@ int main(int argc, char **argv) {
     if (function->hasAttr(tile::TileDialect::getKernelAttrName()))
       kernels.push_back(function.getSymName().str());
 
-  dsv2::cpu::CpuLoweringOptions lowering;
-  lowering.contiguousAccess = contiguousAccess;
-  lowering.approximateMath = approximateMath;
-  lowering.reassociateFPReductions = reassociateFPReductions;
   // The target's instructions, as dsv2c picks them.
+  dsv2::cpu::CpuLoweringOptions lowering;
   {
     dsv2::cpu::CpuTargetOptions probe;
     probe.cpu = cpu;
@@ -130,11 +127,13 @@ int main(int argc, char **argv) {
         probe, {"avx2", "avx512f", "avx512bw"});
     if (!described)
       return fail(llvm::toString(described.takeError()));
-    lowering.pairDot = pairDot == "target"
-                           ? dsv2::cpu::pairDotIsaFor(described->features).str()
-                           : std::string(pairDot);
-    lowering.vectorBits = dsv2::cpu::vectorBitsFor(described->features);
+    lowering = dsv2::cpu::cpuLoweringFor(described->features);
   }
+  lowering.contiguousAccess = contiguousAccess;
+  lowering.approximateMath = approximateMath;
+  lowering.reassociateFPReductions = reassociateFPReductions;
+  if (pairDot != "target")
+    lowering.pairDot = pairDot;
   if (failed(dsv2::cpu::lowerTileToLLVM(*module, lowering)))
     return fail("lowering the tile kernels to the LLVM dialect failed");
   if (failed(dsv2::cpu::addGridEntryPoints(*module, kernels)))

@@ -165,8 +165,10 @@ compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
   formation.keepWeights = options.keepWeights;
   formation.int16Activations = options.int16Activations.value_or(
       mlir::dsv2::cpu::pairDotIsFused(described->features));
-  formation.cpuVectorBits =
-      mlir::dsv2::cpu::vectorBitsFor(described->features);
+  // One set of target knobs for the tiles and for their lowering.
+  const mlir::dsv2::cpu::CpuLoweringOptions lowering =
+      mlir::dsv2::cpu::cpuLoweringFor(described->features);
+  formation.cpuVectorBits = lowering.vectorBits;
   compiled.int16Activations =
       formation.int16Activations &&
       formation.weightQuantization != mlir::dsv2::WeightQuantization::None;
@@ -177,9 +179,6 @@ compileCpuKernels(llvm::ArrayRef<mlir::ModuleOp> rankModules,
   auto start = std::chrono::steady_clock::now();
   for (auto kernel : formed->kernels->getOps<mlir::func::FuncOp>())
     compiled.module.kernels.push_back(kernel.getSymName().str());
-  mlir::dsv2::cpu::CpuLoweringOptions lowering;
-  lowering.pairDot = mlir::dsv2::cpu::pairDotIsaFor(described->features).str();
-  lowering.vectorBits = formation.cpuVectorBits;
   // Keyed by the tile kernels, so a hit skips their lowering too.
   std::optional<std::string> key;
   if (options.kernelCache) {

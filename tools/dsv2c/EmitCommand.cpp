@@ -120,6 +120,9 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
       {}, {"avx2", "avx512f", "avx512bw", "avx512vnni", "avxvnni"});
   if (!host)
     return host.takeError();
+  // The target knobs of both the CPU tiles and their lowering.
+  const mlir::dsv2::cpu::CpuLoweringOptions hostLowering =
+      mlir::dsv2::cpu::cpuLoweringFor(host->features);
   if (formation.gpuTiles) {
     // GPU kernels widen int8 weights (to bf16 on tensor cores).
     if (quantization->int16Activations.value_or(false))
@@ -130,7 +133,7 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   } else {
     formation.int16Activations = quantization->int16Activations.value_or(
         mlir::dsv2::cpu::pairDotIsFused(host->features));
-    formation.cpuVectorBits = mlir::dsv2::cpu::vectorBitsFor(host->features);
+    formation.cpuVectorBits = hostLowering.vectorBits;
   }
   if (formation.maxContext < 1 ||
       formation.maxContext > source->config.maxPositionEmbeddings)
@@ -145,10 +148,8 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
     for (auto kernel : kernels.getOps<mlir::func::FuncOp>())
       names.push_back(kernel.getSymName().str());
     // The host's instructions, as `dsv2c compile` would choose them.
-    mlir::dsv2::cpu::CpuLoweringOptions lowering;
-    lowering.pairDot = mlir::dsv2::cpu::pairDotIsaFor(host->features).str();
-    lowering.vectorBits = mlir::dsv2::cpu::vectorBitsFor(host->features);
-    if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(kernels, lowering)) ||
+    if (mlir::failed(
+            mlir::dsv2::cpu::lowerTileToLLVM(kernels, hostLowering)) ||
         mlir::failed(mlir::dsv2::cpu::addGridEntryPoints(kernels, names)))
       return makeError("dsv2c emit: CPU code generation failed");
     auto text = mlir::dsv2::cpu::emitLLVMIRText(kernels, {});
