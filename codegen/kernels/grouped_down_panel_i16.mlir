@@ -56,6 +56,7 @@ func.func @{{KERNEL}}(%hq: !tile.ptr<i32>, %hs: !tile.ptr<f32>, %row_token: !til
   // 2*pn + 1 (clamped to the last panel), columns col0 and col1 on.
   {{>program_groups}}
   %row0 = arith.muli %pm, %cBM : i32
+  %cP = arith.constant 2 : i32
   {{>panel_pair}}
 
   // The expert of this block: the first e with offsets[e+1] > row0.

@@ -57,14 +57,7 @@ module {
     // (col1 read at readCol1).
     {{>program_groups}}
     %cP = arith.constant {{P}} : i32
-    %first = arith.muli %pn, %cP : i32
-    %col0 = arith.muli %first, %cBN : i32
-    %col1 = arith.addi %col0, %cBN : i32
-    %panels32 = arith.trunci %panels : i64 to i32
-    %lastPanel = arith.subi %panels32, %c1 : i32
-    %next = arith.addi %first, %c1 : i32
-    %panel1 = arith.minsi %next, %lastPanel : i32
-    %readCol1 = arith.muli %panel1, %cBN : i32
+    {{>panel_pair}}
     %m0 = arith.muli %pm, %cBM : i32
     %m0w = arith.extsi %m0 : i32 to i64
     %ysw = arith.extsi %y_stride : i32 to i64
