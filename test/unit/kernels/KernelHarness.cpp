@@ -168,6 +168,15 @@ void KernelSuite::compile(const std::string &suiteName) {
 #else
   mlir::dsv2::cpu::CpuLoweringOptions lowering;
   lowering.pairDot = pairDot;
+  if (hostLowering) {
+    auto host = mlir::dsv2::cpu::describeCpuTarget(
+        {}, {"avx2", "avx512f", "avx512bw"});
+    if (!host) {
+      error = llvm::toString(host.takeError());
+      return;
+    }
+    lowering = mlir::dsv2::cpu::cpuLoweringFor(host->features);
+  }
   if (mlir::failed(mlir::dsv2::cpu::lowerTileToLLVM(*state->module, lowering))) {
     error = "lowering failed: " + state->diagnostics;
     return;
@@ -214,9 +223,15 @@ void KernelSuite::compile(const std::string &suiteName) {
 
 void KernelSuite::run(const std::string &label, KernelArgs &args, int32_t gx,
                       int32_t gy, int32_t gz) {
+  runRange(label, args, gx, gy, gz, 0, int64_t(gx) * gy * gz);
+}
+
+void KernelSuite::runRange(const std::string &label, KernelArgs &args,
+                           int32_t gx, int32_t gy, int32_t gz, int64_t first,
+                           int64_t last) {
   auto it = entries.find(label);
   ASSERT_NE(it, entries.end()) << "no compiled kernel " << label;
-  it->second(args.data(), gx, gy, gz, 0, int64_t(gx) * gy * gz);
+  it->second(args.data(), gx, gy, gz, first, last);
 }
 
 std::vector<float> randomFloats(std::mt19937 &rng, size_t count, float range) {

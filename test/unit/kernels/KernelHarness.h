@@ -93,6 +93,11 @@ public:
   /// Runs the whole gx x gy x gz grid of the kernel added as `label`.
   void run(const std::string &label, KernelArgs &args, int32_t gx,
            int32_t gy = 1, int32_t gz = 1);
+  /// Runs the programs with linear ids [first, last) of that grid
+  /// (runtime/engine/KernelAbi.h), for callers that spread a grid over
+  /// threads.
+  void runRange(const std::string &label, KernelArgs &args, int32_t gx,
+                int32_t gy, int32_t gz, int64_t first, int64_t last);
   std::string error;
   double compileSeconds = 0;
   /// Emulated GPU build only: run bf16-weight GEMMs on mma.sync with the
@@ -101,6 +106,11 @@ public:
   /// CPU build only: the instructions of tile.pair_dot ("generic", "avx2",
   /// "avx512bw"; set before compile()).
   std::string pairDot = "generic";
+  /// CPU build only: lower with the knobs dsv2c picks for this machine
+  /// (cpu::cpuLoweringFor its features: pair-dot, vector-bits), as engines
+  /// compiled here are, instead of the portable defaults above (benchmarks;
+  /// set before compile()).
+  bool hostLowering = false;
 
 private:
   struct State;
