@@ -17,11 +17,21 @@
 // block of cache rows: K = 512) the loop runs at one FMA per FMA latency.
 // R rows give R independent chains that share each load of B; a W-column
 // chunk of a wide row (N = 512) keeps its accumulators out of the stack.
-// R x W stays at 8 registers of accumulators (64 floats on AVX2, 128 on
-// AVX-512: with 4 zmm of accumulators, 2 FMA ports and a 4-cycle FMA
-// latency leave half the machine idle, and the P V dot of causal
-// attention's CPU form ran 1.4x slower). Every element of C still sees its
-// fmas in K order: the results are bitwise those of one row at a time.
+// R x W is at most half the vector registers in accumulators: 8 of AVX2's
+// 16 ymm (64 floats), 16 of AVX-512's 32 zmm (256 floats; with 4 zmm, 2
+// FMA ports and a 4-cycle FMA latency leave half the machine idle, and the
+// P V dot of causal attention's row-dot form ran 1.4x slower; with 8, the
+// [16 keys, 128] x [128, 16 queries] score dot of its key-row form is one
+// FMA chain per latency and port). Every element of C still sees its fmas
+// in K order: the results are bitwise those of one row at a time.
+//
+// Where A or B is the rows of unmasked whole-row loads with no write
+// between them and the contraction (a tile.load of contiguous rows: the
+// key and value blocks of the CPU attention kernels), the loops read those
+// rows where they lie, through a small table of row addresses, instead of
+// a stack copy of the whole operand; an operand defined outside the
+// contraction's block (q^T, loaded once before a key loop) is copied once,
+// where it is defined, not at every contraction.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,14 +43,17 @@
 #include "mlir/Dialect/UB/IR/UBOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AffineMap.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 
 namespace {
 
-/// Vector registers of accumulators one block keeps.
-constexpr int64_t kBlockRegisters = 8;
+/// Vector registers of accumulators one block keeps: half the register
+/// file (16 on AVX-512, 8 with 16 registers).
+int64_t blockRegisters(int64_t lanes) { return lanes >= 16 ? 16 : 8; }
 /// Widest column chunk, in registers per row.
 constexpr int64_t kChunkRegisters = 4;
 
@@ -58,7 +71,7 @@ struct MatmulBlocks {
 
 /// R and W for an M x N result with `lanes` floats per register: W the
 /// widest chunk of at most 4 registers that divides N (all of N when only 1
-/// does: a prime width), R as many rows dividing M as fit the 8-register
+/// does: a prime width), R as many rows dividing M as fit the register
 /// budget beside it.
 MatmulBlocks chooseMatmulBlocks(int64_t rows, int64_t columns,
                                 int64_t lanes) {
@@ -66,8 +79,67 @@ MatmulBlocks chooseMatmulBlocks(int64_t rows, int64_t columns,
   if (width == 1)
     width = columns;
   int64_t height =
-      largestDivisorAtMost(rows, kBlockRegisters * lanes / width);
+      largestDivisorAtMost(rows, blockRegisters(lanes) * lanes / width);
   return {height, width};
+}
+
+/// Whether `op` may write memory (ops that say nothing may).
+bool mayWriteMemory(Operation *op) {
+  if (isa<LLVM::LoadOp, LLVM::MaskedLoadOp>(op))
+    return false;
+  if (auto effects = dyn_cast<MemoryEffectOpInterface>(op))
+    return effects.hasEffect<MemoryEffects::Write>();
+  if (op->hasTrait<OpTrait::HasRecursiveMemoryEffects>()) {
+    WalkResult nested = op->walk([&](Operation *inner) {
+      return inner != op && mayWriteMemory(inner) ? WalkResult::interrupt()
+                                                  : WalkResult::advance();
+    });
+    return nested.wasInterrupted();
+  }
+  return true;
+}
+
+/// The address of each row of `matrix` (2-D f32) when it is the rows of
+/// unmasked whole-row loads (llvm.load, or llvm.intr.masked.load under a
+/// constant all-true mask) put together element by element
+/// (vector.from_elements of vector.to_elements: how dsv2-convert-tile-to-
+/// llvm lowers a tile.load of contiguous rows), in `user`'s block with
+/// nothing that may write memory between them and `user`. Empty otherwise.
+SmallVector<Value> loadedRowAddresses(Value matrix, Operation *user) {
+  auto gathered = matrix.getDefiningOp<vector::FromElementsOp>();
+  auto type = cast<VectorType>(matrix.getType());
+  if (!gathered || gathered->getBlock() != user->getBlock())
+    return {};
+  const int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
+  auto rowType = VectorType::get({columns}, type.getElementType());
+  SmallVector<Value> addresses;
+  Operation *firstLoad = nullptr;
+  for (int64_t r = 0; r < rows; ++r) {
+    auto split = gathered.getElements()[r * columns]
+                     .getDefiningOp<vector::ToElementsOp>();
+    if (!split || split.getSource().getType() != rowType)
+      return {};
+    for (int64_t c = 0; c < columns; ++c)
+      if (gathered.getElements()[r * columns + c] != split.getResult(c))
+        return {};
+    Operation *load = split.getSource().getDefiningOp();
+    if (!load || load->getBlock() != user->getBlock())
+      return {};
+    if (auto plain = dyn_cast<LLVM::LoadOp>(load))
+      addresses.push_back(plain.getAddr());
+    else if (auto masked = dyn_cast<LLVM::MaskedLoadOp>(load);
+             masked && matchPattern(masked.getMask(), m_One()))
+      addresses.push_back(masked.getData());
+    else
+      return {};
+    if (!firstLoad || load->isBeforeInBlock(firstLoad))
+      firstLoad = load;
+  }
+  for (Operation *op = firstLoad->getNextNode(); op != user;
+       op = op->getNextNode())
+    if (mayWriteMemory(op))
+      return {};
+  return addresses;
 }
 
 Value elementAddress(OpBuilder &builder, Location loc, Value base,
@@ -112,11 +184,29 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
     };
     // Row by row: a 2-D vector is an array of 1-D rows once lowered, so
     // this is one store per row; a shape_cast to one long vector would be
-    // a tree of shuffles that LLVM's InstCombine takes seconds over.
-    auto toMemory = [&](Value value) {
+    // a tree of shuffles that LLVM's InstCombine takes seconds over. An
+    // operand only read (A, B) defined outside the contraction's block is
+    // copied where it is defined (once, not per iteration of the loops
+    // around it); C's buffer is overwritten with the results, so C is
+    // copied at every contraction.
+    auto toMemory = [&](Value value, bool readOnly) {
       auto type = cast<VectorType>(value.getType());
       Value buffer = dsv2::cpu::createEntryStackBuffer(rewriter, op, f32,
                                                        type.getNumElements());
+      OpBuilder::InsertionGuard guard(rewriter);
+      if (readOnly && value.getParentBlock() != op->getBlock()) {
+        // Right after the definition, and after the buffer itself where
+        // both are in the function's entry block.
+        Operation *bufferOp = buffer.getDefiningOp();
+        Operation *definition = value.getDefiningOp();
+        if (value.getParentBlock() == bufferOp->getBlock() &&
+            (!definition || definition->isBeforeInBlock(bufferOp)))
+          rewriter.setInsertionPointAfter(bufferOp);
+        else if (definition)
+          rewriter.setInsertionPointAfter(definition);
+        else
+          rewriter.setInsertionPointToStart(value.getParentBlock());
+      }
       const int64_t width = type.getDimSize(1);
       for (int64_t r = 0; r < type.getDimSize(0); ++r) {
         Value row = vector::ExtractOp::create(rewriter, loc, value,
@@ -126,8 +216,32 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
       }
       return buffer;
     };
-    Value a = toMemory(op.getLhs()), b = toMemory(op.getRhs()),
-          c = toMemory(op.getAcc());
+    // An operand's rows: in place (a table of their addresses) when they
+    // are loads, else a stack copy.
+    auto pointerType = LLVM::LLVMPointerType::get(context);
+    struct Rows {
+      Value base;
+      bool table;
+      int64_t width;
+    };
+    auto rowsOf = [&](Value value) -> Rows {
+      const int64_t width = cast<VectorType>(value.getType()).getDimSize(1);
+      SmallVector<Value> addresses = loadedRowAddresses(value, op);
+      if (addresses.empty())
+        return {toMemory(value, /*readOnly=*/true), false, width};
+      Value table = dsv2::cpu::createEntryStackBuffer(
+          rewriter, op, pointerType, static_cast<int64_t>(addresses.size()));
+      for (auto [r, address] : llvm::enumerate(addresses))
+        LLVM::StoreOp::create(
+            rewriter, loc, address,
+            LLVM::GEPOp::create(
+                rewriter, loc, pointerType, pointerType, table,
+                ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(r)}),
+            8);
+      return {table, true, width};
+    };
+    const Rows a = rowsOf(op.getLhs()), b = rowsOf(op.getRhs());
+    Value c = toMemory(op.getAcc(), /*readOnly=*/false);
 
     VectorType chunkType = VectorType::get({block.columns}, f32);
     Type i64 = rewriter.getI64Type();
@@ -146,6 +260,20 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
           arith::MulIOp::create(builder, at, row,
                                 constant(builder, at, width)),
           column);
+    };
+    // The address of row `row` (i64) of an operand.
+    auto rowStart = [&](OpBuilder &builder, Location at, const Rows &rows,
+                        Value row) -> Value {
+      if (rows.table)
+        return LLVM::LoadOp::create(
+            builder, at, pointerType,
+            LLVM::GEPOp::create(builder, at, pointerType, pointerType,
+                                rows.base, ValueRange{row}),
+            8);
+      return elementAddress(
+          builder, at, rows.base,
+          arith::MulIOp::create(builder, at, row,
+                                constant(builder, at, rows.width)));
     };
     Value zero = index(0);
     scf::ForOp::create(
@@ -168,9 +296,7 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
                   cAddress.push_back(elementAddress(
                       chunkBuilder, chunkAt, c,
                       flatIndex(chunkBuilder, chunkAt, rowR, columns, col0)));
-                  aRow.push_back(arith::MulIOp::create(
-                      chunkBuilder, chunkAt, rowR,
-                      constant(chunkBuilder, chunkAt, depth)));
+                  aRow.push_back(rowStart(chunkBuilder, chunkAt, a, rowR));
                   initial.push_back(LLVM::LoadOp::create(
                       chunkBuilder, chunkAt, chunkType, cAddress.back(), 4));
                 }
@@ -183,18 +309,15 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
                                                             i64, kIndex);
                       Value bChunk = LLVM::LoadOp::create(
                           inner, innerAt, chunkType,
-                          elementAddress(
-                              inner, innerAt, b,
-                              flatIndex(inner, innerAt, kk, columns, col0)),
+                          elementAddress(inner, innerAt,
+                                         rowStart(inner, innerAt, b, kk),
+                                         col0),
                           4);
                       SmallVector<Value> next;
                       for (int64_t r = 0; r < block.rows; ++r) {
                         Value aValue = LLVM::LoadOp::create(
                             inner, innerAt, f32,
-                            elementAddress(inner, innerAt, a,
-                                           arith::AddIOp::create(
-                                               inner, innerAt, aRow[r], kk)),
-                            4);
+                            elementAddress(inner, innerAt, aRow[r], kk), 4);
                         Value splat = vector::BroadcastOp::create(
                             inner, innerAt, chunkType, aValue);
                         next.push_back(vector::FMAOp::create(

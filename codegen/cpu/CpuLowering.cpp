@@ -69,14 +69,24 @@ struct Dsv2CpuLowerVectorsPass
       return signalPassFailure();
     }
 
-    // 0. Masked memory ops LLVM would scalarize lane by lane: lane loops.
+    // 0. f32 matmul contractions first, while the rows of their operands
+    // are still the loads that read them (ContractThroughMemory reads such
+    // rows in place; step 1 splits wide masked loads into pieces). The
+    // others (bf16 operands, widened in step 3) wait for step 5.
+    {
+      RewritePatternSet patterns(context);
+      cpu::populateContractThroughMemoryPatterns(patterns, vectorBits);
+      (void)applyPatternsGreedily(module, std::move(patterns));
+    }
+
+    // 1. Masked memory ops LLVM would scalarize lane by lane: lane loops.
     {
       RewritePatternSet patterns(context);
       cpu::populateExpandMaskedMemoryPatterns(patterns, nativeMaskedOps);
       (void)applyPatternsGreedily(module, std::move(patterns));
     }
 
-    // 1. Math on bf16/f16 in f32; polynomial approximations.
+    // 2. Math on bf16/f16 in f32; polynomial approximations.
     {
       RewritePatternSet patterns(context);
       populateMathF32ExpansionPatterns(patterns,
@@ -90,7 +100,7 @@ struct Dsv2CpuLowerVectorsPass
       (void)applyPatternsGreedily(module, std::move(patterns));
     }
 
-    // 2. bf16 arithmetic computed in f32 (extf, op, truncf).
+    // 3. bf16 arithmetic computed in f32 (extf, op, truncf).
     {
       TypeConverter converter;
       Type bf16 = BFloat16Type::get(context);
@@ -104,7 +114,7 @@ struct Dsv2CpuLowerVectorsPass
         return signalPassFailure();
     }
 
-    // 3. bf16 values as i16 bit patterns; extf/truncf as integer ops. The
+    // 4. bf16 values as i16 bit patterns; extf/truncf as integer ops. The
     // x86 backend legalizes bfloat vectors lane by lane (a 1024-lane select
     // takes llc a minute) and calls __truncsfbf2, absent from libgcc 12.
     {
@@ -116,7 +126,7 @@ struct Dsv2CpuLowerVectorsPass
         return signalPassFailure();
     }
 
-    // 4. n-D vector ops to 1-D ones: contract -> outer products -> fma in K
+    // 5. n-D vector ops to 1-D ones: contract -> outer products -> fma in K
     // order, multi-reductions, broadcasts, transposes, shape casts.
     {
       RewritePatternSet patterns(context);

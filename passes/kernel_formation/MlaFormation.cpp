@@ -226,17 +226,18 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                                    : FailureOr<Activation>(failure());
     if (failed(vRows))
       return failure();
-    // GPUs: Q K^T with tile.dot; CPUs: in row-dot form (one query row's 8
-    // keys x one vector of lanes per step, 16 queries per program).
-    const bool rowDot = !options.gpuTiles;
+    // GPUs: Q K^T with tile.dot; CPUs: K Q^T, keys as the rows of the dot
+    // (each key element broadcast against two vectors of queries).
+    const bool keyRows = !options.gpuTiles;
     // GPU engines over bf16 weights (bf16 GEMM operands) run the three dots
     // on tensor cores, 16 queries per program (mma's rows). The norm's
     // weight has the engine's dtype under every --quantize.
     const bool tensorCores =
         options.gpuTiles && elementOf(op.getKvANorm()).isBF16();
-    const int64_t queries = rowDot        ? kRowDotAttentionQueries
-                            : tensorCores ? kTensorCoreAttentionQueries
-                                          : 8;
+    const int64_t queries =
+        keyRows       ? keyRowAttentionQueries(options.cpuVectorBits)
+        : tensorCores ? kTensorCoreAttentionQueries
+                      : 8;
     KernelParams ca{{"CT", typeText(latentType.getElementType())},
                     {"HEADS", std::to_string(heads)},
                     {"P", std::to_string(p)},
@@ -246,9 +247,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
                     {"VB", std::to_string(nextPowerOfTwo(v))},
                     {"BM", std::to_string(queries)},
                     {"SCALE", floatText(scale)}};
-    if (rowDot) {
-      ca["BL"] = std::to_string(kRowDotAttentionKeys);
-      ca["DK"] = std::to_string(rowDotAttentionLanes(options.cpuVectorBits));
+    if (keyRows) {
+      ca["BL"] = std::to_string(kKeyRowAttentionKeys);
     } else {
       ca["PB"] = std::to_string(nextPowerOfTwo(p));
       ca["RB"] = std::to_string(nextPowerOfTwo(r));
@@ -256,7 +256,8 @@ LogicalResult Planner::formMla(rt::StepProgram &program, MlaAttentionOp op,
       ca["DOT"] = tensorCores ? "bf16" : "f32";
     }
     if (failed(launch(program,
-                      rowDot ? "causal_attention_rowdot" : "causal_attention",
+                      keyRows ? "causal_attention_keyrows"
+                              : "causal_attention",
                       ca, tokens.ceilDiv(queries),
                       StepExpr::of(heads), StepExpr::of(1),
                       {q->arg(), kNope->arg(), cacheRows.columns(c, r).arg(),

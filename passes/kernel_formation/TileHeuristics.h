@@ -244,22 +244,20 @@ int64_t chooseTensorCoreHeadGroup(int64_t heads);
 /// at most 32.
 int64_t chooseAttentionSplits(int64_t programs, int64_t maxContext);
 
-/// causal_attention_rowdot (CPU): queries per program and keys per online-
-/// softmax step. 16 queries read each K/V block once per 16 rows; 8 keys
-/// keep one query row's [1, 8, DK] score accumulator in 8 registers (12 or
-/// 16 keys ran at half the speed at 2032 tokens, on AVX2). Since the kernel
-/// scores two rows per step (16 accumulators), 16 keys were 1.4x slower on
-/// AVX-512 too (2.0 s against 1.42 s, four-layer Lite, 2032 tokens).
-inline constexpr int64_t kRowDotAttentionQueries = 16;
-inline constexpr int64_t kRowDotAttentionKeys = 8;
-static_assert(kRowDotAttentionQueries % 2 == 0,
-              "causal_attention_rowdot scores two query rows per step");
-/// Its lanes along the head dimension (DK): one vector of f32, 8 on AVX2,
-/// 16 on AVX-512 (half the steps and loads per score: the kernel ran
-/// 1.1x faster at 2032 tokens).
-inline constexpr int64_t rowDotAttentionLanes(int64_t cpuVectorBits) {
-  return cpuVectorBits / 32;
+/// causal_attention_keyrows (CPU): queries per program, two vectors of f32
+/// lanes (16 on AVX2, 32 on AVX-512), and keys per block. Each K step of its
+/// score dot broadcasts a key element against the block's queries, so the
+/// BM queries are the columns of the [BL, BM] score block: two registers per
+/// key row, 16 key rows in 16 (8 on AVX2) accumulators by the CPU's tile.dot
+/// blocks. Measured with `dsv2-causal-attention-bench`'s kernel at Lite
+/// widths, 2 threads, 2032 tokens, against the row-dot form it replaced
+/// (16 queries x 8 keys): 1.5x on AVX-512 with 32 queries (1.2x with 16;
+/// 64 ran 0.77x), 1.4x with AVX2 code with 16 (8: 1.08x; 32: within
+/// noise); 8 or 32 keys per block no better than 16.
+inline constexpr int64_t keyRowAttentionQueries(int64_t cpuVectorBits) {
+  return 2 * (cpuVectorBits / 32);
 }
+inline constexpr int64_t kKeyRowAttentionKeys = 16;
 
 } // namespace mlir::dsv2
 

@@ -66,13 +66,14 @@ func.func @matmul(%a: vector<2x3xf32>, %b: vector<3x4xf32>, %c: vector<2x4xf32>)
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c3 step %c1 {
 // CHECK:   scf.for %{{.*}} = %{{.*}} to %c37 step %c37 {
 // CHECK:     scf.for {{.*}} -> (vector<37xf32>) {
-// With 512-bit registers the budget is 8 zmm (128 floats) and a chunk up
-// to 64 columns: C [8, 64] in 2 rows x 64, C [16, 8] whole.
+// With 512-bit registers the budget is 16 zmm (256 floats, half the
+// register file) and a chunk up to 64 columns: C [8, 64] in 4 rows x 64,
+// C [16, 8] whole.
 // AVX512-LABEL: func.func @blocks(
-// AVX512: scf.for %{{.*}} = %c0 to %c8 step %c2 {
+// AVX512: scf.for %{{.*}} = %c0 to %c8 step %c4 {
 // AVX512:   scf.for %{{.*}} = %c0 to %c64 step %c64 {
-// AVX512:     scf.for {{.*}} iter_args({{.*}}) -> (vector<64xf32>, vector<64xf32>) {
-// AVX512-COUNT-2: vector.fma %{{.*}} : vector<64xf32>
+// AVX512:     scf.for {{.*}} iter_args({{.*}}) -> (vector<64xf32>, vector<64xf32>, vector<64xf32>, vector<64xf32>) {
+// AVX512-COUNT-4: vector.fma %{{.*}} : vector<64xf32>
 // AVX512: scf.for %{{.*}} = %{{.*}} to %c16 step %c16 {
 // AVX512:   scf.for %{{.*}} = %{{.*}} to %c8 step %c8 {
 // AVX512:     scf.for {{.*}} -> (vector<8xf32>, {{.*}}) {
@@ -88,6 +89,93 @@ func.func @blocks(%a: vector<8x4xf32>, %b: vector<4x64xf32>, %c: vector<8x64xf32
   %e = vector.contract {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %x, %y, %z : vector<16x4xf32>, vector<4x8xf32> into vector<16x8xf32>
   %f = vector.contract {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %p, %q, %r : vector<3x2xf32>, vector<2x37xf32> into vector<3x37xf32>
   return %d, %e, %f : vector<8x64xf32>, vector<16x8xf32>, vector<3x37xf32>
+}
+
+// -----
+
+// Operands in place: B is the rows of two unmasked whole-row loads (as
+// dsv2-convert-tile-to-llvm lowers a tile.load of contiguous rows), so the
+// K loop reads each row where it lies through a table of the two row
+// addresses (no stack copy of B: the only f32 buffers are A's and C's;
+// the loads, now unused, are LLVM's to drop). A is a value from outside
+// the loop around the contraction: its copy is made once, before the loop;
+// C's copy stays inside (its buffer takes the results each time).
+// CHECK-LABEL: func.func @in_place(
+// CHECK-SAME: %[[A:[^:]*]]: vector<2x2xf32>, %[[ROW0:[^:]*]]: !llvm.ptr, %[[ROW1:[^:]*]]: !llvm.ptr
+// CHECK: %[[CBUF:.*]] = llvm.alloca %{{.*}} x f32
+// CHECK-NEXT: %[[TABLE:.*]] = llvm.alloca %{{.*}} x !llvm.ptr
+// CHECK-NEXT: %[[ABUF:.*]] = llvm.alloca %{{.*}} x f32
+// CHECK-NOT: llvm.alloca
+// CHECK: vector.extract %[[A]][0]
+// CHECK-NEXT: llvm.store %{{.*}}, %[[ABUF]]
+// CHECK: scf.for
+// CHECK: llvm.store %[[ROW0]], %[[TABLE]] {{.*}} : !llvm.ptr, !llvm.ptr
+// CHECK: llvm.store %[[ROW1]], %{{.*}} : !llvm.ptr, !llvm.ptr
+// CHECK: llvm.store %{{.*}}, %[[CBUF]]
+// CHECK: scf.for
+// CHECK: %[[ROWK:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
+// CHECK: %[[AT:.*]] = llvm.getelementptr %[[ROWK]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// CHECK: llvm.load %[[AT]] {{.*}} : !llvm.ptr -> vector<4xf32>
+// CHECK: vector.fma
+#mapA = affine_map<(d0, d1, d2) -> (d0, d2)>
+#mapB = affine_map<(d0, d1, d2) -> (d2, d1)>
+#mapC = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @in_place(%a: vector<2x2xf32>, %row0: !llvm.ptr, %row1: !llvm.ptr,
+                    %c: vector<2x4xf32>, %n: index) -> vector<2x4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %all = arith.constant dense<true> : vector<4xi1>
+  %zero = arith.constant dense<0.0> : vector<4xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %c) -> (vector<2x4xf32>) {
+    %b0 = llvm.intr.masked.load %row0, %all, %zero {alignment = 4 : i32} : (!llvm.ptr, vector<4xi1>, vector<4xf32>) -> vector<4xf32>
+    %b1 = llvm.load %row1 {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
+    %e0:4 = vector.to_elements %b0 : vector<4xf32>
+    %e1:4 = vector.to_elements %b1 : vector<4xf32>
+    %b = vector.from_elements %e0#0, %e0#1, %e0#2, %e0#3, %e1#0, %e1#1, %e1#2, %e1#3 : vector<2x4xf32>
+    %d = vector.contract {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %acc : vector<2x2xf32>, vector<2x4xf32> into vector<2x4xf32>
+    scf.yield %d : vector<2x4xf32>
+  }
+  return %r : vector<2x4xf32>
+}
+
+// -----
+
+// Not in place: a store between the loads and the contraction may change
+// the rows, and a masked load under a mask that is not all true reads
+// zeros where its mask is off: both keep B's stack copy (three f32
+// buffers, no table).
+// CHECK-LABEL: func.func @copied(
+// CHECK-NOT: x !llvm.ptr
+// CHECK-COUNT-3: llvm.alloca %{{.*}} x f32
+// CHECK-NOT: x !llvm.ptr
+// CHECK-LABEL: func.func @masked_rows(
+// CHECK-NOT: x !llvm.ptr
+// CHECK-COUNT-3: llvm.alloca %{{.*}} x f32
+// CHECK-NOT: x !llvm.ptr
+#mapA = affine_map<(d0, d1, d2) -> (d0, d2)>
+#mapB = affine_map<(d0, d1, d2) -> (d2, d1)>
+#mapC = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @copied(%a: vector<2x2xf32>, %row0: !llvm.ptr, %row1: !llvm.ptr,
+                  %c: vector<2x4xf32>, %v: vector<4xf32>) -> vector<2x4xf32> {
+  %b0 = llvm.load %row0 {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
+  %b1 = llvm.load %row1 {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
+  llvm.store %v, %row1 {alignment = 4 : i64} : vector<4xf32>, !llvm.ptr
+  %e0:4 = vector.to_elements %b0 : vector<4xf32>
+  %e1:4 = vector.to_elements %b1 : vector<4xf32>
+  %b = vector.from_elements %e0#0, %e0#1, %e0#2, %e0#3, %e1#0, %e1#1, %e1#2, %e1#3 : vector<2x4xf32>
+  %d = vector.contract {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %c : vector<2x2xf32>, vector<2x4xf32> into vector<2x4xf32>
+  return %d : vector<2x4xf32>
+}
+func.func @masked_rows(%a: vector<2x2xf32>, %row0: !llvm.ptr, %row1: !llvm.ptr,
+                       %c: vector<2x4xf32>, %mask: vector<4xi1>) -> vector<2x4xf32> {
+  %zero = arith.constant dense<0.0> : vector<4xf32>
+  %b0 = llvm.intr.masked.load %row0, %mask, %zero {alignment = 4 : i32} : (!llvm.ptr, vector<4xi1>, vector<4xf32>) -> vector<4xf32>
+  %b1 = llvm.load %row1 {alignment = 4 : i64} : !llvm.ptr -> vector<4xf32>
+  %e0:4 = vector.to_elements %b0 : vector<4xf32>
+  %e1:4 = vector.to_elements %b1 : vector<4xf32>
+  %b = vector.from_elements %e0#0, %e0#1, %e0#2, %e0#3, %e1#0, %e1#1, %e1#2, %e1#3 : vector<2x4xf32>
+  %d = vector.contract {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %c : vector<2x2xf32>, vector<2x4xf32> into vector<2x4xf32>
+  return %d : vector<2x4xf32>
 }
 
 // -----

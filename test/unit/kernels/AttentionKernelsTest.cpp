@@ -44,7 +44,7 @@ constexpr int64_t kGroupHeads = 6, kGroup = 2, kV2Group = 8;
 // DeepSeek-V2-Lite's heads.
 constexpr int64_t kLiteHeads = 16;
 
-/// causal_attention(_rowdot) at the test's sizes, plus the form's tiles.
+/// causal_attention(_keyrows) at the test's sizes, plus the form's tiles.
 mlir::dsv2::KernelParams causalParams(mlir::dsv2::KernelParams tiles) {
   tiles.insert({{"CT", "f32"},
                 {"HEADS", std::to_string(kHeads)},
@@ -127,15 +127,19 @@ protected:
                              {"DOT", "bf16"}}));
 #endif
 #if !DSV2_KERNEL_TESTS_EMULATED
-    // The CPU form: 4 queries x 4 keys x 16 lanes (P = 24 leaves a masked
-    // 8-lane tail; R = 16 none).
-    suite->add("causal_rowdot", "causal_attention_rowdot",
-               causalParams({{"BM", "4"}, {"BL", "4"}, {"DK", "16"}}));
-    // ... and with the tiles kernel formation gives CPU engines.
-    suite->add("causal_rowdot_cpu", "causal_attention_rowdot",
-               causalParams({{"BM", std::to_string(mlir::dsv2::kRowDotAttentionQueries)},
-                             {"BL", std::to_string(mlir::dsv2::kRowDotAttentionKeys)},
-                             {"DK", std::to_string(mlir::dsv2::rowDotAttentionLanes(256))}}));
+    // The CPU form, keys as the rows of the score dot: 4 queries x 4 keys
+    // (P = 24, R = 16, V = 20: no dimension a whole number of vectors).
+    suite->add("causal_keyrows", "causal_attention_keyrows",
+               causalParams({{"BM", "4"}, {"BL", "4"}}));
+    // ... and with the tiles kernel formation gives AVX2 and AVX-512 CPUs.
+    suite->add("causal_keyrows_cpu", "causal_attention_keyrows",
+               causalParams({{"BM", std::to_string(
+                                        mlir::dsv2::keyRowAttentionQueries(256))},
+                             {"BL", std::to_string(mlir::dsv2::kKeyRowAttentionKeys)}}));
+    suite->add("causal_keyrows_wide", "causal_attention_keyrows",
+               causalParams({{"BM", std::to_string(
+                                        mlir::dsv2::keyRowAttentionQueries(512))},
+                             {"BL", std::to_string(mlir::dsv2::kKeyRowAttentionKeys)}}));
 #endif
     suite->compile("attention_kernels");
   }
@@ -359,13 +363,16 @@ TEST_F(AttentionKernels, CausalAttentionPrefillAfterPast) {
   checkCausal(*suite, 5, 7, kBlockKeys, "causal_mma", 16, /*bf16Dots=*/true);
   checkCausal(*suite, 37, 11, kBlockKeys, "causal_mma", 16, /*bf16Dots=*/true);
 #else
-  checkCausal(*suite, 5, 7, kBlockKeys, "causal_rowdot", 4);
-  checkCausal(*suite, 19, 7, kBlockKeys, "causal_rowdot", 4);
-  checkCausal(*suite, 1, 0, kBlockKeys, "causal_rowdot", 4);
-  const int32_t cpuQueries = mlir::dsv2::kRowDotAttentionQueries;
-  checkCausal(*suite, 5, 7, kBlockKeys, "causal_rowdot_cpu", cpuQueries);
-  checkCausal(*suite, 37, 5, kBlockKeys, "causal_rowdot_cpu", cpuQueries);
-  checkCausal(*suite, 1, 0, kBlockKeys, "causal_rowdot_cpu", cpuQueries);
+  checkCausal(*suite, 5, 7, kBlockKeys, "causal_keyrows", 4);
+  checkCausal(*suite, 19, 7, kBlockKeys, "causal_keyrows", 4);
+  checkCausal(*suite, 1, 0, kBlockKeys, "causal_keyrows", 4);
+  const int32_t cpuQueries = mlir::dsv2::keyRowAttentionQueries(256);
+  checkCausal(*suite, 5, 7, kBlockKeys, "causal_keyrows_cpu", cpuQueries);
+  checkCausal(*suite, 37, 5, kBlockKeys, "causal_keyrows_cpu", cpuQueries);
+  checkCausal(*suite, 1, 0, kBlockKeys, "causal_keyrows_cpu", cpuQueries);
+  const int32_t wideQueries = mlir::dsv2::keyRowAttentionQueries(512);
+  checkCausal(*suite, 37, 5, kBlockKeys, "causal_keyrows_wide", wideQueries);
+  checkCausal(*suite, 70, 3, kBlockKeys, "causal_keyrows_wide", wideQueries);
 #endif
 }
 
@@ -379,9 +386,11 @@ TEST_F(AttentionKernels, CausalAttentionStaysInItsBuffers) {
       {
         checkCausal(*suite, 5, 7, 0);
 #if !DSV2_KERNEL_TESTS_EMULATED
-        checkCausal(*suite, 5, 7, 0, "causal_rowdot", 4);
-        checkCausal(*suite, 37, 5, 0, "causal_rowdot_cpu",
-                    mlir::dsv2::kRowDotAttentionQueries);
+        checkCausal(*suite, 5, 7, 0, "causal_keyrows", 4);
+        checkCausal(*suite, 37, 5, 0, "causal_keyrows_cpu",
+                    mlir::dsv2::keyRowAttentionQueries(256));
+        checkCausal(*suite, 37, 5, 0, "causal_keyrows_wide",
+                    mlir::dsv2::keyRowAttentionQueries(512));
 #endif
         std::exit(::testing::Test::HasFailure() ? 1 : 0);
       },

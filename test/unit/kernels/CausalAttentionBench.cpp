@@ -1,7 +1,7 @@
 //===- CausalAttentionBench.cpp - The CPU's prefill attention, timed ------===//
 //
 // dsv2-causal-attention-bench: a prefill's decompressed MLA attention on the
-// CPU (`causal_attention_rowdot`) at DeepSeek-V2(-Lite) widths (nope P 128,
+// CPU (`causal_attention_keyrows`) at DeepSeek-V2(-Lite) widths (nope P 128,
 // rope R 64, value V 128, latent C 512), T prompt tokens after `past`
 // cached rows, with the tiles kernel formation gives this machine's engines
 // and any others named by --tiles, side by side. Compiled by the kernel
@@ -14,7 +14,7 @@
 // they see only the rows before them). A benchmark, not a test.
 //
 //   dsv2-causal-attention-bench [--tokens N,N,...] [--past N] [--heads N]
-//                               [--tiles BMxBLxDK,...] [--threads N]
+//                               [--tiles BMxBL,...] [--threads N]
 //                               [--repeat N] [--check N]
 //
 //===----------------------------------------------------------------------===//
@@ -46,10 +46,9 @@ constexpr int64_t kNope = 128, kRope = 64, kValue = 128, kLatent = 512;
 constexpr double kScale = 0.1147213868;
 
 struct Tiles {
-  int64_t queries, keys, lanes;
+  int64_t queries, keys;
   std::string text() const {
-    return std::to_string(queries) + "x" + std::to_string(keys) + "x" +
-           std::to_string(lanes);
+    return std::to_string(queries) + "x" + std::to_string(keys);
   }
 };
 
@@ -67,7 +66,7 @@ struct Options {
   std::fprintf(stderr,
                "dsv2-causal-attention-bench: %s\nusage: "
                "dsv2-causal-attention-bench [--tokens N,N,...] [--past N] "
-               "[--heads N] [--tiles BMxBLxDK,...] [--threads N] [--repeat N] "
+               "[--heads N] [--tiles BMxBL,...] [--threads N] [--repeat N] "
                "[--check N]\n",
                message);
   std::exit(2);
@@ -83,20 +82,15 @@ int64_t count(const char *flag, const std::string &text, int64_t least) {
   return value;
 }
 
-/// "BMxBLxDK": BM even (two query rows per step), DK a power of two.
+/// "BMxBL": queries per program, keys per block.
 Tiles parseTiles(const std::string &text) {
   std::vector<int64_t> parts;
   std::stringstream list(text);
   for (std::string item; std::getline(list, item, 'x');)
     parts.push_back(count("--tiles", item, 1));
-  if (parts.size() != 3)
-    usage(("--tiles: '" + text + "' is not BMxBLxDK").c_str());
-  Tiles tiles{parts[0], parts[1], parts[2]};
-  if (tiles.queries % 2 != 0 || (tiles.lanes & (tiles.lanes - 1)) != 0)
-    usage(("--tiles: '" + text +
-           "': BM must be even and DK a power of two")
-              .c_str());
-  return tiles;
+  if (parts.size() != 2)
+    usage(("--tiles: '" + text + "' is not BMxBL").c_str());
+  return {parts[0], parts[1]};
 }
 
 Options parse(int argc, char **argv) {
@@ -143,7 +137,6 @@ mlir::dsv2::KernelParams params(int64_t heads, const Tiles &tiles) {
           {"VB", std::to_string(nextPowerOfTwo(kValue))},
           {"BM", std::to_string(tiles.queries)},
           {"BL", std::to_string(tiles.keys)},
-          {"DK", std::to_string(tiles.lanes)},
           {"SCALE", floatText(kScale)}};
 }
 
@@ -200,15 +193,14 @@ int run(int argc, char **argv) {
   const int64_t vectorBits =
       mlir::dsv2::cpu::cpuLoweringFor(host->features).vectorBits;
   // The first form is kernel formation's for this machine.
-  std::vector<Tiles> forms = {
-      {mlir::dsv2::kRowDotAttentionQueries, mlir::dsv2::kRowDotAttentionKeys,
-       mlir::dsv2::rowDotAttentionLanes(vectorBits)}};
+  std::vector<Tiles> forms = {{mlir::dsv2::keyRowAttentionQueries(vectorBits),
+                               mlir::dsv2::kKeyRowAttentionKeys}};
   forms.insert(forms.end(), options.extraTiles.begin(),
                options.extraTiles.end());
   KernelSuite suite;
   suite.hostLowering = true;
   for (size_t f = 0; f < forms.size(); ++f)
-    suite.add("form" + std::to_string(f), "causal_attention_rowdot",
+    suite.add("form" + std::to_string(f), "causal_attention_keyrows",
               params(options.heads, forms[f]));
   suite.compile("causal_attention_bench");
   if (!suite.error.empty()) {
@@ -226,7 +218,7 @@ int run(int argc, char **argv) {
               static_cast<long long>(vectorBits),
               static_cast<long long>(options.threads), options.repeat,
               forms.size(), suite.compileSeconds);
-  std::printf("%7s %-22s %10s %9s %8s %10s\n", "tokens", "form BMxBLxDK",
+  std::printf("%7s %-22s %10s %9s %8s %10s\n", "tokens", "form BMxBL",
               "ms", "GFLOP/s", "speedup", "max diff");
 
   std::mt19937 rng(2026);
