@@ -78,7 +78,14 @@ def Dsv2CpuLowerVectorsPass
   let description = [{
     Runs after dsv2-convert-tile-to-llvm:
 
-    0. masked gathers and scatters, and masked loads and stores the target
+    0. f32 matmul `vector.contract`s are lowered first (as in step 5),
+       while an operand that is the rows of unmasked whole-row loads is
+       still recognizable: such an operand (nothing that may write memory
+       between its loads and the contraction) is read in place through a
+       table of its row addresses instead of a stack copy, and an operand
+       defined outside the contraction's block is copied once, where it is
+       defined;
+    1. masked gathers and scatters, and masked loads and stores the target
        has no instruction for, become loops over the active lanes (through
        stack buffers); contiguous ones take one plain vector access when all
        lanes are on. LLVM would otherwise scalarize them into one branch per
@@ -86,22 +93,23 @@ def Dsv2CpuLowerVectorsPass
        LLVM are split into 256-bit pieces: LLVM 22's x86 backend turns a
        part of a wider one whose mask is constant false into an unmasked
        load, reading past the end of a buffer;
-    1. math ops on bf16/f16 are computed in f32; f32 `exp`, `expm1`, `log`,
+    2. math ops on bf16/f16 are computed in f32; f32 `exp`, `expm1`, `log`,
        `log1p`, `log2`, `sin`, `cos` use MLIR's polynomial approximations
        when `approximate-math` is set (vectorizable, within a few ulp;
        without it they become LLVM intrinsics, which the backend turns into
        one libm call per lane). `tanh`, `erf`, `erfc`, `atan`, `atan2`,
        `asin`, `acos` and `cbrt` have no LLVM lowering and are always
        approximated;
-    2. arith arithmetic on bf16 is emulated in f32 (extf, op, truncf);
-    3. bf16 values become their i16 bit patterns: `arith.extf` from bf16 a
+    3. arith arithmetic on bf16 is emulated in f32 (extf, op, truncf);
+    4. bf16 values become their i16 bit patterns: `arith.extf` from bf16 a
        shift, `arith.truncf` to bf16 integer rounding (to nearest even, NaNs
        stay quiet). The x86 backend legalizes bfloat vectors lane by lane
        (minutes of llc for 1024 lanes) and calls `__truncsfbf2`, which
        libgcc 12 does not have;
-    4. vector lowering: an f32 matmul `vector.contract` becomes loops
+    5. vector lowering: an f32 matmul `vector.contract` becomes loops
        through stack buffers over blocks of C (R rows x W columns, at most
-       8 registers of `vector-bits`: 64 floats on AVX2, 128 on AVX-512), one
+       half the registers of `vector-bits`: 64 floats on AVX2, 256 on
+       AVX-512), one
        `vector.fma` per row of the block per K step, in K
        order with the block in registers (other contractions: outer
        products, the same order); multi-reductions become one
