@@ -31,7 +31,8 @@
 // rows where they lie, through a small table of row addresses, instead of
 // a stack copy of the whole operand; an operand defined outside the
 // contraction's block (q^T, loaded once before a key loop) is copied once,
-// where it is defined, not at every contraction.
+// where it is defined, not at every contraction, and when its columns are
+// loads (a transposed tile.load), column by column from memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -99,31 +100,39 @@ bool mayWriteMemory(Operation *op) {
   return true;
 }
 
-/// The address of each row of `matrix` (2-D f32) when it is the rows of
-/// unmasked whole-row loads (llvm.load, or llvm.intr.masked.load under a
-/// constant all-true mask) put together element by element
-/// (vector.from_elements of vector.to_elements: how dsv2-convert-tile-to-
-/// llvm lowers a tile.load of contiguous rows), in `user`'s block with
-/// nothing that may write memory between them and `user`. Empty otherwise.
-SmallVector<Value> loadedRowAddresses(Value matrix, Operation *user) {
+/// The addresses of the unmasked whole-row loads (llvm.load, or
+/// llvm.intr.masked.load under a constant all-true mask) that `matrix`
+/// (2-D f32) is put together from element by element (vector.from_elements
+/// of vector.to_elements: how dsv2-convert-tile-to-llvm lowers a tile.load
+/// of contiguous rows), one per row, or with `transposed` one per column
+/// (a tile.load whose contiguous runs go down the tile: q^T), when the
+/// loads are in `point`'s block with nothing that may write memory between
+/// them and `point`. Empty otherwise.
+SmallVector<Value> loadedLines(Value matrix, Operation *point,
+                               bool transposed) {
   auto gathered = matrix.getDefiningOp<vector::FromElementsOp>();
   auto type = cast<VectorType>(matrix.getType());
-  if (!gathered || gathered->getBlock() != user->getBlock())
+  if (!gathered || gathered->getBlock() != point->getBlock())
     return {};
   const int64_t rows = type.getDimSize(0), columns = type.getDimSize(1);
-  auto rowType = VectorType::get({columns}, type.getElementType());
+  const int64_t lines = transposed ? columns : rows,
+                length = transposed ? rows : columns;
+  auto element = [&](int64_t line, int64_t i) {
+    return gathered.getElements()[transposed ? i * columns + line
+                                             : line * columns + i];
+  };
+  auto lineType = VectorType::get({length}, type.getElementType());
   SmallVector<Value> addresses;
   Operation *firstLoad = nullptr;
-  for (int64_t r = 0; r < rows; ++r) {
-    auto split = gathered.getElements()[r * columns]
-                     .getDefiningOp<vector::ToElementsOp>();
-    if (!split || split.getSource().getType() != rowType)
+  for (int64_t line = 0; line < lines; ++line) {
+    auto split = element(line, 0).getDefiningOp<vector::ToElementsOp>();
+    if (!split || split.getSource().getType() != lineType)
       return {};
-    for (int64_t c = 0; c < columns; ++c)
-      if (gathered.getElements()[r * columns + c] != split.getResult(c))
+    for (int64_t i = 0; i < length; ++i)
+      if (element(line, i) != split.getResult(i))
         return {};
     Operation *load = split.getSource().getDefiningOp();
-    if (!load || load->getBlock() != user->getBlock())
+    if (!load || load->getBlock() != point->getBlock())
       return {};
     if (auto plain = dyn_cast<LLVM::LoadOp>(load))
       addresses.push_back(plain.getAddr());
@@ -135,7 +144,7 @@ SmallVector<Value> loadedRowAddresses(Value matrix, Operation *user) {
     if (!firstLoad || load->isBeforeInBlock(firstLoad))
       firstLoad = load;
   }
-  for (Operation *op = firstLoad->getNextNode(); op != user;
+  for (Operation *op = firstLoad->getNextNode(); op != point;
        op = op->getNextNode())
     if (mayWriteMemory(op))
       return {};
@@ -182,6 +191,20 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
           rewriter, loc, LLVM::LLVMPointerType::get(context), f32, buffer,
           ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(r * width)});
     };
+    // A stack table of `addresses`, filled at the insertion point.
+    auto pointerType = LLVM::LLVMPointerType::get(context);
+    auto addressTable = [&](ArrayRef<Value> addresses) -> Value {
+      Value table = dsv2::cpu::createEntryStackBuffer(
+          rewriter, op, pointerType, static_cast<int64_t>(addresses.size()));
+      for (auto [i, address] : llvm::enumerate(addresses))
+        LLVM::StoreOp::create(
+            rewriter, loc, address,
+            LLVM::GEPOp::create(
+                rewriter, loc, pointerType, pointerType, table,
+                ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(i)}),
+            8);
+      return table;
+    };
     // Row by row: a 2-D vector is an array of 1-D rows once lowered, so
     // this is one store per row; a shape_cast to one long vector would be
     // a tree of shuffles that LLVM's InstCombine takes seconds over. An
@@ -207,8 +230,57 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
         else
           rewriter.setInsertionPointToStart(value.getParentBlock());
       }
-      const int64_t width = type.getDimSize(1);
-      for (int64_t r = 0; r < type.getDimSize(0); ++r) {
+      const int64_t height = type.getDimSize(0), width = type.getDimSize(1);
+      // A copied-once operand whose columns are loads (q^T) is copied
+      // column by column from where they lie, in loops: the shuffles that
+      // would put the columns together as a value are a few thousand
+      // instructions (seconds of LLVM) at the attention's [128, 32].
+      Operation *definition = value.getDefiningOp();
+      SmallVector<Value> columns;
+      if (readOnly && definition && value.getParentBlock() != op->getBlock())
+        columns = loadedLines(value, definition, /*transposed=*/true);
+      if (!columns.empty()) {
+        Type i64 = rewriter.getI64Type();
+        auto index = [&](int64_t v) {
+          return arith::ConstantIndexOp::create(rewriter, loc, v);
+        };
+        Value table = addressTable(columns);
+        scf::ForOp::create(
+            rewriter, loc, index(0), index(width), index(1), ValueRange{},
+            [&](OpBuilder &outer, Location at, Value n, ValueRange) {
+              Value n64 = arith::IndexCastOp::create(outer, at, i64, n);
+              Value column = LLVM::LoadOp::create(
+                  outer, at, pointerType,
+                  LLVM::GEPOp::create(outer, at, pointerType, pointerType,
+                                      table, ValueRange{n64}),
+                  8);
+              scf::ForOp::create(
+                  outer, at, index(0), index(height), index(1), ValueRange{},
+                  [&](OpBuilder &inner, Location innerAt, Value k,
+                      ValueRange) {
+                    Value k64 = arith::IndexCastOp::create(inner, innerAt,
+                                                           i64, k);
+                    Value element = LLVM::LoadOp::create(
+                        inner, innerAt, f32,
+                        elementAddress(inner, innerAt, column, k64), 4);
+                    Value at64 = arith::AddIOp::create(
+                        inner, innerAt,
+                        arith::MulIOp::create(
+                            inner, innerAt, k64,
+                            arith::ConstantOp::create(
+                                inner, innerAt, i64,
+                                inner.getI64IntegerAttr(width))),
+                        n64);
+                    LLVM::StoreOp::create(
+                        inner, innerAt, element,
+                        elementAddress(inner, innerAt, buffer, at64), 4);
+                    scf::YieldOp::create(inner, innerAt);
+                  });
+              scf::YieldOp::create(outer, at);
+            });
+        return buffer;
+      }
+      for (int64_t r = 0; r < height; ++r) {
         Value row = vector::ExtractOp::create(rewriter, loc, value,
                                               ArrayRef<int64_t>{r});
         LLVM::StoreOp::create(rewriter, loc, row,
@@ -218,7 +290,6 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
     };
     // An operand's rows: in place (a table of their addresses) when they
     // are loads, else a stack copy.
-    auto pointerType = LLVM::LLVMPointerType::get(context);
     struct Rows {
       Value base;
       bool table;
@@ -226,19 +297,11 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
     };
     auto rowsOf = [&](Value value) -> Rows {
       const int64_t width = cast<VectorType>(value.getType()).getDimSize(1);
-      SmallVector<Value> addresses = loadedRowAddresses(value, op);
+      SmallVector<Value> addresses =
+          loadedLines(value, op, /*transposed=*/false);
       if (addresses.empty())
         return {toMemory(value, /*readOnly=*/true), false, width};
-      Value table = dsv2::cpu::createEntryStackBuffer(
-          rewriter, op, pointerType, static_cast<int64_t>(addresses.size()));
-      for (auto [r, address] : llvm::enumerate(addresses))
-        LLVM::StoreOp::create(
-            rewriter, loc, address,
-            LLVM::GEPOp::create(
-                rewriter, loc, pointerType, pointerType, table,
-                ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(r)}),
-            8);
-      return {table, true, width};
+      return {addressTable(addresses), true, width};
     };
     const Rows a = rowsOf(op.getLhs()), b = rowsOf(op.getRhs());
     Value c = toMemory(op.getAcc(), /*readOnly=*/false);

@@ -84,7 +84,7 @@ def Dsv2CpuLowerVectorsPass
        between its loads and the contraction) is read in place through a
        table of its row addresses instead of a stack copy, and an operand
        defined outside the contraction's block is copied once, where it is
-       defined;
+       defined (column by column from memory when its columns are loads);
     1. masked gathers and scatters, and masked loads and stores the target
        has no instruction for, become loops over the active lanes (through
        stack buffers); contiguous ones take one plain vector access when all

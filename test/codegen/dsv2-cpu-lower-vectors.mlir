@@ -140,6 +140,51 @@ func.func @in_place(%a: vector<2x2xf32>, %row0: !llvm.ptr, %row1: !llvm.ptr,
 
 // -----
 
+// A copied-once operand whose columns are loads (the transposed tile.load
+// of q^T before the attention's key loop): B [2, 4] is put together from
+// four loads of 2 floats, one per column. It is copied once, before the
+// loop, column by column from where the columns lie (a table of their
+// addresses, then loops of scalar loads and stores); the value put
+// together from the columns is gone.
+// CHECK-LABEL: func.func @transposed_columns(
+// CHECK-SAME: %[[COL0:[^:]*]]: !llvm.ptr, %[[COL1:[^:]*]]: !llvm.ptr, %[[COL2:[^:]*]]: !llvm.ptr, %[[COL3:[^:]*]]: !llvm.ptr
+// CHECK-NOT: vector.from_elements
+// CHECK: llvm.store %[[COL0]], %{{.*}} : !llvm.ptr, !llvm.ptr
+// CHECK: llvm.store %[[COL3]], %{{.*}} : !llvm.ptr, !llvm.ptr
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 {
+// CHECK:   %[[COLUMN:.*]] = llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
+// CHECK:   scf.for %{{.*}} = %c0 to %c2 step %c1 {
+// CHECK:     %[[AT:.*]] = llvm.getelementptr %[[COLUMN]][%{{.*}}] : (!llvm.ptr, i64) -> !llvm.ptr, f32
+// CHECK:     %[[X:.*]] = llvm.load %[[AT]] {{.*}} : !llvm.ptr -> f32
+// CHECK:     llvm.store %[[X]], %{{.*}} : f32, !llvm.ptr
+// CHECK-NOT: vector.from_elements
+// CHECK: return
+#mapA = affine_map<(d0, d1, d2) -> (d0, d2)>
+#mapB = affine_map<(d0, d1, d2) -> (d2, d1)>
+#mapC = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @transposed_columns(%col0: !llvm.ptr, %col1: !llvm.ptr, %col2: !llvm.ptr,
+                              %col3: !llvm.ptr, %a: vector<2x2xf32>,
+                              %c: vector<2x4xf32>, %n: index) -> vector<2x4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %l0 = llvm.load %col0 {alignment = 4 : i64} : !llvm.ptr -> vector<2xf32>
+  %l1 = llvm.load %col1 {alignment = 4 : i64} : !llvm.ptr -> vector<2xf32>
+  %l2 = llvm.load %col2 {alignment = 4 : i64} : !llvm.ptr -> vector<2xf32>
+  %l3 = llvm.load %col3 {alignment = 4 : i64} : !llvm.ptr -> vector<2xf32>
+  %e0:2 = vector.to_elements %l0 : vector<2xf32>
+  %e1:2 = vector.to_elements %l1 : vector<2xf32>
+  %e2:2 = vector.to_elements %l2 : vector<2xf32>
+  %e3:2 = vector.to_elements %l3 : vector<2xf32>
+  %b = vector.from_elements %e0#0, %e1#0, %e2#0, %e3#0, %e0#1, %e1#1, %e2#1, %e3#1 : vector<2x4xf32>
+  %r = scf.for %i = %c0 to %n step %c1 iter_args(%acc = %c) -> (vector<2x4xf32>) {
+    %d = vector.contract {indexing_maps = [#mapA, #mapB, #mapC], iterator_types = ["parallel", "parallel", "reduction"], kind = #vector.kind<add>} %a, %b, %acc : vector<2x2xf32>, vector<2x4xf32> into vector<2x4xf32>
+    scf.yield %d : vector<2x4xf32>
+  }
+  return %r : vector<2x4xf32>
+}
+
+// -----
+
 // Not in place: a store between the loads and the contraction may change
 // the rows, and a masked load under a mask that is not all true reads
 // zeros where its mask is off: both keep B's stack copy (three f32
