@@ -14,10 +14,15 @@
 // maxima and sums across registers. Then p = trans(p^T) ([BM, BL], one
 // small transpose per block) and acc += p V with tile.dot. Query rows past
 // `tokens` and keys past the causal end read the last valid row (their
-// scores are masked, their outputs not stored). As in causal_attention_
-// rowdot, the accumulator is rescaled by exp(m_old - m_new) only in blocks
-// where some query's max grew (otherwise that factor is exp(0) = 1: same
-// result), and the key loop stops at past + (last token of the block) + 1.
+// scores are masked, their outputs not stored). The accumulator is
+// rescaled by exp(m_old - m_new) only in blocks where some query's max grew
+// (otherwise that factor is exp(0) = 1: same result; after the first
+// blocks it is rare), and the key loop stops at past + (last token of the
+// block) + 1. Why this shape (2 cores, Lite widths, 2032 tokens): BM = two
+// registers of queries makes the score dot 16 independent FMA chains of a
+// [16, BM] block (TileHeuristics.h: 1.5x the row-dot form it replaced on
+// AVX-512, 1.4x on AVX2); the CPU's tile.dot reads the key and value blocks
+// where they lie and copies q^T once (codegen/cpu/ContractThroughMemory.cpp).
 // Block bases are i64, lane offsets within a block i32.
 // params: CT, HEADS, P, R, V, C, VB (V rounded up to a power of two), BM,
 // BL, SCALE.
