@@ -249,11 +249,12 @@ int64_t chooseAttentionSplits(int64_t programs, int64_t maxContext);
 /// score dot broadcasts a key element against the block's queries, so the
 /// BM queries are the columns of the [BL, BM] score block: two registers per
 /// key row, 16 key rows in 16 (8 on AVX2) accumulators by the CPU's tile.dot
-/// blocks. Measured with `dsv2-causal-attention-bench`'s kernel at Lite
-/// widths, 2 threads, 2032 tokens, against the row-dot form it replaced
-/// (16 queries x 8 keys): 1.5x on AVX-512 with 32 queries (1.2x with 16;
-/// 64 ran 0.77x), 1.4x with AVX2 code with 16 (8: 1.08x; 32: within
-/// noise); 8 or 32 keys per block no better than 16.
+/// blocks. Measured on the kernel alone at Lite widths, 2 threads, 2032
+/// tokens (docs/perf.md, "Key-row prefill attention on the CPU"), against
+/// the row-dot form it replaced (16 queries x 8 keys): 1.5x on AVX-512 with
+/// 32 queries (1.2x with 16; 64 queries ran 0.77x of 32), 1.4x with AVX2
+/// code with 16 (8: 1.08x; 32: within noise); 8 or 32 keys per block no
+/// better than 16 (`dsv2-causal-attention-bench --tiles` compares shapes).
 inline constexpr int64_t keyRowAttentionQueries(int64_t cpuVectorBits) {
   return 2 * (cpuVectorBits / 32);
 }
