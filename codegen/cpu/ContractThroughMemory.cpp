@@ -185,14 +185,52 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
     const int64_t rows = lhsType.getDimSize(0), depth = lhsType.getDimSize(1),
                   columns = rhsType.getDimSize(1);
     const MatmulBlocks block = chooseMatmulBlocks(rows, columns, lanes);
+    auto pointerType = LLVM::LLVMPointerType::get(context);
+    Type i64 = rewriter.getI64Type();
+    auto constant = [&](OpBuilder &builder, Location at, int64_t value) {
+      return arith::ConstantOp::create(builder, at, i64,
+                                       builder.getI64IntegerAttr(value));
+    };
+    auto index = [&](int64_t value) {
+      return arith::ConstantIndexOp::create(rewriter, loc, value);
+    };
+    // Element (row, column) of a row-major buffer `width` floats wide.
+    auto flatIndex = [&](OpBuilder &builder, Location at, Value row,
+                         int64_t width, Value column) -> Value {
+      return arith::AddIOp::create(
+          builder, at,
+          arith::MulIOp::create(builder, at, row,
+                                constant(builder, at, width)),
+          column);
+    };
     // Row r of a row-major buffer `width` floats wide.
     auto rowAddress = [&](Value buffer, int64_t r, int64_t width) -> Value {
       return LLVM::GEPOp::create(
-          rewriter, loc, LLVM::LLVMPointerType::get(context), f32, buffer,
+          rewriter, loc, pointerType, f32, buffer,
           ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(r * width)});
     };
+    // An operand's rows: in place (a table of their addresses) when they
+    // are loads, else a stack copy.
+    struct Rows {
+      Value base;
+      bool table;
+      int64_t width;
+    };
+    // The address of row `row` (i64) of an operand.
+    auto rowStart = [&](OpBuilder &builder, Location at, const Rows &rows,
+                        Value row) -> Value {
+      if (rows.table)
+        return LLVM::LoadOp::create(
+            builder, at, pointerType,
+            LLVM::GEPOp::create(builder, at, pointerType, pointerType,
+                                rows.base, ValueRange{row}),
+            8);
+      return elementAddress(
+          builder, at, rows.base,
+          arith::MulIOp::create(builder, at, row,
+                                constant(builder, at, rows.width)));
+    };
     // A stack table of `addresses`, filled at the insertion point.
-    auto pointerType = LLVM::LLVMPointerType::get(context);
     auto addressTable = [&](ArrayRef<Value> addresses) -> Value {
       Value table = dsv2::cpu::createEntryStackBuffer(
           rewriter, op, pointerType, static_cast<int64_t>(addresses.size()));
@@ -214,46 +252,38 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
     // copied at every contraction.
     auto toMemory = [&](Value value, bool readOnly) {
       auto type = cast<VectorType>(value.getType());
+      const int64_t height = type.getDimSize(0), width = type.getDimSize(1);
       Value buffer = dsv2::cpu::createEntryStackBuffer(rewriter, op, f32,
                                                        type.getNumElements());
       OpBuilder::InsertionGuard guard(rewriter);
-      if (readOnly && value.getParentBlock() != op->getBlock()) {
-        // Right after the definition, and after the buffer itself where
-        // both are in the function's entry block.
+      Operation *definition = value.getDefiningOp();
+      const bool once = readOnly && value.getParentBlock() != op->getBlock();
+      if (once) {
+        // Right after the definition (the buffer, made at the start of the
+        // entry block, comes before it); a block argument of the entry
+        // block right after the buffer.
         Operation *bufferOp = buffer.getDefiningOp();
-        Operation *definition = value.getDefiningOp();
-        if (value.getParentBlock() == bufferOp->getBlock() &&
-            (!definition || definition->isBeforeInBlock(bufferOp)))
-          rewriter.setInsertionPointAfter(bufferOp);
-        else if (definition)
+        if (definition)
           rewriter.setInsertionPointAfter(definition);
+        else if (value.getParentBlock() == bufferOp->getBlock())
+          rewriter.setInsertionPointAfter(bufferOp);
         else
           rewriter.setInsertionPointToStart(value.getParentBlock());
       }
-      const int64_t height = type.getDimSize(0), width = type.getDimSize(1);
       // A copied-once operand whose columns are loads (q^T) is copied
       // column by column from where they lie, in loops: the shuffles that
       // would put the columns together as a value are a few thousand
       // instructions (seconds of LLVM) at the attention's [128, 32].
-      Operation *definition = value.getDefiningOp();
       SmallVector<Value> columns;
-      if (readOnly && definition && value.getParentBlock() != op->getBlock())
+      if (once && definition)
         columns = loadedLines(value, definition, /*transposed=*/true);
       if (!columns.empty()) {
-        Type i64 = rewriter.getI64Type();
-        auto index = [&](int64_t v) {
-          return arith::ConstantIndexOp::create(rewriter, loc, v);
-        };
-        Value table = addressTable(columns);
+        const Rows sources{addressTable(columns), true, height};
         scf::ForOp::create(
             rewriter, loc, index(0), index(width), index(1), ValueRange{},
             [&](OpBuilder &outer, Location at, Value n, ValueRange) {
               Value n64 = arith::IndexCastOp::create(outer, at, i64, n);
-              Value column = LLVM::LoadOp::create(
-                  outer, at, pointerType,
-                  LLVM::GEPOp::create(outer, at, pointerType, pointerType,
-                                      table, ValueRange{n64}),
-                  8);
+              Value column = rowStart(outer, at, sources, n64);
               scf::ForOp::create(
                   outer, at, index(0), index(height), index(1), ValueRange{},
                   [&](OpBuilder &inner, Location innerAt, Value k,
@@ -263,17 +293,12 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
                     Value element = LLVM::LoadOp::create(
                         inner, innerAt, f32,
                         elementAddress(inner, innerAt, column, k64), 4);
-                    Value at64 = arith::AddIOp::create(
-                        inner, innerAt,
-                        arith::MulIOp::create(
-                            inner, innerAt, k64,
-                            arith::ConstantOp::create(
-                                inner, innerAt, i64,
-                                inner.getI64IntegerAttr(width))),
-                        n64);
                     LLVM::StoreOp::create(
                         inner, innerAt, element,
-                        elementAddress(inner, innerAt, buffer, at64), 4);
+                        elementAddress(inner, innerAt, buffer,
+                                       flatIndex(inner, innerAt, k64, width,
+                                                 n64)),
+                        4);
                     scf::YieldOp::create(inner, innerAt);
                   });
               scf::YieldOp::create(outer, at);
@@ -288,13 +313,6 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
       }
       return buffer;
     };
-    // An operand's rows: in place (a table of their addresses) when they
-    // are loads, else a stack copy.
-    struct Rows {
-      Value base;
-      bool table;
-      int64_t width;
-    };
     auto rowsOf = [&](Value value) -> Rows {
       const int64_t width = cast<VectorType>(value.getType()).getDimSize(1);
       SmallVector<Value> addresses =
@@ -307,37 +325,6 @@ struct ContractThroughMemory : OpRewritePattern<vector::ContractionOp> {
     Value c = toMemory(op.getAcc(), /*readOnly=*/false);
 
     VectorType chunkType = VectorType::get({block.columns}, f32);
-    Type i64 = rewriter.getI64Type();
-    auto constant = [&](OpBuilder &builder, Location at, int64_t value) {
-      return arith::ConstantOp::create(builder, at, i64,
-                                       builder.getI64IntegerAttr(value));
-    };
-    auto index = [&](int64_t value) {
-      return arith::ConstantIndexOp::create(rewriter, loc, value);
-    };
-    // Element (row, column) of a row-major buffer `width` floats wide.
-    auto flatIndex = [&](OpBuilder &builder, Location at, Value row,
-                         int64_t width, Value column) -> Value {
-      return arith::AddIOp::create(
-          builder, at,
-          arith::MulIOp::create(builder, at, row,
-                                constant(builder, at, width)),
-          column);
-    };
-    // The address of row `row` (i64) of an operand.
-    auto rowStart = [&](OpBuilder &builder, Location at, const Rows &rows,
-                        Value row) -> Value {
-      if (rows.table)
-        return LLVM::LoadOp::create(
-            builder, at, pointerType,
-            LLVM::GEPOp::create(builder, at, pointerType, pointerType,
-                                rows.base, ValueRange{row}),
-            8);
-      return elementAddress(
-          builder, at, rows.base,
-          arith::MulIOp::create(builder, at, row,
-                                constant(builder, at, rows.width)));
-    };
     Value zero = index(0);
     scf::ForOp::create(
         rewriter, loc, zero, index(rows), index(block.rows), ValueRange{},
