@@ -59,6 +59,10 @@ mlir::dsv2::cpu::cpuLoweringFor(llvm::ArrayRef<std::string> features) {
   return options;
 }
 
+std::vector<std::string> mlir::dsv2::cpu::cpuLoweringFeatures() {
+  return {"avx2", "avx512f", "avx512bw"};
+}
+
 void mlir::dsv2::cpu::buildLowerTileToLLVMPipeline(
     OpPassManager &pm, const CpuLoweringOptions &options) {
   pm.addPass(createDsv2ConvertTileToLLVMPass(

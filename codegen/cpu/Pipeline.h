@@ -12,6 +12,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/PassManager.h"
 
+#include <string>
+#include <vector>
+
 namespace mlir::dsv2::cpu {
 
 /// The name the pipeline is registered under.
@@ -44,6 +47,10 @@ struct CpuLoweringOptions {
 /// formation sizes its CPU tiles from the same vectorBits
 /// (KernelFormationOptions::cpuVectorBits), so callers take both from here.
 CpuLoweringOptions cpuLoweringFor(llvm::ArrayRef<std::string> features);
+
+/// The LLVM feature names cpuLoweringFor reads: the candidates to ask
+/// describeCpuTarget about (a feature left out reads as absent).
+std::vector<std::string> cpuLoweringFeatures();
 
 /// Appends the lowering to `pm` (anchored on builtin.module):
 /// dsv2-convert-tile-to-llvm, canonicalize, cse, dsv2-cpu-lower-vectors,

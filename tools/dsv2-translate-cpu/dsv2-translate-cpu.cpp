@@ -124,7 +124,7 @@ int main(int argc, char **argv) {
     probe.cpu = cpu;
     probe.features = features;
     auto described = dsv2::cpu::describeCpuTarget(
-        probe, {"avx2", "avx512f", "avx512bw"});
+        probe, dsv2::cpu::cpuLoweringFeatures());
     if (!described)
       return fail(llvm::toString(described.takeError()));
     lowering = dsv2::cpu::cpuLoweringFor(described->features);

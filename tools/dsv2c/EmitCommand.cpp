@@ -115,9 +115,12 @@ llvm::Error runEmit(llvm::ArrayRef<const char *> args) {
   formation.gpuTiles = stage == "nvvm" || stage == "ptx";
   formation.weightQuantization = quantization->scheme;
   formation.keepWeights = quantization->keep;
-  // auto: as `dsv2c compile` decides for the host CPU.
-  auto host = mlir::dsv2::cpu::describeCpuTarget(
-      {}, {"avx2", "avx512f", "avx512bw", "avx512vnni", "avxvnni"});
+  // auto: as `dsv2c compile` decides for the host CPU (the lowering's
+  // features, and VNNI for pairDotIsFused).
+  std::vector<std::string> candidates =
+      mlir::dsv2::cpu::cpuLoweringFeatures();
+  candidates.insert(candidates.end(), {"avx512vnni", "avxvnni"});
+  auto host = mlir::dsv2::cpu::describeCpuTarget({}, candidates);
   if (!host)
     return host.takeError();
   // The target knobs of both the CPU tiles and their lowering.

@@ -60,4 +60,16 @@ TEST(CpuTargetKnobs, AgreesWithTheFeatureQueries) {
   }
 }
 
+// Every feature cpuLoweringFor reads is one callers ask describeCpuTarget
+// about: with only the listed features, the knobs are those of the full set.
+TEST(CpuTargetKnobs, ListsTheFeaturesItReads) {
+  const std::vector<std::string> listed =
+      mlir::dsv2::cpu::cpuLoweringFeatures();
+  const CpuLoweringOptions fromListed = cpuLoweringFor(listed);
+  const CpuLoweringOptions fromMore = cpuLoweringFor(
+      {"avx2", "avx512f", "avx512bw", "avx512vnni", "avxvnni", "fma"});
+  EXPECT_EQ(fromListed.vectorBits, fromMore.vectorBits);
+  EXPECT_EQ(fromListed.pairDot, fromMore.pairDot);
+}
+
 } // namespace

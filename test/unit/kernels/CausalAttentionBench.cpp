@@ -184,7 +184,7 @@ int run(int argc, char **argv) {
   std::printf("\n");
 
   auto host = mlir::dsv2::cpu::describeCpuTarget(
-      {}, {"avx2", "avx512f", "avx512bw"});
+      {}, mlir::dsv2::cpu::cpuLoweringFeatures());
   if (!host) {
     std::fprintf(stderr, "dsv2-causal-attention-bench: %s\n",
                  llvm::toString(host.takeError()).c_str());

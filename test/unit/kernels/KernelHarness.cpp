@@ -170,7 +170,7 @@ void KernelSuite::compile(const std::string &suiteName) {
   lowering.pairDot = pairDot;
   if (hostLowering) {
     auto host = mlir::dsv2::cpu::describeCpuTarget(
-        {}, {"avx2", "avx512f", "avx512bw"});
+        {}, mlir::dsv2::cpu::cpuLoweringFeatures());
     if (!host) {
       error = llvm::toString(host.takeError());
       return;
