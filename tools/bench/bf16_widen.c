@@ -42,6 +42,17 @@ static __m512 widenBf16(const uint16_t *row) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(wide, 16));
 }
 
+// One K step of both layouts: x[r][step] of the 8 rows broadcast against
+// the step's two widened panel rows, into acc[r] and acc[8 + r].
+__attribute__((always_inline)) static inline void
+fmaStep(__m512 *acc, const float *x, int k, int step, __m512 w0, __m512 w1) {
+  for (int r = 0; r < kRows; ++r) {
+    __m512 xs = _mm512_set1_ps(x[r * k + step]);
+    acc[r] = _mm512_fmadd_ps(xs, w0, acc[r]);
+    acc[kRows + r] = _mm512_fmadd_ps(xs, w1, acc[kRows + r]);
+  }
+}
+
 // out[r][0..31] = sum_k x[r][k] * (panel0[k][0..15] | panel1[k][0..15]).
 __attribute__((noinline)) static void panels(const float *x, int k,
                                              const uint16_t *panel0,
@@ -50,15 +61,9 @@ __attribute__((noinline)) static void panels(const float *x, int k,
   __m512 acc[2 * kRows];
   for (int i = 0; i < 2 * kRows; ++i)
     acc[i] = _mm512_setzero_ps();
-  for (int step = 0; step < k; ++step) {
-    __m512 w0 = widenBf16(panel0 + step * kPanel);
-    __m512 w1 = widenBf16(panel1 + step * kPanel);
-    for (int r = 0; r < kRows; ++r) {
-      __m512 xs = _mm512_set1_ps(x[r * k + step]);
-      acc[r] = _mm512_fmadd_ps(xs, w0, acc[r]);
-      acc[kRows + r] = _mm512_fmadd_ps(xs, w1, acc[kRows + r]);
-    }
-  }
+  for (int step = 0; step < k; ++step)
+    fmaStep(acc, x, k, step, widenBf16(panel0 + step * kPanel),
+            widenBf16(panel1 + step * kPanel));
   for (int i = 0; i < 2 * kRows; ++i)
     _mm512_storeu_ps(out + i * kPanel, acc[i]);
 }
@@ -73,13 +78,8 @@ __attribute__((noinline)) static void interleaved(const float *x, int k,
     acc[i] = _mm512_setzero_ps();
   for (int step = 0; step < k; ++step) {
     __m512i both = _mm512_loadu_si512((const void *)(pairs + step * kPanel));
-    __m512 w0 = _mm512_castsi512_ps(_mm512_slli_epi32(both, 16));
-    __m512 w1 = _mm512_castsi512_ps(_mm512_and_si512(both, highHalf));
-    for (int r = 0; r < kRows; ++r) {
-      __m512 xs = _mm512_set1_ps(x[r * k + step]);
-      acc[r] = _mm512_fmadd_ps(xs, w0, acc[r]);
-      acc[kRows + r] = _mm512_fmadd_ps(xs, w1, acc[kRows + r]);
-    }
+    fmaStep(acc, x, k, step, _mm512_castsi512_ps(_mm512_slli_epi32(both, 16)),
+            _mm512_castsi512_ps(_mm512_and_si512(both, highHalf)));
   }
   for (int i = 0; i < 2 * kRows; ++i)
     _mm512_storeu_ps(out + i * kPanel, acc[i]);
