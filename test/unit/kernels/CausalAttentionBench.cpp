@@ -19,6 +19,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "test/unit/kernels/BenchFlags.h"
 #include "test/unit/kernels/KernelHarness.h"
 
 #include "codegen/cpu/ObjectEmitter.h"
@@ -33,7 +34,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <memory>
 #include <sstream>
 #include <thread>
@@ -62,66 +62,35 @@ struct Options {
   int64_t check = 32;
 };
 
-[[noreturn]] void usage(const char *message) {
-  std::fprintf(stderr,
-               "dsv2-causal-attention-bench: %s\nusage: "
-               "dsv2-causal-attention-bench [--tokens N,N,...] [--past N] "
-               "[--heads N] [--tiles BMxBL,...] [--threads N] [--repeat N] "
-               "[--check N]\n",
-               message);
-  std::exit(2);
-}
-
-int64_t count(const char *flag, const std::string &text, int64_t least) {
-  char *end = nullptr;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || value < least || value > (1 << 20))
-    usage((std::string(flag) + ": '" + text + "' is not a count of " +
-           std::to_string(least) + " or more")
-              .c_str());
-  return value;
-}
-
 /// "BMxBL": queries per program, keys per block.
-Tiles parseTiles(const std::string &text) {
-  std::vector<int64_t> parts;
-  std::stringstream list(text);
-  for (std::string item; std::getline(list, item, 'x');)
-    parts.push_back(count("--tiles", item, 1));
+Tiles parseTiles(const BenchFlags &flags, const std::string &text) {
+  std::vector<int64_t> parts = flags.counts("--tiles", text, 'x');
   if (parts.size() != 2)
-    usage(("--tiles: '" + text + "' is not BMxBL").c_str());
+    flags.fail("--tiles: '" + text + "' is not BMxBL");
   return {parts[0], parts[1]};
 }
 
-Options parse(int argc, char **argv) {
+Options parse(BenchFlags &flags) {
   Options options;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h")
-      usage("the CPU's prefill attention, timed per tile shape");
-    if (i + 1 >= argc)
-      usage((flag + " needs a value").c_str());
-    std::string value = argv[++i];
-    std::stringstream list(value);
+  for (std::string flag, value; flags.next(flag, value);) {
     if (flag == "--tokens") {
-      options.tokens.clear();
-      for (std::string item; std::getline(list, item, ',');)
-        options.tokens.push_back(count("--tokens", item, 1));
+      options.tokens = flags.counts(flag, value);
     } else if (flag == "--past") {
-      options.past = count("--past", value, 0);
+      options.past = flags.count(flag, value, 0);
     } else if (flag == "--heads") {
-      options.heads = count("--heads", value, 1);
+      options.heads = flags.count(flag, value);
     } else if (flag == "--tiles") {
+      std::stringstream list(value);
       for (std::string item; std::getline(list, item, ',');)
-        options.extraTiles.push_back(parseTiles(item));
+        options.extraTiles.push_back(parseTiles(flags, item));
     } else if (flag == "--threads") {
-      options.threads = count("--threads", value, 1);
+      options.threads = flags.count(flag, value);
     } else if (flag == "--repeat") {
-      options.repeat = static_cast<int>(count("--repeat", value, 1));
+      options.repeat = static_cast<int>(flags.count(flag, value));
     } else if (flag == "--check") {
-      options.check = count("--check", value, 0);
+      options.check = flags.count(flag, value, 0);
     } else {
-      usage(("unknown option " + flag).c_str());
+      flags.fail("unknown option " + flag);
     }
   }
   return options;
@@ -177,11 +146,14 @@ std::vector<float> referenceRows(const Prefill &in, int64_t rows,
 }
 
 int run(int argc, char **argv) {
-  Options options = parse(argc, argv);
-  std::printf("$");
-  for (int i = 0; i < argc; ++i)
-    std::printf(" %s", argv[i]);
-  std::printf("\n");
+  BenchFlags flags("dsv2-causal-attention-bench",
+                   "[--tokens N,N,...] [--past N] [--heads N] "
+                   "[--tiles BMxBL,...] [--threads N] [--repeat N] "
+                   "[--check N]",
+                   "the CPU's prefill attention, timed per tile shape", argc,
+                   argv);
+  Options options = parse(flags);
+  flags.echo();
 
   auto host = mlir::dsv2::cpu::describeCpuTarget(
       {}, mlir::dsv2::cpu::cpuLoweringFeatures());

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "test/unit/kernels/BenchFlags.h"
 #include "test/unit/kernels/KernelHarness.h"
 #include "test/unit/kernels/LatentAttentionParams.h"
 
@@ -24,10 +25,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <sstream>
 
 namespace dsv2::test {
 namespace {
@@ -43,59 +42,34 @@ struct Options {
   int repeat = 5;
 };
 
-[[noreturn]] void usage(const char *message) {
-  std::fprintf(stderr,
-               "dsv2-latent-attention-bench: %s\nusage: "
-               "dsv2-latent-attention-bench [--heads N] [--contexts N,N,...] "
-               "[--cache f32|bf16] [--repeat N]\n",
-               message);
-  std::exit(2);
-}
-
-int64_t positive(const char *flag, const std::string &text) {
-  char *end = nullptr;
-  long long value = std::strtoll(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || value <= 0 || value > (1 << 20))
-    usage((std::string(flag) + ": '" + text + "' is not a positive count")
-              .c_str());
-  return value;
-}
-
-Options parse(int argc, char **argv) {
+Options parse(BenchFlags &flags) {
   Options options;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (flag == "--help" || flag == "-h")
-      usage("latent attention, one head vs head groups per program");
-    if (i + 1 >= argc)
-      usage((flag + " needs a value").c_str());
-    std::string value = argv[++i];
+  for (std::string flag, value; flags.next(flag, value);) {
     if (flag == "--heads") {
-      options.heads = positive("--heads", value);
+      options.heads = flags.count(flag, value);
     } else if (flag == "--contexts") {
-      options.contexts.clear();
-      std::stringstream list(value);
-      for (std::string item; std::getline(list, item, ',');)
-        options.contexts.push_back(positive("--contexts", item));
+      options.contexts = flags.counts(flag, value);
     } else if (flag == "--cache") {
       if (value != "f32" && value != "bf16")
-        usage("--cache: not f32 or bf16");
+        flags.fail("--cache: not f32 or bf16");
       options.cache = value;
     } else if (flag == "--repeat") {
-      options.repeat = static_cast<int>(positive("--repeat", value));
+      options.repeat = static_cast<int>(flags.count(flag, value));
     } else {
-      usage(("unknown option " + flag).c_str());
+      flags.fail("unknown option " + flag);
     }
   }
   return options;
 }
 
 int run(int argc, char **argv) {
-  Options options = parse(argc, argv);
-  std::printf("$");
-  for (int i = 0; i < argc; ++i)
-    std::printf(" %s", argv[i]);
-  std::printf("\n");
+  BenchFlags flags("dsv2-latent-attention-bench",
+                   "[--heads N] [--contexts N,N,...] [--cache f32|bf16] "
+                   "[--repeat N]",
+                   "latent attention, one head vs head groups per program",
+                   argc, argv);
+  Options options = parse(flags);
+  flags.echo();
 
   // The forms: one head per program, then every power-of-two group up to
   // 16 that divides the heads.
