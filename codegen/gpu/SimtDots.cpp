@@ -20,6 +20,43 @@ Value Emitter::widenedBf16(Value value) {
   return {};
 }
 
+std::optional<Emitter::MmaOperands> Emitter::mmaOperands(tile::DotOp op) {
+  ArrayRef<int64_t> aShape = shapeOf(op.getA().getType());
+  int64_t m = aShape[0], k = aShape[1], n = shapeOf(op.getType())[1];
+  Type aElement = elementOf(op.getA().getType());
+  Type bElement = elementOf(op.getB().getType());
+  if (!options.useMma || m % 16 != 0 || n % 8 != 0 || k % 16 != 0 ||
+      threads % 32 != 0)
+    return std::nullopt;
+
+  // B given as the transpose of an [N, K] tile (a weight loaded in its
+  // memory order): staged as those rows, read transposed.
+  MmaOperands operands;
+  operands.a = op.getA();
+  operands.b = op.getB();
+  if (auto trans = operands.b.getDefiningOp<tile::TransOp>()) {
+    operands.b = trans.getInput();
+    operands.bTransposed = true;
+  }
+  // bf16 inputs (or, under bf16Activations, f32 activations against a
+  // widened bf16 weight, or against an int8 weight converted to f32, which
+  // bf16 holds exactly).
+  if (options.bf16Activations && aElement.isF32() && !bElement.isBF16()) {
+    if (Value narrow = widenedBf16(operands.b)) {
+      operands.b = narrow;
+      operands.roundA = true;
+    } else if (isWidenedInt8(operands.b)) {
+      operands.roundA = operands.roundB = true;
+    }
+  }
+  bool bf16Inputs = (aElement.isBF16() || operands.roundA) &&
+                    (operands.roundB ||
+                     elementOf(operands.b.getType()).isBF16());
+  if (!bf16Inputs)
+    return std::nullopt;
+  return operands;
+}
+
 LogicalResult Emitter::emitDot(tile::DotOp op) {
   ArrayRef<int64_t> aShape = shapeOf(op.getA().getType());
   ArrayRef<int64_t> cShape = shapeOf(op.getType());
@@ -27,53 +64,35 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
   Type aElement = elementOf(op.getA().getType());
   Type bElement = elementOf(op.getB().getType());
 
-  // B given as the transpose of an [N, K] tile (a weight loaded in its
-  // memory order): staged as those rows, read transposed.
-  Value bTile = op.getB();
-  bool bTransposed = false;
-  if (auto trans = bTile.getDefiningOp<tile::TransOp>()) {
-    bTile = trans.getInput();
-    bTransposed = true;
-  }
-  Value bRows = bTile; // what the FMA path stages
-
-  // Tensor cores: bf16 inputs (or, under bf16Activations, f32 activations
-  // against a widened bf16 weight, or against an int8 weight converted to
-  // f32, which bf16 holds exactly), blocks of 16 x 8 x 16, whole warps.
-  Value aTile = op.getA();
-  bool roundA = false, roundB = false;
-  if (options.bf16Activations && aElement.isF32() && !bElement.isBF16()) {
-    if (Value narrow = widenedBf16(bTile)) {
-      bTile = narrow;
-      roundA = true;
-    } else if (isWidenedInt8(bTile)) {
-      roundA = roundB = true;
-    }
-  }
-  bool bf16Inputs = (aElement.isBF16() || roundA) &&
-                    (roundB || elementOf(bTile.getType()).isBF16());
-  if (options.useMma && bf16Inputs && m % 16 == 0 && n % 8 == 0 &&
-      k % 16 == 0 && threads % 32 == 0) {
-    Type bf16 = b.getBF16Type();
+  // Tensor cores: blocks of 16 x 8 x 16, whole warps.
+  if (std::optional<MmaOperands> mma = mmaOperands(op)) {
     SmallVector<Value> aSlots;
-    for (int64_t slot = 0, e = slotCount(aTile.getType()); slot < e; ++slot) {
-      Value a = get(aTile, slot);
-      aSlots.push_back(roundA ? f32ToBf16(a) : a);
+    for (int64_t slot = 0, e = slotCount(mma->a.getType()); slot < e; ++slot) {
+      Value a = get(mma->a, slot);
+      aSlots.push_back(mma->roundA ? f32ToBf16(a) : a);
     }
     int64_t bOffset = static_cast<int64_t>(llvm::alignTo(m * k * 2, 16));
-    writeSlotsToShared(aSlots, m * k, bf16, 0);
-    if (roundB) {
+    writeSlotsToShared(aSlots, m * k, b.getBF16Type(), 0);
+    if (mma->roundB) {
       SmallVector<Value> bSlots;
-      for (int64_t slot = 0, e = slotCount(bTile.getType()); slot < e; ++slot)
-        bSlots.push_back(f32ToBf16(get(bTile, slot)));
-      writeSlotsToShared(bSlots, k * n, bf16, bOffset);
+      for (int64_t slot = 0, e = slotCount(mma->b.getType()); slot < e;
+           ++slot)
+        bSlots.push_back(f32ToBf16(get(mma->b, slot)));
+      writeSlotsToShared(bSlots, k * n, b.getBF16Type(), bOffset);
     } else {
-      writeTileToShared(bTile, bOffset);
+      writeTileToShared(mma->b, bOffset);
     }
-    values[op.getResult()] = emitMmaDot(op, bOffset, bTransposed);
+    values[op.getResult()] = emitMmaDot(op, bOffset, mma->bTransposed);
     return success();
   }
 
+  // FMAs: B staged as given, or as the rows of its transpose.
+  Value bRows = op.getB();
+  bool bTransposed = false;
+  if (auto trans = bRows.getDefiningOp<tile::TransOp>()) {
+    bRows = trans.getInput();
+    bTransposed = true;
+  }
   int64_t bOffset = static_cast<int64_t>(
       llvm::alignTo(m * k * storageBytes(aElement), 16));
   writeTileToShared(op.getA(), 0);
@@ -127,14 +146,39 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
   return success();
 }
 
+Emitter::MmaLane Emitter::mmaLane() {
+  Value lane = arith::RemUIOp::create(b, loc, tid, i32(32));
+  return {arith::DivUIOp::create(b, loc, tid, i32(32)),
+          arith::ShRUIOp::create(b, loc, lane, i32(2)),
+          arith::AndIOp::create(b, loc, lane, i32(3))};
+}
+
+Emitter::MmaBlock Emitter::mmaBlock(const MmaLane &lane, Value blockIndex,
+                                    int64_t n) {
+  int64_t blocksN = n / 8;
+  Value row0 =
+      mul(arith::DivUIOp::create(b, loc, blockIndex, i32(blocksN)), i32(16));
+  Value col0 =
+      mul(arith::RemUIOp::create(b, loc, blockIndex, i32(blocksN)), i32(8));
+  MmaBlock block;
+  block.rowLo = add(row0, lane.group);
+  block.rowHi = add(block.rowLo, i32(8));
+  block.colC = add(col0, mul(lane.tig, i32(2)));
+  block.colC1 = add(block.colC, i32(1));
+  block.colB = add(col0, lane.group);
+  return block;
+}
+
 SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset,
                                        bool bTransposed) {
   ArrayRef<int64_t> aShape = shapeOf(op.getA().getType());
   int64_t m = aShape[0], k = aShape[1], n = shapeOf(op.getType())[1];
   Type bf16 = b.getBF16Type(), f32 = b.getF32Type(), i32Type = b.getI32Type();
+  bool inFragments = fragmentDots.contains(op);
   int64_t cOffset =
       bOffset + static_cast<int64_t>(llvm::alignTo(k * n * 2, 16));
-  writeTileToShared(op.getAcc(), cOffset);
+  if (!inFragments)
+    writeTileToShared(op.getAcc(), cOffset);
   publishBarrier();
 
   // PTX ISA, mma.m16n8k16 with .bf16 inputs: lane = 4 * group + tig; A
@@ -142,11 +186,8 @@ SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset,
   // +1 and +8, +9); B registers hold column `group`, rows tig*2, +1 (b0)
   // and +8, +9 (b1); C/D elements c0,c1 row group, c2,c3 row group+8,
   // columns tig*2, +1.
-  Value lane = arith::RemUIOp::create(b, loc, tid, i32(32));
-  Value warp = arith::DivUIOp::create(b, loc, tid, i32(32));
-  Value group = arith::ShRUIOp::create(b, loc, lane, i32(2));
-  Value tig = arith::AndIOp::create(b, loc, lane, i32(3));
-  int64_t tilesN = n / 8, tiles = (m / 16) * tilesN, warps = threads / 32;
+  MmaLane lane = mmaLane();
+  int64_t blocks = (m / 16) * (n / 8), warps = threads / 32;
   auto pack = [&](Value lo, Value hi) {
     Value low = arith::ExtUIOp::create(b, loc, i32Type, lo);
     Value high = arith::ExtUIOp::create(b, loc, i32Type, hi);
@@ -176,54 +217,136 @@ SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset,
   };
   auto resultType = LLVM::LLVMStructType::getLiteral(b.getContext(),
                                                      {f32, f32, f32, f32});
+  // One 16 x 8 block of C over the whole K: {c0, c1, c2, c3} in and out.
+  auto blockProduct = [&](const MmaBlock &block, ValueRange c) {
+    auto steps = scf::ForOp::create(
+        b, loc, i32(0), i32(k), i32(16), c,
+        [&](OpBuilder &, Location, Value k0, ValueRange acc) {
+          Value kk = add(k0, mul(lane.tig, i32(2)));
+          Value kk8 = add(kk, i32(8));
+          Value a0 = aPair(block.rowLo, kk), a1 = aPair(block.rowHi, kk);
+          Value a2 = aPair(block.rowLo, kk8), a3 = aPair(block.rowHi, kk8);
+          if (options.injectBadMmaLayout)
+            std::swap(a0, a1);
+          Value b0 = bPair(kk, block.colB), b1 = bPair(kk8, block.colB);
+          SmallVector<Value> args = {a0, a1, a2, a3, b0, b1};
+          llvm::append_range(args, acc);
+          Value d = LLVM::CallIntrinsicOp::create(
+                        b, loc, resultType, b.getStringAttr(kMmaIntrinsic),
+                        args)
+                        .getResult(0);
+          SmallVector<Value> next;
+          for (int64_t i = 0; i < 4; ++i)
+            next.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
+          scf::YieldOp::create(b, loc, next);
+        });
+    return SmallVector<Value>(steps.getResults());
+  };
+
+  if (inFragments) {
+    // C stays in registers: this lane's blocks one after another.
+    SmallVector<Value> fragments;
+    for (int64_t j = 0; j < blocks / warps; ++j) {
+      SmallVector<Value> c;
+      for (int64_t i = 0; i < 4; ++i)
+        c.push_back(get(op.getAcc(), 4 * j + i));
+      MmaBlock block = mmaBlock(lane, add(lane.warp, i32(j * warps)), n);
+      llvm::append_range(fragments, blockProduct(block, c));
+    }
+    barrier(); // A and B were read: the next writes may come
+    return fragments;
+  }
 
   // Warp w computes the 16 x 8 blocks w, w + warps, ... of C.
   scf::ForOp::create(
-      b, loc, warp, i32(tiles), i32(warps), ValueRange{},
+      b, loc, lane.warp, i32(blocks), i32(warps), ValueRange{},
       [&](OpBuilder &, Location, Value t, ValueRange) {
-        Value row0 = mul(arith::DivUIOp::create(b, loc, t, i32(tilesN)),
-                         i32(16));
-        Value col0 = mul(arith::RemUIOp::create(b, loc, t, i32(tilesN)),
-                         i32(8));
-        Value rowLo = add(row0, group), rowHi = add(rowLo, i32(8));
-        Value colC = add(col0, mul(tig, i32(2)));
-        Value colC1 = add(colC, i32(1));
-        Value colB = add(col0, group);
-        SmallVector<Value> c = {loadShared(f32, cOffset, cIndex(rowLo, colC)),
-                                loadShared(f32, cOffset, cIndex(rowLo, colC1)),
-                                loadShared(f32, cOffset, cIndex(rowHi, colC)),
-                                loadShared(f32, cOffset, cIndex(rowHi, colC1))};
-        auto steps = scf::ForOp::create(
-            b, loc, i32(0), i32(k), i32(16), c,
-            [&](OpBuilder &, Location, Value k0, ValueRange acc) {
-              Value kk = add(k0, mul(tig, i32(2)));
-              Value kk8 = add(kk, i32(8));
-              Value a0 = aPair(rowLo, kk), a1 = aPair(rowHi, kk);
-              Value a2 = aPair(rowLo, kk8), a3 = aPair(rowHi, kk8);
-              if (options.injectBadMmaLayout)
-                std::swap(a0, a1);
-              Value b0 = bPair(kk, colB), b1 = bPair(kk8, colB);
-              SmallVector<Value> args = {a0, a1, a2, a3, b0, b1};
-              llvm::append_range(args, acc);
-              Value d = LLVM::CallIntrinsicOp::create(
-                            b, loc, resultType, b.getStringAttr(kMmaIntrinsic),
-                            args)
-                            .getResult(0);
-              SmallVector<Value> next;
-              for (int64_t i = 0; i < 4; ++i)
-                next.push_back(LLVM::ExtractValueOp::create(b, loc, d, i));
-              scf::YieldOp::create(b, loc, next);
-            });
-        storeShared(steps.getResult(0), f32, cOffset, cIndex(rowLo, colC));
-        storeShared(steps.getResult(1), f32, cOffset, cIndex(rowLo, colC1));
-        storeShared(steps.getResult(2), f32, cOffset, cIndex(rowHi, colC));
-        storeShared(steps.getResult(3), f32, cOffset, cIndex(rowHi, colC1));
+        MmaBlock block = mmaBlock(lane, t, n);
+        SmallVector<Value> c = {
+            loadShared(f32, cOffset, cIndex(block.rowLo, block.colC)),
+            loadShared(f32, cOffset, cIndex(block.rowLo, block.colC1)),
+            loadShared(f32, cOffset, cIndex(block.rowHi, block.colC)),
+            loadShared(f32, cOffset, cIndex(block.rowHi, block.colC1))};
+        SmallVector<Value> d = blockProduct(block, c);
+        storeShared(d[0], f32, cOffset, cIndex(block.rowLo, block.colC));
+        storeShared(d[1], f32, cOffset, cIndex(block.rowLo, block.colC1));
+        storeShared(d[2], f32, cOffset, cIndex(block.rowHi, block.colC));
+        storeShared(d[3], f32, cOffset, cIndex(block.rowHi, block.colC1));
         scf::YieldOp::create(b, loc);
       });
   publishBarrier();
 
   // Back to the block's layout.
   SmallVector<Value> slots = readSlotsFromShared(op.getType(), f32, cOffset);
+  barrier();
+  return slots;
+}
+
+tile::DotOp Emitter::fragmentDot(scf::ForOp loop, unsigned index) {
+  Value carried = loop.getRegionIterArgs()[index];
+  if (!carried.hasOneUse())
+    return {};
+  auto dot = dyn_cast<tile::DotOp>(*carried.getUsers().begin());
+  if (!dot || dot.getAcc() != carried || dot->getBlock() != loop.getBody() ||
+      !dot.getResult().hasOneUse())
+    return {};
+  auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+  if (yield.getOperand(index) != dot.getResult() || !mmaOperands(dot))
+    return {};
+  ArrayRef<int64_t> shape = shapeOf(dot.getType());
+  int64_t blocks = (shape[0] / 16) * (shape[1] / 8), warps = threads / 32;
+  // Every warp the same number of blocks: 4 * blocks / warps fragments per
+  // lane, as many as the block layout's slots (the loop's flat values keep
+  // their count).
+  if (blocks % warps != 0 || 4 * blocks / warps != slotCount(dot.getType()))
+    return {};
+  return dot;
+}
+
+SmallVector<Value> Emitter::toFragments(Value value, int64_t m, int64_t n) {
+  int64_t count = 4 * ((m / 16) * (n / 8)) / (threads / 32);
+  auto found = values.find(value);
+  if (found != values.end() && found->second.size() == 1)
+    return SmallVector<Value>(count, found->second[0]); // uniform (a splat)
+  int64_t cOffset = 0;
+  writeTileToShared(value, cOffset);
+  publishBarrier();
+  Type f32 = b.getF32Type();
+  MmaLane lane = mmaLane();
+  SmallVector<Value> fragments;
+  // c0, c1 (and c2, c3) are neighbours in a row at an even column: one
+  // 8-byte access each.
+  for (int64_t j = 0; j < count / 4; ++j) {
+    MmaBlock block =
+        mmaBlock(lane, add(lane.warp, i32(j * (threads / 32))), n);
+    for (Value row : {block.rowLo, block.rowHi})
+      llvm::append_range(
+          fragments,
+          loadRun(sharedAddress(cOffset, f32, add(mul(row, i32(n)), block.colC)),
+                  f32, 2));
+  }
+  barrier();
+  return fragments;
+}
+
+SmallVector<Value> Emitter::fromFragments(ArrayRef<Value> fragments,
+                                          Type type) {
+  int64_t n = shapeOf(type)[1], cOffset = 0;
+  Type f32 = b.getF32Type();
+  reserveShared(cOffset + numElements(type) * 4);
+  MmaLane lane = mmaLane();
+  for (int64_t j = 0, e = fragments.size() / 4; j < e; ++j) {
+    MmaBlock block =
+        mmaBlock(lane, add(lane.warp, i32(j * (threads / 32))), n);
+    Value rows[] = {block.rowLo, block.rowHi};
+    for (int64_t half = 0; half < 2; ++half)
+      storeRun(fragments.slice(4 * j + 2 * half, 2),
+               sharedAddress(cOffset, f32,
+                             add(mul(rows[half], i32(n)), block.colC)),
+               f32);
+  }
+  publishBarrier();
+  SmallVector<Value> slots = readSlotsFromShared(type, f32, cOffset);
   barrier();
   return slots;
 }

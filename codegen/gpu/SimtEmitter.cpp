@@ -216,9 +216,25 @@ LogicalResult Emitter::emitConstant(arith::ConstantOp op) {
 //===----------------------------------------------------------------------===//
 
 LogicalResult Emitter::emitFor(scf::ForOp op) {
+  // Accumulators of tensor-core dots are carried as mma fragments (the
+  // same number of values per thread as the block layout), converted once
+  // before and after the loop instead of at every step.
+  SmallVector<bool> carriedAsFragments;
+  SmallVector<Value> inits;
+  for (auto [index, init] : llvm::enumerate(op.getInitArgs())) {
+    tile::DotOp dot = fragmentDot(op, index);
+    carriedAsFragments.push_back(static_cast<bool>(dot));
+    if (!dot) {
+      llvm::append_range(inits, flat(init));
+      continue;
+    }
+    fragmentDots.insert(dot);
+    ArrayRef<int64_t> shape = shapeOf(dot.getType());
+    llvm::append_range(inits, toFragments(init, shape[0], shape[1]));
+  }
   auto loop = scf::ForOp::create(b, loc, get(op.getLowerBound(), 0),
                                  get(op.getUpperBound(), 0),
-                                 get(op.getStep(), 0), flat(op.getInitArgs()));
+                                 get(op.getStep(), 0), inits);
   values[op.getInductionVar()] = {loop.getInductionVar()};
   unflatten(op.getRegionIterArgs(), loop.getRegionIterArgs());
   OpBuilder::InsertionGuard guard(b);
@@ -232,6 +248,12 @@ LogicalResult Emitter::emitFor(scf::ForOp op) {
   b.setInsertionPointAfter(loop);
   unflatten(op.getResults(), loop.getResults());
   assumeRegionEffects(op);
+  for (auto [result, fragments] :
+       llvm::zip(op.getResults(), carriedAsFragments))
+    if (fragments) {
+      SmallVector<Value> held = values[result];
+      values[result] = fromFragments(held, result.getType());
+    }
   return success();
 }
 

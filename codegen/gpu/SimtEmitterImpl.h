@@ -26,6 +26,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/DenseSet.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <optional>
@@ -451,10 +452,42 @@ private:
   Value combineReduced(tile::ReduceKind kind, Value x, Value y);
   Value reductionBase(Value outFlat, ArrayRef<int64_t> shape, int64_t axis);
   LogicalResult emitDot(tile::DotOp op);
+  /// The operands a dot gives tensor cores: A and B (B as the [N, K] rows
+  /// of a tile.trans when `bTransposed`), rounded to bf16 where `roundA` /
+  /// `roundB` say so (bf16Activations); std::nullopt when the dot runs on
+  /// FMAs (inputs not bf16, shapes not whole 16 x 8 x 16 blocks, no mma).
+  struct MmaOperands {
+    Value a, b;
+    bool bTransposed = false, roundA = false, roundB = false;
+  };
+  std::optional<MmaOperands> mmaOperands(tile::DotOp op);
   /// C = A @ B + C on tensor cores; A and B are bf16 in shared memory, B
-  /// as [K, N] rows or, `bTransposed`, as [N, K] rows.
+  /// as [K, N] rows or, `bTransposed`, as [N, K] rows. C and the result are
+  /// in the block layout, or in mma fragments for the dots of
+  /// `fragmentDots`.
   SmallVector<Value> emitMmaDot(tile::DotOp op, int64_t bOffset,
                                 bool bTransposed);
+
+  // mma.m16n8k16 fragments. Warp w owns the 16 x 8 blocks w, w + warps,
+  // ... of an [M, N] accumulator (row-major block order); a lane holds
+  // c0, c1 at (row group, columns 2 tig, +1) and c2, c3 eight rows below.
+  struct MmaLane {
+    Value warp, group, tig;
+  };
+  struct MmaBlock {
+    Value rowLo, rowHi, colC, colC1, colB;
+  };
+  MmaLane mmaLane();
+  MmaBlock mmaBlock(const MmaLane &lane, Value blockIndex, int64_t n);
+  /// The dot in `loop`'s body whose C is iter_arg `index` and nothing
+  /// else, and whose result is only yielded back as that iter_arg: its
+  /// accumulator can stay in mma fragments for the whole loop (no trip
+  /// through shared memory per step). Null when it cannot.
+  tile::DotOp fragmentDot(scf::ForOp loop, unsigned index);
+  /// This thread's fragments of the f32 [m, n] tile `value` (block layout).
+  SmallVector<Value> toFragments(Value value, int64_t m, int64_t n);
+  /// The block-layout slots of the f32 tile of `type` held as `fragments`.
+  SmallVector<Value> fromFragments(ArrayRef<Value> fragments, Type type);
   /// The bf16 tile `value` was widened from (extf, or extf to f64 +
   /// truncf to f32), or null.
   Value widenedBf16(Value value);
@@ -497,6 +530,8 @@ private:
   Value tid, sharedBase;
   llvm::DenseMap<Value, SmallVector<Value>> values;
   llvm::DenseMap<Value, bool> recomputableMemo;
+  /// Dots whose C and result are mma fragments (fragmentDot).
+  llvm::DenseSet<Operation *> fragmentDots;
   bool storedSinceBarrier = false, loadedSinceBarrier = false;
 };
 

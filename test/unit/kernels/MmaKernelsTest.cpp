@@ -36,12 +36,80 @@ std::vector<float> roundedToBf16(const std::vector<float> &x) {
   return rounded;
 }
 
+/// One K loop over x [32, 64] and w [64, 32] (bf16, row-major; B not
+/// transposed) carrying two accumulators, both from the loaded c [32, 32]:
+///   y = c + x @ w                     (the accumulator is only the dot's C:
+///                                      carried as mma fragments, the loaded
+///                                      c converted into them once)
+///   z: b = c; b = 0.5 b + x_k @ w_k   (the carried value is also read by
+///                                      the mulf: it stays in the block
+///                                      layout, C staged every step)
+const char *kCarriedAccumulatorKernel = R"mlir(
+module {
+  func.func @carried_accumulators(%x: !tile.ptr<bf16>, %w: !tile.ptr<bf16>,
+      %c: !tile.ptr<f32>, %y: !tile.ptr<f32>, %z: !tile.ptr<f32>) attributes {
+      tile.kernel = #tile.kernel<grid = ()[s0] -> (1, 1, 1),
+                                 grid_symbols = ["blocks"], block = [32, 32, 16]>} {
+    %c0 = arith.constant 0 : i32
+    %c16 = arith.constant 16 : i32
+    %c32 = arith.constant 32 : i32
+    %c64 = arith.constant 64 : i32
+    %r16 = tile.range <0, 16> : tensor<16xi32>
+    %r32 = tile.range <0, 32> : tensor<32xi32>
+    %rowsX = tile.expand_dims %r32 axis 1 : tensor<32xi32> -> tensor<32x1xi32>
+    %colsK = tile.expand_dims %r16 axis 0 : tensor<16xi32> -> tensor<1x16xi32>
+    %rowsK = tile.expand_dims %r16 axis 1 : tensor<16xi32> -> tensor<16x1xi32>
+    %cols = tile.expand_dims %r32 axis 0 : tensor<32xi32> -> tensor<1x32xi32>
+    %s64 = arith.constant dense<64> : tensor<32x1xi32>
+    %s32k = arith.constant dense<32> : tensor<16x1xi32>
+    %s32 = arith.constant dense<32> : tensor<32x1xi32>
+    %xRow = arith.muli %rowsX, %s64 : tensor<32x1xi32>
+    %xRowB = tile.broadcast %xRow : tensor<32x1xi32> -> tensor<32x16xi32>
+    %xColB = tile.broadcast %colsK : tensor<1x16xi32> -> tensor<32x16xi32>
+    %xOff = arith.addi %xRowB, %xColB : tensor<32x16xi32>
+    %xPtrs = tile.addptr %x, %xOff : !tile.ptr<bf16>, tensor<32x16xi32> -> tensor<32x16x!tile.ptr<bf16>>
+    %wRow = arith.muli %rowsK, %s32k : tensor<16x1xi32>
+    %wRowB = tile.broadcast %wRow : tensor<16x1xi32> -> tensor<16x32xi32>
+    %wColB = tile.broadcast %cols : tensor<1x32xi32> -> tensor<16x32xi32>
+    %wOff = arith.addi %wRowB, %wColB : tensor<16x32xi32>
+    %wPtrs = tile.addptr %w, %wOff : !tile.ptr<bf16>, tensor<16x32xi32> -> tensor<16x32x!tile.ptr<bf16>>
+    %cRow = arith.muli %rowsX, %s32 : tensor<32x1xi32>
+    %cRowB = tile.broadcast %cRow : tensor<32x1xi32> -> tensor<32x32xi32>
+    %cColB = tile.broadcast %cols : tensor<1x32xi32> -> tensor<32x32xi32>
+    %cOff = arith.addi %cRowB, %cColB : tensor<32x32xi32>
+    %cPtrs = tile.addptr %c, %cOff : !tile.ptr<f32>, tensor<32x32xi32> -> tensor<32x32x!tile.ptr<f32>>
+    %yPtrs = tile.addptr %y, %cOff : !tile.ptr<f32>, tensor<32x32xi32> -> tensor<32x32x!tile.ptr<f32>>
+    %zPtrs = tile.addptr %z, %cOff : !tile.ptr<f32>, tensor<32x32xi32> -> tensor<32x32x!tile.ptr<f32>>
+    %cInit = tile.load %cPtrs : tensor<32x32x!tile.ptr<f32>> -> tensor<32x32xf32>
+    %half = arith.constant dense<0.5> : tensor<32x32xf32>
+    %res:2 = scf.for %k = %c0 to %c64 step %c16
+        iter_args(%a = %cInit, %b = %cInit) -> (tensor<32x32xf32>, tensor<32x32xf32>) : i32 {
+      %kx = tile.splat %k : i32 -> tensor<32x16xi32>
+      %kw0 = arith.muli %k, %c32 : i32
+      %kw = tile.splat %kw0 : i32 -> tensor<16x32xi32>
+      %xp = tile.addptr %xPtrs, %kx : tensor<32x16x!tile.ptr<bf16>>, tensor<32x16xi32> -> tensor<32x16x!tile.ptr<bf16>>
+      %wp = tile.addptr %wPtrs, %kw : tensor<16x32x!tile.ptr<bf16>>, tensor<16x32xi32> -> tensor<16x32x!tile.ptr<bf16>>
+      %xt = tile.load %xp : tensor<32x16x!tile.ptr<bf16>> -> tensor<32x16xbf16>
+      %wt = tile.load %wp : tensor<16x32x!tile.ptr<bf16>> -> tensor<16x32xbf16>
+      %a2 = tile.dot %xt, %wt, %a : tensor<32x16xbf16>, tensor<16x32xbf16>, tensor<32x32xf32> -> tensor<32x32xf32>
+      %scaled = arith.mulf %b, %half : tensor<32x32xf32>
+      %b2 = tile.dot %xt, %wt, %scaled : tensor<32x16xbf16>, tensor<16x32xbf16>, tensor<32x32xf32> -> tensor<32x32xf32>
+      scf.yield %a2, %b2 : tensor<32x32xf32>, tensor<32x32xf32>
+    }
+    tile.store %yPtrs, %res#0 : tensor<32x32x!tile.ptr<f32>>, tensor<32x32xf32>
+    tile.store %zPtrs, %res#1 : tensor<32x32x!tile.ptr<f32>>, tensor<32x32xf32>
+    return
+  }
+}
+)mlir";
+
 class MmaKernels : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
     suite = new KernelSuite;
     suite->bf16Activations = true;
     suite->add("linear_mma", "linear", mmaParams(kN, kK));
+    suite->addSource("carried", kCarriedAccumulatorKernel);
     suite->compile("mma_kernels");
   }
   static void TearDownTestSuite() {
@@ -82,6 +150,39 @@ TEST_F(MmaKernels, LinearWithBf16ActivationsMatchesTheReference) {
   for (int32_t i = 0; i < m; ++i)
     for (int64_t j = kN; j < yStride; ++j)
       ASSERT_EQ(y[i * yStride + j], kSentinel) << "row " << i << " col " << j;
+}
+
+TEST_F(MmaKernels, LoadedAccumulatorCarriedAsFragmentsOrInTheBlockLayout) {
+  std::mt19937 rng(43);
+  constexpr int64_t m = 32, n = 32, k = 64, kStep = 16;
+  std::vector<float> xF, wF;
+  std::vector<uint16_t> xBits = randomBf16(rng, m * k, 1.0f, xF);
+  std::vector<uint16_t> wBits = randomBf16(rng, k * n, 0.5f, wF);
+  std::vector<float> cInit = randomFloats(rng, m * n, 2.0f);
+  Buffer<uint16_t> x(xBits.size()), w(wBits.size());
+  Buffer<float> c(cInit.size()), y(m * n, kSentinel), z(m * n, kSentinel);
+  fill(x, xBits);
+  fill(w, wBits);
+  fill(c, cInit);
+  KernelArgs args;
+  args.buf(x).buf(w).buf(c).buf(y).buf(z);
+  suite->run("carried", args, 1);
+
+  std::vector<double> yRef(cInit.begin(), cInit.end());
+  std::vector<double> zRef(cInit.begin(), cInit.end());
+  for (int64_t k0 = 0; k0 < k; k0 += kStep)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double sum = 0;
+        for (int64_t kk = k0; kk < k0 + kStep; ++kk)
+          sum += double(xF[i * k + kk]) * wF[kk * n + j];
+        yRef[i * n + j] += sum;
+        zRef[i * n + j] = 0.5 * zRef[i * n + j] + sum;
+      }
+  expectClose(y.vector(), std::vector<float>(yRef.begin(), yRef.end()),
+              "c + x @ w, accumulated in mma fragments");
+  expectClose(z.vector(), std::vector<float>(zRef.begin(), zRef.end()),
+              "0.5 b + x_k @ w_k, accumulated in the block layout");
 }
 
 } // namespace
