@@ -282,16 +282,32 @@ SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset,
   return slots;
 }
 
-tile::DotOp Emitter::fragmentDot(scf::ForOp loop, unsigned index) {
-  Value carried = loop.getRegionIterArgs()[index];
-  if (!carried.hasOneUse())
-    return {};
-  auto dot = dyn_cast<tile::DotOp>(*carried.getUsers().begin());
-  if (!dot || dot.getAcc() != carried || dot->getBlock() != loop.getBody() ||
-      !dot.getResult().hasOneUse())
-    return {};
+Emitter::FragmentChain Emitter::fragmentChain(scf::ForOp loop,
+                                              unsigned index) {
+  FragmentChain found;
+  Value value = loop.getRegionIterArgs()[index];
+  while (true) {
+    if (!value.hasOneUse())
+      return {};
+    Operation *user = *value.getUsers().begin();
+    if (user->getBlock() != loop.getBody())
+      return {};
+    if (auto dot = dyn_cast<tile::DotOp>(user)) {
+      if (dot.getAcc() != value)
+        return {};
+      found.dot = dot;
+      break;
+    }
+    if (!isElementwise(user) || user->getNumResults() != 1 ||
+        user->getResult(0).getType() != value.getType())
+      return {};
+    found.chain.push_back(user);
+    value = user->getResult(0);
+  }
+  tile::DotOp dot = found.dot;
   auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
-  if (yield.getOperand(index) != dot.getResult() || !mmaOperands(dot))
+  if (!dot.getResult().hasOneUse() ||
+      yield.getOperand(index) != dot.getResult() || !mmaOperands(dot))
     return {};
   ArrayRef<int64_t> shape = shapeOf(dot.getType());
   int64_t blocks = (shape[0] / 16) * (shape[1] / 8), warps = threads / 32;
@@ -300,7 +316,87 @@ tile::DotOp Emitter::fragmentDot(scf::ForOp loop, unsigned index) {
   // their count).
   if (blocks % warps != 0 || 4 * blocks / warps != slotCount(dot.getType()))
     return {};
-  return dot;
+  return found;
+}
+
+void Emitter::skipBroadcastsOnlyFor(Operation *chained) {
+  for (Value operand : chained->getOperands()) {
+    while (!fragmentValues.contains(operand)) {
+      Operation *def = operand.getDefiningOp();
+      if (!isa_and_nonnull<tile::BroadcastOp, tile::ExpandDimsOp>(def) ||
+          def->getBlock() != chained->getBlock() ||
+          !llvm::all_of(def->getUsers(), [&](Operation *user) {
+            return fragmentOps.contains(user) || skippedOps.contains(user);
+          }))
+        break;
+      skippedOps.insert(def);
+      operand = def->getOperand(0);
+    }
+  }
+}
+
+SmallVector<Value> Emitter::fragmentIndices(int64_t m, int64_t n) {
+  MmaLane lane = mmaLane();
+  int64_t warps = threads / 32, blocks = (m / 16) * (n / 8);
+  SmallVector<Value> flats;
+  for (int64_t j = 0; j < blocks / warps; ++j) {
+    MmaBlock block = mmaBlock(lane, add(lane.warp, i32(j * warps)), n);
+    for (Value row : {block.rowLo, block.rowHi})
+      for (Value col : {block.colC, block.colC1})
+        flats.push_back(add(mul(row, i32(n)), col));
+  }
+  return flats;
+}
+
+SmallVector<Value> Emitter::gatherThroughBroadcasts(Value value,
+                                                    ArrayRef<Value> flats) {
+  if (auto expand = value.getDefiningOp<tile::ExpandDimsOp>())
+    return gatherThroughBroadcasts(expand.getInput(), flats); // same order
+  auto broadcast = value.getDefiningOp<tile::BroadcastOp>();
+  if (!broadcast || !isTile(broadcast.getInput().getType()))
+    return gather(value, flats);
+  ArrayRef<int64_t> to = shapeOf(value.getType());
+  ArrayRef<int64_t> from = shapeOf(broadcast.getInput().getType());
+  SmallVector<Value> sources;
+  for (Value flat : flats) {
+    SmallVector<Value> coords = coordinates(flat, to);
+    SmallVector<Value> source(coords.end() - from.size(), coords.end());
+    for (size_t i = 0; i < from.size(); ++i)
+      if (from[i] == 1)
+        source[i] = i32(0);
+    sources.push_back(flatten(source, from));
+  }
+  return gatherThroughBroadcasts(broadcast.getInput(), sources);
+}
+
+LogicalResult Emitter::emitFragmentElementwise(Operation *op) {
+  ArrayRef<int64_t> shape = shapeOf(op->getResult(0).getType());
+  SmallVector<Value> flats = fragmentIndices(shape[0], shape[1]);
+  // Per operand, its value at each fragment's element.
+  SmallVector<SmallVector<Value>> operands;
+  for (Value operand : op->getOperands()) {
+    if (fragmentValues.contains(operand)) {
+      operands.push_back(values[operand]);
+      continue;
+    }
+    if (!isTile(operand.getType())) {
+      operands.push_back(SmallVector<Value>(flats.size(), get(operand, 0)));
+      continue;
+    }
+    operands.push_back(gatherThroughBroadcasts(operand, flats));
+  }
+  SmallVector<Value> slots;
+  for (size_t slot = 0; slot < flats.size(); ++slot) {
+    SmallVector<Value> scalars;
+    for (const SmallVector<Value> &operand : operands)
+      scalars.push_back(operand[slot]);
+    auto scalar = emitScalarOp(op, scalars);
+    if (failed(scalar))
+      return failure();
+    slots.push_back((*scalar)[0]);
+  }
+  values[op->getResult(0)] = std::move(slots);
+  return success();
 }
 
 SmallVector<Value> Emitter::toFragments(Value value, int64_t m, int64_t n) {

@@ -222,14 +222,20 @@ LogicalResult Emitter::emitFor(scf::ForOp op) {
   SmallVector<bool> carriedAsFragments;
   SmallVector<Value> inits;
   for (auto [index, init] : llvm::enumerate(op.getInitArgs())) {
-    tile::DotOp dot = fragmentDot(op, index);
-    carriedAsFragments.push_back(static_cast<bool>(dot));
-    if (!dot) {
+    FragmentChain found = fragmentChain(op, index);
+    carriedAsFragments.push_back(static_cast<bool>(found.dot));
+    if (!found.dot) {
       llvm::append_range(inits, flat(init));
       continue;
     }
-    fragmentDots.insert(dot);
-    ArrayRef<int64_t> shape = shapeOf(dot.getType());
+    fragmentDots.insert(found.dot);
+    fragmentValues.insert(op.getRegionIterArgs()[index]);
+    for (Operation *chained : found.chain) {
+      fragmentOps.insert(chained);
+      fragmentValues.insert(chained->getResult(0));
+      skipBroadcastsOnlyFor(chained);
+    }
+    ArrayRef<int64_t> shape = shapeOf(found.dot.getType());
     llvm::append_range(inits, toFragments(init, shape[0], shape[1]));
   }
   auto loop = scf::ForOp::create(b, loc, get(op.getLowerBound(), 0),
@@ -323,6 +329,8 @@ LogicalResult Emitter::emitBlock(Block &block) {
 
 LogicalResult Emitter::emitOp(Operation *op) {
   loc = op->getLoc();
+  if (skippedOps.contains(op))
+    return success();
   // A program is a block: its id is %ctaid, the grid's extent %nctaid.
   if (isa<tile::ProgramIdOp, tile::NumProgramsOp>(op)) {
     bool count = isa<tile::NumProgramsOp>(op);
@@ -386,6 +394,8 @@ LogicalResult Emitter::emitOp(Operation *op) {
     return emitIf(branch);
   if (auto loop = dyn_cast<scf::WhileOp>(op))
     return emitWhile(loop);
+  if (fragmentOps.contains(op))
+    return emitFragmentElementwise(op);
   if (isElementwise(op))
     return emitElementwise(op);
   return op->emitOpError()

@@ -479,11 +479,31 @@ private:
   };
   MmaLane mmaLane();
   MmaBlock mmaBlock(const MmaLane &lane, Value blockIndex, int64_t n);
-  /// The dot in `loop`'s body whose C is iter_arg `index` and nothing
-  /// else, and whose result is only yielded back as that iter_arg: its
-  /// accumulator can stay in mma fragments for the whole loop (no trip
-  /// through shared memory per step). Null when it cannot.
-  tile::DotOp fragmentDot(scf::ForOp loop, unsigned index);
+  /// How iter_arg `index` of `loop` reaches a dot on tensor cores: through
+  /// `chain`, elementwise ops that each read it once (the attention's
+  /// `acc * alpha`), into the dot's C; the dot's result only yielded back
+  /// as that iter_arg. Then the accumulator can stay in mma fragments for
+  /// the whole loop (no trip through shared memory per step). A null dot
+  /// when it cannot.
+  struct FragmentChain {
+    tile::DotOp dot;
+    SmallVector<Operation *> chain;
+  };
+  FragmentChain fragmentChain(scf::ForOp loop, unsigned index);
+  /// Marks the broadcasts and expand_dims in `chained`'s block that only
+  /// feed fragment chains as skipped (gatherThroughBroadcasts reads their
+  /// source).
+  void skipBroadcastsOnlyFor(Operation *chained);
+  /// Flat indices (row-major in [m, n]) of this thread's fragments.
+  SmallVector<Value> fragmentIndices(int64_t m, int64_t n);
+  /// An elementwise op of a fragment chain: its fragment operand slot by
+  /// slot, the others gathered at the fragments' elements.
+  LogicalResult emitFragmentElementwise(Operation *op);
+  /// Elements `flats` of `value`, read through broadcasts and expand_dims
+  /// from their source (a row factor: one exchange of the row's values,
+  /// not of the broadcast tile).
+  SmallVector<Value> gatherThroughBroadcasts(Value value,
+                                             ArrayRef<Value> flats);
   /// This thread's fragments of the f32 [m, n] tile `value` (block layout).
   SmallVector<Value> toFragments(Value value, int64_t m, int64_t n);
   /// The block-layout slots of the f32 tile of `type` held as `fragments`.
@@ -530,8 +550,13 @@ private:
   Value tid, sharedBase;
   llvm::DenseMap<Value, SmallVector<Value>> values;
   llvm::DenseMap<Value, bool> recomputableMemo;
-  /// Dots whose C and result are mma fragments (fragmentDot).
-  llvm::DenseSet<Operation *> fragmentDots;
+  /// Dots whose C and result are mma fragments, the elementwise ops
+  /// between them and their loop's carried value (fragmentChain), and the
+  /// broadcasts only those ops read (gathered from their source instead:
+  /// never emitted).
+  llvm::DenseSet<Operation *> fragmentDots, fragmentOps, skippedOps;
+  /// The values held as fragments: carried values and chain results.
+  llvm::DenseSet<Value> fragmentValues;
   bool storedSinceBarrier = false, loadedSinceBarrier = false;
 };
 

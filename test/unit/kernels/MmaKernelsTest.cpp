@@ -37,17 +37,21 @@ std::vector<float> roundedToBf16(const std::vector<float> &x) {
 }
 
 /// One K loop over x [32, 64] and w [64, 32] (bf16, row-major; B not
-/// transposed) carrying two accumulators, both from the loaded c [32, 32]:
-///   y = c + x @ w                     (the accumulator is only the dot's C:
-///                                      carried as mma fragments, the loaded
-///                                      c converted into them once)
-///   z: b = c; b = 0.5 b + x_k @ w_k   (the carried value is also read by
-///                                      the mulf: it stays in the block
-///                                      layout, C staged every step)
+/// transposed) carrying three accumulators, each from the loaded c [32, 32]:
+///   y: a = a + x_k @ w_k          only the dot's C: carried as mma
+///                                 fragments (the loaded c converted into
+///                                 them once)
+///   z: b = b * r[row] + x_k @ w_k the attention's rescaling: the mulf reads
+///                                 the fragments and the row factor r
+///                                 (loaded, broadcast in the loop) gathered
+///                                 at their rows; the broadcast is skipped
+///   u: d = 0.5 (d + x_k @ w_k)    the dot's result is read before the
+///                                 yield: block layout, C staged every step
 const char *kCarriedAccumulatorKernel = R"mlir(
 module {
   func.func @carried_accumulators(%x: !tile.ptr<bf16>, %w: !tile.ptr<bf16>,
-      %c: !tile.ptr<f32>, %y: !tile.ptr<f32>, %z: !tile.ptr<f32>) attributes {
+      %c: !tile.ptr<f32>, %r: !tile.ptr<f32>, %y: !tile.ptr<f32>,
+      %z: !tile.ptr<f32>, %u: !tile.ptr<f32>) attributes {
       tile.kernel = #tile.kernel<grid = ()[s0] -> (1, 1, 1),
                                  grid_symbols = ["blocks"], block = [32, 32, 16]>} {
     %c0 = arith.constant 0 : i32
@@ -80,10 +84,14 @@ module {
     %cPtrs = tile.addptr %c, %cOff : !tile.ptr<f32>, tensor<32x32xi32> -> tensor<32x32x!tile.ptr<f32>>
     %yPtrs = tile.addptr %y, %cOff : !tile.ptr<f32>, tensor<32x32xi32> -> tensor<32x32x!tile.ptr<f32>>
     %zPtrs = tile.addptr %z, %cOff : !tile.ptr<f32>, tensor<32x32xi32> -> tensor<32x32x!tile.ptr<f32>>
+    %uPtrs = tile.addptr %u, %cOff : !tile.ptr<f32>, tensor<32x32xi32> -> tensor<32x32x!tile.ptr<f32>>
+    %rPtrs = tile.addptr %r, %r32 : !tile.ptr<f32>, tensor<32xi32> -> tensor<32x!tile.ptr<f32>>
+    %rows = tile.load %rPtrs : tensor<32x!tile.ptr<f32>> -> tensor<32xf32>
     %cInit = tile.load %cPtrs : tensor<32x32x!tile.ptr<f32>> -> tensor<32x32xf32>
     %half = arith.constant dense<0.5> : tensor<32x32xf32>
-    %res:2 = scf.for %k = %c0 to %c64 step %c16
-        iter_args(%a = %cInit, %b = %cInit) -> (tensor<32x32xf32>, tensor<32x32xf32>) : i32 {
+    %res:3 = scf.for %k = %c0 to %c64 step %c16
+        iter_args(%a = %cInit, %b = %cInit, %d = %cInit)
+        -> (tensor<32x32xf32>, tensor<32x32xf32>, tensor<32x32xf32>) : i32 {
       %kx = tile.splat %k : i32 -> tensor<32x16xi32>
       %kw0 = arith.muli %k, %c32 : i32
       %kw = tile.splat %kw0 : i32 -> tensor<16x32xi32>
@@ -92,12 +100,17 @@ module {
       %xt = tile.load %xp : tensor<32x16x!tile.ptr<bf16>> -> tensor<32x16xbf16>
       %wt = tile.load %wp : tensor<16x32x!tile.ptr<bf16>> -> tensor<16x32xbf16>
       %a2 = tile.dot %xt, %wt, %a : tensor<32x16xbf16>, tensor<16x32xbf16>, tensor<32x32xf32> -> tensor<32x32xf32>
-      %scaled = arith.mulf %b, %half : tensor<32x32xf32>
+      %rows2 = tile.expand_dims %rows axis 1 : tensor<32xf32> -> tensor<32x1xf32>
+      %rowsB = tile.broadcast %rows2 : tensor<32x1xf32> -> tensor<32x32xf32>
+      %scaled = arith.mulf %b, %rowsB : tensor<32x32xf32>
       %b2 = tile.dot %xt, %wt, %scaled : tensor<32x16xbf16>, tensor<16x32xbf16>, tensor<32x32xf32> -> tensor<32x32xf32>
-      scf.yield %a2, %b2 : tensor<32x32xf32>, tensor<32x32xf32>
+      %d2 = tile.dot %xt, %wt, %d : tensor<32x16xbf16>, tensor<16x32xbf16>, tensor<32x32xf32> -> tensor<32x32xf32>
+      %d3 = arith.mulf %d2, %half : tensor<32x32xf32>
+      scf.yield %a2, %b2, %d3 : tensor<32x32xf32>, tensor<32x32xf32>, tensor<32x32xf32>
     }
     tile.store %yPtrs, %res#0 : tensor<32x32x!tile.ptr<f32>>, tensor<32x32xf32>
     tile.store %zPtrs, %res#1 : tensor<32x32x!tile.ptr<f32>>, tensor<32x32xf32>
+    tile.store %uPtrs, %res#2 : tensor<32x32x!tile.ptr<f32>>, tensor<32x32xf32>
     return
   }
 }
@@ -159,17 +172,20 @@ TEST_F(MmaKernels, LoadedAccumulatorCarriedAsFragmentsOrInTheBlockLayout) {
   std::vector<uint16_t> xBits = randomBf16(rng, m * k, 1.0f, xF);
   std::vector<uint16_t> wBits = randomBf16(rng, k * n, 0.5f, wF);
   std::vector<float> cInit = randomFloats(rng, m * n, 2.0f);
+  std::vector<float> rowFactor = randomFloats(rng, m, 1.0f);
   Buffer<uint16_t> x(xBits.size()), w(wBits.size());
-  Buffer<float> c(cInit.size()), y(m * n, kSentinel), z(m * n, kSentinel);
+  Buffer<float> c(cInit.size()), r(m), y(m * n, kSentinel),
+      z(m * n, kSentinel), u(m * n, kSentinel);
   fill(x, xBits);
   fill(w, wBits);
   fill(c, cInit);
+  fill(r, rowFactor);
   KernelArgs args;
-  args.buf(x).buf(w).buf(c).buf(y).buf(z);
+  args.buf(x).buf(w).buf(c).buf(r).buf(y).buf(z).buf(u);
   suite->run("carried", args, 1);
 
-  std::vector<double> yRef(cInit.begin(), cInit.end());
-  std::vector<double> zRef(cInit.begin(), cInit.end());
+  std::vector<double> yRef(cInit.begin(), cInit.end()), zRef = yRef,
+                                                        uRef = yRef;
   for (int64_t k0 = 0; k0 < k; k0 += kStep)
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) {
@@ -177,12 +193,18 @@ TEST_F(MmaKernels, LoadedAccumulatorCarriedAsFragmentsOrInTheBlockLayout) {
         for (int64_t kk = k0; kk < k0 + kStep; ++kk)
           sum += double(xF[i * k + kk]) * wF[kk * n + j];
         yRef[i * n + j] += sum;
-        zRef[i * n + j] = 0.5 * zRef[i * n + j] + sum;
+        zRef[i * n + j] = zRef[i * n + j] * rowFactor[i] + sum;
+        uRef[i * n + j] = 0.5 * (uRef[i * n + j] + sum);
       }
-  expectClose(y.vector(), std::vector<float>(yRef.begin(), yRef.end()),
+  auto asFloats = [](const std::vector<double> &v) {
+    return std::vector<float>(v.begin(), v.end());
+  };
+  expectClose(y.vector(), asFloats(yRef),
               "c + x @ w, accumulated in mma fragments");
-  expectClose(z.vector(), std::vector<float>(zRef.begin(), zRef.end()),
-              "0.5 b + x_k @ w_k, accumulated in the block layout");
+  expectClose(z.vector(), asFloats(zRef),
+              "b * r[row] + x_k @ w_k, the row factor gathered at fragments");
+  expectClose(u.vector(), asFloats(uRef),
+              "0.5 (d + x_k @ w_k), accumulated in the block layout");
 }
 
 } // namespace
