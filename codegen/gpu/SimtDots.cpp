@@ -71,16 +71,21 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
       Value a = get(mma->a, slot);
       aSlots.push_back(mma->roundA ? f32ToBf16(a) : a);
     }
-    int64_t bOffset = static_cast<int64_t>(llvm::alignTo(m * k * 2, 16));
-    writeSlotsToShared(aSlots, m * k, b.getBF16Type(), 0);
+    int64_t bOffset =
+        static_cast<int64_t>(llvm::alignTo(m * mmaPitch(k) * 2, 16));
+    writeSlotsToShared(aSlots, m * k, b.getBF16Type(), 0, k, mmaPitch(k));
+    // B's rows: [N, K] when transposed, else [K, N].
+    int64_t bCols = shapeOf(mma->b.getType()).back();
+    int64_t bPitch = mma->bTransposed ? mmaPitch(bCols) : bCols;
     if (mma->roundB) {
       SmallVector<Value> bSlots;
       for (int64_t slot = 0, e = slotCount(mma->b.getType()); slot < e;
            ++slot)
         bSlots.push_back(f32ToBf16(get(mma->b, slot)));
-      writeSlotsToShared(bSlots, k * n, b.getBF16Type(), bOffset);
+      writeSlotsToShared(bSlots, k * n, b.getBF16Type(), bOffset, bCols,
+                         bPitch);
     } else {
-      writeTileToShared(mma->b, bOffset);
+      writeTileToShared(mma->b, bOffset, bPitch);
     }
     values[op.getResult()] = emitMmaDot(op, bOffset, mma->bTransposed);
     return success();
@@ -175,8 +180,12 @@ SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset,
   int64_t m = aShape[0], k = aShape[1], n = shapeOf(op.getType())[1];
   Type bf16 = b.getBF16Type(), f32 = b.getF32Type(), i32Type = b.getI32Type();
   bool inFragments = fragmentDots.contains(op);
+  // A as [M, K] rows, B as [N, K] (bTransposed) or [K, N] rows, each row
+  // mmaPitch elements apart.
+  int64_t aPitch = mmaPitch(k), bPitch = bTransposed ? mmaPitch(k) : n;
+  int64_t bRows = bTransposed ? n : k;
   int64_t cOffset =
-      bOffset + static_cast<int64_t>(llvm::alignTo(k * n * 2, 16));
+      bOffset + static_cast<int64_t>(llvm::alignTo(bRows * bPitch * 2, 16));
   if (!inFragments)
     writeTileToShared(op.getAcc(), cOffset);
   publishBarrier();
@@ -202,13 +211,13 @@ SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset,
         .getResult();
   };
   auto aPair = [&](Value row, Value col) {
-    return pairAt(0, add(mul(row, i32(k)), col));
+    return pairAt(0, add(mul(row, i32(aPitch)), col));
   };
   auto bPair = [&](Value row, Value col) {
     if (bTransposed)
-      return pairAt(bOffset, add(mul(col, i32(k)), row));
+      return pairAt(bOffset, add(mul(col, i32(bPitch)), row));
     auto at = [&](Value r) {
-      return loadShared(bf16, bOffset, add(mul(r, i32(n)), col));
+      return loadShared(bf16, bOffset, add(mul(r, i32(bPitch)), col));
     };
     return pack(at(row), at(add(row, i32(1))));
   };

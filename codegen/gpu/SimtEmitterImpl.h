@@ -276,13 +276,17 @@ private:
   void reserveShared(int64_t bytes) {
     sharedBytes = std::max<int64_t>(sharedBytes, llvm::alignTo(bytes, 16));
   }
-  /// Every thread stores its elements of `tile` at byteOffset (row-major).
-  void writeTileToShared(Value tileValue, int64_t byteOffset) {
+  /// Every thread stores its elements of `tile` at byteOffset (row-major;
+  /// rows `pitch` elements apart when given).
+  void writeTileToShared(Value tileValue, int64_t byteOffset,
+                         int64_t pitch = 0) {
     Type type = tileValue.getType();
     SmallVector<Value> slots;
     for (int64_t slot = 0, e = slotCount(type); slot < e; ++slot)
       slots.push_back(get(tileValue, slot));
-    writeSlotsToShared(slots, numElements(type), elementOf(type), byteOffset);
+    int64_t cols = pitch ? shapeOf(type).back() : 0;
+    writeSlotsToShared(slots, numElements(type), elementOf(type), byteOffset,
+                       cols, pitch);
   }
   /// The run length of shared-memory vector accesses to a tile of `count`
   /// `element`s at byteOffset (runs are aligned there); 1: scalar.
@@ -372,22 +376,45 @@ private:
     }
     return slots;
   }
+  /// Where flat element `flat` of a tile with rows of `cols` elements lies
+  /// when its rows are `pitch` elements apart in shared memory.
+  Value pitchedIndex(Value flat, int64_t cols, int64_t pitch) {
+    if (pitch == cols)
+      return flat;
+    Value row = arith::DivUIOp::create(b, loc, flat, i32(cols));
+    Value col = arith::RemUIOp::create(b, loc, flat, i32(cols));
+    return add(mul(row, i32(pitch)), col);
+  }
+  /// Every thread stores its slots of a tile of `count` elements at
+  /// byteOffset, row-major; with `cols` and `pitch` (> cols) set, rows of
+  /// `cols` elements `pitch` elements apart (padding against bank
+  /// conflicts; runs stay within rows: cols and pitch are multiples of the
+  /// run).
   void writeSlotsToShared(ArrayRef<Value> slots, int64_t count, Type element,
-                          int64_t byteOffset) {
-    reserveShared(byteOffset + count * storageBytes(element));
-    if (int64_t run = sharedRun(count, element, byteOffset); run > 1) {
+                          int64_t byteOffset, int64_t cols = 0,
+                          int64_t pitch = 0) {
+    if (pitch == 0)
+      cols = pitch = std::max<int64_t>(count, 1);
+    reserveShared(byteOffset +
+                  llvm::divideCeil(count, cols) * pitch * storageBytes(element));
+    int64_t run = sharedRun(count, element, byteOffset);
+    if (run > 1 && (cols % run != 0 || pitch % run != 0))
+      run = 1;
+    if (run > 1) {
       // Whole runs (every slot valid): one vector store each, no bank
       // conflicts between the runs of neighbouring threads.
       for (int64_t slot = 0, e = slots.size(); slot < e; slot += run)
         storeRun(slots.slice(slot, run),
-                 sharedAddress(byteOffset, element, flatIndex(slot, count)),
+                 sharedAddress(byteOffset, element,
+                               pitchedIndex(flatIndex(slot, count), cols,
+                                            pitch)),
                  storageType(element));
       return;
     }
     for (int64_t slot = 0, e = slots.size(); slot < e; ++slot) {
       Value valid = slotValid(slot, count);
       Value value = slots[slot];
-      Value index = flatIndex(slot, count);
+      Value index = pitchedIndex(flatIndex(slot, count), cols, pitch);
       if (!valid) {
         storeShared(value, element, byteOffset, index);
         continue;
@@ -461,6 +488,19 @@ private:
     bool bTransposed = false, roundA = false, roundB = false;
   };
   std::optional<MmaOperands> mmaOperands(tile::DotOp op);
+  /// Elements between the rows of an mma operand staged in shared memory.
+  /// A fragment load reads 8 rows (the lane groups) at one 4-byte word
+  /// each (per tig): rows 32 or 64 bf16 long all start in banks 0 and 16
+  /// (4-way conflicts) or 0 (8-way). 8 bf16 (16 bytes) of padding per row
+  /// put the 8 rows in 8 different groups of 4 banks. Rows of 16 keep
+  /// their 2-way conflicts: padding them would cost half the tile again.
+  /// For A and for B staged as [N, K] rows (the GEMMs' weights); B as
+  /// [K, N] rows (the attentions' V and c blocks) is read as single bf16
+  /// and stays unpadded (padding it cost the [K, N] GEMM of
+  /// test/codegen/Inputs/linear-bf16.mlir a 12-byte spill on sm_90a).
+  static int64_t mmaPitch(int64_t cols) {
+    return cols >= 32 ? cols + 8 : cols;
+  }
   /// C = A @ B + C on tensor cores; A and B are bf16 in shared memory, B
   /// as [K, N] rows or, `bTransposed`, as [N, K] rows. C and the result are
   /// in the block layout, or in mma fragments for the dots of
