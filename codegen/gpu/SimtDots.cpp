@@ -76,7 +76,7 @@ LogicalResult Emitter::emitDot(tile::DotOp op) {
     writeSlotsToShared(aSlots, m * k, b.getBF16Type(), 0, k, mmaPitch(k));
     // B's rows: [N, K] when transposed, else [K, N].
     int64_t bCols = shapeOf(mma->b.getType()).back();
-    int64_t bPitch = mma->bTransposed ? mmaPitch(bCols) : bCols;
+    int64_t bPitch = mmaBPitch(bCols, mma->bTransposed);
     if (mma->roundB) {
       SmallVector<Value> bSlots;
       for (int64_t slot = 0, e = slotCount(mma->b.getType()); slot < e;
@@ -180,9 +180,10 @@ SmallVector<Value> Emitter::emitMmaDot(tile::DotOp op, int64_t bOffset,
   int64_t m = aShape[0], k = aShape[1], n = shapeOf(op.getType())[1];
   Type bf16 = b.getBF16Type(), f32 = b.getF32Type(), i32Type = b.getI32Type();
   bool inFragments = fragmentDots.contains(op);
-  // A as [M, K] rows, B as [N, K] (bTransposed) or [K, N] rows, each row
-  // mmaPitch elements apart.
-  int64_t aPitch = mmaPitch(k), bPitch = bTransposed ? mmaPitch(k) : n;
+  // A as [M, K] rows, B as [N, K] (bTransposed) or [K, N] rows, as
+  // emitDot staged them (mmaPitch, mmaBPitch).
+  int64_t aPitch = mmaPitch(k);
+  int64_t bPitch = mmaBPitch(bTransposed ? k : n, bTransposed);
   int64_t bRows = bTransposed ? n : k;
   int64_t cOffset =
       bOffset + static_cast<int64_t>(llvm::alignTo(bRows * bPitch * 2, 16));
@@ -417,19 +418,13 @@ SmallVector<Value> Emitter::toFragments(Value value, int64_t m, int64_t n) {
   writeTileToShared(value, cOffset);
   publishBarrier();
   Type f32 = b.getF32Type();
-  MmaLane lane = mmaLane();
   SmallVector<Value> fragments;
   // c0, c1 (and c2, c3) are neighbours in a row at an even column: one
   // 8-byte access each.
-  for (int64_t j = 0; j < count / 4; ++j) {
-    MmaBlock block =
-        mmaBlock(lane, add(lane.warp, i32(j * (threads / 32))), n);
-    for (Value row : {block.rowLo, block.rowHi})
-      llvm::append_range(
-          fragments,
-          loadRun(sharedAddress(cOffset, f32, add(mul(row, i32(n)), block.colC)),
-                  f32, 2));
-  }
+  SmallVector<Value> flats = fragmentIndices(m, n);
+  for (size_t i = 0; i < flats.size(); i += 2)
+    llvm::append_range(
+        fragments, loadRun(sharedAddress(cOffset, f32, flats[i]), f32, 2));
   barrier();
   return fragments;
 }
@@ -439,17 +434,10 @@ SmallVector<Value> Emitter::fromFragments(ArrayRef<Value> fragments,
   int64_t n = shapeOf(type)[1], cOffset = 0;
   Type f32 = b.getF32Type();
   reserveShared(cOffset + numElements(type) * 4);
-  MmaLane lane = mmaLane();
-  for (int64_t j = 0, e = fragments.size() / 4; j < e; ++j) {
-    MmaBlock block =
-        mmaBlock(lane, add(lane.warp, i32(j * (threads / 32))), n);
-    Value rows[] = {block.rowLo, block.rowHi};
-    for (int64_t half = 0; half < 2; ++half)
-      storeRun(fragments.slice(4 * j + 2 * half, 2),
-               sharedAddress(cOffset, f32,
-                             add(mul(rows[half], i32(n)), block.colC)),
-               f32);
-  }
+  SmallVector<Value> flats = fragmentIndices(shapeOf(type)[0], n);
+  for (size_t i = 0; i < flats.size(); i += 2)
+    storeRun(fragments.slice(i, 2), sharedAddress(cOffset, f32, flats[i]),
+             f32);
   publishBarrier();
   SmallVector<Value> slots = readSlotsFromShared(type, f32, cOffset);
   barrier();

@@ -501,6 +501,10 @@ private:
   static int64_t mmaPitch(int64_t cols) {
     return cols >= 32 ? cols + 8 : cols;
   }
+  /// The pitch of B's staged rows of `cols` elements.
+  static int64_t mmaBPitch(int64_t cols, bool transposed) {
+    return transposed ? mmaPitch(cols) : cols;
+  }
   /// C = A @ B + C on tensor cores; A and B are bf16 in shared memory, B
   /// as [K, N] rows or, `bTransposed`, as [N, K] rows. C and the result are
   /// in the block layout, or in mma fragments for the dots of
